@@ -1,0 +1,76 @@
+//! Errors that carry their context: the file, the line or record, and what is wrong.
+
+use std::path::{Path, PathBuf};
+
+/// Where in an input a problem was found.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Location {
+    /// The whole file.
+    File,
+    /// A 1-based line of a text, CSV or JSON Lines file.
+    Line(u64),
+    /// A 1-based row of a spreadsheet sheet.
+    Row { sheet: String, row: u64 },
+}
+
+impl std::fmt::Display for Location {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            Location::File => Ok(()),
+            Location::Line(n) => write!(f, ":{n}"),
+            Location::Row { sheet, row } => write!(f, " sheet '{sheet}' row {row}"),
+        }
+    }
+}
+
+/// Every error ykien reports.
+#[derive(Debug, thiserror::Error)]
+pub enum Error {
+    /// A file could not be opened, read or written.
+    #[error("{}: {source}", path.display())]
+    Io {
+        /// The file concerned.
+        path: PathBuf,
+        /// The underlying I/O error.
+        source: std::io::Error,
+    },
+    /// Input data is malformed at a known place.
+    #[error("{}{location}: {message}", path.display())]
+    Input {
+        /// The file concerned.
+        path: PathBuf,
+        /// Where in the file.
+        location: Location,
+        /// What is wrong, in words a user can act on.
+        message: String,
+    },
+    /// A model or configuration file in models/ is malformed.
+    #[error("{}: {message}", path.display())]
+    Model {
+        /// The model file concerned.
+        path: PathBuf,
+        /// What is wrong.
+        message: String,
+    },
+    /// A parameter given by the user is out of range or inconsistent.
+    #[error("invalid parameter: {0}")]
+    Param(String),
+}
+
+impl Error {
+    /// An I/O error on `path`.
+    pub fn io(path: &Path, source: std::io::Error) -> Self {
+        Error::Io { path: path.to_path_buf(), source }
+    }
+    /// A malformed-input error at `location` in `path`.
+    pub fn input(path: &Path, location: Location, message: impl Into<String>) -> Self {
+        Error::Input { path: path.to_path_buf(), location, message: message.into() }
+    }
+    /// A malformed-model error in `path`.
+    pub fn model(path: &Path, message: impl Into<String>) -> Self {
+        Error::Model { path: path.to_path_buf(), message: message.into() }
+    }
+}
+
+/// Result with ykien's [`Error`].
+pub type Result<T> = std::result::Result<T, Error>;

@@ -1,0 +1,346 @@
+//! The text-analysis chain: normalise, tokenise, expand teen code, segment, mark stop words.
+//!
+//! Every later stage (features, topics, routing, labels) sees the words this produces.
+//! A word's `key` is a 64-bit hash of its folded, lowercased syllables, so the same word
+//! typed with or without diacritics ("vay vốn", "vay von", "VAY VỐN") has one key.
+
+use std::cell::RefCell;
+use std::path::Path;
+
+use rustc_hash::{FxHashMap, FxHashSet};
+
+use super::normalize::{fold_char, has_diacritic, normalize_into, Normalized};
+use super::segment::{LongestMatch, Segmenter, Sentence};
+use super::tokenize::{tokenize_into, Token, TokenKind};
+use crate::error::{Error, Result};
+
+/// One word of analysed text.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Word {
+    /// Start byte in the original text.
+    pub start: u32,
+    /// End byte (exclusive) in the original text.
+    pub end: u32,
+    /// Hash of the folded, lowercased word: its identity as a feature.
+    pub key: u64,
+    /// What kind of token the word is made of.
+    pub kind: TokenKind,
+    /// A stop word (function word, pronoun, politeness formula).
+    pub stop: bool,
+    /// Number of syllables.
+    pub syllables: u16,
+    /// True when punctuation or a special token separates it from the previous word.
+    pub phrase_start: bool,
+}
+
+impl Word {
+    /// True for a word that can be a feature: letters, not a stop word.
+    pub fn is_content(&self) -> bool {
+        !self.stop && matches!(self.kind, TokenKind::Syllable | TokenKind::Alnum)
+    }
+    /// The word as the person wrote it.
+    pub fn surface<'a>(&self, original: &'a str) -> &'a str {
+        &original[self.start as usize..self.end as usize]
+    }
+}
+
+/// The words of one text.
+#[derive(Debug, Clone, Default)]
+pub struct Analysis {
+    /// Words in text order.
+    pub words: Vec<Word>,
+    /// True when the text was typed without diacritics.
+    pub folded: bool,
+}
+
+/// 64-bit FNV-1a, fed one char at a time.
+#[derive(Clone, Copy)]
+struct Fnv(u64);
+impl Fnv {
+    const fn new() -> Self {
+        Fnv(0xcbf2_9ce4_8422_2325)
+    }
+    #[inline]
+    fn push(&mut self, c: char) {
+        let mut b = [0u8; 4];
+        for &x in c.encode_utf8(&mut b).as_bytes() {
+            self.0 ^= x as u64;
+            self.0 = self.0.wrapping_mul(0x100_0000_01b3);
+        }
+    }
+}
+
+/// The feature key of a word given its lowercased syllables: folded and hashed.
+pub fn word_key<'s>(syllables: impl Iterator<Item = &'s str>) -> u64 {
+    let mut h = Fnv::new();
+    for (i, s) in syllables.enumerate() {
+        if i > 0 {
+            h.push(' ');
+        }
+        for c in s.chars() {
+            h.push(fold_char(c));
+        }
+    }
+    h.0
+}
+
+fn exact_key<'s>(syllables: impl Iterator<Item = &'s str>) -> u64 {
+    let mut h = Fnv::new();
+    for (i, s) in syllables.enumerate() {
+        if i > 0 {
+            h.push(' ');
+        }
+        s.chars().for_each(|c| h.push(c));
+    }
+    h.0
+}
+
+/// The feature key of the bigram (a, b).
+pub fn bigram_key(a: u64, b: u64) -> u64 {
+    let mut z = a.rotate_left(23) ^ b ^ 0x9e37_79b9_7f4a_7c15;
+    z = (z ^ (z >> 30)).wrapping_mul(0xbf58_476d_1ce4_e5b9);
+    z = (z ^ (z >> 27)).wrapping_mul(0x94d0_49bb_1331_11eb);
+    z ^ (z >> 31)
+}
+
+#[derive(Default)]
+struct Scratch {
+    norm: Normalized,
+    chars: Vec<char>,
+    tokens: Vec<Token>,
+    lower: String,
+    /// Per syllable: range in `lower`, original span, capitalised.
+    syls: Vec<(u32, u32, u32, u32, bool)>,
+    starts: Vec<bool>,
+}
+
+thread_local! {
+    static SCRATCH: RefCell<Scratch> = RefCell::new(Scratch::default());
+}
+
+/// Turns text into words. Built from the files in `models/`.
+pub struct Analyzer {
+    segmenter: Box<dyn Segmenter>,
+    stop_exact: FxHashSet<u64>,
+    stop_folded: FxHashSet<u64>,
+    teencode: FxHashMap<Box<str>, Vec<Box<str>>>,
+}
+
+impl Analyzer {
+    /// Loads the analyzer from a models directory (dict/, stopwords.txt, teencode.tsv).
+    pub fn load(models: &Path) -> Result<Self> {
+        let segmenter = LongestMatch::load_dir(&models.join("dict"))?;
+        let stop_path = models.join("stopwords.txt");
+        let stops = std::fs::read_to_string(&stop_path).map_err(|e| Error::io(&stop_path, e))?;
+        let tc_path = models.join("teencode.tsv");
+        let tc = std::fs::read_to_string(&tc_path).map_err(|e| Error::io(&tc_path, e))?;
+        let mut teencode = Vec::new();
+        for (n, line) in tc.lines().enumerate() {
+            if line.trim().is_empty() || line.starts_with('#') {
+                continue;
+            }
+            let (short, long) = line.split_once('\t').ok_or_else(|| {
+                Error::model(&tc_path, format!("line {}: expected 'short<TAB>expansion'", n + 1))
+            })?;
+            teencode.push((short.to_string(), long.to_string()));
+        }
+        Ok(Self::new(Box::new(segmenter), stops.lines().filter(|l| !l.starts_with('#')), teencode))
+    }
+
+    /// Builds an analyzer from its parts: a segmenter, stop words and teen-code pairs.
+    pub fn new<'a>(
+        segmenter: Box<dyn Segmenter>,
+        stop_words: impl IntoIterator<Item = &'a str>,
+        teencode: impl IntoIterator<Item = (String, String)>,
+    ) -> Self {
+        let mut stop_exact = FxHashSet::default();
+        let mut stop_folded = FxHashSet::default();
+        for w in stop_words {
+            let n = super::normalize::normalize(w.trim()).text.to_lowercase();
+            if n.is_empty() {
+                continue;
+            }
+            stop_exact.insert(exact_key(n.split_whitespace()));
+            stop_folded.insert(word_key(n.split_whitespace()));
+        }
+        let teencode = teencode
+            .into_iter()
+            .map(|(s, l)| {
+                let s = super::normalize::normalize(s.trim()).text.to_lowercase();
+                let l = super::normalize::normalize(l.trim()).text.to_lowercase();
+                (s.into_boxed_str(), l.split_whitespace().map(Box::from).collect())
+            })
+            .collect();
+        Analyzer { segmenter, stop_exact, stop_folded, teencode }
+    }
+
+    /// Analyses one text.
+    pub fn analyze(&self, text: &str) -> Analysis {
+        let mut out = Analysis::default();
+        self.analyze_into(text, &mut out);
+        out
+    }
+
+    /// Analyses one text into a reusable [`Analysis`].
+    pub fn analyze_into(&self, text: &str, out: &mut Analysis) {
+        SCRATCH.with(|s| self.run(text, &mut s.borrow_mut(), out));
+    }
+
+    fn run(&self, text: &str, sc: &mut Scratch, out: &mut Analysis) {
+        out.words.clear();
+        let Scratch { norm, chars, tokens, lower, syls, starts } = sc;
+        normalize_into(text, norm, chars);
+        tokenize_into(&norm.text, tokens);
+        let ntext = norm.text.as_str();
+        let map = &norm.map;
+        let orig = |p: u32| map.to_original(p as usize) as u32;
+
+        // Decide whether the text was typed without diacritics.
+        let (mut total, mut accented) = (0usize, 0usize);
+        for t in tokens.iter().filter(|t| t.kind == TokenKind::Syllable) {
+            total += 1;
+            if t.text(ntext).chars().any(has_diacritic) {
+                accented += 1;
+            }
+        }
+        out.folded = total > 0 && accented * 10 < total;
+
+        let mut phrase_break = true;
+        let mut i = 0;
+        while i < tokens.len() {
+            let t = tokens[i];
+            if t.kind != TokenKind::Syllable {
+                match t.kind {
+                    TokenKind::Punct => phrase_break = true,
+                    kind => {
+                        lower.clear();
+                        lower.extend(t.text(ntext).chars().flat_map(char::to_lowercase));
+                        let key = word_key(std::iter::once(lower.as_str()));
+                        out.words.push(Word {
+                            start: orig(t.start),
+                            end: orig(t.end),
+                            key,
+                            kind,
+                            stop: false,
+                            syllables: 1,
+                            phrase_start: phrase_break,
+                        });
+                        phrase_break = kind != TokenKind::Alnum;
+                    }
+                }
+                i += 1;
+                continue;
+            }
+            // A run of syllables: lowercase, expand teen code, segment.
+            lower.clear();
+            syls.clear();
+            while i < tokens.len() && tokens[i].kind == TokenKind::Syllable {
+                let t = tokens[i];
+                let s = t.text(ntext);
+                let cap = s.chars().next().is_some_and(char::is_uppercase);
+                let a = lower.len() as u32;
+                lower.extend(s.chars().flat_map(char::to_lowercase));
+                let (os, oe) = (orig(t.start), orig(t.end));
+                if let Some(exp) = self.teencode.get(&lower[a as usize..]) {
+                    lower.truncate(a as usize);
+                    for part in exp {
+                        let b = lower.len() as u32;
+                        lower.push_str(part);
+                        syls.push((b, lower.len() as u32, os, oe, cap));
+                    }
+                } else {
+                    syls.push((a, lower.len() as u32, os, oe, cap));
+                }
+                i += 1;
+            }
+            let buf = lower.as_str();
+            let sl: Vec<&str> = syls.iter().map(|&(a, b, ..)| &buf[a as usize..b as usize]).collect();
+            let caps: Vec<bool> = syls.iter().map(|s| s.4).collect();
+            self.segmenter.segment(&Sentence { syllables: &sl, capitalized: &caps, folded: out.folded }, starts);
+            let mut w = 0;
+            while w < sl.len() {
+                let mut e = w + 1;
+                while e < sl.len() && !starts[e] {
+                    e += 1;
+                }
+                let parts = || sl[w..e].iter().copied();
+                let key = word_key(parts());
+                let stop = self.stop_exact.contains(&exact_key(parts()))
+                    || (out.folded && self.stop_folded.contains(&key));
+                out.words.push(Word {
+                    start: syls[w].2,
+                    end: syls[e - 1].3,
+                    key,
+                    kind: TokenKind::Syllable,
+                    stop,
+                    syllables: (e - w) as u16,
+                    phrase_start: phrase_break,
+                });
+                phrase_break = false;
+                w = e;
+            }
+        }
+    }
+
+    /// Appends the feature keys of `a` to `out`: content words, and bigrams of content
+    /// words adjacent within a phrase (stop words skipped, punctuation not crossed).
+    pub fn feature_keys(a: &Analysis, out: &mut Vec<u64>) {
+        Self::features_with(a, |k, _| out.push(k));
+    }
+
+    /// Calls `f(key, parts)` for each feature of `a`; `parts` is `Some((a, b))` for a bigram.
+    pub fn features_with(a: &Analysis, mut f: impl FnMut(u64, Option<(u64, u64)>)) {
+        let mut prev: Option<u64> = None;
+        for w in &a.words {
+            if w.phrase_start || !matches!(w.kind, TokenKind::Syllable | TokenKind::Alnum) {
+                prev = None;
+            }
+            if !w.is_content() {
+                continue;
+            }
+            f(w.key, None);
+            if let Some(p) = prev {
+                f(bigram_key(p, w.key), Some((p, w.key)));
+            }
+            prev = Some(w.key);
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn analyzer() -> Analyzer {
+        let seg = LongestMatch::from_words(["thanh niên", "vay vốn", "ưu đãi", "ngân hàng", "không có"]);
+        Analyzer::new(Box::new(seg), ["em", "muốn", "được"], vec![("ko".into(), "không".into()), ("dc".into(), "được".into())])
+    }
+
+    fn keys(a: &Analyzer, s: &str) -> Vec<u64> {
+        let mut v = Vec::new();
+        Analyzer::feature_keys(&a.analyze(s), &mut v);
+        v
+    }
+
+    #[test]
+    fn no_diacritics_meet_accented_twin() {
+        let a = analyzer();
+        assert_eq!(keys(&a, "vay von uu dai"), keys(&a, "vay vốn ưu đãi"));
+        assert_eq!(keys(&a, "VAY VỐN ƯU ĐÃI"), keys(&a, "vay vốn ưu đãi"));
+        assert!(!keys(&a, "vay vốn ưu đãi").is_empty());
+    }
+
+    #[test]
+    fn offsets_slice_the_original_and_teencode_expands() {
+        let a = analyzer();
+        let text = "Em ko dc vay vốn, thanh niên 😢";
+        let an = a.analyze(text);
+        let surf: Vec<&str> = an.words.iter().map(|w| w.surface(text)).collect();
+        assert_eq!(surf, ["Em", "ko", "dc", "vay vốn", "thanh niên", "😢"]);
+        assert!(an.words[0].stop && an.words[2].stop && !an.words[3].stop);
+        // "ko" became "không", which is a feature word here.
+        assert_eq!(an.words[1].key, word_key(["không"].into_iter()));
+        assert_eq!(an.words[5].kind, TokenKind::Emoji);
+        assert!(an.words[4].phrase_start);
+    }
+}

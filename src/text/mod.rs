@@ -1,0 +1,12 @@
+//! Vietnamese text analysis, as a chain of small stages:
+//! [`normalize`] → [`tokenize`] → [`segment`] → [`analyzer`] (teen code, stop words, feature keys).
+
+pub mod analyzer;
+pub mod normalize;
+pub mod segment;
+pub mod tokenize;
+
+pub use analyzer::{Analysis, Analyzer, Word};
+pub use normalize::{fold_lower, normalize, Normalized};
+pub use segment::{LongestMatch, Segmenter, Sentence};
+pub use tokenize::{Token, TokenKind};

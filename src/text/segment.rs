@@ -1,0 +1,181 @@
+//! Vietnamese word segmentation: which adjacent syllables form one word ("thanh niên").
+//!
+//! [`Segmenter`] is the interface every segmenter implements; [`LongestMatch`] is the
+//! dictionary segmenter (greedy longest match over the word lists in `models/dict/`).
+//! Text typed without diacritics is matched against the folded dictionary, so
+//! "thanh nien" segments like "thanh niên".
+
+use std::path::Path;
+
+use rustc_hash::FxHashMap;
+
+use super::normalize::{fold_lower, normalize};
+use crate::error::{Error, Result};
+
+/// A run of syllables between punctuation, as a segmenter sees it.
+pub struct Sentence<'a> {
+    /// Each syllable lowercased and normalised (diacritics kept where typed).
+    pub syllables: &'a [&'a str],
+    /// Whether each syllable began with a capital letter in the original.
+    pub capitalized: &'a [bool],
+    /// True when the text was typed without diacritics: match on folded forms.
+    pub folded: bool,
+}
+
+/// Splits a sentence's syllables into words.
+pub trait Segmenter: Send + Sync {
+    /// Writes, for each syllable, whether it begins a new word (`starts[0]` is always true).
+    fn segment(&self, sentence: &Sentence<'_>, starts: &mut Vec<bool>);
+}
+
+/// A trie of words over interned syllables.
+#[derive(Default)]
+struct Trie {
+    syllables: FxHashMap<Box<str>, u32>,
+    edges: FxHashMap<(u32, u32), u32>,
+    terminal: Vec<bool>,
+    max_len: usize,
+}
+
+impl Trie {
+    fn new() -> Self {
+        Trie { terminal: vec![false], ..Default::default() }
+    }
+
+    fn insert<'s>(&mut self, word: impl Iterator<Item = &'s str>) {
+        let mut node = 0u32;
+        let mut len = 0;
+        for syl in word {
+            let next_id = self.syllables.len() as u32;
+            let sid = *self.syllables.entry(syl.into()).or_insert(next_id);
+            let fresh = self.terminal.len() as u32;
+            node = *self.edges.entry((node, sid)).or_insert(fresh);
+            if node == fresh {
+                self.terminal.push(false);
+            }
+            len += 1;
+        }
+        if len > 1 {
+            self.terminal[node as usize] = true;
+            self.max_len = self.max_len.max(len);
+        }
+    }
+
+    /// Length in syllables of the longest dictionary word starting at `syls[0]` (at least 1).
+    fn longest(&self, syls: &[&str], key: impl Fn(&str, &mut String) -> bool, buf: &mut String) -> usize {
+        let mut node = 0u32;
+        let mut best = 1;
+        for (k, syl) in syls.iter().take(self.max_len).enumerate() {
+            let s: &str = if key(syl, buf) { buf.as_str() } else { syl };
+            let sid = match self.syllables.get(s) {
+                Some(&id) => id,
+                None => break,
+            };
+            node = match self.edges.get(&(node, sid)) {
+                Some(&n) => n,
+                None => break,
+            };
+            if self.terminal[node as usize] {
+                best = k + 1;
+            }
+        }
+        best
+    }
+}
+
+/// Greedy longest-match segmentation over a word list.
+pub struct LongestMatch {
+    exact: Trie,
+    folded: Trie,
+}
+
+impl LongestMatch {
+    /// Builds the segmenter from words (syllables separated by spaces), normalising each.
+    pub fn from_words<'a>(words: impl IntoIterator<Item = &'a str>) -> Self {
+        let mut exact = Trie::new();
+        let mut folded = Trie::new();
+        for w in words {
+            let norm = normalize(w.trim()).text.to_lowercase();
+            if norm.split_whitespace().count() < 2 {
+                continue;
+            }
+            exact.insert(norm.split_whitespace());
+            let f = fold_lower(&norm);
+            folded.insert(f.split_whitespace());
+        }
+        LongestMatch { exact, folded }
+    }
+
+    /// Loads every `*.txt` word list in `dir` (one word a line, `#` comments).
+    pub fn load_dir(dir: &Path) -> Result<Self> {
+        let mut files: Vec<_> = std::fs::read_dir(dir)
+            .map_err(|e| Error::io(dir, e))?
+            .filter_map(|e| e.ok().map(|e| e.path()))
+            .filter(|p| p.extension().is_some_and(|x| x == "txt"))
+            .collect();
+        files.sort();
+        if files.is_empty() {
+            return Err(Error::model(dir, "no word lists (*.txt) found"));
+        }
+        let mut text = String::new();
+        for f in &files {
+            text.push_str(&std::fs::read_to_string(f).map_err(|e| Error::io(f, e))?);
+            text.push('\n');
+        }
+        let words = text.lines().filter(|l| !l.trim_start().starts_with('#'));
+        Ok(Self::from_words(words))
+    }
+}
+
+impl Segmenter for LongestMatch {
+    fn segment(&self, s: &Sentence<'_>, starts: &mut Vec<bool>) {
+        starts.clear();
+        starts.resize(s.syllables.len(), false);
+        let (trie, fold) = if s.folded { (&self.folded, true) } else { (&self.exact, false) };
+        let mut buf = String::new();
+        let key = |syl: &str, buf: &mut String| {
+            if fold && !syl.is_ascii() {
+                buf.clear();
+                super::normalize::fold_lower_into(syl, buf);
+                true
+            } else {
+                false
+            }
+        };
+        let mut i = 0;
+        while i < s.syllables.len() {
+            starts[i] = true;
+            i += trie.longest(&s.syllables[i..], key, &mut buf);
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn seg(m: &LongestMatch, text: &str, folded: bool) -> Vec<String> {
+        let syls: Vec<&str> = text.split(' ').collect();
+        let caps = vec![false; syls.len()];
+        let mut starts = Vec::new();
+        m.segment(&Sentence { syllables: &syls, capitalized: &caps, folded }, &mut starts);
+        let mut words: Vec<String> = Vec::new();
+        for (syl, st) in syls.iter().zip(&starts) {
+            if *st {
+                words.push(syl.to_string());
+            } else {
+                let last = words.last_mut().unwrap();
+                last.push('_');
+                last.push_str(syl);
+            }
+        }
+        words
+    }
+
+    #[test]
+    fn longest_match_with_and_without_diacritics() {
+        let m = LongestMatch::from_words(["thanh niên", "vay vốn", "ngân hàng", "ngân hàng chính sách", "chính sách"]);
+        assert_eq!(seg(&m, "thanh niên muốn vay vốn ngân hàng chính sách", false), ["thanh_niên", "muốn", "vay_vốn", "ngân_hàng_chính_sách"]);
+        assert_eq!(seg(&m, "thanh nien muon vay von", true), ["thanh_nien", "muon", "vay_von"]);
+    }
+}
