@@ -5,7 +5,19 @@
 //! [`cluster`] → [`topics`] → [`routing`], orchestrated by [`pipeline`] and written by
 //! [`output`]; [`eval`] measures it. ARCHITECTURE.md is the map.
 
+pub mod classify;
+pub mod cluster;
 pub mod error;
+pub mod eval;
+pub mod features;
+pub mod input;
+pub mod keywords;
+pub mod output;
+pub mod pipeline;
+pub mod rng;
+pub mod routing;
 pub mod text;
+pub mod topics;
+pub mod traits;
 
 pub use error::{Error, Result};

@@ -1,1 +1,282 @@
-fn main() {}
+//! The `ykien` command line: a thin layer over the library.
+
+use std::io::Write;
+use std::path::{Path, PathBuf};
+
+use anyhow::{Context, Result};
+use clap::{Parser, Subcommand, ValueEnum};
+use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
+use ykien::eval::{ari, nmi, purity, ClassificationReport};
+use ykien::input::{read_files, Format, ReadOptions, ReadOutcome};
+use ykien::output::{csv_for_excel, jsonl, truncate, write_atomic};
+use ykien::pipeline::{analyze, route_all, Models, Report, Settings};
+
+#[derive(Parser)]
+#[command(name = "ykien", version, about = "Ý kiến thanh niên: gom cụm chủ đề và đề xuất cơ quan trả lời")]
+struct Cli {
+    /// Models directory (default: the project's models/, or $YKIEN_MODELS).
+    #[arg(long, global = true)]
+    models: Option<PathBuf>,
+    /// Worker threads (default: all cores).
+    #[arg(long, global = true)]
+    threads: Option<usize>,
+    #[command(subcommand)]
+    cmd: Cmd,
+}
+
+#[derive(clap::Args, Clone)]
+struct InputArgs {
+    /// Input files: .csv/.tsv, .jsonl, .xlsx/.ods, .txt (default: the bundled corpus).
+    inputs: Vec<PathBuf>,
+    /// Column holding the submission text.
+    #[arg(long, default_value = "text")]
+    text_column: String,
+    /// Sheet of a workbook to read (default: the first).
+    #[arg(long)]
+    sheet: Option<String>,
+    /// Write unreadable records to a rejects file and go on, instead of stopping.
+    #[arg(long)]
+    skip_bad: bool,
+    /// Input format, when the file extension does not tell.
+    #[arg(long, value_enum)]
+    format: Option<Format>,
+    /// Routing profile in models/routing/.
+    #[arg(long, default_value = "lang-son-2024")]
+    profile: String,
+}
+
+#[derive(Subcommand)]
+enum Cmd {
+    /// Cluster submissions, label the clusters, assign topics and suggest departments.
+    Analyze {
+        #[command(flatten)]
+        input: InputArgs,
+        /// Output directory.
+        #[arg(long, default_value = "ykien-out")]
+        out: PathBuf,
+        /// Number of clusters (default: chosen automatically).
+        #[arg(long)]
+        k: Option<usize>,
+        /// Random seed for clustering.
+        #[arg(long, default_value_t = 42)]
+        seed: u64,
+    },
+    /// Suggest a department for each submission, written to stdout in input order.
+    Route {
+        #[command(flatten)]
+        input: InputArgs,
+        /// Output format.
+        #[arg(long = "output-format", alias = "to", value_enum, default_value = "jsonl")]
+        output_format: OutFormat,
+    },
+    /// Measure clustering and routing against gold labels (default: the bundled corpus).
+    Eval {
+        #[command(flatten)]
+        input: InputArgs,
+        /// Number of clusters (default: the number of gold topics).
+        #[arg(long)]
+        k: Option<usize>,
+        /// Random seed for clustering.
+        #[arg(long, default_value_t = 42)]
+        seed: u64,
+    },
+}
+
+#[derive(Clone, Copy, ValueEnum)]
+enum OutFormat {
+    Jsonl,
+    Csv,
+}
+
+fn main() {
+    if let Err(e) = run() {
+        eprintln!("ykien: error: {e:#}");
+        std::process::exit(1);
+    }
+}
+
+fn run() -> Result<()> {
+    let cli = Cli::parse();
+    if let Some(n) = cli.threads {
+        rayon::ThreadPoolBuilder::new().num_threads(n.max(1)).build_global().context("setting the thread count")?;
+    }
+    let models_dir = Models::locate(cli.models.as_deref())?;
+    match cli.cmd {
+        Cmd::Analyze { input, out, k, seed } => {
+            let models = load_models(&models_dir, &input.profile)?;
+            let read = read_inputs(&models, &input)?;
+            let settings = Settings { k, seed, ..Settings::default() };
+            let report = analyze(&models, &read.submissions, &settings, &progress())?;
+            write_outputs(&out, &read, &report)?;
+            print_summary(&read, &report, &out);
+        }
+        Cmd::Route { input, output_format } => {
+            let models = load_models(&models_dir, &input.profile)?;
+            let read = read_inputs(&models, &input)?;
+            let (_, routed) = route_all(&models, &read.submissions, &progress());
+            let bytes = match output_format {
+                OutFormat::Jsonl => jsonl(&routed.iter().map(route_row).collect::<Vec<_>>())?,
+                OutFormat::Csv => csv_for_excel(
+                    &["id", "topic", "department", "confidence", "runner_up", "also", "reasons"],
+                    routed.iter().map(|r| {
+                        vec![r.id.clone(), r.topic.clone(), r.suggestion.department.clone(), format!("{:.3}", r.suggestion.confidence), r.suggestion.runner_up.clone(), r.suggestion.also.clone().unwrap_or_default(), r.suggestion.reasons.join(" | ")]
+                    }),
+                )?,
+            };
+            std::io::stdout().lock().write_all(&bytes).context("writing to stdout")?;
+            report_rejects(&read);
+        }
+        Cmd::Eval { input, k, seed } => {
+            let models = load_models(&models_dir, &input.profile)?;
+            let read = read_inputs(&models, &input)?;
+            eval(&models, &read, k, seed)?;
+        }
+    }
+    Ok(())
+}
+
+fn load_models(dir: &Path, profile: &str) -> Result<Models> {
+    Models::load(dir, profile).with_context(|| format!("loading models from {}", dir.display()))
+}
+
+fn read_inputs(models: &Models, a: &InputArgs) -> Result<ReadOutcome> {
+    let paths = if a.inputs.is_empty() { vec![models.bundled_corpus()] } else { a.inputs.clone() };
+    let opts = ReadOptions { text_column: a.text_column.clone(), sheet: a.sheet.clone(), skip_bad: a.skip_bad, format: a.format };
+    Ok(read_files(&paths, &opts)?)
+}
+
+fn progress() -> ProgressBar {
+    let pb = ProgressBar::with_draw_target(Some(0), ProgressDrawTarget::stderr());
+    pb.set_style(ProgressStyle::with_template("{msg:>18} [{bar:30}] {pos}/{len} ({per_sec}, {eta})").expect("valid template").progress_chars("=> "));
+    pb
+}
+
+fn route_row(r: &ykien::pipeline::Routed) -> serde_json::Value {
+    serde_json::json!({
+        "id": r.id, "topic": r.topic, "department": r.suggestion.department,
+        "confidence": round3(r.suggestion.confidence), "runner_up": r.suggestion.runner_up,
+        "also": r.suggestion.also, "reasons": r.suggestion.reasons,
+    })
+}
+
+fn round3(x: f32) -> f64 {
+    (x as f64 * 1000.0).round() / 1000.0
+}
+
+fn report_rejects(read: &ReadOutcome) {
+    if !read.rejects.is_empty() {
+        eprintln!("ykien: {} record(s) could not be read and were skipped:", read.rejects.len());
+        for r in &read.rejects {
+            eprintln!("  {} {}: {}", r.file.display(), r.location, r.message);
+        }
+    }
+}
+
+fn write_outputs(out: &Path, read: &ReadOutcome, report: &Report) -> Result<()> {
+    let rows: Vec<serde_json::Value> = report
+        .records
+        .iter()
+        .map(|r| {
+            let s = &r.routed.suggestion;
+            serde_json::json!({
+                "id": r.id, "text": r.text, "locality": r.locality, "cluster": r.cluster,
+                "topic": r.routed.topic, "topic_score": round3(r.routed.topic_score),
+                "department": s.department, "department_name": s.department_name,
+                "confidence": round3(s.confidence), "runner_up": s.runner_up,
+                "runner_up_confidence": round3(s.runner_up_confidence), "also": s.also,
+                "reasons": s.reasons, "typed_without_diacritics": r.routed.typed_without_diacritics,
+            })
+        })
+        .collect();
+    write_atomic(&out.join("submissions.jsonl"), &jsonl(&rows)?)?;
+    let label_of = |c: Option<usize>| c.and_then(|c| report.clusters.get(c)).map(|c| c.label.clone()).unwrap_or_default();
+    let csv = csv_for_excel(
+        &["id", "text", "locality", "cluster", "cluster_label", "topic", "topic_score", "department", "department_name", "confidence", "runner_up", "also", "reasons"],
+        report.records.iter().map(|r| {
+            let s = &r.routed.suggestion;
+            vec![
+                r.id.clone(), r.text.clone(), r.locality.clone().unwrap_or_default(), r.cluster.map(|c| c.to_string()).unwrap_or_default(), label_of(r.cluster),
+                r.routed.topic.clone(), format!("{:.3}", r.routed.topic_score), s.department.clone(), s.department_name.clone(),
+                format!("{:.3}", s.confidence), s.runner_up.clone(), s.also.clone().unwrap_or_default(), s.reasons.join(" | "),
+            ]
+        }),
+    )?;
+    write_atomic(&out.join("submissions.csv"), &csv)?;
+    let clusters = serde_json::to_vec_pretty(report).context("serialising clusters")?;
+    write_atomic(&out.join("clusters.json"), &clusters)?;
+    let rejects = out.join("rejects.jsonl");
+    if read.rejects.is_empty() {
+        if rejects.exists() {
+            std::fs::remove_file(&rejects).with_context(|| format!("removing stale {}", rejects.display()))?;
+        }
+    } else {
+        write_atomic(&rejects, &jsonl(&read.rejects)?)?;
+    }
+    Ok(())
+}
+
+fn print_summary(read: &ReadOutcome, report: &Report, out: &Path) {
+    let n = report.records.len();
+    let folded = report.records.iter().filter(|r| r.routed.typed_without_diacritics).count();
+    println!("{n} ý kiến · {} cụm · hồ sơ {} · {} gõ không dấu · {} không đọc được · {} dòng trống bỏ qua", report.k, report.profile, folded, read.rejects.len(), read.blank);
+    if report.unclustered > 0 {
+        println!("{} ý kiến không có từ để phân cụm (vẫn được đề xuất cơ quan)", report.unclustered);
+    }
+    println!("\n{:>3} {:>5}  {:<13} {:<44} {}", "#", "số", "chủ đề", "nhãn cụm", "cơ quan đề xuất nhiều nhất");
+    for c in &report.clusters {
+        let mut deps: Vec<(&String, &usize)> = c.departments.iter().collect();
+        deps.sort_by(|a, b| b.1.cmp(a.1).then(a.0.cmp(b.0)));
+        let top: Vec<String> = deps.iter().take(2).map(|(d, k)| format!("{d} ({k})")).collect();
+        println!("{:>3} {:>5}  {:<13} {:<44} {}", c.id, c.size, c.topic, truncate(&c.label, 44), top.join(", "));
+    }
+    let low = report.records.iter().filter(|r| r.routed.suggestion.confidence < 0.5).count();
+    println!("\n{low} đề xuất có độ tin cậy dưới 0,5 cần xem kỹ. Kết quả: {}", out.display());
+    report_rejects(read);
+}
+
+fn eval(models: &Models, read: &ReadOutcome, k: Option<usize>, seed: u64) -> Result<()> {
+    let subs = &read.submissions;
+    let gold_topic: Vec<String> = subs.iter().map(|s| s.field("topic").unwrap_or("").to_string()).collect();
+    if gold_topic.iter().any(String::is_empty) {
+        anyhow::bail!("every record needs a gold 'topic' column to evaluate");
+    }
+    let mut topics_gold = gold_topic.clone();
+    topics_gold.sort();
+    topics_gold.dedup();
+    let k = k.unwrap_or(topics_gold.len());
+    let settings = Settings { k: Some(k), seed, ..Settings::default() };
+    let report = analyze(models, subs, &settings, &progress())?;
+    let clusters: Vec<i64> = report.records.iter().map(|r| r.cluster.map(|c| c as i64).unwrap_or(-1)).collect();
+    println!("Clustering: {} submissions, k = {k}, against gold topics (all records)", subs.len());
+    println!("  NMI {:.3}   ARI {:.3}   purity {:.3}\n", nmi(&clusters, &gold_topic), ari(&clusters, &gold_topic), purity(&clusters, &gold_topic));
+
+    let test: Vec<usize> = match subs.iter().any(|s| s.field("split").is_some()) {
+        true => (0..subs.len()).filter(|&i| subs[i].field("split") == Some("test")).collect(),
+        false => (0..subs.len()).collect(),
+    };
+    let scope = if test.len() < subs.len() { "test split" } else { "all records (no split column: models may have seen them)" };
+    let pred_t: Vec<String> = test.iter().map(|&i| report.records[i].routed.topic.clone()).collect();
+    let gold_t: Vec<String> = test.iter().map(|&i| gold_topic[i].clone()).collect();
+    println!("Topic areas, {scope} ({} records):\n{}", test.len(), ClassificationReport::new(&pred_t, &gold_t).render());
+
+    let profile = &models.router.profile;
+    let mut pred_d = Vec::new();
+    let mut gold_d = Vec::new();
+    for &i in &test {
+        let Some(g) = subs[i].field("department") else { continue };
+        let mapped = profile.map_code(g, subs[i].field("topic")).unwrap_or(g);
+        gold_d.push(mapped.to_string());
+        pred_d.push(report.records[i].routed.suggestion.department.clone());
+    }
+    if gold_d.is_empty() {
+        println!("Routing: no 'department' column, nothing to compare.");
+    } else {
+        let also_hit = test.iter().filter(|&&i| {
+            let r = &report.records[i].routed.suggestion;
+            subs[i].field("department").is_some_and(|g| profile.map_code(g, subs[i].field("topic")) == Some(r.department.as_str()) || r.also.as_deref() == profile.map_code(g, subs[i].field("topic")))
+        }).count();
+        println!("Routing with profile {}, {scope} ({} records):\n{}", profile.name, gold_d.len(), ClassificationReport::new(&pred_d, &gold_d).render());
+        println!("gold department is the suggestion or its flagged second body: {:.3}", also_hit as f64 / gold_d.len() as f64);
+    }
+    Ok(())
+}

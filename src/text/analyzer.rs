@@ -31,6 +31,8 @@ pub struct Word {
     pub syllables: u16,
     /// True when punctuation or a special token separates it from the previous word.
     pub phrase_start: bool,
+    /// Index of its first syllable in [`Analysis::syllables`].
+    pub first_syllable: u32,
 }
 
 impl Word {
@@ -51,6 +53,8 @@ pub struct Analysis {
     pub words: Vec<Word>,
     /// True when the text was typed without diacritics.
     pub folded: bool,
+    /// Folded key of every syllable, in order (a special token counts as one syllable).
+    pub syllables: Vec<u64>,
 }
 
 /// 64-bit FNV-1a, fed one char at a time.
@@ -70,8 +74,17 @@ impl Fnv {
     }
 }
 
-/// The feature key of a word given its lowercased syllables: folded and hashed.
+/// The feature key of a word given its lowercased syllables: folded and hashed (low bit 0).
 pub fn word_key<'s>(syllables: impl Iterator<Item = &'s str>) -> u64 {
+    word_key_raw(syllables) & !1
+}
+
+/// True when a feature key is a bigram (low bit 1) rather than a word.
+pub fn is_bigram(key: u64) -> bool {
+    key & 1 == 1
+}
+
+fn word_key_raw<'s>(syllables: impl Iterator<Item = &'s str>) -> u64 {
     let mut h = Fnv::new();
     for (i, s) in syllables.enumerate() {
         if i > 0 {
@@ -95,8 +108,12 @@ fn exact_key<'s>(syllables: impl Iterator<Item = &'s str>) -> u64 {
     h.0
 }
 
-/// The feature key of the bigram (a, b).
+/// The feature key of the bigram (a, b) (low bit 1).
 pub fn bigram_key(a: u64, b: u64) -> u64 {
+    mix(a, b) | 1
+}
+
+fn mix(a: u64, b: u64) -> u64 {
     let mut z = a.rotate_left(23) ^ b ^ 0x9e37_79b9_7f4a_7c15;
     z = (z ^ (z >> 30)).wrapping_mul(0xbf58_476d_1ce4_e5b9);
     z = (z ^ (z >> 27)).wrapping_mul(0x94d0_49bb_1331_11eb);
@@ -188,6 +205,7 @@ impl Analyzer {
 
     fn run(&self, text: &str, sc: &mut Scratch, out: &mut Analysis) {
         out.words.clear();
+        out.syllables.clear();
         let Scratch { norm, chars, tokens, lower, syls, starts } = sc;
         normalize_into(text, norm, chars);
         tokenize_into(&norm.text, tokens);
@@ -216,7 +234,9 @@ impl Analyzer {
                         lower.clear();
                         lower.extend(t.text(ntext).chars().flat_map(char::to_lowercase));
                         let key = word_key(std::iter::once(lower.as_str()));
+                        out.syllables.push(key);
                         out.words.push(Word {
+                            first_syllable: out.syllables.len() as u32 - 1,
                             start: orig(t.start),
                             end: orig(t.end),
                             key,
@@ -267,7 +287,10 @@ impl Analyzer {
                 let key = word_key(parts());
                 let stop = self.stop_exact.contains(&exact_key(parts()))
                     || (out.folded && self.stop_folded.contains(&key));
+                let first_syllable = out.syllables.len() as u32;
+                out.syllables.extend(parts().map(|p| word_key(std::iter::once(p))));
                 out.words.push(Word {
+                    first_syllable,
                     start: syls[w].2,
                     end: syls[e - 1].3,
                     key,

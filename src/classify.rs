@@ -1,0 +1,253 @@
+//! A linear classifier over the pipeline's sparse features: multinomial logistic
+//! regression (softmax) trained by stochastic gradient descent, with its own TF-IDF
+//! vocabulary learned from the labelled documents. Topics and routing both use it.
+
+use rayon::prelude::*;
+use serde::{Deserialize, Serialize};
+
+use crate::error::{Error, Result};
+use crate::features::{SparseVec, Tfidf, TfidfParams};
+use crate::rng::Rng;
+use crate::traits::{Fit, Predict};
+
+/// Hyper-parameters of the softmax classifier.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct SoftmaxParams {
+    /// Passes over the training data.
+    pub epochs: usize,
+    /// Initial learning rate.
+    pub learning_rate: f32,
+    /// L2 penalty on the weights.
+    pub l2: f32,
+    /// Weight classes by (n / (classes · n_c))^0.5 so that small classes count.
+    pub balanced: bool,
+    /// Random seed (order of examples).
+    pub seed: u64,
+    /// The vectoriser learned from the training documents.
+    pub tfidf: TfidfParams,
+}
+
+impl Default for SoftmaxParams {
+    fn default() -> Self {
+        SoftmaxParams { epochs: 30, learning_rate: 0.5, l2: 1e-5, balanced: true, seed: 7, tfidf: TfidfParams { min_df: 1, max_df: 1.0, sublinear_tf: true } }
+    }
+}
+
+impl SoftmaxParams {
+    /// Checks the parameters.
+    pub fn validate(&self) -> Result<()> {
+        if self.epochs == 0 || !(self.learning_rate > 0.0) || self.l2 < 0.0 {
+            return Err(Error::Param("epochs >= 1, learning_rate > 0 and l2 >= 0 are needed".into()));
+        }
+        self.tfidf.validate()
+    }
+}
+
+/// Documents (as feature keys) with their labels.
+pub struct Labelled<'a> {
+    /// Feature keys of each document.
+    pub docs: &'a [Vec<u64>],
+    /// Label of each document.
+    pub labels: &'a [String],
+}
+
+/// A fitted linear classifier.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct LinearClassifier {
+    /// Class names, in column order.
+    pub classes: Vec<String>,
+    /// The classifier's own vectoriser.
+    pub tfidf: Tfidf,
+    /// Weights, term-major: weight of term j for class c at `j * classes + c`.
+    pub weights: Vec<f32>,
+    /// Bias per class.
+    pub bias: Vec<f32>,
+}
+
+impl Fit<Labelled<'_>> for SoftmaxParams {
+    type Model = LinearClassifier;
+    fn fit(&self, data: &Labelled<'_>) -> Result<LinearClassifier> {
+        self.validate()?;
+        if data.docs.len() != data.labels.len() {
+            return Err(Error::Param(format!("{} documents but {} labels", data.docs.len(), data.labels.len())));
+        }
+        if data.docs.is_empty() {
+            return Err(Error::Param("no labelled documents to learn from".into()));
+        }
+        let mut classes: Vec<String> = data.labels.to_vec();
+        classes.sort();
+        classes.dedup();
+        let y: Vec<usize> = data.labels.iter().map(|l| classes.binary_search(l).unwrap_or(0)).collect();
+        let c = classes.len();
+        let tfidf = self.tfidf.fit(data.docs)?;
+        let rows: Vec<SparseVec> = data
+            .docs
+            .par_iter()
+            .map(|d| {
+                let mut v = SparseVec::default();
+                tfidf.transform_one(d, &mut v);
+                v
+            })
+            .collect();
+        let mut counts = vec![0usize; c];
+        y.iter().for_each(|&k| counts[k] += 1);
+        let cw: Vec<f32> = counts
+            .iter()
+            .map(|&n_c| if self.balanced { ((y.len() as f32) / (c as f32 * n_c.max(1) as f32)).sqrt() } else { 1.0 })
+            .collect();
+        let mut m = LinearClassifier { classes, weights: vec![0.0; tfidf.n_terms() * c], bias: vec![0.0; c], tfidf };
+        let mut order: Vec<usize> = (0..rows.len()).collect();
+        let mut rng = Rng::new(self.seed);
+        let mut p = vec![0.0f32; c];
+        let mut t = 0usize;
+        for _ in 0..self.epochs {
+            rng.shuffle(&mut order);
+            for &i in &order {
+                let lr = self.learning_rate / (1.0 + self.learning_rate * self.l2.max(1e-4) * t as f32).sqrt();
+                t += 1;
+                m.logits_into(&rows[i], &mut p);
+                softmax(&mut p);
+                let w_i = cw[y[i]];
+                for (k, pk) in p.iter_mut().enumerate() {
+                    *pk = w_i * (*pk - if k == y[i] { 1.0 } else { 0.0 });
+                }
+                for (&j, &v) in rows[i].indices.iter().zip(&rows[i].values) {
+                    let w = &mut m.weights[j as usize * c..j as usize * c + c];
+                    for (wk, &g) in w.iter_mut().zip(&p) {
+                        *wk -= lr * (g * v + self.l2 * *wk);
+                    }
+                }
+                for (b, &g) in m.bias.iter_mut().zip(&p) {
+                    *b -= lr * g * 0.1;
+                }
+            }
+        }
+        Ok(m)
+    }
+}
+
+/// Softmax in place.
+pub fn softmax(v: &mut [f32]) {
+    let mx = v.iter().copied().fold(f32::NEG_INFINITY, f32::max);
+    let mut s = 0.0;
+    for x in v.iter_mut() {
+        *x = (*x - mx).exp();
+        s += *x;
+    }
+    if s > 0.0 {
+        v.iter_mut().for_each(|x| *x /= s);
+    }
+}
+
+impl LinearClassifier {
+    /// Class scores (before softmax) of a TF-IDF row in this classifier's vocabulary.
+    pub fn logits_into(&self, row: &SparseVec, out: &mut [f32]) {
+        let c = self.classes.len();
+        out.copy_from_slice(&self.bias);
+        for (&j, &v) in row.indices.iter().zip(&row.values) {
+            let w = &self.weights[j as usize * c..j as usize * c + c];
+            for (o, &wk) in out.iter_mut().zip(w) {
+                *o += v * wk;
+            }
+        }
+    }
+
+    /// The TF-IDF row of a document given as feature keys.
+    pub fn vectorize(&self, keys: &[u64]) -> SparseVec {
+        let mut v = SparseVec::default();
+        self.tfidf.transform_one(keys, &mut v);
+        v
+    }
+
+    /// Class probabilities of a document given as feature keys.
+    pub fn predict_proba(&self, keys: &[u64]) -> Vec<f32> {
+        let row = self.vectorize(keys);
+        let mut p = vec![0.0; self.classes.len()];
+        self.logits_into(&row, &mut p);
+        softmax(&mut p);
+        p
+    }
+
+    /// The terms of `row` that push it most towards `class`: (column, weight × value).
+    pub fn contributions(&self, row: &SparseVec, class: usize, top: usize) -> Vec<(u32, f32)> {
+        let c = self.classes.len();
+        let mut v: Vec<(u32, f32)> = row
+            .indices
+            .iter()
+            .zip(&row.values)
+            .map(|(&j, &x)| {
+                let w = &self.weights[j as usize * c..j as usize * c + c];
+                let mean = w.iter().sum::<f32>() / c as f32;
+                (j, x * (w[class] - mean))
+            })
+            .filter(|&(_, s)| s > 0.0)
+            .collect();
+        v.sort_by(|a, b| b.1.total_cmp(&a.1).then(a.0.cmp(&b.0)));
+        v.truncate(top);
+        v
+    }
+
+    /// Index of a class by name.
+    pub fn class_index(&self, name: &str) -> Option<usize> {
+        self.classes.iter().position(|c| c == name)
+    }
+
+    /// Saves the model as JSON, atomically.
+    pub fn save(&self, path: &std::path::Path) -> Result<()> {
+        let json = serde_json::to_vec(self).map_err(|e| Error::model(path, e.to_string()))?;
+        crate::output::write_atomic(path, &json)
+    }
+
+    /// Loads a model saved by [`LinearClassifier::save`].
+    pub fn load(path: &std::path::Path) -> Result<Self> {
+        let bytes = std::fs::read(path).map_err(|e| Error::io(path, e))?;
+        let mut m: LinearClassifier = serde_json::from_slice(&bytes).map_err(|e| Error::model(path, format!("not a ykien model: {e}")))?;
+        m.tfidf.rebuild_index();
+        let c = m.classes.len();
+        if c == 0 || m.bias.len() != c || m.weights.len() != m.tfidf.n_terms() * c {
+            return Err(Error::model(path, "inconsistent model dimensions"));
+        }
+        Ok(m)
+    }
+}
+
+impl Predict<[u64]> for LinearClassifier {
+    type Output = (usize, f32);
+    /// The most probable class and its probability.
+    fn predict(&self, keys: &[u64]) -> (usize, f32) {
+        let p = self.predict_proba(keys);
+        p.iter().enumerate().fold((0, f32::NEG_INFINITY), |b, (i, &v)| if v > b.1 { (i, v) } else { b })
+    }
+}
+
+/// Where a model file's labelled training data lives (the `[training]` table).
+#[derive(Debug, Clone, Deserialize)]
+pub struct TrainingSpec {
+    /// Labelled file, relative to the model file's folder.
+    pub file: std::path::PathBuf,
+    /// Column holding the label.
+    pub label_column: String,
+    /// Column naming the split, if any.
+    pub split_column: Option<String>,
+    /// Rows whose split column has this value are used for training.
+    pub train_value: Option<String>,
+}
+
+impl TrainingSpec {
+    /// The training rows: the labelled file's records in the training split.
+    pub fn load(&self, base: &std::path::Path) -> Result<Vec<crate::input::Submission>> {
+        let path = base.join(&self.file);
+        let rows = crate::input::read_file(&path, &crate::input::ReadOptions::default())?.submissions;
+        let keep = |s: &crate::input::Submission| match (&self.split_column, &self.train_value) {
+            (Some(c), Some(v)) => s.field(c) == Some(v.as_str()),
+            _ => true,
+        };
+        let rows: Vec<_> = rows.into_iter().filter(keep).collect();
+        for (i, r) in rows.iter().enumerate() {
+            if r.field(&self.label_column).is_none_or(str::is_empty) {
+                return Err(Error::model(&path, format!("training record {} ({}) has no '{}' label", i + 1, r.id, self.label_column)));
+            }
+        }
+        Ok(rows)
+    }
+}

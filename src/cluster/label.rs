@@ -1,0 +1,115 @@
+//! Cluster labels from their most distinctive words and phrases, and representative members.
+//!
+//! A term's distinctiveness for a cluster is p_in · ln(p_in / p_all), where p_in is the
+//! share of the cluster's submissions that contain it and p_all the share of all
+//! submissions: frequent inside, rare outside. Phrases (bigrams, multi-syllable words)
+//! are shown as people wrote them, in their most common accented spelling.
+
+use rayon::prelude::*;
+use rustc_hash::{FxHashMap, FxHashSet};
+
+use crate::features::{CsrMatrix, Tfidf};
+use crate::text::analyzer::bigram_key;
+use crate::text::{normalize, Analyzer};
+
+/// Distinctive columns of each cluster, best first, with their scores.
+pub fn distinctive_terms(x: &CsrMatrix, tfidf: &Tfidf, assignments: &[u32], k: usize, top: usize) -> Vec<Vec<(u32, f32)>> {
+    let mut members: Vec<Vec<usize>> = vec![Vec::new(); k];
+    for (i, &c) in assignments.iter().enumerate() {
+        members[c as usize].push(i);
+    }
+    members
+        .par_iter()
+        .map(|rows| {
+            let size = rows.len() as f32;
+            let mut df_in: FxHashMap<u32, u32> = FxHashMap::default();
+            for &i in rows {
+                for &j in x.row(i).indices {
+                    *df_in.entry(j).or_default() += 1;
+                }
+            }
+            let min_in = if rows.len() <= 3 { 1 } else { 2.max((rows.len() as f32 * 0.05) as u32) };
+            let mut scored: Vec<(u32, f32)> = df_in
+                .into_iter()
+                .filter(|&(_, d)| d >= min_in)
+                .map(|(j, d)| {
+                    let p_in = d as f32 / size;
+                    let p_all = tfidf.df[j as usize] as f32 / tfidf.n_docs.max(1) as f32;
+                    (j, p_in * (p_in / p_all.max(1e-9)).ln())
+                })
+                .filter(|&(_, s)| s > 0.0)
+                .collect();
+            scored.sort_by(|a, b| b.1.total_cmp(&a.1).then(a.0.cmp(&b.0)));
+            scored.truncate(top);
+            scored
+        })
+        .collect()
+}
+
+/// How people wrote the wanted feature keys, found by re-analysing `texts`:
+/// the most common lowercased spelling, preferring one with diacritics.
+pub fn display_forms<'a>(analyzer: &Analyzer, texts: impl Iterator<Item = &'a str>, wanted: &FxHashSet<u64>) -> FxHashMap<u64, String> {
+    let mut counts: FxHashMap<u64, FxHashMap<String, u32>> = FxHashMap::default();
+    for text in texts {
+        let a = analyzer.analyze(text);
+        let mut prev: Option<(u64, String)> = None;
+        for w in &a.words {
+            if w.phrase_start {
+                prev = None;
+            }
+            if !w.is_content() {
+                continue;
+            }
+            let surf = || normalize(w.surface(text)).text.to_lowercase();
+            let mut cur = None;
+            if wanted.contains(&w.key) {
+                let s = surf();
+                *counts.entry(w.key).or_default().entry(s.clone()).or_default() += 1;
+                cur = Some(s);
+            }
+            if let Some((pk, ps)) = &prev {
+                let bk = bigram_key(*pk, w.key);
+                if wanted.contains(&bk) {
+                    let s = cur.clone().unwrap_or_else(surf);
+                    *counts.entry(bk).or_default().entry(format!("{ps} {s}")).or_default() += 1;
+                }
+            }
+            prev = Some((w.key, cur.unwrap_or_else(surf)));
+        }
+    }
+    counts
+        .into_iter()
+        .map(|(k, forms)| {
+            let best = forms
+                .into_iter()
+                .max_by(|a, b| {
+                    let acc = |s: &str| s.chars().any(crate::text::normalize::has_diacritic);
+                    (acc(&a.0), a.1).cmp(&(acc(&b.0), b.1)).then(b.0.cmp(&a.0))
+                })
+                .map(|(s, _)| s)
+                .unwrap_or_default();
+            (k, best)
+        })
+        .collect()
+}
+
+/// A label of up to `max` non-overlapping terms, given terms best first with display forms.
+pub fn make_label(terms: &[(u64, f32)], forms: &FxHashMap<u64, String>, max: usize) -> Vec<String> {
+    let mut picked: Vec<(String, f32)> = Vec::new();
+    for &(key, score) in terms {
+        let Some(form) = forms.get(&key) else { continue };
+        let contains = |a: &str, b: &str| format!(" {a} ").contains(&format!(" {b} "));
+        if picked.iter().any(|(p, _)| contains(p, form)) {
+            continue; // already said by a longer phrase
+        }
+        if let Some(pos) = picked.iter().position(|(p, ps)| contains(form, p) && score >= 0.5 * ps) {
+            picked[pos] = (form.clone(), score);
+            picked.dedup_by(|a, b| a.0 == b.0);
+            continue;
+        }
+        if picked.len() < max {
+            picked.push((form.clone(), score));
+        }
+    }
+    picked.into_iter().map(|(s, _)| s).collect()
+}

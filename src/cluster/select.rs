@@ -1,0 +1,102 @@
+//! Choosing k automatically: the k with the best mean silhouette (cosine distance) on a sample.
+//!
+//! For each candidate k the data (or a sample of at most `sample` rows, for large
+//! corpora) is clustered, and the mean silhouette of up to 1,500 sampled rows is
+//! computed. Silhouette rewards clusters that are tight and apart; on short texts it
+//! drifts upward with k, so a candidate must beat the best smaller k by `min_gain`.
+
+use rayon::prelude::*;
+
+use super::kmeans::KMeansParams;
+use crate::error::{Error, Result};
+use crate::features::CsrMatrix;
+use crate::rng::Rng;
+use crate::traits::Fit;
+
+/// How to search for k.
+#[derive(Debug, Clone)]
+pub struct KSearch {
+    /// Smallest k tried.
+    pub min_k: usize,
+    /// Largest k tried.
+    pub max_k: usize,
+    /// Rows clustered per candidate at most (a deterministic sample of larger data).
+    pub sample: usize,
+    /// Relative silhouette gain a larger k needs over the best smaller one.
+    pub min_gain: f64,
+}
+
+impl KSearch {
+    /// The default search for `n` rows: k from 4 to about sqrt(n / 2), at most 40.
+    pub fn for_rows(n: usize) -> Self {
+        let max_k = ((n as f64 / 2.0).sqrt().round() as usize).clamp(2, 40).min(n);
+        KSearch { min_k: 4.min(max_k), max_k, sample: 20_000, min_gain: 0.02 }
+    }
+}
+
+/// The chosen k and the silhouette of every candidate tried.
+pub fn choose_k(x: &CsrMatrix, search: &KSearch, base: &KMeansParams) -> Result<(usize, Vec<(usize, f64)>)> {
+    let n = x.n_rows();
+    if n < 2 {
+        return Err(Error::Param(format!("cannot choose k for {n} submission(s)")));
+    }
+    let mut rng = Rng::new(base.seed ^ 0xa5a5);
+    let data = if n > search.sample {
+        let mut ids: Vec<usize> = (0..n).collect();
+        rng.shuffle(&mut ids);
+        ids.truncate(search.sample);
+        ids.sort_unstable();
+        x.select(&ids)
+    } else {
+        x.clone()
+    };
+    let m = data.n_rows();
+    let mut probe: Vec<usize> = (0..m).collect();
+    rng.shuffle(&mut probe);
+    probe.truncate(1500);
+    probe.sort_unstable();
+    let mut scores = Vec::new();
+    for k in search.min_k..=search.max_k.min(m.saturating_sub(1)).max(search.min_k) {
+        let params = KMeansParams { k, n_init: base.n_init.min(2), ..base.clone() };
+        let model = params.fit(&data)?;
+        scores.push((k, silhouette(&data, &model.assignments, k, &probe)));
+    }
+    let mut best = scores.first().copied().unwrap_or((search.min_k, 0.0));
+    for &(k, s) in &scores[1.min(scores.len())..] {
+        if s > best.1 + search.min_gain * best.1.abs().max(1e-3) {
+            best = (k, s);
+        }
+    }
+    Ok((best.0, scores))
+}
+
+/// Mean silhouette of the probe rows, with cosine distance, against the probe rows.
+pub fn silhouette(x: &CsrMatrix, labels: &[u32], k: usize, probe: &[usize]) -> f64 {
+    let vals: Vec<f64> = probe
+        .par_iter()
+        .map(|&i| {
+            let mut sum = vec![0.0f64; k];
+            let mut cnt = vec![0usize; k];
+            let ri = x.row(i);
+            for &j in probe {
+                if j == i {
+                    continue;
+                }
+                let d = 1.0 - ri.dot(&x.row(j)) as f64;
+                sum[labels[j] as usize] += d;
+                cnt[labels[j] as usize] += 1;
+            }
+            let own = labels[i] as usize;
+            if cnt[own] == 0 {
+                return 0.0;
+            }
+            let a = sum[own] / cnt[own] as f64;
+            let b = (0..k).filter(|&c| c != own && cnt[c] > 0).map(|c| sum[c] / cnt[c] as f64).fold(f64::INFINITY, f64::min);
+            if !b.is_finite() {
+                return 0.0;
+            }
+            (b - a) / a.max(b).max(1e-12)
+        })
+        .collect();
+    vals.iter().sum::<f64>() / vals.len().max(1) as f64
+}

@@ -1,0 +1,269 @@
+//! TF-IDF over words and word bigrams: vocabulary, sparse L2-normalised rows (CSR).
+//!
+//! Features are the 64-bit keys the [`crate::text::Analyzer`] gives words and bigrams
+//! (folded, so text typed without diacritics meets its accented twin). tf is sublinear
+//! (1 + ln tf), idf is smoothed (ln((1 + n) / (1 + df)) + 1), as in scikit-learn.
+
+use rayon::prelude::*;
+use rustc_hash::FxHashMap;
+use serde::{Deserialize, Serialize};
+
+use crate::error::{Error, Result};
+
+/// Hyper-parameters of the TF-IDF vectoriser.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct TfidfParams {
+    /// Keep terms found in at least this many documents.
+    pub min_df: u32,
+    /// Drop terms found in more than this share of documents.
+    pub max_df: f32,
+    /// Use 1 + ln(tf) instead of raw counts.
+    pub sublinear_tf: bool,
+}
+
+impl Default for TfidfParams {
+    fn default() -> Self {
+        TfidfParams { min_df: 2, max_df: 0.5, sublinear_tf: true }
+    }
+}
+
+impl TfidfParams {
+    /// Checks the parameters.
+    pub fn validate(&self) -> Result<()> {
+        if self.min_df == 0 {
+            return Err(Error::Param("min_df must be at least 1".into()));
+        }
+        if !(self.max_df > 0.0 && self.max_df <= 1.0) {
+            return Err(Error::Param(format!("max_df must be in (0, 1], got {}", self.max_df)));
+        }
+        Ok(())
+    }
+
+    /// Learns the vocabulary and idf from documents given as feature keys.
+    pub fn fit(&self, docs: &[Vec<u64>]) -> Result<Tfidf> {
+        self.validate()?;
+        let n = docs.len();
+        let df: FxHashMap<u64, u32> = docs
+            .par_chunks(2048)
+            .map(|chunk| {
+                let mut m: FxHashMap<u64, u32> = FxHashMap::default();
+                let mut uniq = Vec::new();
+                for d in chunk {
+                    uniq.clear();
+                    uniq.extend_from_slice(d);
+                    uniq.sort_unstable();
+                    uniq.dedup();
+                    for &k in &uniq {
+                        *m.entry(k).or_default() += 1;
+                    }
+                }
+                m
+            })
+            .reduce(FxHashMap::default, |mut a, b| {
+                if a.len() < b.len() {
+                    return merge(b, a);
+                }
+                for (k, v) in b {
+                    *a.entry(k).or_default() += v;
+                }
+                a
+            });
+        let max_df = (self.max_df as f64 * n as f64).floor().max(1.0) as u32;
+        let mut terms: Vec<(u64, u32)> = df.into_iter().filter(|&(_, d)| d >= self.min_df && (d <= max_df || n < 3)).collect();
+        terms.sort_unstable();
+        let index = terms.iter().enumerate().map(|(i, &(k, _))| (k, i as u32)).collect();
+        let idf = terms.iter().map(|&(_, d)| ((1.0 + n as f64) / (1.0 + d as f64)).ln() as f32 + 1.0).collect();
+        Ok(Tfidf { keys: terms.iter().map(|t| t.0).collect(), df: terms.iter().map(|t| t.1).collect(), index, idf, n_docs: n, params: self.clone() })
+    }
+}
+
+fn merge(mut a: FxHashMap<u64, u32>, b: FxHashMap<u64, u32>) -> FxHashMap<u64, u32> {
+    for (k, v) in b {
+        *a.entry(k).or_default() += v;
+    }
+    a
+}
+
+/// A fitted TF-IDF vectoriser: vocabulary, document frequencies and idf.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct Tfidf {
+    /// Feature key of each column.
+    pub keys: Vec<u64>,
+    /// Document frequency of each column.
+    pub df: Vec<u32>,
+    /// Inverse document frequency of each column.
+    pub idf: Vec<f32>,
+    #[serde(skip)]
+    index: FxHashMap<u64, u32>,
+    /// Documents the vocabulary was learned from.
+    pub n_docs: usize,
+    /// The parameters it was fitted with.
+    pub params: TfidfParams,
+}
+
+impl Tfidf {
+    /// Number of columns (terms).
+    pub fn n_terms(&self) -> usize {
+        self.keys.len()
+    }
+
+    /// Column of a feature key, if it is in the vocabulary.
+    pub fn column(&self, key: u64) -> Option<u32> {
+        self.index.get(&key).copied()
+    }
+
+    /// Rebuilds the key index after deserialisation.
+    pub fn rebuild_index(&mut self) {
+        self.index = self.keys.iter().enumerate().map(|(i, &k)| (k, i as u32)).collect();
+    }
+
+    /// One document's L2-normalised TF-IDF row, sorted by column.
+    pub fn transform_one(&self, keys: &[u64], out: &mut SparseVec) {
+        out.indices.clear();
+        out.values.clear();
+        let mut cols: Vec<u32> = keys.iter().filter_map(|k| self.column(*k)).collect();
+        cols.sort_unstable();
+        let mut i = 0;
+        while i < cols.len() {
+            let c = cols[i];
+            let mut j = i;
+            while j < cols.len() && cols[j] == c {
+                j += 1;
+            }
+            let tf = (j - i) as f32;
+            let tf = if self.params.sublinear_tf { 1.0 + tf.ln() } else { tf };
+            out.indices.push(c);
+            out.values.push(tf * self.idf[c as usize]);
+            i = j;
+        }
+        let norm = out.values.iter().map(|v| v * v).sum::<f32>().sqrt();
+        if norm > 0.0 {
+            out.values.iter_mut().for_each(|v| *v /= norm);
+        }
+    }
+
+    /// TF-IDF rows for many documents, in parallel.
+    pub fn transform(&self, docs: &[Vec<u64>]) -> CsrMatrix {
+        let rows: Vec<SparseVec> = docs
+            .par_iter()
+            .map(|d| {
+                let mut v = SparseVec::default();
+                self.transform_one(d, &mut v);
+                v
+            })
+            .collect();
+        CsrMatrix::from_rows(&rows, self.n_terms())
+    }
+}
+
+/// A sparse vector: sorted column indices and their values.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct SparseVec {
+    /// Column indices, ascending.
+    pub indices: Vec<u32>,
+    /// Values, one per index.
+    pub values: Vec<f32>,
+}
+
+/// A borrowed sparse row.
+#[derive(Debug, Clone, Copy)]
+pub struct Row<'a> {
+    /// Column indices, ascending.
+    pub indices: &'a [u32],
+    /// Values, one per index.
+    pub values: &'a [f32],
+}
+
+impl<'a> Row<'a> {
+    /// Dot product with another sparse row (both sorted).
+    pub fn dot(&self, other: &Row<'_>) -> f32 {
+        let (mut i, mut j, mut s) = (0, 0, 0.0);
+        while i < self.indices.len() && j < other.indices.len() {
+            match self.indices[i].cmp(&other.indices[j]) {
+                std::cmp::Ordering::Less => i += 1,
+                std::cmp::Ordering::Greater => j += 1,
+                std::cmp::Ordering::Equal => {
+                    s += self.values[i] * other.values[j];
+                    i += 1;
+                    j += 1;
+                }
+            }
+        }
+        s
+    }
+    /// Number of stored entries.
+    pub fn nnz(&self) -> usize {
+        self.indices.len()
+    }
+}
+
+/// Compressed sparse rows.
+#[derive(Debug, Clone, Default)]
+pub struct CsrMatrix {
+    /// Row start offsets into `indices`/`data` (length rows + 1).
+    pub indptr: Vec<usize>,
+    /// Column indices.
+    pub indices: Vec<u32>,
+    /// Values.
+    pub data: Vec<f32>,
+    /// Number of columns.
+    pub n_cols: usize,
+}
+
+impl CsrMatrix {
+    /// Builds a matrix from sparse rows.
+    pub fn from_rows(rows: &[SparseVec], n_cols: usize) -> Self {
+        let nnz = rows.iter().map(|r| r.indices.len()).sum();
+        let mut m = CsrMatrix { indptr: Vec::with_capacity(rows.len() + 1), indices: Vec::with_capacity(nnz), data: Vec::with_capacity(nnz), n_cols };
+        m.indptr.push(0);
+        for r in rows {
+            m.indices.extend_from_slice(&r.indices);
+            m.data.extend_from_slice(&r.values);
+            m.indptr.push(m.indices.len());
+        }
+        m
+    }
+    /// Number of rows.
+    pub fn n_rows(&self) -> usize {
+        self.indptr.len().saturating_sub(1)
+    }
+    /// Row `i`.
+    pub fn row(&self, i: usize) -> Row<'_> {
+        let (a, b) = (self.indptr[i], self.indptr[i + 1]);
+        Row { indices: &self.indices[a..b], values: &self.data[a..b] }
+    }
+    /// Stored entries.
+    pub fn nnz(&self) -> usize {
+        self.indices.len()
+    }
+    /// The rows listed in `ids`, as a new matrix.
+    pub fn select(&self, ids: &[usize]) -> CsrMatrix {
+        let rows: Vec<SparseVec> = ids.iter().map(|&i| { let r = self.row(i); SparseVec { indices: r.indices.to_vec(), values: r.values.to_vec() } }).collect();
+        CsrMatrix::from_rows(&rows, self.n_cols)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn tfidf_rows_are_unit_and_weight_rare_terms_higher() {
+        let docs = vec![vec![1, 2, 2], vec![1, 3], vec![1, 2], vec![4]];
+        let t = TfidfParams { min_df: 1, max_df: 1.0, sublinear_tf: true }.fit(&docs).unwrap();
+        assert_eq!(t.n_terms(), 4);
+        let m = t.transform(&docs);
+        for i in 0..m.n_rows() {
+            let r = m.row(i);
+            let n: f32 = r.values.iter().map(|v| v * v).sum();
+            assert!((n - 1.0).abs() < 1e-5);
+        }
+        // Row 1: term 3 (df 1) outweighs term 1 (df 3).
+        let r = m.row(1);
+        let w = |k: u64| r.indices.iter().position(|&c| c == t.column(k).unwrap()).map(|p| r.values[p]).unwrap();
+        assert!(w(3) > w(1));
+        // min_df drops rare terms; max_df drops ubiquitous ones.
+        let t2 = TfidfParams { min_df: 2, max_df: 0.7, sublinear_tf: true }.fit(&docs).unwrap();
+        assert_eq!(t2.keys, vec![2]);
+    }
+}

@@ -1,0 +1,62 @@
+//! Bytes to text: UTF-8 with or without BOM, and UTF-16 (Excel's "Unicode text" export).
+
+use std::path::Path;
+
+use crate::error::{Error, Location, Result};
+
+/// Decodes a text file's bytes, naming the line of the first undecodable byte.
+pub fn decode_text(path: &Path, bytes: &[u8]) -> Result<String> {
+    let (le, body) = match bytes {
+        [0xEF, 0xBB, 0xBF, rest @ ..] => return utf8(path, rest),
+        [0xFF, 0xFE, rest @ ..] => (true, rest),
+        [0xFE, 0xFF, rest @ ..] => (false, rest),
+        // UTF-16 without a BOM: ASCII text leaves every other byte zero.
+        [a, 0, b, 0, ..] if *a != 0 && *b != 0 => (true, bytes),
+        [0, a, 0, b, ..] if *a != 0 && *b != 0 => (false, bytes),
+        _ => return utf8(path, bytes),
+    };
+    if body.len() % 2 != 0 {
+        return Err(Error::input(path, Location::File, "UTF-16 text with an odd number of bytes: the file is cut short"));
+    }
+    let units = body.chunks_exact(2).map(|c| if le { u16::from_le_bytes([c[0], c[1]]) } else { u16::from_be_bytes([c[0], c[1]]) });
+    let mut out = String::with_capacity(body.len() / 2);
+    let mut line = 1u64;
+    for ch in char::decode_utf16(units) {
+        match ch {
+            Ok(c) => {
+                if c == '\n' {
+                    line += 1;
+                }
+                out.push(c);
+            }
+            Err(e) => {
+                return Err(Error::input(path, Location::Line(line), format!("invalid UTF-16 (unpaired surrogate {:#06x})", e.unpaired_surrogate())))
+            }
+        }
+    }
+    Ok(out)
+}
+
+fn utf8(path: &Path, bytes: &[u8]) -> Result<String> {
+    match std::str::from_utf8(bytes) {
+        Ok(s) => Ok(s.to_string()),
+        Err(e) => {
+            let at = e.valid_up_to();
+            let line = 1 + bytes[..at].iter().filter(|&&b| b == b'\n').count() as u64;
+            Err(Error::input(
+                path,
+                Location::Line(line),
+                format!(
+                    "not valid UTF-8 (byte {:#04x} at offset {at}); save the file as 'CSV UTF-8' or 'Unicode text'",
+                    bytes[at]
+                ),
+            ))
+        }
+    }
+}
+
+/// Reads and decodes a whole text file.
+pub(crate) fn read_text(path: &Path) -> Result<String> {
+    let bytes = std::fs::read(path).map_err(|e| Error::io(path, e))?;
+    decode_text(path, &bytes)
+}

@@ -1,0 +1,72 @@
+//! CSV and TSV with a header row; the delimiter (comma, semicolon, tab) is detected.
+
+use std::path::Path;
+
+use super::{decode::read_text, Sink};
+use crate::error::{Error, Location, Result};
+
+/// Picks the delimiter that splits the header line most often (outside quotes).
+fn detect_delimiter(text: &str, path: &Path) -> u8 {
+    if path.extension().is_some_and(|e| e.eq_ignore_ascii_case("tsv") || e.eq_ignore_ascii_case("tab")) {
+        return b'\t';
+    }
+    let header = text.lines().next().unwrap_or("");
+    let mut counts = [(b',', 0usize), (b';', 0), (b'\t', 0)];
+    let mut quoted = false;
+    for b in header.bytes() {
+        if b == b'"' {
+            quoted = !quoted;
+        } else if !quoted {
+            for c in counts.iter_mut() {
+                if c.0 == b {
+                    c.1 += 1;
+                }
+            }
+        }
+    }
+    counts.iter().max_by_key(|c| (c.1, c.0 == b',')).map(|c| c.0).unwrap_or(b',')
+}
+
+pub(super) fn read(path: &Path, sink: &mut Sink<'_>) -> Result<()> {
+    let text = read_text(path)?;
+    let delim = detect_delimiter(&text, path);
+    let mut rdr = csv::ReaderBuilder::new().delimiter(delim).flexible(true).has_headers(true).from_reader(text.as_bytes());
+    let headers: Vec<String> = match rdr.headers() {
+        Ok(h) => h.iter().map(|c| c.trim().to_string()).collect(),
+        Err(e) => return Err(Error::input(path, Location::Line(1), format!("cannot read the header row: {e}"))),
+    };
+    if headers.iter().all(|h| h.is_empty()) {
+        return Err(Error::input(path, Location::Line(1), "the file is empty or has no header row"));
+    }
+    sink.builder.check_header(headers.iter().map(String::as_str)).map_err(|m| Error::input(path, Location::Line(1), m))?;
+    let mut rec = csv::StringRecord::new();
+    loop {
+        let line = rdr.position().line();
+        match rdr.read_record(&mut rec) {
+            Ok(false) => break,
+            Ok(true) => {
+                let line = rec.position().map(|p| p.line()).unwrap_or(line);
+                if rec.iter().all(|f| f.trim().is_empty()) {
+                    sink.out.blank += 1;
+                    continue;
+                }
+                if rec.len() != headers.len() {
+                    sink.count += 1;
+                    let raw = rec.iter().collect::<Vec<_>>().join(&(delim as char).to_string());
+                    let msg = format!("{} fields where the header has {}", rec.len(), headers.len());
+                    sink.bad(Location::Line(line), msg, raw)?;
+                    continue;
+                }
+                let fields = headers.iter().cloned().zip(rec.iter().map(str::to_string)).collect();
+                let raw_rec = &rec;
+                sink.record(fields, Location::Line(line), || raw_rec.iter().collect::<Vec<_>>().join(","))?;
+            }
+            Err(e) => {
+                let line = e.position().map(|p| p.line()).unwrap_or(line);
+                sink.count += 1;
+                sink.bad(Location::Line(line), format!("malformed CSV: {e}"), String::new())?;
+            }
+        }
+    }
+    Ok(())
+}

@@ -1,0 +1,300 @@
+//! Reading submissions from CSV/TSV, JSON Lines, XLSX and plain text.
+//!
+//! Every reader turns its records into named fields and hands them to one
+//! [`RecordBuilder`], so column handling (`text`, `id`, `locality`, `submitted_at`,
+//! `group`, anything else kept as extra) is the same for every format. A bad record
+//! stops the read with an error naming the file and line or row, unless
+//! [`ReadOptions::skip_bad`] is set, in which case it becomes a [`Reject`].
+
+mod decode;
+mod delimited;
+mod jsonl;
+mod plain;
+mod sheet;
+
+use std::collections::BTreeMap;
+use std::path::{Path, PathBuf};
+
+use serde::Serialize;
+
+use crate::error::{Error, Location, Result};
+
+pub use decode::decode_text;
+
+/// One youth submission as read from a file.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct Submission {
+    /// Identifier: the `id` column, or `<file stem>-<record number>`.
+    pub id: String,
+    /// The submission as written (kept verbatim for display).
+    pub text: String,
+    /// District or commune, when given.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub locality: Option<String>,
+    /// Submission date, when given.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub submitted_at: Option<String>,
+    /// Respondent group (student, worker, ...), when given.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub group: Option<String>,
+    /// Every other column, by name (gold labels such as `topic` or `department` live here).
+    #[serde(skip_serializing_if = "BTreeMap::is_empty")]
+    pub extra: BTreeMap<String, String>,
+}
+
+impl Submission {
+    /// A field by column name: the named fields first, then the extra columns.
+    pub fn field(&self, name: &str) -> Option<&str> {
+        match name {
+            "id" => Some(&self.id),
+            "text" => Some(&self.text),
+            "locality" => self.locality.as_deref(),
+            "submitted_at" => self.submitted_at.as_deref(),
+            "group" => self.group.as_deref(),
+            _ => self.extra.get(name).map(String::as_str),
+        }
+    }
+}
+
+/// A record that could not be read, kept when `--skip-bad` is on.
+#[derive(Debug, Clone, Serialize)]
+pub struct Reject {
+    /// The file it came from.
+    pub file: PathBuf,
+    /// Line or row, as text ("line 12", "sheet 'Sheet1' row 4").
+    pub location: String,
+    /// What is wrong.
+    pub message: String,
+    /// The raw record, as far as it could be read.
+    pub raw: String,
+}
+
+/// Input file formats.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+pub enum Format {
+    /// Comma, semicolon or tab separated, with a header row.
+    Csv,
+    /// JSON Lines: one object per line.
+    Jsonl,
+    /// Excel workbook (.xlsx, .xlsm, .xls) or OpenDocument (.ods).
+    Xlsx,
+    /// Plain text: one submission per line.
+    Txt,
+}
+
+impl Format {
+    /// The format a file's extension implies.
+    pub fn from_path(path: &Path) -> Option<Format> {
+        let ext = path.extension()?.to_str()?.to_ascii_lowercase();
+        Some(match ext.as_str() {
+            "csv" | "tsv" | "tab" => Format::Csv,
+            "jsonl" | "ndjson" => Format::Jsonl,
+            "xlsx" | "xlsm" | "xls" | "ods" => Format::Xlsx,
+            "txt" | "text" => Format::Txt,
+            _ => return None,
+        })
+    }
+}
+
+/// How to read input files.
+#[derive(Debug, Clone)]
+pub struct ReadOptions {
+    /// Column holding the submission text.
+    pub text_column: String,
+    /// Sheet to read from a workbook (default: the first).
+    pub sheet: Option<String>,
+    /// Collect bad records as rejects instead of stopping.
+    pub skip_bad: bool,
+    /// Force a format instead of guessing from the extension.
+    pub format: Option<Format>,
+}
+
+impl Default for ReadOptions {
+    fn default() -> Self {
+        ReadOptions { text_column: "text".into(), sheet: None, skip_bad: false, format: None }
+    }
+}
+
+/// What reading one or more files produced.
+#[derive(Debug, Default)]
+pub struct ReadOutcome {
+    /// Submissions in input order.
+    pub submissions: Vec<Submission>,
+    /// Records that could not be read (only with `skip_bad`).
+    pub rejects: Vec<Reject>,
+    /// Empty lines or rows passed over (not submissions).
+    pub blank: usize,
+}
+
+/// Reads one file.
+pub fn read_file(path: &Path, opts: &ReadOptions) -> Result<ReadOutcome> {
+    let format = match opts.format.or_else(|| Format::from_path(path)) {
+        Some(f) => f,
+        None => {
+            return Err(Error::input(
+                path,
+                Location::File,
+                "unknown file type: use .csv, .tsv, .jsonl, .xlsx, .ods or .txt, or name it with --format",
+            ))
+        }
+    };
+    let mut sink = Sink::new(path, opts);
+    match format {
+        Format::Csv => delimited::read(path, &mut sink)?,
+        Format::Jsonl => jsonl::read(path, &mut sink)?,
+        Format::Xlsx => sheet::read(path, opts, &mut sink)?,
+        Format::Txt => plain::read(path, &mut sink)?,
+    }
+    Ok(sink.out)
+}
+
+/// Reads several files in order; ids must be unique across all of them.
+pub fn read_files(paths: &[PathBuf], opts: &ReadOptions) -> Result<ReadOutcome> {
+    let mut all = ReadOutcome::default();
+    let mut seen: std::collections::HashMap<String, PathBuf> = Default::default();
+    for p in paths {
+        let one = read_file(p, opts)?;
+        for s in one.submissions {
+            if let Some(first) = seen.get(&s.id) {
+                let msg = format!("id '{}' was already used in {}", s.id, first.display());
+                if opts.skip_bad {
+                    all.rejects.push(Reject { file: p.clone(), location: format!("id {}", s.id), message: msg, raw: s.text });
+                    continue;
+                }
+                return Err(Error::input(p, Location::File, msg));
+            }
+            seen.insert(s.id.clone(), p.clone());
+            all.submissions.push(s);
+        }
+        all.rejects.extend(one.rejects);
+        all.blank += one.blank;
+    }
+    Ok(all)
+}
+
+/// Collects records from a reader: builds submissions, applies the bad-record policy.
+struct Sink<'a> {
+    path: &'a Path,
+    builder: RecordBuilder,
+    stem: String,
+    skip_bad: bool,
+    out: ReadOutcome,
+    ids: std::collections::HashMap<String, String>,
+    count: usize,
+}
+
+impl<'a> Sink<'a> {
+    fn new(path: &'a Path, opts: &ReadOptions) -> Self {
+        let stem = path.file_stem().and_then(|s| s.to_str()).unwrap_or("input").to_string();
+        Sink { path, builder: RecordBuilder::new(&opts.text_column), stem, skip_bad: opts.skip_bad, out: ReadOutcome::default(), ids: Default::default(), count: 0 }
+    }
+
+    /// Handles a record that failed: an error, or a reject with `skip_bad`.
+    fn bad(&mut self, location: Location, message: String, raw: String) -> Result<()> {
+        if self.skip_bad {
+            self.out.rejects.push(Reject {
+                file: self.path.to_path_buf(),
+                location: location_text(&location),
+                message,
+                raw,
+            });
+            Ok(())
+        } else {
+            Err(Error::input(self.path, location, message))
+        }
+    }
+
+    /// Adds a record given as named fields.
+    fn record(&mut self, fields: Vec<(String, String)>, location: Location, raw: impl FnOnce() -> String) -> Result<()> {
+        self.count += 1;
+        match self.builder.build(fields, &self.stem, self.count) {
+            Ok(s) => {
+                let here = location_text(&location);
+                if let Some(first) = self.ids.get(&s.id) {
+                    let msg = format!("id '{}' repeats the id at {first}", s.id);
+                    return self.bad(location, msg, s.text);
+                }
+                self.ids.insert(s.id.clone(), here);
+                self.out.submissions.push(s);
+                Ok(())
+            }
+            Err(msg) => self.bad(location, msg, raw()),
+        }
+    }
+}
+
+fn location_text(l: &Location) -> String {
+    match l {
+        Location::File => "file".into(),
+        Location::Line(n) => format!("line {n}"),
+        Location::Row { sheet, row } => format!("sheet '{sheet}' row {row}"),
+    }
+}
+
+/// Turns named fields into a [`Submission`]; shared by every format.
+pub struct RecordBuilder {
+    text_column: String,
+}
+
+impl RecordBuilder {
+    /// A builder reading the submission from `text_column`.
+    pub fn new(text_column: &str) -> Self {
+        RecordBuilder { text_column: text_column.to_string() }
+    }
+
+    /// Checks a header: the text column must be there. Returns a message naming what was found.
+    pub fn check_header<'h>(&self, columns: impl IntoIterator<Item = &'h str>) -> std::result::Result<(), String> {
+        let cols: Vec<&str> = columns.into_iter().collect();
+        if cols.iter().any(|c| c.trim() == self.text_column) {
+            return Ok(());
+        }
+        Err(format!(
+            "no '{}' column; the header has: {} (choose the text column with --text-column NAME)",
+            self.text_column,
+            if cols.is_empty() { "nothing".to_string() } else { cols.iter().map(|c| format!("'{c}'")).collect::<Vec<_>>().join(", ") }
+        ))
+    }
+
+    /// Builds a submission from (column, value) pairs; `n` numbers records for default ids.
+    pub fn build(&self, fields: Vec<(String, String)>, stem: &str, n: usize) -> std::result::Result<Submission, String> {
+        let mut s = Submission {
+            id: String::new(),
+            text: String::new(),
+            locality: None,
+            submitted_at: None,
+            group: None,
+            extra: BTreeMap::new(),
+        };
+        let mut has_text = false;
+        for (k, v) in fields {
+            let key = k.trim();
+            let val = v.trim();
+            if key == self.text_column {
+                has_text = true;
+                s.text = val.to_string();
+                continue;
+            }
+            let opt = || (!val.is_empty()).then(|| val.to_string());
+            match key {
+                "id" => s.id = val.to_string(),
+                "locality" => s.locality = opt(),
+                "submitted_at" => s.submitted_at = opt(),
+                "group" => s.group = opt(),
+                "" => {}
+                _ => {
+                    s.extra.insert(key.to_string(), val.to_string());
+                }
+            }
+        }
+        if !has_text {
+            return Err(format!("no '{}' field", self.text_column));
+        }
+        if s.text.is_empty() {
+            return Err(format!("the '{}' field is empty", self.text_column));
+        }
+        if s.id.is_empty() {
+            s.id = format!("{stem}-{n}");
+        }
+        Ok(s)
+    }
+}

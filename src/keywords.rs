@@ -1,0 +1,92 @@
+//! Keyword rules shared by topics and routing: phrases from models/ matched in analysed text.
+//!
+//! A phrase matches a run of folded syllables that starts at a word boundary and does
+//! not cross punctuation; a one-syllable phrase must be a whole word ("đường" does not
+//! match inside "đường dây"). Matching on syllables keeps a rule working when the
+//! segmenter glues the phrase into a longer word ("ngân hàng chính sách xã hội").
+
+use rustc_hash::FxHashMap;
+
+use crate::text::{Analysis, Analyzer, TokenKind};
+
+/// One rule phrase and the label (topic or department index) it points to.
+#[derive(Debug, Clone)]
+pub struct Phrase {
+    /// Index of the label it supports.
+    pub label: usize,
+    /// The phrase as written in the model file.
+    pub text: String,
+    syllables: Vec<u64>,
+}
+
+/// A set of keyword phrases indexed by their first syllable.
+#[derive(Debug, Clone, Default)]
+pub struct Keywords {
+    phrases: Vec<Phrase>,
+    by_first: FxHashMap<u64, Vec<u32>>,
+}
+
+impl Keywords {
+    /// Builds the set from (label, phrase) pairs, analysing each phrase like a text.
+    pub fn new<'a>(analyzer: &Analyzer, items: impl IntoIterator<Item = (usize, &'a str)>) -> Self {
+        let mut k = Keywords::default();
+        for (label, text) in items {
+            let a = analyzer.analyze(text);
+            if a.syllables.is_empty() {
+                continue;
+            }
+            let idx = k.phrases.len() as u32;
+            k.by_first.entry(a.syllables[0]).or_default().push(idx);
+            k.phrases.push(Phrase { label, text: text.trim().to_string(), syllables: a.syllables });
+        }
+        k
+    }
+
+    /// Number of phrases.
+    pub fn len(&self) -> usize {
+        self.phrases.len()
+    }
+
+    /// True when there are no phrases.
+    pub fn is_empty(&self) -> bool {
+        self.phrases.is_empty()
+    }
+
+    /// The phrases found in `a`, each once, in text order.
+    pub fn find<'s>(&'s self, a: &Analysis) -> Vec<&'s Phrase> {
+        let mut found: Vec<u32> = Vec::new();
+        let n = a.syllables.len();
+        // Per syllable: does a word start here, does a phrase (punctuation) break start here.
+        let mut word_start = vec![false; n + 1];
+        let mut breaks = vec![false; n + 1];
+        word_start[n] = true;
+        for w in &a.words {
+            let s = w.first_syllable as usize;
+            word_start[s] = true;
+            breaks[s] = w.phrase_start || !matches!(w.kind, TokenKind::Syllable | TokenKind::Alnum);
+        }
+        for i in 0..n {
+            if !word_start[i] {
+                continue;
+            }
+            let Some(cands) = self.by_first.get(&a.syllables[i]) else { continue };
+            for &pi in cands {
+                let p = &self.phrases[pi as usize];
+                let len = p.syllables.len();
+                if i + len > n || a.syllables[i..i + len] != p.syllables[..] {
+                    continue;
+                }
+                if (i + 1..i + len).any(|j| breaks[j] && word_start[j]) {
+                    continue;
+                }
+                if len == 1 && !word_start[i + 1] {
+                    continue;
+                }
+                if !found.contains(&pi) {
+                    found.push(pi);
+                }
+            }
+        }
+        found.into_iter().map(|i| &self.phrases[i as usize]).collect()
+    }
+}

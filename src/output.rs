@@ -1,0 +1,59 @@
+//! Writing results: atomic file writes, JSON Lines, CSV for Excel, and the terminal summary.
+
+use std::io::Write;
+use std::path::Path;
+
+use crate::error::{Error, Result};
+
+/// Writes `bytes` to `path` atomically: a temporary file in the same folder, synced, then renamed.
+pub fn write_atomic(path: &Path, bytes: &[u8]) -> Result<()> {
+    let dir = path.parent().filter(|p| !p.as_os_str().is_empty()).unwrap_or(Path::new("."));
+    std::fs::create_dir_all(dir).map_err(|e| Error::io(dir, e))?;
+    let name = path.file_name().and_then(|n| n.to_str()).unwrap_or("out");
+    let tmp = dir.join(format!(".{name}.{}.tmp", std::process::id()));
+    let result = (|| {
+        let mut f = std::fs::File::create(&tmp)?;
+        f.write_all(bytes)?;
+        f.sync_all()?;
+        std::fs::rename(&tmp, path)
+    })();
+    if let Err(e) = result {
+        let _ = std::fs::remove_file(&tmp);
+        return Err(Error::io(path, e));
+    }
+    Ok(())
+}
+
+/// Serialises items as JSON Lines.
+pub fn jsonl<T: serde::Serialize>(items: &[T]) -> Result<Vec<u8>> {
+    let mut out = Vec::new();
+    for it in items {
+        serde_json::to_writer(&mut out, it).map_err(|e| Error::Param(e.to_string()))?;
+        out.push(b'\n');
+    }
+    Ok(out)
+}
+
+/// CSV bytes with a UTF-8 BOM, so Excel opens Vietnamese text correctly.
+pub fn csv_for_excel(header: &[&str], rows: impl Iterator<Item = Vec<String>>) -> Result<Vec<u8>> {
+    let mut buf = vec![0xEF, 0xBB, 0xBF];
+    {
+        let mut w = csv::Writer::from_writer(&mut buf);
+        w.write_record(header).map_err(|e| Error::Param(e.to_string()))?;
+        for r in rows {
+            w.write_record(&r).map_err(|e| Error::Param(e.to_string()))?;
+        }
+        w.flush().map_err(|e| Error::Param(e.to_string()))?;
+    }
+    Ok(buf)
+}
+
+/// Cuts `s` to at most `n` characters, adding "…" when cut.
+pub fn truncate(s: &str, n: usize) -> String {
+    if s.chars().count() <= n {
+        return s.to_string();
+    }
+    let mut t: String = s.chars().take(n.saturating_sub(1)).collect();
+    t.push('…');
+    t
+}

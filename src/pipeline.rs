@@ -1,0 +1,284 @@
+//! The whole analysis: text → features → clusters → labels, topics and suggested departments.
+
+use std::collections::BTreeMap;
+use std::path::{Path, PathBuf};
+
+use indicatif::ProgressBar;
+use rayon::prelude::*;
+use rustc_hash::FxHashSet;
+use serde::Serialize;
+
+use crate::cluster::{choose_k, label, KMeansParams, KSearch};
+use crate::error::{Error, Result};
+use crate::features::TfidfParams;
+use crate::input::Submission;
+use crate::routing::{Profile, Router, Suggestion};
+use crate::text::Analyzer;
+use crate::topics::TopicModel;
+use crate::traits::Fit;
+
+/// Everything loaded from models/: analyzer, topic model, router.
+pub struct Models {
+    /// The models directory.
+    pub dir: PathBuf,
+    /// Text analysis.
+    pub analyzer: Analyzer,
+    /// Topic areas.
+    pub topics: TopicModel,
+    /// Department suggestions.
+    pub router: Router,
+}
+
+impl Models {
+    /// Finds the models directory: `explicit`, then $YKIEN_MODELS, then next to the
+    /// executable's project, then the source tree it was built from, then ./models.
+    pub fn locate(explicit: Option<&Path>) -> Result<PathBuf> {
+        if let Some(p) = explicit {
+            return if p.join("topics.toml").exists() { Ok(p.to_path_buf()) } else { Err(Error::model(p, "not a models directory (no topics.toml)")) };
+        }
+        let mut candidates = Vec::new();
+        if let Ok(p) = std::env::var("YKIEN_MODELS") {
+            candidates.push(PathBuf::from(p));
+        }
+        if let Ok(exe) = std::env::current_exe() {
+            if let Some(root) = exe.ancestors().nth(3) {
+                candidates.push(root.join("models"));
+            }
+        }
+        candidates.push(PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("models"));
+        candidates.push(PathBuf::from("models"));
+        candidates
+            .into_iter()
+            .find(|p| p.join("topics.toml").exists())
+            .ok_or_else(|| Error::model(Path::new("models"), "models directory not found; pass --models DIR or set YKIEN_MODELS"))
+    }
+
+    /// Loads every model under `dir` with the routing profile `profile`.
+    pub fn load(dir: &Path, profile: &str) -> Result<Self> {
+        let analyzer = Analyzer::load(dir)?;
+        let topics = TopicModel::load(&dir.join("topics.toml"), &analyzer)?;
+        let router = Router::new(Profile::load(dir, profile)?, &analyzer)?;
+        Ok(Models { dir: dir.to_path_buf(), analyzer, topics, router })
+    }
+
+    /// The bundled sample corpus beside the models directory.
+    pub fn bundled_corpus(&self) -> PathBuf {
+        self.dir.parent().unwrap_or(Path::new(".")).join("corpus").join("submissions.csv")
+    }
+}
+
+/// Settings of one analysis run.
+#[derive(Debug, Clone)]
+pub struct Settings {
+    /// Number of clusters; `None` chooses k automatically.
+    pub k: Option<usize>,
+    /// Random seed for clustering.
+    pub seed: u64,
+    /// k-means restarts.
+    pub n_init: usize,
+    /// TF-IDF parameters.
+    pub tfidf: TfidfParams,
+}
+
+impl Default for Settings {
+    fn default() -> Self {
+        Settings { k: None, seed: 42, n_init: 4, tfidf: TfidfParams::default() }
+    }
+}
+
+/// Routing and topic for one submission.
+#[derive(Debug, Clone, Serialize)]
+pub struct Routed {
+    /// Submission id.
+    pub id: String,
+    /// Topic code.
+    pub topic: String,
+    /// Probability of that topic.
+    pub topic_score: f32,
+    /// The suggested department.
+    #[serde(flatten)]
+    pub suggestion: Suggestion,
+    /// True when the text was typed without diacritics.
+    pub typed_without_diacritics: bool,
+}
+
+/// The result for one submission.
+#[derive(Debug, Clone, Serialize)]
+pub struct RecordResult {
+    /// Submission id.
+    pub id: String,
+    /// Original text.
+    pub text: String,
+    /// Locality, when given.
+    pub locality: Option<String>,
+    /// Cluster number, or `None` when the text has no analysable words.
+    pub cluster: Option<usize>,
+    /// Topic, department and reasons.
+    #[serde(flatten)]
+    pub routed: Routed,
+}
+
+/// A representative submission of a cluster.
+#[derive(Debug, Clone, Serialize)]
+pub struct Representative {
+    /// Submission id.
+    pub id: String,
+    /// Its text.
+    pub text: String,
+    /// Cosine similarity to the cluster centre.
+    pub similarity: f32,
+}
+
+/// One cluster, as an analyst reads it.
+#[derive(Debug, Clone, Serialize)]
+pub struct ClusterReport {
+    /// Cluster number.
+    pub id: usize,
+    /// Readable label: its most distinctive words and phrases.
+    pub label: String,
+    /// Those words and phrases.
+    pub terms: Vec<String>,
+    /// Number of submissions.
+    pub size: usize,
+    /// Topic area of the cluster.
+    pub topic: String,
+    /// Mean probability of that topic over the cluster's submissions.
+    pub topic_score: f32,
+    /// Submissions per locality.
+    pub localities: BTreeMap<String, usize>,
+    /// Suggested departments and their counts.
+    pub departments: BTreeMap<String, usize>,
+    /// Submissions nearest the centre.
+    pub representatives: Vec<Representative>,
+}
+
+/// What an analysis produced.
+#[derive(Debug, Clone, Serialize)]
+pub struct Report {
+    /// Routing profile used.
+    pub profile: String,
+    /// Number of clusters.
+    pub k: usize,
+    /// Silhouette of each k tried when k was chosen automatically.
+    pub k_search: Vec<(usize, f64)>,
+    /// Clusters, largest first.
+    pub clusters: Vec<ClusterReport>,
+    /// Per-submission results, in input order.
+    #[serde(skip)]
+    pub records: Vec<RecordResult>,
+    /// Submissions with no analysable words (left out of clustering, still routed).
+    pub unclustered: usize,
+    /// Vocabulary size.
+    pub n_terms: usize,
+}
+
+/// Topic and department for every submission, in input order, in parallel.
+pub fn route_all(models: &Models, subs: &[Submission], pb: &ProgressBar) -> (Vec<Vec<u64>>, Vec<Routed>) {
+    subs.par_iter()
+        .map(|s| {
+            let a = models.analyzer.analyze(&s.text);
+            let mut keys = Vec::new();
+            Analyzer::feature_keys(&a, &mut keys);
+            let ts = models.topics.score(&a, &keys);
+            let sug = models.router.suggest(&s.text, &a, &keys, &ts, &models.topics);
+            let (t, tp) = ts.best();
+            pb.inc(1);
+            let r = Routed { id: s.id.clone(), topic: models.topics.topics[t].code.clone(), topic_score: tp, suggestion: sug, typed_without_diacritics: a.folded };
+            (keys, r)
+        })
+        .unzip()
+}
+
+/// Runs the whole analysis on `subs`.
+pub fn analyze(models: &Models, subs: &[Submission], settings: &Settings, pb: &ProgressBar) -> Result<Report> {
+    if subs.is_empty() {
+        return Err(Error::Param("no submissions to analyse".into()));
+    }
+    pb.set_length(subs.len() as u64);
+    pb.set_message("phân tích văn bản");
+    let (keys, routed) = route_all(models, subs, pb);
+    pb.set_message("phân cụm");
+    let tfidf = settings.tfidf.fit(&keys)?;
+    let x_all = tfidf.transform(&keys);
+    let active: Vec<usize> = (0..x_all.n_rows()).filter(|&i| x_all.row(i).nnz() > 0).collect();
+    let x = x_all.select(&active);
+    let mut k_search = Vec::new();
+    let k = match settings.k {
+        Some(k) => k,
+        None if active.len() < 8 => active.len().clamp(1, 2),
+        None => {
+            let base = KMeansParams { seed: settings.seed, n_init: settings.n_init, ..KMeansParams::new(2) };
+            let (k, scores) = choose_k(&x, &KSearch::for_rows(active.len()), &base)?;
+            k_search = scores;
+            k
+        }
+    };
+    if active.is_empty() {
+        return Err(Error::Param("no submission has words to cluster".into()));
+    }
+    let params = KMeansParams { k, seed: settings.seed, n_init: settings.n_init, ..KMeansParams::new(k) };
+    let km = params.fit(&x)?;
+
+    // Labels: distinctive terms, shown as people wrote them.
+    let terms = label::distinctive_terms(&x, &tfidf, &km.assignments, k, 12);
+    let mut members: Vec<Vec<usize>> = vec![Vec::new(); k];
+    for (r, &c) in km.assignments.iter().enumerate() {
+        members[c as usize].push(r);
+    }
+    let mut clusters: Vec<ClusterReport> = (0..k)
+        .into_par_iter()
+        .map(|c| {
+            let wanted: FxHashSet<u64> = terms[c].iter().map(|&(j, _)| tfidf.keys[j as usize]).collect();
+            let texts = members[c].iter().take(300).map(|&r| subs[active[r]].text.as_str());
+            let forms = label::display_forms(&models.analyzer, texts, &wanted);
+            let keyed: Vec<(u64, f32)> = terms[c].iter().map(|&(j, s)| (tfidf.keys[j as usize], s)).collect();
+            let words = label::make_label(&keyed, &forms, 3);
+            let mut reps: Vec<usize> = members[c].clone();
+            reps.sort_by(|&a, &b| km.similarity[b].total_cmp(&km.similarity[a]).then(a.cmp(&b)));
+            let representatives = reps.iter().take(5).map(|&r| Representative { id: subs[active[r]].id.clone(), text: subs[active[r]].text.clone(), similarity: km.similarity[r] }).collect();
+            let mut localities = BTreeMap::new();
+            let mut departments = BTreeMap::new();
+            let mut topic_sum = vec![0.0f32; models.topics.topics.len()];
+            for &r in &members[c] {
+                let i = active[r];
+                *localities.entry(subs[i].locality.clone().unwrap_or_else(|| "(không rõ)".into())).or_insert(0) += 1;
+                *departments.entry(routed[i].suggestion.department.clone()).or_insert(0) += 1;
+                if let Some(t) = models.topics.index(&routed[i].topic) {
+                    topic_sum[t] += routed[i].topic_score;
+                }
+            }
+            let (t, s) = topic_sum.iter().enumerate().fold((models.topics.fallback, f32::NEG_INFINITY), |b, (i, &v)| if v > b.1 { (i, v) } else { b });
+            let size = members[c].len();
+            ClusterReport {
+                id: c,
+                label: if words.is_empty() { "(không có nhãn)".into() } else { words.join(" · ") },
+                terms: words,
+                size,
+                topic: models.topics.topics[t].code.clone(),
+                topic_score: if size > 0 { s / size as f32 } else { 0.0 },
+                localities,
+                departments,
+                representatives,
+            }
+        })
+        .collect();
+    // Number clusters by size, largest first, so the output reads top-down.
+    clusters.sort_by(|a, b| b.size.cmp(&a.size).then(a.id.cmp(&b.id)));
+    let mut renumber = vec![0usize; k];
+    for (new, c) in clusters.iter_mut().enumerate() {
+        renumber[c.id] = new;
+        c.id = new;
+    }
+    let mut cluster_of = vec![None; subs.len()];
+    for (r, &c) in km.assignments.iter().enumerate() {
+        cluster_of[active[r]] = Some(renumber[c as usize]);
+    }
+    let records = subs
+        .iter()
+        .zip(routed)
+        .zip(cluster_of)
+        .map(|((s, r), c)| RecordResult { id: s.id.clone(), text: s.text.clone(), locality: s.locality.clone(), cluster: c, routed: r })
+        .collect();
+    pb.finish_and_clear();
+    Ok(Report { profile: models.router.profile.name.clone(), k, k_search, clusters, records, unclustered: subs.len() - active.len(), n_terms: tfidf.n_terms() })
+}

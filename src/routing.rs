@@ -1,0 +1,288 @@
+//! Suggesting the department that should answer a submission, from a routing profile.
+//!
+//! A profile (models/routing/NAME.toml) lists the departments with what they answer
+//! for, their topic areas and keywords, plus successor rules that map older labels
+//! (2024 codes) onto its own. The score of a department combines three readable parts:
+//!
+//! logit(d) = ln P_model(d) + rule_weight · keyword hits(d) + topic_weight · Σ P(topic) over d's topics
+//!
+//! P_model comes from a linear classifier learned from the profile's labelled data.
+//! Confidence is the softmax of the logits; the reasons name the words and rules behind them.
+
+use std::path::{Path, PathBuf};
+
+use serde::{Deserialize, Serialize};
+
+use crate::classify::{softmax, Labelled, LinearClassifier, SoftmaxParams, TrainingSpec};
+use crate::error::{Error, Result};
+use crate::keywords::Keywords;
+use crate::text::analyzer::{bigram_key, is_bigram};
+use crate::text::{normalize, Analysis, Analyzer};
+use crate::topics::{features, TopicModel, TopicScores};
+use crate::traits::Fit;
+
+#[derive(Deserialize)]
+struct ProfileFile {
+    name: String,
+    description: String,
+    fallback: String,
+    rule_weight: f32,
+    topic_weight: f32,
+    two_bodies_ratio: f32,
+    training: Option<TrainingSpec>,
+    #[serde(default)]
+    successor: Vec<Successor>,
+    department: Vec<Department>,
+}
+
+/// One department of a profile.
+#[derive(Debug, Clone, Deserialize, Serialize)]
+pub struct Department {
+    /// Short code ("nhcsxh").
+    pub code: String,
+    /// Full Vietnamese name.
+    pub name: String,
+    /// What it answers for.
+    pub answers: String,
+    /// Topic areas it usually answers.
+    #[serde(default)]
+    pub topics: Vec<String>,
+    /// Phrases that point to it.
+    #[serde(default, skip_serializing)]
+    pub keywords: Vec<String>,
+}
+
+/// Maps an older department code to this profile's code.
+#[derive(Debug, Clone, Deserialize)]
+pub struct Successor {
+    /// The older code.
+    pub from: String,
+    /// The code in this profile.
+    pub to: String,
+    /// Only for submissions in these topics (any topic when empty).
+    #[serde(default)]
+    pub topics: Vec<String>,
+}
+
+/// A routing profile.
+pub struct Profile {
+    /// Profile name ("lang-son-2024").
+    pub name: String,
+    /// What it describes.
+    pub description: String,
+    /// The departments.
+    pub departments: Vec<Department>,
+    /// Department used when nothing points anywhere.
+    pub fallback: usize,
+    rule_weight: f32,
+    topic_weight: f32,
+    two_bodies_ratio: f32,
+    successors: Vec<Successor>,
+    training: Option<TrainingSpec>,
+    path: PathBuf,
+}
+
+impl Profile {
+    /// Loads `models/routing/<name>.toml`.
+    pub fn load(models: &Path, name: &str) -> Result<Self> {
+        let dir = models.join("routing");
+        let path = dir.join(format!("{name}.toml"));
+        if !path.exists() {
+            let mut names: Vec<String> = std::fs::read_dir(&dir)
+                .map_err(|e| Error::io(&dir, e))?
+                .filter_map(|e| e.ok()?.path().file_stem()?.to_str().map(String::from))
+                .collect();
+            names.sort();
+            return Err(Error::model(&path, format!("no routing profile '{name}'; available: {}", names.join(", "))));
+        }
+        let text = std::fs::read_to_string(&path).map_err(|e| Error::io(&path, e))?;
+        let f: ProfileFile = toml::from_str(&text).map_err(|e| Error::model(&path, e.to_string()))?;
+        let fallback = f.department.iter().position(|d| d.code == f.fallback).ok_or_else(|| Error::model(&path, format!("fallback '{}' is not a department", f.fallback)))?;
+        for s in &f.successor {
+            if !f.department.iter().any(|d| d.code == s.to) {
+                return Err(Error::model(&path, format!("successor of '{}' is '{}', which is not a department", s.from, s.to)));
+            }
+        }
+        Ok(Profile {
+            name: f.name,
+            description: f.description,
+            departments: f.department,
+            fallback,
+            rule_weight: f.rule_weight,
+            topic_weight: f.topic_weight,
+            two_bodies_ratio: f.two_bodies_ratio,
+            successors: f.successor,
+            training: f.training,
+            path,
+        })
+    }
+
+    /// Index of a department code.
+    pub fn index(&self, code: &str) -> Option<usize> {
+        self.departments.iter().position(|d| d.code == code)
+    }
+
+    /// This profile's code for a (possibly older) department code, given the topic.
+    pub fn map_code<'a>(&'a self, code: &'a str, topic: Option<&str>) -> Option<&'a str> {
+        for s in &self.successors {
+            if s.from == code && (s.topics.is_empty() || topic.is_some_and(|t| s.topics.iter().any(|x| x == t))) {
+                return Some(&s.to);
+            }
+        }
+        self.index(code).map(|_| code)
+    }
+}
+
+/// A suggested department with its confidence and reasons.
+#[derive(Debug, Clone, Serialize)]
+pub struct Suggestion {
+    /// Department code.
+    pub department: String,
+    /// Its full name.
+    pub department_name: String,
+    /// Probability of the suggestion, in [0, 1].
+    pub confidence: f32,
+    /// The second choice.
+    pub runner_up: String,
+    /// Its probability.
+    pub runner_up_confidence: f32,
+    /// Set when the submission concerns two bodies: the second one.
+    pub also: Option<String>,
+    /// Why, in words a reviewer can check.
+    pub reasons: Vec<String>,
+}
+
+/// Suggests departments under one profile.
+pub struct Router {
+    /// The profile.
+    pub profile: Profile,
+    keywords: Keywords,
+    classifier: Option<LinearClassifier>,
+}
+
+impl Router {
+    /// Builds the router: compiles the profile's keywords and learns from its training data.
+    pub fn new(profile: Profile, analyzer: &Analyzer) -> Result<Self> {
+        let keywords = Keywords::new(analyzer, profile.departments.iter().enumerate().flat_map(|(i, d)| d.keywords.iter().map(move |k| (i, k.as_str()))));
+        let mut r = Router { profile, keywords, classifier: None };
+        if let Some(spec) = r.profile.training.clone() {
+            let base = r.profile.path.parent().unwrap_or(Path::new(".")).to_path_buf();
+            let rows = spec.load(&base)?;
+            let mut docs = Vec::with_capacity(rows.len());
+            let mut labels = Vec::with_capacity(rows.len());
+            for row in &rows {
+                let gold = row.field(&spec.label_column).unwrap_or_default();
+                let code = r.profile.map_code(gold, row.field("topic")).ok_or_else(|| {
+                    Error::model(&base.join(&spec.file), format!("record {}: department '{gold}' is not in profile {} and has no successor", row.id, r.profile.name))
+                })?;
+                labels.push(code.to_string());
+                docs.push(features(analyzer, &row.text));
+            }
+            r.classifier = Some(SoftmaxParams::default().fit(&Labelled { docs: &docs, labels: &labels })?);
+        }
+        Ok(r)
+    }
+
+    /// Replaces the learned model (e.g. one trained with `train-router`).
+    pub fn with_classifier(mut self, c: LinearClassifier) -> Self {
+        self.classifier = Some(c);
+        self
+    }
+
+    /// Suggests a department for one analysed submission.
+    pub fn suggest(&self, text: &str, a: &Analysis, keys: &[u64], topic: &TopicScores, topics: &TopicModel) -> Suggestion {
+        let p = &self.profile;
+        let n = p.departments.len();
+        let mut logits = vec![0.0f32; n];
+        let mut model_row = None;
+        match &self.classifier {
+            Some(c) => {
+                let row = c.vectorize(keys);
+                let mut pr = vec![0.0; c.classes.len()];
+                c.logits_into(&row, &mut pr);
+                softmax(&mut pr);
+                logits.iter_mut().for_each(|l| *l = (1e-4f32).ln());
+                for (ci, name) in c.classes.iter().enumerate() {
+                    if let Some(d) = p.index(name) {
+                        logits[d] = (pr[ci] + 1e-4).ln();
+                    }
+                }
+                model_row = Some((row, pr));
+            }
+            None => logits[p.fallback] += 0.3,
+        }
+        let hits = self.keywords.find(a);
+        for h in &hits {
+            logits[h.label] += p.rule_weight;
+        }
+        for (d, dep) in p.departments.iter().enumerate() {
+            let share: f32 = dep.topics.iter().filter_map(|t| topics.index(t)).map(|t| topic.probs[t]).sum();
+            logits[d] += p.topic_weight * share;
+        }
+        softmax(&mut logits);
+        let mut order: Vec<usize> = (0..n).collect();
+        order.sort_by(|&x, &y| logits[y].total_cmp(&logits[x]).then(x.cmp(&y)));
+        let (best, second) = (order[0], order.get(1).copied().unwrap_or(order[0]));
+
+        let mut reasons = Vec::new();
+        let words: Vec<&str> = hits.iter().filter(|h| h.label == best).map(|h| h.text.as_str()).collect();
+        if !words.is_empty() {
+            reasons.push(format!("từ khóa của hồ sơ {}: {}", p.name, quote(&words)));
+        }
+        if let (Some(c), Some((row, pr))) = (&self.classifier, &model_row) {
+            if let Some(ci) = c.class_index(&p.departments[best].code) {
+                let terms: Vec<String> = c.contributions(row, ci, 3).into_iter().filter_map(|(j, _)| surface_of(a, text, c.tfidf.keys[j as usize])).collect();
+                let terms: Vec<&str> = terms.iter().map(String::as_str).collect();
+                if !terms.is_empty() {
+                    reasons.push(format!("mô hình học từ ý kiến đã phân loại ({:.0}%): {}", pr[ci] * 100.0, quote(&terms)));
+                }
+            }
+        }
+        let (t, tp) = topic.best();
+        if p.departments[best].topics.iter().any(|x| x == &topics.topics[t].code) {
+            reasons.push(format!("chủ đề «{}» ({:.0}%) thuộc phạm vi của đơn vị", topics.topics[t].name, tp * 100.0));
+        }
+        if reasons.is_empty() {
+            reasons.push("không có dấu hiệu rõ ràng; đề xuất theo đơn vị mặc định của hồ sơ".into());
+        }
+        let second_hits = hits.iter().any(|h| h.label == second);
+        let concerns_two = logits[second] >= p.two_bodies_ratio * logits[best] || (second_hits && !words.is_empty() && logits[second] >= 0.2);
+        Suggestion {
+            department: p.departments[best].code.clone(),
+            department_name: p.departments[best].name.clone(),
+            confidence: logits[best],
+            runner_up: p.departments[second].code.clone(),
+            runner_up_confidence: logits[second],
+            also: concerns_two.then(|| p.departments[second].code.clone()),
+            reasons,
+        }
+    }
+}
+
+fn quote(words: &[&str]) -> String {
+    words.iter().map(|w| format!("«{w}»")).collect::<Vec<_>>().join(", ")
+}
+
+/// How a feature key was written in `text` (lowercased), if it occurs there.
+pub fn surface_of(a: &Analysis, text: &str, key: u64) -> Option<String> {
+    let norm = |s: &str| normalize(s).text.to_lowercase();
+    let mut prev: Option<&crate::text::Word> = None;
+    for w in &a.words {
+        if w.phrase_start {
+            prev = None;
+        }
+        if !w.is_content() {
+            continue;
+        }
+        if !is_bigram(key) && w.key == key {
+            return Some(norm(w.surface(text)));
+        }
+        if let Some(pw) = prev {
+            if is_bigram(key) && bigram_key(pw.key, w.key) == key {
+                return Some(format!("{} {}", norm(pw.surface(text)), norm(w.surface(text))));
+            }
+        }
+        prev = Some(w);
+    }
+    None
+}

@@ -1,0 +1,127 @@
+//! Topic areas: the taxonomy in models/topics.toml, and scoring a submission against it.
+//!
+//! A submission's topic probabilities combine a classifier learned from the taxonomy's
+//! labelled data with its keyword rules: logit = ln P(topic) + rule_weight · hits.
+
+use std::path::Path;
+
+use serde::Deserialize;
+
+use crate::classify::{softmax, LinearClassifier, Labelled, SoftmaxParams, TrainingSpec};
+use crate::error::{Error, Result};
+use crate::keywords::Keywords;
+use crate::text::{Analysis, Analyzer};
+use crate::traits::Fit;
+
+#[derive(Deserialize)]
+struct TaxonomyFile {
+    name: String,
+    fallback: String,
+    rule_weight: f32,
+    training: Option<TrainingSpec>,
+    topic: Vec<TopicDef>,
+}
+
+/// One topic area.
+#[derive(Debug, Clone, Deserialize, serde::Serialize)]
+pub struct TopicDef {
+    /// Short code ("vay-von").
+    pub code: String,
+    /// Vietnamese name.
+    pub name: String,
+    /// What it covers.
+    pub description: String,
+    /// Phrases that signal it.
+    #[serde(default, skip_serializing)]
+    pub keywords: Vec<String>,
+}
+
+/// The topic taxonomy with its rules and learned classifier.
+pub struct TopicModel {
+    /// Taxonomy name.
+    pub name: String,
+    /// The topics, in file order.
+    pub topics: Vec<TopicDef>,
+    /// Index of the catch-all topic.
+    pub fallback: usize,
+    rule_weight: f32,
+    keywords: Keywords,
+    classifier: Option<LinearClassifier>,
+}
+
+/// A submission's topic scores.
+#[derive(Debug, Clone)]
+pub struct TopicScores {
+    /// Probability of each topic, in taxonomy order.
+    pub probs: Vec<f32>,
+    /// Keyword phrases that fired, with the topic each supports.
+    pub hits: Vec<(usize, String)>,
+}
+
+impl TopicScores {
+    /// The best topic and its probability.
+    pub fn best(&self) -> (usize, f32) {
+        self.probs.iter().enumerate().fold((0, f32::NEG_INFINITY), |b, (i, &p)| if p > b.1 { (i, p) } else { b })
+    }
+}
+
+impl TopicModel {
+    /// Loads the taxonomy and trains its classifier on the labelled data it names.
+    pub fn load(path: &Path, analyzer: &Analyzer) -> Result<Self> {
+        let text = std::fs::read_to_string(path).map_err(|e| Error::io(path, e))?;
+        let f: TaxonomyFile = toml::from_str(&text).map_err(|e| Error::model(path, e.to_string()))?;
+        let fallback = f.topic.iter().position(|t| t.code == f.fallback).ok_or_else(|| Error::model(path, format!("fallback topic '{}' is not defined", f.fallback)))?;
+        let keywords = Keywords::new(analyzer, f.topic.iter().enumerate().flat_map(|(i, t)| t.keywords.iter().map(move |k| (i, k.as_str()))));
+        let mut m = TopicModel { name: f.name, topics: f.topic, fallback, rule_weight: f.rule_weight, keywords, classifier: None };
+        if let Some(spec) = f.training {
+            let base = path.parent().unwrap_or(Path::new("."));
+            let rows = spec.load(base)?;
+            let docs: Vec<Vec<u64>> = rows.iter().map(|r| features(analyzer, &r.text)).collect();
+            let mut labels = Vec::with_capacity(rows.len());
+            for r in &rows {
+                let l = r.field(&spec.label_column).unwrap_or_default();
+                if m.index(l).is_none() {
+                    return Err(Error::model(&base.join(&spec.file), format!("record {}: topic '{l}' is not in {}", r.id, path.display())));
+                }
+                labels.push(l.to_string());
+            }
+            m.classifier = Some(SoftmaxParams::default().fit(&Labelled { docs: &docs, labels: &labels })?);
+        }
+        Ok(m)
+    }
+
+    /// Index of a topic code.
+    pub fn index(&self, code: &str) -> Option<usize> {
+        self.topics.iter().position(|t| t.code == code)
+    }
+
+    /// Scores one analysed submission (`keys` are its feature keys).
+    pub fn score(&self, a: &Analysis, keys: &[u64]) -> TopicScores {
+        let n = self.topics.len();
+        let mut logits = vec![0.0f32; n];
+        match &self.classifier {
+            Some(c) => {
+                let p = c.predict_proba(keys);
+                for (ci, name) in c.classes.iter().enumerate() {
+                    if let Some(t) = self.index(name) {
+                        logits[t] = (p[ci] + 1e-4).ln();
+                    }
+                }
+            }
+            None => logits[self.fallback] = 0.5,
+        }
+        let hits: Vec<(usize, String)> = self.keywords.find(a).into_iter().map(|p| (p.label, p.text.clone())).collect();
+        for (t, _) in &hits {
+            logits[*t] += self.rule_weight;
+        }
+        softmax(&mut logits);
+        TopicScores { probs: logits, hits }
+    }
+}
+
+/// The feature keys of a text.
+pub fn features(analyzer: &Analyzer, text: &str) -> Vec<u64> {
+    let mut v = Vec::new();
+    Analyzer::feature_keys(&analyzer.analyze(text), &mut v);
+    v
+}
