@@ -277,6 +277,15 @@ fn eval(models: &Models, read: &ReadOutcome, k: Option<usize>, seed: u64) -> Res
         }).count();
         println!("Routing with profile {}, {scope} ({} records):\n{}", profile.name, gold_d.len(), ClassificationReport::new(&pred_d, &gold_d).render());
         println!("gold department is the suggestion or its flagged second body: {:.3}", also_hit as f64 / gold_d.len() as f64);
+        let flagged: Vec<usize> = test.iter().copied().filter(|&i| report.records[i].routed.suggestion.also.is_some()).collect();
+        let two_gold = test.iter().filter(|&&i| subs[i].field("department2").is_some_and(|d| !d.is_empty())).count();
+        let agree = flagged.iter().filter(|&&i| {
+            let s = &report.records[i].routed.suggestion;
+            let g2 = subs[i].field("department2").unwrap_or("");
+            let g1 = subs[i].field("department").unwrap_or("");
+            !g2.is_empty() && [g1, g2].iter().all(|g| [Some(s.department.as_str()), s.also.as_deref()].contains(&profile.map_code(g, subs[i].field("topic"))))
+        }).count();
+        println!("flagged as concerning two bodies: {} of {} (gold names two bodies for {}; both bodies right in {})", flagged.len(), test.len(), two_gold, agree);
     }
     Ok(())
 }

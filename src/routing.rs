@@ -28,7 +28,7 @@ struct ProfileFile {
     fallback: String,
     rule_weight: f32,
     topic_weight: f32,
-    two_bodies_ratio: f32,
+    two_bodies_min: f32,
     training: Option<TrainingSpec>,
     #[serde(default)]
     successor: Vec<Successor>,
@@ -76,7 +76,7 @@ pub struct Profile {
     pub fallback: usize,
     rule_weight: f32,
     topic_weight: f32,
-    two_bodies_ratio: f32,
+    two_bodies_min: f32,
     successors: Vec<Successor>,
     training: Option<TrainingSpec>,
     path: PathBuf,
@@ -110,7 +110,7 @@ impl Profile {
             fallback,
             rule_weight: f.rule_weight,
             topic_weight: f.topic_weight,
-            two_bodies_ratio: f.two_bodies_ratio,
+            two_bodies_min: f.two_bodies_min,
             successors: f.successor,
             training: f.training,
             path,
@@ -245,8 +245,10 @@ impl Router {
         if reasons.is_empty() {
             reasons.push("không có dấu hiệu rõ ràng; đề xuất theo đơn vị mặc định của hồ sơ".into());
         }
-        let second_hits = hits.iter().any(|h| h.label == second);
-        let concerns_two = logits[second] >= p.two_bodies_ratio * logits[best] || (second_hits && !words.is_empty() && logits[second] >= 0.2);
+        // Two bodies: the profile's rules point at both, each through phrases of its own
+        // (an uncertain suggestion is shown by its confidence and runner-up instead).
+        let own = |d: usize, other: usize| hits.iter().any(|h| h.label == d && !hits.iter().any(|g| g.label == other && g.text == h.text));
+        let concerns_two = own(best, second) && own(second, best) && logits[second] >= p.two_bodies_min;
         Suggestion {
             department: p.departments[best].code.clone(),
             department_name: p.departments[best].name.clone(),

@@ -29,13 +29,17 @@ pub fn distinctive_terms(x: &CsrMatrix, tfidf: &Tfidf, assignments: &[u32], k: u
                 }
             }
             let min_in = if rows.len() <= 3 { 1 } else { 2.max((rows.len() as f32 * 0.05) as u32) };
+            // A label word must be clearly more common inside than outside: at least twice,
+            // or half the largest lift this cluster's size allows.
+            let min_lift = 2.0f32.min(0.5 * tfidf.n_docs as f32 / size.max(1.0)).max(1.2);
             let mut scored: Vec<(u32, f32)> = df_in
                 .into_iter()
                 .filter(|&(_, d)| d >= min_in)
                 .map(|(j, d)| {
                     let p_in = d as f32 / size;
                     let p_all = tfidf.df[j as usize] as f32 / tfidf.n_docs.max(1) as f32;
-                    (j, p_in * (p_in / p_all.max(1e-9)).ln())
+                    let lift = p_in / p_all.max(1e-9);
+                    (j, if lift >= min_lift { p_in * lift.ln() } else { 0.0 })
                 })
                 .filter(|&(_, s)| s > 0.0)
                 .collect();
@@ -94,22 +98,36 @@ pub fn display_forms<'a>(analyzer: &Analyzer, texts: impl Iterator<Item = &'a st
 }
 
 /// A label of up to `max` non-overlapping terms, given terms best first with display forms.
+/// A term already said inside a picked phrase is skipped; a phrase that contains picked
+/// terms takes their place.
 pub fn make_label(terms: &[(u64, f32)], forms: &FxHashMap<u64, String>, max: usize) -> Vec<String> {
-    let mut picked: Vec<(String, f32)> = Vec::new();
-    for &(key, score) in terms {
+    let contains = |a: &str, b: &str| format!(" {a} ").contains(&format!(" {b} "));
+    let mut picked: Vec<String> = Vec::new();
+    for &(key, _) in terms {
         let Some(form) = forms.get(&key) else { continue };
-        let contains = |a: &str, b: &str| format!(" {a} ").contains(&format!(" {b} "));
-        if picked.iter().any(|(p, _)| contains(p, form)) {
-            continue; // already said by a longer phrase
-        }
-        if let Some(pos) = picked.iter().position(|(p, ps)| contains(form, p) && score >= 0.5 * ps) {
-            picked[pos] = (form.clone(), score);
-            picked.dedup_by(|a, b| a.0 == b.0);
+        if picked.iter().any(|p| contains(p, form)) {
             continue;
         }
-        if picked.len() < max {
-            picked.push((form.clone(), score));
+        let before = picked.len();
+        picked.retain(|p| !contains(form, p));
+        if picked.len() < before || picked.len() < max {
+            picked.push(form.clone());
         }
     }
-    picked.into_iter().map(|(s, _)| s).collect()
+    picked
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn label_prefers_phrases_and_never_repeats_a_word() {
+        let forms: FxHashMap<u64, String> = [(1, "hỗ trợ"), (2, "hỗ trợ thanh niên"), (3, "khởi nghiệp"), (4, "thanh niên"), (5, "vay vốn")]
+            .into_iter()
+            .map(|(k, s)| (k, s.to_string()))
+            .collect();
+        let terms = [(1, 0.9), (2, 0.8), (3, 0.7), (4, 0.6), (5, 0.5)];
+        assert_eq!(make_label(&terms, &forms, 3), ["hỗ trợ thanh niên", "khởi nghiệp", "vay vốn"]);
+    }
 }

@@ -33,10 +33,14 @@ pub(super) fn read(path: &Path, sink: &mut Sink<'_>) -> Result<()> {
         for (k, v) in obj {
             let s = match v {
                 Value::String(s) => s,
+                other if k == sink.builder.text_column => {
+                    problem = Some(format!("field '{k}' must be a string, found {}", kind(&other)));
+                    break;
+                }
                 Value::Number(n) => n.to_string(),
                 Value::Bool(x) => x.to_string(),
                 Value::Null => String::new(),
-                other if k == sink.builder.text_column || k == "id" => {
+                other if k == "id" => {
                     problem = Some(format!("field '{k}' must be a string, found {}", kind(&other)));
                     break;
                 }

@@ -1,0 +1,100 @@
+//! Spherical k-means and the clustering pipeline on Vietnamese text.
+
+mod common;
+use common::*;
+use ykien::cluster::{KMeansParams, KSearch};
+use ykien::eval::nmi;
+use ykien::features::TfidfParams;
+use ykien::rng::Rng;
+use ykien::traits::Fit;
+
+/// Three clearly separate themes written from three disjoint pools of real phrases.
+fn three_themes(per: usize) -> (Vec<String>, Vec<usize>) {
+    let pools = [
+        ["vay vốn", "lãi suất", "ngân hàng chính sách", "trả nợ", "tín chấp", "giải ngân", "hạn mức vay"],
+        ["học bổng", "giáo viên", "sách giáo khoa", "phòng học", "bán trú", "thư viện", "ôn thi"],
+        ["bệnh viện", "bác sĩ", "trạm y tế", "bảo hiểm y tế", "tiêm chủng", "khám bệnh", "thuốc men"],
+    ];
+    let mut rng = Rng::new(3);
+    let (mut texts, mut gold) = (Vec::new(), Vec::new());
+    for (g, pool) in pools.iter().enumerate() {
+        for _ in 0..per {
+            let picks: Vec<&str> = (0..3).map(|_| pool[rng.below(pool.len())]).collect();
+            texts.push(format!("Em đề nghị tỉnh quan tâm {}, {} và {} ạ", picks[0], picks[1], picks[2]));
+            gold.push(g);
+        }
+    }
+    (texts, gold)
+}
+
+fn matrix(texts: &[String]) -> ykien::features::CsrMatrix {
+    let keys: Vec<Vec<u64>> = texts.iter().map(|t| keys(t)).collect();
+    let t = TfidfParams { min_df: 1, ..Default::default() }.fit(&keys).unwrap();
+    t.transform(&keys)
+}
+
+#[test]
+fn recovers_well_separated_groups() {
+    let (texts, gold) = three_themes(30);
+    let x = matrix(&texts);
+    let m = KMeansParams::new(3).fit(&x).unwrap();
+    assert!((nmi(&m.assignments, &gold) - 1.0).abs() < 1e-9, "NMI {}", nmi(&m.assignments, &gold));
+    assert!(m.similarity.iter().all(|&s| s > 0.0));
+    // The automatic choice of k finds three as well.
+    let (k, scores) = ykien::cluster::choose_k(&x, &KSearch { min_k: 2, max_k: 8, sample: 1000, min_gain: 0.02 }, &KMeansParams::new(2)).unwrap();
+    assert_eq!(k, 3, "{scores:?}");
+}
+
+#[test]
+fn same_seed_same_result_across_thread_counts() {
+    let read = ykien::input::read_file(&models_dir().join("../corpus/submissions.csv"), &Default::default()).unwrap();
+    let texts: Vec<String> = read.submissions.iter().map(|s| s.text.clone()).collect();
+    let x = matrix(&texts);
+    let p = KMeansParams { seed: 11, ..KMeansParams::new(7) };
+    let run = |threads: usize| {
+        rayon::ThreadPoolBuilder::new().num_threads(threads).build().unwrap().install(|| p.fit(&x).unwrap())
+    };
+    let (a, b, c) = (run(1), run(2), run(2));
+    assert_eq!(a.assignments, b.assignments);
+    assert_eq!(b.assignments, c.assignments);
+    assert_eq!(a.centroids, b.centroids);
+    let other = KMeansParams { seed: 12, ..KMeansParams::new(7) }.fit(&x).unwrap();
+    assert_ne!(other.assignments, a.assignments, "a different seed should explore differently");
+}
+
+#[test]
+fn invalid_parameters_are_errors_not_panics() {
+    let (texts, _) = three_themes(2);
+    let x = matrix(&texts);
+    assert!(KMeansParams::new(0).fit(&x).is_err());
+    let e = KMeansParams::new(50).fit(&x).err().unwrap().to_string();
+    assert!(e.contains("k = 50") && e.contains("6 submissions"), "{e}");
+    assert!(TfidfParams { min_df: 0, ..Default::default() }.fit(&[]).is_err());
+}
+
+#[test]
+fn pipeline_report_is_consistent_with_its_records() {
+    let read = ykien::input::read_file(&models_dir().join("../corpus/submissions.csv"), &Default::default()).unwrap();
+    let subs: Vec<_> = read.submissions.into_iter().take(300).collect();
+    let settings = ykien::pipeline::Settings { k: Some(6), ..Default::default() };
+    let r = ykien::pipeline::analyze(models(), &subs, &settings, &indicatif::ProgressBar::hidden()).unwrap();
+    assert_eq!(r.records.len(), subs.len());
+    assert_eq!(r.clusters.len(), 6);
+    let clustered = r.records.iter().filter(|x| x.cluster.is_some()).count();
+    assert_eq!(r.clusters.iter().map(|c| c.size).sum::<usize>(), clustered);
+    assert_eq!(clustered + r.unclustered, subs.len());
+    for c in &r.clusters {
+        assert_eq!(c.localities.values().sum::<usize>(), c.size);
+        assert_eq!(c.departments.values().sum::<usize>(), c.size);
+        assert!(!c.label.is_empty() && c.representatives.len() <= 5);
+        // Representatives are members of the cluster, most similar first.
+        for w in c.representatives.windows(2) {
+            assert!(w[0].similarity >= w[1].similarity);
+        }
+        for rep in &c.representatives {
+            assert_eq!(r.records.iter().find(|x| x.id == rep.id).unwrap().cluster, Some(c.id));
+        }
+    }
+    // Clusters come largest first.
+    assert!(r.clusters.windows(2).all(|w| w[0].size >= w[1].size));
+}

@@ -1,0 +1,146 @@
+//! Reading every input format, and a clear error for every kind of bad input.
+
+use std::path::{Path, PathBuf};
+
+use ykien::input::{read_file, read_files, Format, ReadOptions};
+use ykien::Error;
+
+fn write(dir: &Path, name: &str, bytes: &[u8]) -> PathBuf {
+    let p = dir.join(name);
+    std::fs::write(&p, bytes).unwrap();
+    p
+}
+
+fn err_text(r: ykien::Result<ykien::input::ReadOutcome>) -> String {
+    match r {
+        Ok(o) => panic!("expected an error, read {:?}", o.submissions),
+        Err(e) => e.to_string(),
+    }
+}
+
+const CSV: &str = "id,text,locality,group,submitted_at\nA1,\"Em muốn vay vốn, ưu đãi\",Tràng Định,sinh viên,2024-04-02\nA2,Đề nghị mở lớp học nghề,Lộc Bình,,\n";
+
+#[test]
+fn csv_utf8_with_and_without_bom() {
+    let d = tempfile::tempdir().unwrap();
+    for (name, bytes) in [("plain.csv", CSV.as_bytes().to_vec()), ("bom.csv", [b"\xEF\xBB\xBF".as_slice(), CSV.as_bytes()].concat())] {
+        let out = read_file(&write(d.path(), name, &bytes), &ReadOptions::default()).unwrap();
+        assert_eq!(out.submissions.len(), 2);
+        let s = &out.submissions[0];
+        assert_eq!((s.id.as_str(), s.text.as_str()), ("A1", "Em muốn vay vốn, ưu đãi"));
+        assert_eq!(s.locality.as_deref(), Some("Tràng Định"));
+        assert_eq!(s.group.as_deref(), Some("sinh viên"));
+        assert_eq!(s.submitted_at.as_deref(), Some("2024-04-02"));
+        assert_eq!(out.submissions[1].group, None);
+    }
+}
+
+#[test]
+fn semicolon_csv_and_excel_unicode_text_utf16() {
+    let d = tempfile::tempdir().unwrap();
+    let semi = "text;locality\nThiếu giáo viên tiếng Anh;Bắc Sơn\n";
+    let out = read_file(&write(d.path(), "semi.csv", semi.as_bytes()), &ReadOptions::default()).unwrap();
+    assert_eq!(out.submissions[0].locality.as_deref(), Some("Bắc Sơn"));
+    assert_eq!(out.submissions[0].id, "semi-1");
+    // Excel "Unicode text": UTF-16 LE with BOM, tab-separated.
+    let tsv = "id\ttext\tlocality\r\nB7\tXin hỏi thủ tục vay vốn ạ\tVăn Quan\r\n";
+    let mut bytes = vec![0xFF, 0xFE];
+    bytes.extend(tsv.encode_utf16().flat_map(|u| u.to_le_bytes()));
+    let out = read_file(&write(d.path(), "excel.csv", &bytes), &ReadOptions::default()).unwrap();
+    assert_eq!(out.submissions[0].text, "Xin hỏi thủ tục vay vốn ạ");
+    assert_eq!(out.submissions[0].locality.as_deref(), Some("Văn Quan"));
+    // Big-endian too.
+    let mut be = vec![0xFE, 0xFF];
+    be.extend(tsv.encode_utf16().flat_map(|u| u.to_be_bytes()));
+    assert_eq!(read_file(&write(d.path(), "be.tsv", &be), &ReadOptions::default()).unwrap().submissions[0].id, "B7");
+}
+
+#[test]
+fn jsonl_txt_and_text_column() {
+    let d = tempfile::tempdir().unwrap();
+    let j = "{\"id\": 17, \"noi_dung\": \"Mong có sân bóng cho thanh niên\", \"locality\": \"Chi Lăng\"}\n\n{\"id\": \"x2\", \"noi_dung\": \"Cần thêm bác sĩ ở trạm y tế xã\"}\n";
+    let opts = ReadOptions { text_column: "noi_dung".into(), ..Default::default() };
+    let out = read_file(&write(d.path(), "a.jsonl", j.as_bytes()), &opts).unwrap();
+    assert_eq!(out.submissions.len(), 2);
+    assert_eq!(out.submissions[0].id, "17");
+    assert_eq!(out.blank, 1);
+    let t = "Dòng một về việc làm\n\nDòng hai về học bổng\n";
+    let out = read_file(&write(d.path(), "a.txt", t.as_bytes()), &ReadOptions::default()).unwrap();
+    assert_eq!(out.submissions.iter().map(|s| s.id.as_str()).collect::<Vec<_>>(), ["a-1", "a-3"]);
+    assert_eq!(out.blank, 1);
+}
+
+#[test]
+fn xlsx_first_sheet_or_named_sheet() {
+    let d = tempfile::tempdir().unwrap();
+    let path = d.path().join("form.xlsx");
+    let mut wb = rust_xlsxwriter::Workbook::new();
+    let s1 = wb.add_worksheet().set_name("Tổng hợp").unwrap();
+    for (c, h) in ["id", "text", "locality", "submitted_at"].iter().enumerate() {
+        s1.write_string(0, c as u16, *h).unwrap();
+    }
+    s1.write_number(1, 0, 101.0).unwrap();
+    s1.write_string(1, 1, "Đề nghị hỗ trợ thanh niên khởi nghiệp nông nghiệp").unwrap();
+    s1.write_string(1, 2, "Hữu Lũng").unwrap();
+    let date = rust_xlsxwriter::ExcelDateTime::from_ymd(2024, 4, 15).unwrap();
+    s1.write_datetime_with_format(1, 3, &date, &rust_xlsxwriter::Format::new().set_num_format("yyyy-mm-dd")).unwrap();
+    let s2 = wb.add_worksheet().set_name("Khác").unwrap();
+    s2.write_string(0, 0, "text").unwrap();
+    s2.write_string(1, 0, "Ý kiến ở trang thứ hai").unwrap();
+    wb.save(&path).unwrap();
+
+    let out = read_file(&path, &ReadOptions::default()).unwrap();
+    let s = &out.submissions[0];
+    assert_eq!((s.id.as_str(), s.locality.as_deref(), s.submitted_at.as_deref()), ("101", Some("Hữu Lũng"), Some("2024-04-15")));
+    let out = read_file(&path, &ReadOptions { sheet: Some("Khác".into()), ..Default::default() }).unwrap();
+    assert_eq!(out.submissions[0].text, "Ý kiến ở trang thứ hai");
+    let e = err_text(read_file(&path, &ReadOptions { sheet: Some("Sheet9".into()), ..Default::default() }));
+    assert!(e.contains("form.xlsx") && e.contains("no sheet 'Sheet9'") && e.contains("Tổng hợp"), "{e}");
+}
+
+#[test]
+fn bad_input_names_file_line_and_problem() {
+    let d = tempfile::tempdir().unwrap();
+    let cases: Vec<(&str, Vec<u8>, Vec<&str>)> = vec![
+        ("nocol.csv", b"id,noi dung\n1,abc\n".to_vec(), vec!["nocol.csv:1", "no 'text' column", "'noi dung'", "--text-column"]),
+        ("fields.csv", "id,text\n1,một\n2,hai,ba\n".as_bytes().to_vec(), vec!["fields.csv:3", "3 fields where the header has 2"]),
+        ("empty.csv", "id,text\n1,một\n2,  \n".as_bytes().to_vec(), vec!["empty.csv:3", "'text' field is empty"]),
+        ("dup.csv", "id,text\n7,một\n7,hai\n".as_bytes().to_vec(), vec!["dup.csv:3", "id '7' repeats the id at line 2"]),
+        ("latin1.csv", b"id,text\n1,ok\n2,caf\xe9\n".to_vec(), vec!["latin1.csv:3", "not valid UTF-8"]),
+        ("bad.jsonl", b"{\"text\": \"ok\"}\n{\"text\": \"thi\xe1\xba\xbfu\" \n".to_vec(), vec!["bad.jsonl:2", "invalid JSON"]),
+        ("arr.jsonl", b"[1,2]\n".to_vec(), vec!["arr.jsonl:1", "expected a JSON object"]),
+        ("num.jsonl", b"{\"text\": 5}\n".to_vec(), vec!["num.jsonl:1", "'text' must be a string"]),
+        ("notes.doc", b"x".to_vec(), vec!["notes.doc", "unknown file type"]),
+        ("hollow.csv", b"".to_vec(), vec!["hollow.csv:1", "empty"]),
+        ("fake.xlsx", b"not a zip".to_vec(), vec!["fake.xlsx", "cannot open the workbook"]),
+    ];
+    for (name, bytes, needles) in cases {
+        let p = write(d.path(), name, &bytes);
+        let e = err_text(read_file(&p, &ReadOptions::default()));
+        for n in needles {
+            assert!(e.contains(n), "{name}: '{e}' should contain '{n}'");
+        }
+    }
+    let missing = err_text(read_file(&d.path().join("absent.csv"), &ReadOptions::default()));
+    assert!(missing.contains("absent.csv"), "{missing}");
+}
+
+#[test]
+fn skip_bad_keeps_going_and_keeps_every_reject() {
+    let d = tempfile::tempdir().unwrap();
+    let p = write(d.path(), "mixed.csv", "id,text\n1,Cần việc làm\n2,a,b\n3,\n4,Cần học bổng\n".as_bytes());
+    let out = read_file(&p, &ReadOptions { skip_bad: true, ..Default::default() }).unwrap();
+    assert_eq!(out.submissions.len(), 2);
+    assert_eq!(out.rejects.len(), 2);
+    assert_eq!(out.rejects[0].location, "line 3");
+    assert_eq!(out.rejects[1].location, "line 4");
+    // Ids must be unique across files too.
+    let first = write(d.path(), "first.csv", "id,text\n1,Cần việc làm\n".as_bytes());
+    let again = write(d.path(), "again.csv", "id,text\n1,Lại là 1\n".as_bytes());
+    let e = err_text(read_files(&[first.clone(), again.clone()], &ReadOptions::default()));
+    assert!(e.contains("again.csv") && e.contains("id '1' was already used in") && e.contains("first.csv"), "{e}");
+    let out = read_files(&[first, again], &ReadOptions { skip_bad: true, ..Default::default() }).unwrap();
+    assert_eq!((out.submissions.len(), out.rejects.len()), (1, 1));
+    assert_eq!(Format::from_path(Path::new("x.XLSX")), Some(Format::Xlsx));
+    assert!(matches!(read_file(Path::new("/nonexistent/x.csv"), &ReadOptions::default()), Err(Error::Io { .. })));
+}

@@ -1,0 +1,136 @@
+//! Topics and routing with their reasons, on real submissions, under both profiles.
+
+mod common;
+use common::*;
+use ykien::pipeline::{route_all, Models};
+
+fn route(models: &Models, texts: &[&str]) -> Vec<ykien::pipeline::Routed> {
+    let subs: Vec<_> = texts
+        .iter()
+        .enumerate()
+        .map(|(i, t)| ykien::input::Submission { id: format!("t{i}"), text: t.to_string(), locality: None, submitted_at: None, group: None, extra: Default::default() })
+        .collect();
+    route_all(models, &subs, &indicatif::ProgressBar::hidden()).1
+}
+
+#[test]
+fn routes_with_readable_reasons_and_valid_confidence() {
+    let r = route(models(), &[
+        "Em muốn vay vốn ưu đãi từ Ngân hàng Chính sách xã hội để nuôi bò sinh sản",
+        "Trường em thiếu giáo viên tiếng Anh và phòng máy tính",
+        "Xin hỏi lịch khám tuyển nghĩa vụ quân sự năm nay",
+        "Công ty nợ lương và không đóng bảo hiểm xã hội cho công nhân",
+        "Đường vào thôn bị sạt lở, xe máy không đi được",
+    ]);
+    let deps: Vec<&str> = r.iter().map(|x| x.suggestion.department.as_str()).collect();
+    assert_eq!(deps, ["nhcsxh", "so-gddt", "bch-quansu", "so-ldtbxh", "ubnd-huyen"]);
+    assert_eq!(r[0].topic, "vay-von");
+    let why = r[0].suggestion.reasons.join(" ");
+    assert!(why.contains("«vay vốn»"), "{why}");
+    for x in &r {
+        let s = &x.suggestion;
+        assert!((0.0..=1.0).contains(&s.confidence) && s.runner_up_confidence <= s.confidence);
+        assert_ne!(s.runner_up, s.department);
+        assert!(!s.reasons.is_empty());
+    }
+}
+
+#[test]
+fn typed_without_diacritics_routes_the_same() {
+    let r = route(models(), &[
+        "Em muốn vay vốn ưu đãi để mở xưởng mộc",
+        "em muon vay von uu dai de mo xuong moc",
+        "Mong tỉnh mở lớp dạy nghề sửa chữa ô tô cho thanh niên",
+        "mong tinh mo lop day nghe sua chua o to cho thanh nien",
+    ]);
+    assert_eq!(r[0].suggestion.department, r[1].suggestion.department);
+    assert_eq!(r[2].suggestion.department, r[3].suggestion.department);
+    assert_eq!(r[0].topic, r[1].topic);
+    assert!(r[1].typed_without_diacritics && !r[0].typed_without_diacritics);
+}
+
+#[test]
+fn a_submission_for_two_bodies_says_so() {
+    let r = route(models(), &["Em muốn học nghề sửa xe máy rồi vay vốn ngân hàng chính sách để mở tiệm"]);
+    let s = &r[0].suggestion;
+    let pair = [s.department.as_str(), s.also.as_deref().unwrap_or("-")];
+    assert!(pair.contains(&"nhcsxh") && pair.contains(&"so-ldtbxh"), "{pair:?}");
+}
+
+#[test]
+fn the_2025_profile_follows_the_mergers() {
+    let m2025 = Models::load(&models_dir(), "lang-son-2025").unwrap();
+    let texts = [
+        "Em muốn học nghề hàn ở trường cao đẳng nghề của tỉnh",
+        "Công ty nợ lương và không đóng bảo hiểm xã hội cho công nhân",
+        "Mạng internet ở xã quá yếu, không học trực tuyến được",
+        "Đường vào thôn bị sạt lở, xe máy không đi được",
+    ];
+    let old: Vec<String> = route(models(), &texts).into_iter().map(|x| x.suggestion.department).collect();
+    let new: Vec<String> = route(&m2025, &texts).into_iter().map(|x| x.suggestion.department).collect();
+    assert_eq!(old, ["so-ldtbxh", "so-ldtbxh", "so-tttt", "ubnd-huyen"]);
+    assert_eq!(new, ["so-gddt", "so-noivu", "so-khcn", "ubnd-xa"]);
+}
+
+#[test]
+fn editing_a_profile_changes_routing_without_recompiling() {
+    // A copy of models/ with a new profile: no training data, rules only.
+    let d = tempfile::tempdir().unwrap();
+    let copy = |from: &std::path::Path, to: &std::path::Path| {
+        std::fs::create_dir_all(to).unwrap();
+        for e in std::fs::read_dir(from).unwrap() {
+            let e = e.unwrap();
+            if e.path().is_file() {
+                std::fs::copy(e.path(), to.join(e.file_name())).unwrap();
+            }
+        }
+    };
+    let m = d.path().join("models");
+    copy(&models_dir(), &m);
+    copy(&models_dir().join("dict"), &m.join("dict"));
+    std::fs::create_dir_all(m.join("routing")).unwrap();
+    let corpus = d.path().join("corpus");
+    copy(&models_dir().join("../corpus"), &corpus);
+    std::fs::write(m.join("routing/thu-nghiem.toml"), r#"
+name = "thu-nghiem"
+description = "rules only"
+fallback = "van-phong"
+rule_weight = 2.0
+topic_weight = 0.0
+two_bodies_min = 0.02
+
+[[department]]
+code = "van-phong"
+name = "Văn phòng UBND tỉnh"
+answers = "Mọi việc khác"
+
+[[department]]
+code = "quy-khoi-nghiep"
+name = "Quỹ hỗ trợ khởi nghiệp tỉnh"
+answers = "Vốn cho thanh niên khởi nghiệp"
+keywords = ["vay vốn", "khởi nghiệp"]
+"#).unwrap();
+    let models = Models::load(&m, "thu-nghiem").unwrap();
+    let r = route(&models, &["Em muốn vay vốn để khởi nghiệp", "Trường em thiếu giáo viên"]);
+    assert_eq!(r[0].suggestion.department, "quy-khoi-nghiep");
+    assert!(r[0].suggestion.reasons[0].contains("«vay vốn»"));
+    assert_eq!(r[1].suggestion.department, "van-phong");
+    // An unknown profile is a clear error that lists the ones there are.
+    let e = Models::load(&m, "khong-co").err().unwrap().to_string();
+    assert!(e.contains("no routing profile 'khong-co'") && e.contains("thu-nghiem"), "{e}");
+}
+
+#[test]
+fn learned_routing_beats_the_majority_class_on_held_out_submissions() {
+    // The bundled corpus's test split was not used for training.
+    let read = ykien::input::read_file(&models_dir().join("../corpus/submissions.csv"), &Default::default()).unwrap();
+    let test: Vec<_> = read.submissions.into_iter().filter(|s| s.field("split") == Some("test")).collect();
+    let texts: Vec<&str> = test.iter().map(|s| s.text.as_str()).collect();
+    let r = route(models(), &texts);
+    let right = r.iter().zip(&test).filter(|(x, s)| Some(x.suggestion.department.as_str()) == s.field("department")).count();
+    let majority = test.iter().filter(|s| s.field("department") == Some("so-gddt")).count();
+    assert!(right as f64 / test.len() as f64 > 0.7, "routing accuracy {right}/{}", test.len());
+    assert!(right > majority * 2);
+    let topic_right = r.iter().zip(&test).filter(|(x, s)| Some(x.topic.as_str()) == s.field("topic")).count();
+    assert!(topic_right as f64 / test.len() as f64 > 0.7, "topic accuracy {topic_right}/{}", test.len());
+}

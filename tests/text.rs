@@ -1,0 +1,91 @@
+//! Text analysis on real Vietnamese submissions with the shipped models.
+
+mod common;
+use common::*;
+use unicode_normalization::UnicodeNormalization;
+use ykien::text::{normalize, TokenKind};
+
+#[test]
+fn nfd_input_analyses_like_nfc() {
+    let nfc = "Đề nghị tỉnh hỗ trợ thanh niên khởi nghiệp, vay vốn ưu đãi.";
+    let nfd: String = nfc.nfd().collect();
+    assert_ne!(nfc, nfd);
+    assert_eq!(normalize(&nfd).text, nfc);
+    assert_eq!(keys(&nfd), keys(nfc));
+    // Offsets still slice the NFD original.
+    let a = analyzer().analyze(&nfd);
+    let surf: Vec<String> = a.words.iter().map(|w| w.surface(&nfd).nfc().collect()).collect();
+    assert!(surf.contains(&"khởi nghiệp".to_string()), "{surf:?}");
+}
+
+#[test]
+fn both_tone_placements_give_one_form() {
+    assert_eq!(keys("chính sách hoà nhập cho thanh niên"), keys("chính sách hòa nhập cho thanh niên"));
+    assert_eq!(keys("em muốn khoẻ mạnh"), keys("em muốn khỏe mạnh"));
+    assert_eq!(normalize("Thuý").text, normalize("Thúy").text);
+}
+
+#[test]
+fn text_without_diacritics_meets_its_accented_twin() {
+    assert_eq!(keys("vay von uu dai"), keys("vay vốn ưu đãi"));
+    assert_eq!(
+        keys("thanh nien muon vay von ngan hang chinh sach xa hoi"),
+        keys("thanh niên muốn vay vốn ngân hàng chính sách xã hội")
+    );
+    assert_eq!(words("thanh nien muon vay von"), ["thanh_nien", "muon", "vay_von"]);
+}
+
+#[test]
+fn segments_real_sentences_into_words() {
+    let w = words("Em đề nghị Ngân hàng Chính sách xã hội tăng mức cho vay giải quyết việc làm.");
+    assert!(w.contains(&"Ngân_hàng".to_string()) && w.contains(&"giải_quyết".to_string()), "{w:?}");
+    assert!(w.contains(&"việc_làm".to_string()), "{w:?}");
+    let w = words("Học sinh dân tộc thiểu số cần học bổng");
+    assert!(w.contains(&"Học_sinh".to_string()) && w.contains(&"học_bổng".to_string()), "{w:?}");
+}
+
+#[test]
+fn teen_code_is_expanded_but_display_keeps_what_was_typed() {
+    let text = "e ko bít đăng ký xklđ ở đâu";
+    let a = analyzer().analyze(text);
+    let surf: Vec<&str> = a.words.iter().map(|w| w.surface(text)).collect();
+    assert!(surf.contains(&"xklđ"), "{surf:?}");
+    // "xklđ" carries the features of "xuất khẩu lao động".
+    let full = keys("xuất khẩu lao động");
+    let short = keys("xklđ");
+    assert_eq!(full, short);
+    assert!(!full.is_empty());
+}
+
+#[test]
+fn special_tokens_are_handled_on_purpose() {
+    let text = "Liên hệ 0912 345 678 hoặc doanthanhnien@langson.gov.vn, xem https://langson.gov.vn 👍 lãi 0,5% năm 2024";
+    let a = analyzer().analyze(text);
+    let kind = |k: TokenKind| a.words.iter().filter(|w| w.kind == k).map(|w| w.surface(text)).collect::<Vec<_>>();
+    assert_eq!(kind(TokenKind::Phone), ["0912 345 678"]);
+    assert_eq!(kind(TokenKind::Email), ["doanthanhnien@langson.gov.vn"]);
+    assert_eq!(kind(TokenKind::Url), ["https://langson.gov.vn"]);
+    assert_eq!(kind(TokenKind::Emoji), ["👍"]);
+    assert_eq!(kind(TokenKind::Number), ["0,5%", "2024"]);
+    // None of them become clustering features: phones and addresses are not topics.
+    let feats = keys(text);
+    let special: Vec<u64> = a.words.iter().filter(|w| w.kind != TokenKind::Syllable).map(|w| w.key).collect();
+    assert!(special.iter().all(|k| !feats.contains(k)));
+}
+
+#[test]
+fn stop_words_do_not_become_features() {
+    let k = keys("Em xin đề nghị tỉnh quan tâm ạ");
+    assert!(k.is_empty(), "a request formula alone has no topic: {k:?}");
+    assert!(!keys("Em xin đề nghị hỗ trợ vay vốn ạ").is_empty());
+}
+
+#[test]
+fn no_panic_on_odd_input() {
+    for s in ["", " ", "\u{0301}\u{0301}", "ạ̣̣̣", "😀😀👨‍👩‍👧", "a\u{0}b", "ǅ ß ẞ İ", "+", "0", "http://", "@@.", "đ/c 12/13/", "\u{FEFF}xin chào"] {
+        let a = analyzer().analyze(s);
+        for w in &a.words {
+            assert!(s.get(w.start as usize..w.end as usize).is_some(), "bad span in {s:?}");
+        }
+    }
+}
