@@ -36,7 +36,7 @@ impl Default for SoftmaxParams {
 impl SoftmaxParams {
     /// Checks the parameters.
     pub fn validate(&self) -> Result<()> {
-        if self.epochs == 0 || !(self.learning_rate > 0.0) || self.l2 < 0.0 {
+        if self.epochs == 0 || self.learning_rate.is_nan() || self.learning_rate <= 0.0 || self.l2 < 0.0 {
             return Err(Error::Param("epochs >= 1, learning_rate > 0 and l2 >= 0 are needed".into()));
         }
         self.tfidf.validate()

@@ -10,7 +10,12 @@ pub enum Location {
     /// A 1-based line of a text, CSV or JSON Lines file.
     Line(u64),
     /// A 1-based row of a spreadsheet sheet.
-    Row { sheet: String, row: u64 },
+    Row {
+        /// Sheet name.
+        sheet: String,
+        /// 1-based row number.
+        row: u64,
+    },
 }
 
 impl std::fmt::Display for Location {

@@ -8,7 +8,10 @@ use linfa::prelude::ToConfusionMatrix;
 use ndarray::Array1;
 use serde::Serialize;
 
-fn contingency<A: Ord + Clone, B: Ord + Clone>(a: &[A], b: &[B]) -> (BTreeMap<(A, B), f64>, BTreeMap<A, f64>, BTreeMap<B, f64>) {
+/// Joint counts and the two marginal counts of a pair of labelings.
+type Contingency<A, B> = (BTreeMap<(A, B), f64>, BTreeMap<A, f64>, BTreeMap<B, f64>);
+
+fn contingency<A: Ord + Clone, B: Ord + Clone>(a: &[A], b: &[B]) -> Contingency<A, B> {
     let mut nij = BTreeMap::new();
     let mut ai = BTreeMap::new();
     let mut bj = BTreeMap::new();

@@ -5,6 +5,8 @@
 //! [`cluster`] → [`topics`] → [`routing`], orchestrated by [`pipeline`] and written by
 //! [`output`]; [`eval`] measures it. ARCHITECTURE.md is the map.
 
+#![warn(missing_docs)]
+
 pub mod classify;
 pub mod cluster;
 pub mod error;

@@ -222,7 +222,7 @@ fn print_summary(read: &ReadOutcome, report: &Report, out: &Path) {
     if report.unclustered > 0 {
         println!("{} ý kiến không có từ để phân cụm (vẫn được đề xuất cơ quan)", report.unclustered);
     }
-    println!("\n{:>3} {:>5}  {:<13} {:<44} {}", "#", "số", "chủ đề", "nhãn cụm", "cơ quan đề xuất nhiều nhất");
+    println!("\n{:>3} {:>5}  {:<13} {:<44} cơ quan đề xuất nhiều nhất", "#", "số", "chủ đề", "nhãn cụm");
     for c in &report.clusters {
         let mut deps: Vec<(&String, &usize)> = c.departments.iter().collect();
         deps.sort_by(|a, b| b.1.cmp(a.1).then(a.0.cmp(b.0)));

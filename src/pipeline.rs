@@ -198,12 +198,15 @@ pub fn analyze(models: &Models, subs: &[Submission], settings: &Settings, pb: &P
     pb.set_message("phân tích văn bản");
     let (keys, routed) = route_all(models, subs, pb);
     pb.set_message("phân cụm");
-    let tfidf = settings.tfidf.fit(&keys)?;
+    // Tiny inputs: a term seen once still counts, or nothing would be left to cluster.
+    let tfidf_params = if subs.len() < 20 { TfidfParams { min_df: 1, ..settings.tfidf.clone() } } else { settings.tfidf.clone() };
+    let tfidf = tfidf_params.fit(&keys)?;
     let x_all = tfidf.transform(&keys);
     let active: Vec<usize> = (0..x_all.n_rows()).filter(|&i| x_all.row(i).nnz() > 0).collect();
     let x = x_all.select(&active);
     let mut k_search = Vec::new();
     let k = match settings.k {
+        _ if active.is_empty() => 0,
         Some(k) => k,
         None if active.len() < 8 => active.len().clamp(1, 2),
         None => {
@@ -213,11 +216,11 @@ pub fn analyze(models: &Models, subs: &[Submission], settings: &Settings, pb: &P
             k
         }
     };
-    if active.is_empty() {
-        return Err(Error::Param("no submission has words to cluster".into()));
-    }
-    let params = KMeansParams { k, seed: settings.seed, n_init: settings.n_init, ..KMeansParams::new(k) };
-    let km = params.fit(&x)?;
+    let km = if k == 0 {
+        crate::cluster::KMeans { k: 0, dim: x.n_cols, centroids: Vec::new(), assignments: Vec::new(), similarity: Vec::new(), objective: 0.0, iterations: 0 }
+    } else {
+        KMeansParams { k, seed: settings.seed, n_init: settings.n_init, ..KMeansParams::new(k) }.fit(&x)?
+    };
 
     // Labels: distinctive terms, shown as people wrote them.
     let terms = label::distinctive_terms(&x, &tfidf, &km.assignments, k, 12);

@@ -1,0 +1,46 @@
+//! Per-stage throughput on the bundled corpus: text analysis, TF-IDF, k-means, routing.
+//! Run: cargo bench --bench pipeline
+
+use std::path::PathBuf;
+
+use criterion::{criterion_group, criterion_main, Criterion, Throughput};
+use rayon::prelude::*;
+use ykien::cluster::KMeansParams;
+use ykien::features::TfidfParams;
+use ykien::pipeline::{route_all, Models};
+use ykien::text::Analyzer;
+use ykien::traits::Fit;
+
+fn stages(c: &mut Criterion) {
+    let root = PathBuf::from(env!("CARGO_MANIFEST_DIR"));
+    let models = Models::load(&root.join("models"), "lang-son-2024").expect("models");
+    let subs = ykien::input::read_file(&root.join("corpus/submissions.csv"), &Default::default()).expect("corpus").submissions;
+    let texts: Vec<&str> = subs.iter().map(|s| s.text.as_str()).collect();
+    let bytes: usize = texts.iter().map(|t| t.len()).sum();
+
+    let mut g = c.benchmark_group("stages");
+    g.throughput(Throughput::Bytes(bytes as u64));
+    g.bench_function("analyze_1_thread", |b| {
+        b.iter(|| texts.iter().map(|t| models.analyzer.analyze(t).words.len()).sum::<usize>())
+    });
+    g.bench_function("analyze_rayon", |b| {
+        b.iter(|| texts.par_iter().map(|t| models.analyzer.analyze(t).words.len()).sum::<usize>())
+    });
+    let keys: Vec<Vec<u64>> = texts
+        .iter()
+        .map(|t| {
+            let mut v = Vec::new();
+            Analyzer::feature_keys(&models.analyzer.analyze(t), &mut v);
+            v
+        })
+        .collect();
+    g.throughput(Throughput::Elements(texts.len() as u64));
+    g.bench_function("tfidf_fit_transform", |b| b.iter(|| TfidfParams::default().fit(&keys).unwrap().transform(&keys).nnz()));
+    let x = TfidfParams::default().fit(&keys).unwrap().transform(&keys);
+    g.bench_function("kmeans_k7_4_restarts", |b| b.iter(|| KMeansParams::new(7).fit(&x).unwrap().objective));
+    g.bench_function("topic_and_route", |b| b.iter(|| route_all(&models, &subs, &indicatif::ProgressBar::hidden()).1.len()));
+    g.finish();
+}
+
+criterion_group!(benches, stages);
+criterion_main!(benches);

@@ -1,0 +1,108 @@
+//! The `ykien` command as a user runs it.
+
+use std::path::Path;
+use std::process::Command;
+
+fn ykien(args: &[&str], cwd: &Path) -> (bool, String, String) {
+    let out = Command::new(env!("CARGO_BIN_EXE_ykien")).args(args).current_dir(cwd).output().expect("runs");
+    (out.status.success(), String::from_utf8_lossy(&out.stdout).into_owned(), String::from_utf8_lossy(&out.stderr).into_owned())
+}
+
+const SAMPLE: &str = "id,text,locality\n\
+s1,Em muốn vay vốn ngân hàng chính sách để nuôi bò,Bình Gia\n\
+s2,em muon vay von ngan hang chinh sach de mo xuong,Tràng Định\n\
+s3,Đề nghị cho vay vốn ưu đãi với lãi suất thấp,Lộc Bình\n\
+s4,Trường em thiếu giáo viên và phòng học,Bắc Sơn\n\
+s5,Mong có học bổng cho học sinh nghèo học giỏi,Văn Quan\n\
+s6,truong em thieu sach giao khoa va giao vien,Chi Lăng\n\
+s7,Mong mở lớp dạy nghề sửa xe máy cho thanh niên,Hữu Lũng\n\
+s8,Đề nghị mở lớp học nghề hàn và điện,Cao Lộc\n\
+s9,mo lop day nghe may cong nghiep cho thanh nien,Đình Lập\n";
+
+#[test]
+fn analyze_writes_every_output() {
+    let d = tempfile::tempdir().unwrap();
+    std::fs::write(d.path().join("y.csv"), SAMPLE).unwrap();
+    let (ok, stdout, stderr) = ykien(&["analyze", "y.csv", "--out", "ra", "--k", "3"], d.path());
+    assert!(ok, "{stderr}");
+    assert!(stdout.contains("9 ý kiến") && stdout.contains("3 cụm") && stdout.contains("3 gõ không dấu"), "{stdout}");
+    let out = d.path().join("ra");
+    let lines: Vec<serde_json::Value> = std::fs::read_to_string(out.join("submissions.jsonl")).unwrap().lines().map(|l| serde_json::from_str(l).unwrap()).collect();
+    assert_eq!(lines.len(), 9);
+    assert_eq!(lines.iter().map(|l| l["id"].as_str().unwrap()).collect::<Vec<_>>(), ["s1", "s2", "s3", "s4", "s5", "s6", "s7", "s8", "s9"]);
+    for field in ["text", "locality", "cluster", "topic", "topic_score", "department", "confidence", "runner_up", "reasons"] {
+        assert!(!lines[0][field].is_null(), "missing {field}");
+    }
+    assert_eq!(lines[0]["department"], "nhcsxh");
+    // The three loan requests, typed with and without diacritics, share a cluster.
+    assert_eq!(lines[0]["cluster"], lines[1]["cluster"]);
+    assert_eq!(lines[0]["cluster"], lines[2]["cluster"]);
+    let csv = std::fs::read(out.join("submissions.csv")).unwrap();
+    assert!(csv.starts_with(&[0xEF, 0xBB, 0xBF]), "CSV for Excel starts with a BOM");
+    assert!(String::from_utf8(csv).unwrap().contains("Văn Quan"));
+    let clusters: serde_json::Value = serde_json::from_slice(&std::fs::read(out.join("clusters.json")).unwrap()).unwrap();
+    assert_eq!(clusters["clusters"].as_array().unwrap().len(), 3);
+    assert!(!out.join("rejects.jsonl").exists());
+    // No temporary files are left behind.
+    assert!(std::fs::read_dir(&out).unwrap().all(|e| !e.unwrap().file_name().to_string_lossy().ends_with(".tmp")));
+}
+
+#[test]
+fn route_keeps_input_order_in_jsonl_and_csv() {
+    let d = tempfile::tempdir().unwrap();
+    std::fs::write(d.path().join("y.csv"), SAMPLE).unwrap();
+    let (ok, stdout, stderr) = ykien(&["route", "y.csv"], d.path());
+    assert!(ok, "{stderr}");
+    let rows: Vec<serde_json::Value> = stdout.lines().map(|l| serde_json::from_str(l).unwrap()).collect();
+    assert_eq!(rows.len(), 9);
+    assert_eq!(rows[3]["id"], "s4");
+    assert_eq!(rows[3]["department"], "so-gddt");
+    for f in ["id", "topic", "department", "confidence", "runner_up", "reasons"] {
+        assert!(rows.iter().all(|r| !r[f].is_null()), "{f}");
+    }
+    let (ok, stdout, _) = ykien(&["route", "y.csv", "--output-format", "csv", "--profile", "lang-son-2025"], d.path());
+    assert!(ok);
+    let mut lines = stdout.lines();
+    assert!(lines.next().unwrap().trim_start_matches('\u{feff}').starts_with("id,topic,department"));
+    assert!(lines.nth(6).unwrap().starts_with("s7,dao-tao-nghe,so-gddt"), "vocational training goes to Education in 2025");
+}
+
+#[test]
+fn bad_input_fails_with_file_and_line_and_skip_bad_writes_rejects() {
+    let d = tempfile::tempdir().unwrap();
+    std::fs::write(d.path().join("bad.csv"), "id,text\n1,Cần việc làm cho thanh niên\n2,có,thừa\n3,Mong có học bổng\n").unwrap();
+    let (ok, _, stderr) = ykien(&["analyze", "bad.csv", "--out", "ra"], d.path());
+    assert!(!ok);
+    assert!(stderr.contains("bad.csv:3") && stderr.contains("3 fields where the header has 2"), "{stderr}");
+    assert!(!d.path().join("ra").exists(), "nothing written on error");
+    let (ok, stdout, stderr) = ykien(&["analyze", "bad.csv", "--out", "ra", "--skip-bad", "--k", "2"], d.path());
+    assert!(ok, "{stderr}");
+    assert!(stdout.contains("1 không đọc được"), "{stdout}");
+    let rejects = std::fs::read_to_string(d.path().join("ra/rejects.jsonl")).unwrap();
+    assert!(rejects.contains("\"location\":\"line 3\""), "{rejects}");
+    let (ok, _, stderr) = ykien(&["route", "missing.jsonl"], d.path());
+    assert!(!ok && stderr.contains("missing.jsonl"), "{stderr}");
+}
+
+#[test]
+fn eval_reports_clustering_and_routing_quality_on_the_bundled_corpus() {
+    let d = tempfile::tempdir().unwrap();
+    let (ok, stdout, stderr) = ykien(&["eval"], d.path());
+    assert!(ok, "{stderr}");
+    for needle in ["NMI", "ARI", "purity", "Topic areas, test split", "Routing with profile lang-son-2024", "macro-F1", "confusion"] {
+        assert!(stdout.contains(needle), "missing {needle}");
+    }
+}
+
+#[test]
+fn input_without_clusterable_words_is_still_routed() {
+    let d = tempfile::tempdir().unwrap();
+    std::fs::write(d.path().join("e.txt"), "ạ\n😀😀\n0912 345 678\n").unwrap();
+    let (ok, stdout, stderr) = ykien(&["analyze", "e.txt", "--out", "ra"], d.path());
+    assert!(ok, "{stderr}");
+    assert!(stdout.contains("3 ý kiến") && stdout.contains("0 cụm") && stdout.contains("3 ý kiến không có từ để phân cụm"), "{stdout}");
+    assert_eq!(std::fs::read_to_string(d.path().join("ra/submissions.jsonl")).unwrap().lines().count(), 3);
+    std::fs::write(d.path().join("two.txt"), "Cần việc làm cho thanh niên\nMong có học bổng cho học sinh\n").unwrap();
+    let (ok, _, stderr) = ykien(&["analyze", "two.txt", "--out", "ra2", "--k", "5"], d.path());
+    assert!(!ok && stderr.contains("k = 5 is more than the 2 submissions"), "{stderr}");
+}
