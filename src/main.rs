@@ -69,6 +69,49 @@ enum Cmd {
         #[arg(long = "output-format", alias = "to", value_enum, default_value = "jsonl")]
         output_format: OutFormat,
     },
+    /// Train the word segmenter on CoNLL-U treebank files.
+    TrainSegmenter {
+        /// Training sentences (CoNLL-U).
+        #[arg(long, required = true)]
+        train: Vec<PathBuf>,
+        /// Development sentences: report F1 each epoch and keep the best epoch.
+        #[arg(long)]
+        dev: Option<PathBuf>,
+        /// Passes over the training data.
+        #[arg(long, default_value_t = 20)]
+        epochs: usize,
+        /// Seed for the order of sentences.
+        #[arg(long, default_value_t = 1)]
+        seed: u64,
+        /// Do not learn from folded (no-diacritics) copies.
+        #[arg(long)]
+        no_folded: bool,
+        /// Where to write the model.
+        #[arg(long)]
+        out: PathBuf,
+    },
+    /// Word-span precision, recall and F1 of the segmenter on a CoNLL-U file, and its speed.
+    EvalSegmenter {
+        /// Gold sentences (CoNLL-U).
+        file: PathBuf,
+        /// Which segmenter to measure.
+        #[arg(long, value_enum, default_value = "perceptron")]
+        segmenter: SegmenterKind,
+        /// Also measure the text with its diacritics removed.
+        #[arg(long)]
+        folded: bool,
+        /// List the N most frequent wrongly segmented words.
+        #[arg(long, default_value_t = 0)]
+        show_errors: usize,
+    },
+    /// Segment text into words (stdin, or FILE), one line in, one line out.
+    Segment {
+        /// Input file (default: standard input).
+        file: Option<PathBuf>,
+        /// Output format.
+        #[arg(long, value_enum, default_value = "text")]
+        format: SegFormat,
+    },
     /// Measure clustering and routing against gold labels (default: the bundled corpus).
     Eval {
         #[command(flatten)]
@@ -80,6 +123,22 @@ enum Cmd {
         #[arg(long, default_value_t = 42)]
         seed: u64,
     },
+}
+
+#[derive(Clone, Copy, ValueEnum, PartialEq)]
+enum SegmenterKind {
+    /// The trained perceptron (models/segmenter.bin).
+    Perceptron,
+    /// Greedy longest match over models/dict.
+    LongestMatch,
+}
+
+#[derive(Clone, Copy, ValueEnum, PartialEq)]
+enum SegFormat {
+    /// Words joined by '_' inside, spaces between (the pyvi convention).
+    Text,
+    /// One JSON object per line with each word's byte span in the original line.
+    Jsonl,
 }
 
 #[derive(Clone, Copy, ValueEnum)]
@@ -126,6 +185,24 @@ fn run() -> Result<()> {
             std::io::stdout().lock().write_all(&bytes).context("writing to stdout")?;
             report_rejects(&read);
         }
+        Cmd::TrainSegmenter { train, dev, epochs, seed, no_folded, out } => {
+            let mut sents = Vec::new();
+            for t in &train {
+                sents.extend(ykien::text::conllu::read_conllu(t)?);
+            }
+            let dev = dev.map(|d| ykien::text::conllu::read_conllu(&d)).transpose()?;
+            let dict = ykien::text::Dictionary::load_dir(&models_dir.join("dict"))?;
+            let params = ykien::text::PerceptronParams { epochs, seed, augment_folded: !no_folded };
+            let t0 = std::time::Instant::now();
+            let (model, best) = params.train(dict, &sents, dev.as_deref(), |e, f1| match f1 {
+                Some(f) => eprintln!("epoch {e:>2}: dev F1 {:.2}", f * 100.0),
+                None => eprintln!("epoch {e:>2}"),
+            })?;
+            model.save(&out)?;
+            println!("trained on {} sentences in {:.1} s; kept epoch {best}; wrote {}", sents.len(), t0.elapsed().as_secs_f64(), out.display());
+        }
+        Cmd::EvalSegmenter { file, segmenter, folded, show_errors } => eval_segmenter(&models_dir, &file, segmenter, folded, show_errors)?,
+        Cmd::Segment { file, format } => segment_lines(&models_dir, file.as_deref(), format)?,
         Cmd::Eval { input, k, seed } => {
             let models = load_models(&models_dir, &input.profile)?;
             let read = read_inputs(&models, &input)?;
@@ -287,5 +364,103 @@ fn eval(models: &Models, read: &ReadOutcome, k: Option<usize>, seed: u64) -> Res
         }).count();
         println!("flagged as concerning two bodies: {} of {} (gold names two bodies for {}; both bodies right in {})", flagged.len(), test.len(), two_gold, agree);
     }
+    Ok(())
+}
+
+fn load_segmenter(models_dir: &Path, kind: SegmenterKind) -> Result<Box<dyn ykien::text::Segmenter>> {
+    let dict = ykien::text::Dictionary::load_dir(&models_dir.join("dict"))?;
+    Ok(match kind {
+        SegmenterKind::Perceptron => Box::new(ykien::text::Perceptron::load(&models_dir.join("segmenter.bin"), dict)?),
+        SegmenterKind::LongestMatch => Box::new(ykien::text::LongestMatch::from_dictionary(dict)),
+    })
+}
+
+fn eval_segmenter(models_dir: &Path, file: &Path, kind: SegmenterKind, folded: bool, show_errors: usize) -> Result<()> {
+    use ykien::text::conllu::{read_conllu, SpanScore};
+    use ykien::text::perceptron::Prepared;
+    let t_load = std::time::Instant::now();
+    let seg = load_segmenter(models_dir, kind)?;
+    let load = t_load.elapsed();
+    let gold = read_conllu(file)?;
+    let syllables: usize = gold.iter().map(|g| g.syllables.len()).sum();
+    for fold in [false, true] {
+        if fold && !folded {
+            continue;
+        }
+        let prepared: Vec<Prepared> = gold.iter().map(|g| Prepared::new(g, fold)).collect();
+        let mut score = SpanScore::default();
+        let mut starts = Vec::new();
+        let mut errors: std::collections::HashMap<String, usize> = Default::default();
+        for (p, g) in prepared.iter().zip(&gold) {
+            p.with(|s| seg.segment(s, &mut starts));
+            score.add(&starts, &g.starts);
+            if show_errors > 0 {
+                let gs = ykien::text::conllu::spans(&g.starts);
+                for (a, b) in ykien::text::conllu::spans(&starts) {
+                    if !gs.contains(&(a, b)) {
+                        *errors.entry(format!("predicted '{}'", g.syllables[a..b].join("_"))).or_default() += 1;
+                    }
+                }
+            }
+        }
+        let mut errors: Vec<(String, usize)> = errors.into_iter().collect();
+        errors.sort_by(|a, b| b.1.cmp(&a.1).then(a.0.cmp(&b.0)));
+        for (e, n) in errors.iter().take(show_errors) {
+            println!("{n:>4}  {e}");
+        }
+        // Speed: segment every sentence repeatedly for at least a second, one thread.
+        let t = std::time::Instant::now();
+        let mut rounds = 0usize;
+        while rounds == 0 || t.elapsed().as_secs_f64() < 1.0 {
+            for p in &prepared {
+                p.with(|s| seg.segment(s, &mut starts));
+            }
+            rounds += 1;
+        }
+        let rate = (rounds * syllables) as f64 / t.elapsed().as_secs_f64();
+        println!(
+            "{}{}: {} sentences, {syllables} syllables, {} gold words\n  precision {:.2}  recall {:.2}  F1 {:.2}\n  {:.0} syllables/s on one thread (segmentation of prepared syllables); model load {:.0} ms",
+            file.display(),
+            if fold { " (diacritics removed)" } else { "" },
+            gold.len(),
+            score.gold,
+            score.precision() * 100.0,
+            score.recall() * 100.0,
+            score.f1() * 100.0,
+            rate,
+            load.as_secs_f64() * 1000.0
+        );
+    }
+    Ok(())
+}
+
+fn segment_lines(models_dir: &Path, file: Option<&Path>, format: SegFormat) -> Result<()> {
+    let analyzer = ykien::text::Analyzer::load(models_dir)?;
+    let text = match file {
+        Some(f) => {
+            let bytes = std::fs::read(f).with_context(|| format!("reading {}", f.display()))?;
+            ykien::input::decode_text(f, &bytes)?
+        }
+        None => {
+            let mut s = String::new();
+            std::io::Read::read_to_string(&mut std::io::stdin(), &mut s).context("reading standard input")?;
+            s
+        }
+    };
+    let mut out = std::io::BufWriter::new(std::io::stdout().lock());
+    for line in text.lines() {
+        let a = analyzer.analyze(line);
+        match format {
+            SegFormat::Text => {
+                let words: Vec<String> = a.words.iter().map(|w| w.surface(line).split_whitespace().collect::<Vec<_>>().join("_")).collect();
+                writeln!(out, "{}", words.join(" "))?;
+            }
+            SegFormat::Jsonl => {
+                let words: Vec<serde_json::Value> = a.words.iter().map(|w| serde_json::json!({"word": w.surface(line), "start": w.start, "end": w.end, "kind": w.kind})).collect();
+                writeln!(out, "{}", serde_json::json!({"text": line, "words": words}))?;
+            }
+        }
+    }
+    out.flush()?;
     Ok(())
 }

@@ -249,6 +249,10 @@ impl Router {
         // (an uncertain suggestion is shown by its confidence and runner-up instead).
         let own = |d: usize, other: usize| hits.iter().any(|h| h.label == d && !hits.iter().any(|g| g.label == other && g.text == h.text));
         let concerns_two = own(best, second) && own(second, best) && logits[second] >= p.two_bodies_min;
+        if concerns_two {
+            let theirs: Vec<&str> = hits.iter().filter(|h| h.label == second).map(|h| h.text.as_str()).collect();
+            reasons.push(format!("cũng liên quan đến {}: {}", p.departments[second].name, quote(&theirs)));
+        }
         Suggestion {
             department: p.departments[best].code.clone(),
             department_name: p.departments[best].name.clone(),

@@ -8,19 +8,22 @@ use ykien::features::TfidfParams;
 use ykien::rng::Rng;
 use ykien::traits::Fit;
 
-/// Three clearly separate themes written from three disjoint pools of real phrases.
+/// Three clearly separate themes: each submission names five of the eight phrases of
+/// its theme's pool, and the pools share no word.
 fn three_themes(per: usize) -> (Vec<String>, Vec<usize>) {
     let pools = [
-        ["vay vốn", "lãi suất", "ngân hàng chính sách", "trả nợ", "tín chấp", "giải ngân", "hạn mức vay"],
-        ["học bổng", "giáo viên", "sách giáo khoa", "phòng học", "bán trú", "thư viện", "ôn thi"],
-        ["bệnh viện", "bác sĩ", "trạm y tế", "bảo hiểm y tế", "tiêm chủng", "khám bệnh", "thuốc men"],
+        ["vay vốn", "lãi suất", "ngân hàng chính sách", "trả nợ", "giải ngân", "tín chấp", "hạn mức", "gia hạn"],
+        ["học bổng", "giáo viên", "sách giáo khoa", "phòng học", "thư viện", "bán trú", "ôn thi", "lớp học"],
+        ["bệnh viện", "bác sĩ", "trạm y tế", "tiêm chủng", "thuốc men", "khám bệnh", "y tá", "cấp cứu"],
     ];
     let mut rng = Rng::new(3);
     let (mut texts, mut gold) = (Vec::new(), Vec::new());
     for (g, pool) in pools.iter().enumerate() {
         for _ in 0..per {
-            let picks: Vec<&str> = (0..3).map(|_| pool[rng.below(pool.len())]).collect();
-            texts.push(format!("Em đề nghị tỉnh quan tâm {}, {} và {} ạ", picks[0], picks[1], picks[2]));
+            let mut order: Vec<usize> = (0..pool.len()).collect();
+            rng.shuffle(&mut order);
+            let p: Vec<&str> = order[..5].iter().map(|&i| pool[i]).collect();
+            texts.push(format!("Em đề nghị tỉnh quan tâm {}, {}, {}, {} và {} ạ", p[0], p[1], p[2], p[3], p[4]));
             gold.push(g);
         }
     }

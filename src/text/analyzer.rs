@@ -10,7 +10,8 @@ use std::path::Path;
 use rustc_hash::{FxHashMap, FxHashSet};
 
 use super::normalize::{fold_char, has_diacritic, normalize_into, Normalized};
-use super::segment::{LongestMatch, Segmenter, Sentence};
+use super::perceptron::Perceptron;
+use super::segment::{Dictionary, LongestMatch, Segmenter, Sentence};
 use super::tokenize::{tokenize_into, Token, TokenKind};
 use crate::error::{Error, Result};
 
@@ -138,15 +139,26 @@ thread_local! {
 /// Turns text into words. Built from the files in `models/`.
 pub struct Analyzer {
     segmenter: Box<dyn Segmenter>,
+    fixed: Option<Dictionary>,
     stop_exact: FxHashSet<u64>,
     stop_folded: FxHashSet<u64>,
     teencode: FxHashMap<Box<str>, Vec<Box<str>>>,
 }
 
 impl Analyzer {
-    /// Loads the analyzer from a models directory (dict/, stopwords.txt, teencode.tsv).
+    /// Loads the analyzer from a models directory: dict/, segmenter.bin (the trained
+    /// segmenter; without it, longest match over dict/), stopwords.txt, teencode.tsv.
     pub fn load(models: &Path) -> Result<Self> {
-        let segmenter = LongestMatch::load_dir(&models.join("dict"))?;
+        let dict = Dictionary::load_dir(&models.join("dict"))?;
+        let words_path = models.join("words.txt");
+        let words = std::fs::read_to_string(&words_path).map_err(|e| Error::io(&words_path, e))?;
+        let fixed = Dictionary::from_words(words.lines().filter(|l| !l.starts_with('#')));
+        let model = models.join("segmenter.bin");
+        let segmenter: Box<dyn Segmenter> = if model.exists() {
+            Box::new(Perceptron::load(&model, dict)?)
+        } else {
+            Box::new(LongestMatch::from_dictionary(dict))
+        };
         let stop_path = models.join("stopwords.txt");
         let stops = std::fs::read_to_string(&stop_path).map_err(|e| Error::io(&stop_path, e))?;
         let tc_path = models.join("teencode.tsv");
@@ -161,7 +173,13 @@ impl Analyzer {
             })?;
             teencode.push((short.to_string(), long.to_string()));
         }
-        Ok(Self::new(Box::new(segmenter), stops.lines().filter(|l| !l.starts_with('#')), teencode))
+        Ok(Self::new(segmenter, stops.lines().filter(|l| !l.starts_with('#')), teencode).with_fixed_words(fixed))
+    }
+
+    /// Keeps these words whole after segmentation where they align with word boundaries.
+    pub fn with_fixed_words(mut self, words: Dictionary) -> Self {
+        self.fixed = Some(words);
+        self
     }
 
     /// Builds an analyzer from its parts: a segmenter, stop words and teen-code pairs.
@@ -188,7 +206,7 @@ impl Analyzer {
                 (s.into_boxed_str(), l.split_whitespace().map(Box::from).collect())
             })
             .collect();
-        Analyzer { segmenter, stop_exact, stop_folded, teencode }
+        Analyzer { segmenter, fixed: None, stop_exact, stop_folded, teencode }
     }
 
     /// Analyses one text.
@@ -275,8 +293,17 @@ impl Analyzer {
             }
             let buf = lower.as_str();
             let sl: Vec<&str> = syls.iter().map(|&(a, b, ..)| &buf[a as usize..b as usize]).collect();
-            let caps: Vec<bool> = syls.iter().map(|s| s.4).collect();
+            // A run typed in capitals is not a run of names: segment it as lowercase text.
+            let shouting = sl.len() > 1
+                && syls.iter().all(|&(_, _, os, oe, _)| {
+                    let t = &text[os as usize..oe as usize];
+                    t.chars().any(char::is_alphabetic) && !t.chars().any(char::is_lowercase)
+                });
+            let caps: Vec<bool> = syls.iter().map(|s| s.4 && !shouting).collect();
             self.segmenter.segment(&Sentence { syllables: &sl, capitalized: &caps, folded: out.folded }, starts);
+            if let Some(fixed) = &self.fixed {
+                merge_fixed(fixed, &sl, out.folded, starts);
+            }
             let mut w = 0;
             while w < sl.len() {
                 let mut e = w + 1;
@@ -312,6 +339,8 @@ impl Analyzer {
     }
 
     /// Calls `f(key, parts)` for each feature of `a`; `parts` is `Some((a, b))` for a bigram.
+    /// A word of several syllables also contributes its syllables, so that related
+    /// compounds ("học nghề", "dạy nghề") share a feature ("nghề").
     pub fn features_with(a: &Analysis, mut f: impl FnMut(u64, Option<(u64, u64)>)) {
         let mut prev: Option<u64> = None;
         for w in &a.words {
@@ -322,11 +351,34 @@ impl Analyzer {
                 continue;
             }
             f(w.key, None);
+            if w.syllables > 1 {
+                let first = w.first_syllable as usize;
+                for &syl in &a.syllables[first..first + w.syllables as usize] {
+                    f(syl, None);
+                }
+            }
             if let Some(p) = prev {
                 f(bigram_key(p, w.key), Some((p, w.key)));
             }
             prev = Some(w.key);
         }
+    }
+}
+
+/// Joins syllables into a fixed word wherever its match starts and ends at word starts.
+fn merge_fixed(fixed: &Dictionary, syls: &[&str], folded: bool, starts: &mut [bool]) {
+    let (mut buf, mut lens) = (String::new(), Vec::new());
+    let mut i = 0;
+    while i < syls.len() {
+        if starts[i] {
+            fixed.matches_at(&syls[i..], folded, &mut buf, &mut lens);
+            if let Some(&l) = lens.iter().rev().find(|&&l| i + l == syls.len() || starts[i + l]) {
+                starts[i + 1..i + l].iter_mut().for_each(|s| *s = false);
+                i += l;
+                continue;
+            }
+        }
+        i += 1;
     }
 }
 

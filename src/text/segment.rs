@@ -60,37 +60,16 @@ impl Trie {
             self.max_len = self.max_len.max(len);
         }
     }
-
-    /// Length in syllables of the longest dictionary word starting at `syls[0]` (at least 1).
-    fn longest(&self, syls: &[&str], key: impl Fn(&str, &mut String) -> bool, buf: &mut String) -> usize {
-        let mut node = 0u32;
-        let mut best = 1;
-        for (k, syl) in syls.iter().take(self.max_len).enumerate() {
-            let s: &str = if key(syl, buf) { buf.as_str() } else { syl };
-            let sid = match self.syllables.get(s) {
-                Some(&id) => id,
-                None => break,
-            };
-            node = match self.edges.get(&(node, sid)) {
-                Some(&n) => n,
-                None => break,
-            };
-            if self.terminal[node as usize] {
-                best = k + 1;
-            }
-        }
-        best
-    }
 }
 
-/// Greedy longest-match segmentation over a word list.
-pub struct LongestMatch {
+/// A word list as two tries: exact (normalised, lowercased) and folded (no diacritics).
+pub struct Dictionary {
     exact: Trie,
     folded: Trie,
 }
 
-impl LongestMatch {
-    /// Builds the segmenter from words (syllables separated by spaces), normalising each.
+impl Dictionary {
+    /// Builds the dictionary from words (syllables separated by spaces), normalising each.
     pub fn from_words<'a>(words: impl IntoIterator<Item = &'a str>) -> Self {
         let mut exact = Trie::new();
         let mut folded = Trie::new();
@@ -103,11 +82,11 @@ impl LongestMatch {
             let f = fold_lower(&norm);
             folded.insert(f.split_whitespace());
         }
-        LongestMatch { exact, folded }
+        Dictionary { exact, folded }
     }
 
     /// Loads every `*.txt` word list in `dir` (one word a line, `#` comments).
-    pub fn load_dir(dir: &Path) -> Result<Self> {
+    fn load_dir_words(dir: &Path) -> Result<String> {
         let mut files: Vec<_> = std::fs::read_dir(dir)
             .map_err(|e| Error::io(dir, e))?
             .filter_map(|e| e.ok().map(|e| e.path()))
@@ -122,8 +101,58 @@ impl LongestMatch {
             text.push_str(&std::fs::read_to_string(f).map_err(|e| Error::io(f, e))?);
             text.push('\n');
         }
-        let words = text.lines().filter(|l| !l.trim_start().starts_with('#'));
-        Ok(Self::from_words(words))
+        Ok(text)
+    }
+
+    /// Loads every `*.txt` word list in `dir` (one word a line, `#` comments).
+    pub fn load_dir(dir: &Path) -> Result<Self> {
+        let text = Self::load_dir_words(dir)?;
+        Ok(Self::from_words(text.lines().filter(|l| !l.trim_start().starts_with('#'))))
+    }
+
+    /// Lengths (in syllables, at least 2) of every dictionary word starting at `syls[0]`,
+    /// matched on folded forms when `folded`.
+    pub fn matches_at(&self, syls: &[&str], folded: bool, buf: &mut String, out: &mut Vec<usize>) {
+        out.clear();
+        let trie = if folded { &self.folded } else { &self.exact };
+        let mut node = 0u32;
+        for (k, syl) in syls.iter().take(trie.max_len).enumerate() {
+            let s: &str = if folded && !syl.is_ascii() {
+                buf.clear();
+                super::normalize::fold_lower_into(syl, buf);
+                buf.as_str()
+            } else {
+                syl
+            };
+            let Some(&sid) = trie.syllables.get(s) else { break };
+            let Some(&n) = trie.edges.get(&(node, sid)) else { break };
+            node = n;
+            if trie.terminal[node as usize] {
+                out.push(k + 1);
+            }
+        }
+    }
+}
+
+/// Greedy longest-match segmentation over a word list.
+pub struct LongestMatch {
+    dict: Dictionary,
+}
+
+impl LongestMatch {
+    /// Builds the segmenter from words (syllables separated by spaces).
+    pub fn from_words<'a>(words: impl IntoIterator<Item = &'a str>) -> Self {
+        LongestMatch { dict: Dictionary::from_words(words) }
+    }
+
+    /// Loads every `*.txt` word list in `dir`.
+    pub fn load_dir(dir: &Path) -> Result<Self> {
+        Ok(LongestMatch { dict: Dictionary::load_dir(dir)? })
+    }
+
+    /// The segmenter over an already loaded dictionary.
+    pub fn from_dictionary(dict: Dictionary) -> Self {
+        LongestMatch { dict }
     }
 }
 
@@ -131,21 +160,13 @@ impl Segmenter for LongestMatch {
     fn segment(&self, s: &Sentence<'_>, starts: &mut Vec<bool>) {
         starts.clear();
         starts.resize(s.syllables.len(), false);
-        let (trie, fold) = if s.folded { (&self.folded, true) } else { (&self.exact, false) };
         let mut buf = String::new();
-        let key = |syl: &str, buf: &mut String| {
-            if fold && !syl.is_ascii() {
-                buf.clear();
-                super::normalize::fold_lower_into(syl, buf);
-                true
-            } else {
-                false
-            }
-        };
+        let mut lens = Vec::new();
         let mut i = 0;
         while i < s.syllables.len() {
             starts[i] = true;
-            i += trie.longest(&s.syllables[i..], key, &mut buf);
+            self.dict.matches_at(&s.syllables[i..], s.folded, &mut buf, &mut lens);
+            i += lens.last().copied().unwrap_or(1);
         }
     }
 }
