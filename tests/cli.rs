@@ -106,3 +106,34 @@ fn input_without_clusterable_words_is_still_routed() {
     let (ok, _, stderr) = ykien(&["analyze", "two.txt", "--out", "ra2", "--k", "5"], d.path());
     assert!(!ok && stderr.contains("k = 5 is more than the 2 submissions"), "{stderr}");
 }
+
+#[test]
+fn segment_prints_words_and_spans() {
+    let d = tempfile::tempdir().unwrap();
+    std::fs::write(d.path().join("s.txt"), "Thanh niên muốn vay vốn\nthanh nien muon vay von\n").unwrap();
+    let (ok, stdout, stderr) = ykien(&["segment", "s.txt"], d.path());
+    assert!(ok, "{stderr}");
+    assert_eq!(stdout, "Thanh_niên muốn vay_vốn\nthanh_nien muon vay_von\n");
+    let (ok, stdout, _) = ykien(&["segment", "s.txt", "--format", "jsonl"], d.path());
+    assert!(ok);
+    let first: serde_json::Value = serde_json::from_str(stdout.lines().next().unwrap()).unwrap();
+    let w = &first["words"][0];
+    assert_eq!((w["word"].as_str(), w["start"].as_u64(), w["end"].as_u64()), (Some("Thanh niên"), Some(0), Some("Thanh niên".len() as u64)));
+}
+
+#[test]
+fn eval_segmenter_reports_f1_and_speed() {
+    let shared = Path::new(env!("CARGO_MANIFEST_DIR")).join("../shared/data/ud-vtb/vi_vtb-ud-dev.conllu");
+    if !shared.exists() {
+        eprintln!("skipped: ../shared/data/ud-vtb is absent (a fresh clone); CI has it");
+        return;
+    }
+    let d = tempfile::tempdir().unwrap();
+    let (ok, stdout, stderr) = ykien(&["eval-segmenter", shared.to_str().unwrap(), "--folded"], d.path());
+    assert!(ok, "{stderr}");
+    let f1s: Vec<f64> = stdout.lines().filter_map(|l| l.split("F1 ").nth(1)).map(|x| x.trim().parse().unwrap()).collect();
+    assert_eq!(f1s.len(), 2, "{stdout}");
+    // The shipped model learned from dev too, so this is not a held-out figure; it must be high.
+    assert!(f1s[0] > 97.0 && f1s[1] > 90.0, "{stdout}");
+    assert!(stdout.contains("syllables/s"));
+}
