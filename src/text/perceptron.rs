@@ -105,8 +105,8 @@ impl Perceptron {
             for &l in lens.iter() {
                 let lc = l.min(4) as u8;
                 dstart[a] = dstart[a].max(lc);
-                for j in a + 1..a + l {
-                    dinside[j] = dinside[j].max(lc);
+                for d in &mut dinside[a + 1..a + l] {
+                    *d = (*d).max(lc);
                 }
                 dend[a + l - 1] = dend[a + l - 1].max(lc);
                 if l == 2 {
@@ -126,7 +126,7 @@ impl Perceptron {
             let ds = dstart[i] as u64;
             let dprev = if i > 0 { dend[i - 1] as u64 } else { 9 };
             feats.extend_from_slice(&[
-                fh(0 + fold_tag, u0, 0),
+                fh(fold_tag, u0, 0),
                 fh(1 + fold_tag, um1, 0),
                 fh(2 + fold_tag, up1, 0),
                 fh(3 + fold_tag, um2, 0),
@@ -349,7 +349,9 @@ impl PerceptronParams {
         let mut order: Vec<usize> = (0..examples.len()).collect();
         let mut rng = Rng::new(self.seed);
         let (mut delta, mut back, mut pred) = (Vec::new(), Vec::new(), Vec::new());
-        let mut best: Option<(f64, usize, Vec<[f32; 2]>, [[f32; 2]; 2])> = None;
+        // (dev F1, epoch, averaged weights, averaged transitions) of the best epoch so far.
+        type Snapshot = (f64, usize, Vec<[f32; 2]>, [[f32; 2]; 2]);
+        let mut best: Option<Snapshot> = None;
         for epoch in 1..=self.epochs {
             rng.shuffle(&mut order);
             for &e in &order {
