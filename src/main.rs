@@ -103,6 +103,9 @@ enum Cmd {
         /// List the N most frequent wrongly segmented words.
         #[arg(long, default_value_t = 0)]
         show_errors: usize,
+        /// Segmenter model to measure (default: models/segmenter.bin).
+        #[arg(long)]
+        model: Option<PathBuf>,
     },
     /// Segment text into words (stdin, or FILE), one line in, one line out.
     Segment {
@@ -201,7 +204,7 @@ fn run() -> Result<()> {
             model.save(&out)?;
             println!("trained on {} sentences in {:.1} s; kept epoch {best}; wrote {}", sents.len(), t0.elapsed().as_secs_f64(), out.display());
         }
-        Cmd::EvalSegmenter { file, segmenter, folded, show_errors } => eval_segmenter(&models_dir, &file, segmenter, folded, show_errors)?,
+        Cmd::EvalSegmenter { file, segmenter, folded, show_errors, model } => eval_segmenter(&models_dir, &file, segmenter, model.as_deref(), folded, show_errors)?,
         Cmd::Segment { file, format } => segment_lines(&models_dir, file.as_deref(), format)?,
         Cmd::Eval { input, k, seed } => {
             let models = load_models(&models_dir, &input.profile)?;
@@ -367,19 +370,20 @@ fn eval(models: &Models, read: &ReadOutcome, k: Option<usize>, seed: u64) -> Res
     Ok(())
 }
 
-fn load_segmenter(models_dir: &Path, kind: SegmenterKind) -> Result<Box<dyn ykien::text::Segmenter>> {
+fn load_segmenter(models_dir: &Path, kind: SegmenterKind, model: Option<&Path>) -> Result<Box<dyn ykien::text::Segmenter>> {
     let dict = ykien::text::Dictionary::load_dir(&models_dir.join("dict"))?;
+    let default = models_dir.join("segmenter.bin");
     Ok(match kind {
-        SegmenterKind::Perceptron => Box::new(ykien::text::Perceptron::load(&models_dir.join("segmenter.bin"), dict)?),
+        SegmenterKind::Perceptron => Box::new(ykien::text::Perceptron::load(model.unwrap_or(&default), dict)?),
         SegmenterKind::LongestMatch => Box::new(ykien::text::LongestMatch::from_dictionary(dict)),
     })
 }
 
-fn eval_segmenter(models_dir: &Path, file: &Path, kind: SegmenterKind, folded: bool, show_errors: usize) -> Result<()> {
+fn eval_segmenter(models_dir: &Path, file: &Path, kind: SegmenterKind, model: Option<&Path>, folded: bool, show_errors: usize) -> Result<()> {
     use ykien::text::conllu::{read_conllu, SpanScore};
     use ykien::text::perceptron::Prepared;
     let t_load = std::time::Instant::now();
-    let seg = load_segmenter(models_dir, kind)?;
+    let seg = load_segmenter(models_dir, kind, model)?;
     let load = t_load.elapsed();
     let gold = read_conllu(file)?;
     let syllables: usize = gold.iter().map(|g| g.syllables.len()).sum();
