@@ -34,7 +34,7 @@ pub fn distinctive_terms(x: &CsrMatrix, tfidf: &Tfidf, assignments: &[u32], k: u
             let min_lift = 2.0f32.min(0.5 * tfidf.n_docs as f32 / size.max(1.0)).max(1.2);
             let mut scored: Vec<(u32, f32)> = df_in
                 .into_iter()
-                .filter(|&(_, d)| d >= min_in)
+                .filter(|&(j, d)| d >= min_in && !crate::text::analyzer::is_part(tfidf.keys[j as usize]))
                 .map(|(j, d)| {
                     let p_in = d as f32 / size;
                     let p_all = tfidf.df[j as usize] as f32 / tfidf.n_docs.max(1) as f32;

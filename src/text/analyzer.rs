@@ -75,14 +75,25 @@ impl Fnv {
     }
 }
 
-/// The feature key of a word given its lowercased syllables: folded and hashed (low bit 0).
+/// The feature key of a word given its lowercased syllables: folded and hashed (low bits 00).
 pub fn word_key<'s>(syllables: impl Iterator<Item = &'s str>) -> u64 {
-    word_key_raw(syllables) & !1
+    word_key_raw(syllables) & !3
 }
 
-/// True when a feature key is a bigram (low bit 1) rather than a word.
+/// True when a feature key is a bigram (low bits 01) rather than a word.
 pub fn is_bigram(key: u64) -> bool {
-    key & 1 == 1
+    key & 3 == 1
+}
+
+/// The feature key of a syllable inside a compound word (low bits 10): shared by the
+/// compounds that contain it, distinct from the syllable as a word of its own.
+pub fn part_key(syllable_key: u64) -> u64 {
+    (syllable_key & !3) | 2
+}
+
+/// True when a feature key is a syllable inside a compound (never shown as a label).
+pub fn is_part(key: u64) -> bool {
+    key & 3 == 2
 }
 
 fn word_key_raw<'s>(syllables: impl Iterator<Item = &'s str>) -> u64 {
@@ -109,9 +120,9 @@ fn exact_key<'s>(syllables: impl Iterator<Item = &'s str>) -> u64 {
     h.0
 }
 
-/// The feature key of the bigram (a, b) (low bit 1).
+/// The feature key of the bigram (a, b) (low bits 01).
 pub fn bigram_key(a: u64, b: u64) -> u64 {
-    mix(a, b) | 1
+    (mix(a, b) & !3) | 1
 }
 
 fn mix(a: u64, b: u64) -> u64 {
@@ -354,7 +365,7 @@ impl Analyzer {
             if w.syllables > 1 {
                 let first = w.first_syllable as usize;
                 for &syl in &a.syllables[first..first + w.syllables as usize] {
-                    f(syl, None);
+                    f(part_key(syl), None);
                 }
             }
             if let Some(p) = prev {
