@@ -9,6 +9,7 @@
 
 pub mod classify;
 pub mod cluster;
+pub mod dedup;
 pub mod error;
 pub mod eval;
 pub mod features;
@@ -16,6 +17,7 @@ pub mod input;
 pub mod keywords;
 pub mod output;
 pub mod pipeline;
+pub mod report;
 pub mod rng;
 pub mod routing;
 pub mod text;

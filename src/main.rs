@@ -60,6 +60,9 @@ enum Cmd {
         /// Random seed for clustering.
         #[arg(long, default_value_t = 42)]
         seed: u64,
+        /// Compare with an earlier analysis written to this folder (e.g. last year's).
+        #[arg(long)]
+        compare: Option<PathBuf>,
     },
     /// Suggest a department for each submission, written to stdout in input order.
     Route {
@@ -164,12 +167,16 @@ fn run() -> Result<()> {
     }
     let models_dir = Models::locate(cli.models.as_deref())?;
     match cli.cmd {
-        Cmd::Analyze { input, out, k, seed } => {
+        Cmd::Analyze { input, out, k, seed, compare } => {
             let models = load_models(&models_dir, &input.profile)?;
             let read = read_inputs(&models, &input)?;
             let settings = Settings { k, seed, ..Settings::default() };
             let report = analyze(&models, &read.submissions, &settings, &progress())?;
+            // Read the earlier run before anything is written (it may be the same folder).
+            let tables = ykien::report::Tables::new(&models, &read, &report, compare.as_deref())?;
             write_outputs(&out, &read, &report)?;
+            write_atomic(&out.join("report.html"), ykien::report::render_html(&tables, &report, &models).as_bytes())?;
+            ykien::report::write_xlsx(&tables, &report, &out.join("report.xlsx"))?;
             print_summary(&read, &report, &out);
         }
         Cmd::Route { input, output_format } => {

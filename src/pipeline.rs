@@ -9,6 +9,7 @@ use rustc_hash::FxHashSet;
 use serde::Serialize;
 
 use crate::cluster::{choose_k, label, KMeansParams, KSearch};
+use crate::dedup::DedupParams;
 use crate::error::{Error, Result};
 use crate::features::TfidfParams;
 use crate::input::Submission;
@@ -138,6 +139,10 @@ pub struct ClusterReport {
     pub label: String,
     /// Those words and phrases.
     pub terms: Vec<String>,
+    /// Up to eight distinctive phrases, best first.
+    pub phrases: Vec<String>,
+    /// True when the cluster matches no topic area well: a theme to look at.
+    pub new_theme: bool,
     /// Number of submissions.
     pub size: usize,
     /// Topic area of the cluster.
@@ -152,6 +157,24 @@ pub struct ClusterReport {
     pub representatives: Vec<Representative>,
 }
 
+/// A cluster whose submissions fit their topic area less than this on average is flagged as a new theme.
+pub const NEW_THEME_BELOW: f32 = 0.35;
+
+/// A group of near-duplicate submissions: one request sent several times.
+#[derive(Debug, Clone, Serialize)]
+pub struct DuplicateGroup {
+    /// Ids of the submissions, in input order.
+    pub ids: Vec<String>,
+    /// How many times the request was sent.
+    pub count: usize,
+    /// The first submission's text.
+    pub text: String,
+    /// Topic of the first submission.
+    pub topic: String,
+    /// Submissions per locality.
+    pub localities: BTreeMap<String, usize>,
+}
+
 /// What an analysis produced.
 #[derive(Debug, Clone, Serialize)]
 pub struct Report {
@@ -163,6 +186,8 @@ pub struct Report {
     pub k_search: Vec<(usize, f64)>,
     /// Clusters, largest first.
     pub clusters: Vec<ClusterReport>,
+    /// Near-duplicate groups, largest first.
+    pub duplicates: Vec<DuplicateGroup>,
     /// Per-submission results, in input order.
     #[serde(skip)]
     pub records: Vec<RecordResult>,
@@ -174,19 +199,30 @@ pub struct Report {
 
 /// Topic and department for every submission, in input order, in parallel.
 pub fn route_all(models: &Models, subs: &[Submission], pb: &ProgressBar) -> (Vec<Vec<u64>>, Vec<Routed>) {
+    let per_doc = analyse_all(models, subs, pb, false);
+    let (keys, rest): (Vec<_>, Vec<_>) = per_doc.into_iter().map(|(k, _, r)| (k, r)).unzip();
+    (keys, rest)
+}
+
+/// Per submission, in parallel: feature keys, near-duplicate shingles (when asked), routing.
+fn analyse_all(models: &Models, subs: &[Submission], pb: &ProgressBar, want_shingles: bool) -> Vec<(Vec<u64>, Vec<u64>, Routed)> {
     subs.par_iter()
         .map(|s| {
             let a = models.analyzer.analyze(&s.text);
             let mut keys = Vec::new();
             Analyzer::feature_keys(&a, &mut keys);
+            let mut sh = Vec::new();
+            if want_shingles {
+                crate::dedup::shingles(&a, &mut sh);
+            }
             let ts = models.topics.score(&a, &keys);
             let sug = models.router.suggest(&s.text, &a, &keys, &ts, &models.topics);
             let (t, tp) = ts.best();
             pb.inc(1);
             let r = Routed { id: s.id.clone(), topic: models.topics.topics[t].code.clone(), topic_score: tp, suggestion: sug, typed_without_diacritics: a.folded };
-            (keys, r)
+            (keys, sh, r)
         })
-        .unzip()
+        .collect()
 }
 
 /// Runs the whole analysis on `subs`.
@@ -196,7 +232,15 @@ pub fn analyze(models: &Models, subs: &[Submission], settings: &Settings, pb: &P
     }
     pb.set_length(subs.len() as u64);
     pb.set_message("phân tích văn bản");
-    let (keys, routed) = route_all(models, subs, pb);
+    let per_doc = analyse_all(models, subs, pb, true);
+    let mut keys = Vec::with_capacity(subs.len());
+    let mut shingles = Vec::with_capacity(subs.len());
+    let mut routed = Vec::with_capacity(subs.len());
+    for (k, s, r) in per_doc {
+        keys.push(k);
+        shingles.push(s);
+        routed.push(r);
+    }
     pb.set_message("phân cụm");
     // Tiny inputs: a term seen once still counts, or nothing would be left to cluster.
     let tfidf_params = if subs.len() < 20 { TfidfParams { min_df: 1, ..settings.tfidf.clone() } } else { settings.tfidf.clone() };
@@ -235,7 +279,8 @@ pub fn analyze(models: &Models, subs: &[Submission], settings: &Settings, pb: &P
             let texts = members[c].iter().take(300).map(|&r| subs[active[r]].text.as_str());
             let forms = label::display_forms(&models.analyzer, texts, &wanted);
             let keyed: Vec<(u64, f32)> = terms[c].iter().map(|&(j, s)| (tfidf.keys[j as usize], s)).collect();
-            let words = label::make_label(&keyed, &forms, 3);
+            let phrases = label::make_label(&keyed, &forms, 8);
+            let words: Vec<String> = phrases.iter().take(3).cloned().collect();
             let mut reps: Vec<usize> = members[c].clone();
             reps.sort_by(|&a, &b| km.similarity[b].total_cmp(&km.similarity[a]).then(a.cmp(&b)));
             let representatives = reps.iter().take(5).map(|&r| Representative { id: subs[active[r]].id.clone(), text: subs[active[r]].text.clone(), similarity: km.similarity[r] }).collect();
@@ -252,13 +297,16 @@ pub fn analyze(models: &Models, subs: &[Submission], settings: &Settings, pb: &P
             }
             let (t, s) = topic_sum.iter().enumerate().fold((models.topics.fallback, f32::NEG_INFINITY), |b, (i, &v)| if v > b.1 { (i, v) } else { b });
             let size = members[c].len();
+            let topic_score = if size > 0 { s / size as f32 } else { 0.0 };
             ClusterReport {
                 id: c,
                 label: if words.is_empty() { "(không có nhãn)".into() } else { words.join(" · ") },
                 terms: words,
+                phrases,
+                new_theme: t == models.topics.fallback || topic_score < NEW_THEME_BELOW,
                 size,
                 topic: models.topics.topics[t].code.clone(),
-                topic_score: if size > 0 { s / size as f32 } else { 0.0 },
+                topic_score,
                 localities,
                 departments,
                 representatives,
@@ -276,6 +324,18 @@ pub fn analyze(models: &Models, subs: &[Submission], settings: &Settings, pb: &P
     for (r, &c) in km.assignments.iter().enumerate() {
         cluster_of[active[r]] = Some(renumber[c as usize]);
     }
+    let mut duplicates: Vec<DuplicateGroup> = DedupParams::default()
+        .groups(&shingles)
+        .into_iter()
+        .map(|g| {
+            let mut localities = BTreeMap::new();
+            for &i in &g {
+                *localities.entry(subs[i].locality.clone().unwrap_or_else(|| "(không rõ)".into())).or_insert(0) += 1;
+            }
+            DuplicateGroup { ids: g.iter().map(|&i| subs[i].id.clone()).collect(), count: g.len(), text: subs[g[0]].text.clone(), topic: routed[g[0]].topic.clone(), localities }
+        })
+        .collect();
+    duplicates.sort_by(|a, b| b.count.cmp(&a.count).then(a.ids.cmp(&b.ids)));
     let records = subs
         .iter()
         .zip(routed)
@@ -283,5 +343,5 @@ pub fn analyze(models: &Models, subs: &[Submission], settings: &Settings, pb: &P
         .map(|((s, r), c)| RecordResult { id: s.id.clone(), text: s.text.clone(), locality: s.locality.clone(), cluster: c, routed: r })
         .collect();
     pb.finish_and_clear();
-    Ok(Report { profile: models.router.profile.name.clone(), k, k_search, clusters, records, unclustered: subs.len() - active.len(), n_terms: tfidf.n_terms() })
+    Ok(Report { profile: models.router.profile.name.clone(), k, k_search, clusters, duplicates, records, unclustered: subs.len() - active.len(), n_terms: tfidf.n_terms() })
 }

@@ -43,6 +43,9 @@ fn analyze_writes_every_output() {
     let clusters: serde_json::Value = serde_json::from_slice(&std::fs::read(out.join("clusters.json")).unwrap()).unwrap();
     assert_eq!(clusters["clusters"].as_array().unwrap().len(), 3);
     assert!(!out.join("rejects.jsonl").exists());
+    let html = std::fs::read_to_string(out.join("report.html")).unwrap();
+    assert!(html.starts_with("<!DOCTYPE html>") && html.contains("Báo cáo tổng hợp") && html.contains("Văn Quan"));
+    assert!(std::fs::read(out.join("report.xlsx")).unwrap().starts_with(b"PK"), "an XLSX is a zip");
     // No temporary files are left behind.
     assert!(std::fs::read_dir(&out).unwrap().all(|e| !e.unwrap().file_name().to_string_lossy().ends_with(".tmp")));
 }

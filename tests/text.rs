@@ -89,3 +89,17 @@ fn no_panic_on_odd_input() {
         }
     }
 }
+
+#[test]
+fn an_unaccented_request_behind_an_accented_greeting_is_read_as_unaccented() {
+    let request = "de nghi tinh ho tro thanh nien vay von ngan hang chinh sach";
+    let mixed = format!("Kính gửi lãnh đạo tỉnh, {request}");
+    let plain = format!("Kinh gui lanh dao tinh, {request}");
+    let a = analyzer().analyze(&mixed);
+    let b = analyzer().analyze(&plain);
+    // The request phrase gets the same words, and its stop words ("de nghi", "tinh") are
+    // recognised as in a text typed wholly without diacritics.
+    let tail = |x: &ykien::text::Analysis, t: &str| x.words.iter().skip_while(|w| !w.phrase_start || w.start == 0).map(|w| (w.surface(t).to_string(), w.stop, w.key)).collect::<Vec<_>>();
+    assert_eq!(tail(&a, &mixed), tail(&b, &plain));
+    assert!(tail(&a, &mixed)[0].1, "'de nghi' is a stop word here");
+}

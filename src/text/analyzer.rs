@@ -163,15 +163,17 @@ impl Analyzer {
         let dict = Dictionary::load_dir(&models.join("dict"))?;
         let words_path = models.join("words.txt");
         let words = std::fs::read_to_string(&words_path).map_err(|e| Error::io(&words_path, e))?;
-        let fixed = Dictionary::from_words(words.lines().filter(|l| !l.starts_with('#')));
+        let stop_path = models.join("stopwords.txt");
+        let stops = std::fs::read_to_string(&stop_path).map_err(|e| Error::io(&stop_path, e))?;
+        // Multi-syllable stop words are kept whole too, so they are recognised however
+        // the segmenter splits them ("cảm ơn", "kính gửi").
+        let fixed = Dictionary::from_words(words.lines().chain(stops.lines()).filter(|l| !l.starts_with('#')));
         let model = models.join("segmenter.bin");
         let segmenter: Box<dyn Segmenter> = if model.exists() {
             Box::new(Perceptron::load(&model, dict)?)
         } else {
             Box::new(LongestMatch::from_dictionary(dict))
         };
-        let stop_path = models.join("stopwords.txt");
-        let stops = std::fs::read_to_string(&stop_path).map_err(|e| Error::io(&stop_path, e))?;
         let tc_path = models.join("teencode.tsv");
         let tc = std::fs::read_to_string(&tc_path).map_err(|e| Error::io(&tc_path, e))?;
         let mut teencode = Vec::new();
@@ -283,9 +285,12 @@ impl Analyzer {
             // A run of syllables: lowercase, expand teen code, segment.
             lower.clear();
             syls.clear();
+            let mut run_accented = 0usize;
+            let run_start = i;
             while i < tokens.len() && tokens[i].kind == TokenKind::Syllable {
                 let t = tokens[i];
                 let s = t.text(ntext);
+                run_accented += s.chars().any(has_diacritic) as usize;
                 let cap = s.chars().next().is_some_and(char::is_uppercase);
                 let a = lower.len() as u32;
                 lower.extend(s.chars().flat_map(char::to_lowercase));
@@ -311,9 +316,14 @@ impl Analyzer {
                     t.chars().any(char::is_alphabetic) && !t.chars().any(char::is_lowercase)
                 });
             let caps: Vec<bool> = syls.iter().map(|s| s.4 && !shouting).collect();
-            self.segmenter.segment(&Sentence { syllables: &sl, capitalized: &caps, folded: out.folded }, starts);
+            // Typed without diacritics: the whole text, or a phrase of four or more
+            // syllables inside a text that has them (an unaccented request behind an
+            // accented greeting).
+            let run_len = i - run_start;
+            let folded = out.folded || (run_len >= 4 && run_accented * 10 < run_len);
+            self.segmenter.segment(&Sentence { syllables: &sl, capitalized: &caps, folded }, starts);
             if let Some(fixed) = &self.fixed {
-                merge_fixed(fixed, &sl, out.folded, starts);
+                merge_fixed(fixed, &sl, folded, starts);
             }
             let mut w = 0;
             while w < sl.len() {
@@ -324,7 +334,7 @@ impl Analyzer {
                 let parts = || sl[w..e].iter().copied();
                 let key = word_key(parts());
                 let stop = self.stop_exact.contains(&exact_key(parts()))
-                    || (out.folded && self.stop_folded.contains(&key));
+                    || (folded && self.stop_folded.contains(&key));
                 let first_syllable = out.syllables.len() as u32;
                 out.syllables.extend(parts().map(|p| word_key(std::iter::once(p))));
                 out.words.push(Word {

@@ -1,0 +1,165 @@
+//! Near-duplicate submissions: the same request sent many times, with light edits.
+//!
+//! Each submission's shingles are the folded syllables of its content words and the
+//! pairs of them that follow each other within a phrase ([`shingles`]): diacritics,
+//! case, teen code, politeness words and word segmentation do not change them. MinHash
+//! signatures (60 hashes) are banded for locality-sensitive hashing (20 bands of 3); a
+//! submission is compared with the first member of every band bucket it falls in, and
+//! joined to its group when the exact Jaccard similarity of the shingle sets reaches
+//! the threshold. Groups are the connected components (union-find).
+
+use rayon::prelude::*;
+use rustc_hash::FxHashMap;
+
+use crate::text::{Analysis, TokenKind};
+
+const BANDS: usize = 20;
+const ROWS: usize = 3;
+const HASHES: usize = BANDS * ROWS;
+
+/// The shingles of an analysed submission, appended to `out`.
+pub fn shingles(a: &Analysis, out: &mut Vec<u64>) {
+    let mut prev: Option<u64> = None;
+    for w in &a.words {
+        if w.phrase_start || !matches!(w.kind, TokenKind::Syllable | TokenKind::Alnum) {
+            prev = None;
+        }
+        if !w.is_content() {
+            continue;
+        }
+        let first = w.first_syllable as usize;
+        for &s in &a.syllables[first..first + w.syllables as usize] {
+            out.push(s);
+            if let Some(p) = prev {
+                out.push(mix(p, s) | 1);
+            }
+            prev = Some(s);
+        }
+    }
+}
+
+/// Hyper-parameters of near-duplicate detection.
+#[derive(Debug, Clone)]
+pub struct DedupParams {
+    /// Jaccard similarity of shingle sets at which two submissions are duplicates.
+    pub threshold: f64,
+    /// Submissions with fewer shingles are left alone (too short to judge).
+    pub min_shingles: usize,
+}
+
+impl Default for DedupParams {
+    fn default() -> Self {
+        DedupParams { threshold: 0.6, min_shingles: 2 }
+    }
+}
+
+fn mix(x: u64, seed: u64) -> u64 {
+    let mut z = x ^ seed.wrapping_mul(0x9e37_79b9_7f4a_7c15);
+    z = (z ^ (z >> 30)).wrapping_mul(0xbf58_476d_1ce4_e5b9);
+    z = (z ^ (z >> 27)).wrapping_mul(0x94d0_49bb_1331_11eb);
+    z ^ (z >> 31)
+}
+
+fn jaccard(a: &[u64], b: &[u64]) -> f64 {
+    let (mut i, mut j, mut inter) = (0, 0, 0usize);
+    while i < a.len() && j < b.len() {
+        match a[i].cmp(&b[j]) {
+            std::cmp::Ordering::Less => i += 1,
+            std::cmp::Ordering::Greater => j += 1,
+            std::cmp::Ordering::Equal => {
+                inter += 1;
+                i += 1;
+                j += 1;
+            }
+        }
+    }
+    let union = a.len() + b.len() - inter;
+    if union == 0 { 0.0 } else { inter as f64 / union as f64 }
+}
+
+fn find(parent: &mut [u32], x: u32) -> u32 {
+    let mut r = x;
+    while parent[r as usize] != r {
+        r = parent[r as usize];
+    }
+    let mut y = x;
+    while parent[y as usize] != r {
+        let next = parent[y as usize];
+        parent[y as usize] = r;
+        y = next;
+    }
+    r
+}
+
+impl DedupParams {
+    /// Groups of near-duplicate documents (indices, ascending; groups ordered by their
+    /// first member), given each document's shingles. Only groups of two or more.
+    pub fn groups(&self, shingles: &[Vec<u64>]) -> Vec<Vec<usize>> {
+        let sets: Vec<Vec<u64>> = shingles
+            .par_iter()
+            .map(|s| {
+                let mut v = s.clone();
+                v.sort_unstable();
+                v.dedup();
+                v
+            })
+            .collect();
+        let sigs: Vec<Option<[u64; HASHES]>> = sets
+            .par_iter()
+            .map(|s| {
+                if s.len() < self.min_shingles {
+                    return None;
+                }
+                let mut sig = [u64::MAX; HASHES];
+                for &x in s {
+                    for (h, m) in sig.iter_mut().enumerate() {
+                        *m = (*m).min(mix(x, h as u64 + 1));
+                    }
+                }
+                Some(sig)
+            })
+            .collect();
+        let mut parent: Vec<u32> = (0..sets.len() as u32).collect();
+        for band in 0..BANDS {
+            let mut first: FxHashMap<u64, u32> = FxHashMap::default();
+            for (i, sig) in sigs.iter().enumerate() {
+                let Some(sig) = sig else { continue };
+                let key = sig[band * ROWS..(band + 1) * ROWS].iter().fold(band as u64, |h, &x| mix(h ^ x, 7));
+                match first.get(&key) {
+                    None => {
+                        first.insert(key, i as u32);
+                    }
+                    Some(&f) => {
+                        let (a, b) = (find(&mut parent, f), find(&mut parent, i as u32));
+                        if a != b && jaccard(&sets[f as usize], &sets[i]) >= self.threshold {
+                            parent[a.max(b) as usize] = a.min(b);
+                        }
+                    }
+                }
+            }
+        }
+        let mut groups: FxHashMap<u32, Vec<usize>> = FxHashMap::default();
+        for i in 0..sets.len() {
+            let r = find(&mut parent, i as u32);
+            groups.entry(r).or_default().push(i);
+        }
+        let mut out: Vec<Vec<usize>> = groups.into_values().filter(|g| g.len() > 1).collect();
+        out.sort();
+        out
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn identical_and_near_sets_group_distinct_do_not() {
+        let base: Vec<u64> = (0..20).collect();
+        let mut near = base.clone();
+        near[0] = 100; // one shingle changed: Jaccard 19/21
+        let other: Vec<u64> = (50..70).collect();
+        let g = DedupParams::default().groups(&[base.clone(), other, near, base, vec![1]]);
+        assert_eq!(g, vec![vec![0, 2, 3]]);
+    }
+}

@@ -1,0 +1,570 @@
+//! The analyst's report: one self-contained HTML file (inline CSS and SVG, no network),
+//! in Vietnamese, readable on a phone and printable on A4; and the same tables as XLSX.
+//!
+//! [`Tables`] holds every number the report shows, computed once from the analysis;
+//! [`render_html`] and [`write_xlsx`] only lay them out.
+
+use std::collections::BTreeMap;
+use std::fmt::Write as _;
+use std::path::{Path, PathBuf};
+
+use serde::Deserialize;
+
+use crate::error::{Error, Result};
+use crate::input::ReadOutcome;
+use crate::pipeline::{ClusterReport, DuplicateGroup, Models, Report};
+
+/// Suggestions below this confidence are counted as needing a careful look.
+pub const LOW_CONFIDENCE: f32 = 0.5;
+
+/// Totals at the top of the report.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Totals {
+    /// Submissions analysed.
+    pub submissions: usize,
+    /// Records that could not be read.
+    pub rejected: usize,
+    /// Distinct localities.
+    pub localities: usize,
+    /// Submissions typed without diacritics.
+    pub without_diacritics: usize,
+    /// Clusters.
+    pub clusters: usize,
+}
+
+/// One topic area's line.
+#[derive(Debug, Clone, PartialEq)]
+pub struct TopicRow {
+    /// Topic code.
+    pub code: String,
+    /// Vietnamese name.
+    pub name: String,
+    /// Submissions in it.
+    pub count: usize,
+    /// Share of all submissions.
+    pub share: f64,
+}
+
+/// One department's line.
+#[derive(Debug, Clone, PartialEq)]
+pub struct DepartmentRow {
+    /// Department code.
+    pub code: String,
+    /// Full name.
+    pub name: String,
+    /// Submissions suggested to it.
+    pub count: usize,
+    /// Of which with confidence below [`LOW_CONFIDENCE`].
+    pub low_confidence: usize,
+}
+
+/// Change of one topic or cluster since the earlier run.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Change {
+    /// Topic code or cluster label.
+    pub what: String,
+    /// Count in the earlier run (0 when it appeared).
+    pub before: usize,
+    /// Count now (0 when it disappeared).
+    pub now: usize,
+    /// Share before.
+    pub share_before: f64,
+    /// Share now.
+    pub share_now: f64,
+}
+
+/// Comparison with an earlier run.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Comparison {
+    /// The earlier run's folder.
+    pub dir: PathBuf,
+    /// Submissions then.
+    pub before_total: usize,
+    /// By topic area.
+    pub topics: Vec<Change>,
+    /// Clusters found in both runs (matched by their phrases).
+    pub kept: Vec<Change>,
+    /// Clusters new in this run.
+    pub appeared: Vec<Change>,
+    /// Clusters of the earlier run not found now.
+    pub disappeared: Vec<Change>,
+}
+
+/// Every number the report shows.
+#[derive(Debug, Clone)]
+pub struct Tables {
+    /// Totals.
+    pub totals: Totals,
+    /// Topic areas, in taxonomy order.
+    pub topics: Vec<TopicRow>,
+    /// Localities, most submissions first.
+    pub localities: Vec<String>,
+    /// `locality_topic[l][t]`: submissions of locality l in topic t.
+    pub locality_topic: Vec<Vec<usize>>,
+    /// Departments, most submissions first.
+    pub departments: Vec<DepartmentRow>,
+    /// Comparison with an earlier run, when asked for.
+    pub comparison: Option<Comparison>,
+}
+
+impl Tables {
+    /// Computes the tables from an analysis.
+    pub fn new(models: &Models, read: &ReadOutcome, report: &Report, previous: Option<&Path>) -> Result<Self> {
+        let recs = &report.records;
+        let n = recs.len();
+        let topics_def = &models.topics.topics;
+        let tindex = |code: &str| topics_def.iter().position(|t| t.code == code).unwrap_or(models.topics.fallback);
+        let mut topic_counts = vec![0usize; topics_def.len()];
+        let mut by_loc: BTreeMap<String, Vec<usize>> = BTreeMap::new();
+        let mut deps: BTreeMap<String, (usize, usize)> = BTreeMap::new();
+        for r in recs {
+            let t = tindex(&r.routed.topic);
+            topic_counts[t] += 1;
+            by_loc.entry(r.locality.clone().unwrap_or_else(|| "(không rõ)".into())).or_insert_with(|| vec![0; topics_def.len()])[t] += 1;
+            let d = deps.entry(r.routed.suggestion.department.clone()).or_default();
+            d.0 += 1;
+            if r.routed.suggestion.confidence < LOW_CONFIDENCE {
+                d.1 += 1;
+            }
+        }
+        let share = |c: usize, total: usize| if total == 0 { 0.0 } else { c as f64 / total as f64 };
+        let topics: Vec<TopicRow> = topics_def
+            .iter()
+            .zip(&topic_counts)
+            .map(|(t, &c)| TopicRow { code: t.code.clone(), name: t.name.clone(), count: c, share: share(c, n) })
+            .collect();
+        let mut locs: Vec<(String, Vec<usize>)> = by_loc.into_iter().collect();
+        locs.sort_by(|a, b| b.1.iter().sum::<usize>().cmp(&a.1.iter().sum::<usize>()).then(a.0.cmp(&b.0)));
+        let profile = &models.router.profile;
+        let mut departments: Vec<DepartmentRow> = deps
+            .into_iter()
+            .map(|(code, (count, low))| {
+                let name = profile.index(&code).map(|i| profile.departments[i].name.clone()).unwrap_or_else(|| code.clone());
+                DepartmentRow { code, name, count, low_confidence: low }
+            })
+            .collect();
+        departments.sort_by(|a, b| b.count.cmp(&a.count).then(a.code.cmp(&b.code)));
+        let comparison = match previous {
+            Some(dir) => Some(compare(dir, &topics, report, n)?),
+            None => None,
+        };
+        Ok(Tables {
+            totals: Totals {
+                submissions: n,
+                rejected: read.rejects.len(),
+                localities: locs.iter().filter(|(l, _)| l != "(không rõ)").count(),
+                without_diacritics: recs.iter().filter(|r| r.routed.typed_without_diacritics).count(),
+                clusters: report.clusters.len(),
+            },
+            topics,
+            localities: locs.iter().map(|(l, _)| l.clone()).collect(),
+            locality_topic: locs.into_iter().map(|(_, v)| v).collect(),
+            departments,
+            comparison,
+        })
+    }
+}
+
+#[derive(Deserialize)]
+struct PrevReport {
+    clusters: Vec<PrevCluster>,
+}
+
+#[derive(Deserialize)]
+struct PrevCluster {
+    label: String,
+    size: usize,
+    #[serde(default)]
+    phrases: Vec<String>,
+    #[serde(default)]
+    terms: Vec<String>,
+}
+
+#[derive(Deserialize)]
+struct PrevRecord {
+    topic: String,
+}
+
+/// Compares with the analysis written earlier to `dir` (clusters.json, submissions.jsonl).
+fn compare(dir: &Path, topics: &[TopicRow], report: &Report, n: usize) -> Result<Comparison> {
+    let cpath = dir.join("clusters.json");
+    let spath = dir.join("submissions.jsonl");
+    let ctext = std::fs::read_to_string(&cpath).map_err(|e| Error::io(&cpath, e))?;
+    let prev: PrevReport = serde_json::from_str(&ctext).map_err(|e| Error::input(&cpath, crate::error::Location::File, format!("not a ykien clusters.json: {e}")))?;
+    let stext = std::fs::read_to_string(&spath).map_err(|e| Error::io(&spath, e))?;
+    let mut before: BTreeMap<String, usize> = BTreeMap::new();
+    let mut total = 0usize;
+    for (i, line) in stext.lines().enumerate().filter(|(_, l)| !l.trim().is_empty()) {
+        let r: PrevRecord = serde_json::from_str(line).map_err(|e| Error::input(&spath, crate::error::Location::Line(i as u64 + 1), format!("not a ykien submissions.jsonl record: {e}")))?;
+        *before.entry(r.topic).or_default() += 1;
+        total += 1;
+    }
+    let share = |c: usize, t: usize| if t == 0 { 0.0 } else { c as f64 / t as f64 };
+    let topic_changes = topics
+        .iter()
+        .map(|t| {
+            let b = before.get(&t.code).copied().unwrap_or(0);
+            Change { what: t.code.clone(), before: b, now: t.count, share_before: share(b, total), share_now: t.share }
+        })
+        .collect();
+    // Match clusters by the overlap of their phrases (Jaccard over phrase sets and their words).
+    let words = |phrases: &[String]| -> std::collections::BTreeSet<String> { phrases.iter().flat_map(|p| p.split_whitespace().map(str::to_string)).collect() };
+    let prev_words: Vec<_> = prev.clusters.iter().map(|c| words(if c.phrases.is_empty() { &c.terms } else { &c.phrases })).collect();
+    let mut used = vec![false; prev.clusters.len()];
+    let (mut kept, mut appeared) = (Vec::new(), Vec::new());
+    for c in &report.clusters {
+        let w = words(&c.phrases);
+        let best = prev_words
+            .iter()
+            .enumerate()
+            .filter(|(i, _)| !used[*i])
+            .map(|(i, p)| (i, w.intersection(p).count() as f64 / w.union(p).count().max(1) as f64))
+            .max_by(|a, b| a.1.total_cmp(&b.1).then(b.0.cmp(&a.0)));
+        match best {
+            Some((i, j)) if j >= 0.25 => {
+                used[i] = true;
+                kept.push(Change { what: c.label.clone(), before: prev.clusters[i].size, now: c.size, share_before: share(prev.clusters[i].size, total), share_now: share(c.size, n) });
+            }
+            _ => appeared.push(Change { what: c.label.clone(), before: 0, now: c.size, share_before: 0.0, share_now: share(c.size, n) }),
+        }
+    }
+    let disappeared = prev
+        .clusters
+        .iter()
+        .zip(&used)
+        .filter(|(_, u)| !**u)
+        .map(|(c, _)| Change { what: c.label.clone(), before: c.size, now: 0, share_before: share(c.size, total), share_now: 0.0 })
+        .collect();
+    kept.sort_by(|a, b| (b.share_now - b.share_before).total_cmp(&(a.share_now - a.share_before)));
+    Ok(Comparison { dir: dir.to_path_buf(), before_total: total, topics: topic_changes, kept, appeared, disappeared })
+}
+
+/// Escapes text for HTML (submissions are untrusted input).
+pub fn escape(s: &str) -> String {
+    let mut o = String::with_capacity(s.len());
+    for c in s.chars() {
+        match c {
+            '&' => o.push_str("&amp;"),
+            '<' => o.push_str("&lt;"),
+            '>' => o.push_str("&gt;"),
+            '"' => o.push_str("&quot;"),
+            '\'' => o.push_str("&#39;"),
+            _ => o.push(c),
+        }
+    }
+    o
+}
+
+fn pct(x: f64) -> String {
+    format!("{:.1}%", x * 100.0).replace('.', ",")
+}
+
+/// A horizontal bar chart in SVG, with real text labels.
+fn bar_chart(rows: &[(String, usize)], title: &str) -> String {
+    let max = rows.iter().map(|r| r.1).max().unwrap_or(1).max(1) as f64;
+    let h = 26 * rows.len() + 10;
+    let mut s = format!(r#"<svg class="chart" viewBox="0 0 640 {h}" role="img" aria-label="{}"><title>{}</title>"#, escape(title), escape(title));
+    for (i, (label, v)) in rows.iter().enumerate() {
+        let y = 5 + i * 26;
+        let w = (*v as f64 / max * 330.0).max(if *v > 0 { 2.0 } else { 0.0 });
+        let _ = write!(
+            s,
+            r#"<text x="230" y="{ty}" text-anchor="end">{l}</text><rect x="240" y="{y}" width="{w:.1}" height="18" rx="3"/><text x="{tx:.1}" y="{ty}">{v}</text>"#,
+            ty = y + 14,
+            l = escape(&crate::output::truncate(label, 34)),
+            tx = 246.0 + w,
+        );
+    }
+    s.push_str("</svg>");
+    s
+}
+
+const CSS: &str = r#"
+:root{--ink:#1d2430;--muted:#5b6472;--line:#d9dee6;--accent:#b3261e;--bar:#2f6db5;--bg:#fff}
+*{box-sizing:border-box}body{font-family:"Noto Sans","Segoe UI",Roboto,Arial,sans-serif;color:var(--ink);background:var(--bg);margin:0;line-height:1.45}
+main{max-width:980px;margin:0 auto;padding:16px}
+h1{font-size:1.6rem;margin:.2em 0}h2{font-size:1.25rem;border-bottom:2px solid var(--accent);padding-bottom:.2em;margin-top:1.6em}h3{font-size:1.05rem;margin:.9em 0 .3em}
+.sub{color:var(--muted)}.cards{display:grid;grid-template-columns:repeat(auto-fit,minmax(150px,1fr));gap:10px}
+.card{border:1px solid var(--line);border-radius:8px;padding:10px}.card b{display:block;font-size:1.5rem}
+.chart{width:100%;height:auto;font-size:13px}.chart rect{fill:var(--bar)}.chart text{fill:var(--ink)}
+.scroll{overflow-x:auto}table{border-collapse:collapse;width:100%;font-size:.92rem}th,td{border:1px solid var(--line);padding:4px 6px;text-align:left;vertical-align:top}
+td.n,th.n{text-align:right;font-variant-numeric:tabular-nums}
+.cluster{border:1px solid var(--line);border-left:4px solid var(--bar);border-radius:6px;padding:8px 10px;margin:8px 0;break-inside:avoid}
+.cluster.new{border-left-color:var(--accent)}.tag{display:inline-block;background:#eef2f8;border-radius:10px;padding:0 8px;margin:2px 4px 2px 0;font-size:.85rem}
+blockquote{margin:4px 0 4px 8px;padding-left:8px;border-left:2px solid var(--line);color:#333}
+.flag{color:var(--accent);font-weight:600}.up{color:#1b7f3b}.down{color:var(--accent)}
+@media print{@page{size:A4;margin:14mm}main{max-width:none;padding:0}h2{break-after:avoid}table,.cluster,svg{break-inside:avoid}a{color:inherit}}
+"#;
+
+/// The report as one self-contained HTML page.
+pub fn render_html(t: &Tables, report: &Report, models: &Models) -> String {
+    let mut h = String::new();
+    let tot = &t.totals;
+    let _ = write!(
+        h,
+        r#"<!DOCTYPE html><html lang="vi"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width, initial-scale=1"><title>Báo cáo tổng hợp ý kiến thanh niên</title><style>{CSS}</style></head><body><main>
+<h1>Báo cáo tổng hợp ý kiến, kiến nghị của thanh niên</h1>
+<p class="sub">Tạo bởi ykien · hồ sơ cơ quan: {} · {} cụm chủ đề</p>
+<section id="tong-quan"><h2>Tổng quan</h2><div class="cards">
+<div class="card"><b>{}</b>ý kiến đã phân tích</div><div class="card"><b>{}</b>bản ghi không đọc được</div>
+<div class="card"><b>{}</b>địa phương</div><div class="card"><b>{}</b>gõ không dấu ({} ý kiến)</div><div class="card"><b>{}</b>cụm chủ đề</div></div></section>"#,
+        escape(&report.profile),
+        tot.clusters,
+        tot.submissions,
+        tot.rejected,
+        tot.localities,
+        pct(tot.without_diacritics as f64 / tot.submissions.max(1) as f64),
+        tot.without_diacritics,
+        tot.clusters
+    );
+
+    // Topic areas.
+    h.push_str(r#"<section id="linh-vuc"><h2>Ý kiến theo lĩnh vực</h2>"#);
+    let rows: Vec<(String, usize)> = t.topics.iter().map(|r| (r.name.clone(), r.count)).collect();
+    h.push_str(&bar_chart(&rows, "Số ý kiến theo lĩnh vực"));
+    h.push_str(r#"<div class="scroll"><table><tr><th>Lĩnh vực</th><th class="n">Số ý kiến</th><th class="n">Tỷ lệ</th></tr>"#);
+    for r in &t.topics {
+        let _ = write!(h, r#"<tr><td>{}</td><td class="n">{}</td><td class="n">{}</td></tr>"#, escape(&r.name), r.count, pct(r.share));
+    }
+    h.push_str("</table></div></section>");
+
+    // Clusters within each area.
+    h.push_str(r#"<section id="cum"><h2>Các cụm vấn đề trong từng lĩnh vực</h2>"#);
+    for tr in &t.topics {
+        let cs: Vec<&ClusterReport> = report.clusters.iter().filter(|c| c.topic == tr.code).collect();
+        if cs.is_empty() {
+            continue;
+        }
+        let _ = write!(h, "<h3>{} ({} cụm)</h3>", escape(&tr.name), cs.len());
+        for c in cs {
+            cluster_html(&mut h, c);
+        }
+    }
+    h.push_str("</section>");
+
+    // New themes.
+    h.push_str(r#"<section id="chu-de-moi"><h2>Chủ đề mới cần chú ý</h2><p class="sub">Cụm không khớp rõ với lĩnh vực nào của kế hoạch (độ khớp trung bình dưới "#);
+    h.push_str(&pct(crate::pipeline::NEW_THEME_BELOW as f64));
+    h.push_str(r#") hoặc thuộc nhóm "vấn đề khác".</p>"#);
+    let new: Vec<&ClusterReport> = report.clusters.iter().filter(|c| c.new_theme).collect();
+    if new.is_empty() {
+        h.push_str("<p>Không có.</p>");
+    }
+    for c in new {
+        cluster_html(&mut h, c);
+    }
+    h.push_str("</section>");
+
+    // Locality by topic heat map.
+    h.push_str(r#"<section id="dia-phuong"><h2>Địa phương × lĩnh vực</h2><div class="scroll"><table><tr><th>Địa phương</th>"#);
+    for tr in &t.topics {
+        let _ = write!(h, r#"<th class="n" title="{}">{}</th>"#, escape(&tr.name), escape(&tr.code));
+    }
+    h.push_str(r#"<th class="n">Tổng</th></tr>"#);
+    let max = t.locality_topic.iter().flatten().copied().max().unwrap_or(1).max(1) as f64;
+    for (l, row) in t.localities.iter().zip(&t.locality_topic) {
+        let _ = write!(h, "<tr><td>{}</td>", escape(l));
+        for &v in row {
+            let a = v as f64 / max * 0.75;
+            let _ = write!(h, r#"<td class="n" style="background:rgba(47,109,181,{a:.2})">{v}</td>"#);
+        }
+        let _ = write!(h, r#"<td class="n"><b>{}</b></td></tr>"#, row.iter().sum::<usize>());
+    }
+    h.push_str("</table></div></section>");
+
+    // Departments.
+    h.push_str(r#"<section id="co-quan"><h2>Cơ quan được đề xuất trả lời</h2>"#);
+    let rows: Vec<(String, usize)> = t.departments.iter().map(|d| (d.name.clone(), d.count)).collect();
+    h.push_str(&bar_chart(&rows, "Số ý kiến theo cơ quan được đề xuất"));
+    let _ = write!(h, r#"<div class="scroll"><table><tr><th>Cơ quan</th><th class="n">Số ý kiến</th><th class="n">Độ tin cậy dưới {}</th></tr>"#, pct(LOW_CONFIDENCE as f64));
+    for d in &t.departments {
+        let _ = write!(h, r#"<tr><td>{} <span class="sub">({})</span></td><td class="n">{}</td><td class="n">{}</td></tr>"#, escape(&d.name), escape(&d.code), d.count, d.low_confidence);
+    }
+    h.push_str("</table></div></section>");
+
+    // Near-duplicates.
+    let _ = write!(h, r#"<section id="trung-lap"><h2>Ý kiến trùng lặp</h2><p class="sub">Cùng một kiến nghị gửi nhiều lần (kể cả khi sửa nhẹ câu chữ, bỏ dấu): {} nhóm, gộp {} ý kiến.</p>"#, report.duplicates.len(), report.duplicates.iter().map(|d| d.count).sum::<usize>());
+    if !report.duplicates.is_empty() {
+        h.push_str(r#"<div class="scroll"><table><tr><th class="n">Số lần</th><th>Nội dung (bản đầu tiên)</th><th>Địa phương</th></tr>"#);
+        for d in report.duplicates.iter().take(100) {
+            dup_row(&mut h, d);
+        }
+        h.push_str("</table></div>");
+    }
+    h.push_str("</section>");
+
+    if let Some(c) = &t.comparison {
+        comparison_html(&mut h, c, models);
+    }
+    h.push_str("</main></body></html>\n");
+    h
+}
+
+fn cluster_html(h: &mut String, c: &ClusterReport) {
+    let _ = write!(
+        h,
+        r#"<div class="cluster{}"><b>Cụm {}: {}</b> · {} ý kiến{}<div>"#,
+        if c.new_theme { " new" } else { "" },
+        c.id,
+        escape(&c.label),
+        c.size,
+        if c.new_theme { r#" · <span class="flag">chủ đề mới</span>"# } else { "" }
+    );
+    for p in &c.phrases {
+        let _ = write!(h, r#"<span class="tag">{}</span>"#, escape(p));
+    }
+    h.push_str("</div>");
+    for r in c.representatives.iter().take(5) {
+        let _ = write!(h, "<blockquote>{}</blockquote>", escape(&crate::output::truncate(&r.text, 400)));
+    }
+    let mut locs: Vec<(&String, &usize)> = c.localities.iter().collect();
+    locs.sort_by(|a, b| b.1.cmp(a.1).then(a.0.cmp(b.0)));
+    let top: Vec<String> = locs.iter().take(4).map(|(l, n)| format!("{} ({n})", escape(l))).collect();
+    let _ = write!(h, r#"<div class="sub">Địa phương: {}</div></div>"#, top.join(", "));
+}
+
+fn dup_row(h: &mut String, d: &DuplicateGroup) {
+    let locs: Vec<String> = d.localities.iter().map(|(l, n)| format!("{} ({n})", escape(l))).collect();
+    let _ = write!(h, r#"<tr><td class="n">{}</td><td>{}</td><td>{}</td></tr>"#, d.count, escape(&crate::output::truncate(&d.text, 300)), locs.join(", "));
+}
+
+fn change_cell(c: &Change) -> String {
+    let d = c.share_now - c.share_before;
+    let class = if d > 0.0 { "up" } else if d < 0.0 { "down" } else { "" };
+    format!(r#"<td class="n">{}</td><td class="n">{}</td><td class="n {class}">{}{}</td>"#, c.before, c.now, if d > 0.0 { "+" } else { "" }, pct(d))
+}
+
+fn comparison_html(h: &mut String, c: &Comparison, models: &Models) {
+    let _ = write!(h, r#"<section id="so-sanh"><h2>So sánh với lần tổng hợp trước</h2><p class="sub">Lần trước: {} ý kiến ({}).</p>"#, c.before_total, escape(&c.dir.display().to_string()));
+    h.push_str(r#"<h3>Theo lĩnh vực</h3><div class="scroll"><table><tr><th>Lĩnh vực</th><th class="n">Trước</th><th class="n">Nay</th><th class="n">Thay đổi tỷ lệ</th></tr>"#);
+    for ch in &c.topics {
+        let name = models.topics.index(&ch.what).map(|i| models.topics.topics[i].name.clone()).unwrap_or_else(|| ch.what.clone());
+        let _ = write!(h, "<tr><td>{}</td>{}</tr>", escape(&name), change_cell(ch));
+    }
+    h.push_str("</table></div>");
+    for (title, list) in [("Cụm có ở cả hai lần", &c.kept), ("Cụm mới xuất hiện", &c.appeared), ("Cụm không còn", &c.disappeared)] {
+        let _ = write!(h, r#"<h3>{title} ({})</h3>"#, list.len());
+        if list.is_empty() {
+            continue;
+        }
+        h.push_str(r#"<div class="scroll"><table><tr><th>Cụm</th><th class="n">Trước</th><th class="n">Nay</th><th class="n">Thay đổi tỷ lệ</th></tr>"#);
+        for ch in list {
+            let _ = write!(h, "<tr><td>{}</td>{}</tr>", escape(&ch.what), change_cell(ch));
+        }
+        h.push_str("</table></div>");
+    }
+    h.push_str("</section>");
+}
+
+/// The report's tables as an Excel workbook, one sheet per table, written atomically.
+pub fn write_xlsx(t: &Tables, report: &Report, path: &Path) -> Result<()> {
+    use rust_xlsxwriter::{Format, Workbook};
+    let err = |e: rust_xlsxwriter::XlsxError| Error::io(path, std::io::Error::other(e.to_string()));
+    let mut wb = Workbook::new();
+    let bold = Format::new().set_bold();
+    let pctf = Format::new().set_num_format("0.0%");
+    {
+        let s = wb.add_worksheet().set_name("Tổng quan").map_err(err)?;
+        let tot = &t.totals;
+        for (r, (k, v)) in [("Ý kiến đã phân tích", tot.submissions), ("Bản ghi không đọc được", tot.rejected), ("Địa phương", tot.localities), ("Gõ không dấu", tot.without_diacritics), ("Cụm chủ đề", tot.clusters)].iter().enumerate() {
+            s.write_string(r as u32, 0, *k).map_err(err)?;
+            s.write_number(r as u32, 1, *v as f64).map_err(err)?;
+        }
+        s.set_column_width(0, 28).map_err(err)?;
+    }
+    {
+        let s = wb.add_worksheet().set_name("Lĩnh vực").map_err(err)?;
+        for (c, h) in ["Mã", "Lĩnh vực", "Số ý kiến", "Tỷ lệ"].iter().enumerate() {
+            s.write_string_with_format(0, c as u16, *h, &bold).map_err(err)?;
+        }
+        for (i, r) in t.topics.iter().enumerate() {
+            let row = i as u32 + 1;
+            s.write_string(row, 0, &r.code).map_err(err)?;
+            s.write_string(row, 1, &r.name).map_err(err)?;
+            s.write_number(row, 2, r.count as f64).map_err(err)?;
+            s.write_number_with_format(row, 3, r.share, &pctf).map_err(err)?;
+        }
+        s.set_column_width(1, 44).map_err(err)?;
+    }
+    {
+        let s = wb.add_worksheet().set_name("Cụm").map_err(err)?;
+        for (c, h) in ["Cụm", "Nhãn", "Lĩnh vực", "Số ý kiến", "Chủ đề mới", "Cụm từ đặc trưng", "Ý kiến tiêu biểu"].iter().enumerate() {
+            s.write_string_with_format(0, c as u16, *h, &bold).map_err(err)?;
+        }
+        for (i, c) in report.clusters.iter().enumerate() {
+            let row = i as u32 + 1;
+            s.write_number(row, 0, c.id as f64).map_err(err)?;
+            s.write_string(row, 1, &c.label).map_err(err)?;
+            s.write_string(row, 2, &c.topic).map_err(err)?;
+            s.write_number(row, 3, c.size as f64).map_err(err)?;
+            s.write_string(row, 4, if c.new_theme { "có" } else { "" }).map_err(err)?;
+            s.write_string(row, 5, c.phrases.join("; ")).map_err(err)?;
+            s.write_string(row, 6, c.representatives.first().map(|r| r.text.as_str()).unwrap_or("")).map_err(err)?;
+        }
+        s.set_column_width(1, 40).map_err(err)?;
+        s.set_column_width(6, 80).map_err(err)?;
+    }
+    {
+        let s = wb.add_worksheet().set_name("Địa phương × lĩnh vực").map_err(err)?;
+        s.write_string_with_format(0, 0, "Địa phương", &bold).map_err(err)?;
+        for (c, tr) in t.topics.iter().enumerate() {
+            s.write_string_with_format(0, c as u16 + 1, &tr.code, &bold).map_err(err)?;
+        }
+        for (i, (l, row)) in t.localities.iter().zip(&t.locality_topic).enumerate() {
+            s.write_string(i as u32 + 1, 0, l).map_err(err)?;
+            for (c, v) in row.iter().enumerate() {
+                s.write_number(i as u32 + 1, c as u16 + 1, *v as f64).map_err(err)?;
+            }
+        }
+        s.set_column_width(0, 24).map_err(err)?;
+    }
+    {
+        let s = wb.add_worksheet().set_name("Cơ quan").map_err(err)?;
+        for (c, h) in ["Mã", "Cơ quan", "Số ý kiến", "Độ tin cậy thấp"].iter().enumerate() {
+            s.write_string_with_format(0, c as u16, *h, &bold).map_err(err)?;
+        }
+        for (i, d) in t.departments.iter().enumerate() {
+            let row = i as u32 + 1;
+            s.write_string(row, 0, &d.code).map_err(err)?;
+            s.write_string(row, 1, &d.name).map_err(err)?;
+            s.write_number(row, 2, d.count as f64).map_err(err)?;
+            s.write_number(row, 3, d.low_confidence as f64).map_err(err)?;
+        }
+        s.set_column_width(1, 44).map_err(err)?;
+    }
+    {
+        let s = wb.add_worksheet().set_name("Trùng lặp").map_err(err)?;
+        for (c, h) in ["Số lần", "Nội dung", "Mã ý kiến", "Địa phương"].iter().enumerate() {
+            s.write_string_with_format(0, c as u16, *h, &bold).map_err(err)?;
+        }
+        for (i, d) in report.duplicates.iter().enumerate() {
+            let row = i as u32 + 1;
+            s.write_number(row, 0, d.count as f64).map_err(err)?;
+            s.write_string(row, 1, &d.text).map_err(err)?;
+            s.write_string(row, 2, d.ids.join(", ")).map_err(err)?;
+            s.write_string(row, 3, d.localities.iter().map(|(l, n)| format!("{l} ({n})")).collect::<Vec<_>>().join(", ")).map_err(err)?;
+        }
+        s.set_column_width(1, 80).map_err(err)?;
+    }
+    if let Some(c) = &t.comparison {
+        let s = wb.add_worksheet().set_name("So sánh").map_err(err)?;
+        for (col, h) in ["Loại", "Lĩnh vực / cụm", "Trước", "Nay", "Tỷ lệ trước", "Tỷ lệ nay"].iter().enumerate() {
+            s.write_string_with_format(0, col as u16, *h, &bold).map_err(err)?;
+        }
+        let mut row = 1u32;
+        for (kind, list) in [("lĩnh vực", &c.topics), ("cụm giữ nguyên", &c.kept), ("cụm mới", &c.appeared), ("cụm không còn", &c.disappeared)] {
+            for ch in list {
+                s.write_string(row, 0, kind).map_err(err)?;
+                s.write_string(row, 1, &ch.what).map_err(err)?;
+                s.write_number(row, 2, ch.before as f64).map_err(err)?;
+                s.write_number(row, 3, ch.now as f64).map_err(err)?;
+                s.write_number_with_format(row, 4, ch.share_before, &pctf).map_err(err)?;
+                s.write_number_with_format(row, 5, ch.share_now, &pctf).map_err(err)?;
+                row += 1;
+            }
+        }
+        s.set_column_width(1, 44).map_err(err)?;
+    }
+    let bytes = wb.save_to_buffer().map_err(err)?;
+    crate::output::write_atomic(path, &bytes)
+}

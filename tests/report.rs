@@ -1,0 +1,163 @@
+//! The analyst's report: its numbers, escaping, self-containment, near-duplicates,
+//! the XLSX export and the comparison with an earlier run.
+
+mod common;
+use common::*;
+use indicatif::ProgressBar;
+use ykien::input::{ReadOutcome, Submission};
+use ykien::pipeline::{analyze, Report, Settings};
+use ykien::report::{render_html, write_xlsx, Tables};
+
+fn corpus() -> Vec<Submission> {
+    ykien::input::read_file(&models_dir().join("../corpus/submissions.csv"), &Default::default()).unwrap().submissions
+}
+
+fn sub(id: &str, text: &str, locality: &str) -> Submission {
+    Submission { id: id.into(), text: text.into(), locality: Some(locality.into()), submitted_at: None, group: None, extra: Default::default() }
+}
+
+fn run(subs: &[Submission], k: usize) -> Report {
+    analyze(models(), subs, &Settings { k: Some(k), ..Default::default() }, &ProgressBar::hidden()).unwrap()
+}
+
+#[test]
+fn report_numbers_match_the_analysis() {
+    let subs: Vec<Submission> = corpus().into_iter().take(400).collect();
+    let report = run(&subs, 8);
+    let read = ReadOutcome { submissions: subs.clone(), rejects: vec![], blank: 0 };
+    let t = Tables::new(models(), &read, &report, None).unwrap();
+    let n = report.records.len();
+    assert_eq!(t.totals.submissions, n);
+    assert_eq!(t.totals.without_diacritics, report.records.iter().filter(|r| r.routed.typed_without_diacritics).count());
+    assert_eq!(t.topics.iter().map(|r| r.count).sum::<usize>(), n);
+    for row in &t.topics {
+        assert_eq!(row.count, report.records.iter().filter(|r| r.routed.topic == row.code).count(), "{}", row.code);
+    }
+    assert_eq!(t.locality_topic.iter().flatten().sum::<usize>(), n);
+    assert_eq!(t.localities.len(), t.totals.localities);
+    for d in &t.departments {
+        let mine: Vec<_> = report.records.iter().filter(|r| r.routed.suggestion.department == d.code).collect();
+        assert_eq!(d.count, mine.len());
+        assert_eq!(d.low_confidence, mine.iter().filter(|r| r.routed.suggestion.confidence < 0.5).count());
+    }
+    let html = render_html(&t, &report, models());
+    for row in &t.topics {
+        assert!(html.contains(&format!("<td>{}</td><td class=\"n\">{}</td>", row.name, row.count)), "{}", row.name);
+    }
+    for c in &report.clusters {
+        assert!(html.contains(&format!("{} ý kiến", c.size)));
+    }
+}
+
+#[test]
+fn hostile_text_is_escaped_and_the_file_has_no_external_references() {
+    let mut subs: Vec<Submission> = corpus().into_iter().take(60).collect();
+    subs.push(sub("x1", "<script>alert('ykien')</script><img src=x onerror=alert(1)> vay vốn", "<b>Lộc Bình</b>"));
+    subs.push(sub("x2", "Xem http://evil.example/a.css và <link rel=stylesheet href=//evil.example/s.css> vay vốn ưu đãi", "Cao Lộc"));
+    let report = run(&subs, 4);
+    let read = ReadOutcome { submissions: subs.clone(), rejects: vec![], blank: 0 };
+    let html = render_html(&Tables::new(models(), &read, &report, None).unwrap(), &report, models());
+    assert!(html.contains("&lt;b&gt;Lộc Bình&lt;/b&gt;"), "hostile locality is escaped");
+    // Every tag in the page is one of ours: no scripts, images, links, frames, or sources.
+    let mut rest = html.as_str();
+    while let Some(i) = rest.find('<') {
+        let end = rest[i..].find('>').map(|e| i + e).unwrap();
+        let tag = rest[i + 1..end].to_ascii_lowercase();
+        let name: String = tag.trim_start_matches('/').chars().take_while(|c| c.is_ascii_alphanumeric() || *c == '!').collect();
+        assert!(!["script", "img", "link", "iframe", "object", "embed", "base"].contains(&name.as_str()), "tag <{tag}>");
+        assert!(!tag.contains("src=") && !tag.contains("href=") && !tag.contains("onerror"), "tag <{tag}>");
+        rest = &rest[end + 1..];
+    }
+    let style = &html[html.find("<style>").unwrap()..html.find("</style>").unwrap()];
+    assert!(!style.contains("url(") && !style.contains("@import"));
+}
+
+/// Light edits a person makes when sending the same request again.
+fn edits(text: &str, which: usize) -> String {
+    match which {
+        0 => ykien::text::fold_lower(text),
+        1 => format!("Kính gửi lãnh đạo tỉnh, {} Em xin cảm ơn ạ!!", text.trim_end_matches('.')),
+        _ => text.replace("không", "ko").replace("được", "dc").replace(',', "").to_uppercase(),
+    }
+}
+
+#[test]
+fn near_duplicates_found_with_light_edits_and_distinct_requests_kept_apart() {
+    let originals: Vec<Submission> = corpus().into_iter().filter(|s| s.text.split_whitespace().count() >= 8).take(300).collect();
+    let mut subs = originals.clone();
+    let mut source: Vec<usize> = (0..originals.len()).collect();
+    for (i, o) in originals.iter().enumerate().step_by(6) {
+        for e in 0..3 {
+            subs.push(sub(&format!("dup-{i}-{e}"), &edits(&o.text, e), "Tràng Định"));
+            source.push(i);
+        }
+    }
+    let report = run(&subs, 6);
+    let pos = |id: &str| subs.iter().position(|s| s.id == id).unwrap();
+    let (mut tp, mut fp) = (0usize, 0usize);
+    for g in &report.duplicates {
+        let idx: Vec<usize> = g.ids.iter().map(|id| pos(id)).collect();
+        for a in 0..idx.len() {
+            for b in a + 1..idx.len() {
+                if source[idx[a]] == source[idx[b]] { tp += 1 } else { fp += 1 }
+            }
+        }
+    }
+    // Which kind of edit is missed: a copy counts as found when it shares a group with its original.
+    for e in 0..3 {
+        let copies: Vec<&Submission> = subs.iter().filter(|s| s.id.starts_with("dup-") && s.id.ends_with(&format!("-{e}"))).collect();
+        let found = copies.iter().filter(|c| report.duplicates.iter().any(|g| g.ids.contains(&c.id) && g.ids.iter().any(|id| !id.starts_with("dup-")))).count();
+        println!("edit {e}: {found} of {} copies grouped with their original", copies.len());
+    }
+    let planted_pairs = originals.len().div_ceil(6) * 6; // 4 copies each: C(4,2) = 6 pairs
+    let precision = tp as f64 / (tp + fp).max(1) as f64;
+    let recall = tp as f64 / planted_pairs as f64;
+    println!("near-duplicates: {} groups, pair precision {precision:.3}, pair recall {recall:.3} ({tp} of {planted_pairs} planted pairs, {fp} false)", report.duplicates.len());
+    assert!(precision >= 0.95, "precision {precision}");
+    assert!(recall >= 0.9, "recall {recall}");
+}
+
+#[test]
+fn xlsx_has_every_table_and_comparison_reads_an_earlier_run() {
+    use calamine::{open_workbook_auto, Data, Reader};
+    let all = corpus();
+    let (before, after): (Vec<_>, Vec<_>) = all.into_iter().partition(|s| s.field("split") == Some("train"));
+    let d = tempfile::tempdir().unwrap();
+    // Write the earlier run as the CLI does, then compare against it.
+    let prev = d.path().join("2023");
+    let bin = env!("CARGO_BIN_EXE_ykien");
+    let csv = d.path().join("before.csv");
+    let mut w = csv::Writer::from_path(&csv).unwrap();
+    w.write_record(["id", "text", "locality"]).unwrap();
+    for s in &before {
+        w.write_record([s.id.as_str(), s.text.as_str(), s.locality.as_deref().unwrap_or("")]).unwrap();
+    }
+    w.flush().unwrap();
+    let st = std::process::Command::new(bin).args(["analyze", csv.to_str().unwrap(), "--out", prev.to_str().unwrap(), "--k", "6"]).output().unwrap();
+    assert!(st.status.success(), "{}", String::from_utf8_lossy(&st.stderr));
+    assert!(prev.join("report.html").exists() && prev.join("report.xlsx").exists());
+
+    let report = run(&after, 5);
+    let read = ReadOutcome { submissions: after.clone(), rejects: vec![], blank: 0 };
+    let t = Tables::new(models(), &read, &report, Some(&prev)).unwrap();
+    let c = t.comparison.as_ref().unwrap();
+    assert_eq!(c.before_total, before.len());
+    let prev_topics: Vec<serde_json::Value> = std::fs::read_to_string(prev.join("submissions.jsonl")).unwrap().lines().map(|l| serde_json::from_str(l).unwrap()).collect();
+    for ch in &c.topics {
+        assert_eq!(ch.before, prev_topics.iter().filter(|r| r["topic"] == ch.what.as_str()).count());
+        assert_eq!(ch.now, report.records.iter().filter(|r| r.routed.topic == ch.what).count());
+    }
+    assert_eq!(c.kept.len() + c.appeared.len(), report.clusters.len());
+    assert_eq!(c.kept.len() + c.disappeared.len(), 6);
+    let html = render_html(&t, &report, models());
+    assert!(html.contains("So sánh với lần tổng hợp trước"));
+
+    let x = d.path().join("r.xlsx");
+    write_xlsx(&t, &report, &x).unwrap();
+    let mut wb = open_workbook_auto(&x).unwrap();
+    assert_eq!(wb.sheet_names(), ["Tổng quan", "Lĩnh vực", "Cụm", "Địa phương × lĩnh vực", "Cơ quan", "Trùng lặp", "So sánh"]);
+    let topics = wb.worksheet_range("Lĩnh vực").unwrap();
+    for (i, row) in t.topics.iter().enumerate() {
+        assert_eq!(topics.get((i + 1, 2)), Some(&Data::Float(row.count as f64)));
+    }
+}
