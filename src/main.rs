@@ -11,6 +11,13 @@ use ykien::input::{read_files, Format, ReadOptions, ReadOutcome};
 use ykien::output::{csv_for_excel, jsonl, truncate, write_atomic};
 use ykien::pipeline::{analyze, route_all, Models, Report, Settings};
 
+/// Writes a line to stdout, returning the error (a closed pipe) instead of panicking.
+macro_rules! outln {
+    ($($t:tt)*) => {
+        writeln!(std::io::stdout().lock(), $($t)*)?
+    };
+}
+
 #[derive(Parser)]
 #[command(name = "ykien", version, about = "Ý kiến thanh niên: gom cụm chủ đề và đề xuất cơ quan trả lời")]
 struct Cli {
@@ -71,6 +78,36 @@ enum Cmd {
         /// Output format.
         #[arg(long = "output-format", alias = "to", value_enum, default_value = "jsonl")]
         output_format: OutFormat,
+        /// Use a model trained with `train-router` instead of the profile: writes each
+        /// record's predicted `label` and `confidence`.
+        #[arg(long)]
+        model: Option<PathBuf>,
+    },
+    /// Learn a routing model from any labelled file (a linear classifier over ykien's features).
+    TrainRouter {
+        #[command(flatten)]
+        input: InputArgs,
+        /// Column holding the label to learn.
+        #[arg(long)]
+        label_column: String,
+        /// Where to write the model (JSON).
+        #[arg(long)]
+        model: PathBuf,
+        /// Passes over the data.
+        #[arg(long, default_value_t = 30)]
+        epochs: usize,
+        /// Initial learning rate.
+        #[arg(long, default_value_t = 0.5)]
+        learning_rate: f32,
+        /// L2 penalty.
+        #[arg(long, default_value_t = 1e-5)]
+        l2: f32,
+        /// Keep terms seen in at least this many records.
+        #[arg(long, default_value_t = 1)]
+        min_df: u32,
+        /// Do not weight small classes up.
+        #[arg(long)]
+        unbalanced: bool,
     },
     /// Train the word segmenter on CoNLL-U treebank files.
     TrainSegmenter {
@@ -122,6 +159,12 @@ enum Cmd {
     Eval {
         #[command(flatten)]
         input: InputArgs,
+        /// Evaluate a model trained with `train-router` on this file's labels instead.
+        #[arg(long)]
+        model: Option<PathBuf>,
+        /// The gold label column, with --model.
+        #[arg(long, default_value = "label")]
+        label_column: String,
         /// Number of clusters (default: the number of gold topics).
         #[arg(long)]
         k: Option<usize>,
@@ -155,6 +198,10 @@ enum OutFormat {
 
 fn main() {
     if let Err(e) = run() {
+        // `ykien eval | head`: the reader went away; that is not an error.
+        if e.chain().any(|c| c.downcast_ref::<std::io::Error>().is_some_and(|io| io.kind() == std::io::ErrorKind::BrokenPipe)) {
+            std::process::exit(0);
+        }
         eprintln!("ykien: error: {e:#}");
         std::process::exit(1);
     }
@@ -177,9 +224,39 @@ fn run() -> Result<()> {
             write_outputs(&out, &read, &report)?;
             write_atomic(&out.join("report.html"), ykien::report::render_html(&tables, &report, &models).as_bytes())?;
             ykien::report::write_xlsx(&tables, &report, &out.join("report.xlsx"))?;
-            print_summary(&read, &report, &out);
+            print_summary(&read, &report, &out)?;
         }
-        Cmd::Route { input, output_format } => {
+        Cmd::Route { input, output_format, model: Some(model) } => {
+            let analyzer = ykien::text::Analyzer::load(&models_dir)?;
+            let read = read_inputs_plain(&input)?;
+            let clf = ykien::classify::LinearClassifier::load(&model)?;
+            let preds = predict_labels(&analyzer, &clf, &read.submissions);
+            let bytes = match output_format {
+                OutFormat::Jsonl => jsonl(&read.submissions.iter().zip(&preds).map(|(s, (l, c, r))| serde_json::json!({"id": s.id, "label": l, "confidence": round3(*c), "runner_up": r})).collect::<Vec<_>>())?,
+                OutFormat::Csv => csv_for_excel(&["id", "label", "confidence", "runner_up"], read.submissions.iter().zip(&preds).map(|(s, (l, c, r))| vec![s.id.clone(), l.clone(), format!("{c:.3}"), r.clone()]))?,
+            };
+            std::io::stdout().lock().write_all(&bytes).context("writing to stdout")?;
+            report_rejects(&read);
+        }
+        Cmd::TrainRouter { input, label_column, model, epochs, learning_rate, l2, min_df, unbalanced } => {
+            let analyzer = ykien::text::Analyzer::load(&models_dir)?;
+            let read = read_inputs_plain(&input)?;
+            let t0 = std::time::Instant::now();
+            let mut labels = Vec::with_capacity(read.submissions.len());
+            for s in &read.submissions {
+                match s.field(&label_column) {
+                    Some(l) if !l.trim().is_empty() => labels.push(l.trim().to_string()),
+                    _ => anyhow::bail!("record {} has no '{label_column}' label", s.id),
+                }
+            }
+            let docs = features_all(&analyzer, &read.submissions);
+            let base = ykien::classify::SoftmaxParams::default();
+            let params = ykien::classify::SoftmaxParams { epochs, learning_rate, l2, balanced: !unbalanced, tfidf: ykien::features::TfidfParams { min_df, ..base.tfidf.clone() }, ..base };
+            let clf = ykien::traits::Fit::fit(&params, &ykien::classify::Labelled { docs: &docs, labels: &labels })?;
+            clf.save(&model)?;
+            outln!("trained on {} records, {} classes, {} terms in {:.1} s; wrote {}", docs.len(), clf.classes.len(), clf.tfidf.n_terms(), t0.elapsed().as_secs_f64(), model.display());
+        }
+        Cmd::Route { input, output_format, model: None } => {
             let models = load_models(&models_dir, &input.profile)?;
             let read = read_inputs(&models, &input)?;
             let (_, routed) = route_all(&models, &read.submissions, &progress());
@@ -209,11 +286,23 @@ fn run() -> Result<()> {
                 None => eprintln!("epoch {e:>2}"),
             })?;
             model.save(&out)?;
-            println!("trained on {} sentences in {:.1} s; kept epoch {best}; wrote {}", sents.len(), t0.elapsed().as_secs_f64(), out.display());
+            outln!("trained on {} sentences in {:.1} s; kept epoch {best}; wrote {}", sents.len(), t0.elapsed().as_secs_f64(), out.display());
         }
         Cmd::EvalSegmenter { file, segmenter, folded, show_errors, model } => eval_segmenter(&models_dir, &file, segmenter, model.as_deref(), folded, show_errors)?,
         Cmd::Segment { file, format } => segment_lines(&models_dir, file.as_deref(), format)?,
-        Cmd::Eval { input, k, seed } => {
+        Cmd::Eval { input, model: Some(model), label_column, .. } => {
+            let analyzer = ykien::text::Analyzer::load(&models_dir)?;
+            let read = read_inputs_plain(&input)?;
+            let clf = ykien::classify::LinearClassifier::load(&model)?;
+            let preds = predict_labels(&analyzer, &clf, &read.submissions);
+            let mut gold = Vec::new();
+            for s in &read.submissions {
+                gold.push(s.field(&label_column).map(|l| l.trim().to_string()).with_context(|| format!("record {} has no '{label_column}' label", s.id))?);
+            }
+            let pred: Vec<String> = preds.into_iter().map(|p| p.0).collect();
+            outln!("{} records, model {}:\n{}", gold.len(), model.display(), ClassificationReport::new(&pred, &gold).render());
+        }
+        Cmd::Eval { input, k, seed, model: None, .. } => {
             let models = load_models(&models_dir, &input.profile)?;
             let read = read_inputs(&models, &input)?;
             eval(&models, &read, k, seed)?;
@@ -302,23 +391,24 @@ fn write_outputs(out: &Path, read: &ReadOutcome, report: &Report) -> Result<()> 
     Ok(())
 }
 
-fn print_summary(read: &ReadOutcome, report: &Report, out: &Path) {
+fn print_summary(read: &ReadOutcome, report: &Report, out: &Path) -> Result<()> {
     let n = report.records.len();
     let folded = report.records.iter().filter(|r| r.routed.typed_without_diacritics).count();
-    println!("{n} ý kiến · {} cụm · hồ sơ {} · {} gõ không dấu · {} không đọc được · {} dòng trống bỏ qua", report.k, report.profile, folded, read.rejects.len(), read.blank);
+    outln!("{n} ý kiến · {} cụm · hồ sơ {} · {} gõ không dấu · {} không đọc được · {} dòng trống bỏ qua", report.k, report.profile, folded, read.rejects.len(), read.blank);
     if report.unclustered > 0 {
-        println!("{} ý kiến không có từ để phân cụm (vẫn được đề xuất cơ quan)", report.unclustered);
+        outln!("{} ý kiến không có từ để phân cụm (vẫn được đề xuất cơ quan)", report.unclustered);
     }
-    println!("\n{:>3} {:>5}  {:<13} {:<44} cơ quan đề xuất nhiều nhất", "#", "số", "chủ đề", "nhãn cụm");
+    outln!("\n{:>3} {:>5}  {:<13} {:<44} cơ quan đề xuất nhiều nhất", "#", "số", "chủ đề", "nhãn cụm");
     for c in &report.clusters {
         let mut deps: Vec<(&String, &usize)> = c.departments.iter().collect();
         deps.sort_by(|a, b| b.1.cmp(a.1).then(a.0.cmp(b.0)));
         let top: Vec<String> = deps.iter().take(2).map(|(d, k)| format!("{d} ({k})")).collect();
-        println!("{:>3} {:>5}  {:<13} {:<44} {}", c.id, c.size, c.topic, truncate(&c.label, 44), top.join(", "));
+        outln!("{:>3} {:>5}  {:<13} {:<44} {}", c.id, c.size, c.topic, truncate(&c.label, 44), top.join(", "));
     }
     let low = report.records.iter().filter(|r| r.routed.suggestion.confidence < 0.5).count();
-    println!("\n{low} đề xuất có độ tin cậy dưới 0,5 cần xem kỹ. Kết quả: {}", out.display());
+    outln!("\n{low} đề xuất có độ tin cậy dưới 0,5 cần xem kỹ. Kết quả: {}", out.display());
     report_rejects(read);
+    Ok(())
 }
 
 fn eval(models: &Models, read: &ReadOutcome, k: Option<usize>, seed: u64) -> Result<()> {
@@ -334,8 +424,8 @@ fn eval(models: &Models, read: &ReadOutcome, k: Option<usize>, seed: u64) -> Res
     let settings = Settings { k: Some(k), seed, ..Settings::default() };
     let report = analyze(models, subs, &settings, &progress())?;
     let clusters: Vec<i64> = report.records.iter().map(|r| r.cluster.map(|c| c as i64).unwrap_or(-1)).collect();
-    println!("Clustering: {} submissions, k = {k}, against gold topics (all records)", subs.len());
-    println!("  NMI {:.3}   ARI {:.3}   purity {:.3}\n", nmi(&clusters, &gold_topic), ari(&clusters, &gold_topic), purity(&clusters, &gold_topic));
+    outln!("Clustering: {} submissions, k = {k}, against gold topics (all records)", subs.len());
+    outln!("  NMI {:.3}   ARI {:.3}   purity {:.3}\n", nmi(&clusters, &gold_topic), ari(&clusters, &gold_topic), purity(&clusters, &gold_topic));
 
     let test: Vec<usize> = match subs.iter().any(|s| s.field("split").is_some()) {
         true => (0..subs.len()).filter(|&i| subs[i].field("split") == Some("test")).collect(),
@@ -344,7 +434,7 @@ fn eval(models: &Models, read: &ReadOutcome, k: Option<usize>, seed: u64) -> Res
     let scope = if test.len() < subs.len() { "test split" } else { "all records (no split column: models may have seen them)" };
     let pred_t: Vec<String> = test.iter().map(|&i| report.records[i].routed.topic.clone()).collect();
     let gold_t: Vec<String> = test.iter().map(|&i| gold_topic[i].clone()).collect();
-    println!("Topic areas, {scope} ({} records):\n{}", test.len(), ClassificationReport::new(&pred_t, &gold_t).render());
+    outln!("Topic areas, {scope} ({} records):\n{}", test.len(), ClassificationReport::new(&pred_t, &gold_t).render());
 
     let profile = &models.router.profile;
     let mut pred_d = Vec::new();
@@ -356,14 +446,14 @@ fn eval(models: &Models, read: &ReadOutcome, k: Option<usize>, seed: u64) -> Res
         pred_d.push(report.records[i].routed.suggestion.department.clone());
     }
     if gold_d.is_empty() {
-        println!("Routing: no 'department' column, nothing to compare.");
+        outln!("Routing: no 'department' column, nothing to compare.");
     } else {
         let also_hit = test.iter().filter(|&&i| {
             let r = &report.records[i].routed.suggestion;
             subs[i].field("department").is_some_and(|g| profile.map_code(g, subs[i].field("topic")) == Some(r.department.as_str()) || r.also.as_deref() == profile.map_code(g, subs[i].field("topic")))
         }).count();
-        println!("Routing with profile {}, {scope} ({} records):\n{}", profile.name, gold_d.len(), ClassificationReport::new(&pred_d, &gold_d).render());
-        println!("gold department is the suggestion or its flagged second body: {:.3}", also_hit as f64 / gold_d.len() as f64);
+        outln!("Routing with profile {}, {scope} ({} records):\n{}", profile.name, gold_d.len(), ClassificationReport::new(&pred_d, &gold_d).render());
+        outln!("gold department is the suggestion or its flagged second body: {:.3}", also_hit as f64 / gold_d.len() as f64);
         let flagged: Vec<usize> = test.iter().copied().filter(|&i| report.records[i].routed.suggestion.also.is_some()).collect();
         let two_gold = test.iter().filter(|&&i| subs[i].field("department2").is_some_and(|d| !d.is_empty())).count();
         let agree = flagged.iter().filter(|&&i| {
@@ -372,7 +462,7 @@ fn eval(models: &Models, read: &ReadOutcome, k: Option<usize>, seed: u64) -> Res
             let g1 = subs[i].field("department").unwrap_or("");
             !g2.is_empty() && [g1, g2].iter().all(|g| [Some(s.department.as_str()), s.also.as_deref()].contains(&profile.map_code(g, subs[i].field("topic"))))
         }).count();
-        println!("flagged as concerning two bodies: {} of {} (gold names two bodies for {}; both bodies right in {})", flagged.len(), test.len(), two_gold, agree);
+        outln!("flagged as concerning two bodies: {} of {} (gold names two bodies for {}; both bodies right in {})", flagged.len(), test.len(), two_gold, agree);
     }
     Ok(())
 }
@@ -417,7 +507,7 @@ fn eval_segmenter(models_dir: &Path, file: &Path, kind: SegmenterKind, model: Op
         let mut errors: Vec<(String, usize)> = errors.into_iter().collect();
         errors.sort_by(|a, b| b.1.cmp(&a.1).then(a.0.cmp(&b.0)));
         for (e, n) in errors.iter().take(show_errors) {
-            println!("{n:>4}  {e}");
+            outln!("{n:>4}  {e}");
         }
         // Speed: segment every sentence repeatedly for at least a second, one thread.
         let t = std::time::Instant::now();
@@ -429,7 +519,7 @@ fn eval_segmenter(models_dir: &Path, file: &Path, kind: SegmenterKind, model: Op
             rounds += 1;
         }
         let rate = (rounds * syllables) as f64 / t.elapsed().as_secs_f64();
-        println!(
+        outln!(
             "{}{}: {} sentences, {syllables} syllables, {} gold words\n  precision {:.2}  recall {:.2}  F1 {:.2}\n  {:.0} syllables/s on one thread (segmentation of prepared syllables); model load {:.0} ms",
             file.display(),
             if fold { " (diacritics removed)" } else { "" },
@@ -474,4 +564,39 @@ fn segment_lines(models_dir: &Path, file: Option<&Path>, format: SegFormat) -> R
     }
     out.flush()?;
     Ok(())
+}
+
+/// Reads inputs without loading the routing models (for commands that need only text).
+fn read_inputs_plain(a: &InputArgs) -> Result<ReadOutcome> {
+    if a.inputs.is_empty() {
+        anyhow::bail!("name an input file");
+    }
+    let opts = ReadOptions { text_column: a.text_column.clone(), sheet: a.sheet.clone(), skip_bad: a.skip_bad, format: a.format };
+    Ok(read_files(&a.inputs, &opts)?)
+}
+
+fn features_all(analyzer: &ykien::text::Analyzer, subs: &[ykien::input::Submission]) -> Vec<Vec<u64>> {
+    use rayon::prelude::*;
+    subs.par_iter()
+        .map(|s| {
+            let mut v = Vec::new();
+            ykien::text::Analyzer::feature_keys(&analyzer.analyze(&s.text), &mut v);
+            v
+        })
+        .collect()
+}
+
+/// Predicted label, its probability and the runner-up, per submission, in order.
+fn predict_labels(analyzer: &ykien::text::Analyzer, clf: &ykien::classify::LinearClassifier, subs: &[ykien::input::Submission]) -> Vec<(String, f32, String)> {
+    use rayon::prelude::*;
+    features_all(analyzer, subs)
+        .par_iter()
+        .map(|k| {
+            let p = clf.predict_proba(k);
+            let mut order: Vec<usize> = (0..p.len()).collect();
+            order.sort_by(|&a, &b| p[b].total_cmp(&p[a]).then(a.cmp(&b)));
+            let second = order.get(1).copied().unwrap_or(order[0]);
+            (clf.classes[order[0]].clone(), p[order[0]], clf.classes[second].clone())
+        })
+        .collect()
 }

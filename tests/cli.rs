@@ -140,3 +140,42 @@ fn eval_segmenter_reports_f1_and_speed() {
     assert!(f1s[0] > 97.0 && f1s[1] > 90.0, "{stdout}");
     assert!(stdout.contains("syllables/s"));
 }
+
+#[test]
+fn a_closed_pipe_is_not_an_error() {
+    use std::io::Read;
+    let d = tempfile::tempdir().unwrap();
+    let mut child = Command::new(env!("CARGO_BIN_EXE_ykien"))
+        .args(["eval"])
+        .current_dir(d.path())
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .unwrap();
+    let mut first = [0u8; 16];
+    child.stdout.as_mut().unwrap().read_exact(&mut first).unwrap();
+    drop(child.stdout.take()); // like `ykien eval | head -c 16`
+    let out = child.wait_with_output().unwrap();
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    assert!(out.stderr.is_empty(), "{}", String::from_utf8_lossy(&out.stderr));
+}
+
+#[test]
+fn train_router_route_and_eval_with_a_model() {
+    let d = tempfile::tempdir().unwrap();
+    let corpus = Path::new(env!("CARGO_MANIFEST_DIR")).join("corpus/submissions.csv");
+    let (ok, stdout, stderr) = ykien(&["train-router", corpus.to_str().unwrap(), "--label-column", "topic", "--model", "m.json"], d.path());
+    assert!(ok, "{stderr}");
+    assert!(stdout.contains("7 classes"), "{stdout}");
+    std::fs::write(d.path().join("q.csv"), "id,text,topic\nq1,Em muốn vay vốn ngân hàng chính sách,vay-von\nq2,Trường em thiếu giáo viên và sách giáo khoa,hoc-tap\n").unwrap();
+    let (ok, stdout, stderr) = ykien(&["route", "q.csv", "--model", "m.json"], d.path());
+    assert!(ok, "{stderr}");
+    let rows: Vec<serde_json::Value> = stdout.lines().map(|l| serde_json::from_str(l).unwrap()).collect();
+    assert_eq!((rows[0]["id"].as_str(), rows[0]["label"].as_str()), (Some("q1"), Some("vay-von")));
+    assert_eq!(rows[1]["label"], "hoc-tap");
+    assert!(rows[0]["confidence"].as_f64().unwrap() > 0.5);
+    let (ok, stdout, _) = ykien(&["eval", "q.csv", "--model", "m.json", "--label-column", "topic"], d.path());
+    assert!(ok && stdout.contains("accuracy 1.000"), "{stdout}");
+    let (ok, _, stderr) = ykien(&["train-router", "q.csv", "--label-column", "missing", "--model", "x.json"], d.path());
+    assert!(!ok && stderr.contains("record q1 has no 'missing' label"), "{stderr}");
+}
