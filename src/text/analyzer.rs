@@ -9,7 +9,7 @@ use std::path::Path;
 
 use rustc_hash::{FxHashMap, FxHashSet};
 
-use super::normalize::{fold_char, has_diacritic, normalize_into, Normalized};
+use super::normalize::{fold_char, has_diacritic, is_letter, normalize_into, Normalized};
 use super::perceptron::Perceptron;
 use super::segment::{Dictionary, LongestMatch, Segmenter, Sentence};
 use super::tokenize::{tokenize_into, Token, TokenKind};
@@ -313,7 +313,7 @@ impl Analyzer {
             let shouting = sl.len() > 1
                 && syls.iter().all(|&(_, _, os, oe, _)| {
                     let t = &text[os as usize..oe as usize];
-                    t.chars().any(char::is_alphabetic) && !t.chars().any(char::is_lowercase)
+                    t.chars().any(is_letter) && !t.chars().any(char::is_lowercase)
                 });
             let caps: Vec<bool> = syls.iter().map(|s| s.4 && !shouting).collect();
             // Typed without diacritics: the whole text, or a phrase of four or more

@@ -22,6 +22,8 @@ struct Tables {
     join: FxHashMap<(char, u8), char>,
     /// Folded (diacritic-free) form of every char below U+2000 that folds to ASCII.
     fold: Vec<char>,
+    /// Whether each char below U+2000 is alphabetic, one bit each.
+    letters: Vec<u64>,
 }
 
 fn tables() -> &'static Tables {
@@ -55,7 +57,13 @@ fn tables() -> &'static Tables {
                 }
             })
             .collect();
-        Tables { split, join, fold }
+        let mut letters = vec![0u64; 0x2000 / 64];
+        for u in 0u32..0x2000 {
+            if char::from_u32(u).is_some_and(char::is_alphabetic) {
+                letters[(u / 64) as usize] |= 1 << (u % 64);
+            }
+        }
+        Tables { split, join, fold, letters }
     })
 }
 
@@ -66,6 +74,19 @@ pub fn fold_char(c: char) -> char {
         return c;
     }
     tables().fold.get(c as usize).copied().unwrap_or(c)
+}
+
+/// `char::is_alphabetic`, answered from a table for the Latin and Vietnamese range (the hot path).
+#[inline]
+pub fn is_letter(c: char) -> bool {
+    let u = c as u32;
+    if u < 0x80 {
+        c.is_ascii_alphabetic()
+    } else if u < 0x2000 {
+        tables().letters[(u / 64) as usize] >> (u % 64) & 1 == 1
+    } else {
+        c.is_alphabetic()
+    }
 }
 
 /// True for a Vietnamese letter that carries any diacritic (tone, shape, or đ).
@@ -139,7 +160,7 @@ pub fn normalize_into(text: &str, out: &mut Normalized, scratch: &mut Vec<char>)
             continue;
         }
         let c = text[i..].chars().next().unwrap_or('\u{FFFD}');
-        if !(c.is_alphabetic() || is_combining(c)) {
+        if !(is_letter(c) || is_combining(c)) {
             out.text.push(c);
             i += c.len_utf8();
             continue;
@@ -149,7 +170,7 @@ pub fn normalize_into(text: &str, out: &mut Normalized, scratch: &mut Vec<char>)
         let mut end = i;
         let mut plain_ascii = true;
         for ch in text[i..].chars() {
-            if ch.is_alphabetic() || is_combining(ch) {
+            if is_letter(ch) || is_combining(ch) {
                 end += ch.len_utf8();
                 plain_ascii &= ch.is_ascii();
             } else {
@@ -292,5 +313,8 @@ mod tests {
     fn folding_removes_every_vietnamese_diacritic() {
         assert_eq!(fold_lower("Đường Ưu Đãi Vốn Tuyển Ngữ Ỹ"), "duong uu dai von tuyen ngu y");
         assert!(has_diacritic('ư') && has_diacritic('đ') && !has_diacritic('u'));
+        for c in ['a', 'Z', 'ư', 'Ế', 'ỹ', 'ß', 'Ω', '中', '1', ' ', '%', '\u{301}', '😀'] {
+            assert_eq!(is_letter(c), c.is_alphabetic(), "{c:?}");
+        }
     }
 }

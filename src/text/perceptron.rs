@@ -78,7 +78,7 @@ fn shape(s: &str, cap: bool) -> u8 {
         3
     } else if cap {
         1
-    } else if s.chars().all(char::is_alphabetic) {
+    } else if s.chars().all(super::normalize::is_letter) {
         0
     } else {
         4

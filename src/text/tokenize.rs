@@ -97,7 +97,7 @@ fn push_pieces(s: &str, base: usize, out: &mut Vec<Token>) {
         }
         let kind = if is_emoji(first) {
             TokenKind::Emoji
-        } else if piece.chars().any(char::is_alphabetic) {
+        } else if piece.chars().any(super::normalize::is_letter) {
             if piece.chars().any(|c| c.is_ascii_digit()) {
                 TokenKind::Alnum
             } else {
