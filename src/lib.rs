@@ -13,6 +13,7 @@ pub mod dedup;
 pub mod error;
 pub mod eval;
 pub mod features;
+pub mod gen;
 pub mod input;
 pub mod keywords;
 pub mod output;

@@ -83,6 +83,21 @@ enum Cmd {
         #[arg(long)]
         model: Option<PathBuf>,
     },
+    /// Write a synthetic corpus of N submissions varying the bundled ones (for benchmarks).
+    Gen {
+        /// Number of submissions.
+        #[arg(long)]
+        n: usize,
+        /// Random seed.
+        #[arg(long, default_value_t = 1)]
+        seed: u64,
+        /// Output file; its extension gives the format (.csv, .jsonl, .txt, .xlsx).
+        #[arg(long)]
+        out: PathBuf,
+        /// Output format, when the extension does not tell.
+        #[arg(long, value_enum)]
+        format: Option<Format>,
+    },
     /// Learn a routing model from any labelled file (a linear classifier over ykien's features).
     TrainRouter {
         #[command(flatten)]
@@ -237,6 +252,15 @@ fn run() -> Result<()> {
             };
             std::io::stdout().lock().write_all(&bytes).context("writing to stdout")?;
             report_rejects(&read);
+        }
+        Cmd::Gen { n, seed, out, format } => {
+            let root = models_dir.parent().unwrap_or(Path::new("."));
+            let base = ykien::input::read_file(&root.join("corpus/submissions.csv"), &ReadOptions::default())?.submissions;
+            let v = ykien::gen::Variations::load(&root.join("corpus/gen-variations.toml"))?;
+            let format = format.or_else(|| Format::from_path(&out)).context("name the format with --format (csv, jsonl, txt, xlsx)")?;
+            let t0 = std::time::Instant::now();
+            ykien::gen::write(&base, &v, seed, n, format, &out)?;
+            outln!("wrote {n} submissions to {} in {:.1} s", out.display(), t0.elapsed().as_secs_f64());
         }
         Cmd::TrainRouter { input, label_column, model, epochs, learning_rate, l2, min_df, unbalanced } => {
             let analyzer = ykien::text::Analyzer::load(&models_dir)?;
