@@ -167,9 +167,8 @@ pub fn write(base: &[Submission], v: &Variations, seed: u64, n: usize, format: F
         return write_xlsx(base, v, seed, n, path);
     }
     crate::output::write_atomic_with(path, |w| {
-        match format {
-            Format::Csv => w.write_all(b"id,text,locality,group,submitted_at,topic,department\n")?,
-            _ => {}
+        if format == Format::Csv {
+            w.write_all(b"id,text,locality,group,submitted_at,topic,department\n")?;
         }
         const CHUNK: usize = 1 << 15;
         for start in (0..n).step_by(CHUNK) {

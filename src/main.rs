@@ -8,7 +8,7 @@ use clap::{Parser, Subcommand, ValueEnum};
 use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
 use ykien::eval::{ari, nmi, purity, ClassificationReport};
 use ykien::input::{read_files, Format, ReadOptions, ReadOutcome};
-use ykien::output::{csv_for_excel, jsonl, truncate, write_atomic};
+use ykien::output::{csv_for_excel, jsonl, truncate, write_atomic, write_atomic_with};
 use ykien::pipeline::{analyze, route_all, Models, Report, Settings};
 
 /// Writes a line to stdout, returning the error (a closed pipe) instead of panicking.
@@ -372,36 +372,59 @@ fn report_rejects(read: &ReadOutcome) {
     }
 }
 
+/// One line of submissions.jsonl, borrowed from the report.
+#[derive(serde::Serialize)]
+struct OutRow<'a> {
+    id: &'a str,
+    text: &'a str,
+    locality: Option<&'a str>,
+    cluster: Option<usize>,
+    topic: &'a str,
+    topic_score: f64,
+    department: &'a str,
+    department_name: &'a str,
+    confidence: f64,
+    runner_up: &'a str,
+    runner_up_confidence: f64,
+    also: Option<&'a str>,
+    reasons: &'a [String],
+    typed_without_diacritics: bool,
+}
+
 fn write_outputs(out: &Path, read: &ReadOutcome, report: &Report) -> Result<()> {
-    let rows: Vec<serde_json::Value> = report
-        .records
-        .iter()
-        .map(|r| {
+    // Streamed row by row into temporary files that are renamed when complete.
+    write_atomic_with(&out.join("submissions.jsonl"), |w| {
+        for r in &report.records {
             let s = &r.routed.suggestion;
-            serde_json::json!({
-                "id": r.id, "text": r.text, "locality": r.locality, "cluster": r.cluster,
-                "topic": r.routed.topic, "topic_score": round3(r.routed.topic_score),
-                "department": s.department, "department_name": s.department_name,
-                "confidence": round3(s.confidence), "runner_up": s.runner_up,
-                "runner_up_confidence": round3(s.runner_up_confidence), "also": s.also,
-                "reasons": s.reasons, "typed_without_diacritics": r.routed.typed_without_diacritics,
-            })
-        })
-        .collect();
-    write_atomic(&out.join("submissions.jsonl"), &jsonl(&rows)?)?;
-    let label_of = |c: Option<usize>| c.and_then(|c| report.clusters.get(c)).map(|c| c.label.clone()).unwrap_or_default();
-    let csv = csv_for_excel(
-        &["id", "text", "locality", "cluster", "cluster_label", "topic", "topic_score", "department", "department_name", "confidence", "runner_up", "also", "reasons"],
-        report.records.iter().map(|r| {
+            let row = OutRow {
+                id: &r.id, text: &r.text, locality: r.locality.as_deref(), cluster: r.cluster,
+                topic: &r.routed.topic, topic_score: round3(r.routed.topic_score),
+                department: &s.department, department_name: &s.department_name,
+                confidence: round3(s.confidence), runner_up: &s.runner_up,
+                runner_up_confidence: round3(s.runner_up_confidence), also: s.also.as_deref(),
+                reasons: &s.reasons, typed_without_diacritics: r.routed.typed_without_diacritics,
+            };
+            serde_json::to_writer(&mut *w, &row)?;
+            w.write_all(b"\n")?;
+        }
+        Ok(())
+    })?;
+    let label_of = |c: Option<usize>| c.and_then(|c| report.clusters.get(c)).map(|c| c.label.as_str()).unwrap_or("");
+    write_atomic_with(&out.join("submissions.csv"), |w| {
+        w.write_all(&[0xEF, 0xBB, 0xBF])?;
+        let mut c = csv::Writer::from_writer(w);
+        c.write_record(["id", "text", "locality", "cluster", "cluster_label", "topic", "topic_score", "department", "department_name", "confidence", "runner_up", "also", "reasons"])?;
+        for r in &report.records {
             let s = &r.routed.suggestion;
-            vec![
-                r.id.clone(), r.text.clone(), r.locality.clone().unwrap_or_default(), r.cluster.map(|c| c.to_string()).unwrap_or_default(), label_of(r.cluster),
-                r.routed.topic.clone(), format!("{:.3}", r.routed.topic_score), s.department.clone(), s.department_name.clone(),
-                format!("{:.3}", s.confidence), s.runner_up.clone(), s.also.clone().unwrap_or_default(), s.reasons.join(" | "),
-            ]
-        }),
-    )?;
-    write_atomic(&out.join("submissions.csv"), &csv)?;
+            let cluster = r.cluster.map(|c| c.to_string()).unwrap_or_default();
+            c.write_record([
+                r.id.as_str(), r.text.as_str(), r.locality.as_deref().unwrap_or(""), cluster.as_str(), label_of(r.cluster),
+                r.routed.topic.as_str(), &format!("{:.3}", r.routed.topic_score), s.department.as_str(), s.department_name.as_str(),
+                &format!("{:.3}", s.confidence), s.runner_up.as_str(), s.also.as_deref().unwrap_or(""), &s.reasons.join(" | "),
+            ])?;
+        }
+        c.flush()
+    })?;
     let clusters = serde_json::to_vec_pretty(report).context("serialising clusters")?;
     write_atomic(&out.join("clusters.json"), &clusters)?;
     let rejects = out.join("rejects.jsonl");

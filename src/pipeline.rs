@@ -242,12 +242,27 @@ pub fn analyze(models: &Models, subs: &[Submission], settings: &Settings, pb: &P
         routed.push(r);
     }
     pb.set_message("phân cụm");
+    let mut duplicates: Vec<DuplicateGroup> = DedupParams::default()
+        .groups(&shingles)
+        .into_iter()
+        .map(|g| {
+            let mut localities = BTreeMap::new();
+            for &i in &g {
+                *localities.entry(subs[i].locality.clone().unwrap_or_else(|| "(không rõ)".into())).or_insert(0) += 1;
+            }
+            DuplicateGroup { ids: g.iter().map(|&i| subs[i].id.clone()).collect(), count: g.len(), text: subs[g[0]].text.clone(), topic: routed[g[0]].topic.clone(), localities }
+        })
+        .collect();
+    duplicates.sort_by(|a, b| b.count.cmp(&a.count).then(a.ids.cmp(&b.ids)));
+    drop(shingles);
     // Tiny inputs: a term seen once still counts, or nothing would be left to cluster.
     let tfidf_params = if subs.len() < 20 { TfidfParams { min_df: 1, ..settings.tfidf.clone() } } else { settings.tfidf.clone() };
     let tfidf = tfidf_params.fit(&keys)?;
     let x_all = tfidf.transform(&keys);
+    drop(keys);
     let active: Vec<usize> = (0..x_all.n_rows()).filter(|&i| x_all.row(i).nnz() > 0).collect();
-    let x = x_all.select(&active);
+    // Rows without words stay out of clustering (copy only when there are any).
+    let x = if active.len() == x_all.n_rows() { x_all } else { x_all.select(&active) };
     let mut k_search = Vec::new();
     let k = match settings.k {
         _ if active.is_empty() => 0,
@@ -324,18 +339,6 @@ pub fn analyze(models: &Models, subs: &[Submission], settings: &Settings, pb: &P
     for (r, &c) in km.assignments.iter().enumerate() {
         cluster_of[active[r]] = Some(renumber[c as usize]);
     }
-    let mut duplicates: Vec<DuplicateGroup> = DedupParams::default()
-        .groups(&shingles)
-        .into_iter()
-        .map(|g| {
-            let mut localities = BTreeMap::new();
-            for &i in &g {
-                *localities.entry(subs[i].locality.clone().unwrap_or_else(|| "(không rõ)".into())).or_insert(0) += 1;
-            }
-            DuplicateGroup { ids: g.iter().map(|&i| subs[i].id.clone()).collect(), count: g.len(), text: subs[g[0]].text.clone(), topic: routed[g[0]].topic.clone(), localities }
-        })
-        .collect();
-    duplicates.sort_by(|a, b| b.count.cmp(&a.count).then(a.ids.cmp(&b.ids)));
     let records = subs
         .iter()
         .zip(routed)
