@@ -11,7 +11,7 @@
 use rayon::prelude::*;
 use rustc_hash::FxHashMap;
 
-use crate::text::{Analysis, TokenKind};
+use crate::text::Analysis;
 
 const BANDS: usize = 20;
 const ROWS: usize = 3;
@@ -20,12 +20,9 @@ const HASHES: usize = BANDS * ROWS;
 /// The shingles of an analysed submission, appended to `out`.
 pub fn shingles(a: &Analysis, out: &mut Vec<u64>) {
     let mut prev: Option<u64> = None;
-    for w in &a.words {
-        if w.phrase_start || !matches!(w.kind, TokenKind::Syllable | TokenKind::Alnum) {
+    for (w, joined) in a.content_words() {
+        if !joined {
             prev = None;
-        }
-        if !w.is_content() {
-            continue;
         }
         let first = w.first_syllable as usize;
         for &s in &a.syllables[first..first + w.syllables as usize] {

@@ -273,17 +273,11 @@ fn quote(words: &[&str]) -> String {
 pub fn surface_of(a: &Analysis, text: &str, key: u64) -> Option<String> {
     let norm = |s: &str| normalize(s).text.to_lowercase();
     let mut prev: Option<&crate::text::Word> = None;
-    for w in &a.words {
-        if w.phrase_start {
-            prev = None;
-        }
-        if !w.is_content() {
-            continue;
-        }
+    for (w, joined) in a.content_words() {
         if !is_bigram(key) && w.key == key {
             return Some(norm(w.surface(text)));
         }
-        if let Some(pw) = prev {
+        if let (true, Some(pw)) = (joined, prev) {
             if is_bigram(key) && bigram_key(pw.key, w.key) == key {
                 return Some(format!("{} {}", norm(pw.surface(text)), norm(w.surface(text))));
             }

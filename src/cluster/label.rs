@@ -57,12 +57,9 @@ pub fn display_forms<'a>(analyzer: &Analyzer, texts: impl Iterator<Item = &'a st
     for text in texts {
         let a = analyzer.analyze(text);
         let mut prev: Option<(u64, String)> = None;
-        for w in &a.words {
-            if w.phrase_start {
+        for (w, joined) in a.content_words() {
+            if !joined {
                 prev = None;
-            }
-            if !w.is_content() {
-                continue;
             }
             let surf = || normalize(w.surface(text)).text.to_lowercase();
             let mut cur = None;

@@ -58,6 +58,27 @@ pub struct Analysis {
     pub syllables: Vec<u64>,
 }
 
+impl Analysis {
+    /// The content words (letters, not stop words), each with whether it follows the
+    /// previous content word within the same phrase (stop words may lie between;
+    /// punctuation and special tokens may not). Features, near-duplicate shingles,
+    /// labels and reasons all read bigrams this one way.
+    pub fn content_words(&self) -> impl Iterator<Item = (&Word, bool)> + '_ {
+        let mut open = false;
+        self.words.iter().filter_map(move |w| {
+            if w.phrase_start || !matches!(w.kind, TokenKind::Syllable | TokenKind::Alnum) {
+                open = false;
+            }
+            if !w.is_content() {
+                return None;
+            }
+            let joined = open;
+            open = true;
+            Some((w, joined))
+        })
+    }
+}
+
 /// 64-bit FNV-1a, fed one char at a time.
 #[derive(Clone, Copy)]
 struct Fnv(u64);
@@ -353,35 +374,21 @@ impl Analyzer {
         }
     }
 
-    /// Appends the feature keys of `a` to `out`: content words, and bigrams of content
-    /// words adjacent within a phrase (stop words skipped, punctuation not crossed).
+    /// Appends the feature keys of `a` to `out`: content words, bigrams of content words
+    /// adjacent within a phrase, and the syllables of compound words (so that related
+    /// compounds, "học nghề" and "dạy nghề", share a feature, "nghề").
     pub fn feature_keys(a: &Analysis, out: &mut Vec<u64>) {
-        Self::features_with(a, |k, _| out.push(k));
-    }
-
-    /// Calls `f(key, parts)` for each feature of `a`; `parts` is `Some((a, b))` for a bigram.
-    /// A word of several syllables also contributes its syllables, so that related
-    /// compounds ("học nghề", "dạy nghề") share a feature ("nghề").
-    pub fn features_with(a: &Analysis, mut f: impl FnMut(u64, Option<(u64, u64)>)) {
-        let mut prev: Option<u64> = None;
-        for w in &a.words {
-            if w.phrase_start || !matches!(w.kind, TokenKind::Syllable | TokenKind::Alnum) {
-                prev = None;
-            }
-            if !w.is_content() {
-                continue;
-            }
-            f(w.key, None);
+        let mut prev = 0u64;
+        for (w, joined) in a.content_words() {
+            out.push(w.key);
             if w.syllables > 1 {
                 let first = w.first_syllable as usize;
-                for &syl in &a.syllables[first..first + w.syllables as usize] {
-                    f(part_key(syl), None);
-                }
+                out.extend(a.syllables[first..first + w.syllables as usize].iter().map(|&s| part_key(s)));
             }
-            if let Some(p) = prev {
-                f(bigram_key(p, w.key), Some((p, w.key)));
+            if joined {
+                out.push(bigram_key(prev, w.key));
             }
-            prev = Some(w.key);
+            prev = w.key;
         }
     }
 }
