@@ -456,6 +456,13 @@ fn comparison_html(h: &mut String, c: &Comparison, models: &Models) {
     h.push_str("</section>");
 }
 
+fn header(s: &mut rust_xlsxwriter::Worksheet, cols: &[&str], bold: &rust_xlsxwriter::Format) -> std::result::Result<(), rust_xlsxwriter::XlsxError> {
+    for (c, h) in cols.iter().enumerate() {
+        s.write_string_with_format(0, c as u16, *h, bold)?;
+    }
+    Ok(())
+}
+
 /// The report's tables as an Excel workbook, one sheet per table, written atomically.
 pub fn write_xlsx(t: &Tables, report: &Report, path: &Path) -> Result<()> {
     use rust_xlsxwriter::{Format, Workbook};
@@ -474,9 +481,7 @@ pub fn write_xlsx(t: &Tables, report: &Report, path: &Path) -> Result<()> {
     }
     {
         let s = wb.add_worksheet().set_name("Lĩnh vực").map_err(err)?;
-        for (c, h) in ["Mã", "Lĩnh vực", "Số ý kiến", "Tỷ lệ"].iter().enumerate() {
-            s.write_string_with_format(0, c as u16, *h, &bold).map_err(err)?;
-        }
+        header(s, &["Mã", "Lĩnh vực", "Số ý kiến", "Tỷ lệ"], &bold).map_err(err)?;
         for (i, r) in t.topics.iter().enumerate() {
             let row = i as u32 + 1;
             s.write_string(row, 0, &r.code).map_err(err)?;
@@ -488,9 +493,7 @@ pub fn write_xlsx(t: &Tables, report: &Report, path: &Path) -> Result<()> {
     }
     {
         let s = wb.add_worksheet().set_name("Cụm").map_err(err)?;
-        for (c, h) in ["Cụm", "Nhãn", "Lĩnh vực", "Số ý kiến", "Chủ đề mới", "Cụm từ đặc trưng", "Ý kiến tiêu biểu"].iter().enumerate() {
-            s.write_string_with_format(0, c as u16, *h, &bold).map_err(err)?;
-        }
+        header(s, &["Cụm", "Nhãn", "Lĩnh vực", "Số ý kiến", "Chủ đề mới", "Cụm từ đặc trưng", "Ý kiến tiêu biểu"], &bold).map_err(err)?;
         for (i, c) in report.clusters.iter().enumerate() {
             let row = i as u32 + 1;
             s.write_number(row, 0, c.id as f64).map_err(err)?;
@@ -520,9 +523,7 @@ pub fn write_xlsx(t: &Tables, report: &Report, path: &Path) -> Result<()> {
     }
     {
         let s = wb.add_worksheet().set_name("Cơ quan").map_err(err)?;
-        for (c, h) in ["Mã", "Cơ quan", "Số ý kiến", "Độ tin cậy thấp"].iter().enumerate() {
-            s.write_string_with_format(0, c as u16, *h, &bold).map_err(err)?;
-        }
+        header(s, &["Mã", "Cơ quan", "Số ý kiến", "Độ tin cậy thấp"], &bold).map_err(err)?;
         for (i, d) in t.departments.iter().enumerate() {
             let row = i as u32 + 1;
             s.write_string(row, 0, &d.code).map_err(err)?;
@@ -534,9 +535,7 @@ pub fn write_xlsx(t: &Tables, report: &Report, path: &Path) -> Result<()> {
     }
     {
         let s = wb.add_worksheet().set_name("Trùng lặp").map_err(err)?;
-        for (c, h) in ["Số lần", "Nội dung", "Mã ý kiến", "Địa phương"].iter().enumerate() {
-            s.write_string_with_format(0, c as u16, *h, &bold).map_err(err)?;
-        }
+        header(s, &["Số lần", "Nội dung", "Mã ý kiến", "Địa phương"], &bold).map_err(err)?;
         for (i, d) in report.duplicates.iter().enumerate() {
             let row = i as u32 + 1;
             s.write_number(row, 0, d.count as f64).map_err(err)?;
@@ -548,9 +547,7 @@ pub fn write_xlsx(t: &Tables, report: &Report, path: &Path) -> Result<()> {
     }
     if let Some(c) = &t.comparison {
         let s = wb.add_worksheet().set_name("So sánh").map_err(err)?;
-        for (col, h) in ["Loại", "Lĩnh vực / cụm", "Trước", "Nay", "Tỷ lệ trước", "Tỷ lệ nay"].iter().enumerate() {
-            s.write_string_with_format(0, col as u16, *h, &bold).map_err(err)?;
-        }
+        header(s, &["Loại", "Lĩnh vực / cụm", "Trước", "Nay", "Tỷ lệ trước", "Tỷ lệ nay"], &bold).map_err(err)?;
         let mut row = 1u32;
         for (kind, list) in [("lĩnh vực", &c.topics), ("cụm giữ nguyên", &c.kept), ("cụm mới", &c.appeared), ("cụm không còn", &c.disappeared)] {
             for ch in list {
