@@ -251,3 +251,103 @@ impl TrainingSpec {
         Ok(rows)
     }
 }
+
+/// Hyper-parameters of a one-vs-rest linear SVM (L2-regularised, squared hinge loss),
+/// solved by dual coordinate descent as in liblinear, the solver behind scikit-learn's
+/// LinearSVC. Probabilities are a softmax over the margins times `temperature`.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct LinearSvmParams {
+    /// Inverse regularisation strength.
+    pub c: f32,
+    /// Passes over the data at most.
+    pub max_epochs: usize,
+    /// Stop when the largest projected gradient of a pass falls below this.
+    pub tol: f32,
+    /// Margins are multiplied by this before the softmax that gives probabilities.
+    pub temperature: f32,
+    /// Random seed (order of examples).
+    pub seed: u64,
+    /// The vectoriser learned from the training documents.
+    pub tfidf: TfidfParams,
+}
+
+impl Default for LinearSvmParams {
+    fn default() -> Self {
+        LinearSvmParams { c: 1.0, max_epochs: 100, tol: 0.01, temperature: 3.0, seed: 7, tfidf: TfidfParams { min_df: 1, max_df: 1.0, sublinear_tf: true } }
+    }
+}
+
+impl Fit<Labelled<'_>> for LinearSvmParams {
+    type Model = LinearClassifier;
+    fn fit(&self, data: &Labelled<'_>) -> Result<LinearClassifier> {
+        if self.c <= 0.0 || self.c.is_nan() || self.max_epochs == 0 || self.temperature <= 0.0 || self.temperature.is_nan() {
+            return Err(Error::Param("c > 0, max_epochs >= 1 and temperature > 0 are needed".into()));
+        }
+        if data.docs.len() != data.labels.len() || data.docs.is_empty() {
+            return Err(Error::Param(format!("{} documents and {} labels: need the same number, at least one", data.docs.len(), data.labels.len())));
+        }
+        let mut classes: Vec<String> = data.labels.to_vec();
+        classes.sort();
+        classes.dedup();
+        let y: Vec<usize> = data.labels.iter().map(|l| classes.binary_search(l).unwrap_or(0)).collect();
+        let tfidf = self.tfidf.fit(data.docs)?;
+        let rows: Vec<SparseVec> = data
+            .docs
+            .par_iter()
+            .map(|d| {
+                let mut v = SparseVec::default();
+                tfidf.transform_one(d, &mut v);
+                v
+            })
+            .collect();
+        let dim = tfidf.n_terms();
+        // Squared norms with the bias feature (value 1) included.
+        let qn: Vec<f32> = rows.iter().map(|r| r.values.iter().map(|v| v * v).sum::<f32>() + 1.0).collect();
+        let d_ii = 0.5 / self.c;
+        // One binary problem per class, in parallel; each is deterministic.
+        let per_class: Vec<(Vec<f32>, f32)> = (0..classes.len())
+            .into_par_iter()
+            .map(|cl| {
+                let mut w = vec![0.0f32; dim];
+                let mut b = 0.0f32;
+                let mut alpha = vec![0.0f32; rows.len()];
+                let mut order: Vec<usize> = (0..rows.len()).collect();
+                let mut rng = Rng::stream(self.seed, cl as u64);
+                for _ in 0..self.max_epochs {
+                    rng.shuffle(&mut order);
+                    let mut max_pg = 0.0f32;
+                    for &i in &order {
+                        let yi = if y[i] == cl { 1.0 } else { -1.0 };
+                        let r = &rows[i];
+                        let wx: f32 = r.indices.iter().zip(&r.values).map(|(&j, &v)| w[j as usize] * v).sum::<f32>() + b;
+                        let g = yi * wx - 1.0 + d_ii * alpha[i];
+                        let pg = if alpha[i] == 0.0 { g.min(0.0) } else { g };
+                        max_pg = max_pg.max(pg.abs());
+                        if pg.abs() > 1e-12 {
+                            let old = alpha[i];
+                            alpha[i] = (old - g / (qn[i] + d_ii)).max(0.0);
+                            let step = (alpha[i] - old) * yi;
+                            for (&j, &v) in r.indices.iter().zip(&r.values) {
+                                w[j as usize] += step * v;
+                            }
+                            b += step;
+                        }
+                    }
+                    if max_pg < self.tol {
+                        break;
+                    }
+                }
+                (w, b)
+            })
+            .collect();
+        let c = classes.len();
+        let mut weights = vec![0.0f32; dim * c];
+        for (cl, (w, _)) in per_class.iter().enumerate() {
+            for (j, &x) in w.iter().enumerate() {
+                weights[j * c + cl] = x * self.temperature;
+            }
+        }
+        let bias = per_class.iter().map(|(_, b)| b * self.temperature).collect();
+        Ok(LinearClassifier { classes, tfidf, weights, bias })
+    }
+}

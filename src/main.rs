@@ -120,9 +120,15 @@ enum Cmd {
         /// Keep terms seen in at least this many records.
         #[arg(long, default_value_t = 1)]
         min_df: u32,
-        /// Do not weight small classes up.
+        /// Do not weight small classes up (softmax only).
         #[arg(long)]
         unbalanced: bool,
+        /// The learning algorithm.
+        #[arg(long, value_enum, default_value = "svm")]
+        algorithm: Algorithm,
+        /// Inverse regularisation of the SVM.
+        #[arg(long, default_value_t = 1.0)]
+        c: f32,
     },
     /// Train the word segmenter on CoNLL-U treebank files.
     TrainSegmenter {
@@ -187,6 +193,14 @@ enum Cmd {
         #[arg(long, default_value_t = 42)]
         seed: u64,
     },
+}
+
+#[derive(Clone, Copy, ValueEnum, PartialEq)]
+enum Algorithm {
+    /// Multinomial logistic regression by SGD.
+    Softmax,
+    /// One-vs-rest linear SVM by dual coordinate descent.
+    Svm,
 }
 
 #[derive(Clone, Copy, ValueEnum, PartialEq)]
@@ -262,7 +276,7 @@ fn run() -> Result<()> {
             ykien::gen::write(&base, &v, seed, n, format, &out)?;
             outln!("wrote {n} submissions to {} in {:.1} s", out.display(), t0.elapsed().as_secs_f64());
         }
-        Cmd::TrainRouter { input, label_column, model, epochs, learning_rate, l2, min_df, unbalanced } => {
+        Cmd::TrainRouter { input, label_column, model, epochs, learning_rate, l2, min_df, unbalanced, algorithm, c } => {
             let analyzer = ykien::text::Analyzer::load(&models_dir)?;
             let read = read_inputs_plain(&input)?;
             let t0 = std::time::Instant::now();
@@ -274,9 +288,13 @@ fn run() -> Result<()> {
                 }
             }
             let docs = features_all(&analyzer, &read.submissions);
+            let data = ykien::classify::Labelled { docs: &docs, labels: &labels };
             let base = ykien::classify::SoftmaxParams::default();
-            let params = ykien::classify::SoftmaxParams { epochs, learning_rate, l2, balanced: !unbalanced, tfidf: ykien::features::TfidfParams { min_df, ..base.tfidf.clone() }, ..base };
-            let clf = ykien::traits::Fit::fit(&params, &ykien::classify::Labelled { docs: &docs, labels: &labels })?;
+            let tfidf = ykien::features::TfidfParams { min_df, ..base.tfidf.clone() };
+            let clf = match algorithm {
+                Algorithm::Softmax => ykien::traits::Fit::fit(&ykien::classify::SoftmaxParams { epochs, learning_rate, l2, balanced: !unbalanced, tfidf, ..base }, &data)?,
+                Algorithm::Svm => ykien::traits::Fit::fit(&ykien::classify::LinearSvmParams { c, tfidf, ..Default::default() }, &data)?,
+            };
             clf.save(&model)?;
             outln!("trained on {} records, {} classes, {} terms in {:.1} s; wrote {}", docs.len(), clf.classes.len(), clf.tfidf.n_terms(), t0.elapsed().as_secs_f64(), model.display());
         }
@@ -627,7 +645,7 @@ fn features_all(analyzer: &ykien::text::Analyzer, subs: &[ykien::input::Submissi
     subs.par_iter()
         .map(|s| {
             let mut v = Vec::new();
-            ykien::text::Analyzer::feature_keys(&analyzer.analyze(&s.text), &mut v);
+            ykien::text::Analyzer::classifier_keys(&analyzer.analyze(&s.text), &mut v);
             v
         })
         .collect()

@@ -215,8 +215,11 @@ fn analyse_all(models: &Models, subs: &[Submission], pb: &ProgressBar, want_shin
             if want_shingles {
                 crate::dedup::shingles(&a, &mut sh);
             }
+            // Routing reads richer features than clustering and topics do.
+            let mut ckeys = Vec::new();
+            Analyzer::classifier_keys(&a, &mut ckeys);
             let ts = models.topics.score(&a, &keys);
-            let sug = models.router.suggest(&s.text, &a, &keys, &ts, &models.topics);
+            let sug = models.router.suggest(&s.text, &a, &ckeys, &ts, &models.topics);
             let (t, tp) = ts.best();
             pb.inc(1);
             let r = Routed { id: s.id.clone(), topic: models.topics.topics[t].code.clone(), topic_score: tp, suggestion: sug, typed_without_diacritics: a.folded };

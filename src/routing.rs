@@ -6,19 +6,20 @@
 //!
 //! logit(d) = ln P_model(d) + rule_weight · keyword hits(d) + topic_weight · Σ P(topic) over d's topics
 //!
-//! P_model comes from a linear classifier learned from the profile's labelled data.
+//! P_model comes from a linear SVM learned from the profile's labelled data (a softmax
+//! over its margins), over the classifier keys: words, bigrams, syllables and syllable pairs.
 //! Confidence is the softmax of the logits; the reasons name the words and rules behind them.
 
 use std::path::{Path, PathBuf};
 
 use serde::{Deserialize, Serialize};
 
-use crate::classify::{softmax, Labelled, LinearClassifier, SoftmaxParams, TrainingSpec};
+use crate::classify::{softmax, Labelled, LinearClassifier, LinearSvmParams, TrainingSpec};
 use crate::error::{Error, Result};
 use crate::keywords::Keywords;
 use crate::text::analyzer::{bigram_key, is_bigram};
 use crate::text::{normalize, Analysis, Analyzer};
-use crate::topics::{features, TopicModel, TopicScores};
+use crate::topics::{classifier_features, TopicModel, TopicScores};
 use crate::traits::Fit;
 
 #[derive(Deserialize)]
@@ -176,9 +177,9 @@ impl Router {
                     Error::model(&base.join(&spec.file), format!("record {}: department '{gold}' is not in profile {} and has no successor", row.id, r.profile.name))
                 })?;
                 labels.push(code.to_string());
-                docs.push(features(analyzer, &row.text));
+                docs.push(classifier_features(analyzer, &row.text));
             }
-            r.classifier = Some(SoftmaxParams::default().fit(&Labelled { docs: &docs, labels: &labels })?);
+            r.classifier = Some(LinearSvmParams::default().fit(&Labelled { docs: &docs, labels: &labels })?);
         }
         Ok(r)
     }
@@ -189,7 +190,8 @@ impl Router {
         self
     }
 
-    /// Suggests a department for one analysed submission.
+    /// Suggests a department for one analysed submission; `keys` are its classifier keys
+    /// ([`Analyzer::classifier_keys`]).
     pub fn suggest(&self, text: &str, a: &Analysis, keys: &[u64], topic: &TopicScores, topics: &TopicModel) -> Suggestion {
         let p = &self.profile;
         let n = p.departments.len();

@@ -119,9 +119,16 @@ impl TopicModel {
     }
 }
 
-/// The feature keys of a text.
+/// The feature keys of a text (what clustering and the topic classifier read).
 pub fn features(analyzer: &Analyzer, text: &str) -> Vec<u64> {
     let mut v = Vec::new();
     Analyzer::feature_keys(&analyzer.analyze(text), &mut v);
+    v
+}
+
+/// The classifier keys of a text (what the routing classifier reads).
+pub fn classifier_features(analyzer: &Analyzer, text: &str) -> Vec<u64> {
+    let mut v = Vec::new();
+    Analyzer::classifier_keys(&analyzer.analyze(text), &mut v);
     v
 }

@@ -393,6 +393,29 @@ impl Analyzer {
     }
 }
 
+impl Analyzer {
+    /// The features of a classifier: [`Analyzer::feature_keys`] plus every syllable and
+    /// every pair of adjacent syllables within a phrase, content or not. Supervised models gain from
+    /// the extra evidence; clustering is better without it.
+    pub fn classifier_keys(a: &Analysis, out: &mut Vec<u64>) {
+        Self::feature_keys(a, out);
+        let mut prev: Option<u64> = None;
+        for w in &a.words {
+            if w.phrase_start || !matches!(w.kind, TokenKind::Syllable | TokenKind::Alnum) {
+                prev = None;
+            }
+            let first = w.first_syllable as usize;
+            for &s in &a.syllables[first..first + w.syllables as usize] {
+                out.push(part_key(s ^ 0x5bd1_e995));
+                if let Some(p) = prev {
+                    out.push(part_key(mix(p, s)));
+                }
+                prev = Some(s);
+            }
+        }
+    }
+}
+
 /// Joins syllables into a fixed word wherever its match starts and ends at word starts.
 fn merge_fixed(fixed: &Dictionary, syls: &[&str], folded: bool, starts: &mut [bool]) {
     let (mut buf, mut lens) = (String::new(), Vec::new());
