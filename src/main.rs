@@ -67,6 +67,9 @@ enum Cmd {
         /// Random seed for clustering.
         #[arg(long, default_value_t = 42)]
         seed: u64,
+        /// Cluster in an LSA space of this many dimensions (e.g. 100).
+        #[arg(long)]
+        lsa: Option<usize>,
         /// Compare with an earlier analysis written to this folder (e.g. last year's).
         #[arg(long)]
         compare: Option<PathBuf>,
@@ -189,6 +192,9 @@ enum Cmd {
         /// Number of clusters (default: the number of gold topics).
         #[arg(long)]
         k: Option<usize>,
+        /// Cluster in an LSA space of this many dimensions.
+        #[arg(long)]
+        lsa: Option<usize>,
         /// Random seed for clustering.
         #[arg(long, default_value_t = 42)]
         seed: u64,
@@ -243,10 +249,10 @@ fn run() -> Result<()> {
     }
     let models_dir = Models::locate(cli.models.as_deref())?;
     match cli.cmd {
-        Cmd::Analyze { input, out, k, seed, compare } => {
+        Cmd::Analyze { input, out, k, seed, lsa, compare } => {
             let models = load_models(&models_dir, &input.profile)?;
             let read = read_inputs(&models, &input)?;
-            let settings = Settings { k, seed, ..Settings::default() };
+            let settings = Settings { k, seed, lsa, ..Settings::default() };
             let report = analyze(&models, &read.submissions, &settings, &progress())?;
             // Read the earlier run before anything is written (it may be the same folder).
             let tables = ykien::report::Tables::new(&models, &read, &report, compare.as_deref())?;
@@ -344,10 +350,10 @@ fn run() -> Result<()> {
             let pred: Vec<String> = preds.into_iter().map(|p| p.0).collect();
             outln!("{} records, model {}:\n{}", gold.len(), model.display(), ClassificationReport::new(&pred, &gold).render());
         }
-        Cmd::Eval { input, k, seed, model: None, .. } => {
+        Cmd::Eval { input, k, seed, lsa, model: None, .. } => {
             let models = load_models(&models_dir, &input.profile)?;
             let read = read_inputs(&models, &input)?;
-            eval(&models, &read, k, seed)?;
+            eval(&models, &read, k, seed, lsa)?;
         }
     }
     Ok(())
@@ -476,7 +482,7 @@ fn print_summary(read: &ReadOutcome, report: &Report, out: &Path) -> Result<()> 
     Ok(())
 }
 
-fn eval(models: &Models, read: &ReadOutcome, k: Option<usize>, seed: u64) -> Result<()> {
+fn eval(models: &Models, read: &ReadOutcome, k: Option<usize>, seed: u64, lsa: Option<usize>) -> Result<()> {
     let subs = &read.submissions;
     let gold_topic: Vec<String> = subs.iter().map(|s| s.field("topic").unwrap_or("").to_string()).collect();
     if gold_topic.iter().any(String::is_empty) {
@@ -486,7 +492,7 @@ fn eval(models: &Models, read: &ReadOutcome, k: Option<usize>, seed: u64) -> Res
     topics_gold.sort();
     topics_gold.dedup();
     let k = k.unwrap_or(topics_gold.len());
-    let settings = Settings { k: Some(k), seed, ..Settings::default() };
+    let settings = Settings { k: Some(k), seed, lsa, ..Settings::default() };
     let report = analyze(models, subs, &settings, &progress())?;
     let clusters: Vec<i64> = report.records.iter().map(|r| r.cluster.map(|c| c as i64).unwrap_or(-1)).collect();
     outln!("Clustering: {} submissions, k = {k}, against gold topics (all records)", subs.len());

@@ -79,11 +79,13 @@ pub struct Settings {
     pub n_init: usize,
     /// TF-IDF parameters.
     pub tfidf: TfidfParams,
+    /// Cluster in an LSA space of this many dimensions instead of on TF-IDF rows.
+    pub lsa: Option<usize>,
 }
 
 impl Default for Settings {
     fn default() -> Self {
-        Settings { k: None, seed: 42, n_init: 4, tfidf: TfidfParams::default() }
+        Settings { k: None, seed: 42, n_init: 4, tfidf: TfidfParams::default(), lsa: None }
     }
 }
 
@@ -266,6 +268,13 @@ pub fn analyze(models: &Models, subs: &[Submission], settings: &Settings, pb: &P
     let active: Vec<usize> = (0..x_all.n_rows()).filter(|&i| x_all.row(i).nnz() > 0).collect();
     // Rows without words stay out of clustering (copy only when there are any).
     let x = if active.len() == x_all.n_rows() { x_all } else { x_all.select(&active) };
+    // The space k-means works in: TF-IDF rows, or their LSA coordinates. Labels always
+    // read the TF-IDF terms.
+    let space = match settings.lsa {
+        Some(rank) if x.n_rows() > rank && x.n_cols > rank => Some(crate::cluster::lsa::LsaParams { rank, seed: settings.seed, ..Default::default() }.fit_transform(&x)?),
+        _ => None,
+    };
+    let xc = space.as_ref().unwrap_or(&x);
     let mut k_search = Vec::new();
     let k = match settings.k {
         _ if active.is_empty() => 0,
@@ -273,7 +282,7 @@ pub fn analyze(models: &Models, subs: &[Submission], settings: &Settings, pb: &P
         None if active.len() < 8 => active.len().clamp(1, 2),
         None => {
             let base = KMeansParams { seed: settings.seed, n_init: settings.n_init, ..KMeansParams::new(2) };
-            let (k, scores) = choose_k(&x, &KSearch::for_rows(active.len()), &base)?;
+            let (k, scores) = choose_k(xc, &KSearch::for_rows(active.len()), &base)?;
             k_search = scores;
             k
         }
@@ -281,7 +290,7 @@ pub fn analyze(models: &Models, subs: &[Submission], settings: &Settings, pb: &P
     let km = if k == 0 {
         crate::cluster::KMeans { k: 0, dim: x.n_cols, centroids: Vec::new(), assignments: Vec::new(), similarity: Vec::new(), objective: 0.0, iterations: 0 }
     } else {
-        KMeansParams { k, seed: settings.seed, n_init: settings.n_init, ..KMeansParams::new(k) }.fit(&x)?
+        KMeansParams { k, seed: settings.seed, n_init: settings.n_init, ..KMeansParams::new(k) }.fit(xc)?
     };
 
     // Labels: distinctive terms, shown as people wrote them.

@@ -1,7 +1,8 @@
-//! Clustering submissions: spherical k-means on sparse TF-IDF, choice of k, labels.
+//! Clustering submissions: spherical k-means on sparse TF-IDF (optionally after LSA), choice of k, labels.
 
 pub mod kmeans;
 pub mod label;
+pub mod lsa;
 pub mod select;
 
 pub use kmeans::{KMeans, KMeansParams};
