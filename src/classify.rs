@@ -74,21 +74,8 @@ impl Fit<Labelled<'_>> for SoftmaxParams {
         if data.docs.is_empty() {
             return Err(Error::Param("no labelled documents to learn from".into()));
         }
-        let mut classes: Vec<String> = data.labels.to_vec();
-        classes.sort();
-        classes.dedup();
-        let y: Vec<usize> = data.labels.iter().map(|l| classes.binary_search(l).unwrap_or(0)).collect();
+        let Prepared { classes, y, tfidf, rows } = prepare(data, &self.tfidf)?;
         let c = classes.len();
-        let tfidf = self.tfidf.fit(data.docs)?;
-        let rows: Vec<SparseVec> = data
-            .docs
-            .par_iter()
-            .map(|d| {
-                let mut v = SparseVec::default();
-                tfidf.transform_one(d, &mut v);
-                v
-            })
-            .collect();
         let mut counts = vec![0usize; c];
         y.iter().for_each(|&k| counts[k] += 1);
         let cw: Vec<f32> = counts
@@ -124,6 +111,36 @@ impl Fit<Labelled<'_>> for SoftmaxParams {
         }
         Ok(m)
     }
+}
+
+/// Labelled documents made ready for learning.
+struct Prepared {
+    /// Class names, sorted.
+    classes: Vec<String>,
+    /// Class index of each document.
+    y: Vec<usize>,
+    /// The vectoriser learned from the documents.
+    tfidf: Tfidf,
+    /// Each document's TF-IDF row.
+    rows: Vec<SparseVec>,
+}
+
+fn prepare(data: &Labelled<'_>, params: &TfidfParams) -> Result<Prepared> {
+    let mut classes: Vec<String> = data.labels.to_vec();
+    classes.sort();
+    classes.dedup();
+    let y = data.labels.iter().map(|l| classes.binary_search(l).unwrap_or(0)).collect();
+    let tfidf = params.fit(data.docs)?;
+    let rows = data
+        .docs
+        .par_iter()
+        .map(|d| {
+            let mut v = SparseVec::default();
+            tfidf.transform_one(d, &mut v);
+            v
+        })
+        .collect();
+    Ok(Prepared { classes, y, tfidf, rows })
 }
 
 /// Softmax in place.
@@ -286,20 +303,7 @@ impl Fit<Labelled<'_>> for LinearSvmParams {
         if data.docs.len() != data.labels.len() || data.docs.is_empty() {
             return Err(Error::Param(format!("{} documents and {} labels: need the same number, at least one", data.docs.len(), data.labels.len())));
         }
-        let mut classes: Vec<String> = data.labels.to_vec();
-        classes.sort();
-        classes.dedup();
-        let y: Vec<usize> = data.labels.iter().map(|l| classes.binary_search(l).unwrap_or(0)).collect();
-        let tfidf = self.tfidf.fit(data.docs)?;
-        let rows: Vec<SparseVec> = data
-            .docs
-            .par_iter()
-            .map(|d| {
-                let mut v = SparseVec::default();
-                tfidf.transform_one(d, &mut v);
-                v
-            })
-            .collect();
+        let Prepared { classes, y, tfidf, rows } = prepare(data, &self.tfidf)?;
         let dim = tfidf.n_terms();
         // Squared norms with the bias feature (value 1) included.
         let qn: Vec<f32> = rows.iter().map(|r| r.values.iter().map(|v| v * v).sum::<f32>() + 1.0).collect();
