@@ -1,7 +1,7 @@
 //! Choosing k automatically: the k with the best mean silhouette (cosine distance) on a sample.
 //!
-//! For each candidate k the data (or a sample of at most `sample` rows, for large
-//! corpora) is clustered, and the mean silhouette of up to 1,500 sampled rows is
+//! For each candidate k of a geometric grid between `min_k` and `max_k`, the data (or a
+//! sample of at most `sample` rows, for large corpora) is clustered once, and the mean silhouette of up to 1,500 sampled rows is
 //! computed. Silhouette rewards clusters that are tight and apart; on short texts it
 //! drifts upward with k, so a candidate must beat the best smaller k by `min_gain`.
 
@@ -55,11 +55,29 @@ pub fn choose_k(x: &CsrMatrix, search: &KSearch, base: &KMeansParams) -> Result<
     rng.shuffle(&mut probe);
     probe.truncate(1500);
     probe.sort_unstable();
+    // Cosine distances among the probe rows do not depend on k: computed once.
+    let dist = probe_distances(&data, &probe);
     let mut scores = Vec::new();
-    for k in search.min_k..=search.max_k.min(m.saturating_sub(1)).max(search.min_k) {
-        let params = KMeansParams { k, n_init: base.n_init.min(2), ..base.clone() };
+    // A geometric grid of candidates (4, 5, 6, 7, 8, 10, 12, 14, 17, 20, 24, ...): fine where
+    // a step matters, coarse where it does not; one restart each.
+    let top = search.max_k.min(m.saturating_sub(1)).max(search.min_k);
+    let mut grid = vec![search.min_k];
+    while let Some(&last) = grid.last() {
+        let next = (last + 1).max((last as f64 * 1.2).round() as usize);
+        if next > top {
+            break;
+        }
+        grid.push(next);
+    }
+    if grid.last() != Some(&top) {
+        grid.push(top);
+    }
+    for k in grid {
+        // Ranking candidates needs no full convergence: 15 iterations each.
+        let params = KMeansParams { k, n_init: 1, max_iter: base.max_iter.min(15), ..base.clone() };
         let model = params.fit(&data)?;
-        scores.push((k, silhouette(&data, &model.assignments, k, &probe)));
+        let labels: Vec<u32> = probe.iter().map(|&i| model.assignments[i]).collect();
+        scores.push((k, silhouette_from(&dist, &labels, k)));
     }
     let mut best = scores.first().copied().unwrap_or((search.min_k, 0.0));
     for &(k, s) in &scores[1.min(scores.len())..] {
@@ -70,20 +88,38 @@ pub fn choose_k(x: &CsrMatrix, search: &KSearch, base: &KMeansParams) -> Result<
     Ok((best.0, scores))
 }
 
+/// Cosine distances between every pair of probe rows (row-major, probe × probe).
+fn probe_distances(x: &CsrMatrix, probe: &[usize]) -> Vec<f32> {
+    let p = probe.len();
+    let mut d = vec![0.0f32; p * p];
+    d.par_chunks_mut(p.max(1)).enumerate().for_each(|(a, row)| {
+        let ra = x.row(probe[a]);
+        for (b, v) in row.iter_mut().enumerate() {
+            *v = 1.0 - ra.dot(&x.row(probe[b]));
+        }
+    });
+    d
+}
+
 /// Mean silhouette of the probe rows, with cosine distance, against the probe rows.
 pub fn silhouette(x: &CsrMatrix, labels: &[u32], k: usize, probe: &[usize]) -> f64 {
-    let vals: Vec<f64> = probe
-        .par_iter()
-        .map(|&i| {
+    let own: Vec<u32> = probe.iter().map(|&i| labels[i]).collect();
+    silhouette_from(&probe_distances(x, probe), &own, k)
+}
+
+/// Mean silhouette given the probe distance matrix and the probes' labels.
+fn silhouette_from(dist: &[f32], labels: &[u32], k: usize) -> f64 {
+    let p = labels.len();
+    let vals: Vec<f64> = (0..p)
+        .into_par_iter()
+        .map(|i| {
             let mut sum = vec![0.0f64; k];
             let mut cnt = vec![0usize; k];
-            let ri = x.row(i);
-            for &j in probe {
+            for j in 0..p {
                 if j == i {
                     continue;
                 }
-                let d = 1.0 - ri.dot(&x.row(j)) as f64;
-                sum[labels[j] as usize] += d;
+                sum[labels[j] as usize] += dist[i * p + j] as f64;
                 cnt[labels[j] as usize] += 1;
             }
             let own = labels[i] as usize;
