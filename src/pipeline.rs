@@ -130,6 +130,8 @@ pub struct Representative {
     pub text: String,
     /// Cosine similarity to the cluster centre.
     pub similarity: f32,
+    /// True when it was typed without diacritics.
+    pub typed_without_diacritics: bool,
 }
 
 /// One cluster, as an analyst reads it.
@@ -310,7 +312,11 @@ pub fn analyze(models: &Models, subs: &[Submission], settings: &Settings, pb: &P
             let words: Vec<String> = phrases.iter().take(3).cloned().collect();
             let mut reps: Vec<usize> = members[c].clone();
             reps.sort_by(|&a, &b| km.similarity[b].total_cmp(&km.similarity[a]).then(a.cmp(&b)));
-            let representatives = reps.iter().take(5).map(|&r| Representative { id: subs[active[r]].id.clone(), text: subs[active[r]].text.clone(), similarity: km.similarity[r] }).collect();
+            // Shown to a reader: among the twenty nearest the centre, those written with
+            // diacritics first (most similar first within each group).
+            let near = reps.len().min(20);
+            reps[..near].sort_by_key(|&r| routed[active[r]].typed_without_diacritics);
+            let representatives = reps.iter().take(5).map(|&r| Representative { id: subs[active[r]].id.clone(), text: subs[active[r]].text.clone(), similarity: km.similarity[r], typed_without_diacritics: routed[active[r]].typed_without_diacritics }).collect();
             let mut localities = BTreeMap::new();
             let mut departments = BTreeMap::new();
             let mut topic_sum = vec![0.0f32; models.topics.topics.len()];

@@ -90,9 +90,13 @@ fn pipeline_report_is_consistent_with_its_records() {
         assert_eq!(c.localities.values().sum::<usize>(), c.size);
         assert_eq!(c.departments.values().sum::<usize>(), c.size);
         assert!(!c.label.is_empty() && c.representatives.len() <= 5);
-        // Representatives are members of the cluster, most similar first.
+        // Representatives are members of the cluster: written with diacritics first,
+        // then most similar first within each group.
         for w in c.representatives.windows(2) {
-            assert!(w[0].similarity >= w[1].similarity);
+            assert!(w[0].typed_without_diacritics <= w[1].typed_without_diacritics);
+            if w[0].typed_without_diacritics == w[1].typed_without_diacritics {
+                assert!(w[0].similarity >= w[1].similarity);
+            }
         }
         for rep in &c.representatives {
             assert_eq!(r.records.iter().find(|x| x.id == rep.id).unwrap().cluster, Some(c.id));
