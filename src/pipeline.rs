@@ -220,8 +220,8 @@ fn analyse_all(models: &Models, subs: &[Submission], pb: &ProgressBar, want_shin
                 crate::dedup::shingles(&a, &mut sh);
             }
             // Routing reads richer features than clustering and topics do.
-            let mut ckeys = Vec::new();
-            Analyzer::classifier_keys(&a, &mut ckeys);
+            let mut ckeys = keys.clone();
+            Analyzer::classifier_extras(&a, &mut ckeys);
             let ts = models.topics.score(&a, &keys);
             let sug = models.router.suggest(&s.text, &a, &ckeys, &ts, &models.topics);
             let (t, tp) = ts.best();

@@ -399,6 +399,12 @@ impl Analyzer {
     /// the extra evidence; clustering is better without it.
     pub fn classifier_keys(a: &Analysis, out: &mut Vec<u64>) {
         Self::feature_keys(a, out);
+        Self::classifier_extras(a, out);
+    }
+
+    /// What [`Analyzer::classifier_keys`] adds to [`Analyzer::feature_keys`]: every
+    /// syllable and every pair of adjacent syllables within a phrase.
+    pub fn classifier_extras(a: &Analysis, out: &mut Vec<u64>) {
         let mut prev: Option<u64> = None;
         for w in &a.words {
             if w.phrase_start || !matches!(w.kind, TokenKind::Syllable | TokenKind::Alnum) {
