@@ -262,9 +262,14 @@ pub fn analyze(models: &Models, subs: &[Submission], settings: &Settings, pb: &P
         .collect();
     duplicates.sort_by(|a, b| b.count.cmp(&a.count).then(a.ids.cmp(&b.ids)));
     drop(shingles);
-    // Tiny inputs: a term seen once still counts, or nothing would be left to cluster.
-    let tfidf_params = if subs.len() < 20 { TfidfParams { min_df: 1, ..settings.tfidf.clone() } } else { settings.tfidf.clone() };
-    let tfidf = tfidf_params.fit(&keys)?;
+    // Tiny inputs: a term seen once still counts, and a term in every submission too,
+    // or nothing would be left to cluster.
+    let tfidf_params = if subs.len() < 20 { TfidfParams { min_df: 1, max_df: 1.0, ..settings.tfidf.clone() } } else { settings.tfidf.clone() };
+    let mut tfidf = tfidf_params.fit(&keys)?;
+    if tfidf.n_terms() == 0 {
+        // Every word was cut (the same request sent by everyone): keep them all.
+        tfidf = TfidfParams { min_df: 1, max_df: 1.0, ..tfidf_params }.fit(&keys)?;
+    }
     let x_all = tfidf.transform(&keys);
     drop(keys);
     let active: Vec<usize> = (0..x_all.n_rows()).filter(|&i| x_all.row(i).nnz() > 0).collect();

@@ -179,3 +179,16 @@ fn train_router_route_and_eval_with_a_model() {
     let (ok, _, stderr) = ykien(&["train-router", "q.csv", "--label-column", "missing", "--model", "x.json"], d.path());
     assert!(!ok && stderr.contains("record q1 has no 'missing' label"), "{stderr}");
 }
+
+#[test]
+fn the_same_request_sent_by_everyone_is_one_cluster_and_one_duplicate_group() {
+    let d = tempfile::tempdir().unwrap();
+    let lines: String = (0..30).map(|i| if i % 3 == 0 { "em muon vay von ngan hang chinh sach\n" } else { "Em muốn vay vốn ngân hàng chính sách!\n" }).collect();
+    std::fs::write(d.path().join("same.txt"), lines).unwrap();
+    let (ok, stdout, stderr) = ykien(&["analyze", "same.txt", "--out", "ra", "--k", "1"], d.path());
+    assert!(ok, "{stderr}");
+    assert!(stdout.contains("30 ý kiến · 1 cụm") && !stdout.contains("không có từ"), "{stdout}");
+    let clusters: serde_json::Value = serde_json::from_slice(&std::fs::read(d.path().join("ra/clusters.json")).unwrap()).unwrap();
+    assert_eq!(clusters["clusters"][0]["size"], 30);
+    assert_eq!(clusters["duplicates"][0]["count"], 30);
+}
