@@ -42,16 +42,6 @@ impl Keywords {
         k
     }
 
-    /// Number of phrases.
-    pub fn len(&self) -> usize {
-        self.phrases.len()
-    }
-
-    /// True when there are no phrases.
-    pub fn is_empty(&self) -> bool {
-        self.phrases.is_empty()
-    }
-
     /// The phrases found in `a`, each once, in text order.
     pub fn find<'s>(&'s self, a: &Analysis) -> Vec<&'s Phrase> {
         let mut found: Vec<u32> = Vec::new();

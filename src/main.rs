@@ -274,9 +274,9 @@ fn run() -> Result<()> {
             report_rejects(&read);
         }
         Cmd::Gen { n, seed, out, format } => {
-            let root = models_dir.parent().unwrap_or(Path::new("."));
-            let base = ykien::input::read_file(&root.join("corpus/submissions.csv"), &ReadOptions::default())?.submissions;
-            let v = ykien::gen::Variations::load(&root.join("corpus/gen-variations.toml"))?;
+            let corpus = ykien::pipeline::corpus_dir(&models_dir);
+            let base = ykien::input::read_file(&corpus.join("submissions.csv"), &ReadOptions::default())?.submissions;
+            let v = ykien::gen::Variations::load(&corpus.join("gen-variations.toml"))?;
             let format = format.or_else(|| Format::from_path(&out)).context("name the format with --format (csv, jsonl, txt, xlsx)")?;
             let t0 = std::time::Instant::now();
             ykien::gen::write(&base, &v, seed, n, format, &out)?;
@@ -363,10 +363,15 @@ fn load_models(dir: &Path, profile: &str) -> Result<Models> {
     Models::load(dir, profile).with_context(|| format!("loading models from {}", dir.display()))
 }
 
+impl InputArgs {
+    fn options(&self) -> ReadOptions {
+        ReadOptions { text_column: self.text_column.clone(), sheet: self.sheet.clone(), skip_bad: self.skip_bad, format: self.format }
+    }
+}
+
 fn read_inputs(models: &Models, a: &InputArgs) -> Result<ReadOutcome> {
     let paths = if a.inputs.is_empty() { vec![models.bundled_corpus()] } else { a.inputs.clone() };
-    let opts = ReadOptions { text_column: a.text_column.clone(), sheet: a.sheet.clone(), skip_bad: a.skip_bad, format: a.format };
-    Ok(read_files(&paths, &opts)?)
+    Ok(read_files(&paths, &a.options())?)
 }
 
 fn progress() -> ProgressBar {
@@ -642,19 +647,12 @@ fn read_inputs_plain(a: &InputArgs) -> Result<ReadOutcome> {
     if a.inputs.is_empty() {
         anyhow::bail!("name an input file");
     }
-    let opts = ReadOptions { text_column: a.text_column.clone(), sheet: a.sheet.clone(), skip_bad: a.skip_bad, format: a.format };
-    Ok(read_files(&a.inputs, &opts)?)
+    Ok(read_files(&a.inputs, &a.options())?)
 }
 
 fn features_all(analyzer: &ykien::text::Analyzer, subs: &[ykien::input::Submission]) -> Vec<Vec<u64>> {
     use rayon::prelude::*;
-    subs.par_iter()
-        .map(|s| {
-            let mut v = Vec::new();
-            ykien::text::Analyzer::classifier_keys(&analyzer.analyze(&s.text), &mut v);
-            v
-        })
-        .collect()
+    subs.par_iter().map(|s| ykien::topics::classifier_features(analyzer, &s.text)).collect()
 }
 
 /// Predicted label, its probability and the runner-up, per submission, in order.

@@ -64,8 +64,13 @@ impl Models {
 
     /// The bundled sample corpus beside the models directory.
     pub fn bundled_corpus(&self) -> PathBuf {
-        self.dir.parent().unwrap_or(Path::new(".")).join("corpus").join("submissions.csv")
+        corpus_dir(&self.dir).join("submissions.csv")
     }
+}
+
+/// The bundled corpus folder beside a models directory (`models/../corpus`).
+pub fn corpus_dir(models_dir: &Path) -> PathBuf {
+    models_dir.parent().unwrap_or(Path::new(".")).join("corpus")
 }
 
 /// Settings of one analysis run.

@@ -184,12 +184,6 @@ impl Router {
         Ok(r)
     }
 
-    /// Replaces the learned model (e.g. one trained with `train-router`).
-    pub fn with_classifier(mut self, c: LinearClassifier) -> Self {
-        self.classifier = Some(c);
-        self
-    }
-
     /// Suggests a department for one analysed submission; `keys` are its classifier keys
     /// ([`Analyzer::classifier_keys`]).
     pub fn suggest(&self, text: &str, a: &Analysis, keys: &[u64], topic: &TopicScores, topics: &TopicModel) -> Suggestion {

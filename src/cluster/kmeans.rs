@@ -78,11 +78,6 @@ impl KMeans {
             }
         }
     }
-
-    /// The dense centroid of cluster `c` (length dim).
-    pub fn centroid(&self, c: usize) -> Vec<f32> {
-        (0..self.dim).map(|j| self.centroids[j * self.k + c]).collect()
-    }
 }
 
 impl<'a> Predict<Row<'a>> for KMeans {

@@ -101,12 +101,6 @@ fn probe_distances(x: &CsrMatrix, probe: &[usize]) -> Vec<f32> {
     d
 }
 
-/// Mean silhouette of the probe rows, with cosine distance, against the probe rows.
-pub fn silhouette(x: &CsrMatrix, labels: &[u32], k: usize, probe: &[usize]) -> f64 {
-    let own: Vec<u32> = probe.iter().map(|&i| labels[i]).collect();
-    silhouette_from(&probe_distances(x, probe), &own, k)
-}
-
 /// Mean silhouette given the probe distance matrix and the probes' labels.
 fn silhouette_from(dist: &[f32], labels: &[u32], k: usize) -> f64 {
     let p = labels.len();
