@@ -57,6 +57,14 @@ pub enum Error {
         /// What is wrong.
         message: String,
     },
+    /// The search index in a data directory cannot be used as asked.
+    #[error("{}: {message}", path.display())]
+    Index {
+        /// The index directory.
+        path: PathBuf,
+        /// What is wrong.
+        message: String,
+    },
     /// A parameter given by the user is out of range or inconsistent.
     #[error("invalid parameter: {0}")]
     Param(String),
@@ -70,6 +78,10 @@ impl Error {
     /// A malformed-input error at `location` in `path`.
     pub fn input(path: &Path, location: Location, message: impl Into<String>) -> Self {
         Error::Input { path: path.to_path_buf(), location, message: message.into() }
+    }
+    /// An error of the search index at `path`.
+    pub fn index(path: &Path, message: impl std::fmt::Display) -> Self {
+        Error::Index { path: path.to_path_buf(), message: message.to_string() }
     }
     /// A malformed-model error in `path`.
     pub fn model(path: &Path, message: impl Into<String>) -> Self {

@@ -150,6 +150,7 @@ pub fn record(base: &[Submission], v: &Variations, seed: u64, i: usize) -> Submi
     }
     Submission {
         id: format!("G{:08}", i + 1),
+        id_given: true,
         text,
         locality,
         submitted_at: Some(format!("2024-{:02}-{:02}", day / 31 % 12 + 1, day % 28 + 1)),

@@ -8,6 +8,7 @@
 #![warn(missing_docs)]
 
 pub mod classify;
+pub mod data_dir;
 pub mod cluster;
 pub mod dedup;
 pub mod error;
@@ -21,6 +22,7 @@ pub mod pipeline;
 pub mod report;
 pub mod rng;
 pub mod routing;
+pub mod search;
 pub mod text;
 pub mod topics;
 pub mod traits;

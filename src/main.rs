@@ -27,6 +27,9 @@ struct Cli {
     /// Worker threads (default: all cores).
     #[arg(long, global = true)]
     threads: Option<usize>,
+    /// Data directory holding the search index (default: $YKIEN_DATA, else ./ykien-data).
+    #[arg(long, global = true)]
+    data_dir: Option<PathBuf>,
     #[command(subcommand)]
     cmd: Cmd,
 }
@@ -73,6 +76,50 @@ enum Cmd {
         /// Compare with an earlier analysis written to this folder (e.g. last year's).
         #[arg(long)]
         compare: Option<PathBuf>,
+    },
+    /// Add submissions to the search index (with topic and suggested department); a file
+    /// indexed twice adds nothing twice.
+    Index {
+        #[command(flatten)]
+        input: InputArgs,
+        /// Commit every N submissions (a crash loses at most the batch not yet committed).
+        #[arg(long, default_value_t = 100_000)]
+        commit_every: usize,
+    },
+    /// Search the indexed submissions: words (all must match), "phrases", AND, OR, NOT or -word,
+    /// word* for a prefix; with or without diacritics.
+    Search {
+        /// The query (several words are one query).
+        query: Vec<String>,
+        /// Only this topic (code or name; diacritics and case do not matter).
+        #[arg(long)]
+        topic: Option<String>,
+        /// Only this suggested department (code or name).
+        #[arg(long)]
+        department: Option<String>,
+        /// Only this locality.
+        #[arg(long)]
+        locality: Option<String>,
+        /// Number of hits shown.
+        #[arg(long, default_value_t = 10)]
+        limit: usize,
+        /// Output format.
+        #[arg(long, value_enum, default_value = "text")]
+        format: SearchFormat,
+    },
+    /// Measure query latency: run every query of FILE (one per line) against the index.
+    BenchSearch {
+        /// Queries, one per line.
+        queries: PathBuf,
+        /// Hits fetched per query.
+        #[arg(long, default_value_t = 10)]
+        limit: usize,
+        /// Also count hits per topic, department and locality.
+        #[arg(long)]
+        facets: bool,
+        /// Write each query's hit count and top ids here (JSON Lines) for comparison.
+        #[arg(long)]
+        results: Option<PathBuf>,
     },
     /// Suggest a department for each submission, written to stdout in input order.
     Route {
@@ -225,6 +272,14 @@ enum SegFormat {
     Jsonl,
 }
 
+#[derive(Clone, Copy, ValueEnum, PartialEq)]
+enum SearchFormat {
+    /// Readable hits with highlighted snippets, then counts per topic, department, locality.
+    Text,
+    /// One JSON object per hit, then one with the total and the counts.
+    Jsonl,
+}
+
 #[derive(Clone, Copy, ValueEnum)]
 enum OutFormat {
     Jsonl,
@@ -260,6 +315,84 @@ fn run() -> Result<()> {
             write_atomic(&out.join("report.html"), ykien::report::render_html(&tables, &report, &models).as_bytes())?;
             ykien::report::write_xlsx(&tables, &report, &out.join("report.xlsx"))?;
             print_summary(&read, &report, &out)?;
+            let data = ykien::data_dir::DataDir::resolve(cli.data_dir.as_deref());
+            if data.has_index() {
+                // The index keeps the latest results; the analysis itself is already written.
+                let stored = ykien::search::Indexer::open(&data, &models.analyzer, &report.profile, threads(cli.threads), 100_000)
+                    .and_then(|mut ix| ykien::search::store_analysis(&mut ix, &read, &report).and_then(|_| ix.finish()));
+                match stored {
+                    Ok(st) => outln!("search index {}: results stored ({} updated, {} added)", data.index_dir().display(), st.updated, st.added),
+                    Err(e) => eprintln!("ykien: warning: search index not updated: {e}"),
+                }
+            }
+        }
+        Cmd::Index { input, commit_every } => {
+            let models = load_models(&models_dir, &input.profile)?;
+            let data = ykien::data_dir::DataDir::resolve(cli.data_dir.as_deref());
+            let t0 = std::time::Instant::now();
+            let read = read_inputs(&models, &input)?;
+            let t_read = t0.elapsed().as_secs_f64();
+            let mut ix = ykien::search::Indexer::open(&data, &models.analyzer, &input.profile, threads(cli.threads), commit_every)?;
+            let pb = progress();
+            pb.set_message("indexing");
+            ykien::search::index_submissions(&models, &mut ix, &read, &pb)?;
+            let st = ix.finish()?;
+            pb.finish_and_clear();
+            let secs = t0.elapsed().as_secs_f64();
+            let idx = ykien::search::SearchIndex::open(&data, &models.analyzer)?;
+            let size = dir_size(&data.index_dir());
+            outln!(
+                "indexed {} submissions: {} added, {} updated, {} unchanged, in {:.1} s (reading {:.1} s; {:.0} submissions/s)",
+                read.submissions.len(), st.added, st.updated, st.unchanged, secs, t_read, read.submissions.len() as f64 / secs.max(1e-9)
+            );
+            outln!("index {}: {} submissions, {:.1} MB on disk", data.index_dir().display(), idx.num_docs(), size as f64 / 1e6);
+            report_rejects(&read);
+        }
+        Cmd::Search { query, topic, department, locality, limit, format } => {
+            let idx = open_search(&models_dir, cli.data_dir.as_deref())?;
+            let q = query.join(" ");
+            let req = ykien::search::SearchRequest {
+                query: &q, topic: topic.as_deref(), department: department.as_deref(), locality: locality.as_deref(),
+                limit, facets: true, snippets: true,
+            };
+            let t0 = std::time::Instant::now();
+            let res = idx.search(&req)?;
+            let ms = t0.elapsed().as_secs_f64() * 1e3;
+            print_search(&q, &res, ms, format)?;
+        }
+        Cmd::BenchSearch { queries, limit, facets, results } => {
+            let idx = open_search(&models_dir, cli.data_dir.as_deref())?;
+            let text = std::fs::read_to_string(&queries).with_context(|| format!("reading {}", queries.display()))?;
+            let qs: Vec<&str> = text.lines().map(str::trim).filter(|l| !l.is_empty()).collect();
+            anyhow::ensure!(!qs.is_empty(), "{}: no queries", queries.display());
+            let mut lat = Vec::with_capacity(qs.len());
+            let mut rows = Vec::with_capacity(qs.len());
+            let mut zero = 0;
+            // One pass to warm the page cache, as a server would be warm.
+            for q in qs.iter().take(50) {
+                idx.search(&ykien::search::SearchRequest { query: q, limit, ..Default::default() })?;
+            }
+            for q in &qs {
+                let req = ykien::search::SearchRequest { query: q, limit, facets, snippets: false, ..Default::default() };
+                let t0 = std::time::Instant::now();
+                let res = idx.search(&req)?;
+                lat.push(t0.elapsed().as_secs_f64() * 1e3);
+                zero += (res.total == 0) as usize;
+                if results.is_some() {
+                    rows.push(serde_json::json!({"query": q, "total": res.total, "ids": res.hits.iter().map(|h| h.id.as_str()).collect::<Vec<_>>()}));
+                }
+            }
+            if let Some(p) = results {
+                write_atomic(&p, &jsonl(&rows)?)?;
+            }
+            let mut sorted = lat.clone();
+            sorted.sort_by(f64::total_cmp);
+            let pct = |p: f64| sorted[((p * sorted.len() as f64).ceil() as usize).clamp(1, sorted.len()) - 1];
+            let mean = lat.iter().sum::<f64>() / lat.len() as f64;
+            outln!(
+                "{} queries over {} submissions (top {limit}{}): p50 {:.2} ms, p90 {:.2} ms, p99 {:.2} ms, mean {:.2} ms, max {:.2} ms; {} with no hit",
+                qs.len(), idx.num_docs(), if facets { ", with facet counts" } else { "" }, pct(0.5), pct(0.9), pct(0.99), mean, sorted[sorted.len() - 1], zero
+            );
         }
         Cmd::Route { input, output_format, model: Some(model) } => {
             let analyzer = ykien::text::Analyzer::load(&models_dir)?;
@@ -355,6 +488,76 @@ fn run() -> Result<()> {
             let read = read_inputs(&models, &input)?;
             eval(&models, &read, k, seed, lsa)?;
         }
+    }
+    Ok(())
+}
+
+fn threads(n: Option<usize>) -> usize {
+    n.unwrap_or_else(|| std::thread::available_parallelism().map_or(1, |n| n.get()))
+}
+
+fn dir_size(p: &Path) -> u64 {
+    std::fs::read_dir(p).map_or(0, |rd| rd.filter_map(|e| e.ok()?.metadata().ok()).filter(|m| m.is_file()).map(|m| m.len()).sum())
+}
+
+/// Opens the search index with display names for its topics and departments.
+fn open_search(models_dir: &Path, data_dir: Option<&Path>) -> Result<ykien::search::SearchIndex> {
+    let data = ykien::data_dir::DataDir::resolve(data_dir);
+    let analyzer = std::sync::Arc::new(ykien::text::Analyzer::load(models_dir)?);
+    let mut idx = ykien::search::SearchIndex::open(&data, &analyzer)?;
+    idx.set_names("topic", ykien::topics::topic_names(&models_dir.join("topics.toml"))?);
+    let profile = if idx.meta().profile.is_empty() { "lang-son-2024".to_string() } else { idx.meta().profile.clone() };
+    if let Ok(p) = ykien::routing::Profile::load(models_dir, &profile) {
+        idx.set_names("department", p.departments.into_iter().map(|d| (d.code, d.name)));
+    }
+    Ok(idx)
+}
+
+fn print_search(q: &str, res: &ykien::search::SearchResults, ms: f64, format: SearchFormat) -> Result<()> {
+    use std::io::IsTerminal;
+    let mut out = std::io::stdout().lock();
+    if format == SearchFormat::Jsonl {
+        for h in &res.hits {
+            let mut v = serde_json::to_value(h)?;
+            v["type"] = "hit".into();
+            serde_json::to_writer(&mut out, &v)?;
+            out.write_all(b"\n")?;
+        }
+        serde_json::to_writer(&mut out, &serde_json::json!({"type": "summary", "query": q, "total": res.total, "facets": res.facets}))?;
+        out.write_all(b"\n")?;
+        return Ok(());
+    }
+    let color = std::io::stdout().is_terminal();
+    let (open, close) = if color { ("\x1b[1;33m", "\x1b[0m") } else { ("[", "]") };
+    writeln!(out, "{} kết quả cho «{q}» ({ms:.1} ms)", res.total)?;
+    for (i, h) in res.hits.iter().enumerate() {
+        let name = |code: &str, name: &str| if name.is_empty() { code.to_string() } else { name.to_string() };
+        writeln!(
+            out,
+            "\n{}. {} · {} · {} → {} ({:.2}){}",
+            i + 1, h.id, if h.locality.is_empty() { "—" } else { &h.locality }, name(&h.topic, &h.topic_name),
+            name(&h.department, &h.department_name), h.confidence,
+            if h.cluster.is_empty() { String::new() } else { format!(" · cụm: {}", h.cluster) }
+        )?;
+        let mut line = String::with_capacity(h.snippet.text.len() + 16);
+        let mut at = 0;
+        for &(s, e) in &h.snippet.highlights {
+            line.push_str(&h.snippet.text[at..s]);
+            line.push_str(open);
+            line.push_str(&h.snippet.text[s..e]);
+            line.push_str(close);
+            at = e;
+        }
+        line.push_str(&h.snippet.text[at..]);
+        writeln!(out, "   {line}")?;
+    }
+    for (title, counts) in [("Lĩnh vực", &res.facets.topic), ("Cơ quan", &res.facets.department), ("Địa phương", &res.facets.locality)] {
+        if counts.is_empty() {
+            continue;
+        }
+        let shown: Vec<String> = counts.iter().take(12).map(|c| format!("{} {}", if c.name.is_empty() { &c.value } else { &c.name }, c.count)).collect();
+        let more = if counts.len() > 12 { format!(" · … (+{})", counts.len() - 12) } else { String::new() };
+        writeln!(out, "\n{title}: {}{more}", shown.join(" · "))?;
     }
     Ok(())
 }

@@ -2,6 +2,7 @@
 
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
+use std::sync::Arc;
 
 use indicatif::ProgressBar;
 use rayon::prelude::*;
@@ -23,7 +24,7 @@ pub struct Models {
     /// The models directory.
     pub dir: PathBuf,
     /// Text analysis.
-    pub analyzer: Analyzer,
+    pub analyzer: Arc<Analyzer>,
     /// Topic areas.
     pub topics: TopicModel,
     /// Department suggestions.
@@ -56,7 +57,7 @@ impl Models {
 
     /// Loads every model under `dir` with the routing profile `profile`.
     pub fn load(dir: &Path, profile: &str) -> Result<Self> {
-        let analyzer = Analyzer::load(dir)?;
+        let analyzer = Arc::new(Analyzer::load(dir)?);
         let topics = TopicModel::load(&dir.join("topics.toml"), &analyzer)?;
         let router = Router::new(Profile::load(dir, profile)?, &analyzer)?;
         Ok(Models { dir: dir.to_path_buf(), analyzer, topics, router })
@@ -224,17 +225,31 @@ fn analyse_all(models: &Models, subs: &[Submission], pb: &ProgressBar, want_shin
             if want_shingles {
                 crate::dedup::shingles(&a, &mut sh);
             }
-            // Routing reads richer features than clustering and topics do.
-            let mut ckeys = keys.clone();
-            Analyzer::classifier_extras(&a, &mut ckeys);
-            let ts = models.topics.score(&a, &keys);
-            let sug = models.router.suggest(&s.text, &a, &ckeys, &ts, &models.topics);
-            let (t, tp) = ts.best();
+            let r = routed(models, s, &a, &mut keys);
             pb.inc(1);
-            let r = Routed { id: s.id.clone(), topic: models.topics.topics[t].code.clone(), topic_score: tp, suggestion: sug, typed_without_diacritics: a.folded };
             (keys, sh, r)
         })
         .collect()
+}
+
+/// Topic and department of `s` from its analysis and feature keys. Routing reads richer
+/// features than clustering and topics do: they are appended to `keys` and removed again.
+fn routed(models: &Models, s: &Submission, a: &crate::text::Analysis, keys: &mut Vec<u64>) -> Routed {
+    let n = keys.len();
+    Analyzer::classifier_extras(a, keys);
+    let ts = models.topics.score(a, &keys[..n]);
+    let suggestion = models.router.suggest(&s.text, a, keys, &ts, &models.topics);
+    keys.truncate(n);
+    let (t, topic_score) = ts.best();
+    Routed { id: s.id.clone(), topic: models.topics.topics[t].code.clone(), topic_score, suggestion, typed_without_diacritics: a.folded }
+}
+
+/// Topic and department for one submission.
+pub fn route_one(models: &Models, s: &Submission) -> Routed {
+    let a = models.analyzer.analyze(&s.text);
+    let mut keys = Vec::new();
+    Analyzer::feature_keys(&a, &mut keys);
+    routed(models, s, &a, &mut keys)
 }
 
 /// Runs the whole analysis on `subs`.

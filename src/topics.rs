@@ -65,6 +65,13 @@ impl TopicScores {
     }
 }
 
+/// The (code, name) of every topic in a taxonomy file, without training anything.
+pub fn topic_names(path: &Path) -> Result<Vec<(String, String)>> {
+    let text = std::fs::read_to_string(path).map_err(|e| Error::io(path, e))?;
+    let f: TaxonomyFile = toml::from_str(&text).map_err(|e| Error::model(path, e.to_string()))?;
+    Ok(f.topic.into_iter().map(|t| (t.code, t.name)).collect())
+}
+
 impl TopicModel {
     /// Loads the taxonomy and trains its classifier on the labelled data it names.
     pub fn load(path: &Path, analyzer: &Analyzer) -> Result<Self> {

@@ -13,7 +13,7 @@ fn corpus() -> Vec<Submission> {
 }
 
 fn sub(id: &str, text: &str, locality: &str) -> Submission {
-    Submission { id: id.into(), text: text.into(), locality: Some(locality.into()), submitted_at: None, group: None, extra: Default::default() }
+    Submission { id: id.into(), id_given: true, text: text.into(), locality: Some(locality.into()), submitted_at: None, group: None, extra: Default::default() }
 }
 
 fn run(subs: &[Submission], k: usize) -> Report {

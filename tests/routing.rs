@@ -8,7 +8,7 @@ fn route(models: &Models, texts: &[&str]) -> Vec<ykien::pipeline::Routed> {
     let subs: Vec<_> = texts
         .iter()
         .enumerate()
-        .map(|(i, t)| ykien::input::Submission { id: format!("t{i}"), text: t.to_string(), locality: None, submitted_at: None, group: None, extra: Default::default() })
+        .map(|(i, t)| ykien::input::Submission { id: format!("t{i}"), id_given: true, text: t.to_string(), locality: None, submitted_at: None, group: None, extra: Default::default() })
         .collect();
     route_all(models, &subs, &indicatif::ProgressBar::hidden()).1
 }

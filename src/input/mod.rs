@@ -26,6 +26,9 @@ pub use decode::decode_text;
 pub struct Submission {
     /// Identifier: the `id` column, or `<file stem>-<record number>`.
     pub id: String,
+    /// True when the id came from the file rather than from its name and record number.
+    #[serde(skip)]
+    pub id_given: bool,
     /// The submission as written (kept verbatim for display).
     pub text: String,
     /// District or commune, when given.
@@ -124,6 +127,15 @@ pub struct ReadOutcome {
     pub rejects: Vec<Reject>,
     /// Empty lines or rows passed over (not submissions).
     pub blank: usize,
+    /// Each file read and how many of `submissions` came from it, in order.
+    pub sources: Vec<(PathBuf, usize)>,
+}
+
+impl ReadOutcome {
+    /// The file each submission came from, in the order of `submissions`.
+    pub fn source_of_each(&self) -> impl Iterator<Item = &Path> + '_ {
+        self.sources.iter().flat_map(|(p, n)| std::iter::repeat_n(p.as_path(), *n))
+    }
 }
 
 /// Reads one file.
@@ -145,6 +157,8 @@ pub fn read_file(path: &Path, opts: &ReadOptions) -> Result<ReadOutcome> {
         Format::Xlsx => sheet::read(path, opts, &mut sink)?,
         Format::Txt => plain::read(path, &mut sink)?,
     }
+    let n = sink.out.submissions.len();
+    sink.out.sources = vec![(path.to_path_buf(), n)];
     Ok(sink.out)
 }
 
@@ -154,6 +168,7 @@ pub fn read_files(paths: &[PathBuf], opts: &ReadOptions) -> Result<ReadOutcome> 
     let mut seen: std::collections::HashMap<String, PathBuf> = Default::default();
     for p in paths {
         let one = read_file(p, opts)?;
+        let before = all.submissions.len();
         for s in one.submissions {
             if let Some(first) = seen.get(&s.id) {
                 let msg = format!("id '{}' was already used in {}", s.id, first.display());
@@ -166,6 +181,7 @@ pub fn read_files(paths: &[PathBuf], opts: &ReadOptions) -> Result<ReadOutcome> 
             seen.insert(s.id.clone(), p.clone());
             all.submissions.push(s);
         }
+        all.sources.push((p.clone(), all.submissions.len() - before));
         all.rejects.extend(one.rejects);
         all.blank += one.blank;
     }
@@ -259,6 +275,7 @@ impl RecordBuilder {
     pub fn build(&self, fields: Vec<(String, String)>, stem: &str, n: usize) -> std::result::Result<Submission, String> {
         let mut s = Submission {
             id: String::new(),
+            id_given: false,
             text: String::new(),
             locality: None,
             submitted_at: None,
@@ -292,6 +309,7 @@ impl RecordBuilder {
         if s.text.is_empty() {
             return Err(format!("the '{}' field is empty", self.text_column));
         }
+        s.id_given = !s.id.is_empty();
         if s.id.is_empty() {
             s.id = format!("{stem}-{n}");
         }

@@ -56,6 +56,31 @@ pub struct Analysis {
     pub folded: bool,
     /// Folded key of every syllable, in order (a special token counts as one syllable).
     pub syllables: Vec<u64>,
+    /// Every syllable lowercased and normalised (diacritics kept), end to end; see `spans`.
+    pub lower: String,
+    /// Per syllable, in the order of `syllables`: where it lies in `lower` and in the original.
+    pub spans: Vec<SyllableSpan>,
+}
+
+/// Where one syllable lies in [`Analysis::lower`] and in the original text.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct SyllableSpan {
+    /// Start byte in [`Analysis::lower`].
+    pub lo: u32,
+    /// End byte (exclusive) in [`Analysis::lower`].
+    pub hi: u32,
+    /// Start byte in the original text.
+    pub start: u32,
+    /// End byte (exclusive) in the original text.
+    pub end: u32,
+}
+
+impl Analysis {
+    /// The lowercased, normalised text of syllable `i`.
+    pub fn syllable_text(&self, i: usize) -> &str {
+        let s = self.spans[i];
+        &self.lower[s.lo as usize..s.hi as usize]
+    }
 }
 
 impl Analysis {
@@ -258,6 +283,8 @@ impl Analyzer {
     fn run(&self, text: &str, sc: &mut Scratch, out: &mut Analysis) {
         out.words.clear();
         out.syllables.clear();
+        out.lower.clear();
+        out.spans.clear();
         let Scratch { norm, chars, tokens, lower, syls, starts } = sc;
         normalize_into(text, norm, chars);
         tokenize_into(&norm.text, tokens);
@@ -287,6 +314,7 @@ impl Analyzer {
                         lower.extend(t.text(ntext).chars().flat_map(char::to_lowercase));
                         let key = word_key(std::iter::once(lower.as_str()));
                         out.syllables.push(key);
+                        push_span(out, lower, orig(t.start), orig(t.end));
                         out.words.push(Word {
                             first_syllable: out.syllables.len() as u32 - 1,
                             start: orig(t.start),
@@ -358,6 +386,9 @@ impl Analyzer {
                     || (folded && self.stop_folded.contains(&key));
                 let first_syllable = out.syllables.len() as u32;
                 out.syllables.extend(parts().map(|p| word_key(std::iter::once(p))));
+                for j in w..e {
+                    push_span(out, sl[j], syls[j].2, syls[j].3);
+                }
                 out.words.push(Word {
                     first_syllable,
                     start: syls[w].2,
@@ -422,6 +453,14 @@ impl Analyzer {
     }
 }
 
+/// Appends one syllable's text to `out.lower` and its span to `out.spans`.
+#[inline]
+fn push_span(out: &mut Analysis, text: &str, start: u32, end: u32) {
+    let lo = out.lower.len() as u32;
+    out.lower.push_str(text);
+    out.spans.push(SyllableSpan { lo, hi: out.lower.len() as u32, start, end });
+}
+
 /// Joins syllables into a fixed word wherever its match starts and ends at word starts.
 fn merge_fixed(fixed: &Dictionary, syls: &[&str], folded: bool, starts: &mut [bool]) {
     let (mut buf, mut lens) = (String::new(), Vec::new());
@@ -474,5 +513,10 @@ mod tests {
         assert_eq!(an.words[1].key, word_key(["không"].into_iter()));
         assert_eq!(an.words[5].kind, TokenKind::Emoji);
         assert!(an.words[4].phrase_start);
+        // Each syllable keeps its lowercased form (teen code expanded) and its original span.
+        let syl: Vec<&str> = (0..an.spans.len()).map(|i| an.syllable_text(i)).collect();
+        assert_eq!(syl, ["em", "không", "được", "vay", "vốn", "thanh", "niên", "😢"]);
+        assert_eq!(&text[an.spans[4].start as usize..an.spans[4].end as usize], "vốn");
+        assert_eq!(an.spans.len(), an.syllables.len());
     }
 }

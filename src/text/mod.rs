@@ -8,7 +8,7 @@ pub mod perceptron;
 pub mod segment;
 pub mod tokenize;
 
-pub use analyzer::{Analysis, Analyzer, Word};
+pub use analyzer::{Analysis, Analyzer, SyllableSpan, Word};
 pub use normalize::{fold_lower, normalize, Normalized};
 pub use perceptron::{Perceptron, PerceptronParams};
 pub use segment::{Dictionary, LongestMatch, Segmenter, Sentence};

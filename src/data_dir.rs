@@ -1,0 +1,38 @@
+//! The data directory: where the search index (and later the review database) live.
+
+use std::path::{Path, PathBuf};
+
+/// The default data directory, relative to where ykien runs.
+pub const DEFAULT: &str = "ykien-data";
+
+/// A resolved data directory.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct DataDir {
+    root: PathBuf,
+}
+
+impl DataDir {
+    /// `explicit` if given, else `$YKIEN_DATA`, else `./ykien-data`.
+    pub fn resolve(explicit: Option<&Path>) -> Self {
+        let root = match explicit {
+            Some(p) => p.to_path_buf(),
+            None => std::env::var_os("YKIEN_DATA").map(PathBuf::from).unwrap_or_else(|| PathBuf::from(DEFAULT)),
+        };
+        DataDir { root }
+    }
+
+    /// The directory itself.
+    pub fn root(&self) -> &Path {
+        &self.root
+    }
+
+    /// The tantivy index inside it.
+    pub fn index_dir(&self) -> PathBuf {
+        self.root.join("index")
+    }
+
+    /// True when a search index has been written here.
+    pub fn has_index(&self) -> bool {
+        self.index_dir().join("meta.json").exists()
+    }
+}
