@@ -21,7 +21,7 @@ use tantivy::{Index, TantivyError};
 
 pub use query::{parse_query, ParsedQuery};
 pub use schema::{build_schema, register_tokenizers, Fields, SCHEMA_VERSION};
-pub use searcher::{FacetCount, Facets, Hit, SearchIndex, SearchRequest, SearchResults, Snippet};
+pub use searcher::{snippet, FacetCount, Facets, Hit, SearchIndex, SearchRequest, SearchResults, Snippet};
 pub use tokens::{tokens_of, TokenMode, TokenSpec, VietnameseTokenizer};
 pub use ingest::{identity_keys, index_submissions, store_analysis};
 pub use writer::{text_identity, IndexEntry, IndexStats, Indexer};
