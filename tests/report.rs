@@ -24,7 +24,7 @@ fn run(subs: &[Submission], k: usize) -> Report {
 fn report_numbers_match_the_analysis() {
     let subs: Vec<Submission> = corpus().into_iter().take(400).collect();
     let report = run(&subs, 8);
-    let read = ReadOutcome { submissions: subs.clone(), rejects: vec![], blank: 0 };
+    let read = ReadOutcome { submissions: subs.clone(), rejects: vec![], ..Default::default() };
     let t = Tables::new(models(), &read, &report, None).unwrap();
     let n = report.records.len();
     assert_eq!(t.totals.submissions, n);
@@ -55,7 +55,7 @@ fn hostile_text_is_escaped_and_the_file_has_no_external_references() {
     subs.push(sub("x1", "<script>alert('ykien')</script><img src=x onerror=alert(1)> vay vốn", "<b>Lộc Bình</b>"));
     subs.push(sub("x2", "Xem http://evil.example/a.css và <link rel=stylesheet href=//evil.example/s.css> vay vốn ưu đãi", "Cao Lộc"));
     let report = run(&subs, 4);
-    let read = ReadOutcome { submissions: subs.clone(), rejects: vec![], blank: 0 };
+    let read = ReadOutcome { submissions: subs.clone(), rejects: vec![], ..Default::default() };
     let html = render_html(&Tables::new(models(), &read, &report, None).unwrap(), &report, models());
     assert!(html.contains("&lt;b&gt;Lộc Bình&lt;/b&gt;"), "hostile locality is escaped");
     // Every tag in the page is one of ours: no scripts, images, links, frames, or sources.
@@ -138,7 +138,7 @@ fn xlsx_has_every_table_and_comparison_reads_an_earlier_run() {
     assert!(prev.join("report.html").exists() && prev.join("report.xlsx").exists());
 
     let report = run(&after, 5);
-    let read = ReadOutcome { submissions: after.clone(), rejects: vec![], blank: 0 };
+    let read = ReadOutcome { submissions: after.clone(), rejects: vec![], ..Default::default() };
     let t = Tables::new(models(), &read, &report, Some(&prev)).unwrap();
     let c = t.comparison.as_ref().unwrap();
     assert_eq!(c.before_total, before.len());
