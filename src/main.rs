@@ -353,7 +353,7 @@ fn run() -> Result<()> {
             let q = query.join(" ");
             let req = ykien::search::SearchRequest {
                 query: &q, topic: topic.as_deref(), department: department.as_deref(), locality: locality.as_deref(),
-                limit, facets: true, snippets: true,
+                limit, facets: true, snippets: true, typing: true,
             };
             let t0 = std::time::Instant::now();
             let res = idx.search(&req)?;
@@ -363,6 +363,7 @@ fn run() -> Result<()> {
         Cmd::BenchSearch { queries, limit, facets, results } => {
             let idx = open_search(&models_dir, cli.data_dir.as_deref())?;
             let text = std::fs::read_to_string(&queries).with_context(|| format!("reading {}", queries.display()))?;
+            // Each line is a complete query (a prefix is asked for with `*`).
             let qs: Vec<&str> = text.lines().map(str::trim).filter(|l| !l.is_empty()).collect();
             anyhow::ensure!(!qs.is_empty(), "{}: no queries", queries.display());
             let mut lat = Vec::with_capacity(qs.len());

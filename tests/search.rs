@@ -25,7 +25,7 @@ fn open(data: &DataDir) -> SearchIndex {
 }
 
 fn ids(idx: &SearchIndex, q: &str) -> Vec<String> {
-    let r = idx.search(&SearchRequest { query: q, limit: 100, ..Default::default() }).expect("searches");
+    let r = idx.search(&SearchRequest { query: q, limit: 100, typing: true, ..Default::default() }).expect("searches");
     r.hits.into_iter().map(|h| h.id).collect()
 }
 

@@ -264,10 +264,12 @@ impl Parser<'_> {
 }
 
 /// Parses a query with the pipeline's analyzer. Lenient, as a search box should be: an
-/// unclosed quotation mark runs to the end, a stray operator is ignored.
-pub fn parse_query(query: &str, analyzer: &Analyzer) -> ParsedQuery {
+/// unclosed quotation mark runs to the end, a stray operator is ignored. With `typing`,
+/// the query may end inside a word (a search box as the user types): a last word the
+/// index does not know is then matched as a prefix.
+pub fn parse_query(query: &str, analyzer: &Analyzer, typing: bool) -> ParsedQuery {
     let lexed = lex(query);
-    let open_end = !query.ends_with(char::is_whitespace) && matches!(lexed.last(), Some(Lex::Word(_)));
+    let open_end = typing && !query.ends_with(char::is_whitespace) && matches!(lexed.last(), Some(Lex::Word(_)));
     let mut p = Parser { lex: lexed, pos: 0, analyzer, open_end };
     let mut parts = Vec::new();
     while p.pos < p.lex.len() {

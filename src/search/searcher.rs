@@ -37,6 +37,8 @@ pub struct SearchRequest<'a> {
     pub facets: bool,
     /// Build highlighted snippets of the hits.
     pub snippets: bool,
+    /// The query is being typed: a last word without a space after it may be partial.
+    pub typing: bool,
 }
 
 /// A piece of a submission with the matched words marked.
@@ -208,14 +210,14 @@ impl SearchIndex {
     }
 
     /// Parses a query the way [`SearchIndex::search`] does.
-    pub fn parse(&self, query: &str) -> ParsedQuery {
-        parse_query(query, &self.analyzer)
+    pub fn parse(&self, query: &str, typing: bool) -> ParsedQuery {
+        parse_query(query, &self.analyzer, typing)
     }
 
     /// Runs a search.
     pub fn search(&self, req: &SearchRequest) -> Result<SearchResults> {
         let searcher = self.reader.searcher();
-        let parsed = self.parse(req.query);
+        let parsed = self.parse(req.query, req.typing);
         let mut filters = Vec::new();
         for (dim, given) in [("topic", req.topic), ("department", req.department), ("locality", req.locality)] {
             if let Some(g) = given {
