@@ -1,4 +1,4 @@
-//! The data directory: where the search index (and later the review database) live.
+//! The data directory: where the search index and the review database live.
 
 use std::path::{Path, PathBuf};
 
@@ -29,6 +29,16 @@ impl DataDir {
     /// The tantivy index inside it.
     pub fn index_dir(&self) -> PathBuf {
         self.root.join("index")
+    }
+
+    /// The review database inside it.
+    pub fn review_db(&self) -> PathBuf {
+        self.root.join(crate::review::DB_FILE)
+    }
+
+    /// True when a review database has been written here.
+    pub fn has_review_db(&self) -> bool {
+        self.review_db().exists()
     }
 
     /// True when a search index has been written here.

@@ -57,7 +57,7 @@ pub enum Error {
         /// What is wrong.
         message: String,
     },
-    /// The search index in a data directory cannot be used as asked.
+    /// A file of the data directory (search index, review database) cannot be used as asked.
     #[error("{}: {message}", path.display())]
     Index {
         /// The index directory.

@@ -20,6 +20,7 @@ pub mod keywords;
 pub mod output;
 pub mod pipeline;
 pub mod report;
+pub mod review;
 pub mod rng;
 pub mod routing;
 pub mod search;

@@ -121,6 +121,34 @@ enum Cmd {
         #[arg(long)]
         results: Option<PathBuf>,
     },
+    /// Start the review desk: a web server over the data directory (loopback unless told).
+    Serve {
+        /// Address to listen on.
+        #[arg(long, default_value = "127.0.0.1:8080")]
+        addr: std::net::SocketAddr,
+        /// Mark cookies Secure (when served behind HTTPS).
+        #[arg(long)]
+        secure_cookies: bool,
+        /// Routing profile, when the data directory does not name one.
+        #[arg(long, default_value = "lang-son-2024")]
+        profile: String,
+    },
+    /// Manage review desk accounts.
+    User {
+        #[command(subcommand)]
+        cmd: UserCmd,
+    },
+    /// Copy the review database (consistent while the server runs) to DEST.
+    Backup {
+        /// Destination file.
+        dest: PathBuf,
+    },
+    /// Learn routing from the reviewed decisions and refresh the pending suggestions.
+    Retrain {
+        /// Routing profile, when the data directory does not name one.
+        #[arg(long, default_value = "lang-son-2024")]
+        profile: String,
+    },
     /// Suggest a department for each submission, written to stdout in input order.
     Route {
         #[command(flatten)]
@@ -272,6 +300,28 @@ enum SegFormat {
     Jsonl,
 }
 
+#[derive(Subcommand)]
+enum UserCmd {
+    /// Add an account; the password is read from standard input (one line).
+    Add {
+        /// Login name.
+        name: String,
+        /// What the account may do.
+        #[arg(long, value_enum)]
+        role: RoleArg,
+    },
+}
+
+#[derive(Clone, Copy, ValueEnum)]
+enum RoleArg {
+    /// Confirms and corrects suggestions.
+    Reviewer,
+    /// Reads everything, decides nothing.
+    Analyst,
+    /// Reviewer who administers.
+    Admin,
+}
+
 #[derive(Clone, Copy, ValueEnum, PartialEq)]
 enum SearchFormat {
     /// Readable hits with highlighted snippets, then counts per topic, department, locality.
@@ -315,9 +365,16 @@ fn run() -> Result<()> {
             write_atomic(&out.join("report.html"), ykien::report::render_html(&tables, &report, &models).as_bytes())?;
             ykien::report::write_xlsx(&tables, &report, &out.join("report.xlsx"))?;
             print_summary(&read, &report, &out)?;
+            // The data directory (review queue, search index) keeps the latest results when
+            // it is named (--data-dir, $YKIEN_DATA) or already exists.
             let data = ykien::data_dir::DataDir::resolve(cli.data_dir.as_deref());
-            if data.has_index() {
-                // The index keeps the latest results; the analysis itself is already written.
+            let named = cli.data_dir.is_some() || std::env::var_os("YKIEN_DATA").is_some();
+            if named || data.root().exists() {
+                let stored = ykien::review::Db::open(&data.review_db()).and_then(|mut db| ykien::review::store_report(&mut db, &read, &report));
+                match stored {
+                    Ok(n) => outln!("review queue {}: {n} submissions stored (decisions kept)", data.review_db().display()),
+                    Err(e) => eprintln!("ykien: warning: review queue not updated: {e}"),
+                }
                 let stored = ykien::search::Indexer::open(&data, &models.analyzer, &report.profile, threads(cli.threads), 100_000)
                     .and_then(|mut ix| ykien::search::store_analysis(&mut ix, &read, &report).and_then(|_| ix.finish()));
                 match stored {
@@ -488,6 +545,65 @@ fn run() -> Result<()> {
             let models = load_models(&models_dir, &input.profile)?;
             let read = read_inputs(&models, &input)?;
             eval(&models, &read, k, seed, lsa)?;
+            let data = ykien::data_dir::DataDir::resolve(cli.data_dir.as_deref());
+            if data.has_review_db() {
+                let decisions = ykien::review::Db::open(&data.review_db())?.decisions()?;
+                if !decisions.is_empty() {
+                    let g = ykien::review::learn::cross_validate(&models, &decisions, 5)?;
+                    outln!(
+                        "\nlearning from reviewed decisions ({}): routing accuracy on decisions held out from learning (5 folds): before {:.3}, after {:.3}",
+                        g.n, g.before, g.after
+                    );
+                }
+            }
+        }
+        Cmd::Serve { addr, secure_cookies, profile } => {
+            let data = ykien::data_dir::DataDir::resolve(cli.data_dir.as_deref());
+            let db = ykien::review::Db::open(&data.review_db())?;
+            let profile = db.meta("profile")?.unwrap_or(profile);
+            let mut models = load_models(&models_dir, &profile)?;
+            let learned = ykien::review::learn::learn(&mut models, &db.decisions()?)?;
+            if !addr.ip().is_loopback() {
+                eprintln!("ykien: warning: listening on {addr}, reachable from other machines; serve behind HTTPS and pass --secure-cookies");
+            }
+            let state = ykien::review::web::AppState::new(data.clone(), models, secure_cookies)?;
+            outln!("review desk on http://{addr}/ (data {}, profile {profile}, learned from {learned} decisions); Ctrl-C stops", data.root().display());
+            let rt = tokio::runtime::Builder::new_multi_thread().worker_threads(threads(cli.threads).clamp(1, 4)).enable_all().build()?;
+            rt.block_on(ykien::review::web::serve(state, addr))?;
+        }
+        Cmd::User { cmd: UserCmd::Add { name, role } } => {
+            use std::io::{BufRead, IsTerminal};
+            let data = ykien::data_dir::DataDir::resolve(cli.data_dir.as_deref());
+            let db = ykien::review::Db::open(&data.review_db())?;
+            if std::io::stdin().is_terminal() {
+                eprint!("Mật khẩu cho {name} (ít nhất 8 ký tự): ");
+            }
+            let mut pw = String::new();
+            std::io::stdin().lock().read_line(&mut pw).context("reading the password from standard input")?;
+            let pw = pw.trim_end_matches(['\r', '\n']);
+            let role = match role {
+                RoleArg::Reviewer => ykien::review::Role::Reviewer,
+                RoleArg::Analyst => ykien::review::Role::Analyst,
+                RoleArg::Admin => ykien::review::Role::Admin,
+            };
+            anyhow::ensure!(!name.trim().is_empty(), "the name is empty");
+            db.add_user(name.trim(), role, &ykien::review::auth::hash_password(pw)?)?;
+            outln!("added {} ({}) to {}", name.trim(), role.as_str(), data.review_db().display());
+        }
+        Cmd::Backup { dest } => {
+            let data = ykien::data_dir::DataDir::resolve(cli.data_dir.as_deref());
+            anyhow::ensure!(data.has_review_db(), "{}: no review database to back up", data.review_db().display());
+            ykien::review::Db::open(&data.review_db())?.backup(&dest)?;
+            outln!("backed up {} to {}", data.review_db().display(), dest.display());
+        }
+        Cmd::Retrain { profile } => {
+            let data = ykien::data_dir::DataDir::resolve(cli.data_dir.as_deref());
+            anyhow::ensure!(data.has_review_db(), "{}: no review database (run `ykien analyze FILE --data-dir DIR` first)", data.review_db().display());
+            let mut db = ykien::review::Db::open(&data.review_db())?;
+            let profile = db.meta("profile")?.unwrap_or(profile);
+            let mut models = load_models(&models_dir, &profile)?;
+            let (n, changed) = ykien::review::learn::retrain(&mut models, &mut db)?;
+            outln!("learned from {n} reviewed decisions; {changed} pending suggestions changed");
         }
     }
     Ok(())

@@ -164,13 +164,20 @@ pub struct Router {
 impl Router {
     /// Builds the router: compiles the profile's keywords and learns from its training data.
     pub fn new(profile: Profile, analyzer: &Analyzer) -> Result<Self> {
+        Self::with_examples(profile, analyzer, &[])
+    }
+
+    /// Builds the router learning from the profile's training data and from `examples`
+    /// (text, department code): decisions reviewers made. A code the profile does not
+    /// know is mapped by its successor rules, else it is an error.
+    pub fn with_examples(profile: Profile, analyzer: &Analyzer, examples: &[(&str, &str)]) -> Result<Self> {
         let keywords = Keywords::new(analyzer, profile.departments.iter().enumerate().flat_map(|(i, d)| d.keywords.iter().map(move |k| (i, k.as_str()))));
         let mut r = Router { profile, keywords, classifier: None };
+        let mut docs = Vec::new();
+        let mut labels = Vec::new();
         if let Some(spec) = r.profile.training.clone() {
             let base = r.profile.path.parent().unwrap_or(Path::new(".")).to_path_buf();
             let rows = spec.load(&base)?;
-            let mut docs = Vec::with_capacity(rows.len());
-            let mut labels = Vec::with_capacity(rows.len());
             for row in &rows {
                 let gold = row.field(&spec.label_column).unwrap_or_default();
                 let code = r.profile.map_code(gold, row.field("topic")).ok_or_else(|| {
@@ -179,6 +186,15 @@ impl Router {
                 labels.push(code.to_string());
                 docs.push(classifier_features(analyzer, &row.text));
             }
+        }
+        for (text, gold) in examples {
+            let code = r.profile.map_code(gold, None).ok_or_else(|| {
+                Error::Param(format!("reviewed department '{gold}' is not in profile {} and has no successor", r.profile.name))
+            })?;
+            labels.push(code.to_string());
+            docs.push(classifier_features(analyzer, text));
+        }
+        if !docs.is_empty() {
             r.classifier = Some(LinearSvmParams::default().fit(&Labelled { docs: &docs, labels: &labels })?);
         }
         Ok(r)

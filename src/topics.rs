@@ -37,6 +37,7 @@ pub struct TopicDef {
 }
 
 /// The topic taxonomy with its rules and learned classifier.
+#[derive(Debug, Clone)]
 pub struct TopicModel {
     /// Taxonomy name.
     pub name: String,

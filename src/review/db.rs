@@ -1,0 +1,606 @@
+//! The review database: an embedded SQLite file in the data directory (WAL mode,
+//! migrations by `PRAGMA user_version`), holding users, sessions, the submissions under
+//! review with their suggestions, the decisions, and an append-only audit table.
+
+use std::path::{Path, PathBuf};
+
+use rusqlite::{params, Connection, OptionalExtension};
+use serde::Serialize;
+
+use crate::error::{Error, Result};
+
+/// Schema migrations, applied in order; the database records how many it has seen.
+const MIGRATIONS: &[&str] = &[r#"
+CREATE TABLE users (
+    id INTEGER PRIMARY KEY,
+    name TEXT NOT NULL UNIQUE,
+    role TEXT NOT NULL CHECK (role IN ('reviewer', 'analyst', 'admin')),
+    password TEXT NOT NULL,
+    created_at TEXT NOT NULL
+);
+CREATE TABLE sessions (
+    token_hash TEXT PRIMARY KEY,
+    user_id INTEGER NOT NULL REFERENCES users(id) ON DELETE CASCADE,
+    csrf TEXT NOT NULL,
+    expires_at INTEGER NOT NULL
+);
+CREATE TABLE submissions (
+    id TEXT PRIMARY KEY,
+    text TEXT NOT NULL,
+    folded TEXT NOT NULL,
+    locality TEXT NOT NULL DEFAULT '',
+    submitted_at TEXT NOT NULL DEFAULT '',
+    topic TEXT NOT NULL,
+    cluster INTEGER,
+    cluster_label TEXT NOT NULL DEFAULT '',
+    suggested TEXT NOT NULL,
+    confidence REAL NOT NULL,
+    runner_up TEXT NOT NULL DEFAULT '',
+    runner_up_confidence REAL NOT NULL DEFAULT 0,
+    also TEXT NOT NULL DEFAULT '',
+    reasons TEXT NOT NULL DEFAULT '[]',
+    status TEXT NOT NULL DEFAULT 'pending' CHECK (status IN ('pending', 'decided')),
+    department TEXT NOT NULL DEFAULT '',
+    second_department TEXT NOT NULL DEFAULT '',
+    note TEXT NOT NULL DEFAULT '',
+    decided_by TEXT NOT NULL DEFAULT '',
+    decided_at TEXT NOT NULL DEFAULT '',
+    version INTEGER NOT NULL DEFAULT 0
+);
+CREATE INDEX submissions_queue ON submissions (status, confidence);
+CREATE INDEX submissions_cluster ON submissions (cluster);
+CREATE INDEX submissions_department ON submissions (department);
+CREATE TABLE audit (
+    id INTEGER PRIMARY KEY,
+    submission_id TEXT NOT NULL,
+    action TEXT NOT NULL,
+    department TEXT NOT NULL DEFAULT '',
+    second_department TEXT NOT NULL DEFAULT '',
+    note TEXT NOT NULL DEFAULT '',
+    user_name TEXT NOT NULL,
+    at TEXT NOT NULL,
+    version INTEGER NOT NULL
+);
+CREATE TRIGGER audit_no_update BEFORE UPDATE ON audit BEGIN SELECT RAISE(ABORT, 'the audit table is append-only'); END;
+CREATE TRIGGER audit_no_delete BEFORE DELETE ON audit BEGIN SELECT RAISE(ABORT, 'the audit table is append-only'); END;
+CREATE TABLE meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
+"#];
+
+/// The file name of the database inside the data directory.
+pub const DB_FILE: &str = "review.db";
+
+/// A user's role.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+pub enum Role {
+    /// Decides where submissions go.
+    Reviewer,
+    /// Reads everything, decides nothing.
+    Analyst,
+    /// A reviewer who may also administer.
+    Admin,
+}
+
+impl Role {
+    /// Parses "reviewer", "analyst" or "admin".
+    pub fn parse(s: &str) -> Option<Role> {
+        match s {
+            "reviewer" => Some(Role::Reviewer),
+            "analyst" => Some(Role::Analyst),
+            "admin" => Some(Role::Admin),
+            _ => None,
+        }
+    }
+    /// The name stored in the database.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Role::Reviewer => "reviewer",
+            Role::Analyst => "analyst",
+            Role::Admin => "admin",
+        }
+    }
+    /// True when the role may decide and retrain.
+    pub fn can_decide(self) -> bool {
+        matches!(self, Role::Reviewer | Role::Admin)
+    }
+}
+
+/// A submission under review.
+#[derive(Debug, Clone, Default, PartialEq, Serialize)]
+pub struct Item {
+    /// Submission id.
+    pub id: String,
+    /// Original text.
+    pub text: String,
+    /// Locality.
+    pub locality: String,
+    /// Date submitted.
+    pub submitted_at: String,
+    /// Topic code.
+    pub topic: String,
+    /// Cluster number, if clustered.
+    pub cluster: Option<i64>,
+    /// Cluster label.
+    pub cluster_label: String,
+    /// Suggested department code.
+    pub suggested: String,
+    /// Confidence of the suggestion.
+    pub confidence: f64,
+    /// Runner-up department code.
+    pub runner_up: String,
+    /// Its confidence.
+    pub runner_up_confidence: f64,
+    /// A second body the submission also concerns, if flagged.
+    pub also: String,
+    /// Reasons for the suggestion.
+    pub reasons: Vec<String>,
+    /// "pending" or "decided".
+    pub status: String,
+    /// Decided department.
+    pub department: String,
+    /// Second department of a split decision.
+    pub second_department: String,
+    /// Reviewer's note.
+    pub note: String,
+    /// Who decided.
+    pub decided_by: String,
+    /// When.
+    pub decided_at: String,
+    /// Bumped by every change; a decision names the version it was made on.
+    pub version: i64,
+}
+
+/// What to load for one submission: its text and the pipeline's results.
+#[derive(Debug, Clone, Default)]
+pub struct NewItem<'a> {
+    /// Submission id.
+    pub id: &'a str,
+    /// Original text.
+    pub text: &'a str,
+    /// Locality.
+    pub locality: &'a str,
+    /// Date submitted.
+    pub submitted_at: &'a str,
+    /// Topic code.
+    pub topic: &'a str,
+    /// Cluster number.
+    pub cluster: Option<i64>,
+    /// Cluster label.
+    pub cluster_label: &'a str,
+    /// Suggested department.
+    pub suggested: &'a str,
+    /// Confidence.
+    pub confidence: f64,
+    /// Runner-up.
+    pub runner_up: &'a str,
+    /// Runner-up confidence.
+    pub runner_up_confidence: f64,
+    /// Second body flagged.
+    pub also: &'a str,
+    /// Reasons.
+    pub reasons: &'a [String],
+}
+
+/// A decision on one submission.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Decision {
+    /// The suggestion is right.
+    Accept,
+    /// Another department answers.
+    Reassign(String),
+    /// Two departments answer together.
+    Split(String, String),
+    /// Only a note; the status does not change.
+    Note,
+}
+
+/// The outcome of a decision.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Outcome {
+    /// Recorded.
+    Done,
+    /// Someone changed the submission since the version the decision was made on: here it is now.
+    Conflict(Box<Item>),
+}
+
+/// Filters of the review queue.
+#[derive(Debug, Clone, Default)]
+pub struct QueueFilter {
+    /// Suggested department.
+    pub department: Option<String>,
+    /// Topic code.
+    pub topic: Option<String>,
+    /// Cluster number.
+    pub cluster: Option<i64>,
+    /// Locality.
+    pub locality: Option<String>,
+    /// Only suggestions at most this confident.
+    pub max_confidence: Option<f64>,
+    /// Only these ids (from a search).
+    pub ids: Option<Vec<String>>,
+    /// Folded words that must all appear (when there is no search index).
+    pub words: Vec<String>,
+    /// "pending" (default), "decided" or "all".
+    pub status: String,
+    /// Page size.
+    pub limit: usize,
+    /// Rows skipped.
+    pub offset: usize,
+}
+
+/// Reviewed and remaining submissions of one department.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize)]
+pub struct Progress {
+    /// Department code.
+    pub department: String,
+    /// Decided for this department (alone or split).
+    pub reviewed: i64,
+    /// Pending with this department suggested.
+    pub remaining: i64,
+}
+
+/// A connection to the review database.
+pub struct Db {
+    conn: Connection,
+    path: PathBuf,
+}
+
+fn now() -> String {
+    let secs = std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).map(|d| d.as_secs()).unwrap_or(0);
+    crate::review::auth::iso_time(secs)
+}
+
+impl Db {
+    /// Opens (creating and migrating if needed) the database at `path`.
+    pub fn open(path: &Path) -> Result<Db> {
+        if let Some(dir) = path.parent() {
+            std::fs::create_dir_all(dir).map_err(|e| Error::io(dir, e))?;
+        }
+        let conn = Connection::open(path).map_err(|e| db_error(path, e))?;
+        let db = Db { conn, path: path.to_path_buf() };
+        db.conn.busy_timeout(std::time::Duration::from_secs(10)).map_err(|e| db.err(e))?;
+        db.conn.pragma_update(None, "journal_mode", "WAL").map_err(|e| db.err(e))?;
+        db.conn.pragma_update(None, "synchronous", "NORMAL").map_err(|e| db.err(e))?;
+        db.conn.pragma_update(None, "foreign_keys", "ON").map_err(|e| db.err(e))?;
+        db.migrate()?;
+        Ok(db)
+    }
+
+    fn err(&self, e: rusqlite::Error) -> Error {
+        db_error(&self.path, e)
+    }
+
+    fn migrate(&self) -> Result<()> {
+        let v: usize = self.conn.query_row("PRAGMA user_version", [], |r| r.get::<_, i64>(0)).map_err(|e| self.err(e))? as usize;
+        if v > MIGRATIONS.len() {
+            return Err(Error::index(&self.path, format!("database schema {v} is newer than this ykien ({}); upgrade ykien", MIGRATIONS.len())));
+        }
+        for (i, sql) in MIGRATIONS.iter().enumerate().skip(v) {
+            let tx = self.conn.unchecked_transaction().map_err(|e| self.err(e))?;
+            tx.execute_batch(sql).map_err(|e| self.err(e))?;
+            tx.pragma_update(None, "user_version", (i + 1) as i64).map_err(|e| self.err(e))?;
+            tx.commit().map_err(|e| self.err(e))?;
+        }
+        Ok(())
+    }
+
+    /// The database file.
+    pub fn path(&self) -> &Path {
+        &self.path
+    }
+
+    /// A value of the meta table.
+    pub fn meta(&self, key: &str) -> Result<Option<String>> {
+        self.conn.query_row("SELECT value FROM meta WHERE key = ?1", [key], |r| r.get(0)).optional().map_err(|e| self.err(e))
+    }
+
+    /// Sets a value of the meta table.
+    pub fn set_meta(&self, key: &str, value: &str) -> Result<()> {
+        self.conn
+            .execute("INSERT INTO meta (key, value) VALUES (?1, ?2) ON CONFLICT(key) DO UPDATE SET value = excluded.value", [key, value])
+            .map(|_| ())
+            .map_err(|e| self.err(e))
+    }
+
+    /// Adds a user with an already hashed password; an existing name is an error.
+    pub fn add_user(&self, name: &str, role: Role, password_hash: &str) -> Result<()> {
+        self.conn
+            .execute("INSERT INTO users (name, role, password, created_at) VALUES (?1, ?2, ?3, ?4)", params![name, role.as_str(), password_hash, now()])
+            .map(|_| ())
+            .map_err(|e| match e {
+                rusqlite::Error::SqliteFailure(f, _) if f.code == rusqlite::ErrorCode::ConstraintViolation => {
+                    Error::Param(format!("a user named '{name}' already exists"))
+                }
+                e => self.err(e),
+            })
+    }
+
+    /// (id, role, password hash) of a user.
+    pub fn user(&self, name: &str) -> Result<Option<(i64, Role, String)>> {
+        self.conn
+            .query_row("SELECT id, role, password FROM users WHERE name = ?1", [name], |r| {
+                Ok((r.get::<_, i64>(0)?, r.get::<_, String>(1)?, r.get::<_, String>(2)?))
+            })
+            .optional()
+            .map_err(|e| self.err(e))
+            .map(|o| o.map(|(id, role, pw)| (id, Role::parse(&role).unwrap_or(Role::Analyst), pw)))
+    }
+
+    /// Records a session: the hash of its token, its CSRF token, its expiry (Unix seconds).
+    pub fn add_session(&self, token_hash: &str, user_id: i64, csrf: &str, expires_at: i64) -> Result<()> {
+        self.conn
+            .execute("INSERT INTO sessions (token_hash, user_id, csrf, expires_at) VALUES (?1, ?2, ?3, ?4)", params![token_hash, user_id, csrf, expires_at])
+            .map(|_| ())
+            .map_err(|e| self.err(e))
+    }
+
+    /// (user name, role, CSRF token) of a live session.
+    pub fn session(&self, token_hash: &str, now: i64) -> Result<Option<(String, Role, String)>> {
+        self.conn
+            .query_row(
+                "SELECT u.name, u.role, s.csrf FROM sessions s JOIN users u ON u.id = s.user_id WHERE s.token_hash = ?1 AND s.expires_at > ?2",
+                params![token_hash, now],
+                |r| Ok((r.get::<_, String>(0)?, r.get::<_, String>(1)?, r.get::<_, String>(2)?)),
+            )
+            .optional()
+            .map_err(|e| self.err(e))
+            .map(|o| o.map(|(n, r, c)| (n, Role::parse(&r).unwrap_or(Role::Analyst), c)))
+    }
+
+    /// Ends a session.
+    pub fn end_session(&self, token_hash: &str) -> Result<()> {
+        self.conn.execute("DELETE FROM sessions WHERE token_hash = ?1", [token_hash]).map(|_| ()).map_err(|e| self.err(e))
+    }
+
+    /// Loads submissions with the pipeline's results. Submissions already there keep their
+    /// decisions; their suggestion, topic and cluster are refreshed.
+    pub fn load_items(&mut self, items: &[NewItem]) -> Result<usize> {
+        let path = self.path.clone();
+        let tx = self.conn.transaction().map_err(|e| db_error(&path, e))?;
+        {
+            let mut st = tx
+                .prepare(
+                    "INSERT INTO submissions (id, text, folded, locality, submitted_at, topic, cluster, cluster_label, suggested, confidence,
+                         runner_up, runner_up_confidence, also, reasons)
+                     VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14)
+                     ON CONFLICT(id) DO UPDATE SET text = excluded.text, folded = excluded.folded, locality = excluded.locality,
+                         submitted_at = excluded.submitted_at, topic = excluded.topic, cluster = excluded.cluster,
+                         cluster_label = excluded.cluster_label, suggested = excluded.suggested, confidence = excluded.confidence,
+                         runner_up = excluded.runner_up, runner_up_confidence = excluded.runner_up_confidence,
+                         also = excluded.also, reasons = excluded.reasons",
+                )
+                .map_err(|e| db_error(&path, e))?;
+            for it in items {
+                let reasons = serde_json::to_string(it.reasons).expect("strings serialise");
+                st.execute(params![
+                    it.id, it.text, crate::text::fold_lower(it.text), it.locality, it.submitted_at, it.topic, it.cluster, it.cluster_label,
+                    it.suggested, it.confidence, it.runner_up, it.runner_up_confidence, it.also, reasons
+                ])
+                .map_err(|e| db_error(&path, e))?;
+            }
+        }
+        tx.commit().map_err(|e| db_error(&path, e))?;
+        Ok(items.len())
+    }
+
+    /// Updates the suggestion of a pending submission (after learning); decided ones are left alone.
+    pub fn resuggest(&mut self, rows: &[(String, String, f64, String, f64, String, Vec<String>)]) -> Result<usize> {
+        let path = self.path.clone();
+        let tx = self.conn.transaction().map_err(|e| db_error(&path, e))?;
+        let mut changed = 0;
+        {
+            let mut st = tx
+                .prepare(
+                    "UPDATE submissions SET suggested = ?2, confidence = ?3, runner_up = ?4, runner_up_confidence = ?5, also = ?6, reasons = ?7
+                     WHERE id = ?1 AND status = 'pending' AND (suggested != ?2 OR confidence != ?3)",
+                )
+                .map_err(|e| db_error(&path, e))?;
+            for (id, s, c, r, rc, also, reasons) in rows {
+                changed += st.execute(params![id, s, c, r, rc, also, serde_json::to_string(reasons).expect("strings serialise")]).map_err(|e| db_error(&path, e))?;
+            }
+        }
+        tx.commit().map_err(|e| db_error(&path, e))?;
+        Ok(changed)
+    }
+
+    fn item_from_row(r: &rusqlite::Row) -> rusqlite::Result<Item> {
+        let reasons: String = r.get("reasons")?;
+        Ok(Item {
+            id: r.get("id")?,
+            text: r.get("text")?,
+            locality: r.get("locality")?,
+            submitted_at: r.get("submitted_at")?,
+            topic: r.get("topic")?,
+            cluster: r.get("cluster")?,
+            cluster_label: r.get("cluster_label")?,
+            suggested: r.get("suggested")?,
+            confidence: r.get("confidence")?,
+            runner_up: r.get("runner_up")?,
+            runner_up_confidence: r.get("runner_up_confidence")?,
+            also: r.get("also")?,
+            reasons: serde_json::from_str(&reasons).unwrap_or_default(),
+            status: r.get("status")?,
+            department: r.get("department")?,
+            second_department: r.get("second_department")?,
+            note: r.get("note")?,
+            decided_by: r.get("decided_by")?,
+            decided_at: r.get("decided_at")?,
+            version: r.get("version")?,
+        })
+    }
+
+    /// One submission.
+    pub fn item(&self, id: &str) -> Result<Option<Item>> {
+        self.conn.query_row("SELECT * FROM submissions WHERE id = ?1", [id], Self::item_from_row).optional().map_err(|e| self.err(e))
+    }
+
+    /// The queue: submissions matching `f`, least confident first, and how many match in all.
+    pub fn queue(&self, f: &QueueFilter) -> Result<(Vec<Item>, i64)> {
+        let mut clauses: Vec<String> = Vec::new();
+        let mut args: Vec<rusqlite::types::Value> = Vec::new();
+        let mut push = |c: &str, v: rusqlite::types::Value| {
+            args.push(v);
+            clauses.push(c.replace('?', &format!("?{}", args.len())));
+        };
+        match f.status.as_str() {
+            "all" => {}
+            "decided" => push("status = ?", "decided".to_string().into()),
+            _ => push("status = ?", "pending".to_string().into()),
+        }
+        if let Some(d) = &f.department {
+            push("suggested = ?", d.clone().into());
+        }
+        if let Some(t) = &f.topic {
+            push("topic = ?", t.clone().into());
+        }
+        if let Some(c) = f.cluster {
+            push("cluster = ?", c.into());
+        }
+        if let Some(l) = &f.locality {
+            push("locality = ?", l.clone().into());
+        }
+        if let Some(m) = f.max_confidence {
+            push("confidence <= ?", m.into());
+        }
+        for w in &f.words {
+            push("instr(folded, ?) > 0", w.clone().into());
+        }
+        if let Some(ids) = &f.ids {
+            let json = serde_json::to_string(ids).expect("strings serialise");
+            push("id IN (SELECT value FROM json_each(?))", json.into());
+        }
+        let wh = if clauses.is_empty() { String::new() } else { format!("WHERE {}", clauses.join(" AND ")) };
+        let total: i64 = self
+            .conn
+            .query_row(&format!("SELECT count(*) FROM submissions {wh}"), rusqlite::params_from_iter(args.iter()), |r| r.get(0))
+            .map_err(|e| self.err(e))?;
+        let sql = format!("SELECT * FROM submissions {wh} ORDER BY confidence ASC, id LIMIT {} OFFSET {}", f.limit.clamp(1, 1000), f.offset);
+        let mut st = self.conn.prepare(&sql).map_err(|e| self.err(e))?;
+        let rows = st.query_map(rusqlite::params_from_iter(args.iter()), Self::item_from_row).map_err(|e| self.err(e))?;
+        let items = rows.collect::<rusqlite::Result<Vec<_>>>().map_err(|e| self.err(e))?;
+        Ok((items, total))
+    }
+
+    /// Submissions of a cluster, pending first.
+    pub fn cluster(&self, cluster: i64) -> Result<Vec<Item>> {
+        let mut st = self.conn.prepare("SELECT * FROM submissions WHERE cluster = ?1 ORDER BY status DESC, confidence ASC, id").map_err(|e| self.err(e))?;
+        let rows = st.query_map([cluster], Self::item_from_row).map_err(|e| self.err(e))?;
+        rows.collect::<rusqlite::Result<Vec<_>>>().map_err(|e| self.err(e))
+    }
+
+    /// Distinct values of a column among submissions, with counts (for the filters).
+    pub fn values(&self, column: &str) -> Result<Vec<(String, i64)>> {
+        let col = match column {
+            "suggested" | "topic" | "locality" => column,
+            _ => return Err(Error::Param(format!("no column {column}"))),
+        };
+        let mut st = self.conn.prepare(&format!("SELECT {col}, count(*) FROM submissions GROUP BY {col} ORDER BY {col}")).map_err(|e| self.err(e))?;
+        let rows = st.query_map([], |r| Ok((r.get::<_, String>(0)?, r.get::<_, i64>(1)?))).map_err(|e| self.err(e))?;
+        rows.collect::<rusqlite::Result<Vec<_>>>().map_err(|e| self.err(e))
+    }
+
+    /// Records a decision made on `version` of submission `id` by `user`. If the submission
+    /// changed since, nothing is written and the current state comes back.
+    pub fn decide(&mut self, id: &str, version: i64, decision: &Decision, note: &str, user: &str) -> Result<Outcome> {
+        let path = self.path.clone();
+        let tx = self.conn.transaction().map_err(|e| db_error(&path, e))?;
+        let current = tx.query_row("SELECT * FROM submissions WHERE id = ?1", [id], Self::item_from_row).optional().map_err(|e| db_error(&path, e))?;
+        let Some(cur) = current else { return Err(Error::Param(format!("no submission '{id}'"))) };
+        if cur.version != version {
+            return Ok(Outcome::Conflict(Box::new(cur)));
+        }
+        let at = now();
+        let (action, dep, second) = match decision {
+            Decision::Accept => ("accept", cur.suggested.clone(), String::new()),
+            Decision::Reassign(d) => ("reassign", d.clone(), String::new()),
+            Decision::Split(a, b) => ("split", a.clone(), b.clone()),
+            Decision::Note => ("note", cur.department.clone(), cur.second_department.clone()),
+        };
+        let new_note = if note.trim().is_empty() { cur.note.clone() } else { note.trim().to_string() };
+        let n = if *decision == Decision::Note {
+            tx.execute("UPDATE submissions SET note = ?2, version = version + 1 WHERE id = ?1 AND version = ?3", params![id, new_note, version])
+        } else {
+            tx.execute(
+                "UPDATE submissions SET status = 'decided', department = ?2, second_department = ?3, note = ?4, decided_by = ?5, decided_at = ?6,
+                     version = version + 1 WHERE id = ?1 AND version = ?7",
+                params![id, dep, second, new_note, user, at, version],
+            )
+        }
+        .map_err(|e| db_error(&path, e))?;
+        if n == 0 {
+            let cur = tx.query_row("SELECT * FROM submissions WHERE id = ?1", [id], Self::item_from_row).map_err(|e| db_error(&path, e))?;
+            return Ok(Outcome::Conflict(Box::new(cur)));
+        }
+        tx.execute(
+            "INSERT INTO audit (submission_id, action, department, second_department, note, user_name, at, version) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)",
+            params![id, action, dep, second, note.trim(), user, at, version + 1],
+        )
+        .map_err(|e| db_error(&path, e))?;
+        tx.commit().map_err(|e| db_error(&path, e))?;
+        Ok(Outcome::Done)
+    }
+
+    /// The audit trail of a submission, oldest first: (action, department, second, note, user, at).
+    pub fn audit(&self, id: &str) -> Result<Vec<(String, String, String, String, String, String)>> {
+        let mut st = self
+            .conn
+            .prepare("SELECT action, department, second_department, note, user_name, at FROM audit WHERE submission_id = ?1 ORDER BY id")
+            .map_err(|e| self.err(e))?;
+        let rows = st.query_map([id], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?, r.get(4)?, r.get(5)?))).map_err(|e| self.err(e))?;
+        rows.collect::<rusqlite::Result<Vec<_>>>().map_err(|e| self.err(e))
+    }
+
+    /// Reviewed and remaining per department, for every code in `departments`.
+    pub fn progress(&self, departments: &[String]) -> Result<Vec<Progress>> {
+        let mut out = Vec::with_capacity(departments.len());
+        let mut reviewed = self
+            .conn
+            .prepare("SELECT count(*) FROM submissions WHERE status = 'decided' AND (department = ?1 OR second_department = ?1)")
+            .map_err(|e| self.err(e))?;
+        let mut remaining = self.conn.prepare("SELECT count(*) FROM submissions WHERE status = 'pending' AND suggested = ?1").map_err(|e| self.err(e))?;
+        for d in departments {
+            out.push(Progress {
+                department: d.clone(),
+                reviewed: reviewed.query_row([d], |r| r.get(0)).map_err(|e| self.err(e))?,
+                remaining: remaining.query_row([d], |r| r.get(0)).map_err(|e| self.err(e))?,
+            });
+        }
+        Ok(out)
+    }
+
+    /// Decided submissions a department must answer (alone or split), by date then id.
+    pub fn department_list(&self, department: &str) -> Result<Vec<Item>> {
+        let mut st = self
+            .conn
+            .prepare("SELECT * FROM submissions WHERE status = 'decided' AND (department = ?1 OR second_department = ?1) ORDER BY submitted_at, id")
+            .map_err(|e| self.err(e))?;
+        let rows = st.query_map([department], Self::item_from_row).map_err(|e| self.err(e))?;
+        rows.collect::<rusqlite::Result<Vec<_>>>().map_err(|e| self.err(e))
+    }
+
+    /// Every decided submission: (id, text, department), for learning.
+    pub fn decisions(&self) -> Result<Vec<(String, String, String)>> {
+        let mut st = self.conn.prepare("SELECT id, text, department FROM submissions WHERE status = 'decided' AND department != '' ORDER BY id").map_err(|e| self.err(e))?;
+        let rows = st.query_map([], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?))).map_err(|e| self.err(e))?;
+        rows.collect::<rusqlite::Result<Vec<_>>>().map_err(|e| self.err(e))
+    }
+
+    /// Pending submissions: (id, text).
+    pub fn pending(&self) -> Result<Vec<(String, String)>> {
+        let mut st = self.conn.prepare("SELECT id, text FROM submissions WHERE status = 'pending' ORDER BY id").map_err(|e| self.err(e))?;
+        let rows = st.query_map([], |r| Ok((r.get(0)?, r.get(1)?))).map_err(|e| self.err(e))?;
+        rows.collect::<rusqlite::Result<Vec<_>>>().map_err(|e| self.err(e))
+    }
+
+    /// Copies the whole database, consistent even while the server writes, to `dest`
+    /// (written to a temporary file first, then renamed).
+    pub fn backup(&self, dest: &Path) -> Result<()> {
+        let tmp = dest.with_extension("tmp-backup");
+        let _ = std::fs::remove_file(&tmp);
+        self.conn.execute("VACUUM INTO ?1", [tmp.to_string_lossy()]).map_err(|e| self.err(e))?;
+        std::fs::rename(&tmp, dest).map_err(|e| Error::io(dest, e))
+    }
+}
+
+fn db_error(path: &Path, e: rusqlite::Error) -> Error {
+    Error::index(path, format!("database: {e}"))
+}

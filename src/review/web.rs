@@ -1,0 +1,720 @@
+//! The review desk's web server (axum): plain server-rendered pages (maud escapes every
+//! value), sessions in HttpOnly SameSite=Strict cookies, a CSRF token on every form.
+
+use std::collections::{BTreeMap, HashMap};
+use std::net::SocketAddr;
+use std::sync::{Arc, RwLock};
+
+use axum::extract::{FromRequestParts, Path, Query, State};
+use axum::http::request::Parts;
+use axum::http::{header, HeaderMap, HeaderValue, StatusCode};
+use axum::response::{IntoResponse, Redirect, Response};
+use axum::routing::{get, post};
+use axum::{Form, Router};
+use maud::{html, Markup, DOCTYPE};
+use serde::Deserialize;
+
+use super::auth::{random_token, same_secret, token_hash, unix_now, verify_password};
+use super::db::{Db, Decision, Item, Outcome, QueueFilter, Role};
+use super::learn::retrain;
+use crate::data_dir::DataDir;
+use crate::error::{Error, Result};
+use crate::pipeline::Models;
+use crate::search::{SearchIndex, SearchRequest};
+
+/// Session lifetime.
+const SESSION_SECS: i64 = 12 * 3600;
+const SESSION_COOKIE: &str = "ykien_session";
+const LOGIN_COOKIE: &str = "ykien_login";
+/// Queue page size.
+const PAGE: usize = 50;
+
+/// What every request shares.
+pub struct AppState {
+    data: DataDir,
+    models: RwLock<Arc<Models>>,
+    search: Option<SearchIndex>,
+    topics: BTreeMap<String, String>,
+    departments: Vec<(String, String)>,
+    secure_cookies: bool,
+}
+
+impl AppState {
+    /// State over a data directory with loaded models (already learned from past decisions).
+    /// `secure_cookies` adds the Secure flag (behind HTTPS).
+    pub fn new(data: DataDir, models: Models, secure_cookies: bool) -> Result<Arc<AppState>> {
+        Db::open(&data.review_db())?;
+        let search = if data.has_index() { Some(SearchIndex::open(&data, &models.analyzer)?) } else { None };
+        let topics = models.topics.topics.iter().map(|t| (t.code.clone(), t.name.clone())).collect();
+        let departments = models.router.profile.departments.iter().map(|d| (d.code.clone(), d.name.clone())).collect();
+        Ok(Arc::new(AppState { data, models: RwLock::new(Arc::new(models)), search, topics, departments, secure_cookies }))
+    }
+
+    fn db(&self) -> Result<Db> {
+        Db::open(&self.data.review_db())
+    }
+
+    fn dept_name<'a>(&'a self, code: &'a str) -> &'a str {
+        self.departments.iter().find(|(c, _)| c == code).map_or(code, |(_, n)| n.as_str())
+    }
+
+    fn topic_name<'a>(&'a self, code: &'a str) -> &'a str {
+        self.topics.get(code).map_or(code, String::as_str)
+    }
+
+    fn is_department(&self, code: &str) -> bool {
+        self.departments.iter().any(|(c, _)| c == code)
+    }
+}
+
+/// The router with every page and action.
+pub fn app(state: Arc<AppState>) -> Router {
+    Router::new()
+        .route("/", get(queue))
+        .route("/login", get(login_page).post(login))
+        .route("/logout", post(logout))
+        .route("/s/{id}", get(item_page).post(decide))
+        .route("/cluster/{n}", get(cluster_page).post(cluster_decide))
+        .route("/progress", get(progress))
+        .route("/export/{dept}", get(export))
+        .route("/retrain", post(retrain_now))
+        .layer(axum::middleware::from_fn(security_headers))
+        .with_state(state)
+}
+
+/// Serves until Ctrl-C.
+pub async fn serve(state: Arc<AppState>, addr: SocketAddr) -> Result<()> {
+    let listener = tokio::net::TcpListener::bind(addr).await.map_err(|e| Error::Param(format!("cannot listen on {addr}: {e}")))?;
+    axum::serve(listener, app(state))
+        .with_graceful_shutdown(async {
+            let _ = tokio::signal::ctrl_c().await;
+        })
+        .await
+        .map_err(|e| Error::Param(format!("server: {e}")))
+}
+
+async fn security_headers(req: axum::extract::Request, next: axum::middleware::Next) -> Response {
+    let mut res = next.run(req).await;
+    let h = res.headers_mut();
+    h.insert(header::CONTENT_SECURITY_POLICY, HeaderValue::from_static("default-src 'self'; style-src 'unsafe-inline'; form-action 'self'; frame-ancestors 'none'"));
+    h.insert(header::X_FRAME_OPTIONS, HeaderValue::from_static("DENY"));
+    h.insert(header::X_CONTENT_TYPE_OPTIONS, HeaderValue::from_static("nosniff"));
+    h.insert(header::REFERRER_POLICY, HeaderValue::from_static("no-referrer"));
+    res
+}
+
+/// An error page with a status.
+struct Page(StatusCode, Markup);
+
+impl IntoResponse for Page {
+    fn into_response(self) -> Response {
+        (self.0, self.1).into_response()
+    }
+}
+
+fn fail(e: Error) -> Page {
+    Page(StatusCode::INTERNAL_SERVER_ERROR, bare("Lỗi", html! { p.err { (e.to_string()) } }))
+}
+
+fn forbidden(msg: &str) -> Page {
+    Page(StatusCode::FORBIDDEN, bare("Không được phép", html! { p.err { (msg) } p { a href="/" { "Về hàng chờ" } } }))
+}
+
+/// The signed-in user.
+#[derive(Debug, Clone)]
+pub struct User {
+    name: String,
+    role: Role,
+    csrf: String,
+    token_hash: String,
+}
+
+fn cookie<'a>(headers: &'a HeaderMap, name: &str) -> Option<&'a str> {
+    headers.get_all(header::COOKIE).iter().filter_map(|v| v.to_str().ok()).flat_map(|v| v.split(';')).find_map(|kv| {
+        let (k, v) = kv.trim().split_once('=')?;
+        (k == name).then_some(v)
+    })
+}
+
+impl FromRequestParts<Arc<AppState>> for User {
+    type Rejection = Response;
+
+    async fn from_request_parts(parts: &mut Parts, state: &Arc<AppState>) -> std::result::Result<User, Response> {
+        let to_login = || Redirect::to("/login").into_response();
+        let Some(token) = cookie(&parts.headers, SESSION_COOKIE) else { return Err(to_login()) };
+        let th = token_hash(token);
+        let db = state.db().map_err(|e| fail(e).into_response())?;
+        match db.session(&th, unix_now()).map_err(|e| fail(e).into_response())? {
+            Some((name, role, csrf)) => Ok(User { name, role, csrf, token_hash: th }),
+            None => Err(to_login()),
+        }
+    }
+}
+
+impl User {
+    /// Checks a form's CSRF token and that the user may decide.
+    fn may_post(&self, csrf: &str, deciding: bool) -> std::result::Result<(), Page> {
+        if !same_secret(csrf, &self.csrf) {
+            return Err(forbidden("Phiên làm việc không khớp (thiếu hoặc sai mã CSRF). Hãy tải lại trang rồi thử lại."));
+        }
+        if deciding && !self.role.can_decide() {
+            return Err(forbidden("Tài khoản phân tích viên chỉ được xem, không được quyết định."));
+        }
+        Ok(())
+    }
+}
+
+const CSS: &str = "body{font-family:system-ui,'Segoe UI',Roboto,sans-serif;margin:0;color:#1d2330;background:#f6f7f9}
+header{background:#123d6a;color:#fff;padding:.6rem 1rem;display:flex;gap:1rem;align-items:center;flex-wrap:wrap}
+header a{color:#fff;text-decoration:none;font-weight:600}header .me{margin-left:auto;font-size:.9rem}
+header form{display:inline}header button{background:none;border:1px solid #fff;color:#fff;border-radius:4px;cursor:pointer}
+main{max-width:1100px;margin:1rem auto;padding:0 1rem}h1{font-size:1.4rem}
+table{border-collapse:collapse;width:100%;background:#fff}th,td{border-bottom:1px solid #e3e6ea;padding:.4rem .5rem;text-align:left;vertical-align:top}
+th{background:#eef1f5;font-size:.85rem}.num{text-align:right;font-variant-numeric:tabular-nums}
+.card{background:#fff;border:1px solid #dde1e6;border-radius:6px;padding:1rem;margin:0 0 1rem}
+blockquote{margin:0;font-size:1.1rem;line-height:1.5;white-space:pre-wrap}
+.conf{display:inline-block;height:.6rem;background:#c0392b;border-radius:2px;vertical-align:middle}
+.ok{color:#1e7e34}.err{color:#b00020;font-weight:600}.muted{color:#667}
+.filters{display:flex;flex-wrap:wrap;gap:.5rem;align-items:end;margin-bottom:1rem}.filters label{display:flex;flex-direction:column;font-size:.8rem}
+button,select,input,textarea{font:inherit}button.primary{background:#123d6a;color:#fff;border:0;border-radius:4px;padding:.4rem .8rem;cursor:pointer}
+.actions{display:grid;gap:.6rem}.actions div{display:flex;gap:.5rem;flex-wrap:wrap;align-items:center}
+.flash{background:#e7f5ea;border:1px solid #9bd3a8;padding:.5rem 1rem;border-radius:4px}
+.warn{background:#fff4e5;border:1px solid #f0b35a;padding:.5rem 1rem;border-radius:4px}
+@media (max-width:600px){td:nth-child(4),th:nth-child(4){display:none}}";
+
+fn bare(title: &str, body: Markup) -> Markup {
+    html! {
+        (DOCTYPE)
+        html lang="vi" {
+            head { meta charset="utf-8"; meta name="viewport" content="width=device-width, initial-scale=1"; title { (title) " · ykien" } style { (maud::PreEscaped(CSS)) } }
+            body { header { a href="/" { "ykien · Bàn duyệt ý kiến" } } main { h1 { (title) } (body) } }
+        }
+    }
+}
+
+fn layout(title: &str, user: &User, body: Markup) -> Markup {
+    html! {
+        (DOCTYPE)
+        html lang="vi" {
+            head { meta charset="utf-8"; meta name="viewport" content="width=device-width, initial-scale=1"; title { (title) " · ykien" } style { (maud::PreEscaped(CSS)) } }
+            body {
+                header {
+                    a href="/" { "Hàng chờ" }
+                    a href="/?status=decided" { "Đã duyệt" }
+                    a href="/progress" { "Tiến độ" }
+                    span.me { (user.name) " (" (role_vi(user.role)) ")" }
+                    form method="post" action="/logout" { input type="hidden" name="csrf" value=(user.csrf); button { "Đăng xuất" } }
+                }
+                main { h1 { (title) } (body) }
+            }
+        }
+    }
+}
+
+fn role_vi(r: Role) -> &'static str {
+    match r {
+        Role::Reviewer => "người duyệt",
+        Role::Analyst => "phân tích viên, chỉ xem",
+        Role::Admin => "quản trị",
+    }
+}
+
+fn pct(x: f64) -> String {
+    format!("{:.0}%", x * 100.0)
+}
+
+fn excerpt(s: &str, n: usize) -> String {
+    if s.chars().count() <= n {
+        s.to_string()
+    } else {
+        let mut e: String = s.chars().take(n).collect();
+        e.push('…');
+        e
+    }
+}
+
+// ---------------------------------------------------------------- login
+
+#[derive(Deserialize, Default)]
+#[serde(default)]
+struct LoginForm {
+    name: String,
+    password: String,
+    csrf: String,
+}
+
+fn set_cookie(state: &AppState, name: &str, value: &str, path: &str, max_age: i64) -> HeaderValue {
+    let secure = if state.secure_cookies { "; Secure" } else { "" };
+    HeaderValue::from_str(&format!("{name}={value}; HttpOnly; SameSite=Strict; Path={path}; Max-Age={max_age}{secure}")).expect("cookie is ASCII")
+}
+
+async fn login_page(State(st): State<Arc<AppState>>) -> Response {
+    login_form(&st, None)
+}
+
+fn login_form(st: &AppState, error: Option<&str>) -> Response {
+    let token = random_token();
+    let body = html! {
+        @if let Some(e) = error { p.err { (e) } }
+        form.card method="post" action="/login" {
+            input type="hidden" name="csrf" value=(token);
+            p { label { "Tên đăng nhập " input name="name" autocomplete="username" required autofocus; } }
+            p { label { "Mật khẩu " input type="password" name="password" autocomplete="current-password" required; } }
+            button.primary type="submit" { "Đăng nhập" }
+        }
+    };
+    let status = if error.is_some() { StatusCode::UNAUTHORIZED } else { StatusCode::OK };
+    let mut res = (status, bare("Đăng nhập", body)).into_response();
+    res.headers_mut().append(header::SET_COOKIE, set_cookie(st, LOGIN_COOKIE, &token, "/login", 3600));
+    res
+}
+
+async fn login(State(st): State<Arc<AppState>>, headers: HeaderMap, Form(f): Form<LoginForm>) -> Response {
+    // The login form's token must match the cookie set with it (double submit).
+    if !cookie(&headers, LOGIN_COOKIE).is_some_and(|c| same_secret(c, &f.csrf)) {
+        return forbidden("Biểu mẫu đăng nhập đã hết hạn hoặc thiếu mã CSRF. Hãy tải lại trang.").into_response();
+    }
+    let db = match st.db() {
+        Ok(db) => db,
+        Err(e) => return fail(e).into_response(),
+    };
+    let user = match db.user(f.name.trim()) {
+        Ok(u) => u,
+        Err(e) => return fail(e).into_response(),
+    };
+    // An unknown name costs the same argon2 work as a wrong password.
+    static DUMMY: std::sync::OnceLock<String> = std::sync::OnceLock::new();
+    let dummy = DUMMY.get_or_init(|| super::auth::hash_password("not a real password").unwrap_or_default());
+    let ok = match &user {
+        Some((_, _, h)) => verify_password(&f.password, h),
+        None => {
+            let _ = verify_password(&f.password, dummy);
+            false
+        }
+    };
+    let Some((uid, _, _)) = user.filter(|_| ok) else {
+        return login_form(&st, Some("Sai tên đăng nhập hoặc mật khẩu."));
+    };
+    let token = random_token();
+    if let Err(e) = db.add_session(&token_hash(&token), uid, &random_token(), unix_now() + SESSION_SECS) {
+        return fail(e).into_response();
+    }
+    let mut res = Redirect::to("/").into_response();
+    res.headers_mut().append(header::SET_COOKIE, set_cookie(&st, SESSION_COOKIE, &token, "/", SESSION_SECS));
+    res.headers_mut().append(header::SET_COOKIE, set_cookie(&st, LOGIN_COOKIE, "", "/login", 0));
+    res
+}
+
+#[derive(Deserialize, Default)]
+#[serde(default)]
+struct CsrfOnly {
+    csrf: String,
+}
+
+async fn logout(State(st): State<Arc<AppState>>, user: User, Form(f): Form<CsrfOnly>) -> Response {
+    if let Err(p) = user.may_post(&f.csrf, false) {
+        return p.into_response();
+    }
+    if let Err(e) = st.db().and_then(|db| db.end_session(&user.token_hash)) {
+        return fail(e).into_response();
+    }
+    let mut res = Redirect::to("/login").into_response();
+    res.headers_mut().append(header::SET_COOKIE, set_cookie(&st, SESSION_COOKIE, "", "/", 0));
+    res
+}
+
+// ---------------------------------------------------------------- queue
+
+#[derive(Deserialize, Default)]
+#[serde(default)]
+struct QueueQuery {
+    department: String,
+    topic: String,
+    cluster: String,
+    locality: String,
+    max_confidence: String,
+    status: String,
+    q: String,
+    page: usize,
+    saved: String,
+}
+
+fn some(s: &str) -> Option<String> {
+    let t = s.trim();
+    (!t.is_empty()).then(|| t.to_string())
+}
+
+async fn queue(State(st): State<Arc<AppState>>, user: User, Query(q): Query<QueueQuery>) -> std::result::Result<Markup, Page> {
+    let db = st.db().map_err(fail)?;
+    let mut filter = QueueFilter {
+        department: some(&q.department),
+        topic: some(&q.topic),
+        cluster: q.cluster.trim().parse().ok(),
+        locality: some(&q.locality),
+        max_confidence: q.max_confidence.trim().replace(',', ".").parse::<f64>().ok().map(|x| if x > 1.0 { x / 100.0 } else { x }),
+        status: if q.status.is_empty() { "pending".into() } else { q.status.clone() },
+        limit: PAGE,
+        offset: q.page * PAGE,
+        ..Default::default()
+    };
+    let mut note = None;
+    if let Some(text) = some(&q.q) {
+        match &st.search {
+            Some(idx) => {
+                let _ = idx.reload();
+                let res = idx.search(&SearchRequest { query: &text, limit: 5000, ..Default::default() }).map_err(fail)?;
+                note = Some(format!("Tìm «{text}»: {} ý kiến khớp trong chỉ mục.", res.total));
+                filter.ids = Some(res.hits.into_iter().map(|h| h.id).collect());
+            }
+            None => filter.words = crate::text::fold_lower(&text).split_whitespace().map(String::from).collect(),
+        }
+    }
+    let (items, total) = db.queue(&filter).map_err(fail)?;
+    let localities = db.values("locality").map_err(fail)?;
+    let pages = (total as usize).div_ceil(PAGE);
+    let link = |page: usize| {
+        let mut s = format!("/?page={page}");
+        for (k, v) in [("department", &q.department), ("topic", &q.topic), ("cluster", &q.cluster), ("locality", &q.locality), ("max_confidence", &q.max_confidence), ("status", &q.status), ("q", &q.q)] {
+            if !v.is_empty() {
+                s.push_str(&format!("&{k}={}", urlencode(v)));
+            }
+        }
+        s
+    };
+    let title = match filter.status.as_str() {
+        "decided" => "Đã duyệt",
+        "all" => "Tất cả ý kiến",
+        _ => "Hàng chờ duyệt",
+    };
+    Ok(layout(title, &user, html! {
+        @if !q.saved.is_empty() { p.flash { "Đã lưu quyết định cho ý kiến " a href={ "/s/" (urlencode(&q.saved)) } { (q.saved) } "." } }
+        form.filters method="get" action="/" {
+            label { "Tìm" input type="search" name="q" value=(q.q) placeholder="vd. vay von, cử tuyển"; }
+            label { "Cơ quan đề xuất" select name="department" { option value="" { "Tất cả" } @for (c, n) in &st.departments { option value=(c) selected[*c == q.department] { (n) } } } }
+            label { "Lĩnh vực" select name="topic" { option value="" { "Tất cả" } @for (c, n) in &st.topics { option value=(c) selected[*c == q.topic] { (n) } } } }
+            label { "Địa phương" select name="locality" { option value="" { "Tất cả" } @for (l, n) in &localities { @if !l.is_empty() { option value=(l) selected[*l == q.locality] { (l) " (" (n) ")" } } } } }
+            label { "Cụm" input name="cluster" size="4" value=(q.cluster); }
+            label { "Độ tin cậy tối đa" input name="max_confidence" size="5" value=(q.max_confidence) placeholder="0.6"; }
+            label { "Trạng thái" select name="status" {
+                option value="pending" selected[filter.status == "pending"] { "Chờ duyệt" }
+                option value="decided" selected[filter.status == "decided"] { "Đã duyệt" }
+                option value="all" selected[filter.status == "all"] { "Tất cả" } } }
+            button.primary { "Lọc" }
+        }
+        @if let Some(n) = note { p.muted { (n) } }
+        p { (total) " ý kiến" @if filter.status == "pending" { ", độ tin cậy thấp nhất trước" } "." }
+        table {
+            thead { tr { th { "Mã" } th.num { "Tin cậy" } th { "Đề xuất" } th { "Lĩnh vực" } th { "Địa phương" } th { "Ý kiến" } } }
+            tbody { @for it in &items { tr {
+                td { a href={ "/s/" (urlencode(&it.id)) } { (it.id) } }
+                td.num { span.conf style={ "width:" (((1.0 - it.confidence) * 40.0).round()) "px" } {} " " (pct(it.confidence)) }
+                td { @if it.status == "decided" { span.ok { "✓ " (st.dept_name(&it.department)) } } @else { (st.dept_name(&it.suggested)) } }
+                td { (st.topic_name(&it.topic)) }
+                td { (it.locality) }
+                td { (excerpt(&it.text, 160)) }
+            } } }
+        }
+        @if pages > 1 { p {
+            @if q.page > 0 { a href=(link(q.page - 1)) { "← Trước" } " " }
+            "Trang " (q.page + 1) "/" (pages)
+            @if q.page + 1 < pages { " " a href=(link(q.page + 1)) { "Sau →" } }
+        } }
+    }))
+}
+
+fn urlencode(s: &str) -> String {
+    let mut out = String::with_capacity(s.len());
+    for b in s.bytes() {
+        if b.is_ascii_alphanumeric() || matches!(b, b'-' | b'_' | b'.' | b'~') {
+            out.push(b as char);
+        } else {
+            out.push_str(&format!("%{b:02X}"));
+        }
+    }
+    out
+}
+
+// ---------------------------------------------------------------- one submission
+
+fn decision_form(st: &AppState, user: &User, it: &Item) -> Markup {
+    let options = |selected: &str| html! { @for (c, n) in &st.departments { option value=(c) selected[c == selected] { (n) } } };
+    html! {
+        form.card.actions method="post" action={ "/s/" (urlencode(&it.id)) } {
+            input type="hidden" name="csrf" value=(user.csrf);
+            input type="hidden" name="version" value=(it.version);
+            div { button.primary name="action" value="accept" { "Đồng ý: " (st.dept_name(&it.suggested)) } }
+            div { label { "Chuyển cho " select name="department" { (options(if it.runner_up.is_empty() { &it.suggested } else { &it.runner_up })) } } button name="action" value="reassign" { "Chuyển" } }
+            div { label { "Cùng trả lời với " select name="second" { (options(if it.also.is_empty() { &it.runner_up } else { &it.also })) } } button name="action" value="split" { "Chia cho hai cơ quan" } }
+            div { label { "Ghi chú " textarea name="note" rows="2" cols="50" { (it.note) } } button name="action" value="note" { "Chỉ lưu ghi chú" } }
+        }
+    }
+}
+
+fn item_body(st: &AppState, user: &User, it: &Item, similar: &[Item], audit: &[(String, String, String, String, String, String)]) -> Markup {
+    html! {
+        div.card {
+            blockquote { (it.text) }
+            p.muted { "Mã " (it.id) " · " (if it.locality.is_empty() { "—" } else { &it.locality }) " · " (it.submitted_at) " · lĩnh vực: " (st.topic_name(&it.topic))
+                @if let Some(c) = it.cluster { " · cụm " a href={ "/cluster/" (c) } { (c) ": " (it.cluster_label) } } }
+        }
+        div.card {
+            h2 { "Đề xuất: " (st.dept_name(&it.suggested)) " (" (pct(it.confidence)) ")" }
+            @if !it.reasons.is_empty() { ul { @for r in &it.reasons { li { (r) } } } }
+            p { "Phương án hai: " (st.dept_name(&it.runner_up)) " (" (pct(it.runner_up_confidence)) ")"
+                @if !it.also.is_empty() { br; "Có thể liên quan cả: " (st.dept_name(&it.also)) } }
+            @if it.status == "decided" {
+                p.ok { "Đã quyết định: " (st.dept_name(&it.department))
+                    @if !it.second_department.is_empty() { " cùng " (st.dept_name(&it.second_department)) }
+                    " — " (it.decided_by) ", " (it.decided_at) }
+            }
+            @if !it.note.is_empty() { p { "Ghi chú: " (it.note) } }
+        }
+        @if user.role.can_decide() { (decision_form(st, user, it)) } @else { p.muted { "Bạn chỉ có quyền xem." } }
+        @if !similar.is_empty() {
+            h2 { "Ý kiến tương tự (cùng cụm)" }
+            ul { @for s in similar { li { a href={ "/s/" (urlencode(&s.id)) } { (s.id) } " — " (excerpt(&s.text, 140)) } } }
+        }
+        @if !audit.is_empty() {
+            h2 { "Lịch sử" }
+            table { tr { th { "Lúc" } th { "Ai" } th { "Việc" } th { "Cơ quan" } th { "Ghi chú" } }
+                @for (action, d, d2, note, who, at) in audit { tr { td { (at) } td { (who) } td { (action) } td { (st.dept_name(d)) @if !d2.is_empty() { " + " (st.dept_name(d2)) } } td { (note) } } } }
+        }
+    }
+}
+
+fn load_item(st: &AppState, id: &str) -> std::result::Result<(Item, Vec<Item>, Vec<(String, String, String, String, String, String)>), Page> {
+    let db = st.db().map_err(fail)?;
+    let it = db.item(id).map_err(fail)?.ok_or_else(|| Page(StatusCode::NOT_FOUND, bare("Không tìm thấy", html! { p { "Không có ý kiến mã " (id) "." } })))?;
+    let similar = match it.cluster {
+        Some(c) => db.cluster(c).map_err(fail)?.into_iter().filter(|s| s.id != it.id).take(6).collect(),
+        None => Vec::new(),
+    };
+    let audit = db.audit(id).map_err(fail)?;
+    Ok((it, similar, audit))
+}
+
+async fn item_page(State(st): State<Arc<AppState>>, user: User, Path(id): Path<String>) -> std::result::Result<Markup, Page> {
+    let (it, similar, audit) = load_item(&st, &id)?;
+    Ok(layout(&format!("Ý kiến {id}"), &user, item_body(&st, &user, &it, &similar, &audit)))
+}
+
+#[derive(Deserialize, Default)]
+#[serde(default)]
+struct DecideForm {
+    csrf: String,
+    version: i64,
+    action: String,
+    department: String,
+    second: String,
+    note: String,
+}
+
+async fn decide(State(st): State<Arc<AppState>>, user: User, Path(id): Path<String>, Form(f): Form<DecideForm>) -> std::result::Result<Response, Page> {
+    user.may_post(&f.csrf, true)?;
+    let bad = |m: &str| Page(StatusCode::BAD_REQUEST, bare("Quyết định không hợp lệ", html! { p.err { (m) } p { a href={ "/s/" (urlencode(&id)) } { "Quay lại" } } }));
+    let decision = match f.action.as_str() {
+        "accept" => Decision::Accept,
+        "reassign" if st.is_department(&f.department) => Decision::Reassign(f.department.clone()),
+        "split" if st.is_department(&f.department) && st.is_department(&f.second) && f.department != f.second => {
+            Decision::Split(f.department.clone(), f.second.clone())
+        }
+        "split" => return Err(bad("Chia cho hai cơ quan cần hai cơ quan khác nhau của hồ sơ định tuyến.")),
+        "note" => Decision::Note,
+        _ => return Err(bad("Không rõ quyết định hoặc cơ quan không thuộc hồ sơ định tuyến.")),
+    };
+    let mut db = st.db().map_err(fail)?;
+    match db.decide(&id, f.version, &decision, &f.note, &user.name).map_err(fail)? {
+        Outcome::Done => Ok(Redirect::to(&format!("/?saved={}", urlencode(&id))).into_response()),
+        Outcome::Conflict(cur) => {
+            let (_, similar, audit) = load_item(&st, &id)?;
+            let body = html! {
+                p.warn { "Ý kiến này vừa được thay đổi"
+                    @if !cur.decided_by.is_empty() { " bởi " b { (cur.decided_by) } " lúc " (cur.decided_at) }
+                    " trong khi bạn xem. Quyết định của bạn chưa được lưu: hãy xem trạng thái hiện tại và chọn lại." }
+                (item_body(&st, &user, &cur, &similar, &audit))
+            };
+            Ok((StatusCode::CONFLICT, layout(&format!("Ý kiến {id}"), &user, body)).into_response())
+        }
+    }
+}
+
+// ---------------------------------------------------------------- clusters
+
+async fn cluster_page(State(st): State<Arc<AppState>>, user: User, Path(n): Path<i64>, Query(q): Query<HashMap<String, String>>) -> std::result::Result<Markup, Page> {
+    let items = st.db().map_err(fail)?.cluster(n).map_err(fail)?;
+    let label = items.first().map(|i| i.cluster_label.clone()).unwrap_or_default();
+    let pending = items.iter().filter(|i| i.status == "pending").count();
+    let mut counts: BTreeMap<&str, usize> = BTreeMap::new();
+    for i in items.iter().filter(|i| i.status == "pending") {
+        *counts.entry(i.suggested.as_str()).or_default() += 1;
+    }
+    Ok(layout(&format!("Cụm {n}: {label}"), &user, html! {
+        @if let Some(d) = q.get("done") { p.flash { "Đã lưu " (d) " quyết định." } }
+        p { (items.len()) " ý kiến, " (pending) " chờ duyệt. Đề xuất cho các ý kiến chờ duyệt: "
+            @for (i, (d, c)) in counts.iter().enumerate() { @if i > 0 { ", " } (st.dept_name(d)) " " (c) } }
+        @if user.role.can_decide() && pending > 0 {
+            form.card.actions method="post" action={ "/cluster/" (n) } {
+                input type="hidden" name="csrf" value=(user.csrf);
+                div { button.primary name="action" value="accept" { "Đồng ý đề xuất cho cả " (pending) " ý kiến chờ duyệt" } }
+                div { label { "Hoặc chuyển tất cả cho " select name="department" { @for (c, nm) in &st.departments { option value=(c) { (nm) } } } } button name="action" value="reassign" { "Chuyển cả cụm" } }
+                p.muted { "Chỉ các ý kiến đang chờ duyệt bị ảnh hưởng; bước sau sẽ hỏi xác nhận." }
+            }
+        }
+        table { tr { th { "Mã" } th.num { "Tin cậy" } th { "Đề xuất / quyết định" } th { "Địa phương" } th { "Ý kiến" } }
+            @for it in &items { tr {
+                td { a href={ "/s/" (urlencode(&it.id)) } { (it.id) } }
+                td.num { (pct(it.confidence)) }
+                td { @if it.status == "decided" { span.ok { "✓ " (st.dept_name(&it.department)) } } @else { (st.dept_name(&it.suggested)) } }
+                td { (it.locality) }
+                td { (excerpt(&it.text, 140)) }
+            } } }
+    }))
+}
+
+#[derive(Deserialize, Default)]
+#[serde(default)]
+struct ClusterForm {
+    csrf: String,
+    action: String,
+    department: String,
+    confirm: String,
+}
+
+async fn cluster_decide(State(st): State<Arc<AppState>>, user: User, Path(n): Path<i64>, Form(f): Form<ClusterForm>) -> std::result::Result<Response, Page> {
+    user.may_post(&f.csrf, true)?;
+    let reassign = match f.action.as_str() {
+        "accept" => None,
+        "reassign" if st.is_department(&f.department) => Some(f.department.clone()),
+        _ => return Err(Page(StatusCode::BAD_REQUEST, bare("Không hợp lệ", html! { p.err { "Không rõ thao tác hoặc cơ quan." } }))),
+    };
+    let mut db = st.db().map_err(fail)?;
+    let pending: Vec<Item> = db.cluster(n).map_err(fail)?.into_iter().filter(|i| i.status == "pending").collect();
+    if f.confirm != "yes" {
+        let what = match &reassign {
+            None => "đồng ý với đề xuất của từng ý kiến".to_string(),
+            Some(d) => format!("chuyển tất cả cho {}", st.dept_name(d)),
+        };
+        return Ok(layout("Xác nhận", &user, html! {
+            p.warn { "Bạn sắp " (what) " — " b { (pending.len()) " ý kiến chờ duyệt" } " của cụm " (n) "." }
+            form method="post" action={ "/cluster/" (n) } {
+                input type="hidden" name="csrf" value=(user.csrf);
+                input type="hidden" name="action" value=(f.action);
+                input type="hidden" name="department" value=(f.department);
+                input type="hidden" name="confirm" value="yes";
+                button.primary { "Xác nhận" } " " a href={ "/cluster/" (n) } { "Huỷ" }
+            }
+        }).into_response());
+    }
+    let mut done = 0;
+    for it in &pending {
+        let d = match &reassign {
+            None => Decision::Accept,
+            Some(d) => Decision::Reassign(d.clone()),
+        };
+        // One whose state changed meanwhile is left for its reviewer (a conflict, not an overwrite).
+        if db.decide(&it.id, it.version, &d, "", &user.name).map_err(fail)? == Outcome::Done {
+            done += 1;
+        }
+    }
+    Ok(Redirect::to(&format!("/cluster/{n}?done={done}")).into_response())
+}
+
+// ---------------------------------------------------------------- progress, export, learning
+
+async fn progress(State(st): State<Arc<AppState>>, user: User, Query(q): Query<HashMap<String, String>>) -> std::result::Result<Markup, Page> {
+    let db = st.db().map_err(fail)?;
+    let codes: Vec<String> = st.departments.iter().map(|(c, _)| c.clone()).collect();
+    let rows = db.progress(&codes).map_err(fail)?;
+    let decided = db.decisions().map_err(fail)?.len();
+    let (_, pending) = db.queue(&QueueFilter { status: "pending".into(), limit: 1, ..Default::default() }).map_err(fail)?;
+    Ok(layout("Tiến độ", &user, html! {
+        @if let Some(m) = q.get("learned") { p.flash { (m) } }
+        p { (decided) " ý kiến đã duyệt, " (pending) " chờ duyệt." }
+        table {
+            tr { th { "Cơ quan" } th.num { "Đã duyệt" } th.num { "Còn chờ (theo đề xuất)" } th { "Danh sách trả lời" } }
+            @for r in &rows { tr {
+                td { (st.dept_name(&r.department)) }
+                td.num { (r.reviewed) } td.num { (r.remaining) }
+                td { @if r.reviewed > 0 {
+                    a href={ "/export/" (urlencode(&r.department)) "?format=xlsx" } { "XLSX" } " · "
+                    a href={ "/export/" (urlencode(&r.department)) "?format=csv" } { "CSV" } } }
+            } }
+        }
+        @if user.role.can_decide() {
+            form.card method="post" action="/retrain" {
+                input type="hidden" name="csrf" value=(user.csrf);
+                p { "Học lại cách đề xuất từ " (decided) " quyết định đã duyệt, rồi cập nhật đề xuất cho các ý kiến còn chờ." }
+                button.primary { "Học lại" }
+            }
+        }
+    }))
+}
+
+async fn export(State(st): State<Arc<AppState>>, _user: User, Path(dept): Path<String>, Query(q): Query<HashMap<String, String>>) -> std::result::Result<Response, Page> {
+    if !st.is_department(&dept) {
+        return Err(Page(StatusCode::NOT_FOUND, bare("Không tìm thấy", html! { p { "Không có cơ quan " (dept) "." } })));
+    }
+    let items = st.db().map_err(fail)?.department_list(&dept).map_err(fail)?;
+    let xlsx = q.get("format").map(String::as_str) != Some("csv");
+    let bytes = if xlsx { department_xlsx(&st, &dept, &items) } else { department_csv(&st, &dept, &items) }.map_err(fail)?;
+    let (ctype, ext) = if xlsx { ("application/vnd.openxmlformats-officedocument.spreadsheetml.sheet", "xlsx") } else { ("text/csv; charset=utf-8", "csv") };
+    let disp = format!("attachment; filename=\"{}.{ext}\"", dept.replace(|c: char| !c.is_ascii_alphanumeric() && c != '-', "_"));
+    Ok(([(header::CONTENT_TYPE, ctype.to_string()), (header::CONTENT_DISPOSITION, disp)], bytes).into_response())
+}
+
+const EXPORT_HEADER: [&str; 7] = ["Mã", "Ý kiến", "Địa phương", "Ngày", "Lĩnh vực", "Cùng trả lời với", "Ghi chú của người duyệt"];
+
+fn export_row(st: &AppState, dept: &str, it: &Item) -> [String; 7] {
+    let with = if it.second_department.is_empty() {
+        String::new()
+    } else if it.department == dept {
+        st.dept_name(&it.second_department).to_string()
+    } else {
+        st.dept_name(&it.department).to_string()
+    };
+    [it.id.clone(), it.text.clone(), it.locality.clone(), it.submitted_at.clone(), st.topic_name(&it.topic).to_string(), with, it.note.clone()]
+}
+
+/// The list a department must answer, as an XLSX workbook.
+fn department_xlsx(st: &AppState, dept: &str, items: &[Item]) -> Result<Vec<u8>> {
+    let x = |e: rust_xlsxwriter::XlsxError| Error::Param(format!("writing XLSX: {e}"));
+    let mut wb = rust_xlsxwriter::Workbook::new();
+    let ws = wb.add_worksheet();
+    ws.set_name("Danh sách").map_err(x)?;
+    let bold = rust_xlsxwriter::Format::new().set_bold();
+    let wrap = rust_xlsxwriter::Format::new().set_text_wrap();
+    ws.write_string(0, 0, st.dept_name(dept)).map_err(x)?;
+    for (c, h) in EXPORT_HEADER.iter().enumerate() {
+        ws.write_string_with_format(2, c as u16, *h, &bold).map_err(x)?;
+    }
+    for (r, it) in items.iter().enumerate() {
+        for (c, v) in export_row(st, dept, it).iter().enumerate() {
+            ws.write_string_with_format(3 + r as u32, c as u16, v, &wrap).map_err(x)?;
+        }
+    }
+    ws.set_column_width(1, 70).map_err(x)?;
+    ws.set_column_width(6, 40).map_err(x)?;
+    wb.save_to_buffer().map_err(x)
+}
+
+/// The same list as CSV (UTF-8 with BOM, for Excel).
+fn department_csv(st: &AppState, dept: &str, items: &[Item]) -> Result<Vec<u8>> {
+    let rows = items.iter().map(|it| export_row(st, dept, it).to_vec());
+    crate::output::csv_for_excel(&EXPORT_HEADER, rows)
+}
+
+async fn retrain_now(State(st): State<Arc<AppState>>, user: User, Form(f): Form<CsrfOnly>) -> std::result::Result<Response, Page> {
+    user.may_post(&f.csrf, true)?;
+    let st2 = Arc::clone(&st);
+    let msg = tokio::task::spawn_blocking(move || -> Result<String> {
+        let mut models = Models::load(&st2.models.read().expect("lock").dir, &st2.models.read().expect("lock").router.profile.name)?;
+        let mut db = st2.db()?;
+        let (n, changed) = retrain(&mut models, &mut db)?;
+        *st2.models.write().expect("lock") = Arc::new(models);
+        Ok(format!("Đã học lại từ {n} quyết định; {changed} đề xuất đang chờ đã thay đổi."))
+    })
+    .await
+    .map_err(|e| fail(Error::Param(format!("retraining: {e}"))))?
+    .map_err(fail)?;
+    Ok(Redirect::to(&format!("/progress?learned={}", urlencode(&msg))).into_response())
+}

@@ -1,0 +1,401 @@
+//! The review desk at the HTTP level: every page and action, roles, CSRF, escaping of
+//! hostile text, concurrent decisions, exports, learning from decisions.
+
+mod common;
+
+use std::sync::Arc;
+
+use axum::body::Body;
+use axum::http::{header, Request, StatusCode};
+use http_body_util::BodyExt;
+use tower::ServiceExt;
+use ykien::data_dir::DataDir;
+use ykien::input::{read_file, ReadOptions};
+use ykien::pipeline::{analyze, Models, Settings};
+use ykien::review::{auth, store_report, web, Db, Role};
+
+const HOSTILE: &str = "<script>alert('xss')</script> Em muốn vay vốn \"onmouseover=alert(1) & học nghề";
+
+struct Desk {
+    _dir: tempfile::TempDir,
+    data: DataDir,
+    app: axum::Router,
+}
+
+fn models() -> Models {
+    Models::load(&common::models_dir(), "lang-son-2024").expect("models load")
+}
+
+/// A data directory holding an analysis of 120 bundled submissions plus a hostile one,
+/// with a reviewer, a second reviewer and an analyst.
+fn desk() -> Desk {
+    let dir = tempfile::tempdir().unwrap();
+    let corpus = std::fs::read_to_string(common::models().bundled_corpus()).unwrap();
+    let mut lines: Vec<&str> = corpus.lines().take(121).collect();
+    let hostile = format!("evil-1,\"{}\",Bình Gia", HOSTILE.replace('"', "\"\""));
+    let header: Vec<&str> = lines[0].split(',').collect();
+    // Fit the hostile row to the corpus header (id, text, locality first).
+    assert_eq!(&header[..3], ["id", "text", "locality"]);
+    let pad = ",".repeat(header.len() - 3);
+    let hostile = format!("{hostile}{pad}");
+    lines.push(&hostile);
+    let f = dir.path().join("in.csv");
+    std::fs::write(&f, lines.join("\n")).unwrap();
+    let read = read_file(&f, &ReadOptions::default()).unwrap();
+    let m = models();
+    let report = analyze(&m, &read.submissions, &Settings { k: Some(6), ..Settings::default() }, &indicatif::ProgressBar::hidden()).unwrap();
+    let data = DataDir::resolve(Some(&dir.path().join("data")));
+    let mut db = Db::open(&data.review_db()).unwrap();
+    store_report(&mut db, &read, &report).unwrap();
+    for (name, role) in [("lan", Role::Reviewer), ("minh", Role::Reviewer), ("an", Role::Analyst)] {
+        db.add_user(name, role, &auth::hash_password("mat-khau-dai").unwrap()).unwrap();
+    }
+    let state = web::AppState::new(data.clone(), m, false).unwrap();
+    Desk { _dir: dir, data, app: web::app(state) }
+}
+
+fn enc(s: &str) -> String {
+    s.bytes().map(|b| if b.is_ascii_alphanumeric() || b"-_.~".contains(&b) { (b as char).to_string() } else { format!("%{b:02X}") }).collect()
+}
+
+struct Resp {
+    status: StatusCode,
+    headers: axum::http::HeaderMap,
+    body: Vec<u8>,
+}
+
+impl Resp {
+    fn text(&self) -> String {
+        String::from_utf8_lossy(&self.body).into_owned()
+    }
+    fn location(&self) -> &str {
+        self.headers.get(header::LOCATION).and_then(|v| v.to_str().ok()).unwrap_or("")
+    }
+    fn cookie(&self, name: &str) -> Option<String> {
+        self.headers.get_all(header::SET_COOKIE).iter().filter_map(|v| v.to_str().ok()).find_map(|c| {
+            let first = c.split(';').next()?;
+            let (k, v) = first.split_once('=')?;
+            (k == name).then(|| v.to_string())
+        })
+    }
+    fn csrf(&self) -> String {
+        let t = self.text();
+        let at = t.find("name=\"csrf\" value=\"").expect("a form with a CSRF token") + 19;
+        t[at..at + 64].to_string()
+    }
+}
+
+async fn send(app: &axum::Router, method: &str, uri: &str, cookie: &str, form: &[(&str, &str)]) -> Resp {
+    let mut b = Request::builder().method(method).uri(uri);
+    if !cookie.is_empty() {
+        b = b.header(header::COOKIE, cookie);
+    }
+    let body = if form.is_empty() && method == "GET" {
+        Body::empty()
+    } else {
+        b = b.header(header::CONTENT_TYPE, "application/x-www-form-urlencoded");
+        Body::from(form.iter().map(|(k, v)| format!("{}={}", enc(k), enc(v))).collect::<Vec<_>>().join("&"))
+    };
+    let res = app.clone().oneshot(b.body(body).unwrap()).await.unwrap();
+    let status = res.status();
+    let headers = res.headers().clone();
+    let body = res.into_body().collect().await.unwrap().to_bytes().to_vec();
+    Resp { status, headers, body }
+}
+
+/// Logs in; returns the session cookie header and the session's CSRF token.
+async fn login(app: &axum::Router, name: &str) -> (String, String) {
+    let page = send(app, "GET", "/login", "", &[]).await;
+    assert_eq!(page.status, StatusCode::OK);
+    let pre = page.cookie("ykien_login").expect("login cookie");
+    let r = send(app, "POST", "/login", &format!("ykien_login={pre}"), &[("name", name), ("password", "mat-khau-dai"), ("csrf", &page.csrf())]).await;
+    assert_eq!(r.status, StatusCode::SEE_OTHER, "{}", r.text());
+    let sc = r.headers.get_all(header::SET_COOKIE).iter().map(|v| v.to_str().unwrap().to_string()).find(|c| c.starts_with("ykien_session=")).unwrap();
+    assert!(sc.contains("HttpOnly") && sc.contains("SameSite=Strict"), "{sc}");
+    let cookie = format!("ykien_session={}", r.cookie("ykien_session").unwrap());
+    let home = send(app, "GET", "/", &cookie, &[]).await;
+    (cookie.clone(), home.csrf())
+}
+
+fn first_pending(data: &DataDir) -> ykien::review::Item {
+    let db = Db::open(&data.review_db()).unwrap();
+    let (items, _) = db.queue(&ykien::review::QueueFilter { status: "pending".into(), limit: 1, ..Default::default() }).unwrap();
+    items.into_iter().next().unwrap()
+}
+
+#[tokio::test]
+async fn login_is_required_and_bad_passwords_are_refused() {
+    let d = desk();
+    let r = send(&d.app, "GET", "/", "", &[]).await;
+    assert_eq!((r.status, r.location()), (StatusCode::SEE_OTHER, "/login"));
+    let page = send(&d.app, "GET", "/login", "", &[]).await;
+    let pre = page.cookie("ykien_login").unwrap();
+    let r = send(&d.app, "POST", "/login", &format!("ykien_login={pre}"), &[("name", "lan"), ("password", "sai-mat-khau"), ("csrf", &page.csrf())]).await;
+    assert_eq!(r.status, StatusCode::UNAUTHORIZED);
+    assert!(r.cookie("ykien_session").is_none());
+    // The login form's CSRF token must match its cookie.
+    let r = send(&d.app, "POST", "/login", "ykien_login=abc", &[("name", "lan"), ("password", "mat-khau-dai"), ("csrf", "def")]).await;
+    assert_eq!(r.status, StatusCode::FORBIDDEN);
+    // Security headers on every page.
+    assert!(page.headers.get(header::CONTENT_SECURITY_POLICY).is_some());
+    // Logging out ends the session.
+    let (cookie, csrf) = login(&d.app, "lan").await;
+    let r = send(&d.app, "POST", "/logout", &cookie, &[("csrf", &csrf)]).await;
+    assert_eq!(r.location(), "/login");
+    assert_eq!(send(&d.app, "GET", "/", &cookie, &[]).await.location(), "/login");
+}
+
+#[tokio::test]
+async fn the_queue_lists_least_confident_first_and_filters() {
+    let d = desk();
+    let (cookie, _) = login(&d.app, "lan").await;
+    let r = send(&d.app, "GET", "/", &cookie, &[]).await;
+    assert_eq!(r.status, StatusCode::OK);
+    let t = r.text();
+    assert!(t.contains("121 ý kiến"), "all pending");
+    // Confidences appear in ascending order.
+    let confs: Vec<u32> = t.match_indices("</span> ").filter_map(|(i, _)| t[i + 8..].split('%').next()?.parse().ok()).collect();
+    assert!(confs.len() > 10 && confs.windows(2).all(|w| w[0] <= w[1]), "{confs:?}");
+    // Filter by suggested department: every row names it.
+    let r = send(&d.app, "GET", "/?department=nhcsxh", &cookie, &[]).await;
+    let n: usize = r.text().split(" ý kiến").next().unwrap().rsplit('>').next().unwrap().trim().parse().unwrap();
+    let db = Db::open(&d.data.review_db()).unwrap();
+    let (_, expect) = db.queue(&ykien::review::QueueFilter { department: Some("nhcsxh".into()), status: "pending".into(), limit: 1, ..Default::default() }).unwrap();
+    assert_eq!(n as i64, expect);
+    assert!(expect > 0);
+    // Search box without a search index: folded words, diacritics ignored.
+    let r = send(&d.app, "GET", "/?q=vay+von", &cookie, &[]).await;
+    assert!(r.text().contains("vay vốn") || r.text().contains("vay von"));
+    // Confidence filter.
+    let r = send(&d.app, "GET", "/?max_confidence=0.5", &cookie, &[]).await;
+    assert!(!r.text().contains(">99%<"));
+}
+
+#[tokio::test]
+async fn hostile_text_is_escaped_everywhere() {
+    let d = desk();
+    let (cookie, _) = login(&d.app, "lan").await;
+    for uri in ["/s/evil-1", "/?q=script", "/?status=all"] {
+        let t = send(&d.app, "GET", uri, &cookie, &[]).await.text();
+        assert!(!t.contains("<script>"), "{uri}");
+        assert!(!t.contains("\"onmouseover"), "{uri}");
+    }
+    let t = send(&d.app, "GET", "/s/evil-1", &cookie, &[]).await.text();
+    assert!(t.contains("&lt;script&gt;alert('xss')&lt;/script&gt;") && t.contains("&amp; học nghề"), "{t}");
+}
+
+#[tokio::test]
+async fn decisions_accept_reassign_split_and_note_with_an_audit_trail() {
+    let d = desk();
+    let (cookie, csrf) = login(&d.app, "lan").await;
+    let it = first_pending(&d.data);
+    let page = send(&d.app, "GET", &format!("/s/{}", it.id), &cookie, &[]).await;
+    assert_eq!(page.status, StatusCode::OK);
+    let t = page.text();
+    assert!(t.contains("Đề xuất:") && t.contains("Phương án hai") && t.contains("Chia cho hai cơ quan"));
+    let uri = format!("/s/{}", it.id);
+    let r = send(&d.app, "POST", &uri, &cookie, &[("csrf", &csrf), ("version", "0"), ("action", "reassign"), ("department", "so-gddt"), ("note", "Thuộc ngành giáo dục")]).await;
+    assert_eq!(r.status, StatusCode::SEE_OTHER, "{}", r.text());
+    let db = Db::open(&d.data.review_db()).unwrap();
+    let now = db.item(&it.id).unwrap().unwrap();
+    assert_eq!((now.status.as_str(), now.department.as_str(), now.decided_by.as_str(), now.version), ("decided", "so-gddt", "lan", 1));
+    // Split, then a note alone (the decision stays), then accept.
+    let r = send(&d.app, "POST", &uri, &cookie, &[("csrf", &csrf), ("version", "1"), ("action", "split"), ("department", "so-gddt"), ("second", "so-ldtbxh")]).await;
+    assert_eq!(r.status, StatusCode::SEE_OTHER);
+    let r = send(&d.app, "POST", &uri, &cookie, &[("csrf", &csrf), ("version", "2"), ("action", "note"), ("note", "Đã gọi điện hỏi thêm")]).await;
+    assert_eq!(r.status, StatusCode::SEE_OTHER);
+    let now = db.item(&it.id).unwrap().unwrap();
+    assert_eq!((now.department.as_str(), now.second_department.as_str(), now.note.as_str()), ("so-gddt", "so-ldtbxh", "Đã gọi điện hỏi thêm"));
+    let audit = db.audit(&it.id).unwrap();
+    assert_eq!(audit.iter().map(|a| a.0.as_str()).collect::<Vec<_>>(), ["reassign", "split", "note"]);
+    assert!(audit.iter().all(|a| a.4 == "lan" && a.5.starts_with("20")));
+    // The audit table is append-only.
+    let conn = rusqlite::Connection::open(d.data.review_db()).unwrap();
+    assert!(conn.execute("UPDATE audit SET user_name = 'x'", []).is_err());
+    assert!(conn.execute("DELETE FROM audit", []).is_err());
+    // Bad decisions are refused with a reason.
+    let r = send(&d.app, "POST", &uri, &cookie, &[("csrf", &csrf), ("version", "3"), ("action", "reassign"), ("department", "bo-quoc-phong")]).await;
+    assert_eq!(r.status, StatusCode::BAD_REQUEST);
+    let r = send(&d.app, "POST", &uri, &cookie, &[("csrf", &csrf), ("version", "3"), ("action", "split"), ("department", "so-gddt"), ("second", "so-gddt")]).await;
+    assert_eq!(r.status, StatusCode::BAD_REQUEST);
+    assert_eq!(send(&d.app, "GET", "/s/khong-co", &cookie, &[]).await.status, StatusCode::NOT_FOUND);
+}
+
+#[tokio::test]
+async fn analysts_read_but_cannot_decide_and_csrf_is_checked() {
+    let d = desk();
+    let it = first_pending(&d.data);
+    let uri = format!("/s/{}", it.id);
+    let (acookie, acsrf) = login(&d.app, "an").await;
+    let page = send(&d.app, "GET", &uri, &acookie, &[]).await;
+    assert_eq!(page.status, StatusCode::OK);
+    assert!(!page.text().contains("name=\"action\""), "no decision buttons for an analyst");
+    let r = send(&d.app, "POST", &uri, &acookie, &[("csrf", &acsrf), ("version", "0"), ("action", "accept")]).await;
+    assert_eq!(r.status, StatusCode::FORBIDDEN);
+    assert_eq!(send(&d.app, "POST", "/retrain", &acookie, &[("csrf", &acsrf)]).await.status, StatusCode::FORBIDDEN);
+    assert_eq!(send(&d.app, "GET", "/progress", &acookie, &[]).await.status, StatusCode::OK);
+    // A reviewer without the right token is refused too.
+    let (cookie, _) = login(&d.app, "lan").await;
+    for form in [vec![("version", "0"), ("action", "accept")], vec![("csrf", acsrf.as_str()), ("version", "0"), ("action", "accept")]] {
+        let r = send(&d.app, "POST", &uri, &cookie, &form).await;
+        assert_eq!(r.status, StatusCode::FORBIDDEN);
+    }
+    assert_eq!(Db::open(&d.data.review_db()).unwrap().item(&it.id).unwrap().unwrap().status, "pending");
+}
+
+#[tokio::test]
+async fn two_reviewers_deciding_at_once_lose_nothing() {
+    let d = desk();
+    let (c1, t1) = login(&d.app, "lan").await;
+    let (c2, t2) = login(&d.app, "minh").await;
+    let it = first_pending(&d.data);
+    let uri = format!("/s/{}", it.id);
+    // Both opened the page at version 0; lan decides first.
+    let r = send(&d.app, "POST", &uri, &c1, &[("csrf", &t1), ("version", "0"), ("action", "reassign"), ("department", "so-taichinh")]).await;
+    assert_eq!(r.status, StatusCode::SEE_OTHER);
+    let r = send(&d.app, "POST", &uri, &c2, &[("csrf", &t2), ("version", "0"), ("action", "accept")]).await;
+    assert_eq!(r.status, StatusCode::CONFLICT);
+    let t = r.text();
+    assert!(t.contains("vừa được thay đổi") && t.contains("lan") && t.contains("value=\"1\""), "shows who changed it and offers the new version");
+    let db = Db::open(&d.data.review_db()).unwrap();
+    assert_eq!(db.item(&it.id).unwrap().unwrap().department, "so-taichinh");
+    // Truly at once: of many racing decisions on the same version exactly one lands.
+    let other = db.queue(&ykien::review::QueueFilter { status: "pending".into(), limit: 1, ..Default::default() }).unwrap().0.remove(0);
+    let uri2 = format!("/s/{}", other.id);
+    let mut tasks = Vec::new();
+    for k in 0..8 {
+        let (app, uri2) = (d.app.clone(), uri2.clone());
+        let (c, t) = if k % 2 == 0 { (c1.clone(), t1.clone()) } else { (c2.clone(), t2.clone()) };
+        tasks.push(tokio::spawn(async move { send(&app, "POST", &uri2, &c, &[("csrf", &t), ("version", "0"), ("action", "accept")]).await.status }));
+    }
+    let mut codes = Vec::new();
+    for t in tasks {
+        codes.push(t.await.unwrap());
+    }
+    assert_eq!(codes.iter().filter(|c| **c == StatusCode::SEE_OTHER).count(), 1, "{codes:?}");
+    assert_eq!(codes.iter().filter(|c| **c == StatusCode::CONFLICT).count(), 7, "{codes:?}");
+    assert_eq!(db.audit(&other.id).unwrap().len(), 1);
+}
+
+#[tokio::test]
+async fn a_cluster_is_decided_in_one_step_after_confirmation() {
+    let d = desk();
+    let (cookie, csrf) = login(&d.app, "lan").await;
+    let mut db = Db::open(&d.data.review_db()).unwrap();
+    let it = first_pending(&d.data);
+    let c = it.cluster.expect("clustered");
+    let members = db.cluster(c).unwrap();
+    assert!(members.len() > 1);
+    let page = send(&d.app, "GET", &format!("/cluster/{c}"), &cookie, &[]).await;
+    assert!(page.text().contains(&format!("{} ý kiến", members.len())));
+    // One member decided by someone else first is left alone.
+    db.decide(&members[0].id, members[0].version, &ykien::review::Decision::Reassign("so-gddt".into()), "", "minh").unwrap();
+    let r = send(&d.app, "POST", &format!("/cluster/{c}"), &cookie, &[("csrf", &csrf), ("action", "reassign"), ("department", "tinh-doan")]).await;
+    assert_eq!(r.status, StatusCode::OK);
+    assert!(r.text().contains("Xác nhận") && r.text().contains(&format!("{} ý kiến chờ duyệt", members.len() - 1)));
+    assert_eq!(db.cluster(c).unwrap().iter().filter(|i| i.status == "decided").count(), 1, "nothing before confirmation");
+    let r = send(&d.app, "POST", &format!("/cluster/{c}"), &cookie, &[("csrf", &csrf), ("action", "reassign"), ("department", "tinh-doan"), ("confirm", "yes")]).await;
+    assert_eq!(r.status, StatusCode::SEE_OTHER);
+    let after = db.cluster(c).unwrap();
+    assert!(after.iter().all(|i| i.status == "decided"));
+    assert_eq!(after.iter().filter(|i| i.department == "tinh-doan").count(), members.len() - 1);
+    assert_eq!(after.iter().find(|i| i.id == members[0].id).unwrap().department, "so-gddt");
+}
+
+#[tokio::test]
+async fn progress_exports_and_backup() {
+    let d = desk();
+    let (cookie, csrf) = login(&d.app, "lan").await;
+    let db = Db::open(&d.data.review_db()).unwrap();
+    let (items, _) = db.queue(&ykien::review::QueueFilter { status: "pending".into(), limit: 3, ..Default::default() }).unwrap();
+    for it in &items {
+        let r = send(&d.app, "POST", &format!("/s/{}", it.id), &cookie, &[("csrf", &csrf), ("version", "0"), ("action", "reassign"), ("department", "so-noivu"), ("note", "Chuyển Sở Nội vụ")]).await;
+        assert_eq!(r.status, StatusCode::SEE_OTHER);
+    }
+    let p = send(&d.app, "GET", "/progress", &cookie, &[]).await.text();
+    assert!(p.contains("3 ý kiến đã duyệt, 118 chờ duyệt"), "{p}");
+    let x = send(&d.app, "GET", "/export/so-noivu?format=xlsx", &cookie, &[]).await;
+    assert_eq!(x.status, StatusCode::OK);
+    assert!(x.headers.get(header::CONTENT_DISPOSITION).unwrap().to_str().unwrap().contains("so-noivu.xlsx"));
+    let path = d.data.root().join("out.xlsx");
+    std::fs::write(&path, &x.body).unwrap();
+    use calamine::Reader;
+    let mut wb = calamine::open_workbook_auto(&path).unwrap();
+    let range = wb.worksheet_range("Danh sách").unwrap();
+    let rows: Vec<Vec<String>> = range.rows().map(|r| r.iter().map(|c| c.to_string()).collect()).collect();
+    assert_eq!(rows[2][..2], ["Mã".to_string(), "Ý kiến".to_string()]);
+    let ids: Vec<&str> = rows[3..].iter().map(|r| r[0].as_str()).collect();
+    assert_eq!(ids.len(), 3);
+    assert!(items.iter().all(|i| ids.contains(&i.id.as_str())));
+    assert!(rows[3..].iter().all(|r| r[6] == "Chuyển Sở Nội vụ"));
+    let c = send(&d.app, "GET", "/export/so-noivu?format=csv", &cookie, &[]).await;
+    assert!(c.body.starts_with(&[0xEF, 0xBB, 0xBF]) && c.text().lines().count() == 4);
+    assert_eq!(send(&d.app, "GET", "/export/khong-co", &cookie, &[]).await.status, StatusCode::NOT_FOUND);
+    // A backup is a complete, consistent copy.
+    let dest = d.data.root().join("backup.db");
+    db.backup(&dest).unwrap();
+    let copy = Db::open(&dest).unwrap();
+    assert_eq!(copy.decisions().unwrap().len(), 3);
+    assert_eq!(copy.audit(&items[0].id).unwrap().len(), 1);
+}
+
+#[tokio::test]
+async fn corrections_teach_the_router() {
+    let d = desk();
+    let (cookie, csrf) = login(&d.app, "lan").await;
+    // Reviewers send every request about clean water to the district People's Committee.
+    let water = [
+        "Thôn em thiếu nước sạch sinh hoạt, mong tỉnh đầu tư giếng khoan",
+        "Đề nghị xây bể chứa nước sạch cho bản vùng cao",
+        "Nước sinh hoạt ở xã em bị nhiễm đá vôi, mong có hệ thống lọc nước sạch",
+        "Mong đầu tư công trình nước sạch tập trung cho thôn",
+        "Mùa khô bản em thiếu nước sạch, xin hỗ trợ đường ống dẫn nước",
+        "Đề nghị sửa chữa công trình cấp nước sạch bị hỏng ở xã",
+    ];
+    let probe = "Xin tỉnh quan tâm đầu tư nước sạch cho các thôn vùng cao";
+    let m = models();
+    let before = ykien::pipeline::route_one(&m, &sub("p", probe)).suggestion.department;
+    assert_ne!(before, "ubnd-huyen", "the base router does not know this yet");
+    let mut db = Db::open(&d.data.review_db()).unwrap();
+    let items: Vec<ykien::review::NewItem> = water
+        .iter()
+        .enumerate()
+        .map(|(i, t)| ykien::review::NewItem { id: ["w1", "w2", "w3", "w4", "w5", "w6"][i], text: t, topic: "khac", suggested: "so-nnptnt", confidence: 0.3, ..Default::default() })
+        .chain(std::iter::once(ykien::review::NewItem { id: "probe", text: probe, topic: "khac", suggested: &before, confidence: 0.3, ..Default::default() }))
+        .collect();
+    db.load_items(&items).unwrap();
+    for id in ["w1", "w2", "w3", "w4", "w5", "w6"] {
+        let r = send(&d.app, "POST", &format!("/s/{id}"), &cookie, &[("csrf", &csrf), ("version", "0"), ("action", "reassign"), ("department", "ubnd-huyen")]).await;
+        assert_eq!(r.status, StatusCode::SEE_OTHER);
+    }
+    let r = send(&d.app, "POST", "/retrain", &cookie, &[("csrf", &csrf)]).await;
+    assert_eq!(r.status, StatusCode::SEE_OTHER);
+    assert!(r.location().starts_with("/progress?learned="));
+    let probe_now = db.item("probe").unwrap().unwrap();
+    assert_eq!(probe_now.suggested, "ubnd-huyen", "a later submission follows the corrections");
+    assert_eq!(probe_now.status, "pending");
+    // Decided ones are not re-suggested.
+    assert_eq!(db.item("w1").unwrap().unwrap().suggested, "so-nnptnt");
+}
+
+fn sub(id: &str, text: &str) -> ykien::input::Submission {
+    ykien::input::Submission { id: id.into(), id_given: true, text: text.into(), locality: None, submitted_at: None, group: None, extra: Default::default() }
+}
+
+#[test]
+fn migrations_are_recorded_and_reopening_keeps_everything() {
+    let d = tempfile::tempdir().unwrap();
+    let p = d.path().join("r.db");
+    {
+        let db = Db::open(&p).unwrap();
+        db.add_user("lan", Role::Admin, &auth::hash_password("mat-khau-dai").unwrap()).unwrap();
+        assert!(db.add_user("lan", Role::Reviewer, "x").unwrap_err().to_string().contains("already exists"));
+    }
+    let conn = rusqlite::Connection::open(&p).unwrap();
+    let v: i64 = conn.query_row("PRAGMA user_version", [], |r| r.get(0)).unwrap();
+    let mode: String = conn.query_row("PRAGMA journal_mode", [], |r| r.get(0)).unwrap();
+    assert_eq!((v, mode.as_str()), (1, "wal"));
+    let db = Db::open(&p).unwrap();
+    assert_eq!(db.user("lan").unwrap().unwrap().1, Role::Admin);
+    let _ = Arc::new(());
+}
