@@ -551,7 +551,7 @@ fn run() -> Result<()> {
                 if !decisions.is_empty() {
                     let g = ykien::review::learn::cross_validate(&models, &decisions, 5)?;
                     outln!(
-                        "\nlearning from reviewed decisions ({}): routing accuracy on decisions held out from learning (5 folds): before {:.3}, after {:.3}",
+                        "\nlearning from reviewed decisions ({}): routing accuracy on decisions held out from learning (5 folds, 3 repeats): before {:.3}, after {:.3}",
                         g.n, g.before, g.after
                     );
                 }

@@ -53,10 +53,11 @@ pub struct LearningGain {
     pub after: f64,
 }
 
-/// Measures [`LearningGain`] with `folds` folds (decisions assigned to folds by a hash of their id).
+/// Measures [`LearningGain`] with `folds` folds, three times over different assignments of
+/// decisions to folds (by a hash of their id), averaged.
 pub fn cross_validate(models: &Models, decisions: &[(String, String, String)], folds: usize) -> Result<LearningGain> {
+    const REPEATS: u64 = 3;
     let folds = folds.max(2);
-    let fold_of = |id: &str| (crate::search::stable_hash([id.as_bytes()]) % folds as u64) as usize;
     let correct = |m: &Models, items: &[&(String, String, String)]| -> usize {
         items
             .par_iter()
@@ -69,16 +70,19 @@ pub fn cross_validate(models: &Models, decisions: &[(String, String, String)], f
     let all: Vec<&(String, String, String)> = decisions.iter().collect();
     let before = correct(models, &all);
     let mut after = 0;
-    for f in 0..folds {
-        let (held, learn_from): (Vec<_>, Vec<_>) = decisions.iter().partition(|d| fold_of(&d.0) == f);
-        if held.is_empty() {
-            continue;
+    for rep in 0..REPEATS {
+        let fold_of = |id: &str| (crate::search::stable_hash([rep.to_le_bytes().as_slice(), id.as_bytes()]) % folds as u64) as usize;
+        for f in 0..folds {
+            let (held, learn_from): (Vec<_>, Vec<_>) = decisions.iter().partition(|d| fold_of(&d.0) == f);
+            if held.is_empty() {
+                continue;
+            }
+            let examples: Vec<(&str, &str)> = learn_from.iter().map(|(_, t, d)| (t.as_str(), d.as_str())).collect();
+            let router = Router::with_examples(Profile::load(&models.dir, &models.router.profile.name)?, &models.analyzer, &examples)?;
+            let m = Models { dir: models.dir.clone(), analyzer: models.analyzer.clone(), topics: models.topics.clone(), router };
+            after += correct(&m, &held);
         }
-        let examples: Vec<(&str, &str)> = learn_from.iter().map(|(_, t, d)| (t.as_str(), d.as_str())).collect();
-        let router = Router::with_examples(Profile::load(&models.dir, &models.router.profile.name)?, &models.analyzer, &examples)?;
-        let m = Models { dir: models.dir.clone(), analyzer: models.analyzer.clone(), topics: models.topics.clone(), router };
-        after += correct(&m, &held);
     }
     let n = decisions.len().max(1) as f64;
-    Ok(LearningGain { n: decisions.len(), before: before as f64 / n, after: after as f64 / n })
+    Ok(LearningGain { n: decisions.len(), before: before as f64 / n, after: after as f64 / (n * REPEATS as f64) })
 }
