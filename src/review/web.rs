@@ -219,6 +219,16 @@ fn role_vi(r: Role) -> &'static str {
     }
 }
 
+fn action_vi(a: &str) -> &str {
+    match a {
+        "accept" => "đồng ý đề xuất",
+        "reassign" => "chuyển cơ quan",
+        "split" => "chia cho hai cơ quan",
+        "note" => "ghi chú",
+        other => other,
+    }
+}
+
 fn pct(x: f64) -> String {
     format!("{:.0}%", x * 100.0)
 }
@@ -477,7 +487,7 @@ fn item_body(st: &AppState, user: &User, it: &Item, similar: &[Item], audit: &[(
         @if !audit.is_empty() {
             h2 { "Lịch sử" }
             table { tr { th { "Lúc" } th { "Ai" } th { "Việc" } th { "Cơ quan" } th { "Ghi chú" } }
-                @for (action, d, d2, note, who, at) in audit { tr { td { (at) } td { (who) } td { (action) } td { (st.dept_name(d)) @if !d2.is_empty() { " + " (st.dept_name(d2)) } } td { (note) } } } }
+                @for (action, d, d2, note, who, at) in audit { tr { td { (at) } td { (who) } td { (action_vi(action)) } td { (st.dept_name(d)) @if !d2.is_empty() { " + " (st.dept_name(d2)) } } td { (note) } } } }
         }
     }
 }
