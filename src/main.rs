@@ -73,6 +73,9 @@ enum Cmd {
         /// Cluster in an LSA space of this many dimensions (e.g. 100).
         #[arg(long)]
         lsa: Option<usize>,
+        /// Clustering method.
+        #[arg(long, value_enum, default_value = "kmeans")]
+        method: MethodArg,
         /// Compare with an earlier analysis written to this folder (e.g. last year's).
         #[arg(long)]
         compare: Option<PathBuf>,
@@ -270,6 +273,9 @@ enum Cmd {
         /// Cluster in an LSA space of this many dimensions.
         #[arg(long)]
         lsa: Option<usize>,
+        /// Clustering method.
+        #[arg(long, value_enum, default_value = "kmeans")]
+        method: MethodArg,
         /// Random seed for clustering.
         #[arg(long, default_value_t = 42)]
         seed: u64,
@@ -298,6 +304,23 @@ enum SegFormat {
     Text,
     /// One JSON object per line with each word's byte span in the original line.
     Jsonl,
+}
+
+#[derive(Clone, Copy, ValueEnum)]
+enum MethodArg {
+    /// Spherical k-means on TF-IDF rows.
+    Kmeans,
+    /// Dirichlet multinomial mixture (GSDMM), made for short texts.
+    Dmm,
+}
+
+impl From<MethodArg> for ykien::pipeline::ClusterMethod {
+    fn from(m: MethodArg) -> Self {
+        match m {
+            MethodArg::Kmeans => ykien::pipeline::ClusterMethod::KMeans,
+            MethodArg::Dmm => ykien::pipeline::ClusterMethod::Dmm,
+        }
+    }
 }
 
 #[derive(Subcommand)]
@@ -354,10 +377,10 @@ fn run() -> Result<()> {
     }
     let models_dir = Models::locate(cli.models.as_deref())?;
     match cli.cmd {
-        Cmd::Analyze { input, out, k, seed, lsa, compare } => {
+        Cmd::Analyze { input, out, k, seed, lsa, method, compare } => {
             let models = load_models(&models_dir, &input.profile)?;
             let read = read_inputs(&models, &input)?;
-            let settings = Settings { k, seed, lsa, ..Settings::default() };
+            let settings = Settings { k, seed, lsa, method: method.into(), ..Settings::default() };
             let report = analyze(&models, &read.submissions, &settings, &progress())?;
             // Read the earlier run before anything is written (it may be the same folder).
             let tables = ykien::report::Tables::new(&models, &read, &report, compare.as_deref())?;
@@ -541,10 +564,10 @@ fn run() -> Result<()> {
             let pred: Vec<String> = preds.into_iter().map(|p| p.0).collect();
             outln!("{} records, model {}:\n{}", gold.len(), model.display(), ClassificationReport::new(&pred, &gold).render());
         }
-        Cmd::Eval { input, k, seed, lsa, model: None, .. } => {
+        Cmd::Eval { input, k, seed, lsa, method, model: None, .. } => {
             let models = load_models(&models_dir, &input.profile)?;
             let read = read_inputs(&models, &input)?;
-            eval(&models, &read, k, seed, lsa)?;
+            eval(&models, &read, k, seed, lsa, method.into())?;
             let data = ykien::data_dir::DataDir::resolve(cli.data_dir.as_deref());
             if data.has_review_db() {
                 let decisions = ykien::review::Db::open(&data.review_db())?.decisions()?;
@@ -807,7 +830,7 @@ fn print_summary(read: &ReadOutcome, report: &Report, out: &Path) -> Result<()> 
     Ok(())
 }
 
-fn eval(models: &Models, read: &ReadOutcome, k: Option<usize>, seed: u64, lsa: Option<usize>) -> Result<()> {
+fn eval(models: &Models, read: &ReadOutcome, k: Option<usize>, seed: u64, lsa: Option<usize>, method: ykien::pipeline::ClusterMethod) -> Result<()> {
     let subs = &read.submissions;
     let gold_topic: Vec<String> = subs.iter().map(|s| s.field("topic").unwrap_or("").to_string()).collect();
     if gold_topic.iter().any(String::is_empty) {
@@ -817,7 +840,7 @@ fn eval(models: &Models, read: &ReadOutcome, k: Option<usize>, seed: u64, lsa: O
     topics_gold.sort();
     topics_gold.dedup();
     let k = k.unwrap_or(topics_gold.len());
-    let settings = Settings { k: Some(k), seed, lsa, ..Settings::default() };
+    let settings = Settings { k: Some(k), seed, lsa, method, ..Settings::default() };
     let report = analyze(models, subs, &settings, &progress())?;
     let clusters: Vec<i64> = report.records.iter().map(|r| r.cluster.map(|c| c as i64).unwrap_or(-1)).collect();
     outln!("Clustering: {} submissions, k = {k}, against gold topics (all records)", subs.len());

@@ -87,11 +87,23 @@ pub struct Settings {
     pub tfidf: TfidfParams,
     /// Cluster in an LSA space of this many dimensions instead of on TF-IDF rows.
     pub lsa: Option<usize>,
+    /// How to cluster.
+    pub method: ClusterMethod,
+}
+
+/// The clustering algorithm.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize)]
+pub enum ClusterMethod {
+    /// Spherical k-means on TF-IDF rows (or LSA coordinates).
+    #[default]
+    KMeans,
+    /// A Dirichlet multinomial mixture sampled by Gibbs sampling (GSDMM), for short texts.
+    Dmm,
 }
 
 impl Default for Settings {
     fn default() -> Self {
-        Settings { k: None, seed: 42, n_init: 4, tfidf: TfidfParams::default(), lsa: None }
+        Settings { k: None, seed: 42, n_init: 4, tfidf: TfidfParams::default(), lsa: None, method: ClusterMethod::default() }
     }
 }
 
@@ -316,9 +328,14 @@ pub fn analyze(models: &Models, subs: &[Submission], settings: &Settings, pb: &P
     };
     let km = if k == 0 {
         crate::cluster::KMeans { k: 0, dim: x.n_cols, centroids: Vec::new(), assignments: Vec::new(), similarity: Vec::new(), objective: 0.0, iterations: 0 }
+    } else if settings.method == ClusterMethod::Dmm {
+        // The mixture counts words: it runs on the TF-IDF vocabulary, not on LSA coordinates.
+        let dmm = crate::cluster::dmm::DmmParams { seed: settings.seed, ..crate::cluster::dmm::DmmParams::new(k) }.fit(&x)?;
+        crate::cluster::KMeans::from_assignments(&x, dmm.k, dmm.assignments)
     } else {
         KMeansParams { k, seed: settings.seed, n_init: settings.n_init, ..KMeansParams::new(k) }.fit(xc)?
     };
+    let k = km.k;
 
     // Labels: distinctive terms, shown as people wrote them.
     let terms = label::distinctive_terms(&x, &tfidf, &km.assignments, k, 12);

@@ -105,3 +105,21 @@ fn pipeline_report_is_consistent_with_its_records() {
     // Clusters come largest first.
     assert!(r.clusters.windows(2).all(|w| w[0].size >= w[1].size));
 }
+
+#[test]
+fn the_mixture_recovers_themes_and_ignores_the_thread_count() {
+    use ykien::cluster::dmm::DmmParams;
+    let (texts, gold) = three_themes(30);
+    let m = DmmParams::new(3).fit(&matrix(&texts)).unwrap();
+    assert!(nmi(&m.assignments, &gold) > 0.95, "NMI {}", nmi(&m.assignments, &gold));
+    // More rows than one sampling block: blocks run in parallel, yet the result is the same.
+    let (texts, gold) = three_themes(3000);
+    let x = matrix(&texts);
+    let p = DmmParams { seed: 5, iters: 8, ..DmmParams::new(3) };
+    let run = |threads: usize| rayon::ThreadPoolBuilder::new().num_threads(threads).build().unwrap().install(|| p.fit(&x).unwrap());
+    let (a, b, c) = (run(1), run(2), run(3));
+    assert_eq!(a.assignments, b.assignments);
+    assert_eq!(a.assignments, c.assignments);
+    assert!(a.k <= 3 && nmi(&a.assignments, &gold) > 0.9, "k {} NMI {}", a.k, nmi(&a.assignments, &gold));
+    assert!(DmmParams::new(0).fit(&x).is_err());
+}

@@ -80,6 +80,27 @@ impl KMeans {
     }
 }
 
+impl KMeans {
+    /// The clustering given by `assignments` (clusters 0..k, none empty), with its
+    /// centroids and each row's similarity to its own: what another method's result
+    /// needs for representatives and for placing new rows.
+    pub fn from_assignments(x: &CsrMatrix, k: usize, assignments: Vec<u32>) -> KMeans {
+        let n = x.n_rows();
+        let mut m = KMeans { k, dim: x.n_cols, centroids: vec![0.0; x.n_cols * k], assignments, similarity: vec![1.0; n], objective: 0.0, iterations: 0 };
+        update(x, &mut m);
+        let sims: Vec<f32> = (0..n)
+            .into_par_iter()
+            .map_init(|| vec![0.0f32; k], |s, i| {
+                m.scores(&x.row(i), s);
+                s[m.assignments[i] as usize]
+            })
+            .collect();
+        m.objective = sims.iter().map(|&s| s as f64).sum();
+        m.similarity = sims;
+        m
+    }
+}
+
 impl<'a> Predict<Row<'a>> for KMeans {
     type Output = (u32, f32);
     /// Nearest centroid and its cosine similarity.
@@ -160,8 +181,15 @@ fn run(p: &KMeansParams, x: &CsrMatrix, mut rng: Rng) -> KMeans {
             model.centroids[j as usize * k + c] = v;
         }
     }
+    iterate(x, &mut model, p.max_iter, p.tol);
+    model
+}
+
+/// Lloyd iterations from the model's current centroids until nothing moves.
+fn iterate(x: &CsrMatrix, model: &mut KMeans, max_iter: usize, tol: f64) {
+    let (n, k) = (x.n_rows(), model.k);
     let mut prev_obj = f64::NEG_INFINITY;
-    for it in 0..p.max_iter {
+    for it in 0..max_iter {
         // Assignment, in parallel over rows.
         let assigned: Vec<(u32, f32)> = (0..n)
             .into_par_iter()
@@ -178,13 +206,12 @@ fn run(p: &KMeansParams, x: &CsrMatrix, mut rng: Rng) -> KMeans {
         let obj: f64 = model.similarity.iter().map(|&s| s as f64).sum();
         model.objective = obj;
         model.iterations = it + 1;
-        if it > 0 && (changed == 0 || (obj - prev_obj).abs() <= p.tol * obj.abs().max(1.0)) {
+        if it > 0 && (changed == 0 || (obj - prev_obj).abs() <= tol * obj.abs().max(1.0)) {
             break;
         }
         prev_obj = obj;
-        update(x, &mut model);
+        update(x, model);
     }
-    model
 }
 
 /// Recomputes centroids as normalised sums of their members; empty clusters take the

@@ -1,5 +1,6 @@
 //! Clustering submissions: spherical k-means on sparse TF-IDF (optionally after LSA), choice of k, labels.
 
+pub mod dmm;
 pub mod kmeans;
 pub mod label;
 pub mod lsa;
