@@ -74,6 +74,9 @@ pub fn corpus_dir(models_dir: &Path) -> PathBuf {
     models_dir.parent().unwrap_or(Path::new(".")).join("corpus")
 }
 
+/// Above this many rows, k-means learns its centroids on a sample of this size.
+pub const KMEANS_SAMPLE: usize = 100_000;
+
 /// Settings of one analysis run.
 #[derive(Debug, Clone)]
 pub struct Settings {
@@ -219,6 +222,24 @@ pub struct Report {
     pub n_terms: usize,
 }
 
+/// Stage timings, printed to stderr when `YKIEN_TIMINGS` is set (for benchmarks).
+struct Stages {
+    on: bool,
+    at: std::time::Instant,
+}
+
+impl Stages {
+    fn start() -> Self {
+        Stages { on: std::env::var_os("YKIEN_TIMINGS").is_some(), at: std::time::Instant::now() }
+    }
+    fn lap(&mut self, what: &str) {
+        if self.on {
+            eprintln!("timing: {what:<36} {:>8.2} s", self.at.elapsed().as_secs_f64());
+        }
+        self.at = std::time::Instant::now();
+    }
+}
+
 /// Topic and department for every submission, in input order, in parallel.
 pub fn route_all(models: &Models, subs: &[Submission], pb: &ProgressBar) -> (Vec<Vec<u64>>, Vec<Routed>) {
     let per_doc = analyse_all(models, subs, pb, false);
@@ -270,6 +291,7 @@ pub fn analyze(models: &Models, subs: &[Submission], settings: &Settings, pb: &P
         return Err(Error::Param("no submissions to analyse".into()));
     }
     pb.set_length(subs.len() as u64);
+    let mut clock = Stages::start();
     pb.set_message("phân tích văn bản");
     let per_doc = analyse_all(models, subs, pb, true);
     let mut keys = Vec::with_capacity(subs.len());
@@ -280,6 +302,7 @@ pub fn analyze(models: &Models, subs: &[Submission], settings: &Settings, pb: &P
         shingles.push(s);
         routed.push(r);
     }
+    clock.lap("analyse, topic, route");
     pb.set_message("phân cụm");
     let mut duplicates: Vec<DuplicateGroup> = DedupParams::default()
         .groups(&shingles)
@@ -293,6 +316,7 @@ pub fn analyze(models: &Models, subs: &[Submission], settings: &Settings, pb: &P
         })
         .collect();
     duplicates.sort_by(|a, b| b.count.cmp(&a.count).then(a.ids.cmp(&b.ids)));
+    clock.lap("near-duplicates");
     drop(shingles);
     // Tiny inputs: a term seen once still counts, and a term in every submission too,
     // or nothing would be left to cluster.
@@ -303,6 +327,7 @@ pub fn analyze(models: &Models, subs: &[Submission], settings: &Settings, pb: &P
         tfidf = TfidfParams { min_df: 1, max_df: 1.0, ..tfidf_params }.fit(&keys)?;
     }
     let x_all = tfidf.transform(&keys);
+    clock.lap("tf-idf");
     drop(keys);
     let active: Vec<usize> = (0..x_all.n_rows()).filter(|&i| x_all.row(i).nnz() > 0).collect();
     // Rows without words stay out of clustering (copy only when there are any).
@@ -326,18 +351,26 @@ pub fn analyze(models: &Models, subs: &[Submission], settings: &Settings, pb: &P
             k
         }
     };
+    clock.lap("choose k");
     let km = if k == 0 {
         crate::cluster::KMeans { k: 0, dim: x.n_cols, centroids: Vec::new(), assignments: Vec::new(), similarity: Vec::new(), objective: 0.0, iterations: 0 }
     } else if settings.method == ClusterMethod::Dmm {
         // The mixture counts words: it runs on the TF-IDF vocabulary, not on LSA coordinates.
         let dmm = crate::cluster::dmm::DmmParams { seed: settings.seed, ..crate::cluster::dmm::DmmParams::new(k) }.fit(&x)?;
         crate::cluster::KMeans::from_assignments(&x, dmm.k, dmm.assignments)
+    } else if xc.n_rows() > KMEANS_SAMPLE {
+        // Large inputs: restarts on an evenly spread sample, then one pass assigns every row
+        // (as mini-batch k-means does; the centroids of 100,000 rows are already stable).
+        let step = xc.n_rows() as f64 / KMEANS_SAMPLE as f64;
+        let ids: Vec<usize> = (0..KMEANS_SAMPLE).map(|i| (i as f64 * step) as usize).collect();
+        KMeansParams { k, seed: settings.seed, n_init: settings.n_init, ..KMeansParams::new(k) }.fit(&xc.select(&ids))?.assign_all(xc)
     } else {
         KMeansParams { k, seed: settings.seed, n_init: settings.n_init, ..KMeansParams::new(k) }.fit(xc)?
     };
     let k = km.k;
 
     // Labels: distinctive terms, shown as people wrote them.
+    clock.lap("cluster");
     let terms = label::distinctive_terms(&x, &tfidf, &km.assignments, k, 12);
     let mut members: Vec<Vec<usize>> = vec![Vec::new(); k];
     for (r, &c) in km.assignments.iter().enumerate() {
@@ -406,5 +439,6 @@ pub fn analyze(models: &Models, subs: &[Submission], settings: &Settings, pb: &P
         .map(|((s, r), c)| RecordResult { id: s.id.clone(), text: s.text.clone(), locality: s.locality.clone(), cluster: c, routed: r })
         .collect();
     pb.finish_and_clear();
+    clock.lap("labels, representatives, records");
     Ok(Report { profile: models.router.profile.name.clone(), k, k_search, clusters, duplicates, records, unclustered: subs.len() - active.len(), n_terms: tfidf.n_terms() })
 }

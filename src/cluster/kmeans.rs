@@ -101,6 +101,25 @@ impl KMeans {
     }
 }
 
+impl KMeans {
+    /// The same centroids with every row of `x` assigned to its nearest (in parallel):
+    /// how a model fitted on a sample clusters the whole data.
+    pub fn assign_all(mut self, x: &CsrMatrix) -> KMeans {
+        let k = self.k;
+        let (assignments, similarity): (Vec<u32>, Vec<f32>) = (0..x.n_rows())
+            .into_par_iter()
+            .map_init(|| vec![0.0f32; k], |s, i| {
+                self.scores(&x.row(i), s);
+                best(s)
+            })
+            .unzip();
+        self.objective = similarity.iter().map(|&s| s as f64).sum();
+        self.assignments = assignments;
+        self.similarity = similarity;
+        self
+    }
+}
+
 impl<'a> Predict<Row<'a>> for KMeans {
     type Output = (u32, f32);
     /// Nearest centroid and its cosine similarity.
