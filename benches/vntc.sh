@@ -1,8 +1,9 @@
 #!/usr/bin/env bash
-# Supervised routing on real text: VNTC news titles, 80/20 split, ykien's router against
-# scikit-learn's LinearSVC (TF-IDF syllable unigrams + bigrams, sublinear tf, min_df 2)
-# on the same files, in one run. Needs ../shared; makes a Python venv in target/.
-# Run from the project root: bash benches/vntc-router.sh
+# Real text, in one run: VNTC news titles (the title field: a headline with its lead).
+#  1. Clustering, k = 10, against the 10 gold topics: ykien k-means and GSDMM (seeds 42, 1, 2).
+#  2. Supervised routing, 80/20 split: ykien's router against scikit-learn's LinearSVC
+#     (TF-IDF syllable unigrams + bigrams, sublinear tf, min_df 2) on the same files.
+# Needs ../shared; makes a Python venv in target/. Run from the project root: bash benches/vntc.sh
 set -euo pipefail
 cd "$(dirname "$0")/.."
 DATA=../shared/data/vntc/vntc-train.tsv.gz
@@ -13,15 +14,26 @@ import csv, gzip, hashlib, sys
 data, w = sys.argv[1], sys.argv[2]
 out = {s: csv.writer(open(f"{w}/{s}.csv", "w", encoding="utf-8", newline="")) for s in ("train", "test")}
 for o in out.values(): o.writerow(["id", "text", "label"])
+titles = csv.writer(open(f"{w}/titles.csv", "w", encoding="utf-8", newline=""))
+titles.writerow(["id", "text", "topic"])
 with gzip.open(data, "rt", encoding="utf-8") as f:
     for n, line in enumerate(f, 1):
         p = line.rstrip("\n").split("\t")
         if len(p) < 3 or not p[1].strip(): continue
         split = "test" if int(hashlib.md5(f"vntc-{n}".encode()).hexdigest(), 16) % 5 == 0 else "train"
         out[split].writerow([f"vntc-{n}", p[1].strip(), p[0]])
+        titles.writerow([f"vntc-{n}", p[1].strip(), p[0]])
 PY
 cargo build --release -q
 Y=target/release/ykien
+echo "== clustering VNTC titles, k = 10"
+for m in kmeans dmm; do
+    for s in 42 1 2; do
+        printf '%-7s seed %-3s' "$m" "$s"
+        /usr/bin/time -f "  (%e s wall, %M KB peak)" $Y eval "$W/titles.csv" --k 10 --method $m --seed $s 2>&1 | grep -E "NMI|wall" | tr '\n' ' '
+        echo
+    done
+done
 echo "== ykien"
 /usr/bin/time -f "train-router: %e s wall, %M KB peak" $Y train-router "$W/train.csv" --label-column label --model "$W/router.json"
 $Y eval "$W/test.csv" --model "$W/router.json" --label-column label | head -3
