@@ -378,7 +378,8 @@ fn run() -> Result<()> {
     let models_dir = Models::locate(cli.models.as_deref())?;
     match cli.cmd {
         Cmd::Analyze { input, out, k, seed, lsa, method, compare } => {
-            let models = load_models(&models_dir, &input.profile)?;
+            let mut models = load_models(&models_dir, &input.profile)?;
+            learn_from_reviews(&mut models, cli.data_dir.as_deref())?;
             let read = read_inputs(&models, &input)?;
             let settings = Settings { k, seed, lsa, method: method.into(), ..Settings::default() };
             let report = analyze(&models, &read.submissions, &settings, &progress())?;
@@ -519,7 +520,8 @@ fn run() -> Result<()> {
             outln!("trained on {} records, {} classes, {} terms in {:.1} s; wrote {}", docs.len(), clf.classes.len(), clf.tfidf.n_terms(), t0.elapsed().as_secs_f64(), model.display());
         }
         Cmd::Route { input, output_format, model: None } => {
-            let models = load_models(&models_dir, &input.profile)?;
+            let mut models = load_models(&models_dir, &input.profile)?;
+            learn_from_reviews(&mut models, cli.data_dir.as_deref())?;
             let read = read_inputs(&models, &input)?;
             let (_, routed) = route_all(&models, &read.submissions, &progress());
             let bytes = match output_format {
@@ -584,13 +586,12 @@ fn run() -> Result<()> {
             let data = ykien::data_dir::DataDir::resolve(cli.data_dir.as_deref());
             let db = ykien::review::Db::open(&data.review_db())?;
             let profile = db.meta("profile")?.unwrap_or(profile);
-            let mut models = load_models(&models_dir, &profile)?;
-            let learned = ykien::review::learn::learn(&mut models, &db.decisions()?)?;
+            let models = load_models(&models_dir, &profile)?;
             if !addr.ip().is_loopback() {
                 eprintln!("ykien: warning: listening on {addr}, reachable from other machines; serve behind HTTPS and pass --secure-cookies");
             }
-            let state = ykien::review::web::AppState::new(data.clone(), models, secure_cookies)?;
-            outln!("review desk on http://{addr}/ (data {}, profile {profile}, learned from {learned} decisions); Ctrl-C stops", data.root().display());
+            let state = ykien::review::web::AppState::new(data.clone(), &models, secure_cookies)?;
+            outln!("review desk on http://{addr}/ (data {}, profile {profile}); Ctrl-C stops", data.root().display());
             let rt = tokio::runtime::Builder::new_multi_thread().worker_threads(threads(cli.threads).clamp(1, 4)).enable_all().build()?;
             rt.block_on(ykien::review::web::serve(state, addr))?;
         }
@@ -628,6 +629,21 @@ fn run() -> Result<()> {
             let (n, changed) = ykien::review::learn::retrain(&mut models, &mut db)?;
             outln!("learned from {n} reviewed decisions; {changed} pending suggestions changed");
         }
+    }
+    Ok(())
+}
+
+/// Later suggestions follow the reviewers: when the data directory holds reviewed
+/// decisions, routing learns from them too (said on stderr).
+fn learn_from_reviews(models: &mut Models, data_dir: Option<&Path>) -> Result<()> {
+    let data = ykien::data_dir::DataDir::resolve(data_dir);
+    if !data.has_review_db() {
+        return Ok(());
+    }
+    let decisions = ykien::review::Db::open(&data.review_db())?.decisions()?;
+    if !decisions.is_empty() {
+        let n = ykien::review::learn::learn(models, &decisions)?;
+        eprintln!("ykien: routing also learned from {n} reviewed decisions in {}", data.review_db().display());
     }
     Ok(())
 }

@@ -50,7 +50,7 @@ fn desk() -> Desk {
     for (name, role) in [("lan", Role::Reviewer), ("minh", Role::Reviewer), ("an", Role::Analyst)] {
         db.add_user(name, role, &auth::hash_password("mat-khau-dai").unwrap()).unwrap();
     }
-    let state = web::AppState::new(data.clone(), m, false).unwrap();
+    let state = web::AppState::new(data.clone(), &m, false).unwrap();
     Desk { _dir: dir, data, app: web::app(state) }
 }
 

@@ -3,7 +3,8 @@
 
 use std::collections::{BTreeMap, HashMap};
 use std::net::SocketAddr;
-use std::sync::{Arc, RwLock};
+use std::path::PathBuf;
+use std::sync::Arc;
 
 use axum::extract::{FromRequestParts, Path, Query, State};
 use axum::http::request::Parts;
@@ -32,7 +33,8 @@ const PAGE: usize = 50;
 /// What every request shares.
 pub struct AppState {
     data: DataDir,
-    models: RwLock<Arc<Models>>,
+    models_dir: PathBuf,
+    profile: String,
     search: Option<SearchIndex>,
     topics: BTreeMap<String, String>,
     departments: Vec<(String, String)>,
@@ -40,14 +42,16 @@ pub struct AppState {
 }
 
 impl AppState {
-    /// State over a data directory with loaded models (already learned from past decisions).
+    /// State over a data directory, with the models the submissions were analysed with
+    /// (names of topics and departments; retraining reloads them from their folder).
     /// `secure_cookies` adds the Secure flag (behind HTTPS).
-    pub fn new(data: DataDir, models: Models, secure_cookies: bool) -> Result<Arc<AppState>> {
+    pub fn new(data: DataDir, models: &Models, secure_cookies: bool) -> Result<Arc<AppState>> {
         Db::open(&data.review_db())?;
         let search = if data.has_index() { Some(SearchIndex::open(&data, &models.analyzer)?) } else { None };
         let topics = models.topics.topics.iter().map(|t| (t.code.clone(), t.name.clone())).collect();
         let departments = models.router.profile.departments.iter().map(|d| (d.code.clone(), d.name.clone())).collect();
-        Ok(Arc::new(AppState { data, models: RwLock::new(Arc::new(models)), search, topics, departments, secure_cookies }))
+        let (models_dir, profile) = (models.dir.clone(), models.router.profile.name.clone());
+        Ok(Arc::new(AppState { data, models_dir, profile, search, topics, departments, secure_cookies }))
     }
 
     fn db(&self) -> Result<Db> {
@@ -717,10 +721,9 @@ async fn retrain_now(State(st): State<Arc<AppState>>, user: User, Form(f): Form<
     user.may_post(&f.csrf, true)?;
     let st2 = Arc::clone(&st);
     let msg = tokio::task::spawn_blocking(move || -> Result<String> {
-        let mut models = Models::load(&st2.models.read().expect("lock").dir, &st2.models.read().expect("lock").router.profile.name)?;
+        let mut models = Models::load(&st2.models_dir, &st2.profile)?;
         let mut db = st2.db()?;
         let (n, changed) = retrain(&mut models, &mut db)?;
-        *st2.models.write().expect("lock") = Arc::new(models);
         Ok(format!("Đã học lại từ {n} quyết định; {changed} đề xuất đang chờ đã thay đổi."))
     })
     .await

@@ -54,7 +54,8 @@ pub fn index_submissions(models: &Models, indexer: &mut Indexer, read: &ReadOutc
     let mut start = 0;
     while start < read.submissions.len() {
         let end = (start + BATCH).min(read.submissions.len());
-        let todo: Vec<usize> = (start..end).filter(|&i| !indexer.is_unchanged(keys[i], content_hash(&read.submissions[i]))).collect();
+        let hashes: Vec<u64> = read.submissions[start..end].par_iter().map(content_hash).collect();
+        let todo: Vec<usize> = (start..end).filter(|&i| !indexer.is_unchanged(keys[i], hashes[i - start])).collect();
         pb.inc((end - start - todo.len()) as u64);
         let routed: Vec<_> = todo
             .par_iter()
@@ -70,6 +71,7 @@ pub fn index_submissions(models: &Models, indexer: &mut Indexer, read: &ReadOutc
                 &IndexEntry {
                     sub,
                     key: keys[i],
+                    content_hash: hashes[i - start],
                     source: &sources[source_idx[i]],
                     topic: &r.topic,
                     department: &r.suggestion.department,
@@ -96,6 +98,7 @@ pub fn store_analysis(indexer: &mut Indexer, read: &ReadOutcome, report: &Report
             &IndexEntry {
                 sub,
                 key: *key,
+                content_hash: content_hash(sub),
                 source,
                 topic: &r.routed.topic,
                 department: &r.routed.suggestion.department,

@@ -8,7 +8,7 @@ use serde::Serialize;
 use tantivy::schema::Facet;
 use tantivy::{Index, IndexWriter, TantivyDocument, Term};
 
-use super::{content_hash, index_error, open_index, stable_hash, Fields, IndexMeta, SCHEMA_VERSION};
+use super::{index_error, open_index, stable_hash, Fields, IndexMeta, SCHEMA_VERSION};
 use crate::data_dir::DataDir;
 use crate::error::{Error, Result};
 use crate::input::Submission;
@@ -35,6 +35,8 @@ pub struct IndexEntry<'a> {
     pub sub: &'a Submission,
     /// Its identity (see [`text_identity`]).
     pub key: u64,
+    /// Its [`content_hash`].
+    pub content_hash: u64,
     /// The file it came from.
     pub source: &'a str,
     /// Topic code.
@@ -108,7 +110,7 @@ impl Indexer {
     /// Adds one submission. One already there with the same content is skipped unless
     /// `refresh` is set (new analysis results); one whose content changed is replaced.
     pub fn add(&mut self, e: &IndexEntry, refresh: bool) -> Result<()> {
-        let hash = content_hash(e.sub);
+        let hash = e.content_hash;
         match self.known.get(&e.key) {
             Some(&h) if h == hash && !refresh => {
                 self.stats.unchanged += 1;
