@@ -430,8 +430,12 @@ fn run() -> Result<()> {
             report_rejects(&read);
         }
         Cmd::Search { query, topic, department, locality, limit, format } => {
-            let idx = open_search(&models_dir, cli.data_dir.as_deref())?;
             let q = query.join(" ");
+            anyhow::ensure!(
+                !q.trim().is_empty() || topic.is_some() || department.is_some() || locality.is_some(),
+                "nothing to search for: give words, or --topic, --department or --locality to list"
+            );
+            let idx = open_search(&models_dir, cli.data_dir.as_deref())?;
             let req = ykien::search::SearchRequest {
                 query: &q, topic: topic.as_deref(), department: department.as_deref(), locality: locality.as_deref(),
                 limit, facets: true, snippets: true, typing: true,

@@ -394,7 +394,7 @@ fn migrations_are_recorded_and_reopening_keeps_everything() {
     let conn = rusqlite::Connection::open(&p).unwrap();
     let v: i64 = conn.query_row("PRAGMA user_version", [], |r| r.get(0)).unwrap();
     let mode: String = conn.query_row("PRAGMA journal_mode", [], |r| r.get(0)).unwrap();
-    assert_eq!((v, mode.as_str()), (1, "wal"));
+    assert_eq!((v, mode.as_str()), (2, "wal"), "every migration applied");
     let db = Db::open(&p).unwrap();
     assert_eq!(db.user("lan").unwrap().unwrap().1, Role::Admin);
     let _ = Arc::new(());

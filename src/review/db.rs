@@ -64,6 +64,10 @@ CREATE TABLE audit (
 CREATE TRIGGER audit_no_update BEFORE UPDATE ON audit BEGIN SELECT RAISE(ABORT, 'the audit table is append-only'); END;
 CREATE TRIGGER audit_no_delete BEFORE DELETE ON audit BEGIN SELECT RAISE(ABORT, 'the audit table is append-only'); END;
 CREATE TABLE meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
+"#, r#"
+CREATE INDEX submissions_suggested ON submissions (status, suggested, confidence);
+CREATE INDEX submissions_topic ON submissions (topic);
+CREATE INDEX submissions_locality ON submissions (locality);
 "#];
 
 /// The file name of the database inside the data directory.
