@@ -92,18 +92,24 @@ impl DedupParams {
     /// Groups of near-duplicate documents (indices, ascending; groups ordered by their
     /// first member), given each document's shingles. Only groups of two or more.
     pub fn groups(&self, shingles: &[Vec<u64>]) -> Vec<Vec<usize>> {
-        let sets: Vec<Vec<u64>> = shingles
+        // Sorted sets, copied only where the caller's are not already.
+        let sets: Vec<std::borrow::Cow<[u64]>> = shingles
             .par_iter()
             .map(|s| {
-                let mut v = s.clone();
-                v.sort_unstable();
-                v.dedup();
-                v
+                if s.windows(2).all(|w| w[0] < w[1]) {
+                    std::borrow::Cow::Borrowed(s.as_slice())
+                } else {
+                    let mut v = s.clone();
+                    v.sort_unstable();
+                    v.dedup();
+                    std::borrow::Cow::Owned(v)
+                }
             })
             .collect();
         let sigs: Vec<Option<[u64; HASHES]>> = sets
             .par_iter()
             .map(|s| {
+                let s: &[u64] = s;
                 if s.len() < self.min_shingles {
                     return None;
                 }

@@ -142,10 +142,10 @@ pub fn record(base: &[Submission], v: &Variations, seed: u64, i: usize) -> Submi
     }
     let locality = if rng.next_f64() < 0.7 { b.locality.clone() } else { Some(pick(&mut rng, &v.districts).to_string()) };
     let day = rng.below(365);
-    let mut extra = std::collections::BTreeMap::new();
+    let mut extra = crate::input::Extra::default();
     for k in ["topic", "department"] {
         if let Some(x) = b.field(k) {
-            extra.insert(k.to_string(), x.to_string());
+            extra.insert(k, x);
         }
     }
     Submission {

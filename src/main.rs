@@ -786,10 +786,10 @@ struct OutRow<'a> {
 fn write_outputs(out: &Path, read: &ReadOutcome, report: &Report) -> Result<()> {
     // Streamed row by row into temporary files that are renamed when complete.
     write_atomic_with(&out.join("submissions.jsonl"), |w| {
-        for r in &report.records {
+        for (r, sub) in report.records.iter().zip(&read.submissions) {
             let s = &r.routed.suggestion;
             let row = OutRow {
-                id: &r.id, text: &r.text, locality: r.locality.as_deref(), cluster: r.cluster,
+                id: &sub.id, text: &sub.text, locality: sub.locality.as_deref(), cluster: r.cluster,
                 topic: &r.routed.topic, topic_score: round3(r.routed.topic_score),
                 department: &s.department, department_name: &s.department_name,
                 confidence: round3(s.confidence), runner_up: &s.runner_up,
@@ -806,11 +806,11 @@ fn write_outputs(out: &Path, read: &ReadOutcome, report: &Report) -> Result<()> 
         w.write_all(&[0xEF, 0xBB, 0xBF])?;
         let mut c = csv::Writer::from_writer(w);
         c.write_record(["id", "text", "locality", "cluster", "cluster_label", "topic", "topic_score", "department", "department_name", "confidence", "runner_up", "also", "reasons"])?;
-        for r in &report.records {
+        for (r, sub) in report.records.iter().zip(&read.submissions) {
             let s = &r.routed.suggestion;
             let cluster = r.cluster.map(|c| c.to_string()).unwrap_or_default();
             c.write_record([
-                r.id.as_str(), r.text.as_str(), r.locality.as_deref().unwrap_or(""), cluster.as_str(), label_of(r.cluster),
+                sub.id.as_str(), sub.text.as_str(), sub.locality.as_deref().unwrap_or(""), cluster.as_str(), label_of(r.cluster),
                 r.routed.topic.as_str(), &format!("{:.3}", r.routed.topic_score), s.department.as_str(), s.department_name.as_str(),
                 &format!("{:.3}", s.confidence), s.runner_up.as_str(), s.also.as_deref().unwrap_or(""), &s.reasons.join(" | "),
             ])?;

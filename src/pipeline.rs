@@ -126,15 +126,10 @@ pub struct Routed {
     pub typed_without_diacritics: bool,
 }
 
-/// The result for one submission.
+/// The result for one submission (its text and locality are in the submission itself,
+/// at the same position of the input).
 #[derive(Debug, Clone, Serialize)]
 pub struct RecordResult {
-    /// Submission id.
-    pub id: String,
-    /// Original text.
-    pub text: String,
-    /// Locality, when given.
-    pub locality: Option<String>,
     /// Cluster number, or `None` when the text has no analysable words.
     pub cluster: Option<usize>,
     /// Topic, department and reasons.
@@ -234,7 +229,12 @@ impl Stages {
     }
     fn lap(&mut self, what: &str) {
         if self.on {
-            eprintln!("timing: {what:<36} {:>8.2} s", self.at.elapsed().as_secs_f64());
+            // Resident memory now, from /proc (Linux), to see where memory goes.
+            let rss_mb = std::fs::read_to_string("/proc/self/statm")
+                .ok()
+                .and_then(|s| s.split_whitespace().nth(1)?.parse::<u64>().ok())
+                .map_or(0, |pages| pages * 4096 / 1_000_000);
+            eprintln!("timing: {what:<36} {:>8.2} s  {rss_mb:>6} MB resident", self.at.elapsed().as_secs_f64());
         }
         self.at = std::time::Instant::now();
     }
@@ -257,8 +257,13 @@ fn analyse_all(models: &Models, subs: &[Submission], pb: &ProgressBar, want_shin
             let mut sh = Vec::new();
             if want_shingles {
                 crate::dedup::shingles(&a, &mut sh);
+                // Kept as a sorted set, at its size: a million of them wait for near-duplicates.
+                sh.sort_unstable();
+                sh.dedup();
+                sh.shrink_to_fit();
             }
             let r = routed(models, s, &a, &mut keys);
+            keys.shrink_to_fit();
             pb.inc(1);
             (keys, sh, r)
         })
@@ -292,6 +297,7 @@ pub fn analyze(models: &Models, subs: &[Submission], settings: &Settings, pb: &P
     }
     pb.set_length(subs.len() as u64);
     let mut clock = Stages::start();
+    clock.lap("(submissions read)");
     pb.set_message("phân tích văn bản");
     let per_doc = analyse_all(models, subs, pb, true);
     let mut keys = Vec::with_capacity(subs.len());
@@ -436,7 +442,7 @@ pub fn analyze(models: &Models, subs: &[Submission], settings: &Settings, pb: &P
         .iter()
         .zip(routed)
         .zip(cluster_of)
-        .map(|((s, r), c)| RecordResult { id: s.id.clone(), text: s.text.clone(), locality: s.locality.clone(), cluster: c, routed: r })
+        .map(|((_, r), c)| RecordResult { cluster: c, routed: r })
         .collect();
     pb.finish_and_clear();
     clock.lap("labels, representatives, records");

@@ -117,10 +117,10 @@ impl Tables {
         let mut topic_counts = vec![0usize; topics_def.len()];
         let mut by_loc: BTreeMap<String, Vec<usize>> = BTreeMap::new();
         let mut deps: BTreeMap<String, (usize, usize)> = BTreeMap::new();
-        for r in recs {
+        for (r, sub) in recs.iter().zip(&read.submissions) {
             let t = tindex(&r.routed.topic);
             topic_counts[t] += 1;
-            by_loc.entry(r.locality.clone().unwrap_or_else(|| "(không rõ)".into())).or_insert_with(|| vec![0; topics_def.len()])[t] += 1;
+            by_loc.entry(sub.locality.clone().unwrap_or_else(|| "(không rõ)".into())).or_insert_with(|| vec![0; topics_def.len()])[t] += 1;
             let d = deps.entry(r.routed.suggestion.department.clone()).or_default();
             d.0 += 1;
             if r.routed.suggestion.confidence < LOW_CONFIDENCE {

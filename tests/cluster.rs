@@ -99,7 +99,7 @@ fn pipeline_report_is_consistent_with_its_records() {
             }
         }
         for rep in &c.representatives {
-            assert_eq!(r.records.iter().find(|x| x.id == rep.id).unwrap().cluster, Some(c.id));
+            assert_eq!(r.records.iter().find(|x| x.routed.id == rep.id).unwrap().cluster, Some(c.id));
         }
     }
     // Clusters come largest first.

@@ -12,7 +12,6 @@ mod jsonl;
 mod plain;
 mod sheet;
 
-use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 
 use serde::Serialize;
@@ -41,8 +40,8 @@ pub struct Submission {
     #[serde(skip_serializing_if = "Option::is_none")]
     pub group: Option<String>,
     /// Every other column, by name (gold labels such as `topic` or `department` live here).
-    #[serde(skip_serializing_if = "BTreeMap::is_empty")]
-    pub extra: BTreeMap<String, String>,
+    #[serde(skip_serializing_if = "Extra::is_empty")]
+    pub extra: Extra,
 }
 
 impl Submission {
@@ -54,8 +53,47 @@ impl Submission {
             "locality" => self.locality.as_deref(),
             "submitted_at" => self.submitted_at.as_deref(),
             "group" => self.group.as_deref(),
-            _ => self.extra.get(name).map(String::as_str),
+            _ => self.extra.get(name),
         }
+    }
+}
+
+/// The extra columns of a record: a short list of (name, value), compact because a
+/// million records each carry one (a map node per record cost more than the text).
+/// Serialised as a JSON object.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Extra(Vec<(Box<str>, Box<str>)>);
+
+impl Extra {
+    /// The value of column `name`.
+    pub fn get(&self, name: &str) -> Option<&str> {
+        self.0.iter().find(|(k, _)| &**k == name).map(|(_, v)| &**v)
+    }
+    /// Sets column `name` (replacing an earlier value).
+    pub fn insert(&mut self, name: &str, value: &str) {
+        match self.0.iter_mut().find(|(k, _)| &**k == name) {
+            Some(slot) => slot.1 = value.into(),
+            None => self.0.push((name.into(), value.into())),
+        }
+    }
+    /// True when there are no extra columns.
+    pub fn is_empty(&self) -> bool {
+        self.0.is_empty()
+    }
+    /// (name, value) pairs in column order.
+    pub fn iter(&self) -> impl Iterator<Item = (&str, &str)> {
+        self.0.iter().map(|(k, v)| (&**k, &**v))
+    }
+}
+
+impl Serialize for Extra {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> std::result::Result<S::Ok, S::Error> {
+        use serde::ser::SerializeMap;
+        let mut m = s.serialize_map(Some(self.0.len()))?;
+        for (k, v) in self.iter() {
+            m.serialize_entry(k, v)?;
+        }
+        m.end()
     }
 }
 
@@ -280,7 +318,7 @@ impl RecordBuilder {
             locality: None,
             submitted_at: None,
             group: None,
-            extra: BTreeMap::new(),
+            extra: Extra::default(),
         };
         let mut has_text = false;
         for (k, v) in fields {
@@ -299,7 +337,7 @@ impl RecordBuilder {
                 "group" => s.group = opt(),
                 "" => {}
                 _ => {
-                    s.extra.insert(key.to_string(), val.to_string());
+                    s.extra.insert(key, val);
                 }
             }
         }

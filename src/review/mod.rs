@@ -23,9 +23,9 @@ pub fn store_report(db: &mut Db, read: &ReadOutcome, report: &Report) -> Result<
         .map(|(r, s)| {
             let sug = &r.routed.suggestion;
             NewItem {
-                id: &r.id,
-                text: &r.text,
-                locality: r.locality.as_deref().unwrap_or(""),
+                id: &s.id,
+                text: &s.text,
+                locality: s.locality.as_deref().unwrap_or(""),
                 submitted_at: s.submitted_at.as_deref().unwrap_or(""),
                 topic: &r.routed.topic,
                 cluster: r.cluster.map(|c| c as i64),
