@@ -207,8 +207,8 @@ async fn decisions_accept_reassign_split_and_note_with_an_audit_trail() {
     let now = db.item(&it.id).unwrap().unwrap();
     assert_eq!((now.department.as_str(), now.second_department.as_str(), now.note.as_str()), ("so-gddt", "so-ldtbxh", "Đã gọi điện hỏi thêm"));
     let audit = db.audit(&it.id).unwrap();
-    assert_eq!(audit.iter().map(|a| a.0.as_str()).collect::<Vec<_>>(), ["reassign", "split", "note"]);
-    assert!(audit.iter().all(|a| a.4 == "lan" && a.5.starts_with("20")));
+    assert_eq!(audit.iter().map(|a| a.action.as_str()).collect::<Vec<_>>(), ["reassign", "split", "note"]);
+    assert!(audit.iter().all(|a| a.user == "lan" && a.at.starts_with("20")));
     // The audit table is append-only.
     let conn = rusqlite::Connection::open(d.data.review_db()).unwrap();
     assert!(conn.execute("UPDATE audit SET user_name = 'x'", []).is_err());

@@ -242,6 +242,42 @@ pub struct Progress {
     pub remaining: i64,
 }
 
+/// One row of a submission's audit trail.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct AuditEntry {
+    /// accept, reassign, split or note.
+    pub action: String,
+    /// Department decided (or kept).
+    pub department: String,
+    /// Second department of a split.
+    pub second_department: String,
+    /// Note written with it.
+    pub note: String,
+    /// Who.
+    pub user: String,
+    /// When (UTC).
+    pub at: String,
+}
+
+/// A pending submission's new suggestion after learning.
+#[derive(Debug, Clone)]
+pub struct Resuggestion {
+    /// Submission id.
+    pub id: String,
+    /// Suggested department.
+    pub suggested: String,
+    /// Its confidence.
+    pub confidence: f64,
+    /// Runner-up department.
+    pub runner_up: String,
+    /// Its confidence.
+    pub runner_up_confidence: f64,
+    /// A second body flagged, or empty.
+    pub also: String,
+    /// Reasons.
+    pub reasons: Vec<String>,
+}
+
 /// A connection to the review database.
 pub struct Db {
     conn: Connection,
@@ -387,7 +423,7 @@ impl Db {
     }
 
     /// Updates the suggestion of a pending submission (after learning); decided ones are left alone.
-    pub fn resuggest(&mut self, rows: &[(String, String, f64, String, f64, String, Vec<String>)]) -> Result<usize> {
+    pub fn resuggest(&mut self, rows: &[Resuggestion]) -> Result<usize> {
         let path = self.path.clone();
         let tx = self.conn.transaction().map_err(|e| db_error(&path, e))?;
         let mut changed = 0;
@@ -398,8 +434,11 @@ impl Db {
                      WHERE id = ?1 AND status = 'pending' AND (suggested != ?2 OR confidence != ?3)",
                 )
                 .map_err(|e| db_error(&path, e))?;
-            for (id, s, c, r, rc, also, reasons) in rows {
-                changed += st.execute(params![id, s, c, r, rc, also, serde_json::to_string(reasons).expect("strings serialise")]).map_err(|e| db_error(&path, e))?;
+            for r in rows {
+                let reasons = serde_json::to_string(&r.reasons).expect("strings serialise");
+                changed += st
+                    .execute(params![r.id, r.suggested, r.confidence, r.runner_up, r.runner_up_confidence, r.also, reasons])
+                    .map_err(|e| db_error(&path, e))?;
             }
         }
         tx.commit().map_err(|e| db_error(&path, e))?;
@@ -543,13 +582,17 @@ impl Db {
         Ok(Outcome::Done)
     }
 
-    /// The audit trail of a submission, oldest first: (action, department, second, note, user, at).
-    pub fn audit(&self, id: &str) -> Result<Vec<(String, String, String, String, String, String)>> {
+    /// The audit trail of a submission, oldest first.
+    pub fn audit(&self, id: &str) -> Result<Vec<AuditEntry>> {
         let mut st = self
             .conn
             .prepare("SELECT action, department, second_department, note, user_name, at FROM audit WHERE submission_id = ?1 ORDER BY id")
             .map_err(|e| self.err(e))?;
-        let rows = st.query_map([id], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?, r.get(4)?, r.get(5)?))).map_err(|e| self.err(e))?;
+        let rows = st
+            .query_map([id], |r| {
+                Ok(AuditEntry { action: r.get(0)?, department: r.get(1)?, second_department: r.get(2)?, note: r.get(3)?, user: r.get(4)?, at: r.get(5)? })
+            })
+            .map_err(|e| self.err(e))?;
         rows.collect::<rusqlite::Result<Vec<_>>>().map_err(|e| self.err(e))
     }
 

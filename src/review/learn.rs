@@ -3,7 +3,7 @@
 
 use rayon::prelude::*;
 
-use super::db::Db;
+use super::db::{Db, Resuggestion};
 use crate::error::Result;
 use crate::input::Submission;
 use crate::pipeline::{route_one, Models};
@@ -34,7 +34,15 @@ pub fn retrain(models: &mut Models, db: &mut Db) -> Result<(usize, usize)> {
         .map(|(id, text)| {
             let r = route_one(m, &submission(id, text));
             let s = r.suggestion;
-            (id.clone(), s.department, s.confidence as f64, s.runner_up, s.runner_up_confidence as f64, s.also.unwrap_or_default(), s.reasons)
+            Resuggestion {
+                id: id.clone(),
+                suggested: s.department,
+                confidence: s.confidence as f64,
+                runner_up: s.runner_up,
+                runner_up_confidence: s.runner_up_confidence as f64,
+                also: s.also.unwrap_or_default(),
+                reasons: s.reasons,
+            }
         })
         .collect();
     let changed = db.resuggest(&rows)?;

@@ -16,7 +16,7 @@ use maud::{html, Markup, DOCTYPE};
 use serde::Deserialize;
 
 use super::auth::{random_token, same_secret, token_hash, unix_now, verify_password};
-use super::db::{Db, Decision, Item, Outcome, QueueFilter, Role};
+use super::db::{AuditEntry, Db, Decision, Item, Outcome, QueueFilter, Role};
 use super::learn::retrain;
 use crate::data_dir::DataDir;
 use crate::error::{Error, Result};
@@ -464,7 +464,7 @@ fn decision_form(st: &AppState, user: &User, it: &Item) -> Markup {
     }
 }
 
-fn item_body(st: &AppState, user: &User, it: &Item, similar: &[Item], audit: &[(String, String, String, String, String, String)]) -> Markup {
+fn item_body(st: &AppState, user: &User, it: &Item, similar: &[Item], audit: &[AuditEntry]) -> Markup {
     html! {
         div.card {
             blockquote { (it.text) }
@@ -491,12 +491,12 @@ fn item_body(st: &AppState, user: &User, it: &Item, similar: &[Item], audit: &[(
         @if !audit.is_empty() {
             h2 { "Lịch sử" }
             table { tr { th { "Lúc" } th { "Ai" } th { "Việc" } th { "Cơ quan" } th { "Ghi chú" } }
-                @for (action, d, d2, note, who, at) in audit { tr { td { (at) } td { (who) } td { (action_vi(action)) } td { (st.dept_name(d)) @if !d2.is_empty() { " + " (st.dept_name(d2)) } } td { (note) } } } }
+                @for a in audit { tr { td { (a.at) } td { (a.user) } td { (action_vi(&a.action)) } td { (st.dept_name(&a.department)) @if !a.second_department.is_empty() { " + " (st.dept_name(&a.second_department)) } } td { (a.note) } } } }
         }
     }
 }
 
-fn load_item(st: &AppState, id: &str) -> std::result::Result<(Item, Vec<Item>, Vec<(String, String, String, String, String, String)>), Page> {
+fn load_item(st: &AppState, id: &str) -> std::result::Result<(Item, Vec<Item>, Vec<AuditEntry>), Page> {
     let db = st.db().map_err(fail)?;
     let it = db.item(id).map_err(fail)?.ok_or_else(|| Page(StatusCode::NOT_FOUND, bare("Không tìm thấy", html! { p { "Không có ý kiến mã " (id) "." } })))?;
     let similar = match it.cluster {

@@ -78,7 +78,7 @@ fn lex(q: &str) -> Vec<Lex> {
             it.next();
             let start = i + c.len_utf8();
             let mut end = q.len();
-            while let Some((j, d)) = it.next() {
+            for (j, d) in it.by_ref() {
                 if d == '"' || d == '“' || d == '”' {
                     end = j;
                     break;

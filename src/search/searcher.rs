@@ -191,7 +191,7 @@ impl SearchIndex {
         }
         let g = fold_lower(given.trim());
         let keyed = |v: &FacetCount| [fold_lower(&v.value), fold_lower(&v.name)];
-        if let Some(v) = values.iter().find(|v| keyed(v).iter().any(|k| *k == g)) {
+        if let Some(v) = values.iter().find(|v| keyed(v).contains(&g)) {
             return Ok(v.value.clone());
         }
         let partial: Vec<&FacetCount> = values.iter().filter(|v| keyed(v).iter().any(|k| !g.is_empty() && k.contains(&g))).collect();
