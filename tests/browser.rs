@@ -97,6 +97,12 @@ async fn a_reviewer_reassigns_exports_and_the_decision_survives_a_restart() {
     c.find(Locator::Css("input[name=name]")).await.unwrap().send_keys("lan").await.unwrap();
     c.find(Locator::Css("input[name=password]")).await.unwrap().send_keys("mat-khau-dai").await.unwrap();
     c.find(Locator::Css("button[type=submit]")).await.unwrap().click().await.unwrap();
+    // A click that navigates returns before the next page is there: wait for what only it has.
+    let wait = |css: &'static str| {
+        let c = c.clone();
+        async move { c.wait().at_most(Duration::from_secs(20)).for_element(Locator::Css(css)).await.unwrap_or_else(|e| panic!("waiting for {css}: {e}")) }
+    };
+    wait("header .me").await;
     let h1 = c.find(Locator::Css("h1")).await.unwrap().text().await.unwrap();
     assert_eq!(h1, "Hàng chờ duyệt");
 
@@ -104,15 +110,15 @@ async fn a_reviewer_reassigns_exports_and_the_decision_survives_a_restart() {
     let link = c.find(Locator::Css("tbody tr td a")).await.unwrap();
     let id = link.text().await.unwrap();
     link.click().await.unwrap();
-    assert!(c.find(Locator::Css("blockquote")).await.unwrap().text().await.unwrap().len() > 10);
+    assert!(wait("blockquote").await.text().await.unwrap().len() > 10);
     c.find(Locator::Css("select[name=department]")).await.unwrap().select_by_value("so-noivu").await.unwrap();
     c.find(Locator::Css("button[name=action][value=reassign]")).await.unwrap().click().await.unwrap();
-    let flash = c.find(Locator::Css(".flash")).await.unwrap().text().await.unwrap();
+    let flash = wait(".flash").await.text().await.unwrap();
     assert!(flash.contains(&id), "{flash}");
 
     // Export Home Affairs' list as XLSX from the progress page.
     c.goto(&format!("{base}/progress")).await.unwrap();
-    c.find(Locator::Css("a[href='/export/so-noivu?format=xlsx']")).await.unwrap().click().await.unwrap();
+    wait("a[href='/export/so-noivu?format=xlsx']").await.click().await.unwrap();
     let file = downloads.join("so-noivu.xlsx");
     let t0 = Instant::now();
     while !file.exists() {
@@ -129,6 +135,7 @@ async fn a_reviewer_reassigns_exports_and_the_decision_survives_a_restart() {
     drop(server);
     let _server = serve(d.path(), port);
     c.goto(&format!("{base}/s/{id}")).await.unwrap();
+    wait("blockquote").await;
     let page = c.source().await.unwrap();
     assert!(page.contains("Đã quyết định: Sở Nội vụ"), "{page}");
     c.close().await.unwrap();
