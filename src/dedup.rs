@@ -3,10 +3,10 @@
 //! Each submission's shingles are the folded syllables of its content words and the
 //! pairs of them that follow each other within a phrase ([`shingles`]): diacritics,
 //! case, teen code, politeness words and word segmentation do not change them. MinHash
-//! signatures (60 hashes) are banded for locality-sensitive hashing (20 bands of 3,
-//! bucketed in parallel); a submission is compared with the first member of every band
-//! bucket it falls in, and joined to its group when the exact Jaccard similarity of the
-//! shingle sets reaches the threshold. Groups are the connected components (union-find).
+//! signatures (60 hashes) are banded for locality-sensitive hashing (20 bands of 3); a
+//! submission is compared with the first member of every band bucket it falls in, and
+//! joined to its group when the exact Jaccard similarity of the shingle sets reaches
+//! the threshold. Groups are the connected components (union-find).
 
 use rayon::prelude::*;
 use rustc_hash::FxHashMap;
@@ -122,41 +122,23 @@ impl DedupParams {
                 Some(sig)
             })
             .collect();
-        // Candidates, band by band in parallel: within a bucket every member pairs with its
-        // first (lowest) member.
-        let mut pairs: Vec<(u32, u32)> = (0..BANDS)
-            .into_par_iter()
-            .flat_map_iter(|band| {
-                let mut keyed: Vec<(u64, u32)> = sigs
-                    .iter()
-                    .enumerate()
-                    .filter_map(|(i, sig)| {
-                        let sig = sig.as_ref()?;
-                        Some((sig[band * ROWS..(band + 1) * ROWS].iter().fold(band as u64, |h, &x| mix(h ^ x, 7)), i as u32))
-                    })
-                    .collect();
-                keyed.sort_unstable();
-                let mut out = Vec::new();
-                let mut first = 0;
-                for j in 1..keyed.len() {
-                    if keyed[j].0 == keyed[first].0 {
-                        out.push((keyed[first].1, keyed[j].1));
-                    } else {
-                        first = j;
+        let mut parent: Vec<u32> = (0..sets.len() as u32).collect();
+        for band in 0..BANDS {
+            let mut first: FxHashMap<u64, u32> = FxHashMap::default();
+            for (i, sig) in sigs.iter().enumerate() {
+                let Some(sig) = sig else { continue };
+                let key = sig[band * ROWS..(band + 1) * ROWS].iter().fold(band as u64, |h, &x| mix(h ^ x, 7));
+                match first.get(&key) {
+                    None => {
+                        first.insert(key, i as u32);
+                    }
+                    Some(&f) => {
+                        let (a, b) = (find(&mut parent, f), find(&mut parent, i as u32));
+                        if a != b && jaccard(&sets[f as usize], &sets[i]) >= self.threshold {
+                            parent[a.max(b) as usize] = a.min(b);
+                        }
                     }
                 }
-                out
-            })
-            .collect();
-        pairs.par_sort_unstable();
-        pairs.dedup();
-        // Confirmed by the exact Jaccard similarity, in parallel; then joined.
-        let edges: Vec<(u32, u32)> = pairs.into_par_iter().filter(|&(a, b)| jaccard(&sets[a as usize], &sets[b as usize]) >= self.threshold).collect();
-        let mut parent: Vec<u32> = (0..sets.len() as u32).collect();
-        for (f, i) in edges {
-            let (a, b) = (find(&mut parent, f), find(&mut parent, i));
-            if a != b {
-                parent[a.max(b) as usize] = a.min(b);
             }
         }
         let mut groups: FxHashMap<u32, Vec<usize>> = FxHashMap::default();
