@@ -57,9 +57,8 @@ pub(super) fn read(path: &Path, sink: &mut Sink<'_>) -> Result<()> {
                     sink.bad(Location::Line(line), msg, raw)?;
                     continue;
                 }
-                let fields = headers.iter().cloned().zip(rec.iter().map(str::to_string)).collect();
                 let raw_rec = &rec;
-                sink.record(fields, Location::Line(line), || raw_rec.iter().collect::<Vec<_>>().join(","))?;
+                sink.record(headers.iter().zip(rec.iter()), Location::Line(line), || raw_rec.iter().collect::<Vec<_>>().join(","), None)?;
             }
             Err(e) => {
                 let line = e.position().map(|p| p.line()).unwrap_or(line);

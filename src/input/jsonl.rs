@@ -53,7 +53,7 @@ pub(super) fn read(path: &Path, sink: &mut Sink<'_>) -> Result<()> {
             sink.bad(loc, msg, line.to_string())?;
             continue;
         }
-        sink.record(fields, loc, || line.to_string())?;
+        sink.record(fields, loc, || line.to_string(), None)?;
     }
     Ok(())
 }

@@ -203,20 +203,20 @@ pub fn read_file(path: &Path, opts: &ReadOptions) -> Result<ReadOutcome> {
 /// Reads several files in order; ids must be unique across all of them.
 pub fn read_files(paths: &[PathBuf], opts: &ReadOptions) -> Result<ReadOutcome> {
     let mut all = ReadOutcome::default();
-    let mut seen: std::collections::HashMap<String, PathBuf> = Default::default();
-    for p in paths {
+    let mut seen: std::collections::HashMap<String, usize> = Default::default();
+    for (fi, p) in paths.iter().enumerate() {
         let one = read_file(p, opts)?;
         let before = all.submissions.len();
         for s in one.submissions {
-            if let Some(first) = seen.get(&s.id) {
-                let msg = format!("id '{}' was already used in {}", s.id, first.display());
+            if let Some(&first) = seen.get(&s.id) {
+                let msg = format!("id '{}' was already used in {}", s.id, paths[first].display());
                 if opts.skip_bad {
                     all.rejects.push(Reject { file: p.clone(), location: format!("id {}", s.id), message: msg, raw: s.text });
                     continue;
                 }
                 return Err(Error::input(p, Location::File, msg));
             }
-            seen.insert(s.id.clone(), p.clone());
+            seen.insert(s.id.clone(), fi);
             all.submissions.push(s);
         }
         all.sources.push((p.clone(), all.submissions.len() - before));
@@ -233,7 +233,7 @@ struct Sink<'a> {
     stem: String,
     skip_bad: bool,
     out: ReadOutcome,
-    ids: std::collections::HashMap<String, String>,
+    ids: std::collections::HashMap<String, Location>,
     count: usize,
 }
 
@@ -259,16 +259,22 @@ impl<'a> Sink<'a> {
     }
 
     /// Adds a record given as named fields.
-    fn record(&mut self, fields: Vec<(String, String)>, location: Location, raw: impl FnOnce() -> String) -> Result<()> {
+    /// Takes one record's fields; `number` names it for a default id (else its count).
+    fn record<K: AsRef<str>, V: AsRef<str>>(
+        &mut self,
+        fields: impl IntoIterator<Item = (K, V)>,
+        location: Location,
+        raw: impl FnOnce() -> String,
+        number: Option<u64>,
+    ) -> Result<()> {
         self.count += 1;
-        match self.builder.build(fields, &self.stem, self.count) {
+        match self.builder.build(fields, &self.stem, number.unwrap_or(self.count as u64)) {
             Ok(s) => {
-                let here = location_text(&location);
                 if let Some(first) = self.ids.get(&s.id) {
-                    let msg = format!("id '{}' repeats the id at {first}", s.id);
+                    let msg = format!("id '{}' repeats the id at {}", s.id, location_text(first));
                     return self.bad(location, msg, s.text);
                 }
-                self.ids.insert(s.id.clone(), here);
+                self.ids.insert(s.id.clone(), location);
                 self.out.submissions.push(s);
                 Ok(())
             }
@@ -309,8 +315,9 @@ impl RecordBuilder {
         ))
     }
 
-    /// Builds a submission from (column, value) pairs; `n` numbers records for default ids.
-    pub fn build(&self, fields: Vec<(String, String)>, stem: &str, n: usize) -> std::result::Result<Submission, String> {
+    /// Builds a submission from (column, value) pairs (borrowed: only what is kept is
+    /// copied); without an `id` column the id is `<stem>-<n>`.
+    pub fn build<K: AsRef<str>, V: AsRef<str>>(&self, fields: impl IntoIterator<Item = (K, V)>, stem: &str, n: u64) -> std::result::Result<Submission, String> {
         let mut s = Submission {
             id: String::new(),
             id_given: false,
@@ -322,8 +329,8 @@ impl RecordBuilder {
         };
         let mut has_text = false;
         for (k, v) in fields {
-            let key = k.trim();
-            let val = v.trim();
+            let key = k.as_ref().trim();
+            let val = v.as_ref().trim();
             if key == self.text_column {
                 has_text = true;
                 s.text = val.to_string();

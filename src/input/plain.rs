@@ -12,8 +12,10 @@ pub(super) fn read(path: &Path, sink: &mut Sink<'_>) -> Result<()> {
             sink.out.blank += 1;
             continue;
         }
-        let fields = vec![(sink.builder.text_column.clone(), line.to_string()), ("id".to_string(), format!("{}-{}", sink.stem, i + 1))];
-        sink.record(fields, Location::Line(i as u64 + 1), || line.to_string())?;
+        // No id column: the id names the line (`<file stem>-<line>`), and the submission's
+        // identity for the index is its text.
+        let column = sink.builder.text_column.clone();
+        sink.record([(column.as_str(), line)], Location::Line(i as u64 + 1), || line.to_string(), Some(i as u64 + 1))?;
     }
     Ok(())
 }

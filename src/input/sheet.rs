@@ -46,8 +46,7 @@ pub(super) fn read(path: &Path, opts: &ReadOptions, sink: &mut Sink<'_>) -> Resu
             sink.bad(loc(row), format!("cell error {e:?} in column '{name}'"), join(cells))?;
             continue;
         }
-        let fields = headers.iter().cloned().zip(cells.iter().map(cell_text)).collect();
-        sink.record(fields, loc(row), || join(cells))?;
+        sink.record(headers.iter().zip(cells.iter().map(cell_text)), loc(row), || join(cells), None)?;
     }
     Ok(())
 }
