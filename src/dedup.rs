@@ -57,6 +57,21 @@ fn mix(x: u64, seed: u64) -> u64 {
     z ^ (z >> 31)
 }
 
+/// Multipliers (odd) and addends of the MinHash functions, fixed.
+fn hash_family() -> (&'static [u64; HASHES], &'static [u64; HASHES]) {
+    static F: std::sync::OnceLock<([u64; HASHES], [u64; HASHES])> = std::sync::OnceLock::new();
+    let f = F.get_or_init(|| {
+        let mut mul = [0u64; HASHES];
+        let mut add = [0u64; HASHES];
+        for h in 0..HASHES {
+            mul[h] = mix(h as u64, 0xa5) | 1;
+            add[h] = mix(h as u64, 0x5a);
+        }
+        (mul, add)
+    });
+    (&f.0, &f.1)
+}
+
 fn jaccard(a: &[u64], b: &[u64]) -> f64 {
     let (mut i, mut j, mut inter) = (0, 0, 0usize);
     while i < a.len() && j < b.len() {
@@ -113,10 +128,13 @@ impl DedupParams {
                 if s.len() < self.min_shingles {
                     return None;
                 }
+                // Shingles are already well-mixed 64-bit hashes, so each of the 60 hash
+                // functions can be a multiply-add with its own odd multiplier (vectorises).
+                let (mul, add) = hash_family();
                 let mut sig = [u64::MAX; HASHES];
                 for &x in s {
-                    for (h, m) in sig.iter_mut().enumerate() {
-                        *m = (*m).min(mix(x, h as u64 + 1));
+                    for ((m, &a), &b) in sig.iter_mut().zip(mul).zip(add) {
+                        *m = (*m).min(a.wrapping_mul(x).wrapping_add(b));
                     }
                 }
                 Some(sig)
@@ -124,20 +142,33 @@ impl DedupParams {
             .collect();
         let mut parent: Vec<u32> = (0..sets.len() as u32).collect();
         for band in 0..BANDS {
-            let mut first: FxHashMap<u64, u32> = FxHashMap::default();
-            for (i, sig) in sigs.iter().enumerate() {
-                let Some(sig) = sig else { continue };
-                let key = sig[band * ROWS..(band + 1) * ROWS].iter().fold(band as u64, |h, &x| mix(h ^ x, 7));
-                match first.get(&key) {
-                    None => {
-                        first.insert(key, i as u32);
-                    }
-                    Some(&f) => {
-                        let (a, b) = (find(&mut parent, f), find(&mut parent, i as u32));
-                        if a != b && jaccard(&sets[f as usize], &sets[i]) >= self.threshold {
-                            parent[a.max(b) as usize] = a.min(b);
-                        }
-                    }
+            // The band's buckets, by sorting (key, row) in parallel: within a bucket every
+            // member pairs with its first (lowest) member.
+            let mut keyed: Vec<(u64, u32)> = sigs
+                .par_iter()
+                .enumerate()
+                .filter_map(|(i, sig)| {
+                    let sig = sig.as_ref()?;
+                    Some((sig[band * ROWS..(band + 1) * ROWS].iter().fold(band as u64, |h, &x| mix(h ^ x, 7)), i as u32))
+                })
+                .collect();
+            keyed.par_sort_unstable();
+            let mut pairs = Vec::new();
+            let mut first = 0;
+            for j in 1..keyed.len() {
+                if keyed[j].0 == keyed[first].0 {
+                    pairs.push((keyed[first].1, keyed[j].1));
+                } else {
+                    first = j;
+                }
+            }
+            // Pairs already joined need no check; the others are checked in parallel, then joined.
+            pairs.retain(|&(a, b)| find(&mut parent, a) != find(&mut parent, b));
+            let similar: Vec<bool> = pairs.par_iter().map(|&(a, b)| jaccard(&sets[a as usize], &sets[b as usize]) >= self.threshold).collect();
+            for (&(f, i), ok) in pairs.iter().zip(similar) {
+                let (a, b) = (find(&mut parent, f), find(&mut parent, i));
+                if ok && a != b {
+                    parent[a.max(b) as usize] = a.min(b);
                 }
             }
         }
