@@ -11,6 +11,11 @@ use ykien::input::{read_files, Format, ReadOptions, ReadOutcome};
 use ykien::output::{csv_for_excel, jsonl, truncate, write_atomic, write_atomic_with};
 use ykien::pipeline::{analyze, route_all, Models, Report, Settings};
 
+/// mimalloc: the pipeline allocates many small strings and vectors from several threads,
+/// where it is faster and fragments less than the system allocator (measured in the notes).
+#[global_allocator]
+static GLOBAL: mimalloc::MiMalloc = mimalloc::MiMalloc;
+
 /// Writes a line to stdout, returning the error (a closed pipe) instead of panicking.
 macro_rules! outln {
     ($($t:tt)*) => {
