@@ -385,9 +385,10 @@ fn run() -> Result<()> {
         Cmd::Analyze { input, out, k, seed, lsa, method, compare } => {
             let mut models = load_models(&models_dir, &input.profile)?;
             learn_from_reviews(&mut models, cli.data_dir.as_deref())?;
-            let read = read_inputs(&models, &input)?;
             let settings = Settings { k, seed, lsa, method: method.into(), ..Settings::default() };
-            let report = analyze(&models, &read.submissions, &settings, &progress())?;
+            // Analysis runs while the files are read, batch by batch.
+            let paths = if input.inputs.is_empty() { vec![models.bundled_corpus()] } else { input.inputs.clone() };
+            let (read, report) = ykien::pipeline::analyze_files(&models, &paths, &input.options(), 20_000, &settings, &progress())?;
             // Read the earlier run before anything is written (it may be the same folder).
             let tables = ykien::report::Tables::new(&models, &read, &report, compare.as_deref())?;
             write_outputs(&out, &read, &report)?;

@@ -13,7 +13,7 @@ use crate::cluster::{choose_k, label, KMeansParams, KSearch};
 use crate::dedup::DedupParams;
 use crate::error::{Error, Result};
 use crate::features::TfidfParams;
-use crate::input::Submission;
+use crate::input::{read_files_batched, ReadOptions, ReadOutcome, Submission};
 use crate::routing::{Profile, Router, Suggestion};
 use crate::text::Analyzer;
 use crate::topics::TopicModel;
@@ -300,6 +300,41 @@ pub fn analyze(models: &Models, subs: &[Submission], settings: &Settings, pb: &P
     clock.lap("(submissions read)");
     pb.set_message("phân tích văn bản");
     let per_doc = analyse_all(models, subs, pb, true);
+    finish(models, subs, per_doc, settings, pb, clock)
+}
+
+/// Reads `paths` and analyses their submissions batch by batch while reading goes on
+/// (a reader thread hands over batches of `batch`); the results are those of reading
+/// everything first and then calling [`analyze`].
+pub fn analyze_files(models: &Models, paths: &[PathBuf], opts: &ReadOptions, batch: usize, settings: &Settings, pb: &ProgressBar) -> Result<(ReadOutcome, Report)> {
+    let mut clock = Stages::start();
+    pb.set_message("đọc và phân tích");
+    let mut subs: Vec<Submission> = Vec::new();
+    let mut per_doc = Vec::new();
+    let mut read = std::thread::scope(|scope| -> Result<ReadOutcome> {
+        let (tx, rx) = std::sync::mpsc::sync_channel::<Vec<Submission>>(2);
+        let reader = scope.spawn(move || {
+            read_files_batched(paths, opts, batch, &mut |b| tx.send(b).map_err(|_| Error::Param("the analysis stopped before reading ended".into())))
+        });
+        for b in rx {
+            pb.inc_length(b.len() as u64);
+            per_doc.extend(analyse_all(models, &b, pb, true));
+            subs.extend(b);
+        }
+        reader.join().unwrap_or_else(|p| std::panic::resume_unwind(p))
+    })?;
+    if subs.is_empty() {
+        return Err(Error::Param("no submissions to analyse".into()));
+    }
+    clock.lap("read, analyse, topic, route (overlapped)");
+    let report = finish(models, &subs, per_doc, settings, pb, clock)?;
+    read.submissions = subs;
+    Ok((read, report))
+}
+
+/// Everything after each submission's own analysis: near-duplicates, TF-IDF, clusters,
+/// labels, representatives, records.
+fn finish(models: &Models, subs: &[Submission], per_doc: Vec<(Vec<u64>, Vec<u64>, Routed)>, settings: &Settings, pb: &ProgressBar, mut clock: Stages) -> Result<Report> {
     let mut keys = Vec::with_capacity(subs.len());
     let mut shingles = Vec::with_capacity(subs.len());
     let mut routed = Vec::with_capacity(subs.len());

@@ -123,3 +123,32 @@ fn the_mixture_recovers_themes_and_ignores_the_thread_count() {
     assert!(a.k <= 3 && nmi(&a.assignments, &gold) > 0.9, "k {} NMI {}", a.k, nmi(&a.assignments, &gold));
     assert!(DmmParams::new(0).fit(&x).is_err());
 }
+
+#[test]
+fn analysing_while_reading_in_batches_gives_the_one_batch_results() {
+    use ykien::pipeline::{analyze, analyze_files, Settings};
+    let m = models();
+    let corpus = m.bundled_corpus();
+    let d = tempfile::tempdir().unwrap();
+    // Two files, so batches also cross a file boundary.
+    let text = std::fs::read_to_string(&corpus).unwrap();
+    let lines: Vec<&str> = text.lines().collect();
+    let (a, b) = (d.path().join("a.csv"), d.path().join("b.csv"));
+    std::fs::write(&a, lines[..400].join("\n")).unwrap();
+    std::fs::write(&b, [lines[0]].iter().chain(&lines[400..]).copied().collect::<Vec<_>>().join("\n")).unwrap();
+    let paths = vec![a, b];
+    let settings = Settings { k: Some(7), ..Settings::default() };
+    let pb = indicatif::ProgressBar::hidden();
+    let whole = ykien::input::read_files(&paths, &Default::default()).unwrap();
+    let one = analyze(m, &whole.submissions, &settings, &pb).unwrap();
+    let (read, batched) = analyze_files(m, &paths, &Default::default(), 37, &settings, &pb).unwrap();
+    assert_eq!(read.submissions, whole.submissions);
+    assert_eq!(read.sources, whole.sources);
+    assert_eq!(serde_json::to_string(&batched).unwrap(), serde_json::to_string(&one).unwrap());
+    let recs = |r: &ykien::pipeline::Report| r.records.iter().map(|x| serde_json::to_string(x).unwrap()).collect::<Vec<_>>();
+    assert_eq!(recs(&batched), recs(&one));
+    // A bad record stops the batched read with its file and line, as the whole read does.
+    std::fs::write(&paths[1], format!("{}\nx1,\n", lines[0])).unwrap();
+    let err = analyze_files(m, &paths, &Default::default(), 37, &settings, &pb).unwrap_err().to_string();
+    assert!(err.contains("b.csv:2"), "{err}");
+}

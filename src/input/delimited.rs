@@ -27,7 +27,7 @@ fn detect_delimiter(text: &str, path: &Path) -> u8 {
     counts.iter().max_by_key(|c| (c.1, c.0 == b',')).map(|c| c.0).unwrap_or(b',')
 }
 
-pub(super) fn read(path: &Path, sink: &mut Sink<'_>) -> Result<()> {
+pub(super) fn read(path: &Path, sink: &mut Sink<'_, '_>) -> Result<()> {
     let text = read_text(path)?;
     let delim = detect_delimiter(&text, path);
     let mut rdr = csv::ReaderBuilder::new().delimiter(delim).flexible(true).has_headers(true).from_reader(text.as_bytes());

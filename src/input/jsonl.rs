@@ -7,7 +7,7 @@ use serde_json::Value;
 use super::{decode::read_text, Sink};
 use crate::error::{Location, Result};
 
-pub(super) fn read(path: &Path, sink: &mut Sink<'_>) -> Result<()> {
+pub(super) fn read(path: &Path, sink: &mut Sink<'_, '_>) -> Result<()> {
     let text = read_text(path)?;
     for (i, line) in text.lines().enumerate() {
         let loc = Location::Line(i as u64 + 1);

@@ -178,6 +178,15 @@ impl ReadOutcome {
 
 /// Reads one file.
 pub fn read_file(path: &Path, opts: &ReadOptions) -> Result<ReadOutcome> {
+    read_file_with(path, opts, None)
+}
+
+/// A consumer of submissions handed over in batches as they are read.
+pub type BatchSink<'a> = &'a mut dyn FnMut(Vec<Submission>) -> Result<()>;
+
+/// Reads one file; with `batches` (size, consumer) its submissions go to the consumer as
+/// they are read instead of into the outcome.
+fn read_file_with(path: &Path, opts: &ReadOptions, batches: Option<(usize, BatchSink<'_>)>) -> Result<ReadOutcome> {
     let format = match opts.format.or_else(|| Format::from_path(path)) {
         Some(f) => f,
         None => {
@@ -189,37 +198,60 @@ pub fn read_file(path: &Path, opts: &ReadOptions) -> Result<ReadOutcome> {
         }
     };
     let mut sink = Sink::new(path, opts);
+    sink.batches = batches;
     match format {
         Format::Csv => delimited::read(path, &mut sink)?,
         Format::Jsonl => jsonl::read(path, &mut sink)?,
         Format::Xlsx => sheet::read(path, opts, &mut sink)?,
         Format::Txt => plain::read(path, &mut sink)?,
     }
-    let n = sink.out.submissions.len();
+    sink.flush(0)?;
+    let n = sink.out.submissions.len() + sink.handed;
     sink.out.sources = vec![(path.to_path_buf(), n)];
     Ok(sink.out)
 }
 
 /// Reads several files in order; ids must be unique across all of them.
 pub fn read_files(paths: &[PathBuf], opts: &ReadOptions) -> Result<ReadOutcome> {
+    let mut subs = Vec::new();
+    let mut out = read_files_batched(paths, opts, usize::MAX, &mut |b| {
+        subs.extend(b);
+        Ok(())
+    })?;
+    out.submissions = subs;
+    Ok(out)
+}
+
+/// Reads several files in order, like [`read_files`], but hands the submissions to
+/// `on_batch` in batches of `batch` as they are read (the outcome then holds the
+/// rejects, blank count and sources, not the submissions), so that analysis can run
+/// while reading goes on.
+pub fn read_files_batched(paths: &[PathBuf], opts: &ReadOptions, batch: usize, on_batch: BatchSink<'_>) -> Result<ReadOutcome> {
     let mut all = ReadOutcome::default();
     let mut seen: std::collections::HashMap<String, usize> = Default::default();
     for (fi, p) in paths.iter().enumerate() {
-        let one = read_file(p, opts)?;
-        let before = all.submissions.len();
-        for s in one.submissions {
-            if let Some(&first) = seen.get(&s.id) {
-                let msg = format!("id '{}' was already used in {}", s.id, paths[first].display());
-                if opts.skip_bad {
-                    all.rejects.push(Reject { file: p.clone(), location: format!("id {}", s.id), message: msg, raw: s.text });
-                    continue;
+        let mut count = 0usize;
+        let mut dup_rejects = Vec::new();
+        let mut forward = |b: Vec<Submission>| -> Result<()> {
+            let mut keep = Vec::with_capacity(b.len());
+            for s in b {
+                if let Some(&first) = seen.get(&s.id) {
+                    let msg = format!("id '{}' was already used in {}", s.id, paths[first].display());
+                    if opts.skip_bad {
+                        dup_rejects.push(Reject { file: p.clone(), location: format!("id {}", s.id), message: msg, raw: s.text });
+                        continue;
+                    }
+                    return Err(Error::input(p, Location::File, msg));
                 }
-                return Err(Error::input(p, Location::File, msg));
+                seen.insert(s.id.clone(), fi);
+                keep.push(s);
             }
-            seen.insert(s.id.clone(), fi);
-            all.submissions.push(s);
-        }
-        all.sources.push((p.clone(), all.submissions.len() - before));
+            count += keep.len();
+            on_batch(keep)
+        };
+        let one = read_file_with(p, opts, Some((batch.max(1), &mut forward)))?;
+        all.sources.push((p.clone(), count));
+        all.rejects.extend(dup_rejects);
         all.rejects.extend(one.rejects);
         all.blank += one.blank;
     }
@@ -227,7 +259,7 @@ pub fn read_files(paths: &[PathBuf], opts: &ReadOptions) -> Result<ReadOutcome> 
 }
 
 /// Collects records from a reader: builds submissions, applies the bad-record policy.
-struct Sink<'a> {
+struct Sink<'a, 'b> {
     path: &'a Path,
     builder: RecordBuilder,
     stem: String,
@@ -235,12 +267,16 @@ struct Sink<'a> {
     out: ReadOutcome,
     ids: std::collections::HashMap<String, Location>,
     count: usize,
+    /// Batch size and consumer, when submissions are handed over as they are read.
+    batches: Option<(usize, BatchSink<'b>)>,
+    /// Submissions already handed over.
+    handed: usize,
 }
 
-impl<'a> Sink<'a> {
+impl<'a, 'b> Sink<'a, 'b> {
     fn new(path: &'a Path, opts: &ReadOptions) -> Self {
         let stem = path.file_stem().and_then(|s| s.to_str()).unwrap_or("input").to_string();
-        Sink { path, builder: RecordBuilder::new(&opts.text_column), stem, skip_bad: opts.skip_bad, out: ReadOutcome::default(), ids: Default::default(), count: 0 }
+        Sink { path, builder: RecordBuilder::new(&opts.text_column), stem, skip_bad: opts.skip_bad, out: ReadOutcome::default(), ids: Default::default(), count: 0, batches: None, handed: 0 }
     }
 
     /// Handles a record that failed: an error, or a reject with `skip_bad`.
@@ -259,6 +295,19 @@ impl<'a> Sink<'a> {
     }
 
     /// Adds a record given as named fields.
+    /// Hands the submissions read so far to the batch consumer once there are at least
+    /// `min.max(batch size)` of them (`min` 0: whatever is left).
+    fn flush(&mut self, min: usize) -> Result<()> {
+        if let Some((size, consumer)) = self.batches.as_mut() {
+            let n = self.out.submissions.len();
+            if n > 0 && (min == 0 || n >= *size) {
+                self.handed += n;
+                consumer(std::mem::take(&mut self.out.submissions))?;
+            }
+        }
+        Ok(())
+    }
+
     /// Takes one record's fields; `number` names it for a default id (else its count).
     fn record<K: AsRef<str>, V: AsRef<str>>(
         &mut self,
@@ -276,6 +325,7 @@ impl<'a> Sink<'a> {
                 }
                 self.ids.insert(s.id.clone(), location);
                 self.out.submissions.push(s);
+                self.flush(1)?;
                 Ok(())
             }
             Err(msg) => self.bad(location, msg, raw()),

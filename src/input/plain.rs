@@ -5,7 +5,7 @@ use std::path::Path;
 use super::{decode::read_text, Sink};
 use crate::error::{Location, Result};
 
-pub(super) fn read(path: &Path, sink: &mut Sink<'_>) -> Result<()> {
+pub(super) fn read(path: &Path, sink: &mut Sink<'_, '_>) -> Result<()> {
     let text = read_text(path)?;
     for (i, line) in text.lines().enumerate() {
         if line.trim().is_empty() {

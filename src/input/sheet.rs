@@ -8,7 +8,7 @@ use calamine::{open_workbook_auto, Data, Reader};
 use super::{ReadOptions, Sink};
 use crate::error::{Error, Location, Result};
 
-pub(super) fn read(path: &Path, opts: &ReadOptions, sink: &mut Sink<'_>) -> Result<()> {
+pub(super) fn read(path: &Path, opts: &ReadOptions, sink: &mut Sink<'_, '_>) -> Result<()> {
     let mut wb = open_workbook_auto(path)
         .map_err(|e| Error::input(path, Location::File, format!("cannot open the workbook: {e}")))?;
     let names = wb.sheet_names();
