@@ -387,8 +387,7 @@ fn run() -> Result<()> {
             learn_from_reviews(&mut models, cli.data_dir.as_deref())?;
             let settings = Settings { k, seed, lsa, method: method.into(), ..Settings::default() };
             // Analysis runs while the files are read, batch by batch.
-            let paths = if input.inputs.is_empty() { vec![models.bundled_corpus()] } else { input.inputs.clone() };
-            let (read, report) = ykien::pipeline::analyze_files(&models, &paths, &input.options(), 20_000, &settings, &progress())?;
+            let (read, report) = ykien::pipeline::analyze_files(&models, &input_paths(&models, &input), &input.options(), 20_000, &settings, &progress())?;
             // Read the earlier run before anything is written (it may be the same folder).
             let tables = ykien::report::Tables::new(&models, &read, &report, compare.as_deref())?;
             write_outputs(&out, &read, &report)?;
@@ -738,9 +737,13 @@ impl InputArgs {
     }
 }
 
+/// The input files, or the bundled corpus when none are named.
+fn input_paths(models: &Models, a: &InputArgs) -> Vec<PathBuf> {
+    if a.inputs.is_empty() { vec![models.bundled_corpus()] } else { a.inputs.clone() }
+}
+
 fn read_inputs(models: &Models, a: &InputArgs) -> Result<ReadOutcome> {
-    let paths = if a.inputs.is_empty() { vec![models.bundled_corpus()] } else { a.inputs.clone() };
-    Ok(read_files(&paths, &a.options())?)
+    Ok(read_files(&input_paths(models, a), &a.options())?)
 }
 
 fn progress() -> ProgressBar {
