@@ -62,6 +62,10 @@ pub struct LinearClassifier {
     pub weights: Vec<f32>,
     /// Bias per class.
     pub bias: Vec<f32>,
+    /// The model reads exact-form syllables too ([`crate::text::Analyzer::exact_syllable_keys`]):
+    /// whoever feeds it must extract them (recorded in the model file).
+    #[serde(default)]
+    pub exact_forms: bool,
 }
 
 impl Fit<Labelled<'_>> for SoftmaxParams {
@@ -82,7 +86,7 @@ impl Fit<Labelled<'_>> for SoftmaxParams {
             .iter()
             .map(|&n_c| if self.balanced { ((y.len() as f32) / (c as f32 * n_c.max(1) as f32)).sqrt() } else { 1.0 })
             .collect();
-        let mut m = LinearClassifier { classes, weights: vec![0.0; tfidf.n_terms() * c], bias: vec![0.0; c], tfidf };
+        let mut m = LinearClassifier { classes, weights: vec![0.0; tfidf.n_terms() * c], bias: vec![0.0; c], tfidf, exact_forms: false };
         let mut order: Vec<usize> = (0..rows.len()).collect();
         let mut rng = Rng::new(self.seed);
         let mut p = vec![0.0f32; c];
@@ -352,6 +356,6 @@ impl Fit<Labelled<'_>> for LinearSvmParams {
             }
         }
         let bias = per_class.iter().map(|(_, b)| b * self.temperature).collect();
-        Ok(LinearClassifier { classes, tfidf, weights, bias })
+        Ok(LinearClassifier { classes, tfidf, weights, bias, exact_forms: false })
     }
 }

@@ -215,6 +215,10 @@ enum Cmd {
         /// Inverse regularisation of the SVM.
         #[arg(long, default_value_t = 1.0)]
         c: f32,
+        /// Also learn from syllables as written, diacritics kept: auto turns it on when
+        /// nearly all (90%) of the training texts were typed with diacritics.
+        #[arg(long, value_enum, default_value = "auto")]
+        exact_forms: OnOffAuto,
     },
     /// Train the word segmenter on CoNLL-U treebank files.
     TrainSegmenter {
@@ -309,6 +313,16 @@ enum SegFormat {
     Text,
     /// One JSON object per line with each word's byte span in the original line.
     Jsonl,
+}
+
+#[derive(Clone, Copy, ValueEnum, PartialEq)]
+enum OnOffAuto {
+    /// Decide from the data.
+    Auto,
+    /// Always.
+    On,
+    /// Never.
+    Off,
 }
 
 #[derive(Clone, Copy, ValueEnum)]
@@ -506,7 +520,7 @@ fn run() -> Result<()> {
             ykien::gen::write(&base, &v, seed, n, format, &out)?;
             outln!("wrote {n} submissions to {} in {:.1} s", out.display(), t0.elapsed().as_secs_f64());
         }
-        Cmd::TrainRouter { input, label_column, model, epochs, learning_rate, l2, min_df, unbalanced, algorithm, c } => {
+        Cmd::TrainRouter { input, label_column, model, epochs, learning_rate, l2, min_df, unbalanced, algorithm, c, exact_forms } => {
             let analyzer = ykien::text::Analyzer::load(&models_dir)?;
             let read = read_inputs_plain(&input)?;
             let t0 = std::time::Instant::now();
@@ -517,7 +531,16 @@ fn run() -> Result<()> {
                     _ => anyhow::bail!("record {} has no '{label_column}' label", s.id),
                 }
             }
-            let docs = features_all(&analyzer, &read.submissions);
+            let exact = match exact_forms {
+                OnOffAuto::On => true,
+                OnOffAuto::Off => false,
+                OnOffAuto::Auto => {
+                    use rayon::prelude::*;
+                    let accented = read.submissions.par_iter().filter(|s| !analyzer.analyze(&s.text).folded).count();
+                    accented as f64 >= 0.9 * read.submissions.len() as f64
+                }
+            };
+            let docs = features_all(&analyzer, &read.submissions, exact);
             let data = ykien::classify::Labelled { docs: &docs, labels: &labels };
             let base = ykien::classify::SoftmaxParams::default();
             let tfidf = ykien::features::TfidfParams { min_df, ..base.tfidf.clone() };
@@ -525,8 +548,12 @@ fn run() -> Result<()> {
                 Algorithm::Softmax => ykien::traits::Fit::fit(&ykien::classify::SoftmaxParams { epochs, learning_rate, l2, balanced: !unbalanced, tfidf, ..base }, &data)?,
                 Algorithm::Svm => ykien::traits::Fit::fit(&ykien::classify::LinearSvmParams { c, tfidf, ..Default::default() }, &data)?,
             };
+            let clf = ykien::classify::LinearClassifier { exact_forms: exact, ..clf };
             clf.save(&model)?;
-            outln!("trained on {} records, {} classes, {} terms in {:.1} s; wrote {}", docs.len(), clf.classes.len(), clf.tfidf.n_terms(), t0.elapsed().as_secs_f64(), model.display());
+            outln!(
+                "trained on {} records, {} classes, {} terms{} in {:.1} s; wrote {}",
+                docs.len(), clf.classes.len(), clf.tfidf.n_terms(), if exact { " (with exact-form syllables)" } else { "" }, t0.elapsed().as_secs_f64(), model.display()
+            );
         }
         Cmd::Route { input, output_format, model: None } => {
             let mut models = load_models(&models_dir, &input.profile)?;
@@ -1022,15 +1049,15 @@ fn read_inputs_plain(a: &InputArgs) -> Result<ReadOutcome> {
     Ok(read_files(&a.inputs, &a.options())?)
 }
 
-fn features_all(analyzer: &ykien::text::Analyzer, subs: &[ykien::input::Submission]) -> Vec<Vec<u64>> {
+fn features_all(analyzer: &ykien::text::Analyzer, subs: &[ykien::input::Submission], exact: bool) -> Vec<Vec<u64>> {
     use rayon::prelude::*;
-    subs.par_iter().map(|s| ykien::topics::classifier_features(analyzer, &s.text)).collect()
+    subs.par_iter().map(|s| ykien::topics::classifier_features_with(analyzer, &s.text, exact)).collect()
 }
 
 /// Predicted label, its probability and the runner-up, per submission, in order.
 fn predict_labels(analyzer: &ykien::text::Analyzer, clf: &ykien::classify::LinearClassifier, subs: &[ykien::input::Submission]) -> Vec<(String, f32, String)> {
     use rayon::prelude::*;
-    features_all(analyzer, subs)
+    features_all(analyzer, subs, clf.exact_forms)
         .par_iter()
         .map(|k| {
             let p = clf.predict_proba(k);

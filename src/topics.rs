@@ -136,7 +136,17 @@ pub fn features(analyzer: &Analyzer, text: &str) -> Vec<u64> {
 
 /// The classifier keys of a text (what the routing classifier reads).
 pub fn classifier_features(analyzer: &Analyzer, text: &str) -> Vec<u64> {
+    classifier_features_with(analyzer, text, false)
+}
+
+/// [`classifier_features`], plus exact-form syllables when `exact` is set (for a model
+/// trained with them: [`crate::classify::LinearClassifier::exact_forms`]).
+pub fn classifier_features_with(analyzer: &Analyzer, text: &str, exact: bool) -> Vec<u64> {
+    let a = analyzer.analyze(text);
     let mut v = Vec::new();
-    Analyzer::classifier_keys(&analyzer.analyze(text), &mut v);
+    Analyzer::classifier_keys(&a, &mut v);
+    if exact {
+        Analyzer::exact_syllable_keys(&a, &mut v);
+    }
     v
 }

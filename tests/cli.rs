@@ -178,6 +178,14 @@ fn train_router_route_and_eval_with_a_model() {
     assert!(ok && stdout.contains("accuracy 1.000"), "{stdout}");
     let (ok, _, stderr) = ykien(&["train-router", "q.csv", "--label-column", "missing", "--model", "x.json"], d.path());
     assert!(!ok && stderr.contains("record q1 has no 'missing' label"), "{stderr}");
+    // The bundled corpus is a fifth unaccented: exact forms stay off unless asked for; a model
+    // trained with them records it, and routing with it extracts them too.
+    assert!(!std::fs::read_to_string(d.path().join("m.json")).unwrap().contains("\"exact_forms\":true"));
+    let (ok, stdout, stderr) = ykien(&["train-router", corpus.to_str().unwrap(), "--label-column", "topic", "--model", "e.json", "--exact-forms", "on"], d.path());
+    assert!(ok && stdout.contains("with exact-form syllables"), "{stdout}{stderr}");
+    assert!(std::fs::read_to_string(d.path().join("e.json")).unwrap().contains("\"exact_forms\":true"));
+    let (ok, stdout, _) = ykien(&["eval", "q.csv", "--model", "e.json", "--label-column", "topic"], d.path());
+    assert!(ok && stdout.contains("accuracy 1.000"), "{stdout}");
 }
 
 #[test]

@@ -461,6 +461,29 @@ fn push_span(out: &mut Analysis, text: &str, start: u32, end: u32) {
     out.spans.push(SyllableSpan { lo, hi: out.lower.len() as u32, start, end });
 }
 
+impl Analyzer {
+    /// Keys of the syllables as written (lowercase, diacritics kept) and of adjacent pairs
+    /// of them within a phrase (low bits 11). Folded keys merge "bán", "bạn" and "bản";
+    /// where texts are typed with diacritics, a classifier gains from telling them apart.
+    pub fn exact_syllable_keys(a: &Analysis, out: &mut Vec<u64>) {
+        let mut prev: Option<u64> = None;
+        for w in &a.words {
+            if w.phrase_start || !matches!(w.kind, TokenKind::Syllable | TokenKind::Alnum) {
+                prev = None;
+            }
+            let first = w.first_syllable as usize;
+            for i in first..first + w.syllables as usize {
+                let h = exact_key(std::iter::once(a.syllable_text(i)));
+                out.push(h | 3);
+                if let Some(p) = prev {
+                    out.push(mix(p, h) | 3);
+                }
+                prev = Some(h);
+            }
+        }
+    }
+}
+
 /// Joins syllables into a fixed word wherever its match starts and ends at word starts.
 fn merge_fixed(fixed: &Dictionary, syls: &[&str], folded: bool, starts: &mut [bool]) {
     let (mut buf, mut lens) = (String::new(), Vec::new());
@@ -518,5 +541,22 @@ mod tests {
         assert_eq!(syl, ["em", "không", "được", "vay", "vốn", "thanh", "niên", "😢"]);
         assert_eq!(&text[an.spans[4].start as usize..an.spans[4].end as usize], "vốn");
         assert_eq!(an.spans.len(), an.syllables.len());
+    }
+
+    #[test]
+    fn exact_forms_tell_apart_what_folding_merges() {
+        let a = analyzer();
+        let exact = |s: &str| {
+            let mut v = Vec::new();
+            Analyzer::exact_syllable_keys(&a.analyze(s), &mut v);
+            v
+        };
+        assert_eq!(keys(&a, "bán hàng"), keys(&a, "bạn hàng"));
+        assert_ne!(exact("bán hàng"), exact("bạn hàng"));
+        assert_eq!(exact("Bán hàng"), exact("bán hàng"));
+        // Syllables and the pair between them; a comma breaks the pair.
+        assert_eq!(exact("bán hàng").len(), 3);
+        assert_eq!(exact("bán, hàng").len(), 2);
+        assert!(exact("bán hàng").iter().all(|k| k & 3 == 3));
     }
 }
