@@ -323,11 +323,6 @@ impl Db {
         Ok(())
     }
 
-    /// The database file.
-    pub fn path(&self) -> &Path {
-        &self.path
-    }
-
     /// A value of the meta table.
     pub fn meta(&self, key: &str) -> Result<Option<String>> {
         self.conn.query_row("SELECT value FROM meta WHERE key = ?1", [key], |r| r.get(0)).optional().map_err(|e| self.err(e))

@@ -50,13 +50,6 @@ pub struct ParsedQuery {
     pub highlight: Vec<(Vec<String>, bool)>,
 }
 
-impl ParsedQuery {
-    /// True when the query has nothing to match (empty, or only punctuation).
-    pub fn is_empty(&self) -> bool {
-        self.root.is_none()
-    }
-}
-
 #[derive(Debug, Clone, PartialEq, Eq)]
 enum Lex {
     Word(String),

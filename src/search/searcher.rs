@@ -8,7 +8,7 @@ use serde::Serialize;
 use tantivy::collector::{Count, FacetCollector, TopDocs};
 use tantivy::query::{AllQuery, BooleanQuery, ConstScoreQuery, Occur, Query, TermQuery};
 use tantivy::schema::{Facet, IndexRecordOption, Value};
-use tantivy::{DocAddress, Index, IndexReader, ReloadPolicy, Searcher, TantivyDocument, Term};
+use tantivy::{DocAddress, IndexReader, ReloadPolicy, Searcher, TantivyDocument, Term};
 
 use super::query::{parse_query, ParsedQuery};
 use super::{index_error, open_index, Fields, IndexMeta};
@@ -117,7 +117,6 @@ pub struct SearchResults {
 /// A read-only view of the index of a data directory; works while another process writes.
 pub struct SearchIndex {
     dir: PathBuf,
-    index: Index,
     reader: IndexReader,
     fields: Fields,
     meta: IndexMeta,
@@ -131,7 +130,7 @@ impl SearchIndex {
         let dir = data.index_dir();
         let (index, fields, meta) = open_index(data, analyzer, false)?;
         let reader = index.reader_builder().reload_policy(ReloadPolicy::Manual).try_into().map_err(|e| index_error(&dir, e))?;
-        Ok(SearchIndex { dir, index, reader, fields, meta, analyzer: Arc::clone(analyzer), names: BTreeMap::new() })
+        Ok(SearchIndex { dir, reader, fields, meta, analyzer: Arc::clone(analyzer), names: BTreeMap::new() })
     }
 
     /// What the index records about itself (the routing profile of its departments).
@@ -292,11 +291,6 @@ impl SearchIndex {
             snippet,
             text,
         })
-    }
-
-    /// The underlying tantivy index (for tools that need more than search).
-    pub fn tantivy(&self) -> &Index {
-        &self.index
     }
 }
 

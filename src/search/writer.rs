@@ -176,11 +176,6 @@ impl Indexer {
         drop(self.index);
         Ok(stats)
     }
-
-    /// What has been done so far.
-    pub fn stats(&self) -> IndexStats {
-        self.stats
-    }
 }
 
 /// Identity → content hash of every live submission in the index.
