@@ -121,7 +121,8 @@ impl DedupParams {
                 }
             })
             .collect();
-        let sigs: Vec<Option<[u64; HASHES]>> = sets
+        // Each submission keeps only its 20 band keys (a tenth of a kilobyte less each than the signature).
+        let bands: Vec<Option<[u64; BANDS]>> = sets
             .par_iter()
             .map(|s| {
                 let s: &[u64] = s;
@@ -137,20 +138,21 @@ impl DedupParams {
                         *m = (*m).min(a.wrapping_mul(x).wrapping_add(b));
                     }
                 }
-                Some(sig)
+                let mut keys = [0u64; BANDS];
+                for (band, k) in keys.iter_mut().enumerate() {
+                    *k = sig[band * ROWS..(band + 1) * ROWS].iter().fold(band as u64, |h, &x| mix(h ^ x, 7));
+                }
+                Some(keys)
             })
             .collect();
         let mut parent: Vec<u32> = (0..sets.len() as u32).collect();
         for band in 0..BANDS {
             // The band's buckets, by sorting (key, row) in parallel: within a bucket every
             // member pairs with its first (lowest) member.
-            let mut keyed: Vec<(u64, u32)> = sigs
+            let mut keyed: Vec<(u64, u32)> = bands
                 .par_iter()
                 .enumerate()
-                .filter_map(|(i, sig)| {
-                    let sig = sig.as_ref()?;
-                    Some((sig[band * ROWS..(band + 1) * ROWS].iter().fold(band as u64, |h, &x| mix(h ^ x, 7)), i as u32))
-                })
+                .filter_map(|(i, keys)| Some((keys.as_ref()?[band], i as u32)))
                 .collect();
             keyed.par_sort_unstable();
             let mut pairs = Vec::new();

@@ -142,17 +142,30 @@ impl Tfidf {
         }
     }
 
-    /// TF-IDF rows for many documents, in parallel.
+    /// TF-IDF rows for many documents, in parallel, a chunk at a time so that only one
+    /// chunk of rows is held apart from the matrix.
     pub fn transform(&self, docs: &[Vec<u64>]) -> CsrMatrix {
-        let rows: Vec<SparseVec> = docs
-            .par_iter()
-            .map(|d| {
-                let mut v = SparseVec::default();
-                self.transform_one(d, &mut v);
-                v
-            })
-            .collect();
-        CsrMatrix::from_rows(&rows, self.n_terms())
+        const CHUNK: usize = 65_536;
+        let mut m = CsrMatrix { indptr: Vec::with_capacity(docs.len() + 1), indices: Vec::new(), data: Vec::new(), n_cols: self.n_terms() };
+        m.indptr.push(0);
+        for chunk in docs.chunks(CHUNK) {
+            let rows: Vec<SparseVec> = chunk
+                .par_iter()
+                .map(|d| {
+                    let mut v = SparseVec::default();
+                    self.transform_one(d, &mut v);
+                    v
+                })
+                .collect();
+            for r in &rows {
+                m.indices.extend_from_slice(&r.indices);
+                m.data.extend_from_slice(&r.values);
+                m.indptr.push(m.indices.len());
+            }
+        }
+        m.indices.shrink_to_fit();
+        m.data.shrink_to_fit();
+        m
     }
 }
 
