@@ -17,8 +17,9 @@ const BANDS: usize = 20;
 const ROWS: usize = 3;
 const HASHES: usize = BANDS * ROWS;
 
-/// The shingles of an analysed submission, appended to `out`.
-pub fn shingles(a: &Analysis, out: &mut Vec<u64>) {
+/// The shingles of an analysed submission, appended to `out` (32-bit hashes: a million
+/// submissions keep theirs until near-duplicates are found).
+pub fn shingles(a: &Analysis, out: &mut Vec<u32>) {
     let mut prev: Option<u64> = None;
     for (w, joined) in a.content_words() {
         if !joined {
@@ -26,9 +27,9 @@ pub fn shingles(a: &Analysis, out: &mut Vec<u64>) {
         }
         let first = w.first_syllable as usize;
         for &s in &a.syllables[first..first + w.syllables as usize] {
-            out.push(s);
+            out.push((s >> 32) as u32);
             if let Some(p) = prev {
-                out.push(mix(p, s) | 1);
+                out.push((mix(p, s) >> 32) as u32 | 1);
             }
             prev = Some(s);
         }
@@ -72,7 +73,7 @@ fn hash_family() -> (&'static [u64; HASHES], &'static [u64; HASHES]) {
     (&f.0, &f.1)
 }
 
-fn jaccard(a: &[u64], b: &[u64]) -> f64 {
+fn jaccard(a: &[u32], b: &[u32]) -> f64 {
     let (mut i, mut j, mut inter) = (0, 0, 0usize);
     while i < a.len() && j < b.len() {
         match a[i].cmp(&b[j]) {
@@ -106,9 +107,9 @@ fn find(parent: &mut [u32], x: u32) -> u32 {
 impl DedupParams {
     /// Groups of near-duplicate documents (indices, ascending; groups ordered by their
     /// first member), given each document's shingles. Only groups of two or more.
-    pub fn groups(&self, shingles: &[Vec<u64>]) -> Vec<Vec<usize>> {
+    pub fn groups(&self, shingles: &[Vec<u32>]) -> Vec<Vec<usize>> {
         // Sorted sets, copied only where the caller's are not already.
-        let sets: Vec<std::borrow::Cow<[u64]>> = shingles
+        let sets: Vec<std::borrow::Cow<[u32]>> = shingles
             .par_iter()
             .map(|s| {
                 if s.windows(2).all(|w| w[0] < w[1]) {
@@ -125,7 +126,7 @@ impl DedupParams {
         let bands: Vec<Option<[u64; BANDS]>> = sets
             .par_iter()
             .map(|s| {
-                let s: &[u64] = s;
+                let s: &[u32] = s;
                 if s.len() < self.min_shingles {
                     return None;
                 }
@@ -135,7 +136,7 @@ impl DedupParams {
                 let mut sig = [u64::MAX; HASHES];
                 for &x in s {
                     for ((m, &a), &b) in sig.iter_mut().zip(mul).zip(add) {
-                        *m = (*m).min(a.wrapping_mul(x).wrapping_add(b));
+                        *m = (*m).min(a.wrapping_mul(x as u64 | (x as u64) << 32).wrapping_add(b));
                     }
                 }
                 let mut keys = [0u64; BANDS];
@@ -191,10 +192,10 @@ mod tests {
 
     #[test]
     fn identical_and_near_sets_group_distinct_do_not() {
-        let base: Vec<u64> = (0..20).collect();
+        let base: Vec<u32> = (0..20u32).map(|x| x.wrapping_mul(0x9e37_79b9)).collect();
         let mut near = base.clone();
         near[0] = 100; // one shingle changed: Jaccard 19/21
-        let other: Vec<u64> = (50..70).collect();
+        let other: Vec<u32> = (50..70u32).map(|x| x.wrapping_mul(0x9e37_79b9)).collect();
         let g = DedupParams::default().groups(&[base.clone(), other, near, base, vec![1]]);
         assert_eq!(g, vec![vec![0, 2, 3]]);
     }

@@ -248,7 +248,7 @@ pub fn route_all(models: &Models, subs: &[Submission], pb: &ProgressBar) -> (Vec
 }
 
 /// Per submission, in parallel: feature keys, near-duplicate shingles (when asked), routing.
-fn analyse_all(models: &Models, subs: &[Submission], pb: &ProgressBar, want_shingles: bool) -> Vec<(Vec<u64>, Vec<u64>, Routed)> {
+fn analyse_all(models: &Models, subs: &[Submission], pb: &ProgressBar, want_shingles: bool) -> Vec<(Vec<u64>, Vec<u32>, Routed)> {
     subs.par_iter()
         .map(|s| {
             let a = models.analyzer.analyze(&s.text);
@@ -334,7 +334,7 @@ pub fn analyze_files(models: &Models, paths: &[PathBuf], opts: &ReadOptions, bat
 
 /// Everything after each submission's own analysis: near-duplicates, TF-IDF, clusters,
 /// labels, representatives, records.
-fn finish(models: &Models, subs: &[Submission], per_doc: Vec<(Vec<u64>, Vec<u64>, Routed)>, settings: &Settings, pb: &ProgressBar, mut clock: Stages) -> Result<Report> {
+fn finish(models: &Models, subs: &[Submission], per_doc: Vec<(Vec<u64>, Vec<u32>, Routed)>, settings: &Settings, pb: &ProgressBar, mut clock: Stages) -> Result<Report> {
     let mut keys = Vec::with_capacity(subs.len());
     let mut shingles = Vec::with_capacity(subs.len());
     let mut routed = Vec::with_capacity(subs.len());
