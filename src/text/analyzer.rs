@@ -436,19 +436,26 @@ impl Analyzer {
     /// What [`Analyzer::classifier_keys`] adds to [`Analyzer::feature_keys`]: every
     /// syllable and every pair of adjacent syllables within a phrase.
     pub fn classifier_extras(a: &Analysis, out: &mut Vec<u64>) {
-        let mut prev: Option<u64> = None;
-        for w in &a.words {
-            if w.phrase_start || !matches!(w.kind, TokenKind::Syllable | TokenKind::Alnum) {
-                prev = None;
+        syllable_pairs(a, |i| a.syllables[i], |s| part_key(s ^ 0x5bd1_e995), |p, s| part_key(mix(p, s)), out);
+    }
+}
+
+/// Walks every syllable (key from `key`) and every pair of adjacent syllables within a
+/// phrase, pushing `one(s)` for each syllable and `two(previous, s)` for each pair.
+fn syllable_pairs(a: &Analysis, key: impl Fn(usize) -> u64, one: impl Fn(u64) -> u64, two: impl Fn(u64, u64) -> u64, out: &mut Vec<u64>) {
+    let mut prev: Option<u64> = None;
+    for w in &a.words {
+        if w.phrase_start || !matches!(w.kind, TokenKind::Syllable | TokenKind::Alnum) {
+            prev = None;
+        }
+        let first = w.first_syllable as usize;
+        for i in first..first + w.syllables as usize {
+            let s = key(i);
+            out.push(one(s));
+            if let Some(p) = prev {
+                out.push(two(p, s));
             }
-            let first = w.first_syllable as usize;
-            for &s in &a.syllables[first..first + w.syllables as usize] {
-                out.push(part_key(s ^ 0x5bd1_e995));
-                if let Some(p) = prev {
-                    out.push(part_key(mix(p, s)));
-                }
-                prev = Some(s);
-            }
+            prev = Some(s);
         }
     }
 }
@@ -466,21 +473,7 @@ impl Analyzer {
     /// of them within a phrase (low bits 11). Folded keys merge "bán", "bạn" and "bản";
     /// where texts are typed with diacritics, a classifier gains from telling them apart.
     pub fn exact_syllable_keys(a: &Analysis, out: &mut Vec<u64>) {
-        let mut prev: Option<u64> = None;
-        for w in &a.words {
-            if w.phrase_start || !matches!(w.kind, TokenKind::Syllable | TokenKind::Alnum) {
-                prev = None;
-            }
-            let first = w.first_syllable as usize;
-            for i in first..first + w.syllables as usize {
-                let h = exact_key(std::iter::once(a.syllable_text(i)));
-                out.push(h | 3);
-                if let Some(p) = prev {
-                    out.push(mix(p, h) | 3);
-                }
-                prev = Some(h);
-            }
-        }
+        syllable_pairs(a, |i| exact_key(std::iter::once(a.syllable_text(i))), |h| h | 3, |p, h| mix(p, h) | 3, out);
     }
 }
 
