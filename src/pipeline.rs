@@ -242,32 +242,106 @@ impl Stages {
 
 /// Topic and department for every submission, in input order, in parallel.
 pub fn route_all(models: &Models, subs: &[Submission], pb: &ProgressBar) -> (Vec<Vec<u64>>, Vec<Routed>) {
-    let per_doc = analyse_all(models, subs, pb, false);
-    let (keys, rest): (Vec<_>, Vec<_>) = per_doc.into_iter().map(|(k, _, r)| (k, r)).unzip();
-    (keys, rest)
+    let per_doc = analyse_batch(models, &mut TextMemo::default(), &[], &[], subs, pb, false);
+    per_doc.into_iter().map(|d| (d.keys, d.routed)).unzip()
 }
 
-/// Per submission, in parallel: feature keys, near-duplicate shingles (when asked), routing.
-fn analyse_all(models: &Models, subs: &[Submission], pb: &ProgressBar, want_shingles: bool) -> Vec<(Vec<u64>, Vec<u32>, Routed)> {
-    subs.par_iter()
-        .map(|s| {
-            let a = models.analyzer.analyze(&s.text);
-            let mut keys = Vec::new();
-            Analyzer::feature_keys(&a, &mut keys);
-            let mut sh = Vec::new();
-            if want_shingles {
-                crate::dedup::shingles(&a, &mut sh);
-                // Kept as a sorted set, at its size: a million of them wait for near-duplicates.
-                sh.sort_unstable();
-                sh.dedup();
-                sh.shrink_to_fit();
-            }
-            let r = routed(models, s, &a, &mut keys);
-            keys.shrink_to_fit();
-            pb.inc(1);
-            (keys, sh, r)
+/// What one submission's own analysis gives the later stages.
+#[derive(Clone)]
+struct PerDoc {
+    keys: Vec<u64>,
+    shingles: Vec<u32>,
+    routed: Routed,
+}
+
+/// Texts already analysed in this run, by a hash of their bytes: a submission sent again
+/// word for word (form exports repeat many) is analysed once and its results copied.
+#[derive(Default)]
+struct TextMemo {
+    first: rustc_hash::FxHashMap<u64, u32>,
+}
+
+fn text_hash(t: &str) -> u64 {
+    use std::hash::{Hash, Hasher};
+    let mut h = rustc_hash::FxHasher::default();
+    t.hash(&mut h);
+    h.finish()
+}
+
+/// Per submission of `batch`, in parallel: feature keys, near-duplicate shingles (when
+/// asked), routing. `seen` and `done` are the submissions of earlier batches and their
+/// results; a text equal to one already analysed (earlier or in this batch) is copied.
+fn analyse_batch(models: &Models, memo: &mut TextMemo, seen: &[Submission], done: &[PerDoc], batch: &[Submission], pb: &ProgressBar, want_shingles: bool) -> Vec<PerDoc> {
+    enum Src {
+        Earlier(usize),
+        Here(usize),
+        New,
+    }
+    let hashes: Vec<u64> = batch.par_iter().map(|s| text_hash(&s.text)).collect();
+    let mut here: rustc_hash::FxHashMap<u64, usize> = rustc_hash::FxHashMap::default();
+    let src: Vec<Src> = batch
+        .iter()
+        .zip(&hashes)
+        .enumerate()
+        .map(|(i, (s, &h))| match memo.first.get(&h) {
+            Some(&g) if seen[g as usize].text == s.text => Src::Earlier(g as usize),
+            _ => match here.get(&h) {
+                Some(&j) if batch[j].text == s.text => Src::Here(j),
+                Some(_) => Src::New, // a hash collision: analysed on its own
+                None => {
+                    here.insert(h, i);
+                    Src::New
+                }
+            },
         })
-        .collect()
+        .collect();
+    let fresh: Vec<Option<PerDoc>> = batch
+        .par_iter()
+        .zip(&src)
+        .map(|(s, src)| {
+            let Src::New = src else { return None };
+            let d = analyse_one(models, s, want_shingles);
+            pb.inc(1);
+            Some(d)
+        })
+        .collect();
+    let offset = seen.len();
+    for (h, i) in here {
+        memo.first.insert(h, (offset + i) as u32);
+    }
+    let copy = |d: &PerDoc, s: &Submission| {
+        pb.inc(1);
+        PerDoc { keys: d.keys.clone(), shingles: d.shingles.clone(), routed: Routed { id: s.id.clone(), ..d.routed.clone() } }
+    };
+    let mut out: Vec<PerDoc> = Vec::with_capacity(batch.len());
+    for (i, (f, src)) in fresh.into_iter().zip(&src).enumerate() {
+        let d = match (f, src) {
+            (Some(d), _) => d,
+            (None, Src::Earlier(g)) => copy(&done[*g], &batch[i]),
+            (None, Src::Here(j)) => copy(&out[*j], &batch[i]),
+            (None, Src::New) => unreachable!("every new text was analysed"),
+        };
+        out.push(d);
+    }
+    out
+}
+
+/// One submission's analysis: feature keys, shingles (when asked), topic and department.
+fn analyse_one(models: &Models, s: &Submission, want_shingles: bool) -> PerDoc {
+    let a = models.analyzer.analyze(&s.text);
+    let mut keys = Vec::new();
+    Analyzer::feature_keys(&a, &mut keys);
+    let mut sh = Vec::new();
+    if want_shingles {
+        crate::dedup::shingles(&a, &mut sh);
+        // Kept as a sorted set, at its size: a million of them wait for near-duplicates.
+        sh.sort_unstable();
+        sh.dedup();
+        sh.shrink_to_fit();
+    }
+    let routed = routed(models, s, &a, &mut keys);
+    keys.shrink_to_fit();
+    PerDoc { keys, shingles: sh, routed }
 }
 
 /// Topic and department of `s` from its analysis and feature keys. Routing reads richer
@@ -299,7 +373,7 @@ pub fn analyze(models: &Models, subs: &[Submission], settings: &Settings, pb: &P
     let mut clock = Stages::start();
     clock.lap("(submissions read)");
     pb.set_message("phân tích văn bản");
-    let per_doc = analyse_all(models, subs, pb, true);
+    let per_doc = analyse_batch(models, &mut TextMemo::default(), &[], &[], subs, pb, true);
     finish(models, subs, per_doc, settings, pb, clock)
 }
 
@@ -311,6 +385,7 @@ pub fn analyze_files(models: &Models, paths: &[PathBuf], opts: &ReadOptions, bat
     pb.set_message("đọc và phân tích");
     let mut subs: Vec<Submission> = Vec::new();
     let mut per_doc = Vec::new();
+    let mut memo = TextMemo::default();
     let mut read = std::thread::scope(|scope| -> Result<ReadOutcome> {
         let (tx, rx) = std::sync::mpsc::sync_channel::<Vec<Submission>>(2);
         let reader = scope.spawn(move || {
@@ -318,7 +393,8 @@ pub fn analyze_files(models: &Models, paths: &[PathBuf], opts: &ReadOptions, bat
         });
         for b in rx {
             pb.inc_length(b.len() as u64);
-            per_doc.extend(analyse_all(models, &b, pb, true));
+            let new = analyse_batch(models, &mut memo, &subs, &per_doc, &b, pb, true);
+            per_doc.extend(new);
             subs.extend(b);
         }
         reader.join().unwrap_or_else(|p| std::panic::resume_unwind(p))
@@ -334,14 +410,14 @@ pub fn analyze_files(models: &Models, paths: &[PathBuf], opts: &ReadOptions, bat
 
 /// Everything after each submission's own analysis: near-duplicates, TF-IDF, clusters,
 /// labels, representatives, records.
-fn finish(models: &Models, subs: &[Submission], per_doc: Vec<(Vec<u64>, Vec<u32>, Routed)>, settings: &Settings, pb: &ProgressBar, mut clock: Stages) -> Result<Report> {
+fn finish(models: &Models, subs: &[Submission], per_doc: Vec<PerDoc>, settings: &Settings, pb: &ProgressBar, mut clock: Stages) -> Result<Report> {
     let mut keys = Vec::with_capacity(subs.len());
     let mut shingles = Vec::with_capacity(subs.len());
     let mut routed = Vec::with_capacity(subs.len());
-    for (k, s, r) in per_doc {
-        keys.push(k);
-        shingles.push(s);
-        routed.push(r);
+    for d in per_doc {
+        keys.push(d.keys);
+        shingles.push(d.shingles);
+        routed.push(d.routed);
     }
     clock.lap("analyse, topic, route");
     pb.set_message("phân cụm");
