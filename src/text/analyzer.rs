@@ -187,6 +187,61 @@ struct Scratch {
     /// Per syllable: range in `lower`, original span, capitalised.
     syls: Vec<(u32, u32, u32, u32, bool)>,
     starts: Vec<bool>,
+    runs: RunCache,
+}
+
+/// Runs of syllables already segmented on this thread, by a hash of what segmentation
+/// reads (the analyzer, the lowercased syllables, their capitals, folded or not): the same
+/// clause recurs across submissions ("em xin cảm ơn", "đề nghị tỉnh quan tâm") and is
+/// segmented once. Bounded: emptied when full.
+#[derive(Default)]
+struct RunCache {
+    map: FxHashMap<u64, SegmentedRun>,
+}
+
+/// A run's words as segmentation left them, and what identifies the run exactly.
+struct SegmentedRun {
+    analyzer: u64,
+    text: Box<str>,
+    lens: Box<[u16]>,
+    caps: Box<[bool]>,
+    folded: bool,
+    /// Per word: syllable count, stop word, key.
+    words: Box<[(u16, bool, u64)]>,
+    /// Folded key of every syllable.
+    syllables: Box<[u64]>,
+}
+
+const RUN_CACHE_ENTRIES: usize = 1 << 16;
+
+impl SegmentedRun {
+    fn is(&self, analyzer: u64, text: &str, syls: &[(u32, u32, u32, u32, bool)], caps: &[bool], folded: bool) -> bool {
+        self.analyzer == analyzer
+            && self.folded == folded
+            && &*self.text == text
+            && *self.caps == *caps
+            && self.lens.len() == syls.len()
+            && self.lens.iter().zip(syls).all(|(&l, s)| l as u32 == s.1 - s.0)
+    }
+}
+
+fn run_hash(analyzer: u64, text: &str, syls: &[(u32, u32, u32, u32, bool)], caps: &[bool], folded: bool) -> u64 {
+    use std::hash::{Hash, Hasher};
+    let mut h = rustc_hash::FxHasher::default();
+    analyzer.hash(&mut h);
+    text.hash(&mut h);
+    for (s, &c) in syls.iter().zip(caps) {
+        ((s.1 - s.0) as u64 | (c as u64) << 32).hash(&mut h);
+    }
+    folded.hash(&mut h);
+    h.finish()
+}
+
+/// A distinct number for every analyzer built, so that runs cached by one are never
+/// replayed by another on the same thread.
+fn next_analyzer_id() -> u64 {
+    static NEXT: std::sync::atomic::AtomicU64 = std::sync::atomic::AtomicU64::new(1);
+    NEXT.fetch_add(1, std::sync::atomic::Ordering::Relaxed)
 }
 
 thread_local! {
@@ -195,6 +250,7 @@ thread_local! {
 
 /// Turns text into words. Built from the files in `models/`.
 pub struct Analyzer {
+    id: u64,
     segmenter: Box<dyn Segmenter>,
     fixed: Option<Dictionary>,
     stop_exact: FxHashSet<u64>,
@@ -238,6 +294,7 @@ impl Analyzer {
     /// Keeps these words whole after segmentation where they align with word boundaries.
     pub fn with_fixed_words(mut self, words: Dictionary) -> Self {
         self.fixed = Some(words);
+        self.id = next_analyzer_id();
         self
     }
 
@@ -265,7 +322,7 @@ impl Analyzer {
                 (s.into_boxed_str(), l.split_whitespace().map(Box::from).collect())
             })
             .collect();
-        Analyzer { segmenter, fixed: None, stop_exact, stop_folded, teencode }
+        Analyzer { id: next_analyzer_id(), segmenter, fixed: None, stop_exact, stop_folded, teencode }
     }
 
     /// Analyses one text.
@@ -285,7 +342,7 @@ impl Analyzer {
         out.syllables.clear();
         out.lower.clear();
         out.spans.clear();
-        let Scratch { norm, chars, tokens, lower, syls, starts } = sc;
+        let Scratch { norm, chars, tokens, lower, syls, starts, runs } = sc;
         normalize_into(text, norm, chars);
         tokenize_into(&norm.text, tokens);
         let ntext = norm.text.as_str();
@@ -356,10 +413,12 @@ impl Analyzer {
                 }
                 i += 1;
             }
+            if syls.is_empty() {
+                continue; // only teen code that expands to nothing
+            }
             let buf = lower.as_str();
-            let sl: Vec<&str> = syls.iter().map(|&(a, b, ..)| &buf[a as usize..b as usize]).collect();
             // A run typed in capitals is not a run of names: segment it as lowercase text.
-            let shouting = sl.len() > 1
+            let shouting = syls.len() > 1
                 && syls.iter().all(|&(_, _, os, oe, _)| {
                     let t = &text[os as usize..oe as usize];
                     t.chars().any(is_letter) && !t.chars().any(char::is_lowercase)
@@ -370,41 +429,76 @@ impl Analyzer {
             // accented greeting).
             let run_len = i - run_start;
             let folded = out.folded || (run_len >= 4 && run_accented * 10 < run_len);
-            self.segmenter.segment(&Sentence { syllables: &sl, capitalized: &caps, folded }, starts);
-            if let Some(fixed) = &self.fixed {
-                merge_fixed(fixed, &sl, folded, starts);
-            }
-            let mut w = 0;
-            while w < sl.len() {
-                let mut e = w + 1;
-                while e < sl.len() && !starts[e] {
-                    e += 1;
+            let run_text = &buf[syls[0].0 as usize..syls[syls.len() - 1].1 as usize];
+            let h = run_hash(self.id, run_text, syls, &caps, folded);
+            let cached = runs.map.get(&h).filter(|r| r.is(self.id, run_text, syls, &caps, folded));
+            let seg = match cached {
+                Some(r) => r,
+                None => {
+                    let sl: Vec<&str> = syls.iter().map(|&(a, b, ..)| &buf[a as usize..b as usize]).collect();
+                    let seg = self.segment_run(&sl, &caps, folded, starts, syls, run_text);
+                    if runs.map.len() >= RUN_CACHE_ENTRIES {
+                        runs.map.clear();
+                    }
+                    runs.map.entry(h).insert_entry(seg).into_mut()
                 }
-                let parts = || sl[w..e].iter().copied();
-                let key = word_key(parts());
-                let stop = self.stop_exact.contains(&exact_key(parts()))
-                    || (folded && self.stop_folded.contains(&key));
+            };
+            let mut j = 0usize;
+            for &(n, stop, key) in seg.words.iter() {
+                let e = j + n as usize;
                 let first_syllable = out.syllables.len() as u32;
-                out.syllables.extend(parts().map(|p| word_key(std::iter::once(p))));
-                for j in w..e {
-                    push_span(out, sl[j], syls[j].2, syls[j].3);
+                out.syllables.extend_from_slice(&seg.syllables[j..e]);
+                for &(a, b, os, oe, _) in &syls[j..e] {
+                    push_span(out, &buf[a as usize..b as usize], os, oe);
                 }
                 out.words.push(Word {
                     first_syllable,
-                    start: syls[w].2,
+                    start: syls[j].2,
                     end: syls[e - 1].3,
                     key,
                     kind: TokenKind::Syllable,
                     stop,
-                    syllables: (e - w) as u16,
+                    syllables: n,
                     phrase_start: phrase_break,
                 });
                 phrase_break = false;
-                w = e;
+                j = e;
             }
         }
     }
 
+    /// Segments one run of lowercased syllables into words with their keys and stop flags.
+    fn segment_run(&self, sl: &[&str], caps: &[bool], folded: bool, starts: &mut Vec<bool>, syls: &[(u32, u32, u32, u32, bool)], run_text: &str) -> SegmentedRun {
+        self.segmenter.segment(&Sentence { syllables: sl, capitalized: caps, folded }, starts);
+        if let Some(fixed) = &self.fixed {
+            merge_fixed(fixed, sl, folded, starts);
+        }
+        let mut words = Vec::new();
+        let mut w = 0;
+        while w < sl.len() {
+            let mut e = w + 1;
+            while e < sl.len() && !starts[e] {
+                e += 1;
+            }
+            let parts = || sl[w..e].iter().copied();
+            let key = word_key(parts());
+            let stop = self.stop_exact.contains(&exact_key(parts())) || (folded && self.stop_folded.contains(&key));
+            words.push(((e - w) as u16, stop, key));
+            w = e;
+        }
+        SegmentedRun {
+            analyzer: self.id,
+            text: run_text.into(),
+            lens: syls.iter().map(|s| (s.1 - s.0) as u16).collect(),
+            caps: caps.into(),
+            folded,
+            words: words.into(),
+            syllables: sl.iter().map(|p| word_key(std::iter::once(*p))).collect(),
+        }
+    }
+}
+
+impl Analyzer {
     /// Appends the feature keys of `a` to `out`: content words, bigrams of content words
     /// adjacent within a phrase, and the syllables of compound words (so that related
     /// compounds, "học nghề" and "dạy nghề", share a feature, "nghề").
