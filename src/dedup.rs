@@ -108,6 +108,14 @@ impl DedupParams {
     /// Groups of near-duplicate documents (indices, ascending; groups ordered by their
     /// first member), given each document's shingles. Only groups of two or more.
     pub fn groups(&self, shingles: &[Vec<u32>]) -> Vec<Vec<usize>> {
+        self.groups_with_copies(shingles, &[])
+    }
+
+    /// [`DedupParams::groups`] where some documents are known to repeat an earlier one
+    /// word for word: `copy_of[i]` names the earlier document, whose shingles stand for
+    /// both (document i's own are not read). The groups are those of the full sets.
+    pub fn groups_with_copies(&self, shingles: &[Vec<u32>], copy_of: &[Option<u32>]) -> Vec<Vec<usize>> {
+        let copy = |i: usize| copy_of.get(i).copied().flatten();
         // Sorted sets, copied only where the caller's are not already.
         let sets: Vec<std::borrow::Cow<[u32]>> = shingles
             .par_iter()
@@ -125,9 +133,11 @@ impl DedupParams {
         // Each submission keeps only its 20 band keys (a tenth of a kilobyte less each than the signature).
         let bands: Vec<Option<[u64; BANDS]>> = sets
             .par_iter()
-            .map(|s| {
+            .enumerate()
+            .map(|(i, s)| {
                 let s: &[u32] = s;
-                if s.len() < self.min_shingles {
+                // A copy falls in its original's buckets: it is joined to it below instead.
+                if s.len() < self.min_shingles || copy(i).is_some() {
                     return None;
                 }
                 // Shingles are already well-mixed 64-bit hashes, so each of the 60 hash
@@ -175,6 +185,14 @@ impl DedupParams {
                 }
             }
         }
+        for i in 0..sets.len() {
+            if let Some(o) = copy(i) {
+                let (a, b) = (find(&mut parent, o), find(&mut parent, i as u32));
+                if sets[o as usize].len() >= self.min_shingles && a != b {
+                    parent[a.max(b) as usize] = a.min(b);
+                }
+            }
+        }
         let mut groups: FxHashMap<u32, Vec<usize>> = FxHashMap::default();
         for i in 0..sets.len() {
             let r = find(&mut parent, i as u32);
@@ -198,5 +216,21 @@ mod tests {
         let other: Vec<u32> = (50..70u32).map(|x| x.wrapping_mul(0x9e37_79b9)).collect();
         let g = DedupParams::default().groups(&[base.clone(), other, near, base, vec![1]]);
         assert_eq!(g, vec![vec![0, 2, 3]]);
+    }
+
+    #[test]
+    fn copies_join_as_their_full_sets_would() {
+        let set = |lo: u32| -> Vec<u32> { let mut v: Vec<u32> = (lo..lo + 20).map(|x| x.wrapping_mul(0x9e37_79b9)).collect(); v.sort_unstable(); v };
+        let (a, b) = (set(0), set(500));
+        let mut near = a.clone();
+        near[3] = 7;
+        near.sort_unstable();
+        let full = vec![a.clone(), b.clone(), b.clone(), near.clone(), a.clone(), vec![1], vec![1]];
+        let expect = DedupParams::default().groups(&full);
+        assert_eq!(expect, vec![vec![0, 3, 4], vec![1, 2]]);
+        // Copies carry no shingles of their own; a too-short original keeps its copy alone.
+        let thin = vec![a, b, vec![], near, vec![], vec![1], vec![]];
+        let copy_of = [None, None, Some(1), None, Some(0), None, Some(5)];
+        assert_eq!(DedupParams::default().groups_with_copies(&thin, &copy_of), expect);
     }
 }

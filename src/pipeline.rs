@@ -250,8 +250,11 @@ pub fn route_all(models: &Models, subs: &[Submission], pb: &ProgressBar) -> (Vec
 #[derive(Clone)]
 struct PerDoc {
     keys: Vec<u64>,
+    /// Empty for a copy: its original's stand for it.
     shingles: Vec<u32>,
     routed: Routed,
+    /// The earlier submission (index in the run) whose text this one repeats exactly.
+    copy_of: Option<u32>,
 }
 
 /// Texts already analysed in this run, by a hash of their bytes: a submission sent again
@@ -309,16 +312,17 @@ fn analyse_batch(models: &Models, memo: &mut TextMemo, seen: &[Submission], done
     for (h, i) in here {
         memo.first.insert(h, (offset + i) as u32);
     }
-    let copy = |d: &PerDoc, s: &Submission| {
+    let copy = |d: &PerDoc, at: usize, s: &Submission| {
         pb.inc(1);
-        PerDoc { keys: d.keys.clone(), shingles: d.shingles.clone(), routed: Routed { id: s.id.clone(), ..d.routed.clone() } }
+        let copy_of = Some(d.copy_of.unwrap_or(at as u32));
+        PerDoc { keys: d.keys.clone(), shingles: Vec::new(), routed: Routed { id: s.id.clone(), ..d.routed.clone() }, copy_of }
     };
     let mut out: Vec<PerDoc> = Vec::with_capacity(batch.len());
     for (i, (f, src)) in fresh.into_iter().zip(&src).enumerate() {
         let d = match (f, src) {
             (Some(d), _) => d,
-            (None, Src::Earlier(g)) => copy(&done[*g], &batch[i]),
-            (None, Src::Here(j)) => copy(&out[*j], &batch[i]),
+            (None, Src::Earlier(g)) => copy(&done[*g], *g, &batch[i]),
+            (None, Src::Here(j)) => copy(&out[*j], offset + *j, &batch[i]),
             (None, Src::New) => unreachable!("every new text was analysed"),
         };
         out.push(d);
@@ -341,7 +345,7 @@ fn analyse_one(models: &Models, s: &Submission, want_shingles: bool) -> PerDoc {
     }
     let routed = routed(models, s, &a, &mut keys);
     keys.shrink_to_fit();
-    PerDoc { keys, shingles: sh, routed }
+    PerDoc { keys, shingles: sh, routed, copy_of: None }
 }
 
 /// Topic and department of `s` from its analysis and feature keys. Routing reads richer
@@ -414,15 +418,17 @@ fn finish(models: &Models, subs: &[Submission], per_doc: Vec<PerDoc>, settings: 
     let mut keys = Vec::with_capacity(subs.len());
     let mut shingles = Vec::with_capacity(subs.len());
     let mut routed = Vec::with_capacity(subs.len());
+    let mut copy_of = Vec::with_capacity(subs.len());
     for d in per_doc {
         keys.push(d.keys);
         shingles.push(d.shingles);
         routed.push(d.routed);
+        copy_of.push(d.copy_of);
     }
     clock.lap("analyse, topic, route");
     pb.set_message("phân cụm");
     let mut duplicates: Vec<DuplicateGroup> = DedupParams::default()
-        .groups(&shingles)
+        .groups_with_copies(&shingles, &copy_of)
         .into_iter()
         .map(|g| {
             let mut localities = BTreeMap::new();
