@@ -121,7 +121,19 @@ impl Tfidf {
     pub fn transform_one(&self, keys: &[u64], out: &mut SparseVec) {
         out.indices.clear();
         out.values.clear();
-        let mut cols: Vec<u32> = keys.iter().filter_map(|k| self.column(*k)).collect();
+        thread_local! {
+            static COLS: std::cell::RefCell<Vec<u32>> = const { std::cell::RefCell::new(Vec::new()) };
+        }
+        COLS.with(|cols| {
+            let mut cols = cols.borrow_mut();
+            cols.clear();
+            cols.extend(keys.iter().filter_map(|k| self.column(*k)));
+            self.weigh(&mut cols, out);
+        });
+    }
+
+    /// The row of sorted-to-be column occurrences `cols`, into `out` (cleared by the caller).
+    fn weigh(&self, cols: &mut [u32], out: &mut SparseVec) {
         cols.sort_unstable();
         let mut i = 0;
         while i < cols.len() {

@@ -182,10 +182,7 @@ pub fn normalize_into(text: &str, out: &mut Normalized, scratch: &mut Vec<char>)
         if plain_ascii {
             out.text.push_str(run);
         } else {
-            scratch.clear();
-            scratch.extend(run.chars().nfc());
-            place_tone(scratch);
-            out.text.extend(scratch.iter());
+            normalize_run(run, scratch, &mut out.text);
         }
         let drift_before = out_start as i64 - start as i64;
         let drift_after = out.text.len() as i64 - end as i64;
@@ -195,6 +192,36 @@ pub fn normalize_into(text: &str, out: &mut Normalized, scratch: &mut Vec<char>)
         }
         i = end;
     }
+}
+
+// Letter runs already normalised on this thread. Vietnamese has a few thousand distinct
+// syllables, so nearly every run of any text is one seen before. Bounded: emptied when full.
+thread_local! {
+    static RUNS: std::cell::RefCell<rustc_hash::FxHashMap<Box<str>, Box<str>>> = std::cell::RefCell::new(Default::default());
+}
+
+const RUN_MEMO_ENTRIES: usize = 1 << 15;
+
+/// Appends one letter run (letters and combining marks), in NFC with its tone placed, to `out`.
+fn normalize_run(run: &str, scratch: &mut Vec<char>, out: &mut String) {
+    RUNS.with(|m| {
+        let mut m = m.borrow_mut();
+        if let Some(n) = m.get(run) {
+            out.push_str(n);
+            return;
+        }
+        scratch.clear();
+        scratch.extend(run.chars().nfc());
+        place_tone(scratch);
+        let n: String = scratch.iter().collect();
+        out.push_str(&n);
+        if run.len() <= 64 {
+            if m.len() >= RUN_MEMO_ENTRIES {
+                m.clear();
+            }
+            m.insert(run.into(), n.into());
+        }
+    })
 }
 
 /// Normalises `text`: NFC, classic tone placement, case kept.
