@@ -38,7 +38,7 @@ fn stages(c: &mut Criterion) {
     g.bench_function("tfidf_fit_transform", |b| b.iter(|| TfidfParams::default().fit(&keys).unwrap().transform(&keys).nnz()));
     let x = TfidfParams::default().fit(&keys).unwrap().transform(&keys);
     g.bench_function("kmeans_k7_4_restarts", |b| b.iter(|| KMeansParams::new(7).fit(&x).unwrap().objective));
-    g.bench_function("topic_and_route", |b| b.iter(|| route_all(&models, &subs, &indicatif::ProgressBar::hidden()).1.len()));
+    g.bench_function("topic_and_route", |b| b.iter(|| route_all(&models, &subs, &indicatif::ProgressBar::hidden()).len()));
     g.finish();
 }
 

@@ -41,20 +41,37 @@ impl TfidfParams {
 
     /// Learns the vocabulary and idf from documents given as feature keys.
     pub fn fit(&self, docs: &[Vec<u64>]) -> Result<Tfidf> {
+        self.fit_with_copies(docs, &[])
+    }
+
+    /// [`TfidfParams::fit`] where `copy_of[i]`, when set, names an earlier document whose
+    /// keys document i repeats exactly (its own are not read): each copy counts as a document.
+    pub fn fit_with_copies(&self, docs: &[Vec<u64>], copy_of: &[Option<u32>]) -> Result<Tfidf> {
         self.validate()?;
         let n = docs.len();
+        let mut times = vec![1u32; n];
+        for (i, c) in copy_of.iter().enumerate() {
+            if let Some(o) = c {
+                times[*o as usize] += 1;
+                times[i] = 0;
+            }
+        }
         let df: FxHashMap<u64, u32> = docs
             .par_chunks(2048)
-            .map(|chunk| {
+            .zip(times.par_chunks(2048))
+            .map(|(chunk, times)| {
                 let mut m: FxHashMap<u64, u32> = FxHashMap::default();
                 let mut uniq = Vec::new();
-                for d in chunk {
+                for (d, &t) in chunk.iter().zip(times) {
+                    if t == 0 {
+                        continue;
+                    }
                     uniq.clear();
                     uniq.extend_from_slice(d);
                     uniq.sort_unstable();
                     uniq.dedup();
                     for &k in &uniq {
-                        *m.entry(k).or_default() += 1;
+                        *m.entry(k).or_default() += t;
                     }
                 }
                 m
@@ -179,6 +196,51 @@ impl Tfidf {
         m.data.shrink_to_fit();
         m
     }
+
+    /// [`Tfidf::transform`] that frees each chunk of documents once its rows are built (the
+    /// keys and the matrix are never both whole in memory); a copy (`copy_of`, as in
+    /// [`TfidfParams::fit_with_copies`]) gets its original's row.
+    pub fn transform_owned(&self, mut docs: Vec<Vec<u64>>, copy_of: &[Option<u32>]) -> CsrMatrix {
+        const CHUNK: usize = 65_536;
+        let n = docs.len();
+        let mut m = CsrMatrix { indptr: Vec::with_capacity(n + 1), indices: Vec::new(), data: Vec::new(), n_cols: self.n_terms() };
+        m.indptr.push(0);
+        let copy = |i: usize| copy_of.get(i).copied().flatten();
+        for start in (0..n).step_by(CHUNK) {
+            let end = (start + CHUNK).min(n);
+            let rows: Vec<Option<SparseVec>> = (start..end)
+                .into_par_iter()
+                .map(|i| {
+                    copy(i).is_none().then(|| {
+                        let mut v = SparseVec::default();
+                        self.transform_one(&docs[i], &mut v);
+                        v
+                    })
+                })
+                .collect();
+            for d in &mut docs[start..end] {
+                *d = Vec::new();
+            }
+            for (i, r) in (start..end).zip(rows) {
+                match (r, copy(i)) {
+                    (Some(r), _) => {
+                        m.indices.extend_from_slice(&r.indices);
+                        m.data.extend_from_slice(&r.values);
+                    }
+                    (None, Some(o)) => {
+                        let (a, b) = (m.indptr[o as usize], m.indptr[o as usize + 1]);
+                        m.indices.extend_from_within(a..b);
+                        m.data.extend_from_within(a..b);
+                    }
+                    (None, None) => unreachable!("a row is built unless it is a copy"),
+                }
+                m.indptr.push(m.indices.len());
+            }
+        }
+        m.indices.shrink_to_fit();
+        m.data.shrink_to_fit();
+        m
+    }
 }
 
 /// A sparse vector: sorted column indices and their values.
@@ -271,6 +333,21 @@ impl CsrMatrix {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn copies_give_the_vocabulary_and_rows_of_full_documents() {
+        let full = vec![vec![1, 2, 2], vec![1, 3], vec![1, 2, 2], vec![5, 3], vec![1, 3], vec![4, 2]];
+        let p = TfidfParams { min_df: 2, max_df: 0.6, sublinear_tf: true };
+        let (t, m) = (p.fit(&full).unwrap(), p.fit(&full).unwrap().transform(&full));
+        let thin = vec![vec![1, 2, 2], vec![1, 3], vec![], vec![5, 3], vec![], vec![4, 2]];
+        let copy_of = [None, None, Some(0), None, Some(1), None];
+        let t2 = p.fit_with_copies(&thin, &copy_of).unwrap();
+        // Term 1 is in four of six documents, over max_df, only when the copies count.
+        assert_eq!((t2.keys.clone(), t2.df.clone()), (t.keys.clone(), t.df.clone()));
+        assert!(!t.keys.contains(&1));
+        let m2 = t2.transform_owned(thin, &copy_of);
+        assert_eq!((m2.indptr, m2.indices, m2.data), (m.indptr, m.indices, m.data));
+    }
 
     #[test]
     fn tfidf_rows_are_unit_and_weight_rare_terms_higher() {

@@ -8,7 +8,7 @@ use clap::{Parser, Subcommand, ValueEnum};
 use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
 use ykien::eval::{ari, nmi, purity, ClassificationReport};
 use ykien::input::{read_files, Format, ReadOptions, ReadOutcome};
-use ykien::output::{csv_for_excel, jsonl, truncate, write_atomic, write_atomic_with};
+use ykien::output::{csv_for_excel, jsonl, truncate, write_atomic, write_atomic_with, write_rows_parallel};
 use ykien::pipeline::{analyze, route_all, Models, Report, Settings};
 
 /// mimalloc: the pipeline allocates many small strings and vectors from several threads,
@@ -559,7 +559,7 @@ fn run() -> Result<()> {
             let mut models = load_models(&models_dir, &input.profile)?;
             learn_from_reviews(&mut models, cli.data_dir.as_deref())?;
             let read = read_inputs(&models, &input)?;
-            let (_, routed) = route_all(&models, &read.submissions, &progress());
+            let routed = route_all(&models, &read.submissions, &progress());
             let bytes = match output_format {
                 OutFormat::Jsonl => jsonl(&routed.iter().map(route_row).collect::<Vec<_>>())?,
                 OutFormat::Csv => csv_for_excel(
@@ -820,39 +820,51 @@ struct OutRow<'a> {
 }
 
 fn write_outputs(out: &Path, read: &ReadOutcome, report: &Report) -> Result<()> {
-    // Streamed row by row into temporary files that are renamed when complete.
-    write_atomic_with(&out.join("submissions.jsonl"), |w| {
-        for (r, sub) in report.records.iter().zip(&read.submissions) {
-            let s = &r.routed.suggestion;
-            let row = OutRow {
-                id: &sub.id, text: &sub.text, locality: sub.locality.as_deref(), cluster: r.cluster,
-                topic: &r.routed.topic, topic_score: round3(r.routed.topic_score),
-                department: &s.department, department_name: &s.department_name,
-                confidence: round3(s.confidence), runner_up: &s.runner_up,
-                runner_up_confidence: round3(s.runner_up_confidence), also: s.also.as_deref(),
-                reasons: &s.reasons, typed_without_diacritics: r.routed.typed_without_diacritics,
-            };
-            serde_json::to_writer(&mut *w, &row)?;
-            w.write_all(b"\n")?;
-        }
-        Ok(())
-    })?;
+    // Streamed into temporary files that are renamed when complete; rows are serialised
+    // in parallel chunks and written in order, the two files at once.
+    let n = report.records.len();
+    let jsonl_file = || write_atomic_with(&out.join("submissions.jsonl"), |w| {
+        write_rows_parallel(w, n, |range, buf| {
+            for (r, sub) in report.records[range.clone()].iter().zip(&read.submissions[range]) {
+                let s = &r.routed.suggestion;
+                let row = OutRow {
+                    id: &sub.id, text: &sub.text, locality: sub.locality.as_deref(), cluster: r.cluster,
+                    topic: &r.routed.topic, topic_score: round3(r.routed.topic_score),
+                    department: &s.department, department_name: &s.department_name,
+                    confidence: round3(s.confidence), runner_up: &s.runner_up,
+                    runner_up_confidence: round3(s.runner_up_confidence), also: s.also.as_deref(),
+                    reasons: &s.reasons, typed_without_diacritics: r.routed.typed_without_diacritics,
+                };
+                serde_json::to_writer(&mut *buf, &row)?;
+                buf.push(b'\n');
+            }
+            Ok(())
+        })
+    });
     let label_of = |c: Option<usize>| c.and_then(|c| report.clusters.get(c)).map(|c| c.label.as_str()).unwrap_or("");
-    write_atomic_with(&out.join("submissions.csv"), |w| {
+    let csv_file = || write_atomic_with(&out.join("submissions.csv"), |w| {
         w.write_all(&[0xEF, 0xBB, 0xBF])?;
-        let mut c = csv::Writer::from_writer(w);
+        let mut c = csv::Writer::from_writer(&mut *w);
         c.write_record(["id", "text", "locality", "cluster", "cluster_label", "topic", "topic_score", "department", "department_name", "confidence", "runner_up", "also", "reasons"])?;
-        for (r, sub) in report.records.iter().zip(&read.submissions) {
-            let s = &r.routed.suggestion;
-            let cluster = r.cluster.map(|c| c.to_string()).unwrap_or_default();
-            c.write_record([
-                sub.id.as_str(), sub.text.as_str(), sub.locality.as_deref().unwrap_or(""), cluster.as_str(), label_of(r.cluster),
-                r.routed.topic.as_str(), &format!("{:.3}", r.routed.topic_score), s.department.as_str(), s.department_name.as_str(),
-                &format!("{:.3}", s.confidence), s.runner_up.as_str(), s.also.as_deref().unwrap_or(""), &s.reasons.join(" | "),
-            ])?;
-        }
-        c.flush()
-    })?;
+        c.flush()?;
+        drop(c);
+        write_rows_parallel(w, n, |range, buf| {
+            let mut c = csv::WriterBuilder::new().has_headers(false).from_writer(buf);
+            for (r, sub) in report.records[range.clone()].iter().zip(&read.submissions[range]) {
+                let s = &r.routed.suggestion;
+                let cluster = r.cluster.map(|c| c.to_string()).unwrap_or_default();
+                c.write_record([
+                    sub.id.as_str(), sub.text.as_str(), sub.locality.as_deref().unwrap_or(""), cluster.as_str(), label_of(r.cluster),
+                    r.routed.topic.as_str(), &format!("{:.3}", r.routed.topic_score), s.department.as_str(), s.department_name.as_str(),
+                    &format!("{:.3}", s.confidence), s.runner_up.as_str(), s.also.as_deref().unwrap_or(""), &s.reasons.join(" | "),
+                ])?;
+            }
+            c.flush()
+        })
+    });
+    let (a, b) = rayon::join(jsonl_file, csv_file);
+    a?;
+    b?;
     let clusters = serde_json::to_vec_pretty(report).context("serialising clusters")?;
     write_atomic(&out.join("clusters.json"), &clusters)?;
     let rejects = out.join("rejects.jsonl");

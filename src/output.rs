@@ -31,6 +31,34 @@ pub fn write_atomic_with(path: &Path, fill: impl FnOnce(&mut dyn Write) -> std::
     Ok(())
 }
 
+/// Writes `n` rows through `fill`, which serialises the rows of a range into a buffer;
+/// ranges are serialised in parallel a window at a time and written in order, so output
+/// is the same as a sequential loop and no more than one window sits in memory.
+pub fn write_rows_parallel(w: &mut dyn Write, n: usize, fill: impl Fn(std::ops::Range<usize>, &mut Vec<u8>) -> std::io::Result<()> + Sync) -> std::io::Result<()> {
+    use rayon::prelude::*;
+    const ROWS: usize = 1_024;
+    const WINDOW: usize = 16;
+    let mut at = 0;
+    while at < n {
+        let end = (at + ROWS * WINDOW).min(n);
+        let bufs: Vec<std::io::Result<Vec<u8>>> = (at..end)
+            .step_by(ROWS)
+            .collect::<Vec<_>>()
+            .into_par_iter()
+            .map(|a| {
+                let mut b = Vec::new();
+                fill(a..(a + ROWS).min(end), &mut b)?;
+                Ok(b)
+            })
+            .collect();
+        for b in bufs {
+            w.write_all(&b?)?;
+        }
+        at = end;
+    }
+    Ok(())
+}
+
 /// Serialises items as JSON Lines.
 pub fn jsonl<T: serde::Serialize>(items: &[T]) -> Result<Vec<u8>> {
     let mut out = Vec::new();

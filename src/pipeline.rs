@@ -241,14 +241,15 @@ impl Stages {
 }
 
 /// Topic and department for every submission, in input order, in parallel.
-pub fn route_all(models: &Models, subs: &[Submission], pb: &ProgressBar) -> (Vec<Vec<u64>>, Vec<Routed>) {
+pub fn route_all(models: &Models, subs: &[Submission], pb: &ProgressBar) -> Vec<Routed> {
     let per_doc = analyse_batch(models, &mut TextMemo::default(), &[], &[], subs, pb, false);
-    per_doc.into_iter().map(|d| (d.keys, d.routed)).unzip()
+    per_doc.into_iter().map(|d| d.routed).collect()
 }
 
 /// What one submission's own analysis gives the later stages.
 #[derive(Clone)]
 struct PerDoc {
+    /// Empty for a copy: its original's stand for it.
     keys: Vec<u64>,
     /// Empty for a copy: its original's stand for it.
     shingles: Vec<u32>,
@@ -315,7 +316,7 @@ fn analyse_batch(models: &Models, memo: &mut TextMemo, seen: &[Submission], done
     let copy = |d: &PerDoc, at: usize, s: &Submission| {
         pb.inc(1);
         let copy_of = Some(d.copy_of.unwrap_or(at as u32));
-        PerDoc { keys: d.keys.clone(), shingles: Vec::new(), routed: Routed { id: s.id.clone(), ..d.routed.clone() }, copy_of }
+        PerDoc { keys: Vec::new(), shingles: Vec::new(), routed: Routed { id: s.id.clone(), ..d.routed.clone() }, copy_of }
     };
     let mut out: Vec<PerDoc> = Vec::with_capacity(batch.len());
     for (i, (f, src)) in fresh.into_iter().zip(&src).enumerate() {
@@ -444,14 +445,13 @@ fn finish(models: &Models, subs: &[Submission], per_doc: Vec<PerDoc>, settings: 
     // Tiny inputs: a term seen once still counts, and a term in every submission too,
     // or nothing would be left to cluster.
     let tfidf_params = if subs.len() < 20 { TfidfParams { min_df: 1, max_df: 1.0, ..settings.tfidf.clone() } } else { settings.tfidf.clone() };
-    let mut tfidf = tfidf_params.fit(&keys)?;
+    let mut tfidf = tfidf_params.fit_with_copies(&keys, &copy_of)?;
     if tfidf.n_terms() == 0 {
         // Every word was cut (the same request sent by everyone): keep them all.
-        tfidf = TfidfParams { min_df: 1, max_df: 1.0, ..tfidf_params }.fit(&keys)?;
+        tfidf = TfidfParams { min_df: 1, max_df: 1.0, ..tfidf_params }.fit_with_copies(&keys, &copy_of)?;
     }
-    let x_all = tfidf.transform(&keys);
+    let x_all = tfidf.transform_owned(keys, &copy_of);
     clock.lap("tf-idf");
-    drop(keys);
     let active: Vec<usize> = (0..x_all.n_rows()).filter(|&i| x_all.row(i).nnz() > 0).collect();
     // Rows without words stay out of clustering (copy only when there are any).
     let x = if active.len() == x_all.n_rows() { x_all } else { x_all.select(&active) };

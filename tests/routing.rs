@@ -10,7 +10,7 @@ fn route(models: &Models, texts: &[&str]) -> Vec<ykien::pipeline::Routed> {
         .enumerate()
         .map(|(i, t)| ykien::input::Submission { id: format!("t{i}"), id_given: true, text: t.to_string(), locality: None, submitted_at: None, group: None, extra: Default::default() })
         .collect();
-    route_all(models, &subs, &indicatif::ProgressBar::hidden()).1
+    route_all(models, &subs, &indicatif::ProgressBar::hidden())
 }
 
 #[test]
