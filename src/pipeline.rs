@@ -77,6 +77,13 @@ pub fn corpus_dir(models_dir: &Path) -> PathBuf {
 /// Above this many rows, k-means learns its centroids on a sample of this size.
 pub const KMEANS_SAMPLE: usize = 100_000;
 
+/// From this many rows on, k-means restarts are screened after [`SCREEN_ITER`] iterations
+/// and only the best runs on (smaller inputs run every restart to the end).
+pub const SCREEN_FROM: usize = 50_000;
+
+/// Iterations after which k-means restarts are compared on large inputs.
+pub const SCREEN_ITER: usize = 5;
+
 /// Settings of one analysis run.
 #[derive(Debug, Clone)]
 pub struct Settings {
@@ -486,9 +493,10 @@ fn finish(models: &Models, subs: &[Submission], per_doc: Vec<PerDoc>, settings: 
         // (as mini-batch k-means does; the centroids of 100,000 rows are already stable).
         let step = xc.n_rows() as f64 / KMEANS_SAMPLE as f64;
         let ids: Vec<usize> = (0..KMEANS_SAMPLE).map(|i| (i as f64 * step) as usize).collect();
-        KMeansParams { k, seed: settings.seed, n_init: settings.n_init, ..KMeansParams::new(k) }.fit(&xc.select(&ids))?.assign_all(xc)
+        KMeansParams { k, seed: settings.seed, n_init: settings.n_init, screen_iter: SCREEN_ITER, ..KMeansParams::new(k) }.fit(&xc.select(&ids))?.assign_all(xc)
     } else {
-        KMeansParams { k, seed: settings.seed, n_init: settings.n_init, ..KMeansParams::new(k) }.fit(xc)?
+        let screen_iter = if xc.n_rows() >= SCREEN_FROM { SCREEN_ITER } else { 0 };
+        KMeansParams { k, seed: settings.seed, n_init: settings.n_init, screen_iter, ..KMeansParams::new(k) }.fit(xc)?
     };
     let k = km.k;
 

@@ -25,12 +25,15 @@ pub struct KMeansParams {
     pub tol: f64,
     /// Random seed.
     pub seed: u64,
+    /// When above 0 (and `n_init` > 1): every restart runs this many iterations, then only
+    /// the best so far runs on to the end (as MiniBatchKMeans keeps its best initialisation).
+    pub screen_iter: usize,
 }
 
 impl KMeansParams {
     /// Defaults for `k` clusters.
     pub fn new(k: usize) -> Self {
-        KMeansParams { k, max_iter: 50, n_init: 4, tol: 1e-5, seed: 42 }
+        KMeansParams { k, max_iter: 50, n_init: 4, tol: 1e-5, seed: 42, screen_iter: 0 }
     }
     /// Checks the parameters against a data set of `n` rows.
     pub fn validate(&self, n: usize) -> Result<()> {
@@ -144,7 +147,9 @@ impl Fit<CsrMatrix> for KMeansParams {
     type Model = KMeans;
     fn fit(&self, x: &CsrMatrix) -> Result<KMeans> {
         self.validate(x.n_rows())?;
-        let runs: Vec<KMeans> = (0..self.n_init).into_par_iter().map(|r| run(self, x, Rng::stream(self.seed, r as u64))).collect();
+        let screening = self.screen_iter > 0 && self.n_init > 1 && self.screen_iter < self.max_iter;
+        let first_iter = if screening { self.screen_iter } else { self.max_iter };
+        let runs: Vec<KMeans> = (0..self.n_init).into_par_iter().map(|r| run(self, x, Rng::stream(self.seed, r as u64), first_iter)).collect();
         // Best objective; ties go to the earliest restart, so the result does not depend on threads.
         let mut best_run = None::<KMeans>;
         for m in runs {
@@ -152,7 +157,13 @@ impl Fit<CsrMatrix> for KMeansParams {
                 best_run = Some(m);
             }
         }
-        Ok(best_run.expect("n_init >= 1"))
+        let mut best_run = best_run.expect("n_init >= 1");
+        if screening {
+            let done = best_run.iterations;
+            iterate(x, &mut best_run, self.max_iter - self.screen_iter, self.tol);
+            best_run.iterations += done;
+        }
+        Ok(best_run)
     }
 }
 
@@ -190,7 +201,7 @@ fn seed_centroids(x: &CsrMatrix, k: usize, rng: &mut Rng) -> Vec<usize> {
     chosen
 }
 
-fn run(p: &KMeansParams, x: &CsrMatrix, mut rng: Rng) -> KMeans {
+fn run(p: &KMeansParams, x: &CsrMatrix, mut rng: Rng, max_iter: usize) -> KMeans {
     let (n, k, dim) = (x.n_rows(), p.k, x.n_cols);
     let seeds = seed_centroids(x, k, &mut rng);
     let mut model = KMeans { k, dim, centroids: vec![0.0; dim * k], assignments: vec![0; n], similarity: vec![0.0; n], objective: f64::NEG_INFINITY, iterations: 0 };
@@ -200,7 +211,7 @@ fn run(p: &KMeansParams, x: &CsrMatrix, mut rng: Rng) -> KMeans {
             model.centroids[j as usize * k + c] = v;
         }
     }
-    iterate(x, &mut model, p.max_iter, p.tol);
+    iterate(x, &mut model, max_iter, p.tol);
     model
 }
 
