@@ -403,10 +403,14 @@ fn run() -> Result<()> {
             // Analysis runs while the files are read, batch by batch.
             let (read, report) = ykien::pipeline::analyze_files(&models, &input_paths(&models, &input), &input.options(), 20_000, &settings, &progress())?;
             // Read the earlier run before anything is written (it may be the same folder).
+            let mut clock = ykien::pipeline::Stages::start();
             let tables = ykien::report::Tables::new(&models, &read, &report, compare.as_deref())?;
+            clock.lap("report tables");
             write_outputs(&out, &read, &report)?;
+            clock.lap("submissions.jsonl, .csv, clusters.json");
             write_atomic(&out.join("report.html"), ykien::report::render_html(&tables, &report, &models).as_bytes())?;
             ykien::report::write_xlsx(&tables, &report, &out.join("report.xlsx"))?;
+            clock.lap("report.html, report.xlsx");
             print_summary(&read, &report, &out)?;
             // The data directory (review queue, search index) keeps the latest results when
             // it is named (--data-dir, $YKIEN_DATA) or already exists.

@@ -225,16 +225,18 @@ pub struct Report {
 }
 
 /// Stage timings, printed to stderr when `YKIEN_TIMINGS` is set (for benchmarks).
-struct Stages {
+pub struct Stages {
     on: bool,
     at: std::time::Instant,
 }
 
 impl Stages {
-    fn start() -> Self {
+    /// Starts the clock.
+    pub fn start() -> Self {
         Stages { on: std::env::var_os("YKIEN_TIMINGS").is_some(), at: std::time::Instant::now() }
     }
-    fn lap(&mut self, what: &str) {
+    /// Prints the time since the last lap and resident memory (when asked for), and restarts the clock.
+    pub fn lap(&mut self, what: &str) {
         if self.on {
             // Resident memory now, from /proc (Linux), to see where memory goes.
             let rss_mb = std::fs::read_to_string("/proc/self/statm")
@@ -249,8 +251,30 @@ impl Stages {
 
 /// Topic and department for every submission, in input order, in parallel.
 pub fn route_all(models: &Models, subs: &[Submission], pb: &ProgressBar) -> Vec<Routed> {
-    let per_doc = analyse_batch(models, &mut TextMemo::default(), &[], &[], subs, pb, false);
+    let per_doc = analyse_batch(models, &mut TextMemo::default(), &[], &Analysed::default(), subs, pb, false);
     per_doc.into_iter().map(|d| d.routed).collect()
+}
+
+/// Every submission's own analysis so far, column by column (a batch at a time is added,
+/// so the whole run never exists twice in memory).
+#[derive(Default)]
+struct Analysed {
+    keys: Vec<Vec<u64>>,
+    shingles: Vec<Vec<u32>>,
+    /// Routing, with the cluster filled in at the end.
+    records: Vec<RecordResult>,
+    copy_of: Vec<Option<u32>>,
+}
+
+impl Analysed {
+    fn extend(&mut self, batch: Vec<PerDoc>) {
+        for d in batch {
+            self.keys.push(d.keys);
+            self.shingles.push(d.shingles);
+            self.records.push(RecordResult { cluster: None, routed: d.routed });
+            self.copy_of.push(d.copy_of);
+        }
+    }
 }
 
 /// What one submission's own analysis gives the later stages.
@@ -282,7 +306,7 @@ fn text_hash(t: &str) -> u64 {
 /// Per submission of `batch`, in parallel: feature keys, near-duplicate shingles (when
 /// asked), routing. `seen` and `done` are the submissions of earlier batches and their
 /// results; a text equal to one already analysed (earlier or in this batch) is copied.
-fn analyse_batch(models: &Models, memo: &mut TextMemo, seen: &[Submission], done: &[PerDoc], batch: &[Submission], pb: &ProgressBar, want_shingles: bool) -> Vec<PerDoc> {
+fn analyse_batch(models: &Models, memo: &mut TextMemo, seen: &[Submission], done: &Analysed, batch: &[Submission], pb: &ProgressBar, want_shingles: bool) -> Vec<PerDoc> {
     enum Src {
         Earlier(usize),
         Here(usize),
@@ -320,17 +344,17 @@ fn analyse_batch(models: &Models, memo: &mut TextMemo, seen: &[Submission], done
     for (h, i) in here {
         memo.first.insert(h, (offset + i) as u32);
     }
-    let copy = |d: &PerDoc, at: usize, s: &Submission| {
+    let copy = |routed: &Routed, copy_of: Option<u32>, at: usize, s: &Submission| {
         pb.inc(1);
-        let copy_of = Some(d.copy_of.unwrap_or(at as u32));
-        PerDoc { keys: Vec::new(), shingles: Vec::new(), routed: Routed { id: s.id.clone(), ..d.routed.clone() }, copy_of }
+        let copy_of = Some(copy_of.unwrap_or(at as u32));
+        PerDoc { keys: Vec::new(), shingles: Vec::new(), routed: Routed { id: s.id.clone(), ..routed.clone() }, copy_of }
     };
     let mut out: Vec<PerDoc> = Vec::with_capacity(batch.len());
     for (i, (f, src)) in fresh.into_iter().zip(&src).enumerate() {
         let d = match (f, src) {
             (Some(d), _) => d,
-            (None, Src::Earlier(g)) => copy(&done[*g], *g, &batch[i]),
-            (None, Src::Here(j)) => copy(&out[*j], offset + *j, &batch[i]),
+            (None, Src::Earlier(g)) => copy(&done.records[*g].routed, done.copy_of[*g], *g, &batch[i]),
+            (None, Src::Here(j)) => copy(&out[*j].routed, out[*j].copy_of, offset + *j, &batch[i]),
             (None, Src::New) => unreachable!("every new text was analysed"),
         };
         out.push(d);
@@ -385,8 +409,9 @@ pub fn analyze(models: &Models, subs: &[Submission], settings: &Settings, pb: &P
     let mut clock = Stages::start();
     clock.lap("(submissions read)");
     pb.set_message("phân tích văn bản");
-    let per_doc = analyse_batch(models, &mut TextMemo::default(), &[], &[], subs, pb, true);
-    finish(models, subs, per_doc, settings, pb, clock)
+    let mut done = Analysed::default();
+    done.extend(analyse_batch(models, &mut TextMemo::default(), &[], &done, subs, pb, true));
+    finish(models, subs, done, settings, pb, clock)
 }
 
 /// Reads `paths` and analyses their submissions batch by batch while reading goes on
@@ -396,7 +421,7 @@ pub fn analyze_files(models: &Models, paths: &[PathBuf], opts: &ReadOptions, bat
     let mut clock = Stages::start();
     pb.set_message("đọc và phân tích");
     let mut subs: Vec<Submission> = Vec::new();
-    let mut per_doc = Vec::new();
+    let mut done = Analysed::default();
     let mut memo = TextMemo::default();
     let mut read = std::thread::scope(|scope| -> Result<ReadOutcome> {
         let (tx, rx) = std::sync::mpsc::sync_channel::<Vec<Submission>>(2);
@@ -405,8 +430,8 @@ pub fn analyze_files(models: &Models, paths: &[PathBuf], opts: &ReadOptions, bat
         });
         for b in rx {
             pb.inc_length(b.len() as u64);
-            let new = analyse_batch(models, &mut memo, &subs, &per_doc, &b, pb, true);
-            per_doc.extend(new);
+            let new = analyse_batch(models, &mut memo, &subs, &done, &b, pb, true);
+            done.extend(new);
             subs.extend(b);
         }
         reader.join().unwrap_or_else(|p| std::panic::resume_unwind(p))
@@ -415,24 +440,15 @@ pub fn analyze_files(models: &Models, paths: &[PathBuf], opts: &ReadOptions, bat
         return Err(Error::Param("no submissions to analyse".into()));
     }
     clock.lap("read, analyse, topic, route (overlapped)");
-    let report = finish(models, &subs, per_doc, settings, pb, clock)?;
+    let report = finish(models, &subs, done, settings, pb, clock)?;
     read.submissions = subs;
     Ok((read, report))
 }
 
 /// Everything after each submission's own analysis: near-duplicates, TF-IDF, clusters,
 /// labels, representatives, records.
-fn finish(models: &Models, subs: &[Submission], per_doc: Vec<PerDoc>, settings: &Settings, pb: &ProgressBar, mut clock: Stages) -> Result<Report> {
-    let mut keys = Vec::with_capacity(subs.len());
-    let mut shingles = Vec::with_capacity(subs.len());
-    let mut routed = Vec::with_capacity(subs.len());
-    let mut copy_of = Vec::with_capacity(subs.len());
-    for d in per_doc {
-        keys.push(d.keys);
-        shingles.push(d.shingles);
-        routed.push(d.routed);
-        copy_of.push(d.copy_of);
-    }
+fn finish(models: &Models, subs: &[Submission], done: Analysed, settings: &Settings, pb: &ProgressBar, mut clock: Stages) -> Result<Report> {
+    let Analysed { keys, shingles, mut records, copy_of } = done;
     clock.lap("analyse, topic, route");
     pb.set_message("phân cụm");
     let mut duplicates: Vec<DuplicateGroup> = DedupParams::default()
@@ -443,7 +459,7 @@ fn finish(models: &Models, subs: &[Submission], per_doc: Vec<PerDoc>, settings: 
             for &i in &g {
                 *localities.entry(subs[i].locality.clone().unwrap_or_else(|| "(không rõ)".into())).or_insert(0) += 1;
             }
-            DuplicateGroup { ids: g.iter().map(|&i| subs[i].id.clone()).collect(), count: g.len(), text: subs[g[0]].text.clone(), topic: routed[g[0]].topic.clone(), localities }
+            DuplicateGroup { ids: g.iter().map(|&i| subs[i].id.clone()).collect(), count: g.len(), text: subs[g[0]].text.clone(), topic: records[g[0]].routed.topic.clone(), localities }
         })
         .collect();
     duplicates.sort_by(|a, b| b.count.cmp(&a.count).then(a.ids.cmp(&b.ids)));
@@ -521,17 +537,18 @@ fn finish(models: &Models, subs: &[Submission], per_doc: Vec<PerDoc>, settings: 
             // Shown to a reader: among the twenty nearest the centre, those written with
             // diacritics first (most similar first within each group).
             let near = reps.len().min(20);
-            reps[..near].sort_by_key(|&r| routed[active[r]].typed_without_diacritics);
-            let representatives = reps.iter().take(5).map(|&r| Representative { id: subs[active[r]].id.clone(), text: subs[active[r]].text.clone(), similarity: km.similarity[r], typed_without_diacritics: routed[active[r]].typed_without_diacritics }).collect();
+            reps[..near].sort_by_key(|&r| records[active[r]].routed.typed_without_diacritics);
+            let representatives = reps.iter().take(5).map(|&r| Representative { id: subs[active[r]].id.clone(), text: subs[active[r]].text.clone(), similarity: km.similarity[r], typed_without_diacritics: records[active[r]].routed.typed_without_diacritics }).collect();
             let mut localities = BTreeMap::new();
             let mut departments = BTreeMap::new();
             let mut topic_sum = vec![0.0f32; models.topics.topics.len()];
             for &r in &members[c] {
                 let i = active[r];
                 *localities.entry(subs[i].locality.clone().unwrap_or_else(|| "(không rõ)".into())).or_insert(0) += 1;
-                *departments.entry(routed[i].suggestion.department.clone()).or_insert(0) += 1;
-                if let Some(t) = models.topics.index(&routed[i].topic) {
-                    topic_sum[t] += routed[i].topic_score;
+                let routed = &records[i].routed;
+                *departments.entry(routed.suggestion.department.clone()).or_insert(0) += 1;
+                if let Some(t) = models.topics.index(&routed.topic) {
+                    topic_sum[t] += routed.topic_score;
                 }
             }
             let (t, s) = topic_sum.iter().enumerate().fold((models.topics.fallback, f32::NEG_INFINITY), |b, (i, &v)| if v > b.1 { (i, v) } else { b });
@@ -559,16 +576,9 @@ fn finish(models: &Models, subs: &[Submission], per_doc: Vec<PerDoc>, settings: 
         renumber[c.id] = new;
         c.id = new;
     }
-    let mut cluster_of = vec![None; subs.len()];
     for (r, &c) in km.assignments.iter().enumerate() {
-        cluster_of[active[r]] = Some(renumber[c as usize]);
+        records[active[r]].cluster = Some(renumber[c as usize]);
     }
-    let records = subs
-        .iter()
-        .zip(routed)
-        .zip(cluster_of)
-        .map(|((_, r), c)| RecordResult { cluster: c, routed: r })
-        .collect();
     pb.finish_and_clear();
     clock.lap("labels, representatives, records");
     Ok(Report { profile: models.router.profile.name.clone(), k, k_search, clusters, duplicates, records, unclustered: subs.len() - active.len(), n_terms: tfidf.n_terms() })

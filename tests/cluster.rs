@@ -152,3 +152,36 @@ fn analysing_while_reading_in_batches_gives_the_one_batch_results() {
     let err = analyze_files(m, &paths, &Default::default(), 37, &settings, &pb).unwrap_err().to_string();
     assert!(err.contains("b.csv:2"), "{err}");
 }
+
+#[test]
+fn a_submission_sent_again_word_for_word_gets_its_originals_results() {
+    use ykien::pipeline::{analyze, RecordResult, Settings};
+    let m = models();
+    let read = ykien::input::read_file(&m.bundled_corpus(), &Default::default()).unwrap();
+    let mut subs = read.submissions.clone();
+    let n = subs.len();
+    // The first forty sent again after everything else, under ids of their own.
+    for (i, s) in read.submissions.iter().take(40).enumerate() {
+        let mut c = s.clone();
+        c.id = format!("again-{i}");
+        subs.push(c);
+    }
+    let r = analyze(m, &subs, &Settings { k: Some(7), ..Settings::default() }, &indicatif::ProgressBar::hidden()).unwrap();
+    let without_id = |x: &RecordResult| {
+        let mut v = serde_json::to_value(x).unwrap();
+        v.as_object_mut().unwrap().remove("id");
+        v
+    };
+    let mut grouped = 0;
+    for i in 0..40 {
+        let (a, b) = (&r.records[i], &r.records[n + i]);
+        assert_eq!(b.routed.id, format!("again-{i}"));
+        assert_eq!(without_id(a), without_id(b), "{}", subs[i].text);
+        if a.cluster.is_some() {
+            grouped += r.duplicates.iter().any(|g| g.ids.contains(&a.routed.id) && g.ids.contains(&b.routed.id)) as usize;
+        }
+    }
+    // Every clustered copy lands in its original's near-duplicate group.
+    assert_eq!(grouped, (0..40).filter(|&i| r.records[i].cluster.is_some()).count());
+    assert!(grouped > 30);
+}

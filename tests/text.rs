@@ -103,3 +103,45 @@ fn an_unaccented_request_behind_an_accented_greeting_is_read_as_unaccented() {
     assert_eq!(tail(&a, &mixed), tail(&b, &plain));
     assert!(tail(&a, &mixed)[0].1, "'de nghi' is a stop word here");
 }
+
+/// Everything an analysis says, for comparing two of them.
+fn snapshot(a: &ykien::text::Analysis) -> (Vec<ykien::text::Word>, Vec<u64>, String, Vec<ykien::text::SyllableSpan>, bool) {
+    (a.words.clone(), a.syllables.clone(), a.lower.clone(), a.spans.clone(), a.folded)
+}
+
+#[test]
+fn remembered_clauses_and_syllables_analyse_as_on_a_fresh_thread() {
+    // Each thread remembers the letter runs it normalised and the clauses it segmented.
+    // Texts that share clauses in other capitals, without diacritics, in the other tone
+    // placement or in NFD must still analyse as they do on a thread that saw nothing.
+    let read = ykien::input::read_file(&models_dir().join("../corpus/submissions.csv"), &Default::default()).unwrap();
+    let mut texts: Vec<String> = Vec::new();
+    for s in read.submissions.iter().take(120) {
+        texts.push(s.text.clone());
+        texts.push(s.text.to_uppercase());
+        texts.push(ykien::text::fold_lower(&s.text));
+        texts.push(s.text.nfd().collect());
+    }
+    texts.push("Thanh niên xã Hoà Bình muốn học nghề. thanh niên xã hòa bình muốn học nghề.".into());
+    texts.push("Em xin cảm ơn ạ! EM XIN CẢM ƠN Ạ! em xin cam on a!".into());
+    let all = texts.clone();
+    let warm: Vec<_> = std::thread::spawn(move || all.iter().map(|t| snapshot(&analyzer().analyze(t))).collect::<Vec<_>>()).join().unwrap();
+    let fresh = |t: &str| {
+        let t = t.to_string();
+        std::thread::spawn(move || snapshot(&analyzer().analyze(&t))).join().unwrap()
+    };
+    for (t, w) in texts.iter().zip(&warm) {
+        assert_eq!(w, &fresh(t), "{t}");
+    }
+    // Two analyzers on one thread never replay each other's clauses.
+    let other = ykien::text::Analyzer::new(Box::new(ykien::text::LongestMatch::from_words(["thanh niên", "học nghề", "xin cảm"])), ["em"], Vec::new());
+    let t = "Em xin cảm ơn, thanh niên muốn học nghề";
+    let (ours, theirs) = (analyzer().analyze(t), other.analyze(t));
+    assert_ne!(ours.words.len(), 0);
+    assert_eq!(snapshot(&ours), fresh(t));
+    let again = other.analyze(t);
+    assert_eq!(snapshot(&again), snapshot(&theirs));
+    let words = |a: &ykien::text::Analysis| a.words.iter().map(|w| w.surface(t).to_string()).collect::<Vec<_>>();
+    assert!(words(&theirs).contains(&"xin cảm".to_string()), "{:?}", words(&theirs));
+    assert!(!words(&ours).contains(&"xin cảm".to_string()), "{:?}", words(&ours));
+}
