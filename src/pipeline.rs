@@ -126,9 +126,9 @@ pub struct Routed {
     pub topic: String,
     /// Probability of that topic.
     pub topic_score: f32,
-    /// The suggested department.
+    /// The suggested department (shared by the copies of a text sent again word for word).
     #[serde(flatten)]
-    pub suggestion: Suggestion,
+    pub suggestion: Arc<Suggestion>,
     /// True when the text was typed without diacritics.
     pub typed_without_diacritics: bool,
 }
@@ -389,7 +389,7 @@ fn routed(models: &Models, s: &Submission, a: &crate::text::Analysis, keys: &mut
     let suggestion = models.router.suggest(&s.text, a, keys, &ts, &models.topics);
     keys.truncate(n);
     let (t, topic_score) = ts.best();
-    Routed { id: s.id.clone(), topic: models.topics.topics[t].code.clone(), topic_score, suggestion, typed_without_diacritics: a.folded }
+    Routed { id: s.id.clone(), topic: models.topics.topics[t].code.clone(), topic_score, suggestion: Arc::new(suggestion), typed_without_diacritics: a.folded }
 }
 
 /// Topic and department for one submission.

@@ -33,7 +33,7 @@ pub fn retrain(models: &mut Models, db: &mut Db) -> Result<(usize, usize)> {
         .par_iter()
         .map(|(id, text)| {
             let r = route_one(m, &submission(id, text));
-            let s = r.suggestion;
+            let s = std::sync::Arc::unwrap_or_clone(r.suggestion);
             Resuggestion {
                 id: id.clone(),
                 suggested: s.department,
@@ -70,7 +70,7 @@ pub fn cross_validate(models: &Models, decisions: &[(String, String, String)], f
         items
             .par_iter()
             .filter(|(id, text, gold)| {
-                let got = route_one(m, &submission(id, text)).suggestion.department;
+                let got = route_one(m, &submission(id, text)).suggestion.department.clone();
                 m.router.profile.map_code(gold, None) == Some(got.as_str())
             })
             .count()
