@@ -66,8 +66,8 @@ fn the_2025_profile_follows_the_mergers() {
         "Mạng internet ở xã quá yếu, không học trực tuyến được",
         "Đường vào thôn bị sạt lở, xe máy không đi được",
     ];
-    let old: Vec<String> = route(models(), &texts).into_iter().map(|x| x.suggestion.department).collect();
-    let new: Vec<String> = route(&m2025, &texts).into_iter().map(|x| x.suggestion.department).collect();
+    let old: Vec<String> = route(models(), &texts).into_iter().map(|x| x.suggestion.department.clone()).collect();
+    let new: Vec<String> = route(&m2025, &texts).into_iter().map(|x| x.suggestion.department.clone()).collect();
     assert_eq!(old, ["so-ldtbxh", "so-ldtbxh", "so-tttt", "ubnd-huyen"]);
     assert_eq!(new, ["so-gddt", "so-noivu", "so-khcn", "ubnd-xa"]);
 }
