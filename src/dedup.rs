@@ -73,6 +73,50 @@ fn hash_family() -> (&'static [u64; HASHES], &'static [u64; HASHES]) {
     (&f.0, &f.1)
 }
 
+/// The MinHash signature of a shingle set. Shingles are already well-mixed hashes, so each
+/// of the 60 hash functions is a multiply-add with its own odd multiplier; the loop is
+/// compiled for AVX-512 and AVX2 as well and the widest the processor has is used (the
+/// same arithmetic, so the same signature everywhere).
+fn signature(s: &[u32]) -> [u64; HASHES] {
+    #[cfg(target_arch = "x86_64")]
+    {
+        if std::arch::is_x86_feature_detected!("avx512f") && std::arch::is_x86_feature_detected!("avx512dq") {
+            // SAFETY: the processor has the features the function is compiled for.
+            return unsafe { signature_avx512(s) };
+        }
+        if std::arch::is_x86_feature_detected!("avx2") {
+            // SAFETY: as above.
+            return unsafe { signature_avx2(s) };
+        }
+    }
+    signature_portable(s)
+}
+
+#[cfg(target_arch = "x86_64")]
+#[target_feature(enable = "avx512f,avx512dq")]
+unsafe fn signature_avx512(s: &[u32]) -> [u64; HASHES] {
+    signature_portable(s)
+}
+
+#[cfg(target_arch = "x86_64")]
+#[target_feature(enable = "avx2")]
+unsafe fn signature_avx2(s: &[u32]) -> [u64; HASHES] {
+    signature_portable(s)
+}
+
+#[inline(always)]
+fn signature_portable(s: &[u32]) -> [u64; HASHES] {
+    let (mul, add) = hash_family();
+    let mut sig = [u64::MAX; HASHES];
+    for &x in s {
+        let x = x as u64 | (x as u64) << 32;
+        for ((m, &a), &b) in sig.iter_mut().zip(mul).zip(add) {
+            *m = (*m).min(a.wrapping_mul(x).wrapping_add(b));
+        }
+    }
+    sig
+}
+
 fn jaccard(a: &[u32], b: &[u32]) -> f64 {
     let (mut i, mut j, mut inter) = (0, 0, 0usize);
     while i < a.len() && j < b.len() {
@@ -130,41 +174,25 @@ impl DedupParams {
                 }
             })
             .collect();
-        // Each submission keeps only its 20 band keys (a tenth of a kilobyte less each than the signature).
-        let bands: Vec<Option<[u64; BANDS]>> = sets
+        // Each submission that takes part keeps only its 20 band keys (a tenth of a kilobyte
+        // less each than the signature); copies and too-short ones keep nothing.
+        let rows: Vec<u32> = (0..sets.len() as u32).filter(|&i| sets[i as usize].len() >= self.min_shingles && copy(i as usize).is_none()).collect();
+        let bands: Vec<[u64; BANDS]> = rows
             .par_iter()
-            .enumerate()
-            .map(|(i, s)| {
-                let s: &[u32] = s;
-                // A copy falls in its original's buckets: it is joined to it below instead.
-                if s.len() < self.min_shingles || copy(i).is_some() {
-                    return None;
-                }
-                // Shingles are already well-mixed 64-bit hashes, so each of the 60 hash
-                // functions can be a multiply-add with its own odd multiplier (vectorises).
-                let (mul, add) = hash_family();
-                let mut sig = [u64::MAX; HASHES];
-                for &x in s {
-                    for ((m, &a), &b) in sig.iter_mut().zip(mul).zip(add) {
-                        *m = (*m).min(a.wrapping_mul(x as u64 | (x as u64) << 32).wrapping_add(b));
-                    }
-                }
+            .map(|&i| {
+                let sig = signature(&sets[i as usize]);
                 let mut keys = [0u64; BANDS];
                 for (band, k) in keys.iter_mut().enumerate() {
                     *k = sig[band * ROWS..(band + 1) * ROWS].iter().fold(band as u64, |h, &x| mix(h ^ x, 7));
                 }
-                Some(keys)
+                keys
             })
             .collect();
         let mut parent: Vec<u32> = (0..sets.len() as u32).collect();
         for band in 0..BANDS {
             // The band's buckets, by sorting (key, row) in parallel: within a bucket every
             // member pairs with its first (lowest) member.
-            let mut keyed: Vec<(u64, u32)> = bands
-                .par_iter()
-                .enumerate()
-                .filter_map(|(i, keys)| Some((keys.as_ref()?[band], i as u32)))
-                .collect();
+            let mut keyed: Vec<(u64, u32)> = bands.par_iter().zip(&rows).map(|(keys, &i)| (keys[band], i)).collect();
             keyed.par_sort_unstable();
             let mut pairs = Vec::new();
             let mut first = 0;
