@@ -203,8 +203,13 @@ impl LinearClassifier {
             })
             .filter(|&(_, s)| s > 0.0)
             .collect();
-        v.sort_by(|a, b| b.1.total_cmp(&a.1).then(a.0.cmp(&b.0)));
+        let order = |a: &(u32, f32), b: &(u32, f32)| b.1.total_cmp(&a.1).then(a.0.cmp(&b.0));
+        // Only the first `top` in order are wanted: select them, then sort those few.
+        if top > 0 && v.len() > top {
+            v.select_nth_unstable_by(top - 1, order);
+        }
         v.truncate(top);
+        v.sort_by(order);
         v
     }
 
