@@ -124,6 +124,10 @@ fn remembered_clauses_and_syllables_analyse_as_on_a_fresh_thread() {
     }
     texts.push("Thanh niên xã Hoà Bình muốn học nghề. thanh niên xã hòa bình muốn học nghề.".into());
     texts.push("Em xin cảm ơn ạ! EM XIN CẢM ƠN Ạ! em xin cam on a!".into());
+    // A clause too long to remember (sixty syllables), twice.
+    let long = "thanh niên xã em muốn học nghề sửa chữa máy nông nghiệp ".repeat(6);
+    texts.push(format!("{long}. {long}"));
+    texts.push(long.to_uppercase());
     let all = texts.clone();
     let warm: Vec<_> = std::thread::spawn(move || all.iter().map(|t| snapshot(&analyzer().analyze(t))).collect::<Vec<_>>()).join().unwrap();
     let fresh = |t: &str| {

@@ -197,9 +197,12 @@ struct Scratch {
 #[derive(Default)]
 struct RunCache {
     map: FxHashMap<u64, SegmentedRun>,
+    /// The last run too long to remember.
+    long: SegmentedRun,
 }
 
 /// A run's words as segmentation left them, and what identifies the run exactly.
+#[derive(Default)]
 struct SegmentedRun {
     analyzer: u64,
     text: Box<str>,
@@ -213,6 +216,10 @@ struct SegmentedRun {
 }
 
 const RUN_CACHE_ENTRIES: usize = 1 << 16;
+
+/// Runs of more syllables than this are segmented every time (at most about 3 MB of
+/// memo per 1,000 entries).
+const RUN_CACHE_SYLLABLES: usize = 48;
 
 impl SegmentedRun {
     fn is(&self, analyzer: u64, text: &str, syls: &[(u32, u32, u32, u32, bool)], caps: &[bool], folded: bool) -> bool {
@@ -437,10 +444,16 @@ impl Analyzer {
                 None => {
                     let sl: Vec<&str> = syls.iter().map(|&(a, b, ..)| &buf[a as usize..b as usize]).collect();
                     let seg = self.segment_run(&sl, &caps, folded, starts, syls, run_text);
-                    if runs.map.len() >= RUN_CACHE_ENTRIES {
-                        runs.map.clear();
+                    if syls.len() > RUN_CACHE_SYLLABLES {
+                        // A long run rarely recurs; kept out so that the memo's size stays bounded.
+                        runs.long = seg;
+                        &runs.long
+                    } else {
+                        if runs.map.len() >= RUN_CACHE_ENTRIES {
+                            runs.map.clear();
+                        }
+                        runs.map.entry(h).insert_entry(seg).into_mut()
                     }
-                    runs.map.entry(h).insert_entry(seg).into_mut()
                 }
             };
             let mut j = 0usize;
