@@ -149,7 +149,7 @@ impl Tfidf {
         });
     }
 
-    /// The row of sorted-to-be column occurrences `cols`, into `out` (cleared by the caller).
+    /// The row built from `cols`, every occurrence of a vocabulary term (sorted here), into `out` (cleared by the caller).
     fn weigh(&self, cols: &mut [u32], out: &mut SparseVec) {
         cols.sort_unstable();
         let mut i = 0;
@@ -174,55 +174,37 @@ impl Tfidf {
     /// TF-IDF rows for many documents, in parallel, a chunk at a time so that only one
     /// chunk of rows is held apart from the matrix.
     pub fn transform(&self, docs: &[Vec<u64>]) -> CsrMatrix {
-        const CHUNK: usize = 65_536;
-        let mut m = CsrMatrix { indptr: Vec::with_capacity(docs.len() + 1), indices: Vec::new(), data: Vec::new(), n_cols: self.n_terms() };
-        m.indptr.push(0);
-        for chunk in docs.chunks(CHUNK) {
-            let rows: Vec<SparseVec> = chunk
-                .par_iter()
-                .map(|d| {
-                    let mut v = SparseVec::default();
-                    self.transform_one(d, &mut v);
-                    v
-                })
-                .collect();
-            for r in &rows {
-                m.indices.extend_from_slice(&r.indices);
-                m.data.extend_from_slice(&r.values);
-                m.indptr.push(m.indices.len());
-            }
-        }
-        m.indices.shrink_to_fit();
-        m.data.shrink_to_fit();
-        m
+        self.assemble(docs.len(), &[], |range| range.into_par_iter().map(|i| Some(self.row(&docs[i]))).collect())
     }
 
     /// [`Tfidf::transform`] that frees each chunk of documents once its rows are built (the
     /// keys and the matrix are never both whole in memory); a copy (`copy_of`, as in
     /// [`TfidfParams::fit_with_copies`]) gets its original's row.
     pub fn transform_owned(&self, mut docs: Vec<Vec<u64>>, copy_of: &[Option<u32>]) -> CsrMatrix {
+        let copy = |i: usize| copy_of.get(i).copied().flatten();
+        self.assemble(docs.len(), copy_of, |range| {
+            let rows = range.clone().into_par_iter().map(|i| copy(i).is_none().then(|| self.row(&docs[i]))).collect();
+            docs[range].iter_mut().for_each(|d| *d = Vec::new());
+            rows
+        })
+    }
+
+    fn row(&self, keys: &[u64]) -> SparseVec {
+        let mut v = SparseVec::default();
+        self.transform_one(keys, &mut v);
+        v
+    }
+
+    /// The matrix of `n` rows, built a chunk at a time from `chunk_rows` (one entry per
+    /// row of the range; `None` for a copy, which takes its original's row from `copy_of`).
+    fn assemble(&self, n: usize, copy_of: &[Option<u32>], mut chunk_rows: impl FnMut(std::ops::Range<usize>) -> Vec<Option<SparseVec>>) -> CsrMatrix {
         const CHUNK: usize = 65_536;
-        let n = docs.len();
         let mut m = CsrMatrix { indptr: Vec::with_capacity(n + 1), indices: Vec::new(), data: Vec::new(), n_cols: self.n_terms() };
         m.indptr.push(0);
-        let copy = |i: usize| copy_of.get(i).copied().flatten();
         for start in (0..n).step_by(CHUNK) {
             let end = (start + CHUNK).min(n);
-            let rows: Vec<Option<SparseVec>> = (start..end)
-                .into_par_iter()
-                .map(|i| {
-                    copy(i).is_none().then(|| {
-                        let mut v = SparseVec::default();
-                        self.transform_one(&docs[i], &mut v);
-                        v
-                    })
-                })
-                .collect();
-            for d in &mut docs[start..end] {
-                *d = Vec::new();
-            }
-            for (i, r) in (start..end).zip(rows) {
-                match (r, copy(i)) {
+            for (i, r) in (start..end).zip(chunk_rows(start..end)) {
+                match (r, copy_of.get(i).copied().flatten()) {
                     (Some(r), _) => {
                         m.indices.extend_from_slice(&r.indices);
                         m.data.extend_from_slice(&r.values);

@@ -278,7 +278,6 @@ impl Analysed {
 }
 
 /// What one submission's own analysis gives the later stages.
-#[derive(Clone)]
 struct PerDoc {
     /// Empty for a copy: its original's stand for it.
     keys: Vec<u64>,
