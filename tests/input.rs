@@ -144,3 +144,33 @@ fn skip_bad_keeps_going_and_keeps_every_reject() {
     assert_eq!(Format::from_path(Path::new("x.XLSX")), Some(Format::Xlsx));
     assert!(matches!(read_file(Path::new("/nonexistent/x.csv"), &ReadOptions::default()), Err(Error::Io { .. })));
 }
+
+#[test]
+fn a_csv_read_as_it_streams_names_a_late_bad_byte_and_keeps_quoted_lines_whole() {
+    // CSV is parsed as it is read, each record checked for UTF-8 as it comes: a bad byte
+    // far into the file still stops the read (even with --skip-bad: the file needs saving
+    // again) and names its line, and a quoted field across lines and a BOM read as before.
+    let d = tempfile::tempdir().unwrap();
+    let mut body = String::from("\u{feff}id;text;locality\n");
+    for i in 0..5000 {
+        body.push_str(&format!("{i};\"Đề nghị tỉnh hỗ trợ vay vốn, dòng {i}\";Cao Lộc\n"));
+    }
+    body.push_str("q;\"Em muốn học nghề\nsửa chữa máy nông nghiệp\";Bình Gia\n");
+    let good = write(d.path(), "long.csv", body.as_bytes());
+    let out = read_file(&good, &ReadOptions::default()).unwrap();
+    assert_eq!(out.submissions.len(), 5001);
+    assert_eq!(out.submissions[0].id, "0");
+    assert_eq!(out.submissions[4999].text, "Đề nghị tỉnh hỗ trợ vay vốn, dòng 4999");
+    assert_eq!(out.submissions[5000].text, "Em muốn học nghề\nsửa chữa máy nông nghiệp");
+    assert_eq!(out.submissions[5000].locality.as_deref(), Some("Bình Gia"));
+    let mut bad = body.into_bytes();
+    bad.extend_from_slice(b"z;Vi\xeac l\xe0m;Cao L\xf4c\n");
+    let p = write(d.path(), "late.csv", &bad);
+    for skip_bad in [false, true] {
+        let e = err_text(read_file(&p, &ReadOptions { skip_bad, ..Default::default() }));
+        assert!(e.contains("late.csv:5004") && e.contains("not valid UTF-8") && e.contains("field 2"), "{e}");
+    }
+    let header = write(d.path(), "header.csv", b"id,n\xf4i dung\n1,abc\n");
+    let e = err_text(read_file(&header, &ReadOptions::default()));
+    assert!(e.contains("header.csv:1") && e.contains("not valid UTF-8"), "{e}");
+}

@@ -4,18 +4,34 @@ use std::path::Path;
 
 use crate::error::{Error, Location, Result};
 
+/// The UTF-8 byte-order mark.
+pub(crate) const UTF8_BOM: &[u8] = &[0xEF, 0xBB, 0xBF];
+
+/// For text in UTF-16, whether it is little-endian and where the text starts (after
+/// any byte-order mark), judged from the first bytes of a file; `None` for UTF-8.
+pub(crate) fn utf16(head: &[u8]) -> Option<(bool, usize)> {
+    match head {
+        [0xFF, 0xFE, ..] => Some((true, 2)),
+        [0xFE, 0xFF, ..] => Some((false, 2)),
+        // UTF-16 without a BOM: ASCII text leaves every other byte zero.
+        [a, 0, b, 0, ..] if *a != 0 && *b != 0 => Some((true, 0)),
+        [0, a, 0, b, ..] if *a != 0 && *b != 0 => Some((false, 0)),
+        _ => None,
+    }
+}
+
+/// The error for text that is not UTF-8, at `line`.
+pub(crate) fn not_utf8(path: &Path, line: u64, what: String) -> Error {
+    Error::input(path, Location::Line(line), format!("not valid UTF-8 ({what}); save the file as 'CSV UTF-8' or 'Unicode text'"))
+}
+
 /// Decodes a text file's bytes, naming the line of the first undecodable byte.
 pub fn decode_text(path: &Path, bytes: &[u8]) -> Result<String> {
-    let (le, body) = match bytes {
-        [0xEF, 0xBB, 0xBF, rest @ ..] => return utf8(path, rest),
-        [0xFF, 0xFE, rest @ ..] => (true, rest),
-        [0xFE, 0xFF, rest @ ..] => (false, rest),
-        // UTF-16 without a BOM: ASCII text leaves every other byte zero.
-        [a, 0, b, 0, ..] if *a != 0 && *b != 0 => (true, bytes),
-        [0, a, 0, b, ..] if *a != 0 && *b != 0 => (false, bytes),
-        _ => return utf8(path, bytes),
+    let Some((le, start)) = utf16(bytes) else {
+        return utf8(path, bytes.strip_prefix(UTF8_BOM).unwrap_or(bytes));
     };
-    if body.len() % 2 != 0 {
+    let body = &bytes[start..];
+    if !body.len().is_multiple_of(2) {
         return Err(Error::input(path, Location::File, "UTF-16 text with an odd number of bytes: the file is cut short"));
     }
     let units = body.chunks_exact(2).map(|c| if le { u16::from_le_bytes([c[0], c[1]]) } else { u16::from_be_bytes([c[0], c[1]]) });
@@ -43,14 +59,7 @@ fn utf8(path: &Path, bytes: &[u8]) -> Result<String> {
         Err(e) => {
             let at = e.valid_up_to();
             let line = 1 + bytes[..at].iter().filter(|&&b| b == b'\n').count() as u64;
-            Err(Error::input(
-                path,
-                Location::Line(line),
-                format!(
-                    "not valid UTF-8 (byte {:#04x} at offset {at}); save the file as 'CSV UTF-8' or 'Unicode text'",
-                    bytes[at]
-                ),
-            ))
+            Err(not_utf8(path, line, format!("byte {:#04x} at offset {at}", bytes[at])))
         }
     }
 }

@@ -1,16 +1,16 @@
 //! CSV and TSV with a header row; the delimiter (comma, semicolon, tab) is detected.
 
+use std::io::{BufRead, Read};
 use std::path::Path;
 
-use super::{decode::read_text, Sink};
+use super::{decode, Sink};
 use crate::error::{Error, Location, Result};
 
 /// Picks the delimiter that splits the header line most often (outside quotes).
-fn detect_delimiter(text: &str, path: &Path) -> u8 {
+fn detect_delimiter(header: &str, path: &Path) -> u8 {
     if path.extension().is_some_and(|e| e.eq_ignore_ascii_case("tsv") || e.eq_ignore_ascii_case("tab")) {
         return b'\t';
     }
-    let header = text.lines().next().unwrap_or("");
     let mut counts = [(b',', 0usize), (b';', 0), (b'\t', 0)];
     let mut quoted = false;
     for b in header.bytes() {
@@ -27,13 +27,45 @@ fn detect_delimiter(text: &str, path: &Path) -> u8 {
     counts.iter().max_by_key(|c| (c.1, c.0 == b',')).map(|c| c.0).unwrap_or(b',')
 }
 
+/// Reads a delimited file. UTF-8 (the usual export) is parsed as it is read, each record
+/// checked as it comes; UTF-16 is decoded whole first.
 pub(super) fn read(path: &Path, sink: &mut Sink<'_, '_>) -> Result<()> {
-    let text = read_text(path)?;
-    let delim = detect_delimiter(&text, path);
-    let mut rdr = csv::ReaderBuilder::new().delimiter(delim).flexible(true).has_headers(true).from_reader(text.as_bytes());
+    let io = |e| Error::io(path, e);
+    let mut file = std::io::BufReader::with_capacity(1 << 20, std::fs::File::open(path).map_err(io)?);
+    let head = file.fill_buf().map_err(io)?;
+    if decode::utf16(head).is_some() {
+        let mut bytes = Vec::new();
+        file.read_to_end(&mut bytes).map_err(io)?;
+        let text = decode::decode_text(path, &bytes)?;
+        let delim = detect_delimiter(text.lines().next().unwrap_or(""), path);
+        return parse(path, sink, text.as_bytes(), delim);
+    }
+    if head.starts_with(decode::UTF8_BOM) {
+        file.consume(decode::UTF8_BOM.len());
+    }
+    let mut header = Vec::new();
+    file.read_until(b'\n', &mut header).map_err(io)?;
+    let delim = detect_delimiter(&String::from_utf8_lossy(&header), path);
+    parse(path, sink, std::io::Cursor::new(header).chain(file), delim)
+}
+
+/// A CSV error as ykien reports it: text that is not UTF-8 stops the read (the file
+/// needs saving again); anything else is one bad record.
+fn utf8_error(path: &Path, e: &csv::Error) -> Option<Error> {
+    match e.kind() {
+        csv::ErrorKind::Utf8 { pos, err } => {
+            let line = pos.as_ref().map(|p| p.line()).unwrap_or(1);
+            Some(decode::not_utf8(path, line, format!("field {} of the record at line {line}", err.field() + 1)))
+        }
+        _ => None,
+    }
+}
+
+fn parse(path: &Path, sink: &mut Sink<'_, '_>, input: impl Read, delim: u8) -> Result<()> {
+    let mut rdr = csv::ReaderBuilder::new().delimiter(delim).flexible(true).has_headers(true).buffer_capacity(1 << 16).from_reader(input);
     let headers: Vec<String> = match rdr.headers() {
         Ok(h) => h.iter().map(|c| c.trim().to_string()).collect(),
-        Err(e) => return Err(Error::input(path, Location::Line(1), format!("cannot read the header row: {e}"))),
+        Err(e) => return Err(utf8_error(path, &e).unwrap_or_else(|| Error::input(path, Location::Line(1), format!("cannot read the header row: {e}")))),
     };
     if headers.iter().all(|h| h.is_empty()) {
         return Err(Error::input(path, Location::Line(1), "the file is empty or has no header row"));
@@ -61,6 +93,9 @@ pub(super) fn read(path: &Path, sink: &mut Sink<'_, '_>) -> Result<()> {
                 sink.record(headers.iter().zip(rec.iter()), Location::Line(line), || raw_rec.iter().collect::<Vec<_>>().join(","), None)?;
             }
             Err(e) => {
+                if let Some(bad) = utf8_error(path, &e) {
+                    return Err(bad);
+                }
                 let line = e.position().map(|p| p.line()).unwrap_or(line);
                 sink.count += 1;
                 sink.bad(Location::Line(line), format!("malformed CSV: {e}"), String::new())?;

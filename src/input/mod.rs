@@ -228,7 +228,7 @@ pub fn read_files(paths: &[PathBuf], opts: &ReadOptions) -> Result<ReadOutcome> 
 /// while reading goes on.
 pub fn read_files_batched(paths: &[PathBuf], opts: &ReadOptions, batch: usize, on_batch: BatchSink<'_>) -> Result<ReadOutcome> {
     let mut all = ReadOutcome::default();
-    let mut seen: std::collections::HashMap<String, usize> = Default::default();
+    let mut seen: rustc_hash::FxHashMap<String, usize> = Default::default();
     for (fi, p) in paths.iter().enumerate() {
         let mut count = 0usize;
         let mut dup_rejects = Vec::new();
@@ -265,7 +265,7 @@ struct Sink<'a, 'b> {
     stem: String,
     skip_bad: bool,
     out: ReadOutcome,
-    ids: std::collections::HashMap<String, Location>,
+    ids: rustc_hash::FxHashMap<String, Location>,
     count: usize,
     /// Batch size and consumer, when submissions are handed over as they are read.
     batches: Option<(usize, BatchSink<'b>)>,
