@@ -448,6 +448,9 @@ pub fn analyze_files(models: &Models, paths: &[PathBuf], opts: &ReadOptions, bat
 /// labels, representatives, records.
 fn finish(models: &Models, subs: &[Submission], done: Analysed, settings: &Settings, pb: &ProgressBar, mut clock: Stages) -> Result<Report> {
     let Analysed { keys, shingles, mut records, copy_of } = done;
+    // Every text is analysed: what the threads remember of them is memory the later stages need.
+    rayon::broadcast(|_| crate::text::analyzer::forget_memos());
+    crate::text::analyzer::forget_memos();
     clock.lap("analyse, topic, route");
     pb.set_message("phân cụm");
     let mut duplicates: Vec<DuplicateGroup> = DedupParams::default()

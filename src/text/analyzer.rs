@@ -188,6 +188,146 @@ struct Scratch {
     syls: Vec<(u32, u32, u32, u32, bool)>,
     starts: Vec<bool>,
     runs: RunCache,
+    /// The clauses of the text being analysed: byte range and hash.
+    clauses: Vec<(u32, u32, u64)>,
+    /// One clause's words while they are built.
+    frag: Analysis,
+    memo: ClauseMemo,
+}
+
+/// Clauses already analysed on this thread, by their text as written: most of a
+/// submission is clauses that other submissions have too ("Em xin cảm ơn.", "đề nghị tỉnh
+/// quan tâm,"), and a clause seen before costs a copy instead of normalising, tokenising
+/// and segmenting. A clause ends after `,` `.` `;` `:` `!` or `?` and the spaces after
+/// it: every token, syllable run and phrase then ends inside a clause, so the words of
+/// a text are the words of its clauses one after another (tested against the whole
+/// text analysed at once). What depends on the whole text, whether it was typed
+/// without diacritics, is decided from each clause's counts first.
+///
+/// Two generations bound its size: when the current one is full it becomes the old one
+/// and the older is dropped; a clause found in the old one moves back to the current.
+#[derive(Default)]
+struct ClauseMemo {
+    analyzer: u64,
+    cur: FxHashMap<u64, ClauseEntry>,
+    old: FxHashMap<u64, ClauseEntry>,
+}
+
+/// A remembered clause: its text, its syllable counts, and its words as built when the
+/// text around it was typed with diacritics (`frags[0]`) and without (`frags[1]`).
+struct ClauseEntry {
+    text: Box<str>,
+    total: u32,
+    accented: u32,
+    frags: [Option<Fragment>; 2],
+}
+
+/// Clauses per generation of the memo.
+const CLAUSE_MEMO_ENTRIES: usize = 1 << 14;
+
+/// Clauses longer than this (in bytes) are analysed every time and not remembered.
+const CLAUSE_MEMO_BYTES: usize = 256;
+
+impl ClauseMemo {
+    /// The entry of clause `text` with hash `h`, moved to the current generation.
+    fn promote(&mut self, h: u64, text: &str) -> Option<&mut ClauseEntry> {
+        if self.cur.get(&h).is_some_and(|e| &*e.text == text) {
+            return self.cur.get_mut(&h);
+        }
+        let e = self.old.remove(&h).filter(|e| &*e.text == text)?;
+        Some(self.put(h, e))
+    }
+
+    /// The entry of clause `text` in either generation.
+    fn find(&mut self, h: u64, text: &str) -> Option<&mut ClauseEntry> {
+        if self.cur.get(&h).is_some_and(|e| &*e.text == text) {
+            return self.cur.get_mut(&h);
+        }
+        self.old.get_mut(&h).filter(|e| &*e.text == text)
+    }
+
+    /// Remembers clause `text` with its (syllables, syllables with diacritics).
+    fn insert(&mut self, h: u64, text: &str, (total, accented): (usize, usize)) -> &mut ClauseEntry {
+        self.put(h, ClauseEntry { text: text.into(), total: total as u32, accented: accented as u32, frags: [None, None] })
+    }
+
+    fn put(&mut self, h: u64, e: ClauseEntry) -> &mut ClauseEntry {
+        if self.cur.len() >= CLAUSE_MEMO_ENTRIES {
+            self.old = std::mem::take(&mut self.cur);
+        }
+        self.cur.entry(h).insert_entry(e).into_mut()
+    }
+}
+
+/// One clause's words, offsets relative to the clause.
+struct Fragment {
+    words: Box<[Word]>,
+    syllables: Box<[u64]>,
+    lower: Box<str>,
+    spans: Box<[SyllableSpan]>,
+}
+
+impl Fragment {
+    fn of(a: &Analysis) -> Self {
+        Fragment { words: a.words.as_slice().into(), syllables: a.syllables.as_slice().into(), lower: a.lower.as_str().into(), spans: a.spans.as_slice().into() }
+    }
+
+    fn append_to(&self, out: &mut Analysis, base: u32) {
+        Self::append(&self.words, &self.syllables, &self.lower, &self.spans, out, base);
+    }
+
+    /// Appends a clause's words to `out`, the clause starting at byte `base` of the text.
+    fn append(words: &[Word], syllables: &[u64], lower: &str, spans: &[SyllableSpan], out: &mut Analysis, base: u32) {
+        let (syl0, lo0) = (out.syllables.len() as u32, out.lower.len() as u32);
+        out.words.extend(words.iter().map(|w| Word { start: w.start + base, end: w.end + base, first_syllable: w.first_syllable + syl0, ..*w }));
+        out.syllables.extend_from_slice(syllables);
+        out.lower.push_str(lower);
+        out.spans.extend(spans.iter().map(|s| SyllableSpan { lo: s.lo + lo0, hi: s.hi + lo0, start: s.start + base, end: s.end + base }));
+    }
+}
+
+/// Splits `text` into clauses, each ending after `,` `.` `;` `:` `!` or `?` followed by
+/// ASCII whitespace (the whitespace included), with each clause's hash.
+fn split_clauses(text: &str, out: &mut Vec<(u32, u32, u64)>) {
+    use std::hash::{Hash, Hasher};
+    out.clear();
+    let b = text.as_bytes();
+    let hash = |s: usize, e: usize| {
+        let mut h = rustc_hash::FxHasher::default();
+        b[s..e].hash(&mut h);
+        h.finish()
+    };
+    let (mut start, mut i) = (0usize, 0usize);
+    while i + 1 < b.len() {
+        if matches!(b[i], b',' | b'.' | b';' | b':' | b'!' | b'?') && b[i + 1].is_ascii_whitespace() {
+            let mut j = i + 1;
+            while j < b.len() && b[j].is_ascii_whitespace() {
+                j += 1;
+            }
+            out.push((start as u32, j as u32, hash(start, j)));
+            start = j;
+            i = j;
+        } else {
+            i += 1;
+        }
+    }
+    if start < b.len() {
+        out.push((start as u32, b.len() as u32, hash(start, b.len())));
+    }
+}
+
+/// Normalises and tokenises `text` into the scratch buffers; returns its number of
+/// syllables and of syllables with diacritics.
+fn prepare(text: &str, norm: &mut Normalized, chars: &mut Vec<char>, tokens: &mut Vec<Token>) -> (usize, usize) {
+    normalize_into(text, norm, chars);
+    tokenize_into(&norm.text, tokens);
+    let ntext = norm.text.as_str();
+    let (mut total, mut accented) = (0usize, 0usize);
+    for t in tokens.iter().filter(|t| t.kind == TokenKind::Syllable) {
+        total += 1;
+        accented += t.text(ntext).chars().any(has_diacritic) as usize;
+    }
+    (total, accented)
 }
 
 /// Runs of syllables already segmented on this thread, by a hash of what segmentation
@@ -253,6 +393,18 @@ fn next_analyzer_id() -> u64 {
 
 thread_local! {
     static SCRATCH: RefCell<Scratch> = RefCell::new(Scratch::default());
+}
+
+/// Empties what this thread remembers of texts it analysed (clauses, segmented runs,
+/// normalised letter runs), giving its memory back; later analyses are the same.
+pub fn forget_memos() {
+    SCRATCH.with(|s| {
+        if let Ok(mut s) = s.try_borrow_mut() {
+            s.memo = ClauseMemo::default();
+            s.runs = RunCache::default();
+        }
+    });
+    super::normalize::forget_memo();
 }
 
 /// Turns text into words. Built from the files in `models/`.
@@ -349,23 +501,89 @@ impl Analyzer {
         out.syllables.clear();
         out.lower.clear();
         out.spans.clear();
-        let Scratch { norm, chars, tokens, lower, syls, starts, runs } = sc;
-        normalize_into(text, norm, chars);
-        tokenize_into(&norm.text, tokens);
+        let Scratch { norm, chars, tokens, lower, syls, starts, runs, clauses, frag, memo } = sc;
+        if memo.analyzer != self.id {
+            *memo = ClauseMemo { analyzer: self.id, ..ClauseMemo::default() };
+        }
+        // Builds the words of clause `c`, already prepared, into `frag`.
+        let mut build = |c: &str, norm: &Normalized, tokens: &[Token], folded: bool, frag: &mut Analysis| {
+            frag.words.clear();
+            frag.syllables.clear();
+            frag.lower.clear();
+            frag.spans.clear();
+            self.build(c, norm, tokens, lower, syls, starts, runs, folded, frag);
+        };
+        split_clauses(text, clauses);
+        // Whether the text was typed without diacritics is decided over the whole text,
+        // from every clause's count of syllables and of those with diacritics.
+        let (mut total, mut accented) = (0usize, 0usize);
+        for &(s, e, h) in clauses.iter() {
+            let c = &text[s as usize..e as usize];
+            let counts = match memo.promote(h, c) {
+                Some(entry) => (entry.total as usize, entry.accented as usize),
+                None => {
+                    let counts = prepare(c, norm, chars, tokens);
+                    if c.len() <= CLAUSE_MEMO_BYTES {
+                        // Built now, while it is prepared, as the clause reads on its own;
+                        // nearly always the text as a whole reads the same.
+                        let own = counts.0 > 0 && counts.1 * 10 < counts.0;
+                        build(c, norm, tokens, own, frag);
+                        let entry = memo.insert(h, c, counts);
+                        if counts.0 == 0 {
+                            // No syllables: nothing reads differently either way.
+                            entry.frags[!own as usize] = Some(Fragment::of(frag));
+                        }
+                        entry.frags[own as usize] = Some(Fragment::of(frag));
+                    }
+                    counts
+                }
+            };
+            total += counts.0;
+            accented += counts.1;
+        }
+        let folded = total > 0 && accented * 10 < total;
+        out.folded = folded;
+        for &(s, e, h) in clauses.iter() {
+            let c = &text[s as usize..e as usize];
+            match memo.find(h, c) {
+                Some(entry) => {
+                    let slot = &mut entry.frags[folded as usize];
+                    if slot.is_none() {
+                        prepare(c, norm, chars, tokens);
+                        build(c, norm, tokens, folded, frag);
+                        *slot = Some(Fragment::of(frag));
+                    }
+                    if let Some(f) = slot {
+                        f.append_to(out, s);
+                    }
+                }
+                None => {
+                    prepare(c, norm, chars, tokens);
+                    build(c, norm, tokens, folded, frag);
+                    Fragment::append(&frag.words, &frag.syllables, &frag.lower, &frag.spans, out, s);
+                }
+            }
+        }
+    }
+
+    /// Appends the words of one clause (normalised into `norm`, tokenised into `tokens`)
+    /// to `out`, offsets relative to `text`.
+    #[allow(clippy::too_many_arguments)]
+    fn build(
+        &self,
+        text: &str,
+        norm: &Normalized,
+        tokens: &[Token],
+        lower: &mut String,
+        syls: &mut Vec<(u32, u32, u32, u32, bool)>,
+        starts: &mut Vec<bool>,
+        runs: &mut RunCache,
+        folded_text: bool,
+        out: &mut Analysis,
+    ) {
         let ntext = norm.text.as_str();
         let map = &norm.map;
         let orig = |p: u32| map.to_original(p as usize) as u32;
-
-        // Decide whether the text was typed without diacritics.
-        let (mut total, mut accented) = (0usize, 0usize);
-        for t in tokens.iter().filter(|t| t.kind == TokenKind::Syllable) {
-            total += 1;
-            if t.text(ntext).chars().any(has_diacritic) {
-                accented += 1;
-            }
-        }
-        out.folded = total > 0 && accented * 10 < total;
-
         let mut phrase_break = true;
         let mut i = 0;
         while i < tokens.len() {
@@ -435,7 +653,7 @@ impl Analyzer {
             // syllables inside a text that has them (an unaccented request behind an
             // accented greeting).
             let run_len = i - run_start;
-            let folded = out.folded || (run_len >= 4 && run_accented * 10 < run_len);
+            let folded = folded_text || (run_len >= 4 && run_accented * 10 < run_len);
             let run_text = &buf[syls[0].0 as usize..syls[syls.len() - 1].1 as usize];
             let h = run_hash(self.id, run_text, syls, &caps, folded);
             let cached = runs.map.get(&h).filter(|r| r.is(self.id, run_text, syls, &caps, folded));
@@ -658,5 +876,58 @@ mod tests {
         assert_eq!(exact("bán hàng").len(), 3);
         assert_eq!(exact("bán, hàng").len(), 2);
         assert!(exact("bán hàng").iter().all(|k| k & 3 == 3));
+    }
+
+    /// The text analysed at once, without splitting it into clauses or remembering them.
+    fn whole(a: &Analyzer, text: &str) -> Analysis {
+        let mut sc = Scratch::default();
+        let mut out = Analysis::default();
+        let Scratch { norm, chars, tokens, lower, syls, starts, runs, .. } = &mut sc;
+        let (total, accented) = prepare(text, norm, chars, tokens);
+        out.folded = total > 0 && accented * 10 < total;
+        a.build(text, norm, tokens, lower, syls, starts, runs, out.folded, &mut out);
+        out
+    }
+
+    fn parts(x: &Analysis) -> (&[Word], &[u64], &str, &[SyllableSpan], bool) {
+        (&x.words, &x.syllables, &x.lower, &x.spans, x.folded)
+    }
+
+    #[test]
+    fn a_text_analyses_clause_by_clause_as_it_does_whole() {
+        use unicode_normalization::UnicodeNormalization;
+        let dir = Path::new(env!("CARGO_MANIFEST_DIR"));
+        let a = Analyzer::load(&dir.join("models")).unwrap();
+        let corpus = std::fs::read_to_string(dir.join("corpus/submissions.csv")).unwrap();
+        let mut texts: Vec<String> = Vec::new();
+        for line in corpus.lines().skip(1).take(300) {
+            texts.push(line.to_string());
+            texts.push(line.to_uppercase());
+            texts.push(super::super::normalize::fold_lower(line));
+            texts.push(line.nfd().collect());
+        }
+        // Tokens that punctuation and spaces sit next to, or inside.
+        texts.extend(
+            [
+                "Liên hệ 0912 345 678, 0912.345.678. Hoặc +84 912 345 678; email: doan.thanh.nien@langson.gov.vn, web https://langson.gov.vn/tin-tuc?id=1, www.tinhdoan.vn.",
+                "Ngày 12/3/2024, lãi suất 6,6%/năm; vay 100.000.000 đồng, 2,5 triệu... v.v. TP. Lạng Sơn!? (xã Yên Phúc, huyện Văn Quan) 😢, 😀!",
+                "Xin chao cac anh chi, em muon hoi ve vay von. Cảm ơn ạ, ĐỀ NGHỊ TỈNH QUAN TÂM, ko dc hỗ trợ: e cần việc làm!",
+                "thanh nien xa em, cac ban tre muon hoc nghe sua chua may nong nghiep, nhung chua co lop hoc. Em xin cảm ơn.",
+                ", . ; : ! ?  ,,  ..  a, b. c; d: e! f? ",
+                "",
+                "   ",
+            ]
+            .map(String::from),
+        );
+        let mut out = Analysis::default();
+        for t in &texts {
+            a.analyze_into(t, &mut out);
+            let once = whole(&a, t);
+            assert_eq!(parts(&out), parts(&once), "{t}");
+            // Again, now that its clauses are remembered.
+            a.analyze_into(t, &mut out);
+            assert_eq!(parts(&out), parts(&once), "{t}");
+        }
+        assert!(texts.iter().map(|t| a.analyze(t).words.len()).sum::<usize>() > 10_000);
     }
 }

@@ -202,6 +202,15 @@ thread_local! {
 
 const RUN_MEMO_ENTRIES: usize = 1 << 15;
 
+/// Empties this thread's memo of normalised letter runs.
+pub fn forget_memo() {
+    RUNS.with(|m| {
+        if let Ok(mut m) = m.try_borrow_mut() {
+            *m = Default::default();
+        }
+    });
+}
+
 /// Appends one letter run (letters and combining marks), in NFC with its tone placed, to `out`.
 fn normalize_run(run: &str, scratch: &mut Vec<char>, out: &mut String) {
     RUNS.with(|m| {
