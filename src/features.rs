@@ -174,7 +174,8 @@ impl Tfidf {
     /// TF-IDF rows for many documents, in parallel, a chunk at a time so that only one
     /// chunk of rows is held apart from the matrix.
     pub fn transform(&self, docs: &[Vec<u64>]) -> CsrMatrix {
-        self.assemble(docs.len(), &[], |range| range.into_par_iter().map(|i| Some(self.row(&docs[i]))).collect())
+        let bound = docs.iter().map(Vec::len).sum();
+        self.assemble(docs.len(), &[], bound, |range| range.into_par_iter().map(|i| Some(self.row(&docs[i]))).collect())
     }
 
     /// [`Tfidf::transform`] that frees each chunk of documents once its rows are built (the
@@ -182,7 +183,8 @@ impl Tfidf {
     /// [`TfidfParams::fit_with_copies`]) gets its original's row.
     pub fn transform_owned(&self, mut docs: Vec<Vec<u64>>, copy_of: &[Option<u32>]) -> CsrMatrix {
         let copy = |i: usize| copy_of.get(i).copied().flatten();
-        self.assemble(docs.len(), copy_of, |range| {
+        let bound = (0..docs.len()).map(|i| docs[copy(i).map_or(i, |o| o as usize)].len()).sum();
+        self.assemble(docs.len(), copy_of, bound, |range| {
             let rows = range.clone().into_par_iter().map(|i| copy(i).is_none().then(|| self.row(&docs[i]))).collect();
             docs[range].iter_mut().for_each(|d| *d = Vec::new());
             rows
@@ -197,9 +199,13 @@ impl Tfidf {
 
     /// The matrix of `n` rows, built a chunk at a time from `chunk_rows` (one entry per
     /// row of the range; `None` for a copy, which takes its original's row from `copy_of`).
-    fn assemble(&self, n: usize, copy_of: &[Option<u32>], mut chunk_rows: impl FnMut(std::ops::Range<usize>) -> Vec<Option<SparseVec>>) -> CsrMatrix {
+    /// Builds the matrix a chunk of rows at a time. `bound`, the documents' keys counted
+    /// with repeats, is at least the number of entries: the arrays are reserved at that
+    /// size once instead of doubling as they grow (each doubling briefly held the old
+    /// array and the new), and what is never written is never resident.
+    fn assemble(&self, n: usize, copy_of: &[Option<u32>], bound: usize, mut chunk_rows: impl FnMut(std::ops::Range<usize>) -> Vec<Option<SparseVec>>) -> CsrMatrix {
         const CHUNK: usize = 65_536;
-        let mut m = CsrMatrix { indptr: Vec::with_capacity(n + 1), indices: Vec::new(), data: Vec::new(), n_cols: self.n_terms() };
+        let mut m = CsrMatrix { indptr: Vec::with_capacity(n + 1), indices: Vec::with_capacity(bound), data: Vec::with_capacity(bound), n_cols: self.n_terms() };
         m.indptr.push(0);
         for start in (0..n).step_by(CHUNK) {
             let end = (start + CHUNK).min(n);
@@ -219,8 +225,6 @@ impl Tfidf {
                 m.indptr.push(m.indices.len());
             }
         }
-        m.indices.shrink_to_fit();
-        m.data.shrink_to_fit();
         m
     }
 }
