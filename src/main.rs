@@ -429,6 +429,9 @@ fn run() -> Result<()> {
                     Err(e) => eprintln!("ykien: warning: search index not updated: {e}"),
                 }
             }
+            // The process ends here: freeing a large run's millions of allocations one by
+            // one would only delay the exit (about a second for a million submissions).
+            std::mem::forget((read, report, tables));
         }
         Cmd::Index { input, commit_every } => {
             let models = load_models(&models_dir, &input.profile)?;
