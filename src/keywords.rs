@@ -4,9 +4,14 @@
 //! not cross punctuation; a one-syllable phrase must be a whole word ("đường" does not
 //! match inside "đường dây"). Matching on syllables keeps a rule working when the
 //! segmenter glues the phrase into a longer word ("ngân hàng chính sách xã hội").
+//!
+//! Folded syllables meet only where the text was typed without diacritics (the whole
+//! text, or a phrase of four or more syllables, as the analyzer reads them): in text
+//! typed with them, "cho" (for) is not the rule word "chợ" (market), nor "ban" "bạn".
 
 use rustc_hash::FxHashMap;
 
+use crate::text::normalize::has_diacritic;
 use crate::text::{Analysis, Analyzer, TokenKind};
 
 /// One rule phrase and the label (topic or department index) it points to.
@@ -17,6 +22,8 @@ pub struct Phrase {
     /// The phrase as written in the model file.
     pub text: String,
     syllables: Vec<u64>,
+    /// Each syllable lowercased with its diacritics, as the analyzer writes it.
+    forms: Vec<Box<str>>,
 }
 
 /// A set of keyword phrases indexed by their first syllable.
@@ -37,7 +44,8 @@ impl Keywords {
             }
             let idx = k.phrases.len() as u32;
             k.by_first.entry(a.syllables[0]).or_default().push(idx);
-            k.phrases.push(Phrase { label, text: text.trim().to_string(), syllables: a.syllables });
+            let forms = (0..a.syllables.len()).map(|i| a.syllable_text(i).into()).collect();
+            k.phrases.push(Phrase { label, text: text.trim().to_string(), syllables: a.syllables, forms });
         }
         k
     }
@@ -55,6 +63,9 @@ impl Keywords {
             word_start[s] = true;
             breaks[s] = w.phrase_start || !matches!(w.kind, TokenKind::Syllable | TokenKind::Alnum);
         }
+        // Per syllable, computed at the first candidate: may it meet a rule syllable by its
+        // folded form alone (typed without diacritics, in a text or phrase typed so)?
+        let mut loose: Option<Vec<bool>> = None;
         for i in 0..n {
             if !word_start[i] {
                 continue;
@@ -72,6 +83,10 @@ impl Keywords {
                 if len == 1 && !word_start[i + 1] {
                     continue;
                 }
+                let loose = loose.get_or_insert_with(|| unaccented(a, &breaks));
+                if !(0..len).all(|j| loose[i + j] || a.syllable_text(i + j) == &*p.forms[j]) {
+                    continue;
+                }
                 if !found.contains(&pi) {
                     found.push(pi);
                 }
@@ -79,4 +94,27 @@ impl Keywords {
         }
         found.into_iter().map(|i| &self.phrases[i as usize]).collect()
     }
+}
+
+/// Per syllable of `a`: true where it has no diacritics and it lies in text typed
+/// without them: the whole text, or a phrase (between `breaks`) of four or more syllables
+/// of which fewer than one in ten has diacritics.
+fn unaccented(a: &Analysis, breaks: &[bool]) -> Vec<bool> {
+    let n = a.syllables.len();
+    let plain: Vec<bool> = (0..n).map(|i| !a.syllable_text(i).chars().any(has_diacritic)).collect();
+    let mut out = vec![false; n];
+    let mut s = 0;
+    while s < n {
+        let mut e = s + 1;
+        while e < n && !breaks[e] {
+            e += 1;
+        }
+        let accented = plain[s..e].iter().filter(|&&p| !p).count();
+        let phrase = e - s >= 4 && accented * 10 < e - s;
+        for i in s..e {
+            out[i] = plain[i] && (a.folded || phrase);
+        }
+        s = e;
+    }
+    out
 }

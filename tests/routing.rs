@@ -134,3 +134,18 @@ fn learned_routing_beats_the_majority_class_on_held_out_submissions() {
     let topic_right = r.iter().zip(&test).filter(|(x, s)| Some(x.topic.as_str()) == s.field("topic")).count();
     assert!(topic_right as f64 / test.len() as f64 > 0.7, "topic accuracy {topic_right}/{}", test.len());
 }
+
+#[test]
+fn rule_words_meet_their_folded_forms_only_in_text_typed_without_diacritics() {
+    // "cho" (for) is not "chợ" (market), "cơ cấu" (structure) holds no "cầu" (bridge):
+    // folded syllables meet only where the text, or a phrase of it, was typed plainly.
+    let kw = ykien::keywords::Keywords::new(analyzer(), [(0, "chợ"), (1, "cầu"), (2, "vay vốn")]);
+    let found = |t: &str| kw.find(&analyzer().analyze(t)).iter().map(|p| p.text.clone()).collect::<Vec<_>>();
+    assert!(found("Em mong có thêm lớp học cho học sinh và cơ cấu lại ngành nghề").is_empty());
+    assert_eq!(found("Đề nghị xây chợ và làm cầu cho xã em, em cần vay vốn"), ["chợ", "cầu", "vay vốn"]);
+    assert_eq!(found("de nghi xay cho va lam cau cho xa em, em can vay von"), ["chợ", "cầu", "vay vốn"]);
+    // An unaccented request behind an accented greeting reads as typed plainly.
+    assert_eq!(found("Kính gửi lãnh đạo tỉnh, de nghi xay cho va lam cau moi"), ["chợ", "cầu"]);
+    // One plain syllable in accented text is what it says.
+    assert!(found("Kính gửi lãnh đạo tỉnh, em xin hỏi về cơ cau ngành").is_empty());
+}
