@@ -192,25 +192,23 @@ impl LinearClassifier {
     /// The terms of `row` that push it most towards `class`: (column, weight × value).
     pub fn contributions(&self, row: &SparseVec, class: usize, top: usize) -> Vec<(u32, f32)> {
         let c = self.classes.len();
-        let mut v: Vec<(u32, f32)> = row
-            .indices
-            .iter()
-            .zip(&row.values)
-            .map(|(&j, &x)| {
-                let w = &self.weights[j as usize * c..j as usize * c + c];
-                let mean = w.iter().sum::<f32>() / c as f32;
-                (j, x * (w[class] - mean))
-            })
-            .filter(|&(_, s)| s > 0.0)
-            .collect();
         let order = |a: &(u32, f32), b: &(u32, f32)| b.1.total_cmp(&a.1).then(a.0.cmp(&b.0));
-        // Only the first `top` in order are wanted: select them, then sort those few.
-        if top > 0 && v.len() > top {
-            v.select_nth_unstable_by(top - 1, order);
+        // The best `top` kept in order as the row is read (a handful: no sorting of the row).
+        let mut best: Vec<(u32, f32)> = Vec::with_capacity(top + 1);
+        for (&j, &x) in row.indices.iter().zip(&row.values) {
+            let w = &self.weights[j as usize * c..j as usize * c + c];
+            let mean = w.iter().sum::<f32>() / c as f32;
+            let s = x * (w[class] - mean);
+            if s <= 0.0 || top == 0 {
+                continue;
+            }
+            let at = best.partition_point(|b| order(b, &(j, s)).is_lt());
+            if at < top {
+                best.insert(at, (j, s));
+                best.truncate(top);
+            }
         }
-        v.truncate(top);
-        v.sort_by(order);
-        v
+        best
     }
 
     /// Index of a class by name.

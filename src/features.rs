@@ -159,8 +159,9 @@ impl Tfidf {
             while j < cols.len() && cols[j] == c {
                 j += 1;
             }
-            let tf = (j - i) as f32;
-            let tf = if self.params.sublinear_tf { 1.0 + tf.ln() } else { tf };
+            let n = j - i;
+            // Most terms occur once in a short text: 1 + ln 1 is 1, no logarithm needed.
+            let tf = if n == 1 { 1.0 } else if self.params.sublinear_tf { 1.0 + (n as f32).ln() } else { n as f32 };
             out.indices.push(c);
             out.values.push(tf * self.idf[c as usize]);
             i = j;
