@@ -189,6 +189,10 @@ impl DedupParams {
             })
             .collect();
         let mut parent: Vec<u32> = (0..sets.len() as u32).collect();
+        // Pairs found too different in an earlier band: two near-similar submissions share
+        // many bands, and are compared once.
+        let mut rejected: rustc_hash::FxHashSet<u64> = Default::default();
+        let pair_key = |a: u32, b: u32| (a as u64) << 32 | b as u64;
         for band in 0..BANDS {
             // The band's buckets, by sorting (key, row) in parallel: within a bucket every
             // member pairs with its first (lowest) member.
@@ -204,11 +208,13 @@ impl DedupParams {
                 }
             }
             // Pairs already joined need no check; the others are checked in parallel, then joined.
-            pairs.retain(|&(a, b)| find(&mut parent, a) != find(&mut parent, b));
+            pairs.retain(|&(a, b)| find(&mut parent, a) != find(&mut parent, b) && !rejected.contains(&pair_key(a, b)));
             let similar: Vec<bool> = pairs.par_iter().map(|&(a, b)| jaccard(&sets[a as usize], &sets[b as usize]) >= self.threshold).collect();
             for (&(f, i), ok) in pairs.iter().zip(similar) {
                 let (a, b) = (find(&mut parent, f), find(&mut parent, i));
-                if ok && a != b {
+                if !ok {
+                    rejected.insert(pair_key(f, i));
+                } else if a != b {
                     parent[a.max(b) as usize] = a.min(b);
                 }
             }
