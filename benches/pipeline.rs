@@ -23,6 +23,15 @@ fn stages(c: &mut Criterion) {
     g.bench_function("analyze_1_thread", |b| {
         b.iter(|| texts.iter().map(|t| models.analyzer.analyze(t).words.len()).sum::<usize>())
     });
+    // Each pass from empty memos: what a corpus of texts never seen before costs (the two
+    // benches above repeat the same 811 texts, so after the first pass they mostly copy
+    // remembered clauses).
+    g.bench_function("analyze_1_thread_cold", |b| {
+        b.iter(|| {
+            ykien::text::analyzer::forget_memos();
+            texts.iter().map(|t| models.analyzer.analyze(t).words.len()).sum::<usize>()
+        })
+    });
     g.bench_function("analyze_rayon", |b| {
         b.iter(|| texts.par_iter().map(|t| models.analyzer.analyze(t).words.len()).sum::<usize>())
     });

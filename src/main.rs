@@ -406,11 +406,18 @@ fn run() -> Result<()> {
             let mut clock = ykien::pipeline::Stages::start();
             let tables = ykien::report::Tables::new(&models, &read, &report, compare.as_deref())?;
             clock.lap("report tables");
-            write_outputs(&out, &read, &report)?;
-            clock.lap("submissions.jsonl, .csv, clusters.json");
-            write_atomic(&out.join("report.html"), ykien::report::render_html(&tables, &report, &models).as_bytes())?;
-            ykien::report::write_xlsx(&tables, &report, &out.join("report.xlsx"))?;
-            clock.lap("report.html, report.xlsx");
+            // The per-submission files (parallel) and the two reports (one thread) at once.
+            let (files, reports) = rayon::join(
+                || write_outputs(&out, &read, &report),
+                || -> Result<()> {
+                    write_atomic(&out.join("report.html"), ykien::report::render_html(&tables, &report, &models).as_bytes())?;
+                    ykien::report::write_xlsx(&tables, &report, &out.join("report.xlsx"))?;
+                    Ok(())
+                },
+            );
+            files?;
+            reports?;
+            clock.lap("submissions.jsonl, .csv, clusters.json, report.html, report.xlsx");
             print_summary(&read, &report, &out)?;
             // The data directory (review queue, search index) keeps the latest results when
             // it is named (--data-dir, $YKIEN_DATA) or already exists.

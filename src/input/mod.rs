@@ -235,7 +235,9 @@ pub fn read_files_batched(paths: &[PathBuf], opts: &ReadOptions, batch: usize, o
         let mut forward = |b: Vec<Submission>| -> Result<()> {
             let mut keep = Vec::with_capacity(b.len());
             for s in b {
-                if let Some(&first) = seen.get(&s.id) {
+                // A file's own ids are unique (its reader checks them): only earlier files'
+                // ids are looked up, and only those later files will look up are kept.
+                if let Some(&first) = if fi > 0 { seen.get(&s.id) } else { None } {
                     let msg = format!("id '{}' was already used in {}", s.id, paths[first].display());
                     if opts.skip_bad {
                         dup_rejects.push(Reject { file: p.clone(), location: format!("id {}", s.id), message: msg, raw: s.text });
@@ -243,7 +245,9 @@ pub fn read_files_batched(paths: &[PathBuf], opts: &ReadOptions, batch: usize, o
                     }
                     return Err(Error::input(p, Location::File, msg));
                 }
-                seen.insert(s.id.clone(), fi);
+                if fi + 1 < paths.len() {
+                    seen.insert(s.id.clone(), fi);
+                }
                 keep.push(s);
             }
             count += keep.len();
