@@ -174,3 +174,30 @@ fn a_csv_read_as_it_streams_names_a_late_bad_byte_and_keeps_quoted_lines_whole()
     let e = err_text(read_file(&header, &ReadOptions::default()));
     assert!(e.contains("header.csv:1") && e.contains("not valid UTF-8"), "{e}");
 }
+
+#[test]
+fn json_lines_read_a_line_at_a_time_name_a_late_bad_byte() {
+    // JSON Lines are read a line at a time, each checked for UTF-8 as it comes: CRLF
+    // endings, a BOM and blank lines read as before, and a bad byte far into the file
+    // stops the read naming its line, even with --skip-bad.
+    let d = tempfile::tempdir().unwrap();
+    let mut body = String::from("\u{feff}");
+    for i in 0..3000 {
+        body.push_str(&format!("{{\"id\": \"j{i}\", \"text\": \"Cần thêm lớp học nghề, số {i}\", \"locality\": \"Bắc Sơn\"}}\r\n"));
+    }
+    body.push_str("\r\n{\"id\": \"last\", \"text\": \"Xin hỏi về vay vốn\"}");
+    let good = write(d.path(), "many.jsonl", body.as_bytes());
+    let out = read_file(&good, &ReadOptions::default()).unwrap();
+    assert_eq!(out.submissions.len(), 3001);
+    assert_eq!(out.blank, 1);
+    assert_eq!(out.submissions[0].id, "j0");
+    assert_eq!(out.submissions[2999].text, "Cần thêm lớp học nghề, số 2999");
+    assert_eq!(out.submissions[3000].text, "Xin hỏi về vay vốn");
+    let mut bad = body.into_bytes();
+    bad.extend_from_slice(b"\n{\"text\": \"Vi\xeac l\xe0m\"}\n");
+    let p = write(d.path(), "late.jsonl", &bad);
+    for skip_bad in [false, true] {
+        let e = err_text(read_file(&p, &ReadOptions { skip_bad, ..Default::default() }));
+        assert!(e.contains("late.jsonl:3003") && e.contains("not valid UTF-8"), "{e}");
+    }
+}

@@ -1,61 +1,91 @@
 //! JSON Lines: one object per line; strings, numbers and booleans become fields.
 
+use std::io::{BufRead, Read};
 use std::path::Path;
 
 use serde_json::Value;
 
-use super::{decode::read_text, Sink};
-use crate::error::{Location, Result};
+use super::{decode, Sink};
+use crate::error::{Error, Location, Result};
 
+/// Reads a JSON Lines file. UTF-8 is read a line at a time, each line checked as it
+/// comes; UTF-16 is decoded whole first.
 pub(super) fn read(path: &Path, sink: &mut Sink<'_, '_>) -> Result<()> {
-    let text = read_text(path)?;
-    for (i, line) in text.lines().enumerate() {
-        let loc = Location::Line(i as u64 + 1);
-        if line.trim().is_empty() {
-            sink.out.blank += 1;
-            continue;
+    let io = |e| Error::io(path, e);
+    let mut file = std::io::BufReader::with_capacity(1 << 20, std::fs::File::open(path).map_err(io)?);
+    let head = file.fill_buf().map_err(io)?;
+    if decode::utf16(head).is_some() {
+        let mut bytes = Vec::new();
+        file.read_to_end(&mut bytes).map_err(io)?;
+        let text = decode::decode_text(path, &bytes)?;
+        for (i, l) in text.lines().enumerate() {
+            line(sink, Location::Line(i as u64 + 1), l)?;
         }
-        let obj = match serde_json::from_str::<Value>(line) {
-            Ok(Value::Object(m)) => m,
-            Ok(other) => {
-                sink.count += 1;
-                sink.bad(loc, format!("expected a JSON object, found {}", kind(&other)), line.to_string())?;
-                continue;
-            }
-            Err(e) => {
-                sink.count += 1;
-                sink.bad(loc, format!("invalid JSON at column {}: {e}", e.column()), line.to_string())?;
-                continue;
-            }
-        };
-        let mut fields = Vec::with_capacity(obj.len());
-        let mut problem = None;
-        for (k, v) in obj {
-            let s = match v {
-                Value::String(s) => s,
-                other if k == sink.builder.text_column => {
-                    problem = Some(format!("field '{k}' must be a string, found {}", kind(&other)));
-                    break;
-                }
-                Value::Number(n) => n.to_string(),
-                Value::Bool(x) => x.to_string(),
-                Value::Null => String::new(),
-                other if k == "id" => {
-                    problem = Some(format!("field '{k}' must be a string, found {}", kind(&other)));
-                    break;
-                }
-                other => other.to_string(),
-            };
-            fields.push((k, s));
-        }
-        if let Some(msg) = problem {
-            sink.count += 1;
-            sink.bad(loc, msg, line.to_string())?;
-            continue;
-        }
-        sink.record(fields, loc, || line.to_string(), None)?;
+        return Ok(());
     }
-    Ok(())
+    if head.starts_with(decode::UTF8_BOM) {
+        file.consume(decode::UTF8_BOM.len());
+    }
+    let mut buf = Vec::new();
+    let mut n = 0u64;
+    loop {
+        buf.clear();
+        if file.read_until(b'\n', &mut buf).map_err(io)? == 0 {
+            return Ok(());
+        }
+        n += 1;
+        let body = buf.strip_suffix(b"\n").unwrap_or(&buf);
+        let body = body.strip_suffix(b"\r").unwrap_or(body);
+        let text = std::str::from_utf8(body).map_err(|e| {
+            let at = e.valid_up_to();
+            decode::not_utf8(path, n, format!("byte {:#04x} at column {}", body[at], at + 1))
+        })?;
+        line(sink, Location::Line(n), text)?;
+    }
+}
+
+/// One line: a record, a blank line, or a bad record.
+fn line(sink: &mut Sink<'_, '_>, loc: Location, line: &str) -> Result<()> {
+    if line.trim().is_empty() {
+        sink.out.blank += 1;
+        return Ok(());
+    }
+    let obj = match serde_json::from_str::<Value>(line) {
+        Ok(Value::Object(m)) => m,
+        Ok(other) => {
+            sink.count += 1;
+            return sink.bad(loc, format!("expected a JSON object, found {}", kind(&other)), line.to_string());
+        }
+        Err(e) => {
+            sink.count += 1;
+            return sink.bad(loc, format!("invalid JSON at column {}: {e}", e.column()), line.to_string());
+        }
+    };
+    let mut fields = Vec::with_capacity(obj.len());
+    let mut problem = None;
+    for (k, v) in obj {
+        let s = match v {
+            Value::String(s) => s,
+            other if k == sink.builder.text_column => {
+                problem = Some(format!("field '{k}' must be a string, found {}", kind(&other)));
+                break;
+            }
+            Value::Number(n) => n.to_string(),
+            Value::Bool(x) => x.to_string(),
+            Value::Null => String::new(),
+            other if k == "id" => {
+                problem = Some(format!("field '{k}' must be a string, found {}", kind(&other)));
+                break;
+            }
+            other => other.to_string(),
+        };
+        fields.push((k, s));
+    }
+    if let Some(msg) = problem {
+        sink.count += 1;
+        return sink.bad(loc, msg, line.to_string());
+    }
+    sink.record(fields, loc, || line.to_string(), None)
 }
 
 fn kind(v: &Value) -> &'static str {
