@@ -64,6 +64,32 @@ fn utf8(path: &Path, bytes: &[u8]) -> Result<String> {
     }
 }
 
+/// A text file opened for reading: UTF-8 as a buffered reader positioned after any BOM
+/// (read it as it goes), or UTF-16 decoded whole.
+pub(crate) enum Opened {
+    /// UTF-8: the bytes after the BOM, not yet checked.
+    Utf8(std::io::BufReader<std::fs::File>),
+    /// UTF-16, decoded.
+    Whole(String),
+}
+
+/// Opens a text file, telling UTF-16 from UTF-8 by its first bytes.
+pub(crate) fn open_text(path: &Path) -> Result<Opened> {
+    use std::io::{BufRead, Read};
+    let io = |e| Error::io(path, e);
+    let mut file = std::io::BufReader::with_capacity(1 << 20, std::fs::File::open(path).map_err(io)?);
+    let head = file.fill_buf().map_err(io)?;
+    if utf16(head).is_some() {
+        let mut bytes = Vec::new();
+        file.read_to_end(&mut bytes).map_err(io)?;
+        return Ok(Opened::Whole(decode_text(path, &bytes)?));
+    }
+    if head.starts_with(UTF8_BOM) {
+        file.consume(UTF8_BOM.len());
+    }
+    Ok(Opened::Utf8(file))
+}
+
 /// Reads and decodes a whole text file.
 pub(crate) fn read_text(path: &Path) -> Result<String> {
     let bytes = std::fs::read(path).map_err(|e| Error::io(path, e))?;

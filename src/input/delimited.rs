@@ -30,19 +30,14 @@ fn detect_delimiter(header: &str, path: &Path) -> u8 {
 /// Reads a delimited file. UTF-8 (the usual export) is parsed as it is read, each record
 /// checked as it comes; UTF-16 is decoded whole first.
 pub(super) fn read(path: &Path, sink: &mut Sink<'_, '_>) -> Result<()> {
+    let mut file = match decode::open_text(path)? {
+        decode::Opened::Whole(text) => {
+            let delim = detect_delimiter(text.lines().next().unwrap_or(""), path);
+            return parse(path, sink, text.as_bytes(), delim);
+        }
+        decode::Opened::Utf8(file) => file,
+    };
     let io = |e| Error::io(path, e);
-    let mut file = std::io::BufReader::with_capacity(1 << 20, std::fs::File::open(path).map_err(io)?);
-    let head = file.fill_buf().map_err(io)?;
-    if decode::utf16(head).is_some() {
-        let mut bytes = Vec::new();
-        file.read_to_end(&mut bytes).map_err(io)?;
-        let text = decode::decode_text(path, &bytes)?;
-        let delim = detect_delimiter(text.lines().next().unwrap_or(""), path);
-        return parse(path, sink, text.as_bytes(), delim);
-    }
-    if head.starts_with(decode::UTF8_BOM) {
-        file.consume(decode::UTF8_BOM.len());
-    }
     let mut header = Vec::new();
     file.read_until(b'\n', &mut header).map_err(io)?;
     let delim = detect_delimiter(&String::from_utf8_lossy(&header), path);

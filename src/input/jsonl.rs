@@ -1,6 +1,6 @@
 //! JSON Lines: one object per line; strings, numbers and booleans become fields.
 
-use std::io::{BufRead, Read};
+use std::io::BufRead;
 use std::path::Path;
 
 use serde_json::Value;
@@ -11,21 +11,16 @@ use crate::error::{Error, Location, Result};
 /// Reads a JSON Lines file. UTF-8 is read a line at a time, each line checked as it
 /// comes; UTF-16 is decoded whole first.
 pub(super) fn read(path: &Path, sink: &mut Sink<'_, '_>) -> Result<()> {
-    let io = |e| Error::io(path, e);
-    let mut file = std::io::BufReader::with_capacity(1 << 20, std::fs::File::open(path).map_err(io)?);
-    let head = file.fill_buf().map_err(io)?;
-    if decode::utf16(head).is_some() {
-        let mut bytes = Vec::new();
-        file.read_to_end(&mut bytes).map_err(io)?;
-        let text = decode::decode_text(path, &bytes)?;
-        for (i, l) in text.lines().enumerate() {
-            line(sink, Location::Line(i as u64 + 1), l)?;
+    let mut file = match decode::open_text(path)? {
+        decode::Opened::Whole(text) => {
+            for (i, l) in text.lines().enumerate() {
+                line(sink, Location::Line(i as u64 + 1), l)?;
+            }
+            return Ok(());
         }
-        return Ok(());
-    }
-    if head.starts_with(decode::UTF8_BOM) {
-        file.consume(decode::UTF8_BOM.len());
-    }
+        decode::Opened::Utf8(file) => file,
+    };
+    let io = |e| Error::io(path, e);
     let mut buf = Vec::new();
     let mut n = 0u64;
     loop {
