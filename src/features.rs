@@ -200,10 +200,10 @@ impl Tfidf {
 
     /// The matrix of `n` rows, built a chunk at a time from `chunk_rows` (one entry per
     /// row of the range; `None` for a copy, which takes its original's row from `copy_of`).
-    /// Builds the matrix a chunk of rows at a time. `bound`, the documents' keys counted
-    /// with repeats, is at least the number of entries: the arrays are reserved at that
-    /// size once instead of doubling as they grow (each doubling briefly held the old
-    /// array and the new), and what is never written is never resident.
+    /// `bound`, the documents' keys counted with repeats, is at least the number of
+    /// entries: the arrays are reserved at that size once instead of doubling as they grow
+    /// (each doubling briefly held the old array and the new), and what is never written
+    /// is never resident.
     fn assemble(&self, n: usize, copy_of: &[Option<u32>], bound: usize, mut chunk_rows: impl FnMut(std::ops::Range<usize>) -> Vec<Option<SparseVec>>) -> CsrMatrix {
         const CHUNK: usize = 65_536;
         let mut m = CsrMatrix { indptr: Vec::with_capacity(n + 1), indices: Vec::with_capacity(bound), data: Vec::with_capacity(bound), n_cols: self.n_terms() };

@@ -11,6 +11,7 @@
 
 use rustc_hash::FxHashMap;
 
+use crate::text::analyzer::phrase_typed_plainly;
 use crate::text::normalize::has_diacritic;
 use crate::text::{Analysis, Analyzer, TokenKind};
 
@@ -110,7 +111,7 @@ fn unaccented(a: &Analysis, breaks: &[bool]) -> Vec<bool> {
             e += 1;
         }
         let accented = plain[s..e].iter().filter(|&&p| !p).count();
-        let phrase = e - s >= 4 && accented * 10 < e - s;
+        let phrase = phrase_typed_plainly(e - s, accented);
         for i in s..e {
             out[i] = plain[i] && (a.folded || phrase);
         }

@@ -75,7 +75,27 @@ pub struct SyllableSpan {
     pub end: u32,
 }
 
+/// Whether `syllables` syllables, `accented` of them with diacritics, read as typed
+/// without diacritics: fewer than one in ten carry any.
+pub fn typed_plainly(syllables: usize, accented: usize) -> bool {
+    syllables > 0 && accented * 10 < syllables
+}
+
+/// Whether a phrase (syllables between punctuation) inside a text typed with diacritics
+/// reads as typed without them: four or more syllables, [`typed_plainly`].
+pub fn phrase_typed_plainly(syllables: usize, accented: usize) -> bool {
+    syllables >= 4 && typed_plainly(syllables, accented)
+}
+
 impl Analysis {
+    /// Empties it for the next text, keeping its buffers.
+    fn clear(&mut self) {
+        self.words.clear();
+        self.syllables.clear();
+        self.lower.clear();
+        self.spans.clear();
+    }
+
     /// The lowercased, normalised text of syllable `i`.
     pub fn syllable_text(&self, i: usize) -> &str {
         let s = self.spans[i];
@@ -192,6 +212,9 @@ struct Scratch {
     clauses: Vec<(u32, u32, u64)>,
     /// One clause's words while they are built.
     frag: Analysis,
+    /// This text's clauses too long to remember, in order, each built while it was first
+    /// prepared and as it reads on its own (and which reading that was).
+    long: Vec<(bool, Analysis)>,
     memo: ClauseMemo,
 }
 
@@ -402,6 +425,7 @@ pub fn forget_memos() {
         if let Ok(mut s) = s.try_borrow_mut() {
             s.memo = ClauseMemo::default();
             s.runs = RunCache::default();
+            s.long = Vec::new();
         }
     });
     super::normalize::forget_memo();
@@ -497,36 +521,38 @@ impl Analyzer {
     }
 
     fn run(&self, text: &str, sc: &mut Scratch, out: &mut Analysis) {
-        out.words.clear();
-        out.syllables.clear();
-        out.lower.clear();
-        out.spans.clear();
-        let Scratch { norm, chars, tokens, lower, syls, starts, runs, clauses, frag, memo } = sc;
+        out.clear();
+        let Scratch { norm, chars, tokens, lower, syls, starts, runs, clauses, frag, long, memo } = sc;
         if memo.analyzer != self.id {
             *memo = ClauseMemo { analyzer: self.id, ..ClauseMemo::default() };
         }
         // Builds the words of clause `c`, already prepared, into `frag`.
         let mut build = |c: &str, norm: &Normalized, tokens: &[Token], folded: bool, frag: &mut Analysis| {
-            frag.words.clear();
-            frag.syllables.clear();
-            frag.lower.clear();
-            frag.spans.clear();
+            frag.clear();
             self.build(c, norm, tokens, lower, syls, starts, runs, folded, frag);
         };
         split_clauses(text, clauses);
         // Whether the text was typed without diacritics is decided over the whole text,
         // from every clause's count of syllables and of those with diacritics.
         let (mut total, mut accented) = (0usize, 0usize);
+        let mut longs = 0usize;
         for &(s, e, h) in clauses.iter() {
             let c = &text[s as usize..e as usize];
             let counts = match memo.promote(h, c) {
                 Some(entry) => (entry.total as usize, entry.accented as usize),
                 None => {
                     let counts = prepare(c, norm, chars, tokens);
-                    if c.len() <= CLAUSE_MEMO_BYTES {
-                        // Built now, while it is prepared, as the clause reads on its own;
-                        // nearly always the text as a whole reads the same.
-                        let own = counts.0 > 0 && counts.1 * 10 < counts.0;
+                    // Built now, while it is prepared, as the clause reads on its own;
+                    // nearly always the text as a whole reads the same.
+                    let own = typed_plainly(counts.0, counts.1);
+                    if c.len() > CLAUSE_MEMO_BYTES {
+                        if long.len() == longs {
+                            long.push(Default::default());
+                        }
+                        long[longs].0 = own;
+                        build(c, norm, tokens, own, &mut long[longs].1);
+                        longs += 1;
+                    } else {
                         build(c, norm, tokens, own, frag);
                         let entry = memo.insert(h, c, counts);
                         if counts.0 == 0 {
@@ -541,10 +567,22 @@ impl Analyzer {
             total += counts.0;
             accented += counts.1;
         }
-        let folded = total > 0 && accented * 10 < total;
+        let folded = typed_plainly(total, accented);
         out.folded = folded;
+        let mut longs = long[..longs].iter();
         for &(s, e, h) in clauses.iter() {
             let c = &text[s as usize..e as usize];
+            if c.len() > CLAUSE_MEMO_BYTES {
+                match longs.next() {
+                    Some((own, built)) if *own == folded => Fragment::append(&built.words, &built.syllables, &built.lower, &built.spans, out, s),
+                    _ => {
+                        prepare(c, norm, chars, tokens);
+                        build(c, norm, tokens, folded, frag);
+                        Fragment::append(&frag.words, &frag.syllables, &frag.lower, &frag.spans, out, s);
+                    }
+                }
+                continue;
+            }
             match memo.find(h, c) {
                 Some(entry) => {
                     let slot = &mut entry.frags[folded as usize];
@@ -653,7 +691,7 @@ impl Analyzer {
             // syllables inside a text that has them (an unaccented request behind an
             // accented greeting).
             let run_len = i - run_start;
-            let folded = folded_text || (run_len >= 4 && run_accented * 10 < run_len);
+            let folded = folded_text || phrase_typed_plainly(run_len, run_accented);
             let run_text = &buf[syls[0].0 as usize..syls[syls.len() - 1].1 as usize];
             let h = run_hash(self.id, run_text, syls, &caps, folded);
             let cached = runs.map.get(&h).filter(|r| r.is(self.id, run_text, syls, &caps, folded));
@@ -884,7 +922,7 @@ mod tests {
         let mut out = Analysis::default();
         let Scratch { norm, chars, tokens, lower, syls, starts, runs, .. } = &mut sc;
         let (total, accented) = prepare(text, norm, chars, tokens);
-        out.folded = total > 0 && accented * 10 < total;
+        out.folded = typed_plainly(total, accented);
         a.build(text, norm, tokens, lower, syls, starts, runs, out.folded, &mut out);
         out
     }
@@ -919,6 +957,14 @@ mod tests {
             ]
             .map(String::from),
         );
+        // Clauses too long to remember (over 256 bytes): alone; behind an accented greeting
+        // in a text typed without diacritics; accented in a text that, as a whole, is not.
+        let plain = "thanh nien xa em muon hoc nghe sua chua may nong nghiep nhung chua co lop hoc ".repeat(5);
+        let accented = "thanh niên xã em muốn học nghề sửa chữa máy nông nghiệp bên hồ nhưng chưa có lớp học ".repeat(4);
+        texts.push(plain.clone());
+        texts.push(format!("Kính gửi lãnh đạo tỉnh, {plain}. Em xin cảm ơn."));
+        texts.push(format!("{accented}, {}", "em can viec lam, ".repeat(300)));
+        texts.push(format!("{accented}. {accented}"));
         let mut out = Analysis::default();
         for t in &texts {
             a.analyze_into(t, &mut out);
