@@ -66,6 +66,9 @@ pub struct LinearClassifier {
     /// whoever feeds it must extract them (recorded in the model file).
     #[serde(default)]
     pub exact_forms: bool,
+    /// Mean weight of each term over the classes, computed at first use (reasons read it).
+    #[serde(skip)]
+    term_mean: std::sync::OnceLock<Vec<f32>>,
 }
 
 impl Fit<Labelled<'_>> for SoftmaxParams {
@@ -86,7 +89,7 @@ impl Fit<Labelled<'_>> for SoftmaxParams {
             .iter()
             .map(|&n_c| if self.balanced { ((y.len() as f32) / (c as f32 * n_c.max(1) as f32)).sqrt() } else { 1.0 })
             .collect();
-        let mut m = LinearClassifier { classes, weights: vec![0.0; tfidf.n_terms() * c], bias: vec![0.0; c], tfidf, exact_forms: false };
+        let mut m = LinearClassifier { classes, weights: vec![0.0; tfidf.n_terms() * c], bias: vec![0.0; c], tfidf, exact_forms: false, term_mean: Default::default() };
         let mut order: Vec<usize> = (0..rows.len()).collect();
         let mut rng = Rng::new(self.seed);
         let mut p = vec![0.0f32; c];
@@ -195,10 +198,9 @@ impl LinearClassifier {
         let order = |a: &(u32, f32), b: &(u32, f32)| b.1.total_cmp(&a.1).then(a.0.cmp(&b.0));
         // The best `top` kept in order as the row is read (a handful: no sorting of the row).
         let mut best: Vec<(u32, f32)> = Vec::with_capacity(top + 1);
+        let means = self.term_mean.get_or_init(|| self.weights.chunks_exact(c).map(|w| w.iter().sum::<f32>() / c as f32).collect());
         for (&j, &x) in row.indices.iter().zip(&row.values) {
-            let w = &self.weights[j as usize * c..j as usize * c + c];
-            let mean = w.iter().sum::<f32>() / c as f32;
-            let s = x * (w[class] - mean);
+            let s = x * (self.weights[j as usize * c + class] - means[j as usize]);
             if s <= 0.0 || top == 0 {
                 continue;
             }
@@ -359,6 +361,6 @@ impl Fit<Labelled<'_>> for LinearSvmParams {
             }
         }
         let bias = per_class.iter().map(|(_, b)| b * self.temperature).collect();
-        Ok(LinearClassifier { classes, tfidf, weights, bias, exact_forms: false })
+        Ok(LinearClassifier { classes, tfidf, weights, bias, exact_forms: false, term_mean: Default::default() })
     }
 }

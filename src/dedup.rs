@@ -117,9 +117,30 @@ fn signature_portable(s: &[u32]) -> [u64; HASHES] {
     sig
 }
 
-fn jaccard(a: &[u32], b: &[u32]) -> f64 {
+/// Whether the Jaccard similarity of two sorted sets is at least `t`, the same answer as
+/// computing it, but the merge stops as soon as the shared elements left cannot reach the
+/// count needed (most candidate pairs from the bands are far below the threshold).
+fn similar_at_least(a: &[u32], b: &[u32], t: f64) -> bool {
+    let total = a.len() + b.len();
+    let jaccard = |inter: usize| if total == inter { 0.0 } else { inter as f64 / (total - inter) as f64 };
+    // The fewest shared elements for which the similarity reaches t (it grows with them).
+    let most = a.len().min(b.len());
+    let mut need = ((t / (1.0 + t)) * total as f64).ceil().max(0.0) as usize;
+    need = need.min(most + 1);
+    while need > 0 && jaccard(need - 1) >= t {
+        need -= 1;
+    }
+    while need <= most && jaccard(need) < t {
+        need += 1;
+    }
+    if need > most {
+        return false;
+    }
     let (mut i, mut j, mut inter) = (0, 0, 0usize);
     while i < a.len() && j < b.len() {
+        if inter + (a.len() - i).min(b.len() - j) < need {
+            return false;
+        }
         match a[i].cmp(&b[j]) {
             std::cmp::Ordering::Less => i += 1,
             std::cmp::Ordering::Greater => j += 1,
@@ -130,8 +151,7 @@ fn jaccard(a: &[u32], b: &[u32]) -> f64 {
             }
         }
     }
-    let union = a.len() + b.len() - inter;
-    if union == 0 { 0.0 } else { inter as f64 / union as f64 }
+    inter >= need
 }
 
 fn find(parent: &mut [u32], x: u32) -> u32 {
@@ -209,7 +229,7 @@ impl DedupParams {
             }
             // Pairs already joined need no check; the others are checked in parallel, then joined.
             pairs.retain(|&(a, b)| find(&mut parent, a) != find(&mut parent, b) && !rejected.contains(&pair_key(a, b)));
-            let similar: Vec<bool> = pairs.par_iter().map(|&(a, b)| jaccard(&sets[a as usize], &sets[b as usize]) >= self.threshold).collect();
+            let similar: Vec<bool> = pairs.par_iter().map(|&(a, b)| similar_at_least(&sets[a as usize], &sets[b as usize], self.threshold)).collect();
             for (&(f, i), ok) in pairs.iter().zip(similar) {
                 let (a, b) = (find(&mut parent, f), find(&mut parent, i));
                 if !ok {
@@ -241,6 +261,35 @@ impl DedupParams {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn the_early_stopping_check_answers_as_the_full_jaccard_does() {
+        // Reference: the similarity counted in full.
+        let full = |a: &[u32], b: &[u32]| {
+            let inter = a.iter().filter(|x| b.binary_search(x).is_ok()).count();
+            let union = a.len() + b.len() - inter;
+            if union == 0 { 0.0 } else { inter as f64 / union as f64 }
+        };
+        let mut rng = crate::rng::Rng::new(5);
+        let mut checked = (0, 0);
+        for _ in 0..4000 {
+            let set = |rng: &mut crate::rng::Rng| {
+                let n = rng.below(30);
+                let mut v: Vec<u32> = (0..n).map(|_| rng.below(40) as u32).collect();
+                v.sort_unstable();
+                v.dedup();
+                v
+            };
+            let (a, b) = (set(&mut rng), set(&mut rng));
+            for t in [0.0, 0.25, 0.5, 0.6, 0.75, 0.9, 1.0] {
+                let want = full(&a, &b) >= t;
+                assert_eq!(similar_at_least(&a, &b, t), want, "{a:?} {b:?} at {t}");
+                if want { checked.0 += 1 } else { checked.1 += 1 }
+            }
+        }
+        // Both answers were met many times.
+        assert!(checked.0 > 1000 && checked.1 > 1000, "{checked:?}");
+    }
 
     #[test]
     fn identical_and_near_sets_group_distinct_do_not() {

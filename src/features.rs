@@ -152,6 +152,8 @@ impl Tfidf {
     /// The row built from `cols`, every occurrence of a vocabulary term (sorted here), into `out` (cleared by the caller).
     fn weigh(&self, cols: &mut [u32], out: &mut SparseVec) {
         cols.sort_unstable();
+        out.indices.reserve(cols.len());
+        out.values.reserve(cols.len());
         let mut i = 0;
         while i < cols.len() {
             let c = cols[i];

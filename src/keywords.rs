@@ -32,12 +32,23 @@ pub struct Phrase {
 pub struct Keywords {
     phrases: Vec<Phrase>,
     by_first: FxHashMap<u64, Vec<u32>>,
+    /// A bit per hash bucket of first syllables: most syllables start no phrase, and a
+    /// clear bit says so without a map lookup.
+    first_bits: Vec<u64>,
+}
+
+/// Buckets of [`Keywords::first_bits`] (a power of two; 2 KB, in cache).
+const FIRST_BUCKETS: usize = 1 << 14;
+
+fn bucket(key: u64) -> (usize, u64) {
+    let b = (key.wrapping_mul(0x9E37_79B9_7F4A_7C15) >> 50) as usize % FIRST_BUCKETS;
+    (b / 64, 1u64 << (b % 64))
 }
 
 impl Keywords {
     /// Builds the set from (label, phrase) pairs, analysing each phrase like a text.
     pub fn new<'a>(analyzer: &Analyzer, items: impl IntoIterator<Item = (usize, &'a str)>) -> Self {
-        let mut k = Keywords::default();
+        let mut k = Keywords { first_bits: vec![0; FIRST_BUCKETS / 64], ..Keywords::default() };
         for (label, text) in items {
             let a = analyzer.analyze(text);
             if a.syllables.is_empty() {
@@ -45,6 +56,8 @@ impl Keywords {
             }
             let idx = k.phrases.len() as u32;
             k.by_first.entry(a.syllables[0]).or_default().push(idx);
+            let (w, bit) = bucket(a.syllables[0]);
+            k.first_bits[w] |= bit;
             let forms = (0..a.syllables.len()).map(|i| a.syllable_text(i).into()).collect();
             k.phrases.push(Phrase { label, text: text.trim().to_string(), syllables: a.syllables, forms });
         }
@@ -69,6 +82,10 @@ impl Keywords {
         let mut loose: Option<Vec<bool>> = None;
         for i in 0..n {
             if !word_start[i] {
+                continue;
+            }
+            let (w, bit) = bucket(a.syllables[i]);
+            if self.first_bits.get(w).is_none_or(|b| b & bit == 0) {
                 continue;
             }
             let Some(cands) = self.by_first.get(&a.syllables[i]) else { continue };
@@ -102,7 +119,12 @@ impl Keywords {
 /// of which fewer than one in ten has diacritics.
 fn unaccented(a: &Analysis, breaks: &[bool]) -> Vec<bool> {
     let n = a.syllables.len();
-    let plain: Vec<bool> = (0..n).map(|i| !a.syllable_text(i).chars().any(has_diacritic)).collect();
+    let plain: Vec<bool> = (0..n)
+        .map(|i| {
+            let t = a.syllable_text(i);
+            t.is_ascii() || !t.chars().any(has_diacritic)
+        })
+        .collect();
     let mut out = vec![false; n];
     let mut s = 0;
     while s < n {

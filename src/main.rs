@@ -562,7 +562,8 @@ fn run() -> Result<()> {
                 Algorithm::Softmax => ykien::traits::Fit::fit(&ykien::classify::SoftmaxParams { epochs, learning_rate, l2, balanced: !unbalanced, tfidf, ..base }, &data)?,
                 Algorithm::Svm => ykien::traits::Fit::fit(&ykien::classify::LinearSvmParams { c, tfidf, ..Default::default() }, &data)?,
             };
-            let clf = ykien::classify::LinearClassifier { exact_forms: exact, ..clf };
+            let mut clf = clf;
+            clf.exact_forms = exact;
             clf.save(&model)?;
             outln!(
                 "trained on {} records, {} classes, {} terms{} in {:.1} s; wrote {}",
