@@ -580,7 +580,7 @@ fn run() -> Result<()> {
                 OutFormat::Csv => csv_for_excel(
                     &["id", "topic", "department", "confidence", "runner_up", "also", "reasons"],
                     routed.iter().map(|r| {
-                        vec![r.id.clone(), r.topic.clone(), r.suggestion.department.clone(), format!("{:.3}", r.suggestion.confidence), r.suggestion.runner_up.clone(), r.suggestion.also.clone().unwrap_or_default(), r.suggestion.reasons.join(" | ")]
+                        vec![r.id.clone(), r.topic.to_string(), r.suggestion.department.to_string(), format!("{:.3}", r.suggestion.confidence), r.suggestion.runner_up.to_string(), r.suggestion.also.as_deref().unwrap_or_default().to_string(), r.suggestion.reasons.join(" | ")]
                     }),
                 )?,
             };
@@ -715,7 +715,7 @@ fn open_search(models_dir: &Path, data_dir: Option<&Path>) -> Result<ykien::sear
     idx.set_names("topic", ykien::topics::topic_names(&models_dir.join("topics.toml"))?);
     let profile = if idx.meta().profile.is_empty() { "lang-son-2024".to_string() } else { idx.meta().profile.clone() };
     if let Ok(p) = ykien::routing::Profile::load(models_dir, &profile) {
-        idx.set_names("department", p.departments.into_iter().map(|d| (d.code, d.name)));
+        idx.set_names("department", p.departments.into_iter().map(|d| (d.code.to_string(), d.name.to_string())));
     }
     Ok(idx)
 }
@@ -870,8 +870,8 @@ fn write_outputs(out: &Path, read: &ReadOutcome, report: &Report) -> Result<()> 
                 let cluster = r.cluster.map(|c| c.to_string()).unwrap_or_default();
                 c.write_record([
                     sub.id.as_str(), sub.text.as_str(), sub.locality.as_deref().unwrap_or(""), cluster.as_str(), label_of(r.cluster),
-                    r.routed.topic.as_str(), &format!("{:.3}", r.routed.topic_score), s.department.as_str(), s.department_name.as_str(),
-                    &format!("{:.3}", s.confidence), s.runner_up.as_str(), s.also.as_deref().unwrap_or(""), &s.reasons.join(" | "),
+                    &r.routed.topic, &format!("{:.3}", r.routed.topic_score), &s.department, &s.department_name,
+                    &format!("{:.3}", s.confidence), &s.runner_up, s.also.as_deref().unwrap_or(""), &s.reasons.join(" | "),
                 ])?;
             }
             c.flush()
@@ -934,7 +934,7 @@ fn eval(models: &Models, read: &ReadOutcome, k: Option<usize>, seed: u64, lsa: O
         false => (0..subs.len()).collect(),
     };
     let scope = if test.len() < subs.len() { "test split" } else { "all records (no split column: models may have seen them)" };
-    let pred_t: Vec<String> = test.iter().map(|&i| report.records[i].routed.topic.clone()).collect();
+    let pred_t: Vec<String> = test.iter().map(|&i| report.records[i].routed.topic.to_string()).collect();
     let gold_t: Vec<String> = test.iter().map(|&i| gold_topic[i].clone()).collect();
     outln!("Topic areas, {scope} ({} records):\n{}", test.len(), ClassificationReport::new(&pred_t, &gold_t).render());
 
@@ -945,14 +945,14 @@ fn eval(models: &Models, read: &ReadOutcome, k: Option<usize>, seed: u64, lsa: O
         let Some(g) = subs[i].field("department") else { continue };
         let mapped = profile.map_code(g, subs[i].field("topic")).unwrap_or(g);
         gold_d.push(mapped.to_string());
-        pred_d.push(report.records[i].routed.suggestion.department.clone());
+        pred_d.push(report.records[i].routed.suggestion.department.to_string());
     }
     if gold_d.is_empty() {
         outln!("Routing: no 'department' column, nothing to compare.");
     } else {
         let also_hit = test.iter().filter(|&&i| {
             let r = &report.records[i].routed.suggestion;
-            subs[i].field("department").is_some_and(|g| profile.map_code(g, subs[i].field("topic")) == Some(r.department.as_str()) || r.also.as_deref() == profile.map_code(g, subs[i].field("topic")))
+            subs[i].field("department").is_some_and(|g| profile.map_code(g, subs[i].field("topic")) == Some(&*r.department) || r.also.as_deref() == profile.map_code(g, subs[i].field("topic")))
         }).count();
         outln!("Routing with profile {}, {scope} ({} records):\n{}", profile.name, gold_d.len(), ClassificationReport::new(&pred_d, &gold_d).render());
         outln!("gold department is the suggestion or its flagged second body: {:.3}", also_hit as f64 / gold_d.len() as f64);
@@ -962,7 +962,7 @@ fn eval(models: &Models, read: &ReadOutcome, k: Option<usize>, seed: u64, lsa: O
             let s = &report.records[i].routed.suggestion;
             let g2 = subs[i].field("department2").unwrap_or("");
             let g1 = subs[i].field("department").unwrap_or("");
-            !g2.is_empty() && [g1, g2].iter().all(|g| [Some(s.department.as_str()), s.also.as_deref()].contains(&profile.map_code(g, subs[i].field("topic"))))
+            !g2.is_empty() && [g1, g2].iter().all(|g| [Some(&*s.department), s.also.as_deref()].contains(&profile.map_code(g, subs[i].field("topic"))))
         }).count();
         outln!("flagged as concerning two bodies: {} of {} (gold names two bodies for {}; both bodies right in {})", flagged.len(), test.len(), two_gold, agree);
     }

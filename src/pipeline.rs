@@ -123,7 +123,7 @@ pub struct Routed {
     /// Submission id.
     pub id: String,
     /// Topic code.
-    pub topic: String,
+    pub topic: Arc<str>,
     /// Probability of that topic.
     pub topic_score: f32,
     /// The suggested department (shared by the copies of a text sent again word for word).
@@ -461,7 +461,7 @@ fn finish(models: &Models, subs: &[Submission], done: Analysed, settings: &Setti
             for &i in &g {
                 *localities.entry(subs[i].locality.clone().unwrap_or_else(|| "(không rõ)".into())).or_insert(0) += 1;
             }
-            DuplicateGroup { ids: g.iter().map(|&i| subs[i].id.clone()).collect(), count: g.len(), text: subs[g[0]].text.clone(), topic: records[g[0]].routed.topic.clone(), localities }
+            DuplicateGroup { ids: g.iter().map(|&i| subs[i].id.clone()).collect(), count: g.len(), text: subs[g[0]].text.clone(), topic: records[g[0]].routed.topic.to_string(), localities }
         })
         .collect();
     duplicates.sort_by(|a, b| b.count.cmp(&a.count).then(a.ids.cmp(&b.ids)));
@@ -541,14 +541,15 @@ fn finish(models: &Models, subs: &[Submission], done: Analysed, settings: &Setti
             let near = reps.len().min(20);
             reps[..near].sort_by_key(|&r| records[active[r]].routed.typed_without_diacritics);
             let representatives = reps.iter().take(5).map(|&r| Representative { id: subs[active[r]].id.clone(), text: subs[active[r]].text.clone(), similarity: km.similarity[r], typed_without_diacritics: records[active[r]].routed.typed_without_diacritics }).collect();
-            let mut localities = BTreeMap::new();
-            let mut departments = BTreeMap::new();
+            // Counted under borrowed keys (no string made per submission), then owned.
+            let mut localities: BTreeMap<&str, usize> = BTreeMap::new();
+            let mut departments: BTreeMap<&str, usize> = BTreeMap::new();
             let mut topic_sum = vec![0.0f32; models.topics.topics.len()];
             for &r in &members[c] {
                 let i = active[r];
-                *localities.entry(subs[i].locality.clone().unwrap_or_else(|| "(không rõ)".into())).or_insert(0) += 1;
+                *localities.entry(subs[i].locality.as_deref().unwrap_or("(không rõ)")).or_insert(0) += 1;
                 let routed = &records[i].routed;
-                *departments.entry(routed.suggestion.department.clone()).or_insert(0) += 1;
+                *departments.entry(&routed.suggestion.department).or_insert(0) += 1;
                 if let Some(t) = models.topics.index(&routed.topic) {
                     topic_sum[t] += routed.topic_score;
                 }
@@ -563,10 +564,10 @@ fn finish(models: &Models, subs: &[Submission], done: Analysed, settings: &Setti
                 phrases,
                 new_theme: t == models.topics.fallback || topic_score < NEW_THEME_BELOW,
                 size,
-                topic: models.topics.topics[t].code.clone(),
+                topic: models.topics.topics[t].code.to_string(),
                 topic_score,
-                localities,
-                departments,
+                localities: localities.into_iter().map(|(l, n)| (l.to_string(), n)).collect(),
+                departments: departments.into_iter().map(|(d, n)| (d.to_string(), n)).collect(),
                 representatives,
             }
         })

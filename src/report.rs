@@ -113,15 +113,16 @@ impl Tables {
         let recs = &report.records;
         let n = recs.len();
         let topics_def = &models.topics.topics;
-        let tindex = |code: &str| topics_def.iter().position(|t| t.code == code).unwrap_or(models.topics.fallback);
+        let tindex = |code: &str| topics_def.iter().position(|t| &*t.code == code).unwrap_or(models.topics.fallback);
         let mut topic_counts = vec![0usize; topics_def.len()];
-        let mut by_loc: BTreeMap<String, Vec<usize>> = BTreeMap::new();
-        let mut deps: BTreeMap<String, (usize, usize)> = BTreeMap::new();
+        // Counted under borrowed keys (no string made per submission), then owned.
+        let mut by_loc: BTreeMap<&str, Vec<usize>> = BTreeMap::new();
+        let mut deps: BTreeMap<&str, (usize, usize)> = BTreeMap::new();
         for (r, sub) in recs.iter().zip(&read.submissions) {
             let t = tindex(&r.routed.topic);
             topic_counts[t] += 1;
-            by_loc.entry(sub.locality.clone().unwrap_or_else(|| "(không rõ)".into())).or_insert_with(|| vec![0; topics_def.len()])[t] += 1;
-            let d = deps.entry(r.routed.suggestion.department.clone()).or_default();
+            by_loc.entry(sub.locality.as_deref().unwrap_or("(không rõ)")).or_insert_with(|| vec![0; topics_def.len()])[t] += 1;
+            let d = deps.entry(&r.routed.suggestion.department).or_default();
             d.0 += 1;
             if r.routed.suggestion.confidence < LOW_CONFIDENCE {
                 d.1 += 1;
@@ -131,16 +132,16 @@ impl Tables {
         let topics: Vec<TopicRow> = topics_def
             .iter()
             .zip(&topic_counts)
-            .map(|(t, &c)| TopicRow { code: t.code.clone(), name: t.name.clone(), count: c, share: share(c, n) })
+            .map(|(t, &c)| TopicRow { code: t.code.to_string(), name: t.name.clone(), count: c, share: share(c, n) })
             .collect();
-        let mut locs: Vec<(String, Vec<usize>)> = by_loc.into_iter().collect();
+        let mut locs: Vec<(String, Vec<usize>)> = by_loc.into_iter().map(|(l, c)| (l.to_string(), c)).collect();
         locs.sort_by(|a, b| b.1.iter().sum::<usize>().cmp(&a.1.iter().sum::<usize>()).then(a.0.cmp(&b.0)));
         let profile = &models.router.profile;
         let mut departments: Vec<DepartmentRow> = deps
             .into_iter()
             .map(|(code, (count, low))| {
-                let name = profile.index(&code).map(|i| profile.departments[i].name.clone()).unwrap_or_else(|| code.clone());
-                DepartmentRow { code, name, count, low_confidence: low }
+                let name = profile.index(code).map_or(code, |i| &profile.departments[i].name);
+                DepartmentRow { code: code.to_string(), name: name.to_string(), count, low_confidence: low }
             })
             .collect();
         departments.sort_by(|a, b| b.count.cmp(&a.count).then(a.code.cmp(&b.code)));

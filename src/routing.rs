@@ -39,10 +39,10 @@ struct ProfileFile {
 /// One department of a profile.
 #[derive(Debug, Clone, Deserialize, Serialize)]
 pub struct Department {
-    /// Short code ("nhcsxh").
-    pub code: String,
-    /// Full Vietnamese name.
-    pub name: String,
+    /// Short code ("nhcsxh"), shared by every suggestion of it.
+    pub code: std::sync::Arc<str>,
+    /// Full Vietnamese name, shared likewise.
+    pub name: std::sync::Arc<str>,
     /// What it answers for.
     pub answers: String,
     /// Topic areas it usually answers.
@@ -98,9 +98,9 @@ impl Profile {
         }
         let text = std::fs::read_to_string(&path).map_err(|e| Error::io(&path, e))?;
         let f: ProfileFile = toml::from_str(&text).map_err(|e| Error::model(&path, e.to_string()))?;
-        let fallback = f.department.iter().position(|d| d.code == f.fallback).ok_or_else(|| Error::model(&path, format!("fallback '{}' is not a department", f.fallback)))?;
+        let fallback = f.department.iter().position(|d| *d.code == *f.fallback).ok_or_else(|| Error::model(&path, format!("fallback '{}' is not a department", f.fallback)))?;
         for s in &f.successor {
-            if !f.department.iter().any(|d| d.code == s.to) {
+            if !f.department.iter().any(|d| *d.code == *s.to) {
                 return Err(Error::model(&path, format!("successor of '{}' is '{}', which is not a department", s.from, s.to)));
             }
         }
@@ -120,7 +120,7 @@ impl Profile {
 
     /// Index of a department code.
     pub fn index(&self, code: &str) -> Option<usize> {
-        self.departments.iter().position(|d| d.code == code)
+        self.departments.iter().position(|d| &*d.code == code)
     }
 
     /// This profile's code for a (possibly older) department code, given the topic.
@@ -138,17 +138,17 @@ impl Profile {
 #[derive(Debug, Clone, Serialize)]
 pub struct Suggestion {
     /// Department code.
-    pub department: String,
+    pub department: std::sync::Arc<str>,
     /// Its full name.
-    pub department_name: String,
+    pub department_name: std::sync::Arc<str>,
     /// Probability of the suggestion, in [0, 1].
     pub confidence: f32,
     /// The second choice.
-    pub runner_up: String,
+    pub runner_up: std::sync::Arc<str>,
     /// Its probability.
     pub runner_up_confidence: f32,
     /// Set when the submission concerns two bodies: the second one.
-    pub also: Option<String>,
+    pub also: Option<std::sync::Arc<str>>,
     /// Why, in words a reviewer can check.
     pub reasons: Vec<String>,
 }
@@ -251,7 +251,7 @@ impl Router {
             }
         }
         let (t, tp) = topic.best();
-        if p.departments[best].topics.iter().any(|x| x == &topics.topics[t].code) {
+        if p.departments[best].topics.iter().any(|x| **x == *topics.topics[t].code) {
             reasons.push(format!("chủ đề «{}» ({:.0}%) thuộc phạm vi của đơn vị", topics.topics[t].name, tp * 100.0));
         }
         if reasons.is_empty() {

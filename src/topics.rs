@@ -25,8 +25,8 @@ struct TaxonomyFile {
 /// One topic area.
 #[derive(Debug, Clone, Deserialize, serde::Serialize)]
 pub struct TopicDef {
-    /// Short code ("vay-von").
-    pub code: String,
+    /// Short code ("vay-von"), shared by every submission given it.
+    pub code: std::sync::Arc<str>,
     /// Vietnamese name.
     pub name: String,
     /// What it covers.
@@ -70,7 +70,7 @@ impl TopicScores {
 pub fn topic_names(path: &Path) -> Result<Vec<(String, String)>> {
     let text = std::fs::read_to_string(path).map_err(|e| Error::io(path, e))?;
     let f: TaxonomyFile = toml::from_str(&text).map_err(|e| Error::model(path, e.to_string()))?;
-    Ok(f.topic.into_iter().map(|t| (t.code, t.name)).collect())
+    Ok(f.topic.into_iter().map(|t| (t.code.to_string(), t.name)).collect())
 }
 
 impl TopicModel {
@@ -78,7 +78,7 @@ impl TopicModel {
     pub fn load(path: &Path, analyzer: &Analyzer) -> Result<Self> {
         let text = std::fs::read_to_string(path).map_err(|e| Error::io(path, e))?;
         let f: TaxonomyFile = toml::from_str(&text).map_err(|e| Error::model(path, e.to_string()))?;
-        let fallback = f.topic.iter().position(|t| t.code == f.fallback).ok_or_else(|| Error::model(path, format!("fallback topic '{}' is not defined", f.fallback)))?;
+        let fallback = f.topic.iter().position(|t| *t.code == *f.fallback).ok_or_else(|| Error::model(path, format!("fallback topic '{}' is not defined", f.fallback)))?;
         let keywords = Keywords::new(analyzer, f.topic.iter().enumerate().flat_map(|(i, t)| t.keywords.iter().map(move |k| (i, k.as_str()))));
         let mut m = TopicModel { name: f.name, topics: f.topic, fallback, rule_weight: f.rule_weight, keywords, classifier: None };
         if let Some(spec) = f.training {
@@ -100,7 +100,7 @@ impl TopicModel {
 
     /// Index of a topic code.
     pub fn index(&self, code: &str) -> Option<usize> {
-        self.topics.iter().position(|t| t.code == code)
+        self.topics.iter().position(|t| &*t.code == code)
     }
 
     /// Scores one analysed submission (`keys` are its feature keys).

@@ -31,12 +31,12 @@ fn report_numbers_match_the_analysis() {
     assert_eq!(t.totals.without_diacritics, report.records.iter().filter(|r| r.routed.typed_without_diacritics).count());
     assert_eq!(t.topics.iter().map(|r| r.count).sum::<usize>(), n);
     for row in &t.topics {
-        assert_eq!(row.count, report.records.iter().filter(|r| r.routed.topic == row.code).count(), "{}", row.code);
+        assert_eq!(row.count, report.records.iter().filter(|r| *r.routed.topic == *row.code).count(), "{}", row.code);
     }
     assert_eq!(t.locality_topic.iter().flatten().sum::<usize>(), n);
     assert_eq!(t.localities.len(), t.totals.localities);
     for d in &t.departments {
-        let mine: Vec<_> = report.records.iter().filter(|r| r.routed.suggestion.department == d.code).collect();
+        let mine: Vec<_> = report.records.iter().filter(|r| *r.routed.suggestion.department == *d.code).collect();
         assert_eq!(d.count, mine.len());
         assert_eq!(d.low_confidence, mine.iter().filter(|r| r.routed.suggestion.confidence < 0.5).count());
     }
@@ -145,7 +145,7 @@ fn xlsx_has_every_table_and_comparison_reads_an_earlier_run() {
     let prev_topics: Vec<serde_json::Value> = std::fs::read_to_string(prev.join("submissions.jsonl")).unwrap().lines().map(|l| serde_json::from_str(l).unwrap()).collect();
     for ch in &c.topics {
         assert_eq!(ch.before, prev_topics.iter().filter(|r| r["topic"] == ch.what.as_str()).count());
-        assert_eq!(ch.now, report.records.iter().filter(|r| r.routed.topic == ch.what).count());
+        assert_eq!(ch.now, report.records.iter().filter(|r| *r.routed.topic == *ch.what).count());
     }
     assert_eq!(c.kept.len() + c.appeared.len(), report.clusters.len());
     assert_eq!(c.kept.len() + c.disappeared.len(), 6);

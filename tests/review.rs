@@ -354,7 +354,7 @@ async fn corrections_teach_the_router() {
     ];
     let probe = "Xin tỉnh quan tâm đầu tư nước sạch cho các thôn vùng cao";
     let m = models();
-    let before = ykien::pipeline::route_one(&m, &sub("p", probe)).suggestion.department.clone();
+    let before = ykien::pipeline::route_one(&m, &sub("p", probe)).suggestion.department.to_string();
     assert_ne!(before, "ubnd-huyen", "the base router does not know this yet");
     let mut db = Db::open(&d.data.review_db()).unwrap();
     let items: Vec<ykien::review::NewItem> = water

@@ -22,9 +22,9 @@ fn routes_with_readable_reasons_and_valid_confidence() {
         "Công ty nợ lương và không đóng bảo hiểm xã hội cho công nhân",
         "Đường vào thôn bị sạt lở, xe máy không đi được",
     ]);
-    let deps: Vec<&str> = r.iter().map(|x| x.suggestion.department.as_str()).collect();
+    let deps: Vec<&str> = r.iter().map(|x| &*x.suggestion.department).collect();
     assert_eq!(deps, ["nhcsxh", "so-gddt", "bch-quansu", "so-ldtbxh", "ubnd-huyen"]);
-    assert_eq!(r[0].topic, "vay-von");
+    assert_eq!(&*r[0].topic, "vay-von");
     let why = r[0].suggestion.reasons.join(" ");
     assert!(why.contains("«vay vốn»"), "{why}");
     for x in &r {
@@ -53,7 +53,7 @@ fn typed_without_diacritics_routes_the_same() {
 fn a_submission_for_two_bodies_says_so() {
     let r = route(models(), &["Em muốn học nghề sửa xe máy rồi vay vốn ngân hàng chính sách để mở tiệm"]);
     let s = &r[0].suggestion;
-    let pair = [s.department.as_str(), s.also.as_deref().unwrap_or("-")];
+    let pair = [&*s.department, s.also.as_deref().unwrap_or("-")];
     assert!(pair.contains(&"nhcsxh") && pair.contains(&"so-ldtbxh"), "{pair:?}");
 }
 
@@ -66,8 +66,8 @@ fn the_2025_profile_follows_the_mergers() {
         "Mạng internet ở xã quá yếu, không học trực tuyến được",
         "Đường vào thôn bị sạt lở, xe máy không đi được",
     ];
-    let old: Vec<String> = route(models(), &texts).into_iter().map(|x| x.suggestion.department.clone()).collect();
-    let new: Vec<String> = route(&m2025, &texts).into_iter().map(|x| x.suggestion.department.clone()).collect();
+    let old: Vec<String> = route(models(), &texts).into_iter().map(|x| x.suggestion.department.to_string()).collect();
+    let new: Vec<String> = route(&m2025, &texts).into_iter().map(|x| x.suggestion.department.to_string()).collect();
     assert_eq!(old, ["so-ldtbxh", "so-ldtbxh", "so-tttt", "ubnd-huyen"]);
     assert_eq!(new, ["so-gddt", "so-noivu", "so-khcn", "ubnd-xa"]);
 }
@@ -112,9 +112,9 @@ keywords = ["vay vốn", "khởi nghiệp"]
 "#).unwrap();
     let models = Models::load(&m, "thu-nghiem").unwrap();
     let r = route(&models, &["Em muốn vay vốn để khởi nghiệp", "Trường em thiếu giáo viên"]);
-    assert_eq!(r[0].suggestion.department, "quy-khoi-nghiep");
+    assert_eq!(&*r[0].suggestion.department, "quy-khoi-nghiep");
     assert!(r[0].suggestion.reasons[0].contains("«vay vốn»"));
-    assert_eq!(r[1].suggestion.department, "van-phong");
+    assert_eq!(&*r[1].suggestion.department, "van-phong");
     // An unknown profile is a clear error that lists the ones there are.
     let e = Models::load(&m, "khong-co").err().unwrap().to_string();
     assert!(e.contains("no routing profile 'khong-co'") && e.contains("thu-nghiem"), "{e}");
@@ -127,11 +127,11 @@ fn learned_routing_beats_the_majority_class_on_held_out_submissions() {
     let test: Vec<_> = read.submissions.into_iter().filter(|s| s.field("split") == Some("test")).collect();
     let texts: Vec<&str> = test.iter().map(|s| s.text.as_str()).collect();
     let r = route(models(), &texts);
-    let right = r.iter().zip(&test).filter(|(x, s)| Some(x.suggestion.department.as_str()) == s.field("department")).count();
+    let right = r.iter().zip(&test).filter(|(x, s)| Some(&*x.suggestion.department) == s.field("department")).count();
     let majority = test.iter().filter(|s| s.field("department") == Some("so-gddt")).count();
     assert!(right as f64 / test.len() as f64 > 0.7, "routing accuracy {right}/{}", test.len());
     assert!(right > majority * 2);
-    let topic_right = r.iter().zip(&test).filter(|(x, s)| Some(x.topic.as_str()) == s.field("topic")).count();
+    let topic_right = r.iter().zip(&test).filter(|(x, s)| Some(&*x.topic) == s.field("topic")).count();
     assert!(topic_right as f64 / test.len() as f64 > 0.7, "topic accuracy {topic_right}/{}", test.len());
 }
 

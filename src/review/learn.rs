@@ -36,11 +36,11 @@ pub fn retrain(models: &mut Models, db: &mut Db) -> Result<(usize, usize)> {
             let s = std::sync::Arc::unwrap_or_clone(r.suggestion);
             Resuggestion {
                 id: id.clone(),
-                suggested: s.department,
+                suggested: s.department.to_string(),
                 confidence: s.confidence as f64,
-                runner_up: s.runner_up,
+                runner_up: s.runner_up.to_string(),
                 runner_up_confidence: s.runner_up_confidence as f64,
-                also: s.also.unwrap_or_default(),
+                also: s.also.as_deref().unwrap_or_default().to_string(),
                 reasons: s.reasons,
             }
         })
@@ -71,7 +71,7 @@ pub fn cross_validate(models: &Models, decisions: &[(String, String, String)], f
             .par_iter()
             .filter(|(id, text, gold)| {
                 let got = route_one(m, &submission(id, text)).suggestion.department.clone();
-                m.router.profile.map_code(gold, None) == Some(got.as_str())
+                m.router.profile.map_code(gold, None) == Some(&*got)
             })
             .count()
     };

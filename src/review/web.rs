@@ -48,8 +48,8 @@ impl AppState {
     pub fn new(data: DataDir, models: &Models, secure_cookies: bool) -> Result<Arc<AppState>> {
         Db::open(&data.review_db())?;
         let search = if data.has_index() { Some(SearchIndex::open(&data, &models.analyzer)?) } else { None };
-        let topics = models.topics.topics.iter().map(|t| (t.code.clone(), t.name.clone())).collect();
-        let departments = models.router.profile.departments.iter().map(|d| (d.code.clone(), d.name.clone())).collect();
+        let topics = models.topics.topics.iter().map(|t| (t.code.to_string(), t.name.clone())).collect();
+        let departments = models.router.profile.departments.iter().map(|d| (d.code.to_string(), d.name.to_string())).collect();
         let (models_dir, profile) = (models.dir.clone(), models.router.profile.name.clone());
         Ok(Arc::new(AppState { data, models_dir, profile, search, topics, departments, secure_cookies }))
     }
