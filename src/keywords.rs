@@ -12,7 +12,7 @@
 use rustc_hash::FxHashMap;
 
 use crate::text::analyzer::phrase_typed_plainly;
-use crate::text::normalize::has_diacritic;
+use crate::text::normalize::has_diacritics;
 use crate::text::{Analysis, Analyzer, TokenKind};
 
 /// One rule phrase and the label (topic or department index) it points to.
@@ -120,10 +120,7 @@ impl Keywords {
 fn unaccented(a: &Analysis, breaks: &[bool]) -> Vec<bool> {
     let n = a.syllables.len();
     let plain: Vec<bool> = (0..n)
-        .map(|i| {
-            let t = a.syllable_text(i);
-            t.is_ascii() || !t.chars().any(has_diacritic)
-        })
+        .map(|i| !has_diacritics(a.syllable_text(i)))
         .collect();
     let mut out = vec![false; n];
     let mut s = 0;

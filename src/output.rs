@@ -39,6 +39,9 @@ pub fn write_rows_parallel(w: &mut dyn Write, n: usize, fill: impl Fn(std::ops::
     const ROWS: usize = 1_024;
     const WINDOW: usize = 16;
     let mut at = 0;
+    // Each chunk's buffer starts at the size the last window's chunks reached (rows of one
+    // file are alike), so it is not grown and copied over and over.
+    let mut reserve = 0;
     while at < n {
         let end = (at + ROWS * WINDOW).min(n);
         let bufs: Vec<std::io::Result<Vec<u8>>> = (at..end)
@@ -46,14 +49,18 @@ pub fn write_rows_parallel(w: &mut dyn Write, n: usize, fill: impl Fn(std::ops::
             .collect::<Vec<_>>()
             .into_par_iter()
             .map(|a| {
-                let mut b = Vec::new();
+                let mut b = Vec::with_capacity(reserve);
                 fill(a..(a + ROWS).min(end), &mut b)?;
                 Ok(b)
             })
             .collect();
+        let mut largest = 0;
         for b in bufs {
-            w.write_all(&b?)?;
+            let b = b?;
+            largest = largest.max(b.len());
+            w.write_all(&b)?;
         }
+        reserve = largest + largest / 8;
         at = end;
     }
     Ok(())

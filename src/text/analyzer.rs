@@ -9,7 +9,7 @@ use std::path::Path;
 
 use rustc_hash::{FxHashMap, FxHashSet};
 
-use super::normalize::{fold_char, has_diacritic, is_letter, normalize_into, Normalized};
+use super::normalize::{fold_char, has_diacritics, is_letter, normalize_into, push_lowercase, Normalized};
 use super::perceptron::Perceptron;
 use super::segment::{Dictionary, LongestMatch, Segmenter, Sentence};
 use super::tokenize::{tokenize_into, Token, TokenKind};
@@ -348,7 +348,7 @@ fn prepare(text: &str, norm: &mut Normalized, chars: &mut Vec<char>, tokens: &mu
     let (mut total, mut accented) = (0usize, 0usize);
     for t in tokens.iter().filter(|t| t.kind == TokenKind::Syllable) {
         total += 1;
-        accented += t.text(ntext).chars().any(has_diacritic) as usize;
+        accented += has_diacritics(t.text(ntext)) as usize;
     }
     (total, accented)
 }
@@ -631,7 +631,7 @@ impl Analyzer {
                     TokenKind::Punct => phrase_break = true,
                     kind => {
                         lower.clear();
-                        lower.extend(t.text(ntext).chars().flat_map(char::to_lowercase));
+                        push_lowercase(lower, t.text(ntext));
                         let key = word_key(std::iter::once(lower.as_str()));
                         out.syllables.push(key);
                         push_span(out, lower, orig(t.start), orig(t.end));
@@ -659,10 +659,10 @@ impl Analyzer {
             while i < tokens.len() && tokens[i].kind == TokenKind::Syllable {
                 let t = tokens[i];
                 let s = t.text(ntext);
-                run_accented += s.chars().any(has_diacritic) as usize;
+                run_accented += has_diacritics(s) as usize;
                 let cap = s.chars().next().is_some_and(char::is_uppercase);
                 let a = lower.len() as u32;
-                lower.extend(s.chars().flat_map(char::to_lowercase));
+                push_lowercase(lower, s);
                 let (os, oe) = (orig(t.start), orig(t.end));
                 if let Some(exp) = self.teencode.get(&lower[a as usize..]) {
                     lower.truncate(a as usize);

@@ -95,6 +95,22 @@ pub fn has_diacritic(c: char) -> bool {
     !c.is_ascii() && fold_char(c) != c
 }
 
+/// True when some character of `s` carries a diacritic (ASCII text is told at once).
+pub fn has_diacritics(s: &str) -> bool {
+    !s.is_ascii() && s.chars().any(has_diacritic)
+}
+
+/// Appends `s` lowercased character by character to `out` (ASCII text copied and lowered in place).
+pub fn push_lowercase(out: &mut String, s: &str) {
+    if s.is_ascii() {
+        let at = out.len();
+        out.push_str(s);
+        out[at..].make_ascii_lowercase();
+    } else {
+        out.extend(s.chars().flat_map(char::to_lowercase));
+    }
+}
+
 /// Appends the folded, lowercased form of `s` to `out`.
 pub fn fold_lower_into(s: &str, out: &mut String) {
     for c in s.chars() {

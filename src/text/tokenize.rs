@@ -87,6 +87,31 @@ pub fn tokenize(text: &str) -> Vec<Token> {
 }
 
 fn push_pieces(s: &str, base: usize, out: &mut Vec<Token>) {
+    // Most chunks are one Latin word, perhaps with punctuation after it ("tỉnh,", "ạ.").
+    // Every letter of the Latin blocks is ALetter in UAX #29, so such a word is one piece
+    // and each mark after it one more: the pieces the word-bound tables would give.
+    if let Some(word) = latin_word_then_marks(s) {
+        out.push(Token { kind: TokenKind::Syllable, start: base as u32, end: (base + word) as u32 });
+        for (off, _) in s[word..].char_indices() {
+            let start = (base + word + off) as u32;
+            out.push(Token { kind: TokenKind::Punct, start, end: start + 1 });
+        }
+        return;
+    }
+    push_pieces_uax29(s, base, out);
+}
+
+/// Length of the leading word of `s` when `s` is letters of the Latin blocks (ASCII,
+/// Latin-1, Latin Extended-A and -B, Latin Extended Additional) followed only by ASCII
+/// punctuation other than `_` (which joins words in UAX #29).
+fn latin_word_then_marks(s: &str) -> Option<usize> {
+    let latin = |c: char| c.is_ascii_alphabetic() || matches!(c as u32, 0xC0..=0xD6 | 0xD8..=0xF6 | 0xF8..=0x24F | 0x1E00..=0x1EFF);
+    let word = s.find(|c: char| !latin(c)).unwrap_or(s.len());
+    (word > 0 && s.as_bytes()[word..].iter().all(|&b| b.is_ascii_punctuation() && b != b'_')).then_some(word)
+}
+
+/// The pieces of `s` by the UAX #29 word bounds, each with its kind.
+fn push_pieces_uax29(s: &str, base: usize, out: &mut Vec<Token>) {
     for (off, piece) in s.split_word_bound_indices() {
         let first = match piece.chars().next() {
             Some(c) => c,
@@ -244,6 +269,32 @@ mod tests {
 
     fn kinds(s: &str) -> Vec<(TokenKind, String)> {
         tokenize(s).iter().map(|t| (t.kind, t.text(s).to_string())).collect()
+    }
+
+    #[test]
+    fn latin_words_are_cut_as_the_word_bound_tables_cut_them() {
+        // Every chunk of the bundled corpus, and random chunks mixing the Latin blocks'
+        // letters with punctuation, digits, combining marks and other scripts' letters.
+        let corpus = std::fs::read_to_string(concat!(env!("CARGO_MANIFEST_DIR"), "/corpus/submissions.csv")).unwrap();
+        let mut chunks: Vec<String> = corpus.split_whitespace().map(|c| crate::text::normalize(c).text).collect();
+        let pool: Vec<char> = "aZđĐăâêôơưýỹỆẞßþÆæøØ×÷ǀǂɏḀỿ.,;:!?'\"()[]{}_-/@#%&*+=~`^|$09\u{301}\u{300}\u{200d}αЖ中ー😀"
+            .chars()
+            .collect();
+        let mut rng = crate::rng::Rng::new(11);
+        for _ in 0..20_000 {
+            let n = 1 + rng.below(6);
+            chunks.push((0..n).map(|_| pool[rng.below(pool.len())]).collect());
+        }
+        let mut fast = 0;
+        for c in &chunks {
+            let (mut a, mut b) = (Vec::new(), Vec::new());
+            push_pieces(c, 3, &mut a);
+            push_pieces_uax29(c, 3, &mut b);
+            assert_eq!(a, b, "{c:?}");
+            fast += latin_word_then_marks(c).is_some() as usize;
+        }
+        // The quick path was taken for most of the corpus and not for everything.
+        assert!(fast > chunks.len() / 3 && fast < chunks.len(), "{fast} of {}", chunks.len());
     }
 
     #[test]
