@@ -172,14 +172,26 @@ fn seed_centroids(x: &CsrMatrix, k: usize, rng: &mut Rng) -> Vec<usize> {
     let n = x.n_rows();
     let mut chosen = vec![rng.below(n)];
     let mut dist: Vec<f32> = vec![f32::INFINITY; n];
+    // The last centre spread out densely: each row's similarity to it is then a gather
+    // over the row's own terms, not a merge of two sparse rows (the same sum, term by term).
+    let mut centre = vec![0.0f32; x.n_cols];
     while chosen.len() < k {
         let last = x.row(*chosen.last().expect("non-empty"));
+        for (&j, &v) in last.indices.iter().zip(last.values) {
+            centre[j as usize] = v;
+        }
+        let centre_ref = &centre;
         dist.par_iter_mut().enumerate().for_each(|(i, d)| {
-            let dd = (1.0 - x.row(i).dot(&last)).max(0.0);
+            let r = x.row(i);
+            let sim: f32 = r.indices.iter().zip(r.values).fold(0.0, |s, (&j, &v)| s + v * centre_ref[j as usize]);
+            let dd = (1.0 - sim).max(0.0);
             if dd < *d {
                 *d = dd;
             }
         });
+        for &j in last.indices {
+            centre[j as usize] = 0.0;
+        }
         let total: f64 = dist.iter().map(|&d| (d as f64) * (d as f64)).sum();
         let next = if total <= 0.0 {
             // All rows coincide with a centre: take any row not yet chosen.
