@@ -77,9 +77,8 @@ impl Keywords {
             word_start[s] = true;
             breaks[s] = w.phrase_start || !matches!(w.kind, TokenKind::Syllable | TokenKind::Alnum);
         }
-        // Per syllable, computed at the first candidate: may it meet a rule syllable by its
-        // folded form alone (typed without diacritics, in a text or phrase typed so)?
-        let mut loose: Option<Vec<bool>> = None;
+        // Phrases (by first syllable) already found typed, or not, without diacritics.
+        let mut plain_phrases: Vec<(usize, bool)> = Vec::new();
         for i in 0..n {
             if !word_start[i] {
                 continue;
@@ -101,8 +100,7 @@ impl Keywords {
                 if len == 1 && !word_start[i + 1] {
                     continue;
                 }
-                let loose = loose.get_or_insert_with(|| unaccented(a, &breaks));
-                if !(0..len).all(|j| loose[i + j] || a.syllable_text(i + j) == &*p.forms[j]) {
+                if !(0..len).all(|j| a.syllable_text(i + j) == &*p.forms[j] || loose(a, &breaks, i + j, &mut plain_phrases)) {
                     continue;
                 }
                 if !found.contains(&pi) {
@@ -114,27 +112,31 @@ impl Keywords {
     }
 }
 
-/// Per syllable of `a`: true where it has no diacritics and it lies in text typed
-/// without them: the whole text, or a phrase (between `breaks`) of four or more syllables
-/// of which fewer than one in ten has diacritics.
-fn unaccented(a: &Analysis, breaks: &[bool]) -> Vec<bool> {
-    let n = a.syllables.len();
-    let plain: Vec<bool> = (0..n)
-        .map(|i| !has_diacritics(a.syllable_text(i)))
-        .collect();
-    let mut out = vec![false; n];
-    let mut s = 0;
-    while s < n {
-        let mut e = s + 1;
-        while e < n && !breaks[e] {
-            e += 1;
-        }
-        let accented = plain[s..e].iter().filter(|&&p| !p).count();
-        let phrase = phrase_typed_plainly(e - s, accented);
-        for i in s..e {
-            out[i] = plain[i] && (a.folded || phrase);
-        }
-        s = e;
+/// Whether syllable `i` of `a` may meet a rule syllable by its folded form alone: it has
+/// no diacritics and lies in text typed without them, the whole text or a phrase (between
+/// `breaks`) of four or more syllables of which fewer than one in ten has diacritics.
+/// Asked only where the forms differ; each phrase is counted once (`seen`).
+fn loose(a: &Analysis, breaks: &[bool], i: usize, seen: &mut Vec<(usize, bool)>) -> bool {
+    if has_diacritics(a.syllable_text(i)) {
+        return false;
     }
-    out
+    if a.folded {
+        return true;
+    }
+    let mut start = i;
+    while start > 0 && !breaks[start] {
+        start -= 1;
+    }
+    if let Some(&(_, plain)) = seen.iter().find(|(s, _)| *s == start) {
+        return plain;
+    }
+    let n = a.syllables.len();
+    let mut end = i + 1;
+    while end < n && !breaks[end] {
+        end += 1;
+    }
+    let accented = (start..end).filter(|&j| has_diacritics(a.syllable_text(j))).count();
+    let plain = phrase_typed_plainly(end - start, accented);
+    seen.push((start, plain));
+    plain
 }
