@@ -72,6 +72,17 @@ pub struct KMeans {
 impl KMeans {
     /// Similarities of a row to every centroid, into `scores` (length k).
     pub fn scores(&self, row: &Row<'_>, scores: &mut [f32]) {
+        // The usual small k with the sums held in registers (the same sums, term by term).
+        match self.k {
+            2 => return self.scores_k::<2>(row, scores),
+            3 => return self.scores_k::<3>(row, scores),
+            4 => return self.scores_k::<4>(row, scores),
+            5 => return self.scores_k::<5>(row, scores),
+            6 => return self.scores_k::<6>(row, scores),
+            7 => return self.scores_k::<7>(row, scores),
+            8 => return self.scores_k::<8>(row, scores),
+            _ => {}
+        }
         scores.iter_mut().for_each(|s| *s = 0.0);
         let k = self.k;
         for (&j, &v) in row.indices.iter().zip(row.values) {
@@ -84,6 +95,18 @@ impl KMeans {
 }
 
 impl KMeans {
+    /// [`KMeans::scores`] for k = `K`.
+    fn scores_k<const K: usize>(&self, row: &Row<'_>, scores: &mut [f32]) {
+        let mut acc = [0.0f32; K];
+        for (&j, &v) in row.indices.iter().zip(row.values) {
+            let c: &[f32; K] = self.centroids[j as usize * K..j as usize * K + K].try_into().expect("K weights per term");
+            for (s, w) in acc.iter_mut().zip(c) {
+                *s += v * w;
+            }
+        }
+        scores[..K].copy_from_slice(&acc);
+    }
+
     /// The clustering given by `assignments` (clusters 0..k, none empty), with its
     /// centroids and each row's similarity to its own: what another method's result
     /// needs for representatives and for placing new rows.
@@ -301,4 +324,38 @@ fn update(x: &CsrMatrix, m: &mut KMeans) {
             *w = sums[c][j];
         }
     });
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::features::SparseVec;
+
+    #[test]
+    fn scores_for_every_small_k_are_the_plain_sums() {
+        let mut rng = Rng::new(3);
+        let dim = 50;
+        let rows: Vec<SparseVec> = (0..40)
+            .map(|_| {
+                let mut idx: Vec<u32> = (0..1 + rng.below(12)).map(|_| rng.below(dim) as u32).collect();
+                idx.sort_unstable();
+                idx.dedup();
+                let values = idx.iter().map(|_| rng.next_f64() as f32 - 0.3).collect();
+                SparseVec { indices: idx, values }
+            })
+            .collect();
+        let x = CsrMatrix::from_rows(&rows, dim);
+        for k in 1..=11 {
+            let centroids: Vec<f32> = (0..dim * k).map(|_| rng.next_f64() as f32).collect();
+            let m = KMeans { k, dim, centroids, assignments: Vec::new(), similarity: Vec::new(), objective: 0.0, iterations: 0 };
+            let mut got = vec![f32::NAN; k];
+            for i in 0..x.n_rows() {
+                let r = x.row(i);
+                m.scores(&r, &mut got);
+                // Term by term, in the row's order: the sums must be equal to the bit.
+                let want: Vec<f32> = (0..k).map(|c| r.indices.iter().zip(r.values).fold(0.0f32, |s, (&j, &v)| s + v * m.centroids[j as usize * k + c])).collect();
+                assert_eq!(got.iter().map(|v| v.to_bits()).collect::<Vec<_>>(), want.iter().map(|v| v.to_bits()).collect::<Vec<_>>(), "k = {k}, row {i}");
+            }
+        }
+    }
 }
