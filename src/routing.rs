@@ -265,6 +265,9 @@ impl Router {
             let theirs: Vec<&str> = hits.iter().filter(|h| h.label == second).map(|h| h.text.as_str()).collect();
             reasons.push(format!("cũng liên quan đến {}: {}", p.departments[second].name, quote(&theirs)));
         }
+        // Kept for the whole run, one per distinct text: at their size, not format!'s estimate.
+        reasons.iter_mut().for_each(String::shrink_to_fit);
+        reasons.shrink_to_fit();
         Suggestion {
             department: p.departments[best].code.clone(),
             department_name: p.departments[best].name.clone(),

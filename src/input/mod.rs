@@ -412,6 +412,8 @@ impl RecordBuilder {
         if s.id.is_empty() {
             s.id = format!("{stem}-{n}");
         }
+        // A million submissions are held at once: the extra columns at their number, not the vector's growth.
+        s.extra.0.shrink_to_fit();
         Ok(s)
     }
 }
