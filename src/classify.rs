@@ -166,6 +166,16 @@ pub fn softmax(v: &mut [f32]) {
 impl LinearClassifier {
     /// Class scores (before softmax) of a TF-IDF row in this classifier's vocabulary.
     pub fn logits_into(&self, row: &SparseVec, out: &mut [f32]) {
+        // The usual class counts with the sums held in registers (the same sums, term by term).
+        macro_rules! fixed {
+            ($($n:literal)*) => {
+                match self.classes.len() {
+                    $($n => return self.logits_fixed::<$n>(row, out),)*
+                    _ => {}
+                }
+            };
+        }
+        fixed!(2 3 4 5 6 7 8 9 10 11 12 13 14 15 16);
         let c = self.classes.len();
         out.copy_from_slice(&self.bias);
         for (&j, &v) in row.indices.iter().zip(&row.values) {
@@ -174,6 +184,18 @@ impl LinearClassifier {
                 *o += v * wk;
             }
         }
+    }
+
+    /// [`LinearClassifier::logits_into`] for `C` classes.
+    fn logits_fixed<const C: usize>(&self, row: &SparseVec, out: &mut [f32]) {
+        let mut acc: [f32; C] = self.bias[..C].try_into().expect("C biases");
+        for (&j, &v) in row.indices.iter().zip(&row.values) {
+            let w: &[f32; C] = self.weights[j as usize * C..j as usize * C + C].try_into().expect("C weights per term");
+            for (o, &wk) in acc.iter_mut().zip(w) {
+                *o += v * wk;
+            }
+        }
+        out.copy_from_slice(&acc);
     }
 
     /// The TF-IDF row of a document given as feature keys.
@@ -362,5 +384,30 @@ impl Fit<Labelled<'_>> for LinearSvmParams {
         }
         let bias = per_class.iter().map(|(_, b)| b * self.temperature).collect();
         Ok(LinearClassifier { classes, tfidf, weights, bias, exact_forms: false, term_mean: Default::default() })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn logits_for_every_class_count_are_the_plain_sums() {
+        let mut rng = Rng::new(9);
+        let docs: Vec<Vec<u64>> = (0..30).map(|_| (0..1 + rng.below(15)).map(|_| rng.below(60) as u64).collect()).collect();
+        let tfidf = TfidfParams { min_df: 1, max_df: 1.0, sublinear_tf: true }.fit(&docs).unwrap();
+        for c in 1..=18 {
+            let weights = (0..tfidf.n_terms() * c).map(|_| rng.next_f64() as f32 - 0.5).collect();
+            let bias = (0..c).map(|_| rng.next_f64() as f32).collect();
+            let m = LinearClassifier { classes: (0..c).map(|i| i.to_string()).collect(), tfidf: tfidf.clone(), weights, bias, exact_forms: false, term_mean: Default::default() };
+            for d in &docs {
+                let row = m.vectorize(d);
+                let mut got = vec![f32::NAN; c];
+                m.logits_into(&row, &mut got);
+                // Bias first, then term by term in the row's order: equal to the bit.
+                let want: Vec<u32> = (0..c).map(|k| row.indices.iter().zip(&row.values).fold(m.bias[k], |s, (&j, &v)| s + v * m.weights[j as usize * c + k]).to_bits()).collect();
+                assert_eq!(got.iter().map(|v| v.to_bits()).collect::<Vec<_>>(), want, "{c} classes");
+            }
+        }
     }
 }
