@@ -12,7 +12,7 @@ pub fn write_atomic(path: &Path, bytes: &[u8]) -> Result<()> {
 
 /// Streams into `path` atomically: `fill` writes to a buffered temporary file in the same
 /// folder, which is synced and renamed over `path` only when `fill` succeeds.
-pub fn write_atomic_with(path: &Path, fill: impl FnOnce(&mut dyn Write) -> std::io::Result<()>) -> Result<()> {
+pub fn write_atomic_with(path: &Path, fill: impl FnOnce(&mut (dyn Write + Send)) -> std::io::Result<()>) -> Result<()> {
     let dir = path.parent().filter(|p| !p.as_os_str().is_empty()).unwrap_or(Path::new("."));
     std::fs::create_dir_all(dir).map_err(|e| Error::io(dir, e))?;
     let name = path.file_name().and_then(|n| n.to_str()).unwrap_or("out");
@@ -32,19 +32,18 @@ pub fn write_atomic_with(path: &Path, fill: impl FnOnce(&mut dyn Write) -> std::
 }
 
 /// Writes `n` rows through `fill`, which serialises the rows of a range into a buffer;
-/// ranges are serialised in parallel a window at a time and written in order, so output
-/// is the same as a sequential loop and no more than one window sits in memory.
-pub fn write_rows_parallel(w: &mut dyn Write, n: usize, fill: impl Fn(std::ops::Range<usize>, &mut Vec<u8>) -> std::io::Result<()> + Sync) -> std::io::Result<()> {
+/// ranges are serialised in parallel a window at a time and written in order (a window is
+/// written while the next is serialised), so output is the same as a sequential loop and
+/// no more than two windows sit in memory.
+pub fn write_rows_parallel(w: &mut (dyn Write + Send), n: usize, fill: impl Fn(std::ops::Range<usize>, &mut Vec<u8>) -> std::io::Result<()> + Sync) -> std::io::Result<()> {
     use rayon::prelude::*;
     const ROWS: usize = 1_024;
-    const WINDOW: usize = 16;
-    let mut at = 0;
+    const WINDOW: usize = 8;
     // Each chunk's buffer starts at the size the last window's chunks reached (rows of one
     // file are alike), so it is not grown and copied over and over.
-    let mut reserve = 0;
-    while at < n {
+    let serialise = |at: usize, reserve: usize| -> std::io::Result<Vec<Vec<u8>>> {
         let end = (at + ROWS * WINDOW).min(n);
-        let bufs: Vec<std::io::Result<Vec<u8>>> = (at..end)
+        (at..end)
             .step_by(ROWS)
             .collect::<Vec<_>>()
             .into_par_iter()
@@ -53,17 +52,24 @@ pub fn write_rows_parallel(w: &mut dyn Write, n: usize, fill: impl Fn(std::ops::
                 fill(a..(a + ROWS).min(end), &mut b)?;
                 Ok(b)
             })
-            .collect();
-        let mut largest = 0;
-        for b in bufs {
-            let b = b?;
-            largest = largest.max(b.len());
-            w.write_all(&b)?;
+            .collect()
+    };
+    let mut ready: Vec<Vec<u8>> = Vec::new();
+    let mut at = 0;
+    loop {
+        let largest = ready.iter().map(Vec::len).max().unwrap_or(0);
+        let next = (at < n).then_some(at);
+        let write = |w: &mut (dyn Write + Send)| ready.iter().try_for_each(|b| w.write_all(b));
+        let (written, next) = rayon::join(|| write(&mut *w), || next.map(|a| serialise(a, largest + largest / 8)).transpose());
+        written?;
+        match next? {
+            Some(bufs) => {
+                ready = bufs;
+                at = (at + ROWS * WINDOW).min(n);
+            }
+            None => return Ok(()),
         }
-        reserve = largest + largest / 8;
-        at = end;
     }
-    Ok(())
 }
 
 /// Serialises items as JSON Lines.
