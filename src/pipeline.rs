@@ -455,12 +455,13 @@ fn finish(models: &Models, subs: &[Submission], done: Analysed, settings: &Setti
     pb.set_message("phân cụm");
     let mut duplicates: Vec<DuplicateGroup> = DedupParams::default()
         .groups_with_copies(&shingles, &copy_of)
-        .into_iter()
+        .into_par_iter()
         .map(|g| {
-            let mut localities = BTreeMap::new();
+            let mut counts: BTreeMap<&str, usize> = BTreeMap::new();
             for &i in &g {
-                *localities.entry(subs[i].locality.clone().unwrap_or_else(|| "(không rõ)".into())).or_insert(0) += 1;
+                *counts.entry(subs[i].locality.as_deref().unwrap_or("(không rõ)")).or_insert(0) += 1;
             }
+            let localities = counts.into_iter().map(|(l, n)| (l.to_string(), n)).collect();
             DuplicateGroup { ids: g.iter().map(|&i| subs[i].id.clone()).collect(), count: g.len(), text: subs[g[0]].text.clone(), topic: records[g[0]].routed.topic.to_string(), localities }
         })
         .collect();
