@@ -576,11 +576,11 @@ fn run() -> Result<()> {
             let read = read_inputs(&models, &input)?;
             let routed = route_all(&models, &read.submissions, &progress());
             let bytes = match output_format {
-                OutFormat::Jsonl => jsonl(&routed.iter().map(route_row).collect::<Vec<_>>())?,
+                OutFormat::Jsonl => jsonl(&read.submissions.iter().zip(&routed).map(|(s, r)| route_row(&s.id, r)).collect::<Vec<_>>())?,
                 OutFormat::Csv => csv_for_excel(
                     &["id", "topic", "department", "confidence", "runner_up", "also", "reasons"],
-                    routed.iter().map(|r| {
-                        vec![r.id.clone(), r.topic.to_string(), r.suggestion.department.to_string(), format!("{:.3}", r.suggestion.confidence), r.suggestion.runner_up.to_string(), r.suggestion.also.as_deref().unwrap_or_default().to_string(), r.suggestion.reasons.join(" | ")]
+                    read.submissions.iter().zip(&routed).map(|(s, r)| {
+                        vec![s.id.clone(), r.topic.to_string(), r.suggestion.department.to_string(), format!("{:.3}", r.suggestion.confidence), r.suggestion.runner_up.to_string(), r.suggestion.also.as_deref().unwrap_or_default().to_string(), r.suggestion.reasons.join(" | ")]
                     }),
                 )?,
             };
@@ -794,9 +794,9 @@ fn progress() -> ProgressBar {
     pb
 }
 
-fn route_row(r: &ykien::pipeline::Routed) -> serde_json::Value {
+fn route_row(id: &str, r: &ykien::pipeline::Routed) -> serde_json::Value {
     serde_json::json!({
-        "id": r.id, "topic": r.topic, "department": r.suggestion.department,
+        "id": id, "topic": r.topic, "department": r.suggestion.department,
         "confidence": round3(r.suggestion.confidence), "runner_up": r.suggestion.runner_up,
         "also": r.suggestion.also, "reasons": r.suggestion.reasons,
     })

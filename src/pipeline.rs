@@ -117,11 +117,9 @@ impl Default for Settings {
     }
 }
 
-/// Routing and topic for one submission.
+/// Routing and topic for one submission (its id is the submission's, at the same position).
 #[derive(Debug, Clone, Serialize)]
 pub struct Routed {
-    /// Submission id.
-    pub id: String,
     /// Topic code.
     pub topic: Arc<str>,
     /// Probability of that topic.
@@ -343,17 +341,17 @@ fn analyse_batch(models: &Models, memo: &mut TextMemo, seen: &[Submission], done
     for (h, i) in here {
         memo.first.insert(h, (offset + i) as u32);
     }
-    let copy = |routed: &Routed, copy_of: Option<u32>, at: usize, s: &Submission| {
+    let copy = |routed: &Routed, copy_of: Option<u32>, at: usize| {
         pb.inc(1);
         let copy_of = Some(copy_of.unwrap_or(at as u32));
-        PerDoc { keys: Vec::new(), shingles: Vec::new(), routed: Routed { id: s.id.clone(), ..routed.clone() }, copy_of }
+        PerDoc { keys: Vec::new(), shingles: Vec::new(), routed: routed.clone(), copy_of }
     };
     let mut out: Vec<PerDoc> = Vec::with_capacity(batch.len());
-    for (i, (f, src)) in fresh.into_iter().zip(&src).enumerate() {
+    for (f, src) in fresh.into_iter().zip(&src) {
         let d = match (f, src) {
             (Some(d), _) => d,
-            (None, Src::Earlier(g)) => copy(&done.records[*g].routed, done.copy_of[*g], *g, &batch[i]),
-            (None, Src::Here(j)) => copy(&out[*j].routed, out[*j].copy_of, offset + *j, &batch[i]),
+            (None, Src::Earlier(g)) => copy(&done.records[*g].routed, done.copy_of[*g], *g),
+            (None, Src::Here(j)) => copy(&out[*j].routed, out[*j].copy_of, offset + *j),
             (None, Src::New) => unreachable!("every new text was analysed"),
         };
         out.push(d);
@@ -388,7 +386,7 @@ fn routed(models: &Models, s: &Submission, a: &crate::text::Analysis, keys: &mut
     let suggestion = models.router.suggest(&s.text, a, keys, &ts, &models.topics);
     keys.truncate(n);
     let (t, topic_score) = ts.best();
-    Routed { id: s.id.clone(), topic: models.topics.topics[t].code.clone(), topic_score, suggestion: Arc::new(suggestion), typed_without_diacritics: a.folded }
+    Routed { topic: models.topics.topics[t].code.clone(), topic_score, suggestion: Arc::new(suggestion), typed_without_diacritics: a.folded }
 }
 
 /// Topic and department for one submission.
