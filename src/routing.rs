@@ -159,6 +159,10 @@ pub struct Router {
     pub profile: Profile,
     keywords: Keywords,
     classifier: Option<LinearClassifier>,
+    /// Per classifier class, its department's index in the profile (looked up once).
+    class_department: Vec<Option<usize>>,
+    /// Per department, its class in the classifier.
+    department_class: Vec<Option<usize>>,
 }
 
 impl Router {
@@ -172,7 +176,7 @@ impl Router {
     /// know is mapped by its successor rules, else it is an error.
     pub fn with_examples(profile: Profile, analyzer: &Analyzer, examples: &[(&str, &str)]) -> Result<Self> {
         let keywords = Keywords::new(analyzer, profile.departments.iter().enumerate().flat_map(|(i, d)| d.keywords.iter().map(move |k| (i, k.as_str()))));
-        let mut r = Router { profile, keywords, classifier: None };
+        let mut r = Router { profile, keywords, classifier: None, class_department: Vec::new(), department_class: Vec::new() };
         let mut docs = Vec::new();
         let mut labels = Vec::new();
         if let Some(spec) = r.profile.training.clone() {
@@ -195,7 +199,10 @@ impl Router {
             docs.push(classifier_features(analyzer, text));
         }
         if !docs.is_empty() {
-            r.classifier = Some(LinearSvmParams::default().fit(&Labelled { docs: &docs, labels: &labels })?);
+            let c = LinearSvmParams::default().fit(&Labelled { docs: &docs, labels: &labels })?;
+            r.class_department = c.classes.iter().map(|name| r.profile.index(name)).collect();
+            r.department_class = r.profile.departments.iter().map(|d| c.class_index(&d.code)).collect();
+            r.classifier = Some(c);
         }
         Ok(r)
     }
@@ -214,8 +221,8 @@ impl Router {
                 c.logits_into(&row, &mut pr);
                 softmax(&mut pr);
                 logits.iter_mut().for_each(|l| *l = (1e-4f32).ln());
-                for (ci, name) in c.classes.iter().enumerate() {
-                    if let Some(d) = p.index(name) {
+                for (ci, d) in self.class_department.iter().enumerate() {
+                    if let Some(d) = *d {
                         logits[d] = (pr[ci] + 1e-4).ln();
                     }
                 }
@@ -242,7 +249,7 @@ impl Router {
             reasons.push(format!("từ khóa của hồ sơ {}: {}", p.name, quote(&words)));
         }
         if let (Some(c), Some((row, pr))) = (&self.classifier, &model_row) {
-            if let Some(ci) = c.class_index(&p.departments[best].code) {
+            if let Some(ci) = self.department_class[best] {
                 let terms: Vec<String> = c.contributions(row, ci, 3).into_iter().filter_map(|(j, _)| surface_of(a, text, c.tfidf.keys[j as usize])).collect();
                 let terms: Vec<&str> = terms.iter().map(String::as_str).collect();
                 if !terms.is_empty() {
@@ -286,7 +293,8 @@ fn quote(words: &[&str]) -> String {
 
 /// How a feature key was written in `text` (lowercased), if it occurs there.
 pub fn surface_of(a: &Analysis, text: &str, key: u64) -> Option<String> {
-    let norm = |s: &str| normalize(s).text.to_lowercase();
+    // ASCII is its own normal form.
+    let norm = |s: &str| if s.is_ascii() { s.to_ascii_lowercase() } else { normalize(s).text.to_lowercase() };
     let mut prev: Option<&crate::text::Word> = None;
     for (w, joined) in a.content_words() {
         if !is_bigram(key) && w.key == key {
