@@ -6,7 +6,7 @@ use rayon::prelude::*;
 use serde::{Deserialize, Serialize};
 
 use crate::error::{Error, Result};
-use crate::features::{SparseVec, Tfidf, TfidfParams};
+use crate::features::{add_term_major, SparseVec, Tfidf, TfidfParams};
 use crate::rng::Rng;
 use crate::traits::{Fit, Predict};
 
@@ -166,36 +166,8 @@ pub fn softmax(v: &mut [f32]) {
 impl LinearClassifier {
     /// Class scores (before softmax) of a TF-IDF row in this classifier's vocabulary.
     pub fn logits_into(&self, row: &SparseVec, out: &mut [f32]) {
-        // The usual class counts with the sums held in registers (the same sums, term by term).
-        macro_rules! fixed {
-            ($($n:literal)*) => {
-                match self.classes.len() {
-                    $($n => return self.logits_fixed::<$n>(row, out),)*
-                    _ => {}
-                }
-            };
-        }
-        fixed!(2 3 4 5 6 7 8 9 10 11 12 13 14 15 16);
-        let c = self.classes.len();
         out.copy_from_slice(&self.bias);
-        for (&j, &v) in row.indices.iter().zip(&row.values) {
-            let w = &self.weights[j as usize * c..j as usize * c + c];
-            for (o, &wk) in out.iter_mut().zip(w) {
-                *o += v * wk;
-            }
-        }
-    }
-
-    /// [`LinearClassifier::logits_into`] for `C` classes.
-    fn logits_fixed<const C: usize>(&self, row: &SparseVec, out: &mut [f32]) {
-        let mut acc: [f32; C] = self.bias[..C].try_into().expect("C biases");
-        for (&j, &v) in row.indices.iter().zip(&row.values) {
-            let w: &[f32; C] = self.weights[j as usize * C..j as usize * C + C].try_into().expect("C weights per term");
-            for (o, &wk) in acc.iter_mut().zip(w) {
-                *o += v * wk;
-            }
-        }
-        out.copy_from_slice(&acc);
+        add_term_major(&row.indices, &row.values, &self.weights, out);
     }
 
     /// The TF-IDF row of a document given as feature keys.

@@ -273,6 +273,40 @@ impl<'a> Row<'a> {
     }
 }
 
+/// Adds the sparse row (`indices`, `values`) times a term-major matrix onto `out`: for
+/// every entry (j, v), `out[c] += v * weights[j * k + c]`, k = `out.len()`, term by term
+/// in the row's order. k-means scores, the classifiers' logits and k-means++ seeding
+/// (k = 1) all read their weights so; up to 16 columns the sums are held in registers.
+pub fn add_term_major(indices: &[u32], values: &[f32], weights: &[f32], out: &mut [f32]) {
+    macro_rules! fixed {
+        ($($n:literal)*) => {
+            match out.len() {
+                $($n => return add_term_major_k::<$n>(indices, values, weights, out),)*
+                _ => {}
+            }
+        };
+    }
+    fixed!(1 2 3 4 5 6 7 8 9 10 11 12 13 14 15 16);
+    let k = out.len();
+    for (&j, &v) in indices.iter().zip(values) {
+        for (o, &w) in out.iter_mut().zip(&weights[j as usize * k..j as usize * k + k]) {
+            *o += v * w;
+        }
+    }
+}
+
+/// [`add_term_major`] for `K` columns.
+fn add_term_major_k<const K: usize>(indices: &[u32], values: &[f32], weights: &[f32], out: &mut [f32]) {
+    let mut acc: [f32; K] = (&*out).try_into().expect("K sums");
+    for (&j, &v) in indices.iter().zip(values) {
+        let w: &[f32; K] = weights[j as usize * K..j as usize * K + K].try_into().expect("K weights per term");
+        for (o, &wk) in acc.iter_mut().zip(w) {
+            *o += v * wk;
+        }
+    }
+    out.copy_from_slice(&acc);
+}
+
 /// Compressed sparse rows.
 #[derive(Debug, Clone, Default)]
 pub struct CsrMatrix {

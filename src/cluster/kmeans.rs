@@ -8,7 +8,7 @@ use rayon::prelude::*;
 use serde::{Deserialize, Serialize};
 
 use crate::error::{Error, Result};
-use crate::features::{CsrMatrix, Row};
+use crate::features::{add_term_major, CsrMatrix, Row};
 use crate::rng::Rng;
 use crate::traits::{Fit, Predict};
 
@@ -72,39 +72,8 @@ pub struct KMeans {
 impl KMeans {
     /// Similarities of a row to every centroid, into `scores` (length k).
     pub fn scores(&self, row: &Row<'_>, scores: &mut [f32]) {
-        // The usual small k with the sums held in registers (the same sums, term by term).
-        match self.k {
-            2 => return self.scores_k::<2>(row, scores),
-            3 => return self.scores_k::<3>(row, scores),
-            4 => return self.scores_k::<4>(row, scores),
-            5 => return self.scores_k::<5>(row, scores),
-            6 => return self.scores_k::<6>(row, scores),
-            7 => return self.scores_k::<7>(row, scores),
-            8 => return self.scores_k::<8>(row, scores),
-            _ => {}
-        }
         scores.iter_mut().for_each(|s| *s = 0.0);
-        let k = self.k;
-        for (&j, &v) in row.indices.iter().zip(row.values) {
-            let c = &self.centroids[j as usize * k..j as usize * k + k];
-            for (s, w) in scores.iter_mut().zip(c) {
-                *s += v * w;
-            }
-        }
-    }
-}
-
-impl KMeans {
-    /// [`KMeans::scores`] for k = `K`.
-    fn scores_k<const K: usize>(&self, row: &Row<'_>, scores: &mut [f32]) {
-        let mut acc = [0.0f32; K];
-        for (&j, &v) in row.indices.iter().zip(row.values) {
-            let c: &[f32; K] = self.centroids[j as usize * K..j as usize * K + K].try_into().expect("K weights per term");
-            for (s, w) in acc.iter_mut().zip(c) {
-                *s += v * w;
-            }
-        }
-        scores[..K].copy_from_slice(&acc);
+        add_term_major(row.indices, row.values, &self.centroids, &mut scores[..self.k]);
     }
 
     /// The clustering given by `assignments` (clusters 0..k, none empty), with its
@@ -206,8 +175,9 @@ fn seed_centroids(x: &CsrMatrix, k: usize, rng: &mut Rng) -> Vec<usize> {
         let centre_ref = &centre;
         dist.par_iter_mut().enumerate().for_each(|(i, d)| {
             let r = x.row(i);
-            let sim: f32 = r.indices.iter().zip(r.values).fold(0.0, |s, (&j, &v)| s + v * centre_ref[j as usize]);
-            let dd = (1.0 - sim).max(0.0);
+            let mut sim = [0.0f32];
+            add_term_major(r.indices, r.values, centre_ref, &mut sim);
+            let dd = (1.0 - sim[0]).max(0.0);
             if dd < *d {
                 *d = dd;
             }
