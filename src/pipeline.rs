@@ -442,6 +442,16 @@ pub fn analyze_files(models: &Models, paths: &[PathBuf], opts: &ReadOptions, bat
     Ok((read, report))
 }
 
+/// How many times each key occurs, counted under the borrowed keys (no string made per
+/// item), then owned.
+fn counts<'a>(keys: impl IntoIterator<Item = &'a str>) -> BTreeMap<String, usize> {
+    let mut n: BTreeMap<&str, usize> = BTreeMap::new();
+    for k in keys {
+        *n.entry(k).or_insert(0) += 1;
+    }
+    n.into_iter().map(|(k, c)| (k.to_string(), c)).collect()
+}
+
 /// Everything after each submission's own analysis: near-duplicates, TF-IDF, clusters,
 /// labels, representatives, records.
 fn finish(models: &Models, subs: &[Submission], done: Analysed, settings: &Settings, pb: &ProgressBar, mut clock: Stages) -> Result<Report> {
@@ -455,11 +465,7 @@ fn finish(models: &Models, subs: &[Submission], done: Analysed, settings: &Setti
         .groups_with_copies(&shingles, &copy_of)
         .into_par_iter()
         .map(|g| {
-            let mut counts: BTreeMap<&str, usize> = BTreeMap::new();
-            for &i in &g {
-                *counts.entry(subs[i].locality.as_deref().unwrap_or("(không rõ)")).or_insert(0) += 1;
-            }
-            let localities = counts.into_iter().map(|(l, n)| (l.to_string(), n)).collect();
+            let localities = counts(g.iter().map(|&i| subs[i].locality_or_unknown()));
             DuplicateGroup { ids: g.iter().map(|&i| subs[i].id.clone()).collect(), count: g.len(), text: subs[g[0]].text.clone(), topic: records[g[0]].routed.topic.to_string(), localities }
         })
         .collect();
@@ -540,15 +546,11 @@ fn finish(models: &Models, subs: &[Submission], done: Analysed, settings: &Setti
             let near = reps.len().min(20);
             reps[..near].sort_by_key(|&r| records[active[r]].routed.typed_without_diacritics);
             let representatives = reps.iter().take(5).map(|&r| Representative { id: subs[active[r]].id.clone(), text: subs[active[r]].text.clone(), similarity: km.similarity[r], typed_without_diacritics: records[active[r]].routed.typed_without_diacritics }).collect();
-            // Counted under borrowed keys (no string made per submission), then owned.
-            let mut localities: BTreeMap<&str, usize> = BTreeMap::new();
-            let mut departments: BTreeMap<&str, usize> = BTreeMap::new();
+            let localities = counts(members[c].iter().map(|&r| subs[active[r]].locality_or_unknown()));
+            let departments = counts(members[c].iter().map(|&r| &*records[active[r]].routed.suggestion.department));
             let mut topic_sum = vec![0.0f32; models.topics.topics.len()];
             for &r in &members[c] {
-                let i = active[r];
-                *localities.entry(subs[i].locality.as_deref().unwrap_or("(không rõ)")).or_insert(0) += 1;
-                let routed = &records[i].routed;
-                *departments.entry(&routed.suggestion.department).or_insert(0) += 1;
+                let routed = &records[active[r]].routed;
                 if let Some(t) = models.topics.index(&routed.topic) {
                     topic_sum[t] += routed.topic_score;
                 }
@@ -565,8 +567,8 @@ fn finish(models: &Models, subs: &[Submission], done: Analysed, settings: &Setti
                 size,
                 topic: models.topics.topics[t].code.to_string(),
                 topic_score,
-                localities: localities.into_iter().map(|(l, n)| (l.to_string(), n)).collect(),
-                departments: departments.into_iter().map(|(d, n)| (d.to_string(), n)).collect(),
+                localities,
+                departments,
                 representatives,
             }
         })

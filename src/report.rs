@@ -121,7 +121,7 @@ impl Tables {
         for (r, sub) in recs.iter().zip(&read.submissions) {
             let t = tindex(&r.routed.topic);
             topic_counts[t] += 1;
-            by_loc.entry(sub.locality.as_deref().unwrap_or("(không rõ)")).or_insert_with(|| vec![0; topics_def.len()])[t] += 1;
+            by_loc.entry(sub.locality_or_unknown()).or_insert_with(|| vec![0; topics_def.len()])[t] += 1;
             let d = deps.entry(&r.routed.suggestion.department).or_default();
             d.0 += 1;
             if r.routed.suggestion.confidence < LOW_CONFIDENCE {
@@ -153,7 +153,7 @@ impl Tables {
             totals: Totals {
                 submissions: n,
                 rejected: read.rejects.len(),
-                localities: locs.iter().filter(|(l, _)| l != "(không rõ)").count(),
+                localities: locs.iter().filter(|(l, _)| l != crate::input::UNKNOWN_LOCALITY).count(),
                 without_diacritics: recs.iter().filter(|r| r.routed.typed_without_diacritics).count(),
                 clusters: report.clusters.len(),
             },

@@ -44,7 +44,15 @@ pub struct Submission {
     pub extra: Extra,
 }
 
+/// How reports name the locality of a submission that gives none.
+pub const UNKNOWN_LOCALITY: &str = "(không rõ)";
+
 impl Submission {
+    /// The locality as reports count it: the one given, else [`UNKNOWN_LOCALITY`].
+    pub fn locality_or_unknown(&self) -> &str {
+        self.locality.as_deref().unwrap_or(UNKNOWN_LOCALITY)
+    }
+
     /// A field by column name: the named fields first, then the extra columns.
     pub fn field(&self, name: &str) -> Option<&str> {
         match name {
