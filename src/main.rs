@@ -836,7 +836,7 @@ struct OutRow<'a> {
 
 fn write_outputs(out: &Path, read: &ReadOutcome, report: &Report) -> Result<()> {
     // Streamed into temporary files that are renamed when complete; rows are serialised
-    // in parallel chunks and written in order, the two files at once.
+    // in parallel chunks and written in order, the three files at once.
     let n = report.records.len();
     let jsonl_file = || write_atomic_with(&out.join("submissions.jsonl"), |w| {
         write_rows_parallel(w, n, |range, buf| {
@@ -877,11 +877,14 @@ fn write_outputs(out: &Path, read: &ReadOutcome, report: &Report) -> Result<()> 
             c.flush()
         })
     });
-    let (a, b) = rayon::join(jsonl_file, csv_file);
+    let clusters_file = || -> Result<()> {
+        let clusters = serde_json::to_vec_pretty(report).context("serialising clusters")?;
+        Ok(write_atomic(&out.join("clusters.json"), &clusters)?)
+    };
+    let ((a, b), c) = rayon::join(|| rayon::join(jsonl_file, csv_file), clusters_file);
     a?;
     b?;
-    let clusters = serde_json::to_vec_pretty(report).context("serialising clusters")?;
-    write_atomic(&out.join("clusters.json"), &clusters)?;
+    c?;
     let rejects = out.join("rejects.jsonl");
     if read.rejects.is_empty() {
         if rejects.exists() {
