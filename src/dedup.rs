@@ -141,17 +141,21 @@ fn similar_at_least(a: &[u32], b: &[u32], t: f64) -> bool {
         if inter + (a.len() - i).min(b.len() - j) < need {
             return false;
         }
-        match a[i].cmp(&b[j]) {
-            std::cmp::Ordering::Less => i += 1,
-            std::cmp::Ordering::Greater => j += 1,
-            std::cmp::Ordering::Equal => {
-                inter += 1;
-                i += 1;
-                j += 1;
-            }
-        }
+        // Without branches on the comparison (which way a merge steps is a coin toss).
+        let (x, y) = (a[i], b[j]);
+        inter += (x == y) as usize;
+        i += (x <= y) as usize;
+        j += (y <= x) as usize;
     }
     inter >= need
+}
+
+/// The root of `x`'s set, read only.
+fn root(parent: &[u32], mut x: u32) -> u32 {
+    while parent[x as usize] != x {
+        x = parent[x as usize];
+    }
+    x
 }
 
 fn find(parent: &mut [u32], x: u32) -> u32 {
@@ -227,14 +231,20 @@ impl DedupParams {
                     first = j;
                 }
             }
-            // Pairs already joined need no check; the others are checked in parallel, then joined.
-            pairs.retain(|&(a, b)| find(&mut parent, a) != find(&mut parent, b) && !rejected.contains(&pair_key(a, b)));
-            let similar: Vec<bool> = pairs.par_iter().map(|&(a, b)| similar_at_least(&sets[a as usize], &sets[b as usize], self.threshold)).collect();
-            for (&(f, i), ok) in pairs.iter().zip(similar) {
-                let (a, b) = (find(&mut parent, f), find(&mut parent, i));
+            // Pairs already joined (read without compressing paths, so in parallel) or
+            // rejected need no check; the others are checked in parallel, then joined in order.
+            let checked: Vec<(u32, u32, bool)> = pairs
+                .par_iter()
+                .filter(|&&(a, b)| root(&parent, a) != root(&parent, b) && !rejected.contains(&pair_key(a, b)))
+                .map(|&(a, b)| (a, b, similar_at_least(&sets[a as usize], &sets[b as usize], self.threshold)))
+                .collect();
+            for (f, i, ok) in checked {
                 if !ok {
                     rejected.insert(pair_key(f, i));
-                } else if a != b {
+                    continue;
+                }
+                let (a, b) = (find(&mut parent, f), find(&mut parent, i));
+                if a != b {
                     parent[a.max(b) as usize] = a.min(b);
                 }
             }
