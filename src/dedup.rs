@@ -158,11 +158,9 @@ fn root(parent: &[u32], mut x: u32) -> u32 {
     x
 }
 
+/// The root of `x`'s set, pointing every set on the way at it (path compression).
 fn find(parent: &mut [u32], x: u32) -> u32 {
-    let mut r = x;
-    while parent[r as usize] != r {
-        r = parent[r as usize];
-    }
+    let r = root(parent, x);
     let mut y = x;
     while parent[y as usize] != r {
         let next = parent[y as usize];
