@@ -158,8 +158,13 @@ pub struct Router {
     /// The profile.
     pub profile: Profile,
     keywords: Keywords,
-    classifier: Option<LinearClassifier>,
-    /// Per classifier class, its department's index in the profile (looked up once).
+    model: Option<Learned>,
+}
+
+/// The router's classifier with its classes and the profile's departments matched once.
+struct Learned {
+    classifier: LinearClassifier,
+    /// Per classifier class, its department's index in the profile.
     class_department: Vec<Option<usize>>,
     /// Per department, its class in the classifier.
     department_class: Vec<Option<usize>>,
@@ -176,7 +181,7 @@ impl Router {
     /// know is mapped by its successor rules, else it is an error.
     pub fn with_examples(profile: Profile, analyzer: &Analyzer, examples: &[(&str, &str)]) -> Result<Self> {
         let keywords = Keywords::new(analyzer, profile.departments.iter().enumerate().flat_map(|(i, d)| d.keywords.iter().map(move |k| (i, k.as_str()))));
-        let mut r = Router { profile, keywords, classifier: None, class_department: Vec::new(), department_class: Vec::new() };
+        let mut r = Router { profile, keywords, model: None };
         let mut docs = Vec::new();
         let mut labels = Vec::new();
         if let Some(spec) = r.profile.training.clone() {
@@ -199,10 +204,10 @@ impl Router {
             docs.push(classifier_features(analyzer, text));
         }
         if !docs.is_empty() {
-            let c = LinearSvmParams::default().fit(&Labelled { docs: &docs, labels: &labels })?;
-            r.class_department = c.classes.iter().map(|name| r.profile.index(name)).collect();
-            r.department_class = r.profile.departments.iter().map(|d| c.class_index(&d.code)).collect();
-            r.classifier = Some(c);
+            let classifier = LinearSvmParams::default().fit(&Labelled { docs: &docs, labels: &labels })?;
+            let class_department = classifier.classes.iter().map(|name| r.profile.index(name)).collect();
+            let department_class = r.profile.departments.iter().map(|d| classifier.class_index(&d.code)).collect();
+            r.model = Some(Learned { classifier, class_department, department_class });
         }
         Ok(r)
     }
@@ -214,14 +219,14 @@ impl Router {
         let n = p.departments.len();
         let mut logits = vec![0.0f32; n];
         let mut model_row = None;
-        match &self.classifier {
-            Some(c) => {
+        match &self.model {
+            Some(Learned { classifier: c, class_department, .. }) => {
                 let row = c.vectorize(keys);
                 let mut pr = vec![0.0; c.classes.len()];
                 c.logits_into(&row, &mut pr);
                 softmax(&mut pr);
                 logits.iter_mut().for_each(|l| *l = (1e-4f32).ln());
-                for (ci, d) in self.class_department.iter().enumerate() {
+                for (ci, d) in class_department.iter().enumerate() {
                     if let Some(d) = *d {
                         logits[d] = (pr[ci] + 1e-4).ln();
                     }
@@ -248,8 +253,8 @@ impl Router {
         if !words.is_empty() {
             reasons.push(format!("từ khóa của hồ sơ {}: {}", p.name, quote(&words)));
         }
-        if let (Some(c), Some((row, pr))) = (&self.classifier, &model_row) {
-            if let Some(ci) = self.department_class[best] {
+        if let (Some(Learned { classifier: c, department_class, .. }), Some((row, pr))) = (&self.model, &model_row) {
+            if let Some(ci) = department_class[best] {
                 let terms: Vec<String> = c.contributions(row, ci, 3).into_iter().filter_map(|(j, _)| surface_of(a, text, c.tfidf.keys[j as usize])).collect();
                 let terms: Vec<&str> = terms.iter().map(String::as_str).collect();
                 if !terms.is_empty() {
