@@ -361,20 +361,30 @@ fn analyse_batch(models: &Models, memo: &mut TextMemo, seen: &[Submission], done
 
 /// One submission's analysis: feature keys, shingles (when asked), topic and department.
 fn analyse_one(models: &Models, s: &Submission, want_shingles: bool) -> PerDoc {
-    let a = models.analyzer.analyze(&s.text);
-    let mut keys = Vec::new();
-    Analyzer::feature_keys(&a, &mut keys);
-    let mut sh = Vec::new();
-    if want_shingles {
-        crate::dedup::shingles(&a, &mut sh);
-        // Kept as a sorted set, at its size: a million of them wait for near-duplicates.
-        sh.sort_unstable();
-        sh.dedup();
-        sh.shrink_to_fit();
+    /// Each thread's analysis and key buffers, reused from text to text (what is kept is copied out at its size).
+    struct Buffers {
+        analysis: crate::text::Analysis,
+        keys: Vec<u64>,
+        shingles: Vec<u32>,
     }
-    let routed = routed(models, s, &a, &mut keys);
-    keys.shrink_to_fit();
-    PerDoc { keys, shingles: sh, routed, copy_of: None }
+    thread_local! {
+        static BUF: std::cell::RefCell<Buffers> = std::cell::RefCell::new(Buffers { analysis: Default::default(), keys: Vec::new(), shingles: Vec::new() });
+    }
+    BUF.with(|b| {
+        let Buffers { analysis: a, keys, shingles: sh } = &mut *b.borrow_mut();
+        models.analyzer.analyze_into(&s.text, a);
+        keys.clear();
+        Analyzer::feature_keys(a, keys);
+        sh.clear();
+        if want_shingles {
+            crate::dedup::shingles(a, sh);
+            // Kept as a sorted set: a million of them wait for near-duplicates.
+            sh.sort_unstable();
+            sh.dedup();
+        }
+        let routed = routed(models, s, a, keys);
+        PerDoc { keys: keys.to_vec(), shingles: sh.to_vec(), routed, copy_of: None }
+    })
 }
 
 /// Topic and department of `s` from its analysis and feature keys. Routing reads richer
