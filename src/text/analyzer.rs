@@ -228,85 +228,195 @@ struct Scratch {
 /// without diacritics, is decided from each clause's counts first.
 ///
 /// Two generations bound its size: when the current one is full it becomes the old one
-/// and the older is dropped; a clause found in the old one moves back to the current.
-#[derive(Default)]
+/// and the older is emptied; a clause found in the old one moves back to the current.
+/// A generation keeps its clauses' texts and words end to end in a few long buffers
+/// (no allocation per clause; emptying one keeps its buffers for the next).
 struct ClauseMemo {
     analyzer: u64,
-    cur: FxHashMap<u64, ClauseEntry>,
-    old: FxHashMap<u64, ClauseEntry>,
+    /// Clauses per generation.
+    capacity: usize,
+    cur: Generation,
+    old: Generation,
 }
 
-/// A remembered clause: its text, its syllable counts, and its words as built when the
-/// text around it was typed with diacritics (`frags[0]`) and without (`frags[1]`).
+impl Default for ClauseMemo {
+    fn default() -> Self {
+        ClauseMemo { analyzer: 0, capacity: CLAUSE_MEMO_ENTRIES, cur: Generation::default(), old: Generation::default() }
+    }
+}
+
+/// Clauses per generation of the memo (a generation holds about 20 MB then).
+const CLAUSE_MEMO_ENTRIES: usize = 1 << 15;
+
+/// Clauses longer than this (in bytes) are analysed every time and not remembered.
+const CLAUSE_MEMO_BYTES: usize = 256;
+
+/// One generation of the memo: its clauses by hash, their data in shared buffers.
+#[derive(Default)]
+struct Generation {
+    map: FxHashMap<u64, ClauseEntry>,
+    text: String,
+    words: Vec<Word>,
+    syllables: Vec<u64>,
+    lower: String,
+    spans: Vec<SyllableSpan>,
+}
+
+/// A remembered clause: where its text lies, its syllable counts, and its words as built
+/// when the text around it was typed with diacritics (`frags[0]`) and without (`frags[1]`).
+#[derive(Clone, Copy)]
 struct ClauseEntry {
-    text: Box<str>,
+    text: (u32, u32),
     total: u32,
     accented: u32,
     frags: [Option<Fragment>; 2],
 }
 
-/// Clauses per generation of the memo.
-const CLAUSE_MEMO_ENTRIES: usize = 1 << 14;
+/// Where one clause's words lie in its generation's buffers (start, end), offsets relative to the clause.
+#[derive(Clone, Copy)]
+struct Fragment {
+    words: (u32, u32),
+    syllables: (u32, u32),
+    lower: (u32, u32),
+    spans: (u32, u32),
+}
 
-/// Clauses longer than this (in bytes) are analysed every time and not remembered.
-const CLAUSE_MEMO_BYTES: usize = 256;
+/// What the memo holds of a clause for one reading of the text.
+enum Remembered {
+    /// Its words were appended.
+    Appended,
+    /// The clause is remembered, but not as the text reads: build it and [`ClauseMemo::fill`] it.
+    OtherReading,
+    /// Not remembered.
+    Unknown,
+}
+
+fn range(r: (u32, u32)) -> std::ops::Range<usize> {
+    r.0 as usize..r.1 as usize
+}
+
+impl Generation {
+    fn get(&self, h: u64, text: &str) -> Option<&ClauseEntry> {
+        self.map.get(&h).filter(|e| &self.text[range(e.text)] == text)
+    }
+
+    fn get_mut(&mut self, h: u64, text: &str) -> Option<&mut ClauseEntry> {
+        let Generation { map, text: all, .. } = self;
+        map.get_mut(&h).filter(|e| &all[range(e.text)] == text)
+    }
+
+    /// Copies the words of `a` into the buffers.
+    fn store(&mut self, a: &Analysis) -> Fragment {
+        self.store_parts(&a.words, &a.syllables, &a.lower, &a.spans)
+    }
+
+    fn store_parts(&mut self, words: &[Word], syllables: &[u64], lower: &str, spans: &[SyllableSpan]) -> Fragment {
+        let at = |n: usize, len: usize| (n as u32, (n + len) as u32);
+        let f = Fragment { words: at(self.words.len(), words.len()), syllables: at(self.syllables.len(), syllables.len()), lower: at(self.lower.len(), lower.len()), spans: at(self.spans.len(), spans.len()) };
+        self.words.extend_from_slice(words);
+        self.syllables.extend_from_slice(syllables);
+        self.lower.push_str(lower);
+        self.spans.extend_from_slice(spans);
+        f
+    }
+
+    /// The words of fragment `f`.
+    fn parts(&self, f: &Fragment) -> (&[Word], &[u64], &str, &[SyllableSpan]) {
+        (&self.words[range(f.words)], &self.syllables[range(f.syllables)], &self.lower[range(f.lower)], &self.spans[range(f.spans)])
+    }
+
+    fn add(&mut self, h: u64, text: &str, total: u32, accented: u32) -> &mut ClauseEntry {
+        let start = self.text.len() as u32;
+        self.text.push_str(text);
+        let e = ClauseEntry { text: (start, self.text.len() as u32), total, accented, frags: [None, None] };
+        self.map.entry(h).insert_entry(e).into_mut()
+    }
+
+    fn clear(&mut self) {
+        self.map.clear();
+        self.text.clear();
+        self.words.clear();
+        self.syllables.clear();
+        self.lower.clear();
+        self.spans.clear();
+    }
+}
 
 impl ClauseMemo {
-    /// The entry of clause `text` with hash `h`, moved to the current generation.
-    fn promote(&mut self, h: u64, text: &str) -> Option<&mut ClauseEntry> {
-        if self.cur.get(&h).is_some_and(|e| &*e.text == text) {
-            return self.cur.get_mut(&h);
+    /// The (syllables, syllables with diacritics) of clause `text` with hash `h`, the
+    /// clause moved to the current generation (unless that one is full).
+    fn promote(&mut self, h: u64, text: &str) -> Option<(usize, usize)> {
+        if let Some(e) = self.cur.get(h, text) {
+            return Some((e.total as usize, e.accented as usize));
         }
-        let e = self.old.remove(&h).filter(|e| &*e.text == text)?;
-        Some(self.put(h, e))
+        let e = *self.old.get(h, text)?;
+        if self.cur.map.len() >= self.capacity {
+            // Still found in the old generation until this one fills and turns over.
+            return Some((e.total as usize, e.accented as usize));
+        }
+        self.old.map.remove(&h);
+        let mut frags = [None, None];
+        for (slot, f) in frags.iter_mut().zip(e.frags) {
+            if let Some(f) = f {
+                let (w, sy, lo, sp) = self.old.parts(&f);
+                *slot = Some(self.cur.store_parts(w, sy, lo, sp));
+            }
+        }
+        self.cur.add(h, text, e.total, e.accented).frags = frags;
+        Some((e.total as usize, e.accented as usize))
     }
 
-    /// The entry of clause `text` in either generation.
-    fn find(&mut self, h: u64, text: &str) -> Option<&mut ClauseEntry> {
-        if self.cur.get(&h).is_some_and(|e| &*e.text == text) {
-            return self.cur.get_mut(&h);
+    /// Remembers clause `text` with its (syllables, syllables with diacritics) and its
+    /// words `a` as built for the reading `folded`; a clause without syllables reads the
+    /// same both ways.
+    fn insert(&mut self, h: u64, text: &str, (total, accented): (usize, usize), folded: bool, a: &Analysis) {
+        if self.cur.map.len() >= self.capacity {
+            std::mem::swap(&mut self.cur, &mut self.old);
+            self.cur.clear();
         }
-        self.old.get_mut(&h).filter(|e| &*e.text == text)
+        let f = self.cur.store(a);
+        let e = self.cur.add(h, text, total as u32, accented as u32);
+        e.frags[folded as usize] = Some(f);
+        if total == 0 {
+            e.frags[!folded as usize] = Some(f);
+        }
     }
 
-    /// Remembers clause `text` with its (syllables, syllables with diacritics).
-    fn insert(&mut self, h: u64, text: &str, (total, accented): (usize, usize)) -> &mut ClauseEntry {
-        self.put(h, ClauseEntry { text: text.into(), total: total as u32, accented: accented as u32, frags: [None, None] })
+    /// Appends the words of clause `text` as read `folded` to `out` (the clause starting at
+    /// byte `base` of the text), if remembered so.
+    fn append_to(&self, h: u64, text: &str, folded: bool, out: &mut Analysis, base: u32) -> Remembered {
+        for g in [&self.cur, &self.old] {
+            if let Some(e) = g.get(h, text) {
+                return match &e.frags[folded as usize] {
+                    Some(f) => {
+                        let (w, sy, lo, sp) = g.parts(f);
+                        append_words(w, sy, lo, sp, out, base);
+                        Remembered::Appended
+                    }
+                    None => Remembered::OtherReading,
+                };
+            }
+        }
+        Remembered::Unknown
     }
 
-    fn put(&mut self, h: u64, e: ClauseEntry) -> &mut ClauseEntry {
-        if self.cur.len() >= CLAUSE_MEMO_ENTRIES {
-            self.old = std::mem::take(&mut self.cur);
+    /// Adds the words `a` of remembered clause `text` as read `folded`.
+    fn fill(&mut self, h: u64, text: &str, folded: bool, a: &Analysis) {
+        let g = if self.cur.get(h, text).is_some() { &mut self.cur } else { &mut self.old };
+        let f = g.store(a);
+        if let Some(e) = g.get_mut(h, text) {
+            e.frags[folded as usize] = Some(f);
         }
-        self.cur.entry(h).insert_entry(e).into_mut()
     }
 }
 
-/// One clause's words, offsets relative to the clause.
-struct Fragment {
-    words: Box<[Word]>,
-    syllables: Box<[u64]>,
-    lower: Box<str>,
-    spans: Box<[SyllableSpan]>,
-}
-
-impl Fragment {
-    fn of(a: &Analysis) -> Self {
-        Fragment { words: a.words.as_slice().into(), syllables: a.syllables.as_slice().into(), lower: a.lower.as_str().into(), spans: a.spans.as_slice().into() }
-    }
-
-    fn append_to(&self, out: &mut Analysis, base: u32) {
-        Self::append(&self.words, &self.syllables, &self.lower, &self.spans, out, base);
-    }
-
-    /// Appends a clause's words to `out`, the clause starting at byte `base` of the text.
-    fn append(words: &[Word], syllables: &[u64], lower: &str, spans: &[SyllableSpan], out: &mut Analysis, base: u32) {
-        let (syl0, lo0) = (out.syllables.len() as u32, out.lower.len() as u32);
-        out.words.extend(words.iter().map(|w| Word { start: w.start + base, end: w.end + base, first_syllable: w.first_syllable + syl0, ..*w }));
-        out.syllables.extend_from_slice(syllables);
-        out.lower.push_str(lower);
-        out.spans.extend(spans.iter().map(|s| SyllableSpan { lo: s.lo + lo0, hi: s.hi + lo0, start: s.start + base, end: s.end + base }));
-    }
+/// Appends a clause's words to `out`, the clause starting at byte `base` of the text.
+fn append_words(words: &[Word], syllables: &[u64], lower: &str, spans: &[SyllableSpan], out: &mut Analysis, base: u32) {
+    let (syl0, lo0) = (out.syllables.len() as u32, out.lower.len() as u32);
+    out.words.extend(words.iter().map(|w| Word { start: w.start + base, end: w.end + base, first_syllable: w.first_syllable + syl0, ..*w }));
+    out.syllables.extend_from_slice(syllables);
+    out.lower.push_str(lower);
+    out.spans.extend(spans.iter().map(|s| SyllableSpan { lo: s.lo + lo0, hi: s.hi + lo0, start: s.start + base, end: s.end + base }));
 }
 
 /// Splits `text` into clauses, each ending after `,` `.` `;` `:` `!` or `?` followed by
@@ -524,7 +634,7 @@ impl Analyzer {
         out.clear();
         let Scratch { norm, chars, tokens, lower, syls, starts, runs, clauses, frag, long, memo } = sc;
         if memo.analyzer != self.id {
-            *memo = ClauseMemo { analyzer: self.id, ..ClauseMemo::default() };
+            *memo = ClauseMemo { analyzer: self.id, capacity: memo.capacity, ..ClauseMemo::default() };
         }
         // Builds the words of clause `c`, already prepared, into `frag`.
         let mut build = |c: &str, norm: &Normalized, tokens: &[Token], folded: bool, frag: &mut Analysis| {
@@ -539,7 +649,7 @@ impl Analyzer {
         for &(s, e, h) in clauses.iter() {
             let c = &text[s as usize..e as usize];
             let counts = match memo.promote(h, c) {
-                Some(entry) => (entry.total as usize, entry.accented as usize),
+                Some(counts) => counts,
                 None => {
                     let counts = prepare(c, norm, chars, tokens);
                     // Built now, while it is prepared, as the clause reads on its own;
@@ -554,12 +664,7 @@ impl Analyzer {
                         longs += 1;
                     } else {
                         build(c, norm, tokens, own, frag);
-                        let entry = memo.insert(h, c, counts);
-                        if counts.0 == 0 {
-                            // No syllables: nothing reads differently either way.
-                            entry.frags[!own as usize] = Some(Fragment::of(frag));
-                        }
-                        entry.frags[own as usize] = Some(Fragment::of(frag));
+                        memo.insert(h, c, counts, own, frag);
                     }
                     counts
                 }
@@ -574,31 +679,27 @@ impl Analyzer {
             let c = &text[s as usize..e as usize];
             if c.len() > CLAUSE_MEMO_BYTES {
                 match longs.next() {
-                    Some((own, built)) if *own == folded => Fragment::append(&built.words, &built.syllables, &built.lower, &built.spans, out, s),
+                    Some((own, built)) if *own == folded => append_words(&built.words, &built.syllables, &built.lower, &built.spans, out, s),
                     _ => {
                         prepare(c, norm, chars, tokens);
                         build(c, norm, tokens, folded, frag);
-                        Fragment::append(&frag.words, &frag.syllables, &frag.lower, &frag.spans, out, s);
+                        append_words(&frag.words, &frag.syllables, &frag.lower, &frag.spans, out, s);
                     }
                 }
                 continue;
             }
-            match memo.find(h, c) {
-                Some(entry) => {
-                    let slot = &mut entry.frags[folded as usize];
-                    if slot.is_none() {
-                        prepare(c, norm, chars, tokens);
-                        build(c, norm, tokens, folded, frag);
-                        *slot = Some(Fragment::of(frag));
-                    }
-                    if let Some(f) = slot {
-                        f.append_to(out, s);
-                    }
-                }
-                None => {
+            match memo.append_to(h, c, folded, out, s) {
+                Remembered::Appended => {}
+                Remembered::OtherReading => {
                     prepare(c, norm, chars, tokens);
                     build(c, norm, tokens, folded, frag);
-                    Fragment::append(&frag.words, &frag.syllables, &frag.lower, &frag.spans, out, s);
+                    memo.fill(h, c, folded, frag);
+                    append_words(&frag.words, &frag.syllables, &frag.lower, &frag.spans, out, s);
+                }
+                Remembered::Unknown => {
+                    prepare(c, norm, chars, tokens);
+                    build(c, norm, tokens, folded, frag);
+                    append_words(&frag.words, &frag.syllables, &frag.lower, &frag.spans, out, s);
                 }
             }
         }
@@ -860,6 +961,44 @@ fn merge_fixed(fixed: &Dictionary, syls: &[&str], folded: bool, starts: &mut [bo
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_small_clause_memo_turning_over_analyses_as_a_fresh_thread() {
+        // Four clauses per generation: clauses move from the old generation back to the
+        // current one, generations turn over mid-text, and a clause is asked for in the
+        // other reading (the text around it typed without diacritics) after it was kept.
+        let texts = [
+            "Em muốn vay vốn ưu đãi, thanh niên không có việc làm, xin cảm ơn.",
+            "thanh niên không có việc làm, Em muốn vay vốn ưu đãi, ngân hàng ở xa.",
+            "em muon vay von uu dai, thanh nien khong co viec lam, ngân hàng ở xa.",
+            "Ngân hàng ở xa, em muốn vay vốn ưu đãi, thanh niên không có việc làm.",
+            "1, 2, 3, 4, 5, thanh niên không có việc làm, xin cảm ơn.",
+            "EM MUỐN VAY VỐN ƯU ĐÃI, xin cảm ơn.",
+        ];
+        let an = analyzer();
+        let fresh: Vec<Analysis> = texts.iter().map(|t| std::thread::scope(|s| s.spawn(|| an.analyze(t)).join().unwrap())).collect();
+        let small = std::thread::scope(|s| {
+            s.spawn(|| {
+                SCRATCH.with(|sc| sc.borrow_mut().memo.capacity = 4);
+                let once: Vec<Analysis> = texts.iter().map(|t| an.analyze(t)).collect();
+                let again: Vec<Analysis> = texts.iter().rev().map(|t| an.analyze(t)).collect();
+                let kept = SCRATCH.with(|sc| {
+                    let sc = sc.borrow();
+                    (sc.memo.cur.map.len(), sc.memo.old.map.len())
+                });
+                (once, again, kept)
+            })
+            .join()
+            .unwrap()
+        });
+        let (once, again, (cur, old)) = small;
+        assert!(cur <= 4 && old <= 4 && cur + old > 4, "generations hold {cur} and {old}");
+        let view = |a: &Analysis| (a.words.iter().map(|w| (w.start, w.end, w.key, w.first_syllable, w.phrase_start)).collect::<Vec<_>>(), a.syllables.clone(), a.lower.clone(), a.spans.clone(), a.folded);
+        for (i, t) in texts.iter().enumerate() {
+            assert_eq!(view(&once[i]), view(&fresh[i]), "{t}");
+            assert_eq!(view(&again[texts.len() - 1 - i]), view(&fresh[i]), "{t} (again)");
+        }
+    }
 
     fn analyzer() -> Analyzer {
         let seg = LongestMatch::from_words(["thanh niên", "vay vốn", "ưu đãi", "ngân hàng", "không có"]);
