@@ -864,15 +864,41 @@ fn write_outputs(out: &Path, read: &ReadOutcome, report: &Report) -> Result<()> 
         c.flush()?;
         drop(c);
         write_rows_parallel(w, n, |range, buf| {
+            use std::fmt::Write as _;
             let mut c = csv::WriterBuilder::new().has_headers(false).from_writer(buf);
+            // Numbers and the joined reasons are formatted into one reused buffer.
+            let mut f = String::new();
             for (r, sub) in report.records[range.clone()].iter().zip(&read.submissions[range]) {
                 let s = &r.routed.suggestion;
-                let cluster = r.cluster.map(|c| c.to_string()).unwrap_or_default();
-                c.write_record([
-                    sub.id.as_str(), sub.text.as_str(), sub.locality.as_deref().unwrap_or(""), cluster.as_str(), label_of(r.cluster),
-                    &r.routed.topic, &format!("{:.3}", r.routed.topic_score), &s.department, &s.department_name,
-                    &format!("{:.3}", s.confidence), &s.runner_up, s.also.as_deref().unwrap_or(""), &s.reasons.join(" | "),
-                ])?;
+                c.write_field(&sub.id)?;
+                c.write_field(&sub.text)?;
+                c.write_field(sub.locality.as_deref().unwrap_or(""))?;
+                f.clear();
+                if let Some(k) = r.cluster {
+                    let _ = write!(f, "{k}");
+                }
+                c.write_field(&f)?;
+                c.write_field(label_of(r.cluster))?;
+                c.write_field(&*r.routed.topic)?;
+                f.clear();
+                let _ = write!(f, "{:.3}", r.routed.topic_score);
+                c.write_field(&f)?;
+                c.write_field(&*s.department)?;
+                c.write_field(&*s.department_name)?;
+                f.clear();
+                let _ = write!(f, "{:.3}", s.confidence);
+                c.write_field(&f)?;
+                c.write_field(&*s.runner_up)?;
+                c.write_field(s.also.as_deref().unwrap_or(""))?;
+                f.clear();
+                for (i, reason) in s.reasons.iter().enumerate() {
+                    if i > 0 {
+                        f.push_str(" | ");
+                    }
+                    f.push_str(reason);
+                }
+                c.write_field(&f)?;
+                c.write_record(None::<&[u8]>)?;
             }
             c.flush()
         })

@@ -48,6 +48,8 @@ pub struct TopicModel {
     rule_weight: f32,
     keywords: Keywords,
     classifier: Option<LinearClassifier>,
+    /// The topic of each of the classifier's classes.
+    class_topic: Vec<Option<usize>>,
 }
 
 /// A submission's topic scores.
@@ -55,8 +57,6 @@ pub struct TopicModel {
 pub struct TopicScores {
     /// Probability of each topic, in taxonomy order.
     pub probs: Vec<f32>,
-    /// Keyword phrases that fired, with the topic each supports.
-    pub hits: Vec<(usize, String)>,
 }
 
 impl TopicScores {
@@ -80,7 +80,7 @@ impl TopicModel {
         let f: TaxonomyFile = toml::from_str(&text).map_err(|e| Error::model(path, e.to_string()))?;
         let fallback = f.topic.iter().position(|t| *t.code == *f.fallback).ok_or_else(|| Error::model(path, format!("fallback topic '{}' is not defined", f.fallback)))?;
         let keywords = Keywords::new(analyzer, f.topic.iter().enumerate().flat_map(|(i, t)| t.keywords.iter().map(move |k| (i, k.as_str()))));
-        let mut m = TopicModel { name: f.name, topics: f.topic, fallback, rule_weight: f.rule_weight, keywords, classifier: None };
+        let mut m = TopicModel { name: f.name, topics: f.topic, fallback, rule_weight: f.rule_weight, keywords, classifier: None, class_topic: Vec::new() };
         if let Some(spec) = f.training {
             let base = path.parent().unwrap_or(Path::new("."));
             let rows = spec.load(base)?;
@@ -93,7 +93,9 @@ impl TopicModel {
                 }
                 labels.push(l.to_string());
             }
-            m.classifier = Some(SoftmaxParams::default().fit(&Labelled { docs: &docs, labels: &labels })?);
+            let c = SoftmaxParams::default().fit(&Labelled { docs: &docs, labels: &labels })?;
+            m.class_topic = c.classes.iter().map(|name| m.index(name)).collect();
+            m.classifier = Some(c);
         }
         Ok(m)
     }
@@ -110,20 +112,19 @@ impl TopicModel {
         match &self.classifier {
             Some(c) => {
                 let p = c.predict_proba(keys);
-                for (ci, name) in c.classes.iter().enumerate() {
-                    if let Some(t) = self.index(name) {
-                        logits[t] = (p[ci] + 1e-4).ln();
+                for (&pc, t) in p.iter().zip(&self.class_topic) {
+                    if let Some(t) = *t {
+                        logits[t] = (pc + 1e-4).ln();
                     }
                 }
             }
             None => logits[self.fallback] = 0.5,
         }
-        let hits: Vec<(usize, String)> = self.keywords.find(a).into_iter().map(|p| (p.label, p.text.clone())).collect();
-        for (t, _) in &hits {
-            logits[*t] += self.rule_weight;
+        for p in self.keywords.find(a) {
+            logits[p.label] += self.rule_weight;
         }
         softmax(&mut logits);
-        TopicScores { probs: logits, hits }
+        TopicScores { probs: logits }
     }
 }
 
