@@ -382,4 +382,30 @@ mod tests {
             }
         }
     }
+
+    #[test]
+    fn contributions_are_the_best_terms_of_a_full_sort() {
+        // Weights drawn from a few values, so that ties between terms are common.
+        let mut rng = Rng::new(4);
+        let docs: Vec<Vec<u64>> = (0..40).map(|_| (0..1 + rng.below(25)).map(|_| rng.below(50) as u64).collect()).collect();
+        let tfidf = TfidfParams { min_df: 1, max_df: 1.0, sublinear_tf: false }.fit(&docs).unwrap();
+        let c = 3;
+        let weights = (0..tfidf.n_terms() * c).map(|_| rng.below(5) as f32 - 2.0).collect();
+        let m = LinearClassifier { classes: (0..c).map(|i| i.to_string()).collect(), tfidf, weights, bias: vec![0.0; c], exact_forms: false, term_mean: Default::default() };
+        let mut seen_full = false;
+        for d in &docs {
+            let row = m.vectorize(d);
+            for class in 0..c {
+                let mean = |j: u32| (0..c).map(|k| m.weights[j as usize * c + k]).sum::<f32>() / c as f32;
+                let mut all: Vec<(u32, f32)> = row.indices.iter().zip(&row.values).map(|(&j, &x)| (j, x * (m.weights[j as usize * c + class] - mean(j)))).filter(|t| t.1 > 0.0).collect();
+                all.sort_by(|a, b| b.1.total_cmp(&a.1).then(a.0.cmp(&b.0)));
+                for top in 0..6 {
+                    let want: Vec<(u32, f32)> = all.iter().copied().take(top).collect();
+                    seen_full |= top > 0 && all.len() > top;
+                    assert_eq!(m.contributions(&row, class, top), want, "class {class}, top {top}");
+                }
+            }
+        }
+        assert!(seen_full, "no row had more positive terms than were asked for");
+    }
 }
