@@ -245,7 +245,7 @@ impl Default for ClauseMemo {
     }
 }
 
-/// Clauses per generation of the memo (a generation holds about 20 MB then).
+/// Clauses per generation of the memo (a full generation holds about 30 MB).
 const CLAUSE_MEMO_ENTRIES: usize = 1 << 15;
 
 /// Clauses longer than this (in bytes) are analysed every time and not remembered.
