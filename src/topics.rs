@@ -47,9 +47,8 @@ pub struct TopicModel {
     pub fallback: usize,
     rule_weight: f32,
     keywords: Keywords,
-    classifier: Option<LinearClassifier>,
-    /// The topic of each of the classifier's classes.
-    class_topic: Vec<Option<usize>>,
+    /// The learned classifier with the topic of each of its classes (matched once).
+    classifier: Option<(LinearClassifier, Vec<Option<usize>>)>,
 }
 
 /// A submission's topic scores.
@@ -80,7 +79,7 @@ impl TopicModel {
         let f: TaxonomyFile = toml::from_str(&text).map_err(|e| Error::model(path, e.to_string()))?;
         let fallback = f.topic.iter().position(|t| *t.code == *f.fallback).ok_or_else(|| Error::model(path, format!("fallback topic '{}' is not defined", f.fallback)))?;
         let keywords = Keywords::new(analyzer, f.topic.iter().enumerate().flat_map(|(i, t)| t.keywords.iter().map(move |k| (i, k.as_str()))));
-        let mut m = TopicModel { name: f.name, topics: f.topic, fallback, rule_weight: f.rule_weight, keywords, classifier: None, class_topic: Vec::new() };
+        let mut m = TopicModel { name: f.name, topics: f.topic, fallback, rule_weight: f.rule_weight, keywords, classifier: None };
         if let Some(spec) = f.training {
             let base = path.parent().unwrap_or(Path::new("."));
             let rows = spec.load(base)?;
@@ -94,8 +93,8 @@ impl TopicModel {
                 labels.push(l.to_string());
             }
             let c = SoftmaxParams::default().fit(&Labelled { docs: &docs, labels: &labels })?;
-            m.class_topic = c.classes.iter().map(|name| m.index(name)).collect();
-            m.classifier = Some(c);
+            let class_topic = c.classes.iter().map(|name| m.index(name)).collect();
+            m.classifier = Some((c, class_topic));
         }
         Ok(m)
     }
@@ -110,9 +109,9 @@ impl TopicModel {
         let n = self.topics.len();
         let mut logits = vec![0.0f32; n];
         match &self.classifier {
-            Some(c) => {
+            Some((c, class_topic)) => {
                 let p = c.predict_proba(keys);
-                for (&pc, t) in p.iter().zip(&self.class_topic) {
+                for (&pc, t) in p.iter().zip(class_topic) {
                     if let Some(t) = *t {
                         logits[t] = (pc + 1e-4).ln();
                     }
