@@ -272,13 +272,14 @@ struct ClauseEntry {
     frags: [Option<Fragment>; 2],
 }
 
-/// Where one clause's words lie in its generation's buffers (start, end), offsets relative to the clause.
+/// Where one clause's words lie in its generation's buffers (start, end), offsets
+/// relative to the clause. A syllable's span is stored beside it, so `syllables` is
+/// also the range of the spans.
 #[derive(Clone, Copy)]
 struct Fragment {
     words: (u32, u32),
     syllables: (u32, u32),
     lower: (u32, u32),
-    spans: (u32, u32),
 }
 
 /// What the memo holds of a clause for one reading of the text.
@@ -312,7 +313,8 @@ impl Generation {
 
     fn store_parts(&mut self, words: &[Word], syllables: &[u64], lower: &str, spans: &[SyllableSpan]) -> Fragment {
         let at = |n: usize, len: usize| (n as u32, (n + len) as u32);
-        let f = Fragment { words: at(self.words.len(), words.len()), syllables: at(self.syllables.len(), syllables.len()), lower: at(self.lower.len(), lower.len()), spans: at(self.spans.len(), spans.len()) };
+        debug_assert_eq!((syllables.len(), self.syllables.len()), (spans.len(), self.spans.len()), "a span per syllable");
+        let f = Fragment { words: at(self.words.len(), words.len()), syllables: at(self.syllables.len(), syllables.len()), lower: at(self.lower.len(), lower.len()) };
         self.words.extend_from_slice(words);
         self.syllables.extend_from_slice(syllables);
         self.lower.push_str(lower);
@@ -322,7 +324,7 @@ impl Generation {
 
     /// The words of fragment `f`.
     fn parts(&self, f: &Fragment) -> (&[Word], &[u64], &str, &[SyllableSpan]) {
-        (&self.words[range(f.words)], &self.syllables[range(f.syllables)], &self.lower[range(f.lower)], &self.spans[range(f.spans)])
+        (&self.words[range(f.words)], &self.syllables[range(f.syllables)], &self.lower[range(f.lower)], &self.spans[range(f.syllables)])
     }
 
     fn add(&mut self, h: u64, text: &str, total: u32, accented: u32) -> &mut ClauseEntry {
@@ -688,19 +690,14 @@ impl Analyzer {
                 }
                 continue;
             }
-            match memo.append_to(h, c, folded, out, s) {
-                Remembered::Appended => {}
-                Remembered::OtherReading => {
-                    prepare(c, norm, chars, tokens);
-                    build(c, norm, tokens, folded, frag);
+            let remembered = memo.append_to(h, c, folded, out, s);
+            if !matches!(remembered, Remembered::Appended) {
+                prepare(c, norm, chars, tokens);
+                build(c, norm, tokens, folded, frag);
+                if matches!(remembered, Remembered::OtherReading) {
                     memo.fill(h, c, folded, frag);
-                    append_words(&frag.words, &frag.syllables, &frag.lower, &frag.spans, out, s);
                 }
-                Remembered::Unknown => {
-                    prepare(c, norm, chars, tokens);
-                    build(c, norm, tokens, folded, frag);
-                    append_words(&frag.words, &frag.syllables, &frag.lower, &frag.spans, out, s);
-                }
+                append_words(&frag.words, &frag.syllables, &frag.lower, &frag.spans, out, s);
             }
         }
     }
@@ -993,7 +990,7 @@ mod tests {
         });
         let (once, again, (cur, old)) = small;
         assert!(cur <= 4 && old <= 4 && cur + old > 4, "generations hold {cur} and {old}");
-        let view = |a: &Analysis| (a.words.iter().map(|w| (w.start, w.end, w.key, w.first_syllable, w.phrase_start)).collect::<Vec<_>>(), a.syllables.clone(), a.lower.clone(), a.spans.clone(), a.folded);
+        let view = |a: &Analysis| (a.words.clone(), a.syllables.clone(), a.lower.clone(), a.spans.clone(), a.folded);
         for (i, t) in texts.iter().enumerate() {
             assert_eq!(view(&once[i]), view(&fresh[i]), "{t}");
             assert_eq!(view(&again[texts.len() - 1 - i]), view(&fresh[i]), "{t} (again)");
