@@ -48,6 +48,31 @@ fn stages(c: &mut Criterion) {
     let x = TfidfParams::default().fit(&keys).unwrap().transform(&keys);
     g.bench_function("kmeans_k7_4_restarts", |b| b.iter(|| KMeansParams::new(7).fit(&x).unwrap().objective));
     g.bench_function("topic_and_route", |b| b.iter(|| route_all(&models, &subs, &indicatif::ProgressBar::hidden()).len()));
+    // Topic scores and the routing suggestion alone, one thread, on texts analysed once.
+    let analysed: Vec<_> = texts
+        .iter()
+        .map(|t| {
+            let a = models.analyzer.analyze(t);
+            let mut k = Vec::new();
+            Analyzer::feature_keys(&a, &mut k);
+            k.sort_unstable();
+            let n = k.len();
+            Analyzer::classifier_extras(&a, &mut k);
+            (a, k, n)
+        })
+        .collect();
+    g.bench_function("score_and_suggest_1_thread", |b| {
+        b.iter(|| {
+            analysed
+                .iter()
+                .zip(&texts)
+                .map(|((a, k, n), t)| {
+                    let ts = models.topics.score(a, &k[..*n]);
+                    models.router.suggest(t, a, &[&k[..*n], &k[*n..]], &ts, &models.topics).reasons.len()
+                })
+                .sum::<usize>()
+        })
+    });
     g.finish();
 }
 

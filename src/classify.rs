@@ -172,8 +172,13 @@ impl LinearClassifier {
 
     /// The TF-IDF row of a document given as feature keys.
     pub fn vectorize(&self, keys: &[u64]) -> SparseVec {
+        self.vectorize_runs(&[keys])
+    }
+
+    /// The TF-IDF row of a document whose feature keys come in runs ([`Tfidf::transform_runs`]).
+    pub fn vectorize_runs(&self, runs: &[&[u64]]) -> SparseVec {
         let mut v = SparseVec::default();
-        self.tfidf.transform_one(keys, &mut v);
+        self.tfidf.transform_runs(runs, &mut v);
         v
     }
 

@@ -66,12 +66,19 @@ impl TfidfParams {
                     if t == 0 {
                         continue;
                     }
-                    uniq.clear();
-                    uniq.extend_from_slice(d);
-                    uniq.sort_unstable();
-                    uniq.dedup();
-                    for &k in &uniq {
-                        *m.entry(k).or_default() += t;
+                    // Keys the pipeline keeps ascending need no copy and no sort.
+                    let d: &[u64] = if d.is_sorted() {
+                        d
+                    } else {
+                        uniq.clear();
+                        uniq.extend_from_slice(d);
+                        uniq.sort_unstable();
+                        &uniq
+                    };
+                    for (i, &k) in d.iter().enumerate() {
+                        if i == 0 || d[i - 1] != k {
+                            *m.entry(k).or_default() += t;
+                        }
                     }
                 }
                 m
@@ -134,24 +141,53 @@ impl Tfidf {
         self.index = self.keys.iter().enumerate().map(|(i, &k)| (k, i as u32)).collect();
     }
 
-    /// One document's L2-normalised TF-IDF row, sorted by column.
+    /// One document's L2-normalised TF-IDF row, sorted by column. Columns follow key
+    /// order, so keys given in ascending order (as the pipeline keeps them) need no sort.
     pub fn transform_one(&self, keys: &[u64], out: &mut SparseVec) {
+        self.transform_runs(&[keys], out);
+    }
+
+    /// [`Tfidf::transform_one`] of the keys of all `runs` together: two runs are sorted
+    /// each on its own (a run whose keys ascend needs no sort) and merged.
+    pub fn transform_runs(&self, runs: &[&[u64]], out: &mut SparseVec) {
         out.indices.clear();
         out.values.clear();
         thread_local! {
-            static COLS: std::cell::RefCell<Vec<u32>> = const { std::cell::RefCell::new(Vec::new()) };
+            static COLS: std::cell::RefCell<(Vec<u32>, Vec<u32>)> = const { std::cell::RefCell::new((Vec::new(), Vec::new())) };
         }
-        COLS.with(|cols| {
-            let mut cols = cols.borrow_mut();
+        COLS.with(|bufs| {
+            let (cols, merged) = &mut *bufs.borrow_mut();
             cols.clear();
-            cols.extend(keys.iter().filter_map(|k| self.column(*k)));
-            self.weigh(&mut cols, out);
+            let mut split = 0;
+            for (r, keys) in runs.iter().enumerate() {
+                if r == 1 {
+                    split = cols.len();
+                }
+                cols.extend(keys.iter().filter_map(|k| self.column(*k)));
+            }
+            // Each run sorted on its own (most often it already ascends), then the two merged.
+            let cols = if runs.len() == 2 {
+                let (a, b) = cols.split_at_mut(split);
+                for run in [a, b] {
+                    if !run.is_sorted() {
+                        run.sort_unstable();
+                    }
+                }
+                merge_sorted(&cols[..split], &cols[split..], merged);
+                merged
+            } else {
+                cols
+            };
+            self.weigh(cols, out);
         });
     }
 
-    /// The row built from `cols`, every occurrence of a vocabulary term (sorted here), into `out` (cleared by the caller).
+    /// The row built from `cols`, every occurrence of a vocabulary term (sorted here
+    /// unless they already ascend), into `out` (cleared by the caller).
     fn weigh(&self, cols: &mut [u32], out: &mut SparseVec) {
-        cols.sort_unstable();
+        if !cols.is_sorted() {
+            cols.sort_unstable();
+        }
         out.indices.reserve(cols.len());
         out.values.reserve(cols.len());
         let mut i = 0;
@@ -230,6 +266,24 @@ impl Tfidf {
         }
         m
     }
+}
+
+/// `a` and `b`, each ascending, merged into `out` (ascending).
+fn merge_sorted(a: &[u32], b: &[u32], out: &mut Vec<u32>) {
+    out.clear();
+    out.reserve(a.len() + b.len());
+    let (mut i, mut j) = (0, 0);
+    while i < a.len() && j < b.len() {
+        if b[j] < a[i] {
+            out.push(b[j]);
+            j += 1;
+        } else {
+            out.push(a[i]);
+            i += 1;
+        }
+    }
+    out.extend_from_slice(&a[i..]);
+    out.extend_from_slice(&b[j..]);
 }
 
 /// A sparse vector: sorted column indices and their values.

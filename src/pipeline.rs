@@ -389,11 +389,14 @@ fn analyse_one(models: &Models, s: &Submission, want_shingles: bool) -> PerDoc {
 
 /// Topic and department of `s` from its analysis and feature keys. Routing reads richer
 /// features than clustering and topics do: they are appended to `keys` and removed again.
+/// The feature keys are left in ascending order: every vectoriser then reads them without
+/// sorting (columns follow key order), here and in TF-IDF later.
 fn routed(models: &Models, s: &Submission, a: &crate::text::Analysis, keys: &mut Vec<u64>) -> Routed {
+    keys.sort_unstable();
     let n = keys.len();
     Analyzer::classifier_extras(a, keys);
     let ts = models.topics.score(a, &keys[..n]);
-    let suggestion = models.router.suggest(&s.text, a, keys, &ts, &models.topics);
+    let suggestion = models.router.suggest(&s.text, a, &[&keys[..n], &keys[n..]], &ts, &models.topics);
     keys.truncate(n);
     let (t, topic_score) = ts.best();
     Routed { topic: models.topics.topics[t].code.clone(), topic_score, suggestion: Arc::new(suggestion), typed_without_diacritics: a.folded }

@@ -213,15 +213,15 @@ impl Router {
     }
 
     /// Suggests a department for one analysed submission; `keys` are its classifier keys
-    /// ([`Analyzer::classifier_keys`]).
-    pub fn suggest(&self, text: &str, a: &Analysis, keys: &[u64], topic: &TopicScores, topics: &TopicModel) -> Suggestion {
+    /// ([`Analyzer::classifier_keys`]) in one or two runs (feature keys, then the extras).
+    pub fn suggest(&self, text: &str, a: &Analysis, keys: &[&[u64]], topic: &TopicScores, topics: &TopicModel) -> Suggestion {
         let p = &self.profile;
         let n = p.departments.len();
         let mut logits = vec![0.0f32; n];
         let mut model_row = None;
         match &self.model {
             Some(Learned { classifier: c, class_department, .. }) => {
-                let row = c.vectorize(keys);
+                let row = c.vectorize_runs(keys);
                 let mut pr = vec![0.0; c.classes.len()];
                 c.logits_into(&row, &mut pr);
                 softmax(&mut pr);
