@@ -170,6 +170,11 @@ fn a_csv_read_as_it_streams_names_a_late_bad_byte_and_keeps_quoted_lines_whole()
         let e = err_text(read_file(&p, &ReadOptions { skip_bad, ..Default::default() }));
         assert!(e.contains("late.csv:5004") && e.contains("not valid UTF-8") && e.contains("field 2"), "{e}");
     }
+    // "ệ" (E1 BB 87) cut by the delimiter: the record's bytes without the comma would be
+    // valid UTF-8, yet neither field is.
+    let split = write(d.path(), "split.csv", b"id,text,locality\n1,Vi\xe1\xbb,\x87c l\xc3\xa0m,Cao L\xe1\xbb\x99c\n");
+    let e = err_text(read_file(&split, &ReadOptions::default()));
+    assert!(e.contains("split.csv:2") && e.contains("not valid UTF-8") && e.contains("field 2"), "{e}");
     let header = write(d.path(), "header.csv", b"id,n\xf4i dung\n1,abc\n");
     let e = err_text(read_file(&header, &ReadOptions::default()));
     assert!(e.contains("header.csv:1") && e.contains("not valid UTF-8"), "{e}");
