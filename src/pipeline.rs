@@ -265,6 +265,11 @@ struct Analysed {
 }
 
 impl Analysed {
+    /// Room for `n` submissions, where it can be had (columns then grow as needed).
+    fn reserve(&mut self, n: usize) {
+        let _ = (self.keys.try_reserve(n), self.shingles.try_reserve(n), self.records.try_reserve(n), self.copy_of.try_reserve(n));
+    }
+
     fn extend(&mut self, batch: Vec<PerDoc>) {
         for d in batch {
             self.keys.push(d.keys);
@@ -438,7 +443,17 @@ pub fn analyze_files(models: &Models, paths: &[PathBuf], opts: &ReadOptions, bat
         let reader = scope.spawn(move || {
             read_files_batched(paths, opts, batch, &mut |b| tx.send(b).map_err(|_| Error::Param("the analysis stopped before reading ended".into())))
         });
+        let input_bytes: u64 = paths.iter().filter_map(|p| std::fs::metadata(p).ok()).map(|m| m.len()).sum();
         for b in rx {
+            if subs.is_empty() {
+                // The run's columns are sized once from the first batch, not doubled (and
+                // copied) as they fill: each doubling writes to memory never touched before.
+                // Only address space until written to; a reservation refused is no error.
+                let n = expected_records(&b, input_bytes);
+                let _ = subs.try_reserve(n);
+                done.reserve(n);
+                let _ = memo.first.try_reserve(n);
+            }
             pb.inc_length(b.len() as u64);
             let new = analyse_batch(models, &mut memo, &subs, &done, &b, pb, true);
             done.extend(new);
@@ -453,6 +468,21 @@ pub fn analyze_files(models: &Models, paths: &[PathBuf], opts: &ReadOptions, bat
     let report = finish(models, &subs, done, settings, pb, clock)?;
     read.submissions = subs;
     Ok((read, report))
+}
+
+/// How many records input files of `input_bytes` in all hold, judged from a first batch
+/// (the bytes of its fields, plus a separator each): at least the batch, at most one
+/// record per 16 bytes. Text files give about their count, a compressed sheet less.
+fn expected_records(first: &[Submission], input_bytes: u64) -> usize {
+    let bytes: usize = first
+        .iter()
+        .map(|s| {
+            let opt = |o: &Option<String>| o.as_ref().map_or(0, String::len) + 1;
+            s.id.len() + s.text.len() + opt(&s.locality) + opt(&s.submitted_at) + opt(&s.group) + s.extra.iter().map(|(_, v)| v.len() + 1).sum::<usize>() + 2
+        })
+        .sum();
+    let per_record = (bytes / first.len().max(1)).max(16) as u64;
+    ((input_bytes / per_record) as usize).max(first.len())
 }
 
 /// How many times each key occurs, counted under the borrowed keys (no string made per
@@ -599,4 +629,22 @@ fn finish(models: &Models, subs: &[Submission], done: Analysed, settings: &Setti
     pb.finish_and_clear();
     clock.lap("labels, representatives, records");
     Ok(Report { profile: models.router.profile.name.clone(), k, k_search, clusters, duplicates, records, unclustered: subs.len() - active.len(), n_terms: tfidf.n_terms() })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_record_count_is_judged_from_a_first_batch_of_the_bundled_corpus() {
+        let path = Path::new(env!("CARGO_MANIFEST_DIR")).join("corpus/submissions.csv");
+        let all = crate::input::read_file(&path, &ReadOptions::default()).unwrap().submissions;
+        let bytes = std::fs::metadata(&path).unwrap().len();
+        // From its first hundred records, the whole file's count within a fifth.
+        let n = expected_records(&all[..100], bytes);
+        assert!(n.abs_diff(all.len()) * 5 < all.len(), "judged {n}, the file has {}", all.len());
+        // Never fewer than the batch itself, and at most one record per 16 bytes.
+        assert_eq!(expected_records(&all[..100], 10), 100);
+        assert!(expected_records(&all[..1], u64::MAX / 2) <= (u64::MAX / 32) as usize);
+    }
 }

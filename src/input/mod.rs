@@ -241,11 +241,19 @@ pub fn read_files_batched(paths: &[PathBuf], opts: &ReadOptions, batch: usize, o
         let mut count = 0usize;
         let mut dup_rejects = Vec::new();
         let mut forward = |b: Vec<Submission>| -> Result<()> {
+            if fi == 0 {
+                // The first file's ids are checked by its reader: the batch goes on as it is.
+                if paths.len() > 1 {
+                    seen.extend(b.iter().map(|s| (s.id.clone(), 0)));
+                }
+                count += b.len();
+                return on_batch(b);
+            }
             let mut keep = Vec::with_capacity(b.len());
             for s in b {
                 // A file's own ids are unique (its reader checks them): only earlier files'
                 // ids are looked up, and only those later files will look up are kept.
-                if let Some(&first) = if fi > 0 { seen.get(&s.id) } else { None } {
+                if let Some(&first) = seen.get(&s.id) {
                     let msg = format!("id '{}' was already used in {}", s.id, paths[first].display());
                     if opts.skip_bad {
                         dup_rejects.push(Reject { file: p.clone(), location: format!("id {}", s.id), message: msg, raw: s.text });
@@ -314,7 +322,9 @@ impl<'a, 'b> Sink<'a, 'b> {
             let n = self.out.submissions.len();
             if n > 0 && (min == 0 || n >= *size) {
                 self.handed += n;
-                consumer(std::mem::take(&mut self.out.submissions))?;
+                // The next batch is gathered in a vector the size of this one (no doubling as it fills).
+                let next = if min == 0 { Vec::new() } else { Vec::with_capacity(n) };
+                consumer(std::mem::replace(&mut self.out.submissions, next))?;
             }
         }
         Ok(())
