@@ -378,7 +378,24 @@ enum OutFormat {
     Csv,
 }
 
+/// Memory in 4 KB pages only (Linux), unless `YKIEN_THP=1`: the run's memory is touched
+/// once, mostly a little at a time from many places, and on virtual machines that hand
+/// freed memory back to their host (free page reporting) the first touch of a 2 MB
+/// transparent huge page costs about twice as much per byte as of small pages. A million
+/// submissions: 4% less wall time in 6 alternating pairs, the same peak.
+fn small_pages_only() {
+    #[cfg(target_os = "linux")]
+    if std::env::var_os("YKIEN_THP").is_none_or(|v| v != "1") {
+        // SAFETY: prctl with PR_SET_THP_DISABLE reads no memory of ours; a failure leaves
+        // the process as it was.
+        unsafe {
+            libc::prctl(libc::PR_SET_THP_DISABLE, 1, 0, 0, 0);
+        }
+    }
+}
+
 fn main() {
+    small_pages_only();
     if let Err(e) = run() {
         // `ykien eval | head`: the reader went away; that is not an error.
         if e.chain().any(|c| c.downcast_ref::<std::io::Error>().is_some_and(|io| io.kind() == std::io::ErrorKind::BrokenPipe)) {
