@@ -84,12 +84,20 @@ fn xlsx_first_sheet_or_named_sheet() {
     s1.write_string(1, 2, "Hữu Lũng").unwrap();
     let date = rust_xlsxwriter::ExcelDateTime::from_ymd(2024, 4, 15).unwrap();
     s1.write_datetime_with_format(1, 3, &date, &rust_xlsxwriter::Format::new().set_num_format("yyyy-mm-dd")).unwrap();
+    // Row 4 repeats row 2's id (a number in one cell, text in the other).
+    s1.write_string(2, 1, "Cần thêm lớp dạy nghề ngắn hạn").unwrap();
+    s1.write_string(3, 0, "101").unwrap();
+    s1.write_string(3, 1, "Xin hỗ trợ vay vốn ưu đãi").unwrap();
     let s2 = wb.add_worksheet().set_name("Khác").unwrap();
     s2.write_string(0, 0, "text").unwrap();
     s2.write_string(1, 0, "Ý kiến ở trang thứ hai").unwrap();
     wb.save(&path).unwrap();
 
-    let out = read_file(&path, &ReadOptions::default()).unwrap();
+    let out = read_file(&path, &ReadOptions { skip_bad: true, ..Default::default() }).unwrap();
+    assert_eq!(out.submissions.len(), 2);
+    assert_eq!(out.rejects.len(), 1);
+    let r = &out.rejects[0];
+    assert!(r.location.contains("Tổng hợp") && r.location.contains('4') && r.message.contains("repeats the id at sheet 'Tổng hợp' row 2"), "{r:?}");
     let s = &out.submissions[0];
     assert_eq!((s.id.as_str(), s.locality.as_deref(), s.submitted_at.as_deref()), ("101", Some("Hữu Lũng"), Some("2024-04-15")));
     let out = read_file(&path, &ReadOptions { sheet: Some("Khác".into()), ..Default::default() }).unwrap();

@@ -68,9 +68,9 @@ impl Submission {
 
 /// The extra columns of a record: a short list of (name, value), compact because a
 /// million records each carry one (a map node per record cost more than the text).
-/// Serialised as a JSON object.
+/// Serialised as a JSON object. Column names are shared by the records of a file.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
-pub struct Extra(Vec<(Box<str>, Box<str>)>);
+pub struct Extra(Vec<(std::sync::Arc<str>, Box<str>)>);
 
 impl Extra {
     /// The value of column `name`.
@@ -79,9 +79,13 @@ impl Extra {
     }
     /// Sets column `name` (replacing an earlier value).
     pub fn insert(&mut self, name: &str, value: &str) {
+        self.insert_named(name, value, || name.into());
+    }
+    /// [`Extra::insert`] with the name made by `shared` only when the column is new.
+    fn insert_named(&mut self, name: &str, value: &str, shared: impl FnOnce() -> std::sync::Arc<str>) {
         match self.0.iter_mut().find(|(k, _)| &**k == name) {
             Some(slot) => slot.1 = value.into(),
-            None => self.0.push((name.into(), value.into())),
+            None => self.0.push((shared(), value.into())),
         }
     }
     /// True when there are no extra columns.
@@ -285,7 +289,9 @@ struct Sink<'a, 'b> {
     stem: String,
     skip_bad: bool,
     out: ReadOutcome,
-    ids: rustc_hash::FxHashMap<String, Location>,
+    /// The ids read so far, by [`id_hash`], with the line or row where each was first read
+    /// (a file is one sheet: the number alone says where).
+    ids: rustc_hash::FxHashMap<u128, u64>,
     count: usize,
     /// Batch size and consumer, when submissions are handed over as they are read.
     batches: Option<(usize, BatchSink<'b>)>,
@@ -341,17 +347,49 @@ impl<'a, 'b> Sink<'a, 'b> {
         self.count += 1;
         match self.builder.build(fields, &self.stem, number.unwrap_or(self.count as u64)) {
             Ok(s) => {
-                if let Some(first) = self.ids.get(&s.id) {
-                    let msg = format!("id '{}' repeats the id at {}", s.id, location_text(first));
-                    return self.bad(location, msg, s.text);
+                match self.ids.entry(id_hash(&s.id)) {
+                    std::collections::hash_map::Entry::Occupied(first) => {
+                        let msg = format!("id '{}' repeats the id at {}", s.id, location_text(&numbered_like(&location, *first.get())));
+                        return self.bad(location, msg, s.text);
+                    }
+                    std::collections::hash_map::Entry::Vacant(v) => {
+                        v.insert(location_number(&location));
+                    }
                 }
-                self.ids.insert(s.id.clone(), location);
                 self.out.submissions.push(s);
                 self.flush(1)?;
                 Ok(())
             }
             Err(msg) => self.bad(location, msg, raw()),
         }
+    }
+}
+
+/// A 128-bit hash of an id from two independent hashes: a million ids are told apart
+/// without keeping a copy of each (two ids alike by chance: about 1 in 10^26).
+fn id_hash(id: &str) -> u128 {
+    use std::hash::{Hash, Hasher};
+    let mut fx = rustc_hash::FxHasher::default();
+    id.hash(&mut fx);
+    let mut sip = std::hash::DefaultHasher::new();
+    id.hash(&mut sip);
+    (u128::from(fx.finish()) << 64) | u128::from(sip.finish())
+}
+
+/// The line or row number of a location (0 for the whole file).
+fn location_number(l: &Location) -> u64 {
+    match l {
+        Location::File => 0,
+        Location::Line(n) | Location::Row { row: n, .. } => *n,
+    }
+}
+
+/// The location numbered `n` in the same file (and sheet) as `like`.
+fn numbered_like(like: &Location, n: u64) -> Location {
+    match like {
+        Location::File => Location::File,
+        Location::Line(_) => Location::Line(n),
+        Location::Row { sheet, .. } => Location::Row { sheet: sheet.clone(), row: n },
     }
 }
 
@@ -366,12 +404,14 @@ fn location_text(l: &Location) -> String {
 /// Turns named fields into a [`Submission`]; shared by every format.
 pub struct RecordBuilder {
     text_column: String,
+    /// The extra column names met so far, shared by every record that has them.
+    names: Vec<std::sync::Arc<str>>,
 }
 
 impl RecordBuilder {
     /// A builder reading the submission from `text_column`.
     pub fn new(text_column: &str) -> Self {
-        RecordBuilder { text_column: text_column.to_string() }
+        RecordBuilder { text_column: text_column.to_string(), names: Vec::new() }
     }
 
     /// Checks a header: the text column must be there. Returns a message naming what was found.
@@ -389,7 +429,7 @@ impl RecordBuilder {
 
     /// Builds a submission from (column, value) pairs (borrowed: only what is kept is
     /// copied); without an `id` column the id is `<stem>-<n>`.
-    pub fn build<K: AsRef<str>, V: AsRef<str>>(&self, fields: impl IntoIterator<Item = (K, V)>, stem: &str, n: u64) -> std::result::Result<Submission, String> {
+    pub fn build<K: AsRef<str>, V: AsRef<str>>(&mut self, fields: impl IntoIterator<Item = (K, V)>, stem: &str, n: u64) -> std::result::Result<Submission, String> {
         let mut s = Submission {
             id: String::new(),
             id_given: false,
@@ -416,7 +456,17 @@ impl RecordBuilder {
                 "group" => s.group = opt(),
                 "" => {}
                 _ => {
-                    s.extra.insert(key, val);
+                    let names = &mut self.names;
+                    s.extra.insert_named(key, val, || match names.iter().find(|n| &***n == key) {
+                        Some(n) => n.clone(),
+                        // A file whose records name columns of their own (JSON Lines may)
+                        // shares its first 64 names only: the search stays short.
+                        None if names.len() >= 64 => key.into(),
+                        None => {
+                            names.push(key.into());
+                            names[names.len() - 1].clone()
+                        }
+                    });
                 }
             }
         }
