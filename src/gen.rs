@@ -140,7 +140,7 @@ pub fn record(base: &[Submission], v: &Variations, seed: u64, i: usize) -> Submi
     if rng.next_f64() < 0.2 {
         text = strip_diacritics(&text);
     }
-    let locality = if rng.next_f64() < 0.7 { b.locality.clone() } else { Some(pick(&mut rng, &v.districts).to_string()) };
+    let locality = if rng.next_f64() < 0.7 { b.locality.clone() } else { Some(pick(&mut rng, &v.districts).into()) };
     let day = rng.below(365);
     let mut extra = crate::input::Extra::default();
     for k in ["topic", "department"] {
@@ -153,7 +153,7 @@ pub fn record(base: &[Submission], v: &Variations, seed: u64, i: usize) -> Submi
         id_given: true,
         text,
         locality,
-        submitted_at: Some(format!("2024-{:02}-{:02}", day / 31 % 12 + 1, day % 28 + 1)),
+        submitted_at: Some(format!("2024-{:02}-{:02}", day / 31 % 12 + 1, day % 28 + 1).into()),
         group: b.group.clone(),
         extra,
     }

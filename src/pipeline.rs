@@ -477,7 +477,7 @@ fn expected_records(first: &[Submission], input_bytes: u64) -> usize {
     let bytes: usize = first
         .iter()
         .map(|s| {
-            let opt = |o: &Option<String>| o.as_ref().map_or(0, String::len) + 1;
+            let opt = |o: &Option<Arc<str>>| o.as_deref().map_or(0, str::len) + 1;
             s.id.len() + s.text.len() + opt(&s.locality) + opt(&s.submitted_at) + opt(&s.group) + s.extra.iter().map(|(_, v)| v.len() + 1).sum::<usize>() + 2
         })
         .sum();

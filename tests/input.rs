@@ -214,3 +214,22 @@ fn json_lines_read_a_line_at_a_time_name_a_late_bad_byte() {
         assert!(e.contains("late.jsonl:3003") && e.contains("not valid UTF-8"), "{e}");
     }
 }
+
+#[test]
+fn a_files_localities_dates_groups_and_column_names_are_shared_by_its_records() {
+    // A form export repeats a few hundred communes, days and groups a million times:
+    // each distinct value is kept once and shared.
+    let d = tempfile::tempdir().unwrap();
+    let body = "id,text,locality,group,submitted_at,truong\n\
+                1,Đề nghị mở lớp dạy nghề,Văn Quan,đoàn viên,2024-05-02,THPT Việt Bắc\n\
+                2,Xin hỗ trợ vay vốn khởi nghiệp,Văn Quan,đoàn viên,2024-05-02,THPT Lộc Bình\n\
+                3,Cần thêm việc làm tại địa phương,Bắc Sơn,học sinh,2024-05-03,THPT Việt Bắc\n";
+    let p = write(d.path(), "form.csv", body.as_bytes());
+    let s = read_file(&p, &ReadOptions::default()).unwrap().submissions;
+    let (a, b, c) = (&s[0], &s[1], &s[2]);
+    assert!(std::sync::Arc::ptr_eq(a.locality.as_ref().unwrap(), b.locality.as_ref().unwrap()));
+    assert!(std::sync::Arc::ptr_eq(a.group.as_ref().unwrap(), b.group.as_ref().unwrap()));
+    assert!(std::sync::Arc::ptr_eq(a.submitted_at.as_ref().unwrap(), b.submitted_at.as_ref().unwrap()));
+    assert_eq!((c.locality.as_deref(), c.group.as_deref(), c.submitted_at.as_deref()), (Some("Bắc Sơn"), Some("học sinh"), Some("2024-05-03")));
+    assert_eq!([a, b, c].map(|s| s.extra.get("truong")), [Some("THPT Việt Bắc"), Some("THPT Lộc Bình"), Some("THPT Việt Bắc")]);
+}

@@ -32,13 +32,13 @@ pub struct Submission {
     pub text: String,
     /// District or commune, when given.
     #[serde(skip_serializing_if = "Option::is_none")]
-    pub locality: Option<String>,
+    pub locality: Option<std::sync::Arc<str>>,
     /// Submission date, when given.
     #[serde(skip_serializing_if = "Option::is_none")]
-    pub submitted_at: Option<String>,
+    pub submitted_at: Option<std::sync::Arc<str>>,
     /// Respondent group (student, worker, ...), when given.
     #[serde(skip_serializing_if = "Option::is_none")]
-    pub group: Option<String>,
+    pub group: Option<std::sync::Arc<str>>,
     /// Every other column, by name (gold labels such as `topic` or `department` live here).
     #[serde(skip_serializing_if = "Extra::is_empty")]
     pub extra: Extra,
@@ -406,12 +406,31 @@ pub struct RecordBuilder {
     text_column: String,
     /// The extra column names met so far, shared by every record that has them.
     names: Vec<std::sync::Arc<str>>,
+    /// Locality, date and group values met so far (a form's few hundred communes, days
+    /// and groups), shared by every record that has them.
+    values: rustc_hash::FxHashSet<std::sync::Arc<str>>,
+}
+
+/// Values shared at most: past this many distinct ones a value is kept on its own.
+const SHARED_VALUES: usize = 4096;
+
+/// `val` as a shared string: the one met before, else a new one (remembered while there
+/// are fewer than [`SHARED_VALUES`]).
+fn shared_value(values: &mut rustc_hash::FxHashSet<std::sync::Arc<str>>, val: &str) -> std::sync::Arc<str> {
+    if let Some(v) = values.get(val) {
+        return v.clone();
+    }
+    let v: std::sync::Arc<str> = val.into();
+    if values.len() < SHARED_VALUES {
+        values.insert(v.clone());
+    }
+    v
 }
 
 impl RecordBuilder {
     /// A builder reading the submission from `text_column`.
     pub fn new(text_column: &str) -> Self {
-        RecordBuilder { text_column: text_column.to_string(), names: Vec::new() }
+        RecordBuilder { text_column: text_column.to_string(), names: Vec::new(), values: Default::default() }
     }
 
     /// Checks a header: the text column must be there. Returns a message naming what was found.
@@ -448,7 +467,8 @@ impl RecordBuilder {
                 s.text = val.to_string();
                 continue;
             }
-            let opt = || (!val.is_empty()).then(|| val.to_string());
+            let values = &mut self.values;
+            let mut opt = || (!val.is_empty()).then(|| shared_value(values, val));
             match key {
                 "id" => s.id = val.to_string(),
                 "locality" => s.locality = opt(),

@@ -97,7 +97,7 @@ pub fn stable_hash<'a>(parts: impl IntoIterator<Item = &'a [u8]>) -> u64 {
 
 /// Hash of what a reader sees of a submission: text, locality, date, group.
 pub fn content_hash(s: &Submission) -> u64 {
-    fn opt(o: &Option<String>) -> &[u8] {
+    fn opt(o: &Option<std::sync::Arc<str>>) -> &[u8] {
         o.as_deref().unwrap_or("").as_bytes()
     }
     stable_hash([s.text.as_bytes(), opt(&s.locality), opt(&s.submitted_at), opt(&s.group)])

@@ -144,9 +144,9 @@ impl Indexer {
         }
         doc.add_facet(f.facets, Facet::from_path(["topic", e.topic]));
         doc.add_facet(f.facets, Facet::from_path(["department", e.department]));
-        if let Some(l) = &e.sub.locality {
+        if let Some(l) = e.sub.locality.as_deref() {
             doc.add_text(f.locality, l);
-            doc.add_facet(f.facets, Facet::from_path(["locality", l.as_str()]));
+            doc.add_facet(f.facets, Facet::from_path(["locality", l]));
         }
         self.writer.add_document(doc).map_err(|err| index_error(&self.dir, err))?;
         self.uncommitted += 1;
