@@ -847,7 +847,7 @@ struct OutRow<'a> {
     runner_up: &'a str,
     runner_up_confidence: f64,
     also: Option<&'a str>,
-    reasons: &'a [String],
+    reasons: &'a [std::sync::Arc<str>],
     typed_without_diacritics: bool,
 }
 

@@ -149,8 +149,32 @@ pub struct Suggestion {
     pub runner_up_confidence: f32,
     /// Set when the submission concerns two bodies: the second one.
     pub also: Option<std::sync::Arc<str>>,
-    /// Why, in words a reviewer can check.
-    pub reasons: Vec<String>,
+    /// Why, in words a reviewer can check (shared by the suggestions that give the same reason).
+    pub reasons: Vec<std::sync::Arc<str>>,
+}
+
+/// Reasons a thread has written, kept once: most recur word for word from submission to
+/// submission (the same topic, rule words and confidence), so a million suggestions hold
+/// a few thousand strings. At most this many are remembered, then the memory starts again.
+const SHARED_REASONS: usize = 1 << 16;
+
+/// `reason` as a shared string: one this thread made before if equal, else a new one.
+fn shared_reason(reason: String) -> std::sync::Arc<str> {
+    thread_local! {
+        static SEEN: std::cell::RefCell<rustc_hash::FxHashSet<std::sync::Arc<str>>> = std::cell::RefCell::new(Default::default());
+    }
+    SEEN.with(|seen| {
+        let mut seen = seen.borrow_mut();
+        if let Some(r) = seen.get(reason.as_str()) {
+            return r.clone();
+        }
+        if seen.len() >= SHARED_REASONS {
+            seen.clear();
+        }
+        let r: std::sync::Arc<str> = reason.into();
+        seen.insert(r.clone());
+        r
+    })
 }
 
 /// Suggests departments under one profile.
@@ -248,7 +272,7 @@ impl Router {
         order.sort_by(|&x, &y| logits[y].total_cmp(&logits[x]).then(x.cmp(&y)));
         let (best, second) = (order[0], order.get(1).copied().unwrap_or(order[0]));
 
-        let mut reasons = Vec::new();
+        let mut reasons: Vec<String> = Vec::new();
         let words: Vec<&str> = hits.iter().filter(|h| h.label == best).map(|h| h.text.as_str()).collect();
         if !words.is_empty() {
             reasons.push(format!("từ khóa của hồ sơ {}: {}", p.name, quote(&words)));
@@ -277,8 +301,8 @@ impl Router {
             let theirs: Vec<&str> = hits.iter().filter(|h| h.label == second).map(|h| h.text.as_str()).collect();
             reasons.push(format!("cũng liên quan đến {}: {}", p.departments[second].name, quote(&theirs)));
         }
-        // Kept for the whole run, one per distinct text: at their size, not format!'s estimate.
-        reasons.iter_mut().for_each(String::shrink_to_fit);
+        // Kept for the whole run, one set per distinct text: shared, and the list at its size.
+        let mut reasons: Vec<std::sync::Arc<str>> = reasons.into_iter().map(shared_reason).collect();
         reasons.shrink_to_fit();
         Suggestion {
             department: p.departments[best].code.clone(),

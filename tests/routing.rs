@@ -149,3 +149,20 @@ fn rule_words_meet_their_folded_forms_only_in_text_typed_without_diacritics() {
     // One plain syllable in accented text is what it says.
     assert!(found("Kính gửi lãnh đạo tỉnh, em xin hỏi về cơ cau ngành").is_empty());
 }
+
+#[test]
+fn equal_reasons_are_one_shared_string() {
+    // Two submissions that differ only in the writer's name give the same reasons, which a
+    // thread keeps once (a million suggestions hold a few thousand reason strings).
+    let texts = [
+        "Em là Lan, em muốn vay vốn ưu đãi từ Ngân hàng Chính sách xã hội để nuôi bò sinh sản",
+        "Em là Hoa, em muốn vay vốn ưu đãi từ Ngân hàng Chính sách xã hội để nuôi bò sinh sản",
+        "Trường em thiếu giáo viên tiếng Anh và phòng máy tính",
+    ];
+    let pool = rayon::ThreadPoolBuilder::new().num_threads(1).build().unwrap();
+    let r = pool.install(|| route(models(), &texts));
+    let (a, b, c) = (&r[0].suggestion.reasons, &r[1].suggestion.reasons, &r[2].suggestion.reasons);
+    assert_eq!(a, b);
+    assert!(a.iter().zip(b).all(|(x, y)| std::sync::Arc::ptr_eq(x, y)));
+    assert!(c.iter().all(|x| !a.contains(x)), "{a:?} {c:?}");
+}

@@ -181,7 +181,7 @@ pub struct NewItem<'a> {
     /// Second body flagged.
     pub also: &'a str,
     /// Reasons.
-    pub reasons: &'a [String],
+    pub reasons: &'a [std::sync::Arc<str>],
 }
 
 /// A decision on one submission.

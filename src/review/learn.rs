@@ -41,7 +41,7 @@ pub fn retrain(models: &mut Models, db: &mut Db) -> Result<(usize, usize)> {
                 runner_up: s.runner_up.to_string(),
                 runner_up_confidence: s.runner_up_confidence as f64,
                 also: s.also.as_deref().unwrap_or_default().to_string(),
-                reasons: s.reasons,
+                reasons: s.reasons.iter().map(|r| r.to_string()).collect(),
             }
         })
         .collect();
