@@ -470,6 +470,69 @@ pub fn analyze_files(models: &Models, paths: &[PathBuf], opts: &ReadOptions, bat
     Ok((read, report))
 }
 
+/// What clustering gives the labels: the vocabulary, the rows clustered (those with
+/// words; `active` maps them to submissions), the silhouette of each k tried, the clusters.
+struct Clustered {
+    tfidf: crate::features::Tfidf,
+    x: crate::features::CsrMatrix,
+    active: Vec<usize>,
+    k_search: Vec<(usize, f64)>,
+    km: crate::cluster::KMeans,
+}
+
+/// TF-IDF over the feature keys of `n_subs` submissions (copies read their original's),
+/// then k (chosen, or given) and the clusters.
+fn cluster_rows(n_subs: usize, keys: Vec<Vec<u64>>, copy_of: &[Option<u32>], settings: &Settings) -> Result<Clustered> {
+    // Tiny inputs: a term seen once still counts, and a term in every submission too,
+    // or nothing would be left to cluster.
+    let tfidf_params = if n_subs < 20 { TfidfParams { min_df: 1, max_df: 1.0, ..settings.tfidf.clone() } } else { settings.tfidf.clone() };
+    let mut tfidf = tfidf_params.fit_with_copies(&keys, copy_of)?;
+    if tfidf.n_terms() == 0 {
+        // Every word was cut (the same request sent by everyone): keep them all.
+        tfidf = TfidfParams { min_df: 1, max_df: 1.0, ..tfidf_params }.fit_with_copies(&keys, copy_of)?;
+    }
+    let x_all = tfidf.transform_owned(keys, copy_of);
+    let active: Vec<usize> = (0..x_all.n_rows()).filter(|&i| x_all.row(i).nnz() > 0).collect();
+    // Rows without words stay out of clustering (copy only when there are any).
+    let x = if active.len() == x_all.n_rows() { x_all } else { x_all.select(&active) };
+    // The space k-means works in: TF-IDF rows, or their LSA coordinates. Labels always
+    // read the TF-IDF terms.
+    let space = match settings.lsa {
+        Some(rank) if x.n_rows() > rank && x.n_cols > rank => Some(crate::cluster::lsa::LsaParams { rank, seed: settings.seed, ..Default::default() }.fit_transform(&x)?),
+        _ => None,
+    };
+    let xc = space.as_ref().unwrap_or(&x);
+    let mut k_search = Vec::new();
+    let k = match settings.k {
+        _ if active.is_empty() => 0,
+        Some(k) => k,
+        None if active.len() < 8 => active.len().clamp(1, 2),
+        None => {
+            let base = KMeansParams { seed: settings.seed, n_init: settings.n_init, ..KMeansParams::new(2) };
+            let (k, scores) = choose_k(xc, &KSearch::for_rows(active.len()), &base)?;
+            k_search = scores;
+            k
+        }
+    };
+    let km = if k == 0 {
+        crate::cluster::KMeans { k: 0, dim: x.n_cols, centroids: Vec::new(), assignments: Vec::new(), similarity: Vec::new(), objective: 0.0, iterations: 0 }
+    } else if settings.method == ClusterMethod::Dmm {
+        // The mixture counts words: it runs on the TF-IDF vocabulary, not on LSA coordinates.
+        let dmm = crate::cluster::dmm::DmmParams { seed: settings.seed, ..crate::cluster::dmm::DmmParams::new(k) }.fit(&x)?;
+        crate::cluster::KMeans::from_assignments(&x, dmm.k, dmm.assignments)
+    } else if xc.n_rows() > KMEANS_SAMPLE {
+        // Large inputs: restarts on an evenly spread sample, then one pass assigns every row
+        // (as mini-batch k-means does; the centroids of 100,000 rows are already stable).
+        let step = xc.n_rows() as f64 / KMEANS_SAMPLE as f64;
+        let ids: Vec<usize> = (0..KMEANS_SAMPLE).map(|i| (i as f64 * step) as usize).collect();
+        KMeansParams { k, seed: settings.seed, n_init: settings.n_init, screen_iter: SCREEN_ITER, ..KMeansParams::new(k) }.fit(&xc.select(&ids))?.assign_all(xc)
+    } else {
+        let screen_iter = if xc.n_rows() >= SCREEN_FROM { SCREEN_ITER } else { 0 };
+        KMeansParams { k, seed: settings.seed, n_init: settings.n_init, screen_iter, ..KMeansParams::new(k) }.fit(xc)?
+    };
+    Ok(Clustered { tfidf, x, active, k_search, km })
+}
+
 /// How many records input files of `input_bytes` in all hold, judged from a first batch
 /// (the bytes of its fields, plus a separator each): at least the batch, at most one
 /// record per 16 bytes. Text files give about their count, a compressed sheet less.
@@ -504,70 +567,31 @@ fn finish(models: &Models, subs: &[Submission], done: Analysed, settings: &Setti
     crate::text::analyzer::forget_memos();
     clock.lap("analyse, topic, route");
     pb.set_message("phân cụm");
-    let mut duplicates: Vec<DuplicateGroup> = DedupParams::default()
-        .groups_with_copies(&shingles, &copy_of)
-        .into_par_iter()
-        .map(|g| {
-            let localities = counts(g.iter().map(|&i| subs[i].locality_or_unknown()));
-            DuplicateGroup { ids: g.iter().map(|&i| subs[i].id.clone()).collect(), count: g.len(), text: subs[g[0]].text.clone(), topic: records[g[0]].routed.topic.to_string(), localities }
-        })
-        .collect();
-    duplicates.sort_by(|a, b| b.count.cmp(&a.count).then(a.ids.cmp(&b.ids)));
-    clock.lap("near-duplicates");
-    drop(shingles);
-    // Tiny inputs: a term seen once still counts, and a term in every submission too,
-    // or nothing would be left to cluster.
-    let tfidf_params = if subs.len() < 20 { TfidfParams { min_df: 1, max_df: 1.0, ..settings.tfidf.clone() } } else { settings.tfidf.clone() };
-    let mut tfidf = tfidf_params.fit_with_copies(&keys, &copy_of)?;
-    if tfidf.n_terms() == 0 {
-        // Every word was cut (the same request sent by everyone): keep them all.
-        tfidf = TfidfParams { min_df: 1, max_df: 1.0, ..tfidf_params }.fit_with_copies(&keys, &copy_of)?;
-    }
-    let x_all = tfidf.transform_owned(keys, &copy_of);
-    clock.lap("tf-idf");
-    let active: Vec<usize> = (0..x_all.n_rows()).filter(|&i| x_all.row(i).nnz() > 0).collect();
-    // Rows without words stay out of clustering (copy only when there are any).
-    let x = if active.len() == x_all.n_rows() { x_all } else { x_all.select(&active) };
-    // The space k-means works in: TF-IDF rows, or their LSA coordinates. Labels always
-    // read the TF-IDF terms.
-    let space = match settings.lsa {
-        Some(rank) if x.n_rows() > rank && x.n_cols > rank => Some(crate::cluster::lsa::LsaParams { rank, seed: settings.seed, ..Default::default() }.fit_transform(&x)?),
-        _ => None,
-    };
-    let xc = space.as_ref().unwrap_or(&x);
-    let mut k_search = Vec::new();
-    let k = match settings.k {
-        _ if active.is_empty() => 0,
-        Some(k) => k,
-        None if active.len() < 8 => active.len().clamp(1, 2),
-        None => {
-            let base = KMeansParams { seed: settings.seed, n_init: settings.n_init, ..KMeansParams::new(2) };
-            let (k, scores) = choose_k(xc, &KSearch::for_rows(active.len()), &base)?;
-            k_search = scores;
-            k
-        }
-    };
-    clock.lap("choose k");
-    let km = if k == 0 {
-        crate::cluster::KMeans { k: 0, dim: x.n_cols, centroids: Vec::new(), assignments: Vec::new(), similarity: Vec::new(), objective: 0.0, iterations: 0 }
-    } else if settings.method == ClusterMethod::Dmm {
-        // The mixture counts words: it runs on the TF-IDF vocabulary, not on LSA coordinates.
-        let dmm = crate::cluster::dmm::DmmParams { seed: settings.seed, ..crate::cluster::dmm::DmmParams::new(k) }.fit(&x)?;
-        crate::cluster::KMeans::from_assignments(&x, dmm.k, dmm.assignments)
-    } else if xc.n_rows() > KMEANS_SAMPLE {
-        // Large inputs: restarts on an evenly spread sample, then one pass assigns every row
-        // (as mini-batch k-means does; the centroids of 100,000 rows are already stable).
-        let step = xc.n_rows() as f64 / KMEANS_SAMPLE as f64;
-        let ids: Vec<usize> = (0..KMEANS_SAMPLE).map(|i| (i as f64 * step) as usize).collect();
-        KMeansParams { k, seed: settings.seed, n_init: settings.n_init, screen_iter: SCREEN_ITER, ..KMeansParams::new(k) }.fit(&xc.select(&ids))?.assign_all(xc)
-    } else {
-        let screen_iter = if xc.n_rows() >= SCREEN_FROM { SCREEN_ITER } else { 0 };
-        KMeansParams { k, seed: settings.seed, n_init: settings.n_init, screen_iter, ..KMeansParams::new(k) }.fit(xc)?
-    };
+    // Near-duplicates and the clustering read different columns (shingles; keys) and
+    // neither depends on the other: they run side by side, so the serial parts of each
+    // (union-find, bucket scans; vocabulary, seeding) overlap the other's parallel work.
+    let (records_ref, copy_ref) = (&records, &copy_of);
+    let (duplicates, clustered) = rayon::join(
+        move || {
+            let mut duplicates: Vec<DuplicateGroup> = DedupParams::default()
+                .groups_with_copies(&shingles, copy_ref)
+                .into_par_iter()
+                .map(|g| {
+                    let localities = counts(g.iter().map(|&i| subs[i].locality_or_unknown()));
+                    DuplicateGroup { ids: g.iter().map(|&i| subs[i].id.clone()).collect(), count: g.len(), text: subs[g[0]].text.clone(), topic: records_ref[g[0]].routed.topic.to_string(), localities }
+                })
+                .collect();
+            drop(shingles);
+            duplicates.sort_by(|a, b| b.count.cmp(&a.count).then(a.ids.cmp(&b.ids)));
+            duplicates
+        },
+        || cluster_rows(subs.len(), keys, &copy_of, settings),
+    );
+    clock.lap("near-duplicates beside tf-idf, k, cluster");
+    let Clustered { tfidf, x, active, k_search, km } = clustered?;
     let k = km.k;
 
     // Labels: distinctive terms, shown as people wrote them.
-    clock.lap("cluster");
     let terms = label::distinctive_terms(&x, &tfidf, &km.assignments, k, 12);
     let mut members: Vec<Vec<usize>> = vec![Vec::new(); k];
     for (r, &c) in km.assignments.iter().enumerate() {
