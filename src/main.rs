@@ -8,7 +8,7 @@ use clap::{Parser, Subcommand, ValueEnum};
 use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
 use ykien::eval::{ari, nmi, purity, ClassificationReport};
 use ykien::input::{read_files, Format, ReadOptions, ReadOutcome};
-use ykien::output::{csv_for_excel, jsonl, truncate, write_atomic, write_atomic_with, write_rows_parallel};
+use ykien::output::{csv_field, csv_for_excel, json_str, jsonl, truncate, write_atomic, write_atomic_with, write_rows_parallel};
 use ykien::pipeline::{analyze, route_all, Models, Report, Settings};
 
 /// mimalloc: the pipeline allocates many small strings and vectors from several threads,
@@ -833,42 +833,58 @@ fn report_rejects(read: &ReadOutcome) {
 }
 
 /// One line of submissions.jsonl, borrowed from the report.
-#[derive(serde::Serialize)]
-struct OutRow<'a> {
-    id: &'a str,
-    text: &'a str,
-    locality: Option<&'a str>,
-    cluster: Option<usize>,
-    topic: &'a str,
-    topic_score: f64,
-    department: &'a str,
-    department_name: &'a str,
-    confidence: f64,
-    runner_up: &'a str,
-    runner_up_confidence: f64,
-    also: Option<&'a str>,
-    reasons: &'a [std::sync::Arc<str>],
-    typed_without_diacritics: bool,
-}
-
 fn write_outputs(out: &Path, read: &ReadOutcome, report: &Report) -> Result<()> {
     // Streamed into temporary files that are renamed when complete; rows are serialised
     // in parallel chunks and written in order, the three files at once.
     let n = report.records.len();
     let jsonl_file = || write_atomic_with(&out.join("submissions.jsonl"), |w| {
         write_rows_parallel(w, n, |range, buf| {
+            // One line of submissions.jsonl, field by field (strings copied whole where they
+            // need no escaping; numbers by serde_json): the bytes serde would write for the record.
+            let num = |buf: &mut Vec<u8>, x: f32| serde_json::to_writer(&mut *buf, &round3(x));
             for (r, sub) in report.records[range.clone()].iter().zip(&read.submissions[range]) {
                 let s = &r.routed.suggestion;
-                let row = OutRow {
-                    id: &sub.id, text: &sub.text, locality: sub.locality.as_deref(), cluster: r.cluster,
-                    topic: &r.routed.topic, topic_score: round3(r.routed.topic_score),
-                    department: &s.department, department_name: &s.department_name,
-                    confidence: round3(s.confidence), runner_up: &s.runner_up,
-                    runner_up_confidence: round3(s.runner_up_confidence), also: s.also.as_deref(),
-                    reasons: &s.reasons, typed_without_diacritics: r.routed.typed_without_diacritics,
+                let opt = |buf: &mut Vec<u8>, v: Option<&str>| match v {
+                    Some(v) => json_str(buf, v),
+                    None => buf.extend_from_slice(b"null"),
                 };
-                serde_json::to_writer(&mut *buf, &row)?;
-                buf.push(b'\n');
+                buf.extend_from_slice(b"{\"id\":");
+                json_str(buf, &sub.id);
+                buf.extend_from_slice(b",\"text\":");
+                json_str(buf, &sub.text);
+                buf.extend_from_slice(b",\"locality\":");
+                opt(buf, sub.locality.as_deref());
+                buf.extend_from_slice(b",\"cluster\":");
+                match r.cluster {
+                    Some(c) => serde_json::to_writer(&mut *buf, &c)?,
+                    None => buf.extend_from_slice(b"null"),
+                }
+                buf.extend_from_slice(b",\"topic\":");
+                json_str(buf, &r.routed.topic);
+                buf.extend_from_slice(b",\"topic_score\":");
+                num(buf, r.routed.topic_score)?;
+                buf.extend_from_slice(b",\"department\":");
+                json_str(buf, &s.department);
+                buf.extend_from_slice(b",\"department_name\":");
+                json_str(buf, &s.department_name);
+                buf.extend_from_slice(b",\"confidence\":");
+                num(buf, s.confidence)?;
+                buf.extend_from_slice(b",\"runner_up\":");
+                json_str(buf, &s.runner_up);
+                buf.extend_from_slice(b",\"runner_up_confidence\":");
+                num(buf, s.runner_up_confidence)?;
+                buf.extend_from_slice(b",\"also\":");
+                opt(buf, s.also.as_deref());
+                buf.extend_from_slice(b",\"reasons\":[");
+                for (i, reason) in s.reasons.iter().enumerate() {
+                    if i > 0 {
+                        buf.push(b',');
+                    }
+                    json_str(buf, reason);
+                }
+                buf.extend_from_slice(b"],\"typed_without_diacritics\":");
+                buf.extend_from_slice(if r.routed.typed_without_diacritics { b"true" } else { b"false" });
+                buf.extend_from_slice(b"}\n");
             }
             Ok(())
         })
@@ -882,42 +898,39 @@ fn write_outputs(out: &Path, read: &ReadOutcome, report: &Report) -> Result<()> 
         drop(c);
         write_rows_parallel(w, n, |range, buf| {
             use std::fmt::Write as _;
-            let mut c = csv::WriterBuilder::new().has_headers(false).from_writer(buf);
             // Numbers and the joined reasons are formatted into one reused buffer.
             let mut f = String::new();
             for (r, sub) in report.records[range.clone()].iter().zip(&read.submissions[range]) {
                 let s = &r.routed.suggestion;
-                c.write_field(&sub.id)?;
-                c.write_field(&sub.text)?;
-                c.write_field(sub.locality.as_deref().unwrap_or(""))?;
                 f.clear();
                 if let Some(k) = r.cluster {
                     let _ = write!(f, "{k}");
                 }
-                c.write_field(&f)?;
-                c.write_field(label_of(r.cluster))?;
-                c.write_field(&*r.routed.topic)?;
-                f.clear();
+                let cluster = f.len();
                 let _ = write!(f, "{:.3}", r.routed.topic_score);
-                c.write_field(&f)?;
-                c.write_field(&*s.department)?;
-                c.write_field(&*s.department_name)?;
-                f.clear();
+                let topic_score = f.len();
                 let _ = write!(f, "{:.3}", s.confidence);
-                c.write_field(&f)?;
-                c.write_field(&*s.runner_up)?;
-                c.write_field(s.also.as_deref().unwrap_or(""))?;
-                f.clear();
+                let confidence = f.len();
                 for (i, reason) in s.reasons.iter().enumerate() {
                     if i > 0 {
                         f.push_str(" | ");
                     }
                     f.push_str(reason);
                 }
-                c.write_field(&f)?;
-                c.write_record(None::<&[u8]>)?;
+                let row: [&str; 13] = [
+                    &sub.id, &sub.text, sub.locality.as_deref().unwrap_or(""), &f[..cluster], label_of(r.cluster),
+                    &r.routed.topic, &f[cluster..topic_score], &s.department, &s.department_name,
+                    &f[topic_score..confidence], &s.runner_up, s.also.as_deref().unwrap_or(""), &f[confidence..],
+                ];
+                for (i, field) in row.into_iter().enumerate() {
+                    if i > 0 {
+                        buf.push(b',');
+                    }
+                    csv_field(buf, field);
+                }
+                buf.push(b'\n');
             }
-            c.flush()
+            Ok(())
         })
     });
     let clusters_file = || -> Result<()> {

@@ -120,6 +120,42 @@ pub fn write_rows_parallel(w: &mut (dyn Write + Send), n: usize, fill: impl Fn(s
     }
 }
 
+/// Appends `s` as a JSON string: copied whole when nothing in it needs escaping (the
+/// common case: Vietnamese text is free of quotes, backslashes and control characters),
+/// else escaped by serde_json. The same bytes as serde_json either way.
+pub fn json_str(buf: &mut Vec<u8>, s: &str) {
+    // No early exit: the check runs over the whole string in vector registers.
+    let plain = s.bytes().fold(true, |ok, b| ok & (b >= 0x20) & (b != b'"') & (b != b'\\'));
+    if plain {
+        buf.reserve(s.len() + 2);
+        buf.push(b'"');
+        buf.extend_from_slice(s.as_bytes());
+        buf.push(b'"');
+    } else {
+        serde_json::to_writer(&mut *buf, s).expect("a string serialises into memory");
+    }
+}
+
+/// Appends `s` as one CSV field as the csv crate writes it by default (quoted only when
+/// it holds a comma, a quote or a line break, quotes doubled), without the record's
+/// separator: the per-submission file's rows are written field by field in bulk.
+pub fn csv_field(buf: &mut Vec<u8>, s: &str) {
+    let quote = s.bytes().fold(false, |q, b| q | (b == b',') | (b == b'"') | (b == b'\n') | (b == b'\r'));
+    if !quote {
+        buf.extend_from_slice(s.as_bytes());
+        return;
+    }
+    buf.reserve(s.len() + 2);
+    buf.push(b'"');
+    for part in s.split_inclusive('"') {
+        buf.extend_from_slice(part.as_bytes());
+        if part.ends_with('"') {
+            buf.push(b'"');
+        }
+    }
+    buf.push(b'"');
+}
+
 /// Serialises items as JSON Lines.
 pub fn jsonl<T: serde::Serialize>(items: &[T]) -> Result<Vec<u8>> {
     let mut out = Vec::new();
@@ -157,6 +193,39 @@ pub fn truncate(s: &str, n: usize) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn strings_and_fields_are_written_as_serde_json_and_the_csv_crate_write_them() {
+        let fields = [
+            "Đề nghị tỉnh hỗ trợ vay vốn khởi nghiệp",
+            "",
+            "Xin hỏi: \"vay vốn\" ở đâu?",
+            "dòng một\ndòng hai\r\nba",
+            "a,b",
+            "đường dẫn C:\\thư mục\t(tab)",
+            "\u{1}\u{1f}\u{7f} điều khiển",
+            "\"",
+            "«học nghề» | «việc làm»",
+        ];
+        for f in fields {
+            let mut ours = Vec::new();
+            json_str(&mut ours, f);
+            assert_eq!(ours, serde_json::to_vec(f).unwrap(), "{f:?}");
+        }
+        // A record of all of them, as the csv crate writes it (LF-terminated).
+        let mut theirs = csv::WriterBuilder::new().terminator(csv::Terminator::Any(b'\n')).from_writer(Vec::new());
+        theirs.write_record(fields).unwrap();
+        let theirs = theirs.into_inner().unwrap();
+        let mut ours = Vec::new();
+        for (i, f) in fields.iter().enumerate() {
+            if i > 0 {
+                ours.push(b',');
+            }
+            csv_field(&mut ours, f);
+        }
+        ours.push(b'\n');
+        assert_eq!(String::from_utf8(ours).unwrap(), String::from_utf8(theirs).unwrap());
+    }
 
     #[test]
     fn a_file_larger_than_the_writeback_step_is_written_whole_and_only_when_complete() {
