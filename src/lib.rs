@@ -16,6 +16,7 @@ pub mod eval;
 pub mod features;
 pub mod gen;
 pub mod input;
+pub mod intern;
 pub mod keywords;
 pub mod output;
 pub mod pipeline;

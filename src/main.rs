@@ -8,7 +8,7 @@ use clap::{Parser, Subcommand, ValueEnum};
 use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
 use ykien::eval::{ari, nmi, purity, ClassificationReport};
 use ykien::input::{read_files, Format, ReadOptions, ReadOutcome};
-use ykien::output::{csv_field, csv_for_excel, json_str, jsonl, truncate, write_atomic, write_atomic_with, write_rows_parallel};
+use ykien::output::{csv_for_excel, csv_row, json_str, jsonl, truncate, write_atomic, write_atomic_with, write_rows_parallel};
 use ykien::pipeline::{analyze, route_all, Models, Report, Settings};
 
 /// mimalloc: the pipeline allocates many small strings and vectors from several threads,
@@ -832,7 +832,8 @@ fn report_rejects(read: &ReadOutcome) {
     }
 }
 
-/// One line of submissions.jsonl, borrowed from the report.
+/// Writes the per-submission files (submissions.jsonl, .csv), clusters.json and, when
+/// records were skipped, rejects.jsonl into `out`.
 fn write_outputs(out: &Path, read: &ReadOutcome, report: &Report) -> Result<()> {
     // Streamed into temporary files that are renamed when complete; rows are serialised
     // in parallel chunks and written in order, the three files at once.
@@ -842,12 +843,12 @@ fn write_outputs(out: &Path, read: &ReadOutcome, report: &Report) -> Result<()> 
             // One line of submissions.jsonl, field by field (strings copied whole where they
             // need no escaping; numbers by serde_json): the bytes serde would write for the record.
             let num = |buf: &mut Vec<u8>, x: f32| serde_json::to_writer(&mut *buf, &round3(x));
+            let opt = |buf: &mut Vec<u8>, v: Option<&str>| match v {
+                Some(v) => json_str(buf, v),
+                None => buf.extend_from_slice(b"null"),
+            };
             for (r, sub) in report.records[range.clone()].iter().zip(&read.submissions[range]) {
                 let s = &r.routed.suggestion;
-                let opt = |buf: &mut Vec<u8>, v: Option<&str>| match v {
-                    Some(v) => json_str(buf, v),
-                    None => buf.extend_from_slice(b"null"),
-                };
                 buf.extend_from_slice(b"{\"id\":");
                 json_str(buf, &sub.id);
                 buf.extend_from_slice(b",\"text\":");
@@ -891,11 +892,10 @@ fn write_outputs(out: &Path, read: &ReadOutcome, report: &Report) -> Result<()> 
     });
     let label_of = |c: Option<usize>| c.and_then(|c| report.clusters.get(c)).map(|c| c.label.as_str()).unwrap_or("");
     let csv_file = || write_atomic_with(&out.join("submissions.csv"), |w| {
-        w.write_all(&[0xEF, 0xBB, 0xBF])?;
-        let mut c = csv::Writer::from_writer(&mut *w);
-        c.write_record(["id", "text", "locality", "cluster", "cluster_label", "topic", "topic_score", "department", "department_name", "confidence", "runner_up", "also", "reasons"])?;
-        c.flush()?;
-        drop(c);
+        // A BOM for Excel, the header, then the rows: every line written by `csv_row`.
+        let mut head = vec![0xEF, 0xBB, 0xBF];
+        csv_row(&mut head, ["id", "text", "locality", "cluster", "cluster_label", "topic", "topic_score", "department", "department_name", "confidence", "runner_up", "also", "reasons"]);
+        w.write_all(&head)?;
         write_rows_parallel(w, n, |range, buf| {
             use std::fmt::Write as _;
             // Numbers and the joined reasons are formatted into one reused buffer.
@@ -922,13 +922,7 @@ fn write_outputs(out: &Path, read: &ReadOutcome, report: &Report) -> Result<()> 
                     &r.routed.topic, &f[cluster..topic_score], &s.department, &s.department_name,
                     &f[topic_score..confidence], &s.runner_up, s.also.as_deref().unwrap_or(""), &f[confidence..],
                 ];
-                for (i, field) in row.into_iter().enumerate() {
-                    if i > 0 {
-                        buf.push(b',');
-                    }
-                    csv_field(buf, field);
-                }
-                buf.push(b'\n');
+                csv_row(buf, row);
             }
             Ok(())
         })

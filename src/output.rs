@@ -156,6 +156,17 @@ pub fn csv_field(buf: &mut Vec<u8>, s: &str) {
     buf.push(b'"');
 }
 
+/// Appends one CSV record (LF-terminated) of `fields`, each as [`csv_field`] writes it.
+pub fn csv_row<'a>(buf: &mut Vec<u8>, fields: impl IntoIterator<Item = &'a str>) {
+    for (i, f) in fields.into_iter().enumerate() {
+        if i > 0 {
+            buf.push(b',');
+        }
+        csv_field(buf, f);
+    }
+    buf.push(b'\n');
+}
+
 /// Serialises items as JSON Lines.
 pub fn jsonl<T: serde::Serialize>(items: &[T]) -> Result<Vec<u8>> {
     let mut out = Vec::new();
@@ -217,13 +228,7 @@ mod tests {
         theirs.write_record(fields).unwrap();
         let theirs = theirs.into_inner().unwrap();
         let mut ours = Vec::new();
-        for (i, f) in fields.iter().enumerate() {
-            if i > 0 {
-                ours.push(b',');
-            }
-            csv_field(&mut ours, f);
-        }
-        ours.push(b'\n');
+        csv_row(&mut ours, fields);
         assert_eq!(String::from_utf8(ours).unwrap(), String::from_utf8(theirs).unwrap());
     }
 

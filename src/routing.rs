@@ -153,28 +153,17 @@ pub struct Suggestion {
     pub reasons: Vec<std::sync::Arc<str>>,
 }
 
-/// Reasons a thread has written, kept once: most recur word for word from submission to
+/// Reasons a thread remembers at once: most recur word for word from submission to
 /// submission (the same topic, rule words and confidence), so a million suggestions hold
-/// a few thousand strings. At most this many are remembered, then the memory starts again.
+/// a few thousand strings.
 const SHARED_REASONS: usize = 1 << 16;
 
 /// `reason` as a shared string: one this thread made before if equal, else a new one.
-fn shared_reason(reason: String) -> std::sync::Arc<str> {
+fn shared_reason(reason: &str) -> std::sync::Arc<str> {
     thread_local! {
-        static SEEN: std::cell::RefCell<rustc_hash::FxHashSet<std::sync::Arc<str>>> = std::cell::RefCell::new(Default::default());
+        static SEEN: std::cell::RefCell<crate::intern::Interner> = std::cell::RefCell::new(crate::intern::Interner::new(SHARED_REASONS));
     }
-    SEEN.with(|seen| {
-        let mut seen = seen.borrow_mut();
-        if let Some(r) = seen.get(reason.as_str()) {
-            return r.clone();
-        }
-        if seen.len() >= SHARED_REASONS {
-            seen.clear();
-        }
-        let r: std::sync::Arc<str> = reason.into();
-        seen.insert(r.clone());
-        r
-    })
+    SEEN.with(|seen| seen.borrow_mut().share(reason))
 }
 
 /// Suggests departments under one profile.
@@ -302,7 +291,7 @@ impl Router {
             reasons.push(format!("cũng liên quan đến {}: {}", p.departments[second].name, quote(&theirs)));
         }
         // Kept for the whole run, one set per distinct text: shared, and the list at its size.
-        let mut reasons: Vec<std::sync::Arc<str>> = reasons.into_iter().map(shared_reason).collect();
+        let mut reasons: Vec<std::sync::Arc<str>> = reasons.iter().map(|r| shared_reason(r)).collect();
         reasons.shrink_to_fit();
         Suggestion {
             department: p.departments[best].code.clone(),

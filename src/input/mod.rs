@@ -404,33 +404,18 @@ fn location_text(l: &Location) -> String {
 /// Turns named fields into a [`Submission`]; shared by every format.
 pub struct RecordBuilder {
     text_column: String,
-    /// The extra column names met so far, shared by every record that has them.
-    names: Vec<std::sync::Arc<str>>,
-    /// Locality, date and group values met so far (a form's few hundred communes, days
-    /// and groups), shared by every record that has them.
-    values: rustc_hash::FxHashSet<std::sync::Arc<str>>,
+    /// Extra column names and locality, date and group values met so far (a form's few
+    /// hundred communes, days and groups), shared by every record that has them.
+    shared: crate::intern::Interner,
 }
 
-/// Values shared at most: past this many distinct ones a value is kept on its own.
+/// Names and values a reader shares at most at once.
 const SHARED_VALUES: usize = 4096;
-
-/// `val` as a shared string: the one met before, else a new one (remembered while there
-/// are fewer than [`SHARED_VALUES`]).
-fn shared_value(values: &mut rustc_hash::FxHashSet<std::sync::Arc<str>>, val: &str) -> std::sync::Arc<str> {
-    if let Some(v) = values.get(val) {
-        return v.clone();
-    }
-    let v: std::sync::Arc<str> = val.into();
-    if values.len() < SHARED_VALUES {
-        values.insert(v.clone());
-    }
-    v
-}
 
 impl RecordBuilder {
     /// A builder reading the submission from `text_column`.
     pub fn new(text_column: &str) -> Self {
-        RecordBuilder { text_column: text_column.to_string(), names: Vec::new(), values: Default::default() }
+        RecordBuilder { text_column: text_column.to_string(), shared: crate::intern::Interner::new(SHARED_VALUES) }
     }
 
     /// Checks a header: the text column must be there. Returns a message naming what was found.
@@ -467,8 +452,8 @@ impl RecordBuilder {
                 s.text = val.to_string();
                 continue;
             }
-            let values = &mut self.values;
-            let mut opt = || (!val.is_empty()).then(|| shared_value(values, val));
+            let shared = &mut self.shared;
+            let mut opt = || (!val.is_empty()).then(|| shared.share(val));
             match key {
                 "id" => s.id = val.to_string(),
                 "locality" => s.locality = opt(),
@@ -476,17 +461,7 @@ impl RecordBuilder {
                 "group" => s.group = opt(),
                 "" => {}
                 _ => {
-                    let names = &mut self.names;
-                    s.extra.insert_named(key, val, || match names.iter().find(|n| &***n == key) {
-                        Some(n) => n.clone(),
-                        // A file whose records name columns of their own (JSON Lines may)
-                        // shares its first 64 names only: the search stays short.
-                        None if names.len() >= 64 => key.into(),
-                        None => {
-                            names.push(key.into());
-                            names[names.len() - 1].clone()
-                        }
-                    });
+                    s.extra.insert_named(key, val, || self.shared.share(key));
                 }
             }
         }
