@@ -16,6 +16,8 @@ use crate::text::Analysis;
 const BANDS: usize = 20;
 const ROWS: usize = 3;
 const HASHES: usize = BANDS * ROWS;
+/// Pairs ahead of the one being checked whose sets are fetched.
+const AHEAD: usize = 6;
 
 /// The shingles of an analysed submission, appended to `out` (32-bit hashes: a million
 /// submissions keep theirs until near-duplicates are found).
@@ -150,6 +152,60 @@ fn similar_at_least(a: &[u32], b: &[u32], t: f64) -> bool {
     inter >= need
 }
 
+/// The sets of the documents that take part, end to end in a chosen order; a set is
+/// found by its position in that order.
+struct Layout {
+    /// Where each set ends in `data` (it starts where the previous one ends).
+    ends: Vec<usize>,
+    data: Vec<u32>,
+}
+
+impl Layout {
+    /// The sets of documents `order`, in that order.
+    fn new(order: &[u32], sets: &[Vec<u32>]) -> Self {
+        let mut ends = Vec::with_capacity(order.len());
+        let mut total = 0;
+        for &i in order {
+            total += sets[i as usize].len();
+            ends.push(total);
+        }
+        let mut data = vec![0u32; total];
+        let mut rest = data.as_mut_slice();
+        let mut parts = Vec::with_capacity(order.len());
+        for &i in order {
+            let (head, tail) = rest.split_at_mut(sets[i as usize].len());
+            parts.push((head, i));
+            rest = tail;
+        }
+        parts.into_par_iter().for_each(|(dst, i)| dst.copy_from_slice(&sets[i as usize]));
+        Layout { ends, data }
+    }
+
+    /// Asks the processor to start loading the set at position `p`.
+    #[inline]
+    fn prefetch(&self, p: u32) {
+        #[cfg(target_arch = "x86_64")]
+        {
+            let s = self.set(p);
+            // SAFETY: prefetching is only a hint; the addresses lie inside `data`.
+            unsafe {
+                use std::arch::x86_64::{_mm_prefetch, _MM_HINT_T0};
+                _mm_prefetch::<_MM_HINT_T0>(s.as_ptr() as *const i8);
+                _mm_prefetch::<_MM_HINT_T0>(s.as_ptr().wrapping_add(s.len().saturating_sub(1)) as *const i8);
+            }
+        }
+        #[cfg(not(target_arch = "x86_64"))]
+        let _ = p;
+    }
+
+    /// The set at position `p`.
+    fn set(&self, p: u32) -> &[u32] {
+        let p = p as usize;
+        let start = if p == 0 { 0 } else { self.ends[p - 1] };
+        &self.data[start..self.ends[p]]
+    }
+}
+
 /// The root of `x`'s set, read only.
 fn root(parent: &[u32], mut x: u32) -> u32 {
     while parent[x as usize] != x {
@@ -174,35 +230,28 @@ impl DedupParams {
     /// Groups of near-duplicate documents (indices, ascending; groups ordered by their
     /// first member), given each document's shingles. Only groups of two or more.
     pub fn groups(&self, shingles: &[Vec<u32>]) -> Vec<Vec<usize>> {
-        self.groups_with_copies(shingles, &[])
+        self.groups_with_copies(shingles.to_vec(), &[])
     }
 
     /// [`DedupParams::groups`] where some documents are known to repeat an earlier one
     /// word for word: `copy_of[i]` names the earlier document, whose shingles stand for
-    /// both (document i's own are not read). The groups are those of the full sets.
-    pub fn groups_with_copies(&self, shingles: &[Vec<u32>], copy_of: &[Option<u32>]) -> Vec<Vec<usize>> {
+    /// both (document i's own are not read). The groups are those of the full sets. The
+    /// shingles are freed once copied into the order the checks read them in.
+    pub fn groups_with_copies(&self, mut shingles: Vec<Vec<u32>>, copy_of: &[Option<u32>]) -> Vec<Vec<usize>> {
+        let n_docs = shingles.len();
         let copy = |i: usize| copy_of.get(i).copied().flatten();
-        // Sorted sets, copied only where the caller's are not already.
-        let sets: Vec<std::borrow::Cow<[u32]>> = shingles
-            .par_iter()
-            .map(|s| {
-                if s.windows(2).all(|w| w[0] < w[1]) {
-                    std::borrow::Cow::Borrowed(s.as_slice())
-                } else {
-                    let mut v = s.clone();
-                    v.sort_unstable();
-                    v.dedup();
-                    std::borrow::Cow::Owned(v)
-                }
-            })
-            .collect();
+        shingles.par_iter_mut().filter(|s| !s.is_sorted_by(|a, b| a < b)).for_each(|s| {
+            s.sort_unstable();
+            s.dedup();
+        });
         // Each submission that takes part keeps only its 20 band keys (a tenth of a kilobyte
         // less each than the signature); copies and too-short ones keep nothing.
-        let rows: Vec<u32> = (0..sets.len() as u32).filter(|&i| sets[i as usize].len() >= self.min_shingles && copy(i as usize).is_none()).collect();
+        let takes_part = |i: usize| shingles[i].len() >= self.min_shingles && copy(i).is_none();
+        let rows: Vec<u32> = (0..n_docs as u32).filter(|&i| takes_part(i as usize)).collect();
         let bands: Vec<[u64; BANDS]> = rows
             .par_iter()
             .map(|&i| {
-                let sig = signature(&sets[i as usize]);
+                let sig = signature(&shingles[i as usize]);
                 let mut keys = [0u64; BANDS];
                 for (band, k) in keys.iter_mut().enumerate() {
                     *k = sig[band * ROWS..(band + 1) * ROWS].iter().fold(band as u64, |h, &x| mix(h ^ x, 7));
@@ -210,35 +259,62 @@ impl DedupParams {
                 keys
             })
             .collect();
-        let mut parent: Vec<u32> = (0..sets.len() as u32).collect();
-        // Pairs found too different in an earlier band: two near-similar submissions share
-        // many bands, and are compared once.
-        let mut rejected: rustc_hash::FxHashSet<u64> = Default::default();
-        let pair_key = |a: u32, b: u32| (a as u64) << 32 | b as u64;
-        for band in 0..BANDS {
-            // The band's buckets, by sorting (key, row) in parallel: within a bucket every
-            // member pairs with its first (lowest) member.
-            let mut keyed: Vec<(u64, u32)> = bands.par_iter().zip(&rows).map(|(keys, &i)| (keys[band], i)).collect();
+        // A band's buckets, by sorting (key, document) in parallel: within a bucket every
+        // member pairs with its first (lowest) member. Each entry carries the document's
+        // position in the layout (`u32::MAX` until the layout exists).
+        let band_keyed = |band: usize, at: &[u32]| {
+            let mut keyed: Vec<(u64, u32, u32)> = bands.par_iter().zip(&rows).map(|(keys, &i)| (keys[band], i, at.get(i as usize).copied().unwrap_or(u32::MAX))).collect();
             keyed.par_sort_unstable();
+            keyed
+        };
+        let mut keyed = band_keyed(0, &[]);
+        // The sets end to end in the order of the first band's buckets, so the members of a
+        // bucket (most checks are in the first bands) lie side by side; union-find and the
+        // checks work on positions in that order, mapped back to documents at the end.
+        let order: Vec<u32> = keyed.iter().map(|&(_, i, _)| i).collect();
+        let layout = Layout::new(&order, &shingles);
+        drop(shingles);
+        let mut at = vec![u32::MAX; n_docs];
+        for (p, &i) in order.iter().enumerate() {
+            at[i as usize] = p as u32;
+        }
+        keyed.iter_mut().for_each(|e| e.2 = at[e.1 as usize]);
+        let mut parent: Vec<u32> = (0..order.len() as u32).collect();
+        drop(order);
+        for band in 0..BANDS {
+            if band > 0 {
+                keyed = band_keyed(band, &at);
+            }
             let mut pairs = Vec::new();
             let mut first = 0;
             for j in 1..keyed.len() {
                 if keyed[j].0 == keyed[first].0 {
-                    pairs.push((keyed[first].1, keyed[j].1));
+                    pairs.push((keyed[first].2, keyed[j].2));
                 } else {
                     first = j;
                 }
             }
-            // Pairs already joined (read without compressing paths, so in parallel) or
-            // rejected need no check; the others are checked in parallel, then joined in order.
-            let checked: Vec<(u32, u32, bool)> = pairs
-                .par_iter()
-                .filter(|&&(a, b)| root(&parent, a) != root(&parent, b) && !rejected.contains(&pair_key(a, b)))
-                .map(|&(a, b)| (a, b, similar_at_least(&sets[a as usize], &sets[b as usize], self.threshold)))
+            // Pairs already joined (read without compressing paths, so in parallel) need no
+            // check; the others are checked in parallel, then joined in order. (A pair found
+            // too different is met again in a later band now and then and checked again:
+            // remembering the millions rejected costs more than the few checks it saves.)
+            let open: Vec<(u32, u32)> = pairs.par_iter().copied().filter(|&(a, b)| root(&parent, a) != root(&parent, b)).collect();
+            let checked: Vec<(u32, u32, bool)> = open
+                .par_chunks(256)
+                .flat_map_iter(|chunk| {
+                    // The sets a few pairs ahead are fetched while this pair is checked: the
+                    // checks of later bands read sets scattered over the whole layout.
+                    chunk.iter().enumerate().map(|(k, &(a, b))| {
+                        if let Some(&(na, nb)) = chunk.get(k + AHEAD) {
+                            layout.prefetch(na);
+                            layout.prefetch(nb);
+                        }
+                        (a, b, similar_at_least(layout.set(a), layout.set(b), self.threshold))
+                    })
+                })
                 .collect();
             for (f, i, ok) in checked {
                 if !ok {
-                    rejected.insert(pair_key(f, i));
                     continue;
                 }
                 let (a, b) = (find(&mut parent, f), find(&mut parent, i));
@@ -247,18 +323,17 @@ impl DedupParams {
                 }
             }
         }
-        for i in 0..sets.len() {
-            if let Some(o) = copy(i) {
-                let (a, b) = (find(&mut parent, o), find(&mut parent, i as u32));
-                if sets[o as usize].len() >= self.min_shingles && a != b {
-                    parent[a.max(b) as usize] = a.min(b);
-                }
-            }
-        }
+        drop((keyed, layout));
+        // Groups by the root of their members' positions; a copy joins its original's.
         let mut groups: FxHashMap<u32, Vec<usize>> = FxHashMap::default();
-        for i in 0..sets.len() {
-            let r = find(&mut parent, i as u32);
-            groups.entry(r).or_default().push(i);
+        for i in 0..n_docs {
+            let p = match copy(i) {
+                Some(o) => at[o as usize],
+                None => at[i],
+            };
+            if p != u32::MAX {
+                groups.entry(find(&mut parent, p)).or_default().push(i);
+            }
         }
         let mut out: Vec<Vec<usize>> = groups.into_values().filter(|g| g.len() > 1).collect();
         out.sort();
@@ -310,6 +385,38 @@ mod tests {
     }
 
     #[test]
+    fn families_of_edited_copies_come_out_whole_whatever_their_order() {
+        // 40 families of 8 sets, each member one shingle away from its family's base,
+        // dealt out in a shuffled order with copies and short sets between them.
+        let mut rng = crate::rng::Rng::new(9);
+        let mut docs: Vec<(usize, Vec<u32>)> = Vec::new();
+        for f in 0..40u32 {
+            let base: Vec<u32> = (0..30).map(|x| (f * 1000 + x).wrapping_mul(0x9e37_79b9)).collect();
+            for m in 0..8u32 {
+                let mut v = base.clone();
+                v[(m as usize * 3) % 30] = 5_000_000 + f * 100 + m;
+                v.sort_unstable();
+                docs.push((f as usize, v));
+            }
+        }
+        for i in (1..docs.len()).rev() {
+            docs.swap(i, rng.below(i + 1));
+        }
+        docs.insert(17, (usize::MAX, vec![3]));
+        let mut shingles: Vec<Vec<u32>> = docs.iter().map(|d| d.1.clone()).collect();
+        let mut copy_of = vec![None; shingles.len()];
+        // Two exact copies of earlier documents, given as copies (no shingles of their own).
+        for &i in &[3usize, 100] {
+            docs.push(docs[i].clone());
+            shingles.push(Vec::new());
+            copy_of.push(Some(i as u32));
+        }
+        let mut want: Vec<Vec<usize>> = (0..40).map(|f| (0..docs.len()).filter(|&i| docs[i].0 == f).collect()).collect();
+        want.sort();
+        assert_eq!(DedupParams::default().groups_with_copies(shingles, &copy_of), want);
+    }
+
+    #[test]
     fn copies_join_as_their_full_sets_would() {
         let set = |lo: u32| -> Vec<u32> { let mut v: Vec<u32> = (lo..lo + 20).map(|x| x.wrapping_mul(0x9e37_79b9)).collect(); v.sort_unstable(); v };
         let (a, b) = (set(0), set(500));
@@ -322,6 +429,6 @@ mod tests {
         // Copies carry no shingles of their own; a too-short original keeps its copy alone.
         let thin = vec![a, b, vec![], near, vec![], vec![1], vec![]];
         let copy_of = [None, None, Some(1), None, Some(0), None, Some(5)];
-        assert_eq!(DedupParams::default().groups_with_copies(&thin, &copy_of), expect);
+        assert_eq!(DedupParams::default().groups_with_copies(thin, &copy_of), expect);
     }
 }

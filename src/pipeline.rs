@@ -574,14 +574,13 @@ fn finish(models: &Models, subs: &[Submission], done: Analysed, settings: &Setti
     let (duplicates, clustered) = rayon::join(
         move || {
             let mut duplicates: Vec<DuplicateGroup> = DedupParams::default()
-                .groups_with_copies(&shingles, copy_ref)
+                .groups_with_copies(shingles, copy_ref)
                 .into_par_iter()
                 .map(|g| {
                     let localities = counts(g.iter().map(|&i| subs[i].locality_or_unknown()));
                     DuplicateGroup { ids: g.iter().map(|&i| subs[i].id.clone()).collect(), count: g.len(), text: subs[g[0]].text.clone(), topic: records_ref[g[0]].routed.topic.to_string(), localities }
                 })
                 .collect();
-            drop(shingles);
             duplicates.sort_by(|a, b| b.count.cmp(&a.count).then(a.ids.cmp(&b.ids)));
             duplicates
         },
