@@ -172,6 +172,28 @@ pub struct Router {
     pub profile: Profile,
     keywords: Keywords,
     model: Option<Learned>,
+    /// The departments' topic areas as indices into the taxonomy last met, found once.
+    topic_index: std::sync::OnceLock<DepartmentTopics>,
+}
+
+/// Per department, the indices of its topic areas in one taxonomy (whose codes are kept,
+/// as shared strings, to tell that taxonomy from another).
+struct DepartmentTopics {
+    codes: Vec<std::sync::Arc<str>>,
+    of: Vec<Vec<usize>>,
+}
+
+impl DepartmentTopics {
+    fn new(p: &Profile, topics: &TopicModel) -> Self {
+        let codes = topics.topics.iter().map(|t| t.code.clone()).collect();
+        let of = p.departments.iter().map(|d| d.topics.iter().filter_map(|t| topics.index(t)).collect()).collect();
+        DepartmentTopics { codes, of }
+    }
+
+    /// Whether these are the indices of `topics` (the same shared codes, in order).
+    fn of_taxonomy(&self, topics: &TopicModel) -> bool {
+        self.codes.len() == topics.topics.len() && self.codes.iter().zip(&topics.topics).all(|(c, t)| std::sync::Arc::ptr_eq(c, &t.code))
+    }
 }
 
 /// The router's classifier with its classes and the profile's departments matched once.
@@ -194,7 +216,7 @@ impl Router {
     /// know is mapped by its successor rules, else it is an error.
     pub fn with_examples(profile: Profile, analyzer: &Analyzer, examples: &[(&str, &str)]) -> Result<Self> {
         let keywords = Keywords::new(analyzer, profile.departments.iter().enumerate().flat_map(|(i, d)| d.keywords.iter().map(move |k| (i, k.as_str()))));
-        let mut r = Router { profile, keywords, model: None };
+        let mut r = Router { profile, keywords, model: None, topic_index: std::sync::OnceLock::new() };
         let mut docs = Vec::new();
         let mut labels = Vec::new();
         if let Some(spec) = r.profile.training.clone() {
@@ -230,6 +252,14 @@ impl Router {
     pub fn suggest(&self, text: &str, a: &Analysis, keys: &[&[u64]], topic: &TopicScores, topics: &TopicModel) -> Suggestion {
         let p = &self.profile;
         let n = p.departments.len();
+        let found = self.topic_index.get_or_init(|| DepartmentTopics::new(p, topics));
+        let computed;
+        let dept_topics = if found.of_taxonomy(topics) {
+            &found.of
+        } else {
+            computed = DepartmentTopics::new(p, topics);
+            &computed.of
+        };
         let mut logits = vec![0.0f32; n];
         let mut model_row = None;
         match &self.model {
@@ -252,46 +282,77 @@ impl Router {
         for h in &hits {
             logits[h.label] += p.rule_weight;
         }
-        for (d, dep) in p.departments.iter().enumerate() {
-            let share: f32 = dep.topics.iter().filter_map(|t| topics.index(t)).map(|t| topic.probs[t]).sum();
+        for (d, ts) in dept_topics.iter().enumerate() {
+            let share: f32 = ts.iter().map(|&t| topic.probs[t]).sum();
             logits[d] += p.topic_weight * share;
         }
         softmax(&mut logits);
-        let mut order: Vec<usize> = (0..n).collect();
-        order.sort_by(|&x, &y| logits[y].total_cmp(&logits[x]).then(x.cmp(&y)));
-        let (best, second) = (order[0], order.get(1).copied().unwrap_or(order[0]));
-
-        let mut reasons: Vec<String> = Vec::new();
-        let words: Vec<&str> = hits.iter().filter(|h| h.label == best).map(|h| h.text.as_str()).collect();
-        if !words.is_empty() {
-            reasons.push(format!("từ khóa của hồ sơ {}: {}", p.name, quote(&words)));
-        }
-        if let (Some(Learned { classifier: c, department_class, .. }), Some((row, pr))) = (&self.model, &model_row) {
-            if let Some(ci) = department_class[best] {
-                let terms: Vec<String> = c.contributions(row, ci, 3).into_iter().filter_map(|(j, _)| surface_of(a, text, c.tfidf.keys[j as usize])).collect();
-                let terms: Vec<&str> = terms.iter().map(String::as_str).collect();
-                if !terms.is_empty() {
-                    reasons.push(format!("mô hình học từ ý kiến đã phân loại ({:.0}%): {}", pr[ci] * 100.0, quote(&terms)));
-                }
+        let (mut best, mut second) = (0, usize::MAX);
+        for d in 1..n {
+            if logits[d] > logits[best] {
+                (best, second) = (d, best);
+            } else if second == usize::MAX || logits[d] > logits[second] {
+                second = d;
             }
         }
-        let (t, tp) = topic.best();
-        if p.departments[best].topics.iter().any(|x| **x == *topics.topics[t].code) {
-            reasons.push(format!("chủ đề «{}» ({:.0}%) thuộc phạm vi của đơn vị", topics.topics[t].name, tp * 100.0));
+        if second == usize::MAX {
+            second = best;
         }
-        if reasons.is_empty() {
-            reasons.push("không có dấu hiệu rõ ràng; đề xuất theo đơn vị mặc định của hồ sơ".into());
-        }
+
+        // Each reason is written into one buffer, then shared (most recur word for word).
+        let mut reasons: Vec<std::sync::Arc<str>> = Vec::with_capacity(4);
+        REASON.with(|buf| {
+            use std::fmt::Write;
+            let buf = &mut *buf.borrow_mut();
+            let mut words = hits.iter().filter(|h| h.label == best).map(|h| h.text.as_str()).peekable();
+            if words.peek().is_some() {
+                buf.clear();
+                let _ = write!(buf, "từ khóa của hồ sơ {}: ", p.name);
+                quote_into(buf, words);
+                reasons.push(shared_reason(buf));
+            }
+            if let (Some(Learned { classifier: c, department_class, .. }), Some((row, pr))) = (&self.model, &model_row) {
+                if let Some(ci) = department_class[best] {
+                    buf.clear();
+                    let _ = write!(buf, "mô hình học từ ý kiến đã phân loại ({:.0}%): ", pr[ci] * 100.0);
+                    let at = buf.len();
+                    for (j, _) in c.contributions(row, ci, 3) {
+                        let mark = buf.len();
+                        if mark > at {
+                            buf.push_str(", ");
+                        }
+                        buf.push('«');
+                        if surface_into(a, text, c.tfidf.keys[j as usize], buf) {
+                            buf.push('»');
+                        } else {
+                            buf.truncate(mark);
+                        }
+                    }
+                    if buf.len() > at {
+                        reasons.push(shared_reason(buf));
+                    }
+                }
+            }
+            let (t, tp) = topic.best();
+            if dept_topics[best].contains(&t) {
+                buf.clear();
+                let _ = write!(buf, "chủ đề «{}» ({:.0}%) thuộc phạm vi của đơn vị", topics.topics[t].name, tp * 100.0);
+                reasons.push(shared_reason(buf));
+            }
+            if reasons.is_empty() {
+                reasons.push(shared_reason("không có dấu hiệu rõ ràng; đề xuất theo đơn vị mặc định của hồ sơ"));
+            }
+        });
         // Two bodies: the profile's rules point at both, each through phrases of its own
         // (an uncertain suggestion is shown by its confidence and runner-up instead).
         let own = |d: usize, other: usize| hits.iter().any(|h| h.label == d && !hits.iter().any(|g| g.label == other && g.text == h.text));
         let concerns_two = own(best, second) && own(second, best) && logits[second] >= p.two_bodies_min;
         if concerns_two {
-            let theirs: Vec<&str> = hits.iter().filter(|h| h.label == second).map(|h| h.text.as_str()).collect();
-            reasons.push(format!("cũng liên quan đến {}: {}", p.departments[second].name, quote(&theirs)));
+            let mut r = format!("cũng liên quan đến {}: ", p.departments[second].name);
+            quote_into(&mut r, hits.iter().filter(|h| h.label == second).map(|h| h.text.as_str()));
+            reasons.push(shared_reason(&r));
         }
-        // Kept for the whole run, one set per distinct text: shared, and the list at its size.
-        let mut reasons: Vec<std::sync::Arc<str>> = reasons.iter().map(|r| shared_reason(r)).collect();
+        // Kept for the whole run, one set per distinct text: the list at its size.
         reasons.shrink_to_fit();
         Suggestion {
             department: p.departments[best].code.clone(),
@@ -305,25 +366,54 @@ impl Router {
     }
 }
 
-fn quote(words: &[&str]) -> String {
-    words.iter().map(|w| format!("«{w}»")).collect::<Vec<_>>().join(", ")
+thread_local! {
+    /// The reason being written, on this thread.
+    static REASON: std::cell::RefCell<String> = const { std::cell::RefCell::new(String::new()) };
+}
+
+/// Appends the words to `out`, each in «», separated by ", ".
+fn quote_into<'w>(out: &mut String, words: impl Iterator<Item = &'w str>) {
+    for (i, w) in words.enumerate() {
+        if i > 0 {
+            out.push_str(", ");
+        }
+        out.push('«');
+        out.push_str(w);
+        out.push('»');
+    }
 }
 
 /// How a feature key was written in `text` (lowercased), if it occurs there.
 pub fn surface_of(a: &Analysis, text: &str, key: u64) -> Option<String> {
+    let mut s = String::new();
+    surface_into(a, text, key, &mut s).then_some(s)
+}
+
+/// [`surface_of`] appended to `out`; false (and nothing appended) when the key does not occur.
+fn surface_into(a: &Analysis, text: &str, key: u64, out: &mut String) -> bool {
     // ASCII is its own normal form.
-    let norm = |s: &str| if s.is_ascii() { s.to_ascii_lowercase() } else { normalize(s).text.to_lowercase() };
+    let push = |s: &str, out: &mut String| {
+        if s.is_ascii() {
+            out.extend(s.bytes().map(|b| b.to_ascii_lowercase() as char));
+        } else {
+            out.push_str(&normalize(s).text.to_lowercase());
+        }
+    };
     let mut prev: Option<&crate::text::Word> = None;
     for (w, joined) in a.content_words() {
         if !is_bigram(key) && w.key == key {
-            return Some(norm(w.surface(text)));
+            push(w.surface(text), out);
+            return true;
         }
         if let (true, Some(pw)) = (joined, prev) {
             if is_bigram(key) && bigram_key(pw.key, w.key) == key {
-                return Some(format!("{} {}", norm(pw.surface(text)), norm(w.surface(text))));
+                push(pw.surface(text), out);
+                out.push(' ');
+                push(w.surface(text), out);
+                return true;
             }
         }
         prev = Some(w);
     }
-    None
+    false
 }
