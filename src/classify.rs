@@ -203,6 +203,10 @@ impl LinearClassifier {
             if s <= 0.0 || top == 0 {
                 continue;
             }
+            // Most terms fall behind the last of a full list: no search.
+            if best.len() == top && !order(&(j, s), &best[top - 1]).is_lt() {
+                continue;
+            }
             let at = best.partition_point(|b| order(b, &(j, s)).is_lt());
             if at < top {
                 best.insert(at, (j, s));
