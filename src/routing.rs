@@ -383,13 +383,8 @@ fn quote_into<'w>(out: &mut String, words: impl Iterator<Item = &'w str>) {
     }
 }
 
-/// How a feature key was written in `text` (lowercased), if it occurs there.
-pub fn surface_of(a: &Analysis, text: &str, key: u64) -> Option<String> {
-    let mut s = String::new();
-    surface_into(a, text, key, &mut s).then_some(s)
-}
-
-/// [`surface_of`] appended to `out`; false (and nothing appended) when the key does not occur.
+/// Appends how a feature key was written in `text` (lowercased) to `out`; false (and
+/// nothing appended) when the key does not occur there.
 fn surface_into(a: &Analysis, text: &str, key: u64, out: &mut String) -> bool {
     // ASCII is its own normal form.
     let push = |s: &str, out: &mut String| {
