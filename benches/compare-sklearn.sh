@@ -2,6 +2,7 @@
 # ykien against scikit-learn on the same generated submissions, in one run.
 #
 #   bash benches/compare-sklearn.sh [N ...]        (default: 100000 1000000)
+#   RUNS=5 bash benches/compare-sklearn.sh 1000000  (repetitions per size; default 3)
 #
 # For each N: `ykien gen --n N --seed 1` writes N submissions (the bundled corpus varied:
 # corpus/gen-variations.toml); then, on that same file,
@@ -10,7 +11,10 @@
 #   scikit-learn: read the CSV, TfidfVectorizer (syllable unigrams and bigrams, sublinear tf,
 #                 min_df 2) + MiniBatchKMeans(k = 7), in a virtual environment made here
 # each under /usr/bin/time -v, and prints wall time, peak memory and NMI against the
-# generated gold topic (7 topics), with the ratios. Work files go to target/compare-sklearn/.
+# generated gold topic (7 topics), with the ratios. The two run RUNS times, alternating
+# (ykien, scikit-learn, ykien, ...), so that a shared machine's load, which here moves
+# wall times by 20% or more from minute to minute, falls on both alike; the table gives
+# the medians, and every run's figures follow it. Work files go to target/compare-sklearn/.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 OUT=target/compare-sklearn
@@ -61,17 +65,28 @@ measure() { # label, command...: prints "wall_s peak_mb"
                 /Maximum resident set size/ {m=$2/1024} END {printf "%.1f %.0f\n", w, m}' "$log"
 }
 
+median() { tr ' ' '\n' | grep . | sort -g | awk '{a[NR]=$1} END {print (NR % 2) ? a[(NR+1)/2] : (a[NR/2] + a[NR/2+1]) / 2}'; }
+RUNS=${RUNS:-3}
+runs_log=""
+
 printf '\n| submissions | ykien wall | ykien peak | ykien NMI | scikit-learn wall | scikit-learn peak | scikit-learn NMI | ykien speed-up (sklearn time / ykien time) | ykien memory / sklearn memory |\n'
 printf '| --- | --- | --- | --- | --- | --- | --- | --- | --- |\n'
 for N in "${@:-100000 1000000}"; do
     for n in $N; do
         F=$OUT/gen-$n.csv
         [ -f "$F" ] || $Y gen --n "$n" --seed 1 --out "$F" > /dev/null
-        read -r yw ym < <(measure "ykien-$n" $Y analyze "$F" --k 7 --out "$OUT/out-$n")
+        yws="" yms="" sws="" sms=""
+        for r in $(seq "$RUNS"); do
+            read -r yw ym < <(measure "ykien-$n" $Y analyze "$F" --k 7 --out "$OUT/out-$n")
+            read -r sw sm < <(measure "sklearn-$n" "$VENV/bin/python" "$OUT/sk.py" "$F" 7)
+            sn=$(awk '{print $2}' "$OUT/stdout.log")
+            yws="$yws $yw" yms="$yms $ym" sws="$sws $sw" sms="$sms $sm"
+        done
         yn=$("$VENV/bin/python" "$OUT/nmi.py" "$F" "$OUT/out-$n/submissions.jsonl" | awk '{print $2}')
-        read -r sw sm < <(measure "sklearn-$n" "$VENV/bin/python" "$OUT/sk.py" "$F" 7)
-        sn=$(awk '{print $2}' "$OUT/stdout.log")
-        printf '| %s | %s s | %s MB | %s | %s s | %s MB | %s | %.2fx | %.2fx |\n' "$n" "$yw" "$ym" "$yn" "$sw" "$sm" "$sn" \
+        yw=$(echo "$yws" | median) ym=$(echo "$yms" | median) sw=$(echo "$sws" | median) sm=$(echo "$sms" | median)
+        printf '| %s | %s s | %.0f MB | %s | %s s | %.0f MB | %s | %.2fx | %.2fx |\n' "$n" "$yw" "$ym" "$yn" "$sw" "$sm" "$sn" \
             "$(echo "$sw / $yw" | bc -l)" "$(echo "$ym / $sm" | bc -l)"
+        runs_log="$runs_log"$(printf '\n%s submissions, %s runs each, alternating: ykien wall%s s, peak%s MB; scikit-learn wall%s s, peak%s MB' "$n" "$RUNS" "$yws" "$yms" "$sws" "$sms")
     done
 done
+printf '%s\n' "$runs_log"
