@@ -16,6 +16,8 @@
 # wall times by 20% or more from minute to minute, falls on both alike; the table gives
 # the medians, and every run's figures follow it. Work files go to target/compare-sklearn/.
 set -euo pipefail
+RUNS=${RUNS:-3}
+[[ $RUNS =~ ^[1-9][0-9]*$ ]] || { echo "compare-sklearn: RUNS must be a whole number from 1, not '$RUNS'" >&2; exit 2; }
 cd "$(dirname "$0")/.."
 OUT=target/compare-sklearn
 VENV=$OUT/venv
@@ -66,7 +68,6 @@ measure() { # label, command...: prints "wall_s peak_mb"
 }
 
 median() { tr ' ' '\n' | grep . | sort -g | awk '{a[NR]=$1} END {print (NR % 2) ? a[(NR+1)/2] : (a[NR/2] + a[NR/2+1]) / 2}'; }
-RUNS=${RUNS:-3}
 runs_log=""
 
 printf '\n| submissions | ykien wall | ykien peak | ykien NMI | scikit-learn wall | scikit-learn peak | scikit-learn NMI | ykien speed-up (sklearn time / ykien time) | ykien memory / sklearn memory |\n'
