@@ -118,14 +118,19 @@ impl Streamed {
         if sent { Ok(()) } else { Err(self.stopped()) }
     }
 
-    /// The writing thread's error, once it has stopped.
-    fn stopped(&mut self) -> std::io::Error {
+    /// Closes the writing thread's channel and waits for it: the file, or its error.
+    fn join(&mut self) -> std::io::Result<std::fs::File> {
         self.full = None;
         match self.io.take().map(|h| h.join()) {
-            Some(Ok(Err(e))) => e,
-            Some(Err(_)) => std::io::Error::other("the thread writing the file panicked"),
-            _ => std::io::Error::other("the thread writing the file stopped"),
+            Some(Ok(r)) => r,
+            Some(Err(_)) => Err(std::io::Error::other("the thread writing the file panicked")),
+            None => Err(std::io::Error::other("the thread writing the file stopped")),
         }
+    }
+
+    /// The writing thread's error, once it has stopped.
+    fn stopped(&mut self) -> std::io::Error {
+        self.join().err().unwrap_or_else(|| std::io::Error::other("the thread writing the file stopped"))
     }
 
     /// Writes what is left (the last block padded to a whole number of 4,096-byte units,
@@ -140,11 +145,7 @@ impl Streamed {
                 return Err(self.stopped());
             }
         }
-        self.full = None;
-        let file = match self.io.take().map(|h| h.join()) {
-            Some(Ok(r)) => r?,
-            _ => return Err(std::io::Error::other("the thread writing the file panicked")),
-        };
+        let file = self.join()?;
         file.set_len(self.total)?;
         Ok(file)
     }
@@ -208,7 +209,7 @@ impl BlockWriter {
     fn write_block(&mut self, bytes: &[u8]) -> std::io::Result<()> {
         let at = self.out.written;
         match self.out.write_all(bytes) {
-            Err(e) if self.direct && e.raw_os_error() == Some(einval()) => {
+            Err(e) if self.direct && e.kind() == std::io::ErrorKind::InvalidInput => {
                 use std::io::Seek;
                 self.direct = false;
                 buffered(&self.out.file)?;
@@ -219,16 +220,6 @@ impl BlockWriter {
             r => r,
         }
     }
-}
-
-#[cfg(target_os = "linux")]
-fn einval() -> i32 {
-    libc::EINVAL
-}
-
-#[cfg(not(target_os = "linux"))]
-fn einval() -> i32 {
-    22
 }
 
 /// Turns direct writes off on an open file.

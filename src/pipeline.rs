@@ -275,7 +275,7 @@ impl Stages {
                 secs(cpu.sys, self.cpu.sys),
                 cpu.minflt.saturating_sub(self.cpu.minflt)
             );
-            self.cpu = ProcCpu::now();
+            self.cpu = cpu;
         }
         self.at = std::time::Instant::now();
     }
