@@ -6,7 +6,7 @@ use rayon::prelude::*;
 use serde::{Deserialize, Serialize};
 
 use crate::error::{Error, Result};
-use crate::features::{add_term_major, SparseVec, Tfidf, TfidfParams};
+use crate::features::{add_term_major, SparseVec, Terms, Tfidf, TfidfParams};
 use crate::rng::Rng;
 use crate::traits::{Fit, Predict};
 
@@ -99,7 +99,7 @@ impl Fit<Labelled<'_>> for SoftmaxParams {
             for &i in &order {
                 let lr = self.learning_rate / (1.0 + self.learning_rate * self.l2.max(1e-4) * t as f32).sqrt();
                 t += 1;
-                m.logits_into(&rows[i], &mut p);
+                m.logits_into(&rows[i].indices, &rows[i].values, &mut p);
                 softmax(&mut p);
                 let w_i = cw[y[i]];
                 for (k, pk) in p.iter_mut().enumerate() {
@@ -164,41 +164,49 @@ pub fn softmax(v: &mut [f32]) {
 }
 
 impl LinearClassifier {
-    /// Class scores (before softmax) of a TF-IDF row in this classifier's vocabulary.
-    pub fn logits_into(&self, row: &SparseVec, out: &mut [f32]) {
+    /// Class scores (before softmax) of a document's weighted terms in this classifier's
+    /// vocabulary, `cols` and their `values` (in any order).
+    pub fn logits_into(&self, cols: &[u32], values: &[f32], out: &mut [f32]) {
         out.copy_from_slice(&self.bias);
-        add_term_major(&row.indices, &row.values, &self.weights, out);
+        add_term_major(cols, values, &self.weights, out);
     }
 
-    /// The TF-IDF row of a document given as feature keys.
-    pub fn vectorize(&self, keys: &[u64]) -> SparseVec {
-        self.vectorize_runs(&[keys])
-    }
-
-    /// The TF-IDF row of a document whose feature keys come in runs ([`Tfidf::transform_runs`]).
-    pub fn vectorize_runs(&self, runs: &[&[u64]]) -> SparseVec {
-        let mut v = SparseVec::default();
-        self.tfidf.transform_runs(runs, &mut v);
-        v
+    /// Runs `f` on the terms, in this classifier's vocabulary, of a document whose feature
+    /// keys come in `runs`, built in this thread's buffer (a fresh one if it is in use).
+    pub fn with_terms<R>(&self, runs: &[&[u64]], f: impl FnOnce(&Terms) -> R) -> R {
+        thread_local! {
+            static TERMS: std::cell::RefCell<Terms> = std::cell::RefCell::new(Terms::default());
+        }
+        TERMS.with(|cell| match cell.try_borrow_mut() {
+            Ok(mut t) => {
+                self.tfidf.terms_into(runs, &mut t);
+                f(&t)
+            }
+            Err(_) => {
+                let mut t = Terms::default();
+                self.tfidf.terms_into(runs, &mut t);
+                f(&t)
+            }
+        })
     }
 
     /// Class probabilities of a document given as feature keys.
     pub fn predict_proba(&self, keys: &[u64]) -> Vec<f32> {
-        let row = self.vectorize(keys);
         let mut p = vec![0.0; self.classes.len()];
-        self.logits_into(&row, &mut p);
+        self.with_terms(&[keys], |t| self.logits_into(&t.cols, &t.values, &mut p));
         softmax(&mut p);
         p
     }
 
-    /// The terms of `row` that push it most towards `class`: (column, weight × value).
-    pub fn contributions(&self, row: &SparseVec, class: usize, top: usize) -> Vec<(u32, f32)> {
+    /// The terms of a document (`cols` and their `values`, in any order) that push it
+    /// most towards `class`: (column, weight × value), best first, ties by column.
+    pub fn contributions(&self, cols: &[u32], values: &[f32], class: usize, top: usize) -> Vec<(u32, f32)> {
         let c = self.classes.len();
         let order = |a: &(u32, f32), b: &(u32, f32)| b.1.total_cmp(&a.1).then(a.0.cmp(&b.0));
         // The best `top` kept in order as the row is read (a handful: no sorting of the row).
         let mut best: Vec<(u32, f32)> = Vec::with_capacity(top + 1);
         let means = self.term_mean.get_or_init(|| self.weights.chunks_exact(c).map(|w| w.iter().sum::<f32>() / c as f32).collect());
-        for (&j, &x) in row.indices.iter().zip(&row.values) {
+        for (&j, &x) in cols.iter().zip(values) {
             let s = x * (self.weights[j as usize * c + class] - means[j as usize]);
             if s <= 0.0 || top == 0 {
                 continue;
@@ -382,9 +390,10 @@ mod tests {
             let bias = (0..c).map(|_| rng.next_f64() as f32).collect();
             let m = LinearClassifier { classes: (0..c).map(|i| i.to_string()).collect(), tfidf: tfidf.clone(), weights, bias, exact_forms: false, term_mean: Default::default() };
             for d in &docs {
-                let row = m.vectorize(d);
+                let mut row = SparseVec::default();
+                m.tfidf.transform_one(d, &mut row);
                 let mut got = vec![f32::NAN; c];
-                m.logits_into(&row, &mut got);
+                m.logits_into(&row.indices, &row.values, &mut got);
                 // Bias first, then term by term in the row's order: equal to the bit.
                 let want: Vec<u32> = (0..c).map(|k| row.indices.iter().zip(&row.values).fold(m.bias[k], |s, (&j, &v)| s + v * m.weights[j as usize * c + k]).to_bits()).collect();
                 assert_eq!(got.iter().map(|v| v.to_bits()).collect::<Vec<_>>(), want, "{c} classes");
@@ -403,7 +412,8 @@ mod tests {
         let m = LinearClassifier { classes: (0..c).map(|i| i.to_string()).collect(), tfidf, weights, bias: vec![0.0; c], exact_forms: false, term_mean: Default::default() };
         let mut seen_full = false;
         for d in &docs {
-            let row = m.vectorize(d);
+            let mut row = SparseVec::default();
+            m.tfidf.transform_one(d, &mut row);
             for class in 0..c {
                 let mean = |j: u32| (0..c).map(|k| m.weights[j as usize * c + k]).sum::<f32>() / c as f32;
                 let mut all: Vec<(u32, f32)> = row.indices.iter().zip(&row.values).map(|(&j, &x)| (j, x * (m.weights[j as usize * c + class] - mean(j)))).filter(|t| t.1 > 0.0).collect();
@@ -411,7 +421,7 @@ mod tests {
                 for top in 0..6 {
                     let want: Vec<(u32, f32)> = all.iter().copied().take(top).collect();
                     seen_full |= top > 0 && all.len() > top;
-                    assert_eq!(m.contributions(&row, class, top), want, "class {class}, top {top}");
+                    assert_eq!(m.contributions(&row.indices, &row.values, class, top), want, "class {class}, top {top}");
                 }
             }
         }

@@ -141,43 +141,64 @@ impl Tfidf {
         self.index = self.keys.iter().enumerate().map(|(i, &k)| (k, i as u32)).collect();
     }
 
+    /// The terms of a document whose feature keys come in `runs`, into `t`: each column
+    /// once, in the order first met, with its L2-normalised TF-IDF weight. The same
+    /// weights as [`Tfidf::transform_one`] without sorting anything: occurrences are
+    /// counted in a table of the vocabulary's size that is left zeroed again.
+    pub fn terms_into(&self, runs: &[&[u64]], t: &mut Terms) {
+        t.cols.clear();
+        t.values.clear();
+        if t.counts.len() < self.n_terms() {
+            t.counts.resize(self.n_terms(), 0);
+        }
+        for keys in runs {
+            for &k in *keys {
+                if let Some(c) = self.column(k) {
+                    let n = &mut t.counts[c as usize];
+                    if *n == 0 {
+                        t.cols.push(c);
+                    }
+                    *n = n.saturating_add(1);
+                }
+            }
+        }
+        let mut sq = 0.0f32;
+        for &c in &t.cols {
+            let n = std::mem::take(&mut t.counts[c as usize]);
+            let v = self.tf(n as usize) * self.idf[c as usize];
+            sq += v * v;
+            t.values.push(v);
+        }
+        let norm = sq.sqrt();
+        if norm > 0.0 {
+            t.values.iter_mut().for_each(|v| *v /= norm);
+        }
+    }
+
+    /// The term frequency weight of a term met `n` times.
+    fn tf(&self, n: usize) -> f32 {
+        // Most terms occur once in a short text: 1 + ln 1 is 1, no logarithm needed.
+        if n == 1 {
+            1.0
+        } else if self.params.sublinear_tf {
+            1.0 + (n as f32).ln()
+        } else {
+            n as f32
+        }
+    }
+
     /// One document's L2-normalised TF-IDF row, sorted by column. Columns follow key
     /// order, so keys given in ascending order (as the pipeline keeps them) need no sort.
     pub fn transform_one(&self, keys: &[u64], out: &mut SparseVec) {
-        self.transform_runs(&[keys], out);
-    }
-
-    /// [`Tfidf::transform_one`] of the keys of all `runs` together: two runs are sorted
-    /// each on its own (a run whose keys ascend needs no sort) and merged.
-    pub fn transform_runs(&self, runs: &[&[u64]], out: &mut SparseVec) {
         out.indices.clear();
         out.values.clear();
         thread_local! {
-            static COLS: std::cell::RefCell<(Vec<u32>, Vec<u32>)> = const { std::cell::RefCell::new((Vec::new(), Vec::new())) };
+            static COLS: std::cell::RefCell<Vec<u32>> = const { std::cell::RefCell::new(Vec::new()) };
         }
-        COLS.with(|bufs| {
-            let (cols, merged) = &mut *bufs.borrow_mut();
+        COLS.with(|cols| {
+            let cols = &mut *cols.borrow_mut();
             cols.clear();
-            let mut split = 0;
-            for (r, keys) in runs.iter().enumerate() {
-                if r == 1 {
-                    split = cols.len();
-                }
-                cols.extend(keys.iter().filter_map(|k| self.column(*k)));
-            }
-            // Each run sorted on its own (most often it already ascends), then the two merged.
-            let cols = if runs.len() == 2 {
-                let (a, b) = cols.split_at_mut(split);
-                for run in [a, b] {
-                    if !run.is_sorted() {
-                        run.sort_unstable();
-                    }
-                }
-                merge_sorted(&cols[..split], &cols[split..], merged);
-                merged
-            } else {
-                cols
-            };
+            cols.extend(keys.iter().filter_map(|k| self.column(*k)));
             self.weigh(cols, out);
         });
     }
@@ -197,11 +218,8 @@ impl Tfidf {
             while j < cols.len() && cols[j] == c {
                 j += 1;
             }
-            let n = j - i;
-            // Most terms occur once in a short text: 1 + ln 1 is 1, no logarithm needed.
-            let tf = if n == 1 { 1.0 } else if self.params.sublinear_tf { 1.0 + (n as f32).ln() } else { n as f32 };
             out.indices.push(c);
-            out.values.push(tf * self.idf[c as usize]);
+            out.values.push(self.tf(j - i) * self.idf[c as usize]);
             i = j;
         }
         let norm = out.values.iter().map(|v| v * v).sum::<f32>().sqrt();
@@ -268,22 +286,17 @@ impl Tfidf {
     }
 }
 
-/// `a` and `b`, each ascending, merged into `out` (ascending).
-fn merge_sorted(a: &[u32], b: &[u32], out: &mut Vec<u32>) {
-    out.clear();
-    out.reserve(a.len() + b.len());
-    let (mut i, mut j) = (0, 0);
-    while i < a.len() && j < b.len() {
-        if b[j] < a[i] {
-            out.push(b[j]);
-            j += 1;
-        } else {
-            out.push(a[i]);
-            i += 1;
-        }
-    }
-    out.extend_from_slice(&a[i..]);
-    out.extend_from_slice(&b[j..]);
+/// A document's terms in one vocabulary ([`Tfidf::terms_into`]): each column once, in
+/// the order first met (not ascending), with its weight. For whoever only sums over a
+/// document's terms, as a linear classifier does; reused from document to document.
+#[derive(Debug, Clone, Default)]
+pub struct Terms {
+    /// Columns, each once, in the order first met.
+    pub cols: Vec<u32>,
+    /// The weight of each column.
+    pub values: Vec<f32>,
+    /// Occurrences per column while terms are counted; all zero between calls.
+    counts: Vec<u16>,
 }
 
 /// A sparse vector: sorted column indices and their values.
@@ -424,6 +437,40 @@ mod tests {
         assert!(!t.keys.contains(&1));
         let m2 = t2.transform_owned(thin, &copy_of);
         assert_eq!((m2.indptr, m2.indices, m2.data), (m.indptr, m.indices, m.data));
+    }
+
+    #[test]
+    fn terms_weigh_each_column_as_the_sorted_row_does_in_any_split_of_the_keys() {
+        let mut rng = crate::rng::Rng::new(11);
+        let docs: Vec<Vec<u64>> = (0..60).map(|_| (0..rng.below(30)).map(|_| rng.below(40) as u64).collect()).collect();
+        for sublinear_tf in [true, false] {
+            let t = TfidfParams { min_df: 2, max_df: 0.8, sublinear_tf }.fit(&docs).unwrap();
+            let mut terms = Terms::default();
+            for d in &docs {
+                let mut row = SparseVec::default();
+                let mut sorted = d.clone();
+                sorted.sort_unstable();
+                t.transform_one(&sorted, &mut row);
+                // The keys unsorted, with repeats, split in two runs at every point.
+                for cut in 0..=d.len() {
+                    t.terms_into(&[&d[..cut], &d[cut..]], &mut terms);
+                    let mut got: Vec<(u32, f32)> = terms.cols.iter().copied().zip(terms.values.iter().copied()).collect();
+                    got.sort_by_key(|p| p.0);
+                    assert_eq!(got.iter().map(|p| p.0).collect::<Vec<_>>(), row.indices);
+                    for ((_, g), w) in got.iter().zip(&row.values) {
+                        assert!((g - w).abs() < 1e-6, "{g} vs {w}");
+                    }
+                    let first: Vec<u32> = d.iter().filter_map(|&k| t.column(k)).fold(Vec::new(), |mut v, c| {
+                        if !v.contains(&c) {
+                            v.push(c);
+                        }
+                        v
+                    });
+                    assert_eq!(terms.cols, first, "columns in the order first met");
+                }
+            }
+            assert!(terms.counts.iter().all(|&n| n == 0), "the count table is left zeroed");
+        }
     }
 
     #[test]

@@ -16,6 +16,7 @@ use serde::{Deserialize, Serialize};
 
 use crate::classify::{softmax, Labelled, LinearClassifier, LinearSvmParams, TrainingSpec};
 use crate::error::{Error, Result};
+use crate::features::Terms;
 use crate::keywords::Keywords;
 use crate::text::analyzer::{bigram_key, is_bigram};
 use crate::text::{normalize, Analysis, Analyzer};
@@ -250,6 +251,14 @@ impl Router {
     /// Suggests a department for one analysed submission; `keys` are its classifier keys
     /// ([`Analyzer::classifier_keys`]) in one or two runs (feature keys, then the extras).
     pub fn suggest(&self, text: &str, a: &Analysis, keys: &[&[u64]], topic: &TopicScores, topics: &TopicModel) -> Suggestion {
+        match &self.model {
+            Some(m) => m.classifier.with_terms(keys, |terms| self.suggest_with(text, a, Some(terms), topic, topics)),
+            None => self.suggest_with(text, a, None, topic, topics),
+        }
+    }
+
+    /// [`Router::suggest`] given the text's terms in the learned model's vocabulary (when there is one).
+    fn suggest_with(&self, text: &str, a: &Analysis, terms: Option<&Terms>, topic: &TopicScores, topics: &TopicModel) -> Suggestion {
         let p = &self.profile;
         let n = p.departments.len();
         let found = self.topic_index.get_or_init(|| DepartmentTopics::new(p, topics));
@@ -262,11 +271,10 @@ impl Router {
         };
         let mut logits = vec![0.0f32; n];
         let mut model_row = None;
-        match &self.model {
-            Some(Learned { classifier: c, class_department, .. }) => {
-                let row = c.vectorize_runs(keys);
+        match (&self.model, terms) {
+            (Some(Learned { classifier: c, class_department, .. }), Some(t)) => {
                 let mut pr = vec![0.0; c.classes.len()];
-                c.logits_into(&row, &mut pr);
+                c.logits_into(&t.cols, &t.values, &mut pr);
                 softmax(&mut pr);
                 logits.iter_mut().for_each(|l| *l = (1e-4f32).ln());
                 for (ci, d) in class_department.iter().enumerate() {
@@ -274,9 +282,9 @@ impl Router {
                         logits[d] = (pr[ci] + 1e-4).ln();
                     }
                 }
-                model_row = Some((row, pr));
+                model_row = Some((t, pr));
             }
-            None => logits[p.fallback] += 0.3,
+            _ => logits[p.fallback] += 0.3,
         }
         let hits = self.keywords.find(a);
         for h in &hits {
@@ -316,7 +324,7 @@ impl Router {
                     buf.clear();
                     let _ = write!(buf, "mô hình học từ ý kiến đã phân loại ({:.0}%): ", pr[ci] * 100.0);
                     let at = buf.len();
-                    for (j, _) in c.contributions(row, ci, 3) {
+                    for (j, _) in c.contributions(&row.cols, &row.values, ci, 3) {
                         let mark = buf.len();
                         if mark > at {
                             buf.push_str(", ");
