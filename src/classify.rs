@@ -208,10 +208,11 @@ impl LinearClassifier {
         let means = self.term_mean.get_or_init(|| self.weights.chunks_exact(c).map(|w| w.iter().sum::<f32>() / c as f32).collect());
         for (&j, &x) in cols.iter().zip(values) {
             let s = x * (self.weights[j as usize * c + class] - means[j as usize]);
-            if s <= 0.0 || top == 0 {
+            // Most terms fall behind the last of a full list: no search (for positive
+            // values, < is the total order; a tie is settled by the column below).
+            if s <= 0.0 || top == 0 || (best.len() == top && s < best[top - 1].1) {
                 continue;
             }
-            // Most terms fall behind the last of a full list: no search.
             if best.len() == top && !order(&(j, s), &best[top - 1]).is_lt() {
                 continue;
             }

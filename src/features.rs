@@ -95,9 +95,63 @@ impl TfidfParams {
         let max_df = (self.max_df as f64 * n as f64).floor().max(1.0) as u32;
         let mut terms: Vec<(u64, u32)> = df.into_iter().filter(|&(_, d)| d >= self.min_df && (d <= max_df || n < 3)).collect();
         terms.sort_unstable();
-        let index = terms.iter().enumerate().map(|(i, &(k, _))| (k, i as u32)).collect();
+        let index = KeyIndex::new(terms.iter().map(|t| t.0));
         let idf = terms.iter().map(|&(_, d)| ((1.0 + n as f64) / (1.0 + d as f64)).ln() as f32 + 1.0).collect();
         Ok(Tfidf { keys: terms.iter().map(|t| t.0).collect(), df: terms.iter().map(|t| t.1).collect(), index, idf, n_docs: n, params: self.clone() })
+    }
+}
+
+/// Feature key → column: open addressing with linear probing over (key, column) slots,
+/// at most half full, the slot from the high bits of a multiplicative hash. A lookup is a
+/// multiply, a shift and (nearly always) one or two slots of one cache line, a key not in
+/// the vocabulary told by a free slot; building rows looks up every key of every document.
+#[derive(Debug, Clone, Default)]
+struct KeyIndex {
+    /// (key, column); the column is [`KeyIndex::FREE`] in a free slot.
+    slots: Vec<(u64, u32)>,
+    /// 64 minus the number of bits of a slot position.
+    shift: u32,
+}
+
+impl KeyIndex {
+    const FREE: u32 = u32::MAX;
+
+    /// The index of `keys` (distinct), each mapped to its position.
+    fn new(keys: impl ExactSizeIterator<Item = u64>) -> Self {
+        let bits = (keys.len() * 2).max(8).next_power_of_two().trailing_zeros();
+        let mut ix = KeyIndex { slots: vec![(0, Self::FREE); 1 << bits], shift: 64 - bits };
+        let mask = ix.slots.len() - 1;
+        for (col, key) in keys.enumerate() {
+            let mut i = ix.home(key);
+            while ix.slots[i].1 != Self::FREE {
+                i = (i + 1) & mask;
+            }
+            ix.slots[i] = (key, col as u32);
+        }
+        ix
+    }
+
+    /// The slot where a search for `key` starts (high bits: a key's low bits hold its kind).
+    #[inline]
+    fn home(&self, key: u64) -> usize {
+        (key.wrapping_mul(0x9E37_79B9_7F4A_7C15) >> self.shift) as usize
+    }
+
+    /// The column of `key`, if it is in the vocabulary.
+    #[inline]
+    fn get(&self, key: u64) -> Option<u32> {
+        let mask = self.slots.len().wrapping_sub(1);
+        let mut i = self.home(key);
+        loop {
+            let &(k, c) = self.slots.get(i)?;
+            if c == Self::FREE {
+                return None;
+            }
+            if k == key {
+                return Some(c);
+            }
+            i = (i + 1) & mask;
+        }
     }
 }
 
@@ -118,7 +172,7 @@ pub struct Tfidf {
     /// Inverse document frequency of each column.
     pub idf: Vec<f32>,
     #[serde(skip)]
-    index: FxHashMap<u64, u32>,
+    index: KeyIndex,
     /// Documents the vocabulary was learned from.
     pub n_docs: usize,
     /// The parameters it was fitted with.
@@ -133,12 +187,12 @@ impl Tfidf {
 
     /// Column of a feature key, if it is in the vocabulary.
     pub fn column(&self, key: u64) -> Option<u32> {
-        self.index.get(&key).copied()
+        self.index.get(key)
     }
 
     /// Rebuilds the key index after deserialisation.
     pub fn rebuild_index(&mut self) {
-        self.index = self.keys.iter().enumerate().map(|(i, &k)| (k, i as u32)).collect();
+        self.index = KeyIndex::new(self.keys.iter().copied());
     }
 
     /// The terms of a document whose feature keys come in `runs`, into `t`: each column
@@ -471,6 +525,27 @@ mod tests {
             }
             assert!(terms.counts.iter().all(|&n| n == 0), "the count table is left zeroed");
         }
+    }
+
+    #[test]
+    fn key_index_finds_every_key_at_its_column_and_nothing_else() {
+        let mut rng = crate::rng::Rng::new(5);
+        for n in [0usize, 1, 2, 3, 7, 8, 100, 5000] {
+            // Edge values, and keys that differ only in their low bits (the same home slot).
+            let mut keys: Vec<u64> = vec![0, u64::MAX, 1 << 63];
+            keys.extend((0..n).map(|i| if i % 3 == 0 { (i as u64) << 2 } else { rng.next_u64() }));
+            keys.sort_unstable();
+            keys.dedup();
+            let ix = KeyIndex::new(keys.iter().copied());
+            for (c, &k) in keys.iter().enumerate() {
+                assert_eq!(ix.get(k), Some(c as u32), "{n} keys: key {k}");
+            }
+            for _ in 0..2000 {
+                let k = rng.next_u64();
+                assert_eq!(ix.get(k), keys.binary_search(&k).ok().map(|c| c as u32));
+            }
+        }
+        assert_eq!(KeyIndex::default().get(3), None);
     }
 
     #[test]
