@@ -310,19 +310,22 @@ impl Router {
         // Each reason is written into one buffer, then shared (most recur word for word).
         let mut reasons: Vec<std::sync::Arc<str>> = Vec::with_capacity(4);
         REASON.with(|buf| {
-            use std::fmt::Write;
             let buf = &mut *buf.borrow_mut();
             let mut words = hits.iter().filter(|h| h.label == best).map(|h| h.text.as_str()).peekable();
             if words.peek().is_some() {
                 buf.clear();
-                let _ = write!(buf, "từ khóa của hồ sơ {}: ", p.name);
+                buf.push_str("từ khóa của hồ sơ ");
+                buf.push_str(&p.name);
+                buf.push_str(": ");
                 quote_into(buf, words);
                 reasons.push(shared_reason(buf));
             }
             if let (Some(Learned { classifier: c, department_class, .. }), Some((row, pr))) = (&self.model, &model_row) {
                 if let Some(ci) = department_class[best] {
                     buf.clear();
-                    let _ = write!(buf, "mô hình học từ ý kiến đã phân loại ({:.0}%): ", pr[ci] * 100.0);
+                    buf.push_str("mô hình học từ ý kiến đã phân loại (");
+                    push_percent(buf, pr[ci]);
+                    buf.push_str("): ");
                     let at = buf.len();
                     for (j, _) in c.contributions(&row.cols, &row.values, ci, 3) {
                         let mark = buf.len();
@@ -344,7 +347,11 @@ impl Router {
             let (t, tp) = topic.best();
             if dept_topics[best].contains(&t) {
                 buf.clear();
-                let _ = write!(buf, "chủ đề «{}» ({:.0}%) thuộc phạm vi của đơn vị", topics.topics[t].name, tp * 100.0);
+                buf.push_str("chủ đề «");
+                buf.push_str(&topics.topics[t].name);
+                buf.push_str("» (");
+                push_percent(buf, tp);
+                buf.push_str(") thuộc phạm vi của đơn vị");
                 reasons.push(shared_reason(buf));
             }
             if reasons.is_empty() {
@@ -377,6 +384,33 @@ impl Router {
 thread_local! {
     /// The reason being written, on this thread.
     static REASON: std::cell::RefCell<String> = const { std::cell::RefCell::new(String::new()) };
+}
+
+/// Appends probability `p` as a whole percentage ("97%"): what `{:.0}%` of `p * 100.0`
+/// writes (halves to even), without formatting a float.
+fn push_percent(out: &mut String, p: f32) {
+    let v = p * 100.0;
+    if v.is_finite() && v.abs() < 1e9 {
+        if v.is_sign_negative() {
+            out.push('-');
+        }
+        let mut digits = [0u8; 20];
+        let mut n = v.abs().round_ties_even() as u64;
+        let mut at = digits.len();
+        loop {
+            at -= 1;
+            digits[at] = b'0' + (n % 10) as u8;
+            n /= 10;
+            if n == 0 {
+                break;
+            }
+        }
+        out.extend(digits[at..].iter().map(|&d| d as char));
+    } else {
+        use std::fmt::Write;
+        let _ = write!(out, "{v:.0}");
+    }
+    out.push('%');
 }
 
 /// Appends the words to `out`, each in «», separated by ", ".
@@ -419,4 +453,24 @@ fn surface_into(a: &Analysis, text: &str, key: u64, out: &mut String) -> bool {
         prev = Some(w);
     }
     false
+}
+
+#[cfg(test)]
+mod tests {
+    use super::push_percent;
+
+    #[test]
+    fn percentages_read_as_float_formatting_writes_them() {
+        let mut rng = crate::rng::Rng::new(3);
+        // Halves (12.5, 0.5: to even), values either side of them, the ends, and random ones.
+        let mut ps: Vec<f32> = (0..=200).map(|i| i as f32 / 200.0).collect();
+        ps.extend((0..=1000).map(|i| i as f32 / 1000.0));
+        ps.extend([0.0, -0.0, 1.0, 0.005, 0.015, 0.125, 0.135, 0.994_999_9, 0.995, 1e-7, 3.4e7, f32::NAN, f32::INFINITY, -0.3]);
+        ps.extend((0..20_000).map(|_| rng.next_f64() as f32));
+        for p in ps {
+            let mut got = String::new();
+            push_percent(&mut got, p);
+            assert_eq!(got, format!("{:.0}%", p * 100.0), "p = {p:e}");
+        }
+    }
 }
