@@ -198,7 +198,8 @@ impl Tfidf {
     /// The terms of a document whose feature keys come in `runs`, into `t`: each column
     /// once, in the order first met, with its L2-normalised TF-IDF weight. The same
     /// weights as [`Tfidf::transform_one`] without sorting anything: occurrences are
-    /// counted in a table of the vocabulary's size that is left zeroed again.
+    /// counted in a table of the vocabulary's size that is left zeroed again (a term met
+    /// more than 65,535 times in one text counts as met 65,535 times).
     pub fn terms_into(&self, runs: &[&[u64]], t: &mut Terms) {
         t.cols.clear();
         t.values.clear();
