@@ -252,13 +252,13 @@ impl Router {
     /// ([`Analyzer::classifier_keys`]) in one or two runs (feature keys, then the extras).
     pub fn suggest(&self, text: &str, a: &Analysis, keys: &[&[u64]], topic: &TopicScores, topics: &TopicModel) -> Suggestion {
         match &self.model {
-            Some(m) => m.classifier.with_terms(keys, |terms| self.suggest_with(text, a, Some(terms), topic, topics)),
+            Some(m) => m.classifier.with_terms(keys, |terms| self.suggest_with(text, a, Some((m, terms)), topic, topics)),
             None => self.suggest_with(text, a, None, topic, topics),
         }
     }
 
-    /// [`Router::suggest`] given the text's terms in the learned model's vocabulary (when there is one).
-    fn suggest_with(&self, text: &str, a: &Analysis, terms: Option<&Terms>, topic: &TopicScores, topics: &TopicModel) -> Suggestion {
+    /// [`Router::suggest`] given the learned model, if there is one, with the text's terms in its vocabulary.
+    fn suggest_with(&self, text: &str, a: &Analysis, learned: Option<(&Learned, &Terms)>, topic: &TopicScores, topics: &TopicModel) -> Suggestion {
         let p = &self.profile;
         let n = p.departments.len();
         let found = self.topic_index.get_or_init(|| DepartmentTopics::new(p, topics));
@@ -271,8 +271,8 @@ impl Router {
         };
         let mut logits = vec![0.0f32; n];
         let mut model_row = None;
-        match (&self.model, terms) {
-            (Some(Learned { classifier: c, class_department, .. }), Some(t)) => {
+        match learned {
+            Some((m @ Learned { classifier: c, class_department, .. }, t)) => {
                 let mut pr = vec![0.0; c.classes.len()];
                 c.logits_into(&t.cols, &t.values, &mut pr);
                 softmax(&mut pr);
@@ -282,9 +282,9 @@ impl Router {
                         logits[d] = (pr[ci] + 1e-4).ln();
                     }
                 }
-                model_row = Some((t, pr));
+                model_row = Some((m, t, pr));
             }
-            _ => logits[p.fallback] += 0.3,
+            None => logits[p.fallback] += 0.3,
         }
         let hits = self.keywords.find(a);
         for h in &hits {
@@ -320,7 +320,7 @@ impl Router {
                 quote_into(buf, words);
                 reasons.push(shared_reason(buf));
             }
-            if let (Some(Learned { classifier: c, department_class, .. }), Some((row, pr))) = (&self.model, &model_row) {
+            if let Some((Learned { classifier: c, department_class, .. }, row, pr)) = &model_row {
                 if let Some(ci) = department_class[best] {
                     buf.clear();
                     buf.push_str("mô hình học từ ý kiến đã phân loại (");
@@ -387,27 +387,16 @@ thread_local! {
 }
 
 /// Appends probability `p` as a whole percentage ("97%"): what `{:.0}%` of `p * 100.0`
-/// writes (halves to even), without formatting a float.
+/// writes (halves to even), the rounded value written as an integer.
 fn push_percent(out: &mut String, p: f32) {
+    use std::fmt::Write;
     let v = p * 100.0;
     if v.is_finite() && v.abs() < 1e9 {
         if v.is_sign_negative() {
             out.push('-');
         }
-        let mut digits = [0u8; 20];
-        let mut n = v.abs().round_ties_even() as u64;
-        let mut at = digits.len();
-        loop {
-            at -= 1;
-            digits[at] = b'0' + (n % 10) as u8;
-            n /= 10;
-            if n == 0 {
-                break;
-            }
-        }
-        out.extend(digits[at..].iter().map(|&d| d as char));
+        let _ = write!(out, "{}", v.abs().round_ties_even() as u64);
     } else {
-        use std::fmt::Write;
         let _ = write!(out, "{v:.0}");
     }
     out.push('%');
