@@ -940,11 +940,12 @@ impl Analyzer {
 
 /// Joins syllables into a fixed word wherever its match starts and ends at word starts.
 fn merge_fixed(fixed: &Dictionary, syls: &[&str], folded: bool, starts: &mut [bool]) {
-    let (mut buf, mut lens) = (String::new(), Vec::new());
+    let (mut buf, mut ids, mut lens) = (String::new(), Vec::new(), Vec::new());
+    fixed.syllable_ids(syls, folded, &mut buf, &mut ids);
     let mut i = 0;
     while i < syls.len() {
         if starts[i] {
-            fixed.matches_at(&syls[i..], folded, &mut buf, &mut lens);
+            fixed.matches_ids(&ids[i..], folded, &mut lens);
             if let Some(&l) = lens.iter().rev().find(|&&l| i + l == syls.len() || starts[i + l]) {
                 starts[i + 1..i + l].iter_mut().for_each(|s| *s = false);
                 i += l;

@@ -42,6 +42,7 @@ struct Scratch {
     pair: Vec<bool>,
     feats: Vec<u32>,
     lens: Vec<usize>,
+    ids: Vec<u32>,
     buf: String,
     delta: Vec<[f32; 2]>,
     back: Vec<[u8; 2]>,
@@ -89,7 +90,7 @@ impl Perceptron {
     /// Computes the feature buckets of every syllable into `sc.feats` (N_FEATS per syllable).
     fn features(&self, s: &Sentence<'_>, sc: &mut Scratch) {
         let n = s.syllables.len();
-        let Scratch { hashes, shapes, dstart, dinside, dend, pair, feats, lens, buf, .. } = sc;
+        let Scratch { hashes, shapes, dstart, dinside, dend, pair, feats, lens, ids, buf, .. } = sc;
         hashes.clear();
         hashes.extend(s.syllables.iter().map(|x| syl_hash(x)));
         shapes.clear();
@@ -100,8 +101,9 @@ impl Perceptron {
         }
         pair.clear();
         pair.resize(n + 1, false);
+        self.dict.syllable_ids(s.syllables, s.folded, buf, ids);
         for a in 0..n {
-            self.dict.matches_at(&s.syllables[a..], s.folded, buf, lens);
+            self.dict.matches_ids(&ids[a..], s.folded, lens);
             for &l in lens.iter() {
                 let lc = l.min(4) as u8;
                 dstart[a] = dstart[a].max(lc);

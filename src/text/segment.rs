@@ -110,13 +110,13 @@ impl Dictionary {
         Ok(Self::from_words(text.lines().filter(|l| !l.trim_start().starts_with('#'))))
     }
 
-    /// Lengths (in syllables, at least 2) of every dictionary word starting at `syls[0]`,
-    /// matched on folded forms when `folded`.
-    pub fn matches_at(&self, syls: &[&str], folded: bool, buf: &mut String, out: &mut Vec<usize>) {
-        out.clear();
-        let trie = if folded { &self.folded } else { &self.exact };
-        let mut node = 0u32;
-        for (k, syl) in syls.iter().take(trie.max_len).enumerate() {
+    /// Each syllable of `syls` as the dictionary's id for it (its folded form when
+    /// `folded`), [`NO_SYLLABLE`] where no word has it: looked up once per syllable, then
+    /// matched from every start by [`Dictionary::matches_ids`].
+    pub fn syllable_ids(&self, syls: &[&str], folded: bool, buf: &mut String, ids: &mut Vec<u32>) {
+        let trie = self.trie(folded);
+        ids.clear();
+        ids.extend(syls.iter().map(|syl| {
             let s: &str = if folded && !syl.is_ascii() {
                 buf.clear();
                 super::normalize::fold_lower_into(syl, buf);
@@ -124,7 +124,20 @@ impl Dictionary {
             } else {
                 syl
             };
-            let Some(&sid) = trie.syllables.get(s) else { break };
+            trie.syllables.get(s).copied().unwrap_or(NO_SYLLABLE)
+        }));
+    }
+
+    /// Lengths (in syllables, at least 2) of every dictionary word starting at `ids[0]`,
+    /// where `ids` came from [`Dictionary::syllable_ids`] with the same `folded`.
+    pub fn matches_ids(&self, ids: &[u32], folded: bool, out: &mut Vec<usize>) {
+        out.clear();
+        let trie = self.trie(folded);
+        let mut node = 0u32;
+        for (k, &sid) in ids.iter().take(trie.max_len).enumerate() {
+            if sid == NO_SYLLABLE {
+                break;
+            }
             let Some(&n) = trie.edges.get(&(node, sid)) else { break };
             node = n;
             if trie.terminal[node as usize] {
@@ -132,7 +145,14 @@ impl Dictionary {
             }
         }
     }
+
+    fn trie(&self, folded: bool) -> &Trie {
+        if folded { &self.folded } else { &self.exact }
+    }
 }
+
+/// The id [`Dictionary::syllable_ids`] gives a syllable no dictionary word has.
+pub const NO_SYLLABLE: u32 = u32::MAX;
 
 /// Greedy longest-match segmentation over a word list.
 pub struct LongestMatch {
@@ -160,12 +180,12 @@ impl Segmenter for LongestMatch {
     fn segment(&self, s: &Sentence<'_>, starts: &mut Vec<bool>) {
         starts.clear();
         starts.resize(s.syllables.len(), false);
-        let mut buf = String::new();
-        let mut lens = Vec::new();
+        let (mut buf, mut ids, mut lens) = (String::new(), Vec::new(), Vec::new());
+        self.dict.syllable_ids(s.syllables, s.folded, &mut buf, &mut ids);
         let mut i = 0;
         while i < s.syllables.len() {
             starts[i] = true;
-            self.dict.matches_at(&s.syllables[i..], s.folded, &mut buf, &mut lens);
+            self.dict.matches_ids(&ids[i..], s.folded, &mut lens);
             i += lens.last().copied().unwrap_or(1);
         }
     }
@@ -198,5 +218,30 @@ mod tests {
         let m = LongestMatch::from_words(["thanh niên", "vay vốn", "ngân hàng", "ngân hàng chính sách", "chính sách"]);
         assert_eq!(seg(&m, "thanh niên muốn vay vốn ngân hàng chính sách", false), ["thanh_niên", "muốn", "vay_vốn", "ngân_hàng_chính_sách"]);
         assert_eq!(seg(&m, "thanh nien muon vay von", true), ["thanh_nien", "muon", "vay_von"]);
+    }
+
+    #[test]
+    fn every_word_starting_at_a_syllable_is_found_by_its_ids() {
+        let d = Dictionary::from_words(["ngân hàng", "ngân hàng chính sách", "chính sách", "chính sách xã hội"]);
+        let (mut buf, mut ids, mut lens) = (String::new(), Vec::new(), Vec::new());
+        let syls = ["ngân", "hàng", "chính", "sách", "xã", "hội", "mới"];
+        d.syllable_ids(&syls, false, &mut buf, &mut ids);
+        assert_eq!(ids.len(), syls.len());
+        assert_eq!(ids[6], NO_SYLLABLE, "no word has «mới»");
+        let found: Vec<Vec<usize>> = (0..syls.len())
+            .map(|i| {
+                d.matches_ids(&ids[i..], false, &mut lens);
+                lens.clone()
+            })
+            .collect();
+        assert_eq!(found, [vec![2, 4], vec![], vec![2, 4], vec![], vec![], vec![], vec![]]);
+        // Typed without diacritics (and one syllable typed with them): folded forms meet.
+        d.syllable_ids(&["ngan", "hàng", "chinh", "sach"], true, &mut buf, &mut ids);
+        d.matches_ids(&ids, true, &mut lens);
+        assert_eq!(lens, [2, 4]);
+        // Read exactly, a folded syllable is another syllable.
+        d.syllable_ids(&["ngan", "hàng"], false, &mut buf, &mut ids);
+        d.matches_ids(&ids, false, &mut lens);
+        assert!(lens.is_empty());
     }
 }
