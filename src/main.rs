@@ -8,7 +8,7 @@ use clap::{Parser, Subcommand, ValueEnum};
 use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
 use ykien::eval::{ari, nmi, purity, ClassificationReport};
 use ykien::input::{read_files, Format, ReadOptions, ReadOutcome};
-use ykien::output::{csv_for_excel, csv_row, json_str, jsonl, truncate, write_atomic, write_atomic_with, write_rows_parallel};
+use ykien::output::{csv_for_excel, csv_row, json_str, jsonl, push_decimal3, truncate, write_atomic, write_atomic_with, write_rows_parallel};
 use ykien::pipeline::{analyze, route_all, Models, Report, Settings};
 
 /// mimalloc: the pipeline allocates many small strings and vectors from several threads,
@@ -907,9 +907,9 @@ fn write_outputs(out: &Path, read: &ReadOutcome, report: &Report) -> Result<()> 
                     let _ = write!(f, "{k}");
                 }
                 let cluster = f.len();
-                let _ = write!(f, "{:.3}", r.routed.topic_score);
+                push_decimal3(&mut f, r.routed.topic_score);
                 let topic_score = f.len();
-                let _ = write!(f, "{:.3}", s.confidence);
+                push_decimal3(&mut f, s.confidence);
                 let confidence = f.len();
                 for (i, reason) in s.reasons.iter().enumerate() {
                     if i > 0 {

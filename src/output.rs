@@ -388,6 +388,33 @@ pub fn csv_row<'a>(buf: &mut Vec<u8>, fields: impl IntoIterator<Item = &'a str>)
     buf.push(b'\n');
 }
 
+/// Appends `x` with three decimals: what `{:.3}` writes (halves to even), without the
+/// formatting machinery (a million rows write three such numbers each).
+pub fn push_decimal3(out: &mut String, x: f32) {
+    // x × 1000 is exact in f64 (24 + 10 significant bits), so rounding it rounds x's
+    // exact decimal value, as the formatter does.
+    use std::fmt::Write;
+    let v = x as f64 * 1000.0;
+    if !(v.is_finite() && v.abs() < 1e15) {
+        let _ = write!(out, "{x:.3}");
+        return;
+    }
+    if x.is_sign_negative() {
+        out.push('-');
+    }
+    let r = v.abs().round_ties_even() as u64;
+    let (whole, frac) = (r / 1000, (r % 1000) as u32);
+    // Scores and confidences lie in [0, 1]: their whole part is one digit.
+    if whole < 10 {
+        out.push(char::from(b'0' + whole as u8));
+    } else {
+        let _ = write!(out, "{whole}");
+    }
+    for d in [b'.', b'0' + (frac / 100) as u8, b'0' + (frac / 10 % 10) as u8, b'0' + (frac % 10) as u8] {
+        out.push(char::from(d));
+    }
+}
+
 /// Serialises items as JSON Lines.
 pub fn jsonl<T: serde::Serialize>(items: &[T]) -> Result<Vec<u8>> {
     let mut out = Vec::new();
@@ -425,6 +452,26 @@ pub fn truncate(s: &str, n: usize) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn three_decimals_read_as_float_formatting_writes_them() {
+        let mut rng = crate::rng::Rng::new(5);
+        // Every thousandth and the values either side, halves that f32 holds exactly
+        // (0.0625: to even), the ends, large and odd values, and random ones.
+        let mut xs: Vec<f32> = (0..=2000).map(|i| i as f32 / 1000.0).collect();
+        xs.extend((0..=2000).flat_map(|i| {
+            let x = i as f32 / 1000.0;
+            [f32::from_bits(x.to_bits().wrapping_add(1)), f32::from_bits(x.to_bits().saturating_sub(1))]
+        }));
+        xs.extend((0..64).map(|i| (2 * i + 1) as f32 / 16.0 / 1000.0 * 125.0));
+        xs.extend([0.0, -0.0, 1.0, 0.0625, 0.1875, 0.9995, 0.0005, -0.0004, -1.5, 12.3456, 999_999.9, 3.4e12, 1e16, f32::MAX, f32::MIN_POSITIVE, f32::NAN, f32::INFINITY, f32::NEG_INFINITY]);
+        xs.extend((0..50_000).map(|_| rng.next_f64() as f32));
+        for x in xs {
+            let mut got = String::from("«");
+            push_decimal3(&mut got, x);
+            assert_eq!(got, format!("«{x:.3}"), "x = {x:e}");
+        }
+    }
 
     #[test]
     fn strings_and_fields_are_written_as_serde_json_and_the_csv_crate_write_them() {
