@@ -206,6 +206,35 @@ impl Layout {
     }
 }
 
+/// `entries` in ascending order, as a full sort leaves them, for keys that are hashes
+/// (uniform): scattered by the key's high bits into buckets of about eight entries, then
+/// each bucket sorted, in parallel. Two passes over the entries instead of a sort's twenty.
+fn sort_hashed(entries: Vec<(u64, u32, u32)>) -> Vec<(u64, u32, u32)> {
+    let n = entries.len();
+    if n < 64 {
+        let mut entries = entries;
+        entries.sort_unstable();
+        return entries;
+    }
+    let bits = (usize::BITS - n.leading_zeros()).saturating_sub(3).clamp(1, 24);
+    let shift = 64 - bits;
+    let mut next = vec![0usize; (1 << bits) + 1];
+    for e in &entries {
+        next[(e.0 >> shift) as usize + 1] += 1;
+    }
+    for b in 1..next.len() {
+        next[b] += next[b - 1];
+    }
+    let mut out = vec![(0u64, 0u32, 0u32); n];
+    for e in entries {
+        let slot = &mut next[(e.0 >> shift) as usize];
+        out[*slot] = e;
+        *slot += 1;
+    }
+    out.par_chunk_by_mut(|a, b| a.0 >> shift == b.0 >> shift).for_each(<[_]>::sort_unstable);
+    out
+}
+
 /// The root of `x`'s set, read only.
 fn root(parent: &[u32], mut x: u32) -> u32 {
     while parent[x as usize] != x {
@@ -263,9 +292,8 @@ impl DedupParams {
         // member pairs with its first (lowest) member. Each entry carries the document's
         // position in the layout (`u32::MAX` until the layout exists).
         let band_keyed = |band: usize, at: &[u32]| {
-            let mut keyed: Vec<(u64, u32, u32)> = bands.par_iter().zip(&rows).map(|(keys, &i)| (keys[band], i, at.get(i as usize).copied().unwrap_or(u32::MAX))).collect();
-            keyed.par_sort_unstable();
-            keyed
+            let keyed: Vec<(u64, u32, u32)> = bands.par_iter().zip(&rows).map(|(keys, &i)| (keys[band], i, at.get(i as usize).copied().unwrap_or(u32::MAX))).collect();
+            sort_hashed(keyed)
         };
         let mut keyed = band_keyed(0, &[]);
         // The sets end to end in the order of the first band's buckets, so the members of a
@@ -344,6 +372,23 @@ impl DedupParams {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn bucketed_sort_orders_entries_as_a_full_sort_does() {
+        let mut rng = crate::rng::Rng::new(11);
+        for n in [0usize, 1, 2, 63, 64, 65, 1000, 70_000] {
+            // Hashed keys, keys repeated (a bucket of many documents), and keys that share
+            // their high bits (one crowded bucket): the order must not depend on spread.
+            let hashed: Vec<(u64, u32, u32)> = (0..n).map(|i| (rng.next_u64(), i as u32, rng.next_u64() as u32)).collect();
+            let repeated: Vec<(u64, u32, u32)> = (0..n).map(|i| (rng.next_u64() % 7, (n - i) as u32, i as u32)).collect();
+            let crowded: Vec<(u64, u32, u32)> = (0..n).map(|i| (rng.next_u64() >> 40, i as u32, 0)).collect();
+            for v in [hashed, repeated, crowded] {
+                let mut want = v.clone();
+                want.sort_unstable();
+                assert_eq!(sort_hashed(v), want, "n = {n}");
+            }
+        }
+    }
 
     #[test]
     fn the_early_stopping_check_answers_as_the_full_jaccard_does() {
