@@ -209,30 +209,34 @@ impl Layout {
 /// `entries` in ascending order, as a full sort leaves them, for keys that are hashes
 /// (uniform): scattered by the key's high bits into buckets of about eight entries, then
 /// each bucket sorted, in parallel. Two passes over the entries instead of a sort's twenty.
-fn sort_hashed(entries: Vec<(u64, u32, u32)>) -> Vec<(u64, u32, u32)> {
+/// `spare` and `next` are work space kept from call to call (the bands of a million
+/// submissions sort twenty times: fresh buffers each time were 600 MB of pages zeroed
+/// by the kernel); the sorted entries end in `entries` and the old ones in `spare`.
+fn sort_hashed(entries: &mut Vec<(u64, u32, u32)>, spare: &mut Vec<(u64, u32, u32)>, next: &mut Vec<usize>) {
     let n = entries.len();
     if n < 64 {
-        let mut entries = entries;
         entries.sort_unstable();
-        return entries;
+        return;
     }
     let bits = (usize::BITS - n.leading_zeros()).saturating_sub(3).clamp(1, 24);
     let shift = 64 - bits;
-    let mut next = vec![0usize; (1 << bits) + 1];
-    for e in &entries {
+    next.clear();
+    next.resize((1 << bits) + 1, 0);
+    for e in entries.iter() {
         next[(e.0 >> shift) as usize + 1] += 1;
     }
     for b in 1..next.len() {
         next[b] += next[b - 1];
     }
-    let mut out = vec![(0u64, 0u32, 0u32); n];
-    for e in entries {
+    spare.clear();
+    spare.resize(n, (0, 0, 0));
+    for e in entries.iter() {
         let slot = &mut next[(e.0 >> shift) as usize];
-        out[*slot] = e;
+        spare[*slot] = *e;
         *slot += 1;
     }
-    out.par_chunk_by_mut(|a, b| a.0 >> shift == b.0 >> shift).for_each(<[_]>::sort_unstable);
-    out
+    spare.par_chunk_by_mut(|a, b| a.0 >> shift == b.0 >> shift).for_each(<[_]>::sort_unstable);
+    std::mem::swap(entries, spare);
 }
 
 /// The root of `x`'s set, read only.
@@ -291,11 +295,15 @@ impl DedupParams {
         // A band's buckets, by sorting (key, document) in parallel: within a bucket every
         // member pairs with its first (lowest) member. Each entry carries the document's
         // position in the layout (`u32::MAX` until the layout exists).
-        let band_keyed = |band: usize, at: &[u32]| {
-            let keyed: Vec<(u64, u32, u32)> = bands.par_iter().zip(&rows).map(|(keys, &i)| (keys[band], i, at.get(i as usize).copied().unwrap_or(u32::MAX))).collect();
-            sort_hashed(keyed)
+        // The band's entries, a spare buffer and the sort's bucket table are made once and
+        // reused by every band.
+        let (mut keyed, mut spare, mut next) = (Vec::with_capacity(rows.len()), Vec::new(), Vec::new());
+        let mut band_keyed = |band: usize, at: &[u32], keyed: &mut Vec<(u64, u32, u32)>| {
+            keyed.clear();
+            keyed.par_extend(bands.par_iter().zip(&rows).map(|(keys, &i)| (keys[band], i, at.get(i as usize).copied().unwrap_or(u32::MAX))));
+            sort_hashed(keyed, &mut spare, &mut next);
         };
-        let mut keyed = band_keyed(0, &[]);
+        band_keyed(0, &[], &mut keyed);
         // The sets end to end in the order of the first band's buckets, so the members of a
         // bucket (most checks are in the first bands) lie side by side; union-find and the
         // checks work on positions in that order, mapped back to documents at the end.
@@ -309,11 +317,12 @@ impl DedupParams {
         keyed.iter_mut().for_each(|e| e.2 = at[e.1 as usize]);
         let mut parent: Vec<u32> = (0..order.len() as u32).collect();
         drop(order);
+        let mut pairs = Vec::new();
         for band in 0..BANDS {
             if band > 0 {
-                keyed = band_keyed(band, &at);
+                band_keyed(band, &at, &mut keyed);
             }
-            let mut pairs = Vec::new();
+            pairs.clear();
             let mut first = 0;
             for j in 1..keyed.len() {
                 if keyed[j].0 == keyed[first].0 {
@@ -351,7 +360,7 @@ impl DedupParams {
                 }
             }
         }
-        drop((keyed, layout));
+        drop((keyed, band_keyed, layout));
         // Groups by the root of their members' positions; a copy joins its original's.
         let mut groups: FxHashMap<u32, Vec<usize>> = FxHashMap::default();
         for i in 0..n_docs {
@@ -382,10 +391,13 @@ mod tests {
             let hashed: Vec<(u64, u32, u32)> = (0..n).map(|i| (rng.next_u64(), i as u32, rng.next_u64() as u32)).collect();
             let repeated: Vec<(u64, u32, u32)> = (0..n).map(|i| (rng.next_u64() % 7, (n - i) as u32, i as u32)).collect();
             let crowded: Vec<(u64, u32, u32)> = (0..n).map(|i| (rng.next_u64() >> 40, i as u32, 0)).collect();
-            for v in [hashed, repeated, crowded] {
+            // One pair of work buffers for every case, as the bands reuse theirs.
+            let (mut spare, mut next) = (Vec::new(), Vec::new());
+            for mut v in [hashed, repeated, crowded] {
                 let mut want = v.clone();
                 want.sort_unstable();
-                assert_eq!(sort_hashed(v), want, "n = {n}");
+                sort_hashed(&mut v, &mut spare, &mut next);
+                assert_eq!(v, want, "n = {n}");
             }
         }
     }
