@@ -419,22 +419,34 @@ fn run() -> Result<()> {
             let settings = Settings { k, seed, lsa, method: method.into(), ..Settings::default() };
             // Analysis runs while the files are read, batch by batch.
             let (read, report) = ykien::pipeline::analyze_files(&models, &input_paths(&models, &input), &input.options(), 20_000, &settings, &progress())?;
-            // Read the earlier run before anything is written (it may be the same folder).
             let mut clock = ykien::pipeline::Stages::start();
-            let tables = ykien::report::Tables::new(&models, &read, &report, compare.as_deref())?;
-            clock.lap("report tables");
+            // An earlier run to compare with is read before anything is written (it may be
+            // the same folder); without one, the report's tables are computed beside the
+            // per-submission files.
+            let mut tables = match compare.as_deref() {
+                Some(c) => {
+                    let t = ykien::report::Tables::new(&models, &read, &report, Some(c))?;
+                    clock.lap("report tables");
+                    Some(t)
+                }
+                None => None,
+            };
             // The per-submission files (parallel) and the two reports (one thread) at once.
             let (files, reports) = rayon::join(
                 || write_outputs(&out, &read, &report),
                 || -> Result<()> {
-                    write_atomic(&out.join("report.html"), ykien::report::render_html(&tables, &report, &models).as_bytes())?;
-                    ykien::report::write_xlsx(&tables, &report, &out.join("report.xlsx"))?;
+                    let tables = match &mut tables {
+                        Some(t) => t,
+                        None => tables.insert(ykien::report::Tables::new(&models, &read, &report, None)?),
+                    };
+                    write_atomic(&out.join("report.html"), ykien::report::render_html(tables, &report, &models).as_bytes())?;
+                    ykien::report::write_xlsx(tables, &report, &out.join("report.xlsx"))?;
                     Ok(())
                 },
             );
             files?;
             reports?;
-            clock.lap("submissions.jsonl, .csv, clusters.json, report.html, report.xlsx");
+            clock.lap(if compare.is_some() { "submissions.jsonl, .csv, clusters.json, report.html, report.xlsx" } else { "report tables beside submissions.jsonl, .csv, clusters.json, report.html, report.xlsx" });
             print_summary(&read, &report, &out)?;
             // The data directory (review queue, search index) keeps the latest results when
             // it is named (--data-dir, $YKIEN_DATA) or already exists.
