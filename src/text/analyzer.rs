@@ -216,6 +216,8 @@ struct Scratch {
     /// prepared and as it reads on its own (and which reading that was).
     long: Vec<(bool, Analysis)>,
     memo: ClauseMemo,
+    /// Per clause of the text, where the memo held it after the first pass, if it did.
+    found: Vec<Option<Found>>,
 }
 
 /// Clauses already analysed on this thread, by their text as written: most of a
@@ -237,12 +239,25 @@ struct ClauseMemo {
     capacity: usize,
     cur: Generation,
     old: Generation,
+    /// The number the next generation started gets.
+    next_epoch: u64,
 }
 
 impl Default for ClauseMemo {
     fn default() -> Self {
-        ClauseMemo { analyzer: 0, capacity: CLAUSE_MEMO_ENTRIES, cur: Generation::default(), old: Generation::default() }
+        let old = Generation { epoch: 1, ..Generation::default() };
+        ClauseMemo { analyzer: 0, capacity: CLAUSE_MEMO_ENTRIES, cur: Generation::default(), old, next_epoch: 2 }
     }
+}
+
+/// Where the memo held a clause's words when the text's first pass met it: the epoch of
+/// the generation and the entry's fragments. Valid while that generation lives (its
+/// buffers are only ever appended to until it is emptied, which gives it a new epoch), so
+/// the second pass copies the words without looking the clause up again.
+#[derive(Clone, Copy)]
+struct Found {
+    epoch: u64,
+    frags: [Option<Fragment>; 2],
 }
 
 /// Clauses per generation of the memo (a full generation holds about 30 MB).
@@ -254,6 +269,8 @@ const CLAUSE_MEMO_BYTES: usize = 256;
 /// One generation of the memo: its clauses by hash, their data in shared buffers.
 #[derive(Default)]
 struct Generation {
+    /// Which generation this is: no two of one memo have had the same.
+    epoch: u64,
     map: FxHashMap<u64, ClauseEntry>,
     text: String,
     words: Vec<Word>,
@@ -345,16 +362,16 @@ impl Generation {
 }
 
 impl ClauseMemo {
-    /// The (syllables, syllables with diacritics) of clause `text` with hash `h`, the
-    /// clause moved to the current generation (unless that one is full).
-    fn promote(&mut self, h: u64, text: &str) -> Option<(usize, usize)> {
+    /// The (syllables, syllables with diacritics) of clause `text` with hash `h`, and where
+    /// it is held, the clause moved to the current generation (unless that one is full).
+    fn promote(&mut self, h: u64, text: &str) -> Option<((usize, usize), Found)> {
         if let Some(e) = self.cur.get(h, text) {
-            return Some((e.total as usize, e.accented as usize));
+            return Some(((e.total as usize, e.accented as usize), Found { epoch: self.cur.epoch, frags: e.frags }));
         }
         let e = *self.old.get(h, text)?;
         if self.cur.map.len() >= self.capacity {
             // Still found in the old generation until this one fills and turns over.
-            return Some((e.total as usize, e.accented as usize));
+            return Some(((e.total as usize, e.accented as usize), Found { epoch: self.old.epoch, frags: e.frags }));
         }
         self.old.map.remove(&h);
         let mut frags = [None, None];
@@ -365,16 +382,18 @@ impl ClauseMemo {
             }
         }
         self.cur.add(h, text, e.total, e.accented).frags = frags;
-        Some((e.total as usize, e.accented as usize))
+        Some(((e.total as usize, e.accented as usize), Found { epoch: self.cur.epoch, frags }))
     }
 
     /// Remembers clause `text` with its (syllables, syllables with diacritics) and its
     /// words `a` as built for the reading `folded`; a clause without syllables reads the
     /// same both ways.
-    fn insert(&mut self, h: u64, text: &str, (total, accented): (usize, usize), folded: bool, a: &Analysis) {
+    fn insert(&mut self, h: u64, text: &str, (total, accented): (usize, usize), folded: bool, a: &Analysis) -> Found {
         if self.cur.map.len() >= self.capacity {
             std::mem::swap(&mut self.cur, &mut self.old);
             self.cur.clear();
+            self.cur.epoch = self.next_epoch;
+            self.next_epoch += 1;
         }
         let f = self.cur.store(a);
         let e = self.cur.add(h, text, total as u32, accented as u32);
@@ -382,6 +401,24 @@ impl ClauseMemo {
         if total == 0 {
             e.frags[!folded as usize] = Some(f);
         }
+        let frags = e.frags;
+        Found { epoch: self.cur.epoch, frags }
+    }
+
+    /// Appends the words of a clause the first pass found (`found`) as read `folded`, if
+    /// its generation still lives and holds them so; false (nothing appended) otherwise.
+    fn append_found(&self, found: &Found, folded: bool, out: &mut Analysis, base: u32) -> bool {
+        let Some(f) = &found.frags[folded as usize] else { return false };
+        let g = if found.epoch == self.cur.epoch {
+            &self.cur
+        } else if found.epoch == self.old.epoch {
+            &self.old
+        } else {
+            return false;
+        };
+        let (w, sy, lo, sp) = g.parts(f);
+        append_words(w, sy, lo, sp, out, base);
+        true
     }
 
     /// Appends the words of clause `text` as read `folded` to `out` (the clause starting at
@@ -634,10 +671,11 @@ impl Analyzer {
 
     fn run(&self, text: &str, sc: &mut Scratch, out: &mut Analysis) {
         out.clear();
-        let Scratch { norm, chars, tokens, lower, syls, starts, runs, clauses, frag, long, memo } = sc;
+        let Scratch { norm, chars, tokens, lower, syls, starts, runs, clauses, frag, long, memo, found } = sc;
         if memo.analyzer != self.id {
             *memo = ClauseMemo { analyzer: self.id, capacity: memo.capacity, ..ClauseMemo::default() };
         }
+        found.clear();
         // Builds the words of clause `c`, already prepared, into `frag`.
         let mut build = |c: &str, norm: &Normalized, tokens: &[Token], folded: bool, frag: &mut Analysis| {
             frag.clear();
@@ -651,7 +689,10 @@ impl Analyzer {
         for &(s, e, h) in clauses.iter() {
             let c = &text[s as usize..e as usize];
             let counts = match memo.promote(h, c) {
-                Some(counts) => counts,
+                Some((counts, at)) => {
+                    found.push(Some(at));
+                    counts
+                }
                 None => {
                     let counts = prepare(c, norm, chars, tokens);
                     // Built now, while it is prepared, as the clause reads on its own;
@@ -664,9 +705,10 @@ impl Analyzer {
                         long[longs].0 = own;
                         build(c, norm, tokens, own, &mut long[longs].1);
                         longs += 1;
+                        found.push(None);
                     } else {
                         build(c, norm, tokens, own, frag);
-                        memo.insert(h, c, counts, own, frag);
+                        found.push(Some(memo.insert(h, c, counts, own, frag)));
                     }
                     counts
                 }
@@ -677,7 +719,7 @@ impl Analyzer {
         let folded = typed_plainly(total, accented);
         out.folded = folded;
         let mut longs = long[..longs].iter();
-        for &(s, e, h) in clauses.iter() {
+        for (&(s, e, h), at) in clauses.iter().zip(found.iter()) {
             let c = &text[s as usize..e as usize];
             if c.len() > CLAUSE_MEMO_BYTES {
                 match longs.next() {
@@ -688,6 +730,9 @@ impl Analyzer {
                         append_words(&frag.words, &frag.syllables, &frag.lower, &frag.spans, out, s);
                     }
                 }
+                continue;
+            }
+            if at.is_some_and(|at| memo.append_found(&at, folded, out, s)) {
                 continue;
             }
             let remembered = memo.append_to(h, c, folded, out, s);
