@@ -164,16 +164,19 @@ fn is_emoji(c: char) -> bool {
         0x1F000..=0x1FAFF | 0x2600..=0x27BF | 0x2B00..=0x2BFF | 0x2300..=0x23FF | 0x3030 | 0x303D | 0x3297 | 0x3299)
 }
 
-/// Merges number tokens into dates, percentages and phone numbers.
+/// Merges number tokens into dates, percentages and phone numbers, in place: a merged
+/// token is written at or before the first token it is made of, so every token still to
+/// be read lies ahead of what has been written.
 fn merge_numbers(text: &str, toks: &mut Vec<Token>) {
-    let mut out: Vec<Token> = Vec::with_capacity(toks.len());
+    let mut w = 0;
     let mut i = 0;
     while i < toks.len() {
         let t = toks[i];
         // Phone numbers: optional "+", digit groups joined by single spaces, dots or dashes.
         if t.kind == TokenKind::Number || (t.kind == TokenKind::Punct && t.text(text) == "+") {
             if let Some((end_idx, end)) = phone_at(text, toks, i) {
-                out.push(Token { kind: TokenKind::Phone, start: t.start, end });
+                toks[w] = Token { kind: TokenKind::Phone, start: t.start, end };
+                w += 1;
                 i = end_idx;
                 continue;
             }
@@ -196,14 +199,16 @@ fn merge_numbers(text: &str, toks: &mut Vec<Token>) {
                 end = toks[j + 1].end;
                 j += 1;
             }
-            out.push(Token { kind: TokenKind::Number, start: t.start, end });
+            toks[w] = Token { kind: TokenKind::Number, start: t.start, end };
+            w += 1;
             i = j + 1;
             continue;
         }
-        out.push(t);
+        toks[w] = t;
+        w += 1;
         i += 1;
     }
-    *toks = out;
+    toks.truncate(w);
 }
 
 /// If a phone number starts at token `i`, the index after it and its end byte.
