@@ -348,16 +348,23 @@ fn analyse_batch(models: &Models, memo: &mut TextMemo, seen: &[Submission], done
         Here(usize),
         New,
     }
-    let hashes: Vec<u64> = batch.par_iter().map(|s| text_hash(&s.text)).collect();
+    // Texts of earlier batches, looked up in parallel (the memo is only read here); then
+    // repeats within the batch, in order.
+    let found: Vec<(u64, Option<usize>)> = batch
+        .par_iter()
+        .map(|s| {
+            let h = text_hash(&s.text);
+            (h, memo.first.get(&h).map(|&g| g as usize).filter(|&g| seen[g].text == s.text))
+        })
+        .collect();
     let mut here: rustc_hash::FxHashMap<u64, usize> = rustc_hash::FxHashMap::default();
-    let src: Vec<Src> = batch
+    let src: Vec<Src> = found
         .iter()
-        .zip(&hashes)
         .enumerate()
-        .map(|(i, (s, &h))| match memo.first.get(&h) {
-            Some(&g) if seen[g as usize].text == s.text => Src::Earlier(g as usize),
-            _ => match here.get(&h) {
-                Some(&j) if batch[j].text == s.text => Src::Here(j),
+        .map(|(i, &(h, earlier))| match earlier {
+            Some(g) => Src::Earlier(g),
+            None => match here.get(&h) {
+                Some(&j) if batch[j].text == batch[i].text => Src::Here(j),
                 Some(_) => Src::New, // a hash collision: analysed on its own
                 None => {
                     here.insert(h, i);
@@ -366,20 +373,28 @@ fn analyse_batch(models: &Models, memo: &mut TextMemo, seen: &[Submission], done
             },
         })
         .collect();
-    let fresh: Vec<Option<PerDoc>> = batch
-        .par_iter()
-        .zip(&src)
-        .map(|(s, src)| {
-            let Src::New = src else { return None };
-            let d = analyse_one(models, s, want_shingles);
-            pb.inc(1);
-            Some(d)
-        })
-        .collect();
+    drop(found);
+    // The new texts are analysed while the memo learns them (nothing analysed reads it).
     let offset = seen.len();
-    for (h, i) in here {
-        memo.first.insert(h, (offset + i) as u32);
-    }
+    let (fresh, ()) = rayon::join(
+        || -> Vec<Option<PerDoc>> {
+            batch
+                .par_iter()
+                .zip(&src)
+                .map(|(s, src)| {
+                    let Src::New = src else { return None };
+                    let d = analyse_one(models, s, want_shingles);
+                    pb.inc(1);
+                    Some(d)
+                })
+                .collect()
+        },
+        || {
+            for (h, i) in here {
+                memo.first.insert(h, (offset + i) as u32);
+            }
+        },
+    );
     let copy = |routed: &Routed, copy_of: Option<u32>, at: usize| {
         pb.inc(1);
         let copy_of = Some(copy_of.unwrap_or(at as u32));
@@ -490,8 +505,8 @@ pub fn analyze_files(models: &Models, paths: &[PathBuf], opts: &ReadOptions, bat
             }
             pb.inc_length(b.len() as u64);
             let new = analyse_batch(models, &mut memo, &subs, &done, &b, pb, true);
-            done.extend(new);
-            subs.extend(b);
+            // The columns and the submissions grow side by side (each touches fresh memory).
+            rayon::join(|| done.extend(new), || subs.extend(b));
         }
         reader.join().unwrap_or_else(|p| std::panic::resume_unwind(p))
     })?;
