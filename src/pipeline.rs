@@ -597,14 +597,19 @@ fn expected_records(first: &[Submission], input_bytes: u64) -> usize {
     ((input_bytes / per_record) as usize).max(first.len())
 }
 
-/// How many times each key occurs, counted under the borrowed keys (no string made per
-/// item), then owned.
+/// How many times each key occurs. Keys are mostly shared strings (a reader keeps one
+/// per distinct locality, a profile one per department): they are counted by where they
+/// lie, with no string hashed or compared per item, then merged by their text.
 fn counts<'a>(keys: impl IntoIterator<Item = &'a str>) -> BTreeMap<String, usize> {
-    let mut n: BTreeMap<&str, usize> = BTreeMap::new();
+    let mut at: rustc_hash::FxHashMap<(usize, usize), (&str, usize)> = rustc_hash::FxHashMap::default();
     for k in keys {
-        *n.entry(k).or_insert(0) += 1;
+        at.entry((k.as_ptr() as usize, k.len())).or_insert((k, 0)).1 += 1;
     }
-    n.into_iter().map(|(k, c)| (k.to_string(), c)).collect()
+    let mut n: BTreeMap<String, usize> = BTreeMap::new();
+    for (k, c) in at.into_values() {
+        *n.entry(k.to_string()).or_insert(0) += c;
+    }
+    n
 }
 
 /// Everything after each submission's own analysis: near-duplicates, TF-IDF, clusters,
@@ -654,22 +659,41 @@ fn finish(models: &Models, subs: &[Submission], done: Analysed, settings: &Setti
             let keyed: Vec<(u64, f32)> = terms[c].iter().map(|&(j, s)| (tfidf.keys[j as usize], s)).collect();
             let phrases = label::make_label(&keyed, &forms, 8);
             let words: Vec<String> = phrases.iter().take(3).cloned().collect();
-            let mut reps: Vec<usize> = members[c].clone();
-            reps.sort_by(|&a, &b| km.similarity[b].total_cmp(&km.similarity[a]).then(a.cmp(&b)));
-            // Shown to a reader: among the twenty nearest the centre, those written with
+            // Shown to a reader: among the twenty nearest the centre (picked, then sorted: the
+            // order is total, so these are a full sort's first twenty), those written with
             // diacritics first (most similar first within each group).
+            let nearer = |a: &usize, b: &usize| km.similarity[*b].total_cmp(&km.similarity[*a]).then(a.cmp(b));
+            let mut reps: Vec<usize> = members[c].clone();
             let near = reps.len().min(20);
-            reps[..near].sort_by_key(|&r| records[active[r]].routed.typed_without_diacritics);
-            let representatives = reps.iter().take(5).map(|&r| Representative { id: subs[active[r]].id.clone(), text: subs[active[r]].text.clone(), similarity: km.similarity[r], typed_without_diacritics: records[active[r]].routed.typed_without_diacritics }).collect();
-            let localities = counts(members[c].iter().map(|&r| subs[active[r]].locality_or_unknown()));
-            let departments = counts(members[c].iter().map(|&r| &*records[active[r]].routed.suggestion.department));
-            let mut topic_sum = vec![0.0f32; models.topics.topics.len()];
-            for &r in &members[c] {
-                let routed = &records[active[r]].routed;
-                if let Some(t) = models.topics.index(&routed.topic) {
-                    topic_sum[t] += routed.topic_score;
-                }
+            if near > 0 && near < reps.len() {
+                reps.select_nth_unstable_by(near - 1, nearer);
+                reps.truncate(near);
             }
+            reps.sort_by(nearer);
+            reps.sort_by_key(|&r| records[active[r]].routed.typed_without_diacritics);
+            let representatives = reps.iter().take(5).map(|&r| Representative { id: subs[active[r]].id.clone(), text: subs[active[r]].text.clone(), similarity: km.similarity[r], typed_without_diacritics: records[active[r]].routed.typed_without_diacritics }).collect();
+            // Three passes over the members, side by side (a large cluster's are most of this stage).
+            let topic_sum = || {
+                let mut sum = vec![0.0f32; models.topics.topics.len()];
+                for &r in &members[c] {
+                    let routed = &records[active[r]].routed;
+                    // A record's topic code is the taxonomy's own shared string: found by pointer.
+                    let t = models.topics.topics.iter().position(|t| Arc::ptr_eq(&t.code, &routed.topic)).or_else(|| models.topics.index(&routed.topic));
+                    if let Some(t) = t {
+                        sum[t] += routed.topic_score;
+                    }
+                }
+                sum
+            };
+            let ((localities, departments), topic_sum) = rayon::join(
+                || {
+                    rayon::join(
+                        || counts(members[c].iter().map(|&r| subs[active[r]].locality_or_unknown())),
+                        || counts(members[c].iter().map(|&r| &*records[active[r]].routed.suggestion.department)),
+                    )
+                },
+                topic_sum,
+            );
             let (t, s) = topic_sum.iter().enumerate().fold((models.topics.fallback, f32::NEG_INFINITY), |b, (i, &v)| if v > b.1 { (i, v) } else { b });
             let size = members[c].len();
             let topic_score = if size > 0 { s / size as f32 } else { 0.0 };
@@ -706,6 +730,30 @@ fn finish(models: &Models, subs: &[Submission], done: Analysed, settings: &Setti
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn counts_by_place_merge_equal_strings_kept_apart() {
+        // Localities as a reader shares them (one Arc per value), the same names again in
+        // strings of their own, and slices of one longer string: one count per text.
+        let shared: Vec<Arc<str>> = ["Lộc Bình", "Đình Lập", "Cao Lộc"].iter().map(|&s| Arc::from(s)).collect();
+        let own: Vec<String> = ["Lộc Bình", "Cao Lộc", "Lộc Bình"].iter().map(|s| s.to_string()).collect();
+        let long = "Lộc Bình Lộc";
+        let mut keys: Vec<&str> = Vec::new();
+        for i in 0..50 {
+            keys.push(&shared[i % 3]);
+            if i % 7 == 0 {
+                keys.push(&own[i % 3]);
+            }
+        }
+        keys.extend([&long[..long.len() - " Lộc".len()], &long[long.find('B').unwrap()..]]);
+        let mut want: BTreeMap<String, usize> = BTreeMap::new();
+        for k in &keys {
+            *want.entry(k.to_string()).or_insert(0) += 1;
+        }
+        assert_eq!(counts(keys.iter().copied()), want);
+        // 17 shared, 5 of their own (i = 0, 14, 21, 35, 42), 1 slice.
+        assert_eq!(want["Lộc Bình"], 17 + 5 + 1);
+    }
 
     #[test]
     fn the_record_count_is_judged_from_a_first_batch_of_the_bundled_corpus() {
