@@ -387,8 +387,7 @@ thread_local! {
 }
 
 /// Appends probability `p` as a whole percentage ("97%"): what `{:.0}%` of `p * 100.0`
-/// writes (halves to even), the rounded value written as an integer (up to 999 digit by
-/// digit: formatting machinery cost about 260 instructions a call, twice per submission).
+/// writes (halves to even), the rounded value written as an integer ([`push_uint`](crate::output::push_uint)).
 fn push_percent(out: &mut String, p: f32) {
     use std::fmt::Write;
     let v = p * 100.0;
@@ -396,19 +395,7 @@ fn push_percent(out: &mut String, p: f32) {
         if v.is_sign_negative() {
             out.push('-');
         }
-        let n = v.abs().round_ties_even() as u64;
-        // Probabilities make 0 to 100: up to three digits written directly (as push_decimal3 does).
-        if n < 1000 {
-            if n >= 100 {
-                out.push(char::from(b'0' + (n / 100) as u8));
-            }
-            if n >= 10 {
-                out.push(char::from(b'0' + (n / 10 % 10) as u8));
-            }
-            out.push(char::from(b'0' + (n % 10) as u8));
-        } else {
-            let _ = write!(out, "{n}");
-        }
+        crate::output::push_uint(out, v.abs().round_ties_even() as u64);
     } else {
         let _ = write!(out, "{v:.0}");
     }

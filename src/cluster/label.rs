@@ -42,6 +42,7 @@ pub fn distinctive_terms(x: &CsrMatrix, tfidf: &Tfidf, assignments: &[u32], k: u
                     a
                 })
                 .unwrap_or_default();
+            // At least 1: the columns no member has drop out with it.
             let min_in = if rows.len() <= 3 { 1 } else { 2.max((rows.len() as f32 * 0.05) as u32) };
             // A label word must be clearly more common inside than outside: at least twice,
             // or half the largest lift this cluster's size allows.
@@ -50,7 +51,7 @@ pub fn distinctive_terms(x: &CsrMatrix, tfidf: &Tfidf, assignments: &[u32], k: u
                 .into_iter()
                 .enumerate()
                 .map(|(j, d)| (j as u32, d))
-                .filter(|&(j, d)| d > 0 && d >= min_in && !crate::text::analyzer::is_part(tfidf.keys[j as usize]))
+                .filter(|&(j, d)| d >= min_in && !crate::text::analyzer::is_part(tfidf.keys[j as usize]))
                 .map(|(j, d)| {
                     let p_in = d as f32 / size;
                     let p_all = tfidf.df[j as usize] as f32 / tfidf.n_docs.max(1) as f32;
