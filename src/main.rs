@@ -442,7 +442,7 @@ fn run() -> Result<()> {
             learn_from_reviews(&mut models, cli.data_dir.as_deref())?;
             let settings = Settings { k, seed, lsa, method: method.into(), ..Settings::default() };
             // Analysis runs while the files are read, batch by batch.
-            let (read, report) = ykien::pipeline::analyze_files(&models, &input_paths(&models, &input), &input.options(), 20_000, &settings, &progress())?;
+            let (read, report) = ykien::pipeline::analyze_files(&models, &input_paths(&models, &input), &input.options(), ykien::pipeline::BATCH, &settings, &progress())?;
             let mut clock = ykien::pipeline::Stages::start();
             // An earlier run to compare with is read before anything is written (it may be
             // the same folder); without one, the report's tables are computed beside the

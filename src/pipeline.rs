@@ -283,8 +283,23 @@ impl Stages {
 
 /// Topic and department for every submission, in input order, in parallel.
 pub fn route_all(models: &Models, subs: &[Submission], pb: &ProgressBar) -> Vec<Routed> {
-    let per_doc = analyse_batch(models, &mut TextMemo::default(), &[], &Analysed::default(), subs, pb, false);
-    per_doc.into_iter().map(|d| d.routed).collect()
+    pb.set_length(subs.len() as u64);
+    analyse_all(models, subs, pb, false).records.into_iter().map(|r| r.routed).collect()
+}
+
+/// Submissions analysed at a time: the progress bar moves, and the memo of texts learns, a batch at a time.
+pub const BATCH: usize = 20_000;
+
+/// Every submission of `subs` analysed, [`BATCH`] at a time (as if they were read so).
+fn analyse_all(models: &Models, subs: &[Submission], pb: &ProgressBar, want_shingles: bool) -> Analysed {
+    let mut done = Analysed::default();
+    done.reserve(subs.len());
+    let mut memo = TextMemo::default();
+    for start in (0..subs.len()).step_by(BATCH) {
+        let new = analyse_batch(models, &mut memo, &subs[..start], &done, &subs[start..(start + BATCH).min(subs.len())], pb, want_shingles);
+        done.extend(new);
+    }
+    done
 }
 
 /// Every submission's own analysis so far, column by column (a batch at a time is added,
@@ -377,40 +392,27 @@ fn analyse_batch(models: &Models, memo: &mut TextMemo, seen: &[Submission], done
     // The new texts are analysed while the memo learns them (nothing analysed reads it).
     let offset = seen.len();
     let (fresh, ()) = rayon::join(
-        || -> Vec<Option<PerDoc>> {
-            batch
-                .par_iter()
-                .zip(&src)
-                .map(|(s, src)| {
-                    let Src::New = src else { return None };
-                    let d = analyse_one(models, s, want_shingles);
-                    pb.inc(1);
-                    Some(d)
-                })
-                .collect()
-        },
+        || -> Vec<Option<PerDoc>> { batch.par_iter().zip(&src).map(|(s, src)| matches!(src, Src::New).then(|| analyse_one(models, s, want_shingles))).collect() },
         || {
             for (h, i) in here {
                 memo.first.insert(h, (offset + i) as u32);
             }
         },
     );
-    let copy = |routed: &Routed, copy_of: Option<u32>, at: usize| {
-        pb.inc(1);
-        let copy_of = Some(copy_of.unwrap_or(at as u32));
-        PerDoc { keys: Vec::new(), shingles: Vec::new(), routed: routed.clone(), copy_of }
-    };
-    let mut out: Vec<PerDoc> = Vec::with_capacity(batch.len());
-    for (f, src) in fresh.into_iter().zip(&src) {
-        let d = match (f, src) {
-            (Some(d), _) => d,
-            (None, Src::Earlier(g)) => copy(&done.records[*g].routed, done.copy_of[*g], *g),
-            (None, Src::Here(j)) => copy(&out[*j].routed, out[*j].copy_of, offset + *j),
-            (None, Src::New) => unreachable!("every new text was analysed"),
-        };
-        out.push(d);
-    }
-    out
+    // Then the copies, in parallel: each takes its original's routing (an original in this
+    // batch was new, so it is its own original).
+    let copy = |routed: &Routed, copy_of: u32| PerDoc { keys: Vec::new(), shingles: Vec::new(), routed: routed.clone(), copy_of: Some(copy_of) };
+    let copies: Vec<Option<PerDoc>> = src
+        .par_iter()
+        .map(|src| match *src {
+            Src::Earlier(g) => Some(copy(&done.records[g].routed, done.copy_of[g].unwrap_or(g as u32))),
+            Src::Here(j) => fresh[j].as_ref().map(|d| copy(&d.routed, (offset + j) as u32)),
+            Src::New => None,
+        })
+        .collect();
+    // Progress moves a batch at a time: a bar's every step reads the clock and may lock it.
+    pb.inc(batch.len() as u64);
+    fresh.into_iter().zip(copies).map(|(f, c)| f.or(c).expect("every text is analysed or copied")).collect()
 }
 
 /// One submission's analysis: feature keys, shingles (when asked), topic and department.
@@ -473,8 +475,7 @@ pub fn analyze(models: &Models, subs: &[Submission], settings: &Settings, pb: &P
     let mut clock = Stages::start();
     clock.lap("(submissions read)");
     pb.set_message("phân tích văn bản");
-    let mut done = Analysed::default();
-    done.extend(analyse_batch(models, &mut TextMemo::default(), &[], &done, subs, pb, true));
+    let done = analyse_all(models, subs, pb, true);
     finish(models, subs, done, settings, pb, clock)
 }
 
