@@ -20,6 +20,7 @@ pub mod intern;
 pub mod keywords;
 pub mod output;
 pub mod pipeline;
+pub mod repeats;
 pub mod report;
 pub mod review;
 pub mod rng;

@@ -14,6 +14,7 @@ use crate::dedup::DedupParams;
 use crate::error::{Error, Result};
 use crate::features::TfidfParams;
 use crate::input::{read_files_batched, ReadOptions, ReadOutcome, Submission};
+use crate::repeats::{text_hash, Repeats};
 use crate::routing::{Profile, Router, Suggestion};
 use crate::text::Analyzer;
 use crate::topics::TopicModel;
@@ -294,7 +295,7 @@ pub const BATCH: usize = 20_000;
 fn analyse_all(models: &Models, subs: &[Submission], pb: &ProgressBar, want_shingles: bool) -> Analysed {
     let mut done = Analysed::default();
     done.reserve(subs.len());
-    let mut memo = TextMemo::default();
+    let mut memo = Repeats::with_capacity(subs.len());
     for start in (0..subs.len()).step_by(BATCH) {
         let new = analyse_batch(models, &mut memo, &subs[..start], &done, &subs[start..(start + BATCH).min(subs.len())], pb, want_shingles);
         done.extend(new);
@@ -340,24 +341,10 @@ struct PerDoc {
     copy_of: Option<u32>,
 }
 
-/// Texts already analysed in this run, by a hash of their bytes: a submission sent again
-/// word for word (form exports repeat many) is analysed once and its results copied.
-#[derive(Default)]
-struct TextMemo {
-    first: rustc_hash::FxHashMap<u64, u32>,
-}
-
-fn text_hash(t: &str) -> u64 {
-    use std::hash::{Hash, Hasher};
-    let mut h = rustc_hash::FxHasher::default();
-    t.hash(&mut h);
-    h.finish()
-}
-
 /// Per submission of `batch`, in parallel: feature keys, near-duplicate shingles (when
 /// asked), routing. `seen` and `done` are the submissions of earlier batches and their
 /// results; a text equal to one already analysed (earlier or in this batch) is copied.
-fn analyse_batch(models: &Models, memo: &mut TextMemo, seen: &[Submission], done: &Analysed, batch: &[Submission], pb: &ProgressBar, want_shingles: bool) -> Vec<PerDoc> {
+fn analyse_batch(models: &Models, memo: &mut Repeats, seen: &[Submission], done: &Analysed, batch: &[Submission], pb: &ProgressBar, want_shingles: bool) -> Vec<PerDoc> {
     enum Src {
         Earlier(usize),
         Here(usize),
@@ -365,19 +352,15 @@ fn analyse_batch(models: &Models, memo: &mut TextMemo, seen: &[Submission], done
     }
     // Texts of earlier batches, looked up in parallel (the memo is only read here); then
     // repeats within the batch, in order.
-    let found: Vec<(u64, Option<usize>)> = batch
-        .par_iter()
-        .map(|s| {
-            let h = text_hash(&s.text);
-            (h, memo.first.get(&h).map(|&g| g as usize).filter(|&g| seen[g].text == s.text))
-        })
-        .collect();
+    let hashes: Vec<u64> = batch.par_iter().map(|s| text_hash(&s.text)).collect();
+    let earlier = memo.find_all(batch, &hashes, seen);
     let mut here: rustc_hash::FxHashMap<u64, usize> = rustc_hash::FxHashMap::default();
-    let src: Vec<Src> = found
+    let src: Vec<Src> = hashes
         .iter()
+        .zip(earlier)
         .enumerate()
-        .map(|(i, &(h, earlier))| match earlier {
-            Some(g) => Src::Earlier(g),
+        .map(|(i, (&h, earlier))| match earlier {
+            Some(g) => Src::Earlier(g as usize),
             None => match here.get(&h) {
                 Some(&j) if batch[j].text == batch[i].text => Src::Here(j),
                 Some(_) => Src::New, // a hash collision: analysed on its own
@@ -388,14 +371,14 @@ fn analyse_batch(models: &Models, memo: &mut TextMemo, seen: &[Submission], done
             },
         })
         .collect();
-    drop(found);
+    drop(hashes);
     // The new texts are analysed while the memo learns them (nothing analysed reads it).
     let offset = seen.len();
     let (fresh, ()) = rayon::join(
         || -> Vec<Option<PerDoc>> { batch.par_iter().zip(&src).map(|(s, src)| matches!(src, Src::New).then(|| analyse_one(models, s, want_shingles))).collect() },
         || {
             for (h, i) in here {
-                memo.first.insert(h, (offset + i) as u32);
+                memo.insert(h, (offset + i) as u32);
             }
         },
     );
@@ -487,7 +470,7 @@ pub fn analyze_files(models: &Models, paths: &[PathBuf], opts: &ReadOptions, bat
     pb.set_message("đọc và phân tích");
     let mut subs: Vec<Submission> = Vec::new();
     let mut done = Analysed::default();
-    let mut memo = TextMemo::default();
+    let mut memo = Repeats::default();
     let mut read = std::thread::scope(|scope| -> Result<ReadOutcome> {
         let (tx, rx) = std::sync::mpsc::sync_channel::<Vec<Submission>>(2);
         let reader = scope.spawn(move || {
@@ -502,7 +485,7 @@ pub fn analyze_files(models: &Models, paths: &[PathBuf], opts: &ReadOptions, bat
                 let n = expected_records(&b, input_bytes);
                 let _ = subs.try_reserve(n);
                 done.reserve(n);
-                let _ = memo.first.try_reserve(n);
+                memo = Repeats::with_capacity(n);
             }
             pb.inc_length(b.len() as u64);
             let new = analyse_batch(models, &mut memo, &subs, &done, &b, pb, true);
