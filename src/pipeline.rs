@@ -581,6 +581,24 @@ fn expected_records(first: &[Submission], input_bytes: u64) -> usize {
     ((input_bytes / per_record) as usize).max(first.len())
 }
 
+/// For every submission, the first submission of its family: the texts it repeats word
+/// for word (`copy_of`) and the near-duplicate groups it belongs to (`groups`, ascending).
+fn families(groups: &[Vec<usize>], copy_of: &[Option<u32>]) -> Vec<u32> {
+    let mut family: Vec<u32> = (0..copy_of.len() as u32).collect();
+    for g in groups {
+        for &m in g {
+            family[m] = g[0] as u32;
+        }
+    }
+    // A copy joins its original's family (originals come first: theirs is already known).
+    for (i, o) in copy_of.iter().enumerate() {
+        if let &Some(o) = o {
+            family[i] = family[o as usize];
+        }
+    }
+    family
+}
+
 /// How many times each key occurs. Keys are mostly shared strings (a reader keeps one
 /// per distinct locality, a profile one per department): they are counted by where they
 /// lie, with no string hashed or compared per item, then merged by their text.
@@ -609,10 +627,11 @@ fn finish(models: &Models, subs: &[Submission], done: Analysed, settings: &Setti
     // neither depends on the other: they run side by side, so the serial parts of each
     // (union-find, bucket scans; vocabulary, seeding) overlap the other's parallel work.
     let (records_ref, copy_ref) = (&records, &copy_of);
-    let (duplicates, clustered) = rayon::join(
+    let ((duplicates, family), clustered) = rayon::join(
         move || {
-            let mut duplicates: Vec<DuplicateGroup> = DedupParams::default()
-                .groups_with_copies(shingles, copy_ref)
+            let groups = DedupParams::default().groups_with_copies(shingles, copy_ref);
+            let family = families(&groups, copy_ref);
+            let mut duplicates: Vec<DuplicateGroup> = groups
                 .into_par_iter()
                 .map(|g| {
                     let localities = counts(g.iter().map(|&i| subs[i].locality_or_unknown()));
@@ -620,7 +639,7 @@ fn finish(models: &Models, subs: &[Submission], done: Analysed, settings: &Setti
                 })
                 .collect();
             duplicates.sort_by(|a, b| b.count.cmp(&a.count).then(a.ids.cmp(&b.ids)));
-            duplicates
+            (duplicates, family)
         },
         || cluster_rows(subs.len(), keys, &copy_of, settings),
     );
@@ -646,8 +665,14 @@ fn finish(models: &Models, subs: &[Submission], done: Analysed, settings: &Setti
             // Shown to a reader: among the twenty nearest the centre (picked, then sorted: the
             // order is total, so these are a full sort's first twenty), those written with
             // diacritics first (most similar first within each group).
+            // A family (a text, its copies and its near-duplicates) is shown once, by its
+            // member nearest the centre: a text sent a thousand times is not five of the five.
             let nearer = |a: &usize, b: &usize| km.similarity[*b].total_cmp(&km.similarity[*a]).then(a.cmp(b));
-            let mut reps: Vec<usize> = members[c].clone();
+            let mut nearest: rustc_hash::FxHashMap<u32, usize> = rustc_hash::FxHashMap::default();
+            for &r in &members[c] {
+                nearest.entry(family[active[r]]).and_modify(|b| *b = std::cmp::min_by(*b, r, nearer)).or_insert(r);
+            }
+            let mut reps: Vec<usize> = nearest.into_values().collect();
             let near = reps.len().min(20);
             if near > 0 && near < reps.len() {
                 reps.select_nth_unstable_by(near - 1, nearer);

@@ -182,3 +182,40 @@ fn a_submission_sent_again_word_for_word_gets_its_originals_results() {
     assert_eq!(grouped, (0..40).filter(|&i| r.records[i].cluster.is_some()).count());
     assert!(grouped > 30);
 }
+
+#[test]
+fn a_text_sent_many_times_is_one_representative_not_five() {
+    use ykien::pipeline::{analyze, Settings};
+    let m = models();
+    let read = ykien::input::read_file(&m.bundled_corpus(), &Default::default()).unwrap();
+    let mut subs = read.submissions.clone();
+    // Every tenth submission sent thirty times more: word for word, in capitals, and with
+    // a greeting before it (near-duplicates, not copies).
+    for (i, s) in read.submissions.iter().enumerate().filter(|(i, _)| i % 10 == 0) {
+        for j in 0..30 {
+            let mut c = s.clone();
+            c.id = format!("again-{i}-{j}");
+            c.text = match j % 3 {
+                0 => s.text.clone(),
+                1 => s.text.to_uppercase(),
+                _ => format!("Kính gửi lãnh đạo tỉnh, {}", s.text),
+            };
+            subs.push(c);
+        }
+    }
+    let r = analyze(m, &subs, &Settings { k: Some(7), ..Settings::default() }, &indicatif::ProgressBar::hidden()).unwrap();
+    let group_of = |id: &str| r.duplicates.iter().position(|g| g.ids.iter().any(|x| x == id));
+    let mut shown = 0;
+    for c in &r.clusters {
+        shown += c.representatives.len();
+        assert_eq!(c.representatives.len(), c.size.min(5), "cluster {}", c.label);
+        for (a, x) in c.representatives.iter().enumerate() {
+            for y in &c.representatives[a + 1..] {
+                assert_ne!(x.text.to_lowercase(), y.text.to_lowercase(), "cluster {}", c.label);
+                let gx = group_of(&x.id);
+                assert!(gx.is_none() || gx != group_of(&y.id), "{} and {} are near-duplicates", x.text, y.text);
+            }
+        }
+    }
+    assert!(shown >= 30, "{shown}");
+}
