@@ -9,7 +9,7 @@ use rayon::prelude::*;
 use rustc_hash::FxHashSet;
 use serde::Serialize;
 
-use crate::cluster::{choose_k, label, KMeansParams, KSearch};
+use crate::cluster::{choose_k, choose_k_rows, label, KMeansParams, KSearch};
 use crate::dedup::DedupParams;
 use crate::error::{Error, Result};
 use crate::features::TfidfParams;
@@ -503,11 +503,15 @@ pub fn analyze_files(models: &Models, paths: &[PathBuf], opts: &ReadOptions, bat
     Ok((read, report))
 }
 
-/// What clustering gives the labels: the vocabulary, the rows clustered (those with
-/// words; `active` maps them to submissions), the silhouette of each k tried, the clusters.
+/// What clustering gives the labels: the vocabulary, the rows, the submissions clustered
+/// (those with words; `active` maps them to submissions, `rows` to rows), the silhouette of
+/// each k tried, the clusters (an assignment per submission clustered).
 struct Clustered {
     tfidf: crate::features::Tfidf,
+    /// One TF-IDF row per distinct text.
     x: crate::features::CsrMatrix,
+    /// The row of `x` of each submission clustered (copies of one text share it).
+    rows: Vec<u32>,
     active: Vec<usize>,
     k_search: Vec<(usize, f64)>,
     km: crate::cluster::KMeans,
@@ -524,17 +528,23 @@ fn cluster_rows(n_subs: usize, keys: Vec<Vec<u64>>, copy_of: &[Option<u32>], set
         // Every word was cut (the same request sent by everyone): keep them all.
         tfidf = TfidfParams { min_df: 1, max_df: 1.0, ..tfidf_params }.fit_with_copies(&keys, copy_of)?;
     }
-    let x_all = tfidf.transform_owned(keys, copy_of);
-    let active: Vec<usize> = (0..x_all.n_rows()).filter(|&i| x_all.row(i).nnz() > 0).collect();
-    // Rows without words stay out of clustering (copy only when there are any).
-    let x = if active.len() == x_all.n_rows() { x_all } else { x_all.select(&active) };
+    // A row per distinct text; the submissions with words, and the row each reads.
+    let (x, row_of) = tfidf.transform_distinct(keys, copy_of);
+    let active: Vec<usize> = (0..row_of.len()).filter(|&i| x.row(row_of[i] as usize).nnz() > 0).collect();
+    let rows: Vec<u32> = active.iter().map(|&i| row_of[i]).collect();
+    drop(row_of);
+    // What the methods read: a row per submission, as if each copy had its own (they weigh
+    // a text by how often it was sent). Only a large input's k-means, which fits on a
+    // sample and then assigns each distinct text once, reads the distinct rows instead.
+    let large = active.len() > KMEANS_SAMPLE && settings.lsa.is_none() && settings.method != ClusterMethod::Dmm;
+    let per_submission = (!large).then(|| x.select(&rows.iter().map(|&r| r as usize).collect::<Vec<_>>()));
     // The space k-means works in: TF-IDF rows, or their LSA coordinates. Labels always
     // read the TF-IDF terms.
-    let space = match settings.lsa {
-        Some(rank) if x.n_rows() > rank && x.n_cols > rank => Some(crate::cluster::lsa::LsaParams { rank, seed: settings.seed, ..Default::default() }.fit_transform(&x)?),
+    let space = match (settings.lsa, &per_submission) {
+        (Some(rank), Some(xs)) if xs.n_rows() > rank && xs.n_cols > rank => Some(crate::cluster::lsa::LsaParams { rank, seed: settings.seed, ..Default::default() }.fit_transform(xs)?),
         _ => None,
     };
-    let xc = space.as_ref().unwrap_or(&x);
+    let xc = space.as_ref().or(per_submission.as_ref());
     let mut k_search = Vec::new();
     let k = match settings.k {
         _ if active.is_empty() => 0,
@@ -542,28 +552,41 @@ fn cluster_rows(n_subs: usize, keys: Vec<Vec<u64>>, copy_of: &[Option<u32>], set
         None if active.len() < 8 => active.len().clamp(1, 2),
         None => {
             let base = KMeansParams { seed: settings.seed, n_init: settings.n_init, ..KMeansParams::new(2) };
-            let (k, scores) = choose_k(xc, &KSearch::for_rows(active.len()), &base)?;
+            let search = KSearch::for_rows(active.len());
+            let (k, scores) = match xc {
+                Some(xc) => choose_k(xc, &search, &base)?,
+                None => choose_k_rows(&x, &rows, &search, &base)?,
+            };
             k_search = scores;
             k
         }
     };
-    let km = if k == 0 {
-        crate::cluster::KMeans { k: 0, dim: x.n_cols, centroids: Vec::new(), assignments: Vec::new(), similarity: Vec::new(), objective: 0.0, iterations: 0 }
-    } else if settings.method == ClusterMethod::Dmm {
-        // The mixture counts words: it runs on the TF-IDF vocabulary, not on LSA coordinates.
-        let dmm = crate::cluster::dmm::DmmParams { seed: settings.seed, ..crate::cluster::dmm::DmmParams::new(k) }.fit(&x)?;
-        crate::cluster::KMeans::from_assignments(&x, dmm.k, dmm.assignments)
-    } else if xc.n_rows() > KMEANS_SAMPLE {
-        // Large inputs: restarts on an evenly spread sample, then one pass assigns every row
-        // (as mini-batch k-means does; the centroids of 100,000 rows are already stable).
-        let step = xc.n_rows() as f64 / KMEANS_SAMPLE as f64;
-        let ids: Vec<usize> = (0..KMEANS_SAMPLE).map(|i| (i as f64 * step) as usize).collect();
-        KMeansParams { k, seed: settings.seed, n_init: settings.n_init, screen_iter: SCREEN_ITER, ..KMeansParams::new(k) }.fit(&xc.select(&ids))?.assign_all(xc)
-    } else {
-        let screen_iter = if xc.n_rows() >= SCREEN_FROM { SCREEN_ITER } else { 0 };
-        KMeansParams { k, seed: settings.seed, n_init: settings.n_init, screen_iter, ..KMeansParams::new(k) }.fit(xc)?
+    let km = match (k, xc) {
+        (0, _) => crate::cluster::KMeans { k: 0, dim: x.n_cols, centroids: Vec::new(), assignments: Vec::new(), similarity: Vec::new(), objective: 0.0, iterations: 0 },
+        (k, _) if settings.method == ClusterMethod::Dmm => {
+            // The mixture counts words: it runs on the TF-IDF rows, never on LSA coordinates.
+            let xs = per_submission.as_ref().expect("the mixture reads a row per submission");
+            let dmm = crate::cluster::dmm::DmmParams { seed: settings.seed, ..crate::cluster::dmm::DmmParams::new(k) }.fit(xs)?;
+            crate::cluster::KMeans::from_assignments(xs, dmm.k, dmm.assignments)
+        }
+        (k, xc) if active.len() > KMEANS_SAMPLE => {
+            // Large inputs: restarts on an evenly spread sample, then one pass assigns every row
+            // (as mini-batch k-means does; the centroids of 100,000 rows are already stable).
+            let step = active.len() as f64 / KMEANS_SAMPLE as f64;
+            let ids: Vec<usize> = (0..KMEANS_SAMPLE).map(|i| (i as f64 * step) as usize).collect();
+            let params = KMeansParams { k, seed: settings.seed, n_init: settings.n_init, screen_iter: SCREEN_ITER, ..KMeansParams::new(k) };
+            match xc {
+                Some(xc) => params.fit(&xc.select(&ids))?.assign_all(xc),
+                None => params.fit(&x.select(&ids.iter().map(|&i| rows[i] as usize).collect::<Vec<_>>()))?.assign_all(&x).expand(&rows),
+            }
+        }
+        (k, Some(xc)) => {
+            let screen_iter = if xc.n_rows() >= SCREEN_FROM { SCREEN_ITER } else { 0 };
+            KMeansParams { k, seed: settings.seed, n_init: settings.n_init, screen_iter, ..KMeansParams::new(k) }.fit(xc)?
+        }
+        (_, None) => unreachable!("only a large input reads the distinct rows"),
     };
-    Ok(Clustered { tfidf, x, active, k_search, km })
+    Ok(Clustered { tfidf, x, rows, active, k_search, km })
 }
 
 /// How many records input files of `input_bytes` in all hold, judged from a first batch
@@ -644,11 +667,12 @@ fn finish(models: &Models, subs: &[Submission], done: Analysed, settings: &Setti
         || cluster_rows(subs.len(), keys, &copy_of, settings),
     );
     clock.lap("near-duplicates beside tf-idf, k, cluster");
-    let Clustered { tfidf, x, active, k_search, km } = clustered?;
+    let Clustered { tfidf, x, rows, active, k_search, km } = clustered?;
     let k = km.k;
 
     // Labels: distinctive terms, shown as people wrote them.
-    let terms = label::distinctive_terms(&x, &tfidf, &km.assignments, k, 12);
+    let terms = label::distinctive_terms(&x, &rows, &tfidf, &km.assignments, k, 12);
+    drop((x, rows));
     let mut members: Vec<Vec<usize>> = vec![Vec::new(); k];
     for (r, &c) in km.assignments.iter().enumerate() {
         members[c as usize].push(r);

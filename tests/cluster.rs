@@ -66,6 +66,30 @@ fn same_seed_same_result_across_thread_counts() {
 }
 
 #[test]
+fn texts_sent_many_times_clustered_once_give_what_a_row_each_gives() {
+    // The bundled corpus's distinct texts, each read by one to five submissions.
+    let read = ykien::input::read_file(&models_dir().join("../corpus/submissions.csv"), &Default::default()).unwrap();
+    let texts: Vec<String> = read.submissions.iter().map(|s| s.text.clone()).collect();
+    let x = matrix(&texts);
+    let mut rng = Rng::new(5);
+    let rows: Vec<u32> = (0..x.n_rows() as u32).flat_map(|r| std::iter::repeat_n(r, 1 + rng.below(5))).collect();
+    let ids: Vec<usize> = rows.iter().map(|&r| r as usize).collect();
+    let each = x.select(&ids);
+    // Choosing k on the shared rows is choosing it on a row each (the same sample drawn).
+    let search = KSearch { min_k: 3, max_k: 9, sample: 1000, min_gain: 0.02 };
+    let shared = ykien::cluster::choose_k_rows(&x, &rows, &search, &KMeansParams::new(2)).unwrap();
+    assert_eq!(shared, ykien::cluster::choose_k(&each, &search, &KMeansParams::new(2)).unwrap());
+    // A model assigns each distinct text once; spread back, as if every copy had been assigned.
+    let model = KMeansParams { seed: 3, ..KMeansParams::new(7) }.fit(&x).unwrap();
+    let once = model.clone().assign_all(&x).expand(&rows);
+    let every = model.assign_all(&each);
+    assert_eq!(once.assignments, every.assignments);
+    assert_eq!(once.similarity, every.similarity);
+    assert_eq!(once.objective, every.objective);
+    assert!(rows.len() > x.n_rows() * 2, "{} rows for {} texts", rows.len(), x.n_rows());
+}
+
+#[test]
 fn invalid_parameters_are_errors_not_panics() {
     let (texts, _) = three_themes(2);
     let x = matrix(&texts);

@@ -115,6 +115,20 @@ impl KMeans {
     }
 }
 
+impl KMeans {
+    /// The model with one assignment per entry of `rows`, each the assignment of the row
+    /// it names: how rows that several submissions share (copies of one text), clustered
+    /// once, are given back to every submission.
+    pub fn expand(mut self, rows: &[u32]) -> KMeans {
+        let assignments = rows.iter().map(|&r| self.assignments[r as usize]).collect();
+        let similarity: Vec<f32> = rows.iter().map(|&r| self.similarity[r as usize]).collect();
+        self.objective = similarity.iter().map(|&s| s as f64).sum();
+        self.assignments = assignments;
+        self.similarity = similarity;
+        self
+    }
+}
+
 impl<'a> Predict<Row<'a>> for KMeans {
     type Output = (u32, f32);
     /// Nearest centroid and its cosine similarity.

@@ -12,25 +12,27 @@ use crate::features::{CsrMatrix, Tfidf};
 use crate::text::analyzer::bigram_key;
 use crate::text::{normalize, Analyzer};
 
-/// Distinctive columns of each cluster, best first, with their scores.
-pub fn distinctive_terms(x: &CsrMatrix, tfidf: &Tfidf, assignments: &[u32], k: usize, top: usize) -> Vec<Vec<(u32, f32)>> {
+/// Distinctive columns of each cluster, best first, with their scores. Submission i is in
+/// cluster `assignments[i]` and has the terms of row `rows[i]` of `x` (copies of one text
+/// share a row).
+pub fn distinctive_terms(x: &CsrMatrix, rows: &[u32], tfidf: &Tfidf, assignments: &[u32], k: usize, top: usize) -> Vec<Vec<(u32, f32)>> {
     let mut members: Vec<Vec<usize>> = vec![Vec::new(); k];
     for (i, &c) in assignments.iter().enumerate() {
         members[c as usize].push(i);
     }
     members
         .par_iter()
-        .map(|rows| {
-            let size = rows.len() as f32;
+        .map(|inside| {
+            let size = inside.len() as f32;
             // Counted in tables of the vocabulary's size, the rows of a large cluster in
             // parallel parts (one cluster can hold a quarter of a million submissions).
-            let df_in = rows
+            let df_in = inside
                 .par_chunks(16_384)
                 .fold(
                     || vec![0u32; x.n_cols],
                     |mut df, part| {
                         for &i in part {
-                            for &j in x.row(i).indices {
+                            for &j in x.row(rows[i] as usize).indices {
                                 df[j as usize] += 1;
                             }
                         }
@@ -43,7 +45,7 @@ pub fn distinctive_terms(x: &CsrMatrix, tfidf: &Tfidf, assignments: &[u32], k: u
                 })
                 .unwrap_or_default();
             // At least 1: the columns no member has drop out with it.
-            let min_in = if rows.len() <= 3 { 1 } else { 2.max((rows.len() as f32 * 0.05) as u32) };
+            let min_in = if inside.len() <= 3 { 1 } else { 2.max((inside.len() as f32 * 0.05) as u32) };
             // A label word must be clearly more common inside than outside: at least twice,
             // or half the largest lift this cluster's size allows.
             let min_lift = 2.0f32.min(0.5 * tfidf.n_docs as f32 / size.max(1.0)).max(1.2);

@@ -7,4 +7,4 @@ pub mod lsa;
 pub mod select;
 
 pub use kmeans::{KMeans, KMeansParams};
-pub use select::{choose_k, KSearch};
+pub use select::{choose_k, choose_k_rows, KSearch};

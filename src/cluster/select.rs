@@ -36,7 +36,17 @@ impl KSearch {
 
 /// The chosen k and the silhouette of every candidate tried.
 pub fn choose_k(x: &CsrMatrix, search: &KSearch, base: &KMeansParams) -> Result<(usize, Vec<(usize, f64)>)> {
-    let n = x.n_rows();
+    choose_k_with(x.n_rows(), |ids| x.select(ids), search, base)
+}
+
+/// [`choose_k`] on the rows of `x` that `rows` names, one per submission (several
+/// submissions may name one row: copies of one text), read without copying them all.
+pub fn choose_k_rows(x: &CsrMatrix, rows: &[u32], search: &KSearch, base: &KMeansParams) -> Result<(usize, Vec<(usize, f64)>)> {
+    choose_k_with(rows.len(), |ids| x.select(&ids.iter().map(|&i| rows[i] as usize).collect::<Vec<_>>()), search, base)
+}
+
+/// [`choose_k`] on `n` rows, of which `select` gives those asked for.
+fn choose_k_with(n: usize, select: impl Fn(&[usize]) -> CsrMatrix, search: &KSearch, base: &KMeansParams) -> Result<(usize, Vec<(usize, f64)>)> {
     if n < 2 {
         return Err(Error::Param(format!("cannot choose k for {n} submission(s)")));
     }
@@ -46,9 +56,9 @@ pub fn choose_k(x: &CsrMatrix, search: &KSearch, base: &KMeansParams) -> Result<
         rng.shuffle(&mut ids);
         ids.truncate(search.sample);
         ids.sort_unstable();
-        x.select(&ids)
+        select(&ids)
     } else {
-        x.clone()
+        select(&(0..n).collect::<Vec<_>>())
     };
     let m = data.n_rows();
     let mut probe: Vec<usize> = (0..m).collect();
