@@ -287,12 +287,23 @@ impl Tfidf {
     /// chunk of rows is held apart from the matrix.
     pub fn transform(&self, docs: &[Vec<u64>]) -> CsrMatrix {
         let bound = docs.iter().map(Vec::len).sum();
-        self.assemble(docs.len(), bound, |range| range.into_par_iter().map(|i| self.row(&docs[i])).collect())
+        self.assemble(docs.len(), &[], bound, |range| range.into_par_iter().map(|i| Some(self.row(&docs[i]))).collect())
     }
 
     /// [`Tfidf::transform`] that frees each chunk of documents once its rows are built (the
-    /// keys and the matrix are never both whole in memory), with one row per distinct
-    /// document: a copy (`copy_of`, as in [`TfidfParams::fit_with_copies`]; its original
+    /// keys and the matrix are never both whole in memory); a copy (`copy_of`, as in
+    /// [`TfidfParams::fit_with_copies`]) gets its original's row.
+    pub fn transform_owned(&self, mut docs: Vec<Vec<u64>>, copy_of: &[Option<u32>]) -> CsrMatrix {
+        let copy = |i: usize| copy_of.get(i).copied().flatten();
+        let bound = (0..docs.len()).map(|i| docs[copy(i).map_or(i, |o| o as usize)].len()).sum();
+        self.assemble(docs.len(), copy_of, bound, |range| {
+            let rows = range.clone().into_par_iter().map(|i| copy(i).is_none().then(|| self.row(&docs[i]))).collect();
+            docs[range].iter_mut().for_each(|d| *d = Vec::new());
+            rows
+        })
+    }
+
+    /// [`Tfidf::transform_owned`] with one row per distinct document: a copy (its original
     /// comes first) has no row of its own. Also the row of each document (a copy's is its
     /// original's).
     pub fn transform_distinct(&self, mut docs: Vec<Vec<u64>>, copy_of: &[Option<u32>]) -> (CsrMatrix, Vec<u32>) {
@@ -310,9 +321,9 @@ impl Tfidf {
             row_of.push(r);
         }
         let bound = originals.iter().map(|&i| docs[i].len()).sum();
-        let m = self.assemble(originals.len(), bound, |range| {
+        let m = self.assemble(originals.len(), &[], bound, |range| {
             let part = &originals[range];
-            let rows = part.par_iter().map(|&i| self.row(&docs[i])).collect();
+            let rows = part.par_iter().map(|&i| Some(self.row(&docs[i]))).collect();
             part.iter().for_each(|&i| docs[i] = Vec::new());
             rows
         });
@@ -325,19 +336,31 @@ impl Tfidf {
         v
     }
 
-    /// The matrix of `n` rows, built a chunk at a time from `chunk_rows` (the rows of the
-    /// range). `bound`, the documents' keys counted with repeats, is at least the number of
+    /// The matrix of `n` rows, built a chunk at a time from `chunk_rows` (one entry per
+    /// row of the range; `None` for a copy, which takes its original's row from `copy_of`).
+    /// `bound`, the documents' keys counted with repeats, is at least the number of
     /// entries: the arrays are reserved at that size once instead of doubling as they grow
     /// (each doubling briefly held the old array and the new), and what is never written
     /// is never resident.
-    fn assemble(&self, n: usize, bound: usize, mut chunk_rows: impl FnMut(std::ops::Range<usize>) -> Vec<SparseVec>) -> CsrMatrix {
+    fn assemble(&self, n: usize, copy_of: &[Option<u32>], bound: usize, mut chunk_rows: impl FnMut(std::ops::Range<usize>) -> Vec<Option<SparseVec>>) -> CsrMatrix {
         const CHUNK: usize = 65_536;
         let mut m = CsrMatrix { indptr: Vec::with_capacity(n + 1), indices: Vec::with_capacity(bound), data: Vec::with_capacity(bound), n_cols: self.n_terms() };
         m.indptr.push(0);
         for start in (0..n).step_by(CHUNK) {
-            for r in chunk_rows(start..(start + CHUNK).min(n)) {
-                m.indices.extend_from_slice(&r.indices);
-                m.data.extend_from_slice(&r.values);
+            let end = (start + CHUNK).min(n);
+            for (i, r) in (start..end).zip(chunk_rows(start..end)) {
+                match (r, copy_of.get(i).copied().flatten()) {
+                    (Some(r), _) => {
+                        m.indices.extend_from_slice(&r.indices);
+                        m.data.extend_from_slice(&r.values);
+                    }
+                    (None, Some(o)) => {
+                        let (a, b) = (m.indptr[o as usize], m.indptr[o as usize + 1]);
+                        m.indices.extend_from_within(a..b);
+                        m.data.extend_from_within(a..b);
+                    }
+                    (None, None) => unreachable!("a row is built unless it is a copy"),
+                }
                 m.indptr.push(m.indices.len());
             }
         }
@@ -494,6 +517,8 @@ mod tests {
         // Term 1 is in four of six documents, over max_df, only when the copies count.
         assert_eq!((t2.keys.clone(), t2.df.clone()), (t.keys.clone(), t.df.clone()));
         assert!(!t.keys.contains(&1));
+        let m2 = t2.transform_owned(thin.clone(), &copy_of);
+        assert_eq!((&m2.indptr, &m2.indices, &m2.data), (&m.indptr, &m.indices, &m.data));
         // One row per distinct document; a copy reads its original's.
         let (m2, row_of) = t2.transform_distinct(thin, &copy_of);
         assert_eq!(row_of, vec![0, 1, 0, 2, 1, 3]);

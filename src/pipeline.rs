@@ -508,7 +508,7 @@ pub fn analyze_files(models: &Models, paths: &[PathBuf], opts: &ReadOptions, bat
 /// each k tried, the clusters (an assignment per submission clustered).
 struct Clustered {
     tfidf: crate::features::Tfidf,
-    /// One TF-IDF row per distinct text.
+    /// TF-IDF rows: one per distinct text for a large input's k-means, else one per submission clustered.
     x: crate::features::CsrMatrix,
     /// The row of `x` of each submission clustered (copies of one text share it).
     rows: Vec<u32>,
@@ -528,23 +528,35 @@ fn cluster_rows(n_subs: usize, keys: Vec<Vec<u64>>, copy_of: &[Option<u32>], set
         // Every word was cut (the same request sent by everyone): keep them all.
         tfidf = TfidfParams { min_df: 1, max_df: 1.0, ..tfidf_params }.fit_with_copies(&keys, copy_of)?;
     }
-    // A row per distinct text; the submissions with words, and the row each reads.
-    let (x, row_of) = tfidf.transform_distinct(keys, copy_of);
-    let active: Vec<usize> = (0..row_of.len()).filter(|&i| x.row(row_of[i] as usize).nnz() > 0).collect();
-    let rows: Vec<u32> = active.iter().map(|&i| row_of[i]).collect();
-    drop(row_of);
-    // What the methods read: a row per submission, as if each copy had its own (they weigh
-    // a text by how often it was sent). Only a large input's k-means, which fits on a
-    // sample and then assigns each distinct text once, reads the distinct rows instead.
-    let large = active.len() > KMEANS_SAMPLE && settings.lsa.is_none() && settings.method != ClusterMethod::Dmm;
-    let per_submission = (!large).then(|| x.select(&rows.iter().map(|&r| r as usize).collect::<Vec<_>>()));
+    // The methods read a row per submission, as if each copy had its own (they weigh a
+    // text by how often it was sent), and `rows` is then 0, 1, 2, ... Only a large input's
+    // k-means, which fits on a sample and then assigns each distinct text once, reads one
+    // row per distinct text (`distinct`), `rows` saying which row each submission reads.
+    let (x, rows, active, distinct) = if n_subs > KMEANS_SAMPLE && settings.lsa.is_none() && settings.method != ClusterMethod::Dmm {
+        let (x, row_of) = tfidf.transform_distinct(keys, copy_of);
+        let active: Vec<usize> = (0..row_of.len()).filter(|&i| x.row(row_of[i] as usize).nnz() > 0).collect();
+        let rows: Vec<u32> = active.iter().map(|&i| row_of[i]).collect();
+        if active.len() > KMEANS_SAMPLE {
+            (x, rows, active, true)
+        } else {
+            // Most had no words: a row each after all.
+            (x.select(&rows.iter().map(|&r| r as usize).collect::<Vec<_>>()), (0..active.len() as u32).collect(), active, false)
+        }
+    } else {
+        let x = tfidf.transform_owned(keys, copy_of);
+        let active: Vec<usize> = (0..x.n_rows()).filter(|&i| x.row(i).nnz() > 0).collect();
+        // Rows without words stay out of clustering (copied only when there are any).
+        let x = if active.len() == x.n_rows() { x } else { x.select(&active) };
+        (x, (0..active.len() as u32).collect(), active, false)
+    };
+    let per_submission = (!distinct).then_some(&x);
     // The space k-means works in: TF-IDF rows, or their LSA coordinates. Labels always
     // read the TF-IDF terms.
-    let space = match (settings.lsa, &per_submission) {
+    let space = match (settings.lsa, per_submission) {
         (Some(rank), Some(xs)) if xs.n_rows() > rank && xs.n_cols > rank => Some(crate::cluster::lsa::LsaParams { rank, seed: settings.seed, ..Default::default() }.fit_transform(xs)?),
         _ => None,
     };
-    let xc = space.as_ref().or(per_submission.as_ref());
+    let xc = space.as_ref().or(per_submission);
     let mut k_search = Vec::new();
     let k = match settings.k {
         _ if active.is_empty() => 0,
@@ -565,7 +577,7 @@ fn cluster_rows(n_subs: usize, keys: Vec<Vec<u64>>, copy_of: &[Option<u32>], set
         (0, _) => crate::cluster::KMeans { k: 0, dim: x.n_cols, centroids: Vec::new(), assignments: Vec::new(), similarity: Vec::new(), objective: 0.0, iterations: 0 },
         (k, _) if settings.method == ClusterMethod::Dmm => {
             // The mixture counts words: it runs on the TF-IDF rows, never on LSA coordinates.
-            let xs = per_submission.as_ref().expect("the mixture reads a row per submission");
+            let xs = per_submission.expect("the mixture reads a row per submission");
             let dmm = crate::cluster::dmm::DmmParams { seed: settings.seed, ..crate::cluster::dmm::DmmParams::new(k) }.fit(xs)?;
             crate::cluster::KMeans::from_assignments(xs, dmm.k, dmm.assignments)
         }
