@@ -683,12 +683,12 @@ fn finish(models: &Models, subs: &[Submission], done: Analysed, settings: &Setti
     let k = km.k;
 
     // Labels: distinctive terms, shown as people wrote them.
-    let terms = label::distinctive_terms(&x, &rows, &tfidf, &km.assignments, k, 12);
-    drop((x, rows));
     let mut members: Vec<Vec<usize>> = vec![Vec::new(); k];
     for (r, &c) in km.assignments.iter().enumerate() {
         members[c as usize].push(r);
     }
+    let terms = label::distinctive_terms(&x, &rows, &tfidf, &members, 12);
+    drop((x, rows));
     let mut clusters: Vec<ClusterReport> = (0..k)
         .into_par_iter()
         .map(|c| {
@@ -698,11 +698,11 @@ fn finish(models: &Models, subs: &[Submission], done: Analysed, settings: &Setti
             let keyed: Vec<(u64, f32)> = terms[c].iter().map(|&(j, s)| (tfidf.keys[j as usize], s)).collect();
             let phrases = label::make_label(&keyed, &forms, 8);
             let words: Vec<String> = phrases.iter().take(3).cloned().collect();
+            // A family (a text, its copies and its near-duplicates) is shown once, by its
+            // member nearest the centre: a text sent a thousand times is not five of the five.
             // Shown to a reader: among the twenty nearest the centre (picked, then sorted: the
             // order is total, so these are a full sort's first twenty), those written with
             // diacritics first (most similar first within each group).
-            // A family (a text, its copies and its near-duplicates) is shown once, by its
-            // member nearest the centre: a text sent a thousand times is not five of the five.
             let nearer = |a: &usize, b: &usize| km.similarity[*b].total_cmp(&km.similarity[*a]).then(a.cmp(b));
             let mut nearest: rustc_hash::FxHashMap<u32, usize> = rustc_hash::FxHashMap::default();
             for &r in &members[c] {

@@ -96,7 +96,7 @@ impl Repeats {
         }
     }
 
-    /// The first submission of `seen` whose text is `text` (of hash `hash`), probing from `from`.
+    /// The first submission of `seen` whose text is `text` (of hash `hash`), probing from slot `i`.
     fn find_from(&self, mut i: usize, hash: u64, text: &str, seen: &[Submission]) -> Option<u32> {
         let mask = self.slots.len().wrapping_sub(1);
         loop {
@@ -153,12 +153,9 @@ impl Repeats {
                 if at == Self::FREE {
                     continue;
                 }
-                out[i] = if seen.get(at as usize - 1).is_some_and(|e| e.text == batch[i].text) {
-                    Some(at - 1)
-                } else {
-                    // The same hash for another text: the rest of the probe decides.
-                    self.find_from((s + 1) & (self.slots.len() - 1), hashes[i], &batch[i].text, seen)
-                };
+                // From the candidate's slot on: the bytes decide, and the same hash for
+                // another text goes on along the probe.
+                out[i] = self.find_from(s, hashes[i], &batch[i].text, seen);
             }
         });
         out

@@ -113,9 +113,7 @@ impl KMeans {
         self.similarity = similarity;
         self
     }
-}
 
-impl KMeans {
     /// The model with one assignment per entry of `rows`, each the assignment of the row
     /// it names: how rows that several submissions share (copies of one text), clustered
     /// once, are given back to every submission.

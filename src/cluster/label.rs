@@ -12,14 +12,10 @@ use crate::features::{CsrMatrix, Tfidf};
 use crate::text::analyzer::bigram_key;
 use crate::text::{normalize, Analyzer};
 
-/// Distinctive columns of each cluster, best first, with their scores. Submission i is in
-/// cluster `assignments[i]` and has the terms of row `rows[i]` of `x` (copies of one text
-/// share a row).
-pub fn distinctive_terms(x: &CsrMatrix, rows: &[u32], tfidf: &Tfidf, assignments: &[u32], k: usize, top: usize) -> Vec<Vec<(u32, f32)>> {
-    let mut members: Vec<Vec<usize>> = vec![Vec::new(); k];
-    for (i, &c) in assignments.iter().enumerate() {
-        members[c as usize].push(i);
-    }
+/// Distinctive columns of each cluster, best first, with their scores. `members[c]` lists
+/// the submissions of cluster c; submission i has the terms of row `rows[i]` of `x`
+/// (copies of one text share a row).
+pub fn distinctive_terms(x: &CsrMatrix, rows: &[u32], tfidf: &Tfidf, members: &[Vec<usize>], top: usize) -> Vec<Vec<(u32, f32)>> {
     members
         .par_iter()
         .map(|inside| {
