@@ -14,7 +14,8 @@ use ykien::traits::Fit;
 fn stages(c: &mut Criterion) {
     let root = PathBuf::from(env!("CARGO_MANIFEST_DIR"));
     let models = Models::load(&root.join("models"), "lang-son-2024").expect("models");
-    let subs = ykien::input::read_file(&root.join("corpus/submissions.csv"), &Default::default()).expect("corpus").submissions;
+    let subs =
+        ykien::input::read_file(&root.join("corpus/submissions.csv"), &Default::default()).expect("corpus").submissions;
     let texts: Vec<&str> = subs.iter().map(|s| s.text.as_str()).collect();
     let bytes: usize = texts.iter().map(|t| t.len()).sum();
 
@@ -44,10 +45,14 @@ fn stages(c: &mut Criterion) {
         })
         .collect();
     g.throughput(Throughput::Elements(texts.len() as u64));
-    g.bench_function("tfidf_fit_transform", |b| b.iter(|| TfidfParams::default().fit(&keys).unwrap().transform(&keys).nnz()));
+    g.bench_function("tfidf_fit_transform", |b| {
+        b.iter(|| TfidfParams::default().fit(&keys).unwrap().transform(&keys).nnz())
+    });
     let x = TfidfParams::default().fit(&keys).unwrap().transform(&keys);
     g.bench_function("kmeans_k7_4_restarts", |b| b.iter(|| KMeansParams::new(7).fit(&x).unwrap().objective));
-    g.bench_function("topic_and_route", |b| b.iter(|| route_all(&models, &subs, &indicatif::ProgressBar::hidden()).len()));
+    g.bench_function("topic_and_route", |b| {
+        b.iter(|| route_all(&models, &subs, &indicatif::ProgressBar::hidden()).len())
+    });
     // Topic scores and the routing suggestion alone, one thread, on texts analysed once.
     let analysed: Vec<_> = texts
         .iter()

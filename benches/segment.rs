@@ -22,7 +22,8 @@ fn bench(c: &mut Criterion) {
         read_conllu(&dev).unwrap()
     } else {
         eprintln!("../shared absent: benchmarking on the bundled corpus");
-        let subs = ykien::input::read_file(&root.join("corpus/submissions.csv"), &Default::default()).unwrap().submissions;
+        let subs =
+            ykien::input::read_file(&root.join("corpus/submissions.csv"), &Default::default()).unwrap().submissions;
         subs.iter()
             .map(|s| {
                 let syllables: Vec<String> = s.text.split_whitespace().map(String::from).collect();
@@ -47,15 +48,31 @@ fn bench(c: &mut Criterion) {
         })
     });
     g.bench_function("perceptron_rayon", |b| {
-        b.iter(|| prepared.par_iter().map(|p| { let mut st = Vec::new(); p.with(|s| seg.segment(s, &mut st)); st.len() }).sum::<usize>())
+        b.iter(|| {
+            prepared
+                .par_iter()
+                .map(|p| {
+                    let mut st = Vec::new();
+                    p.with(|s| seg.segment(s, &mut st));
+                    st.len()
+                })
+                .sum::<usize>()
+        })
     });
-    g.bench_function("analyzer_1_thread", |b| b.iter(|| texts.iter().map(|t| analyzer.analyze(t).words.len()).sum::<usize>()));
-    g.bench_function("analyzer_rayon", |b| b.iter(|| texts.par_iter().map(|t| analyzer.analyze(t).words.len()).sum::<usize>()));
+    g.bench_function("analyzer_1_thread", |b| {
+        b.iter(|| texts.iter().map(|t| analyzer.analyze(t).words.len()).sum::<usize>())
+    });
+    g.bench_function("analyzer_rayon", |b| {
+        b.iter(|| texts.par_iter().map(|t| analyzer.analyze(t).words.len()).sum::<usize>())
+    });
     g.finish();
     let mut l = c.benchmark_group("load");
     l.sample_size(10);
     l.bench_function("segmenter_and_dictionary", |b| {
-        b.iter(|| Perceptron::load(&models.join("segmenter.bin"), Dictionary::load_dir(&models.join("dict")).unwrap()).unwrap())
+        b.iter(|| {
+            Perceptron::load(&models.join("segmenter.bin"), Dictionary::load_dir(&models.join("dict")).unwrap())
+                .unwrap()
+        })
     });
     l.finish();
 }

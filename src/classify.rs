@@ -29,7 +29,14 @@ pub struct SoftmaxParams {
 
 impl Default for SoftmaxParams {
     fn default() -> Self {
-        SoftmaxParams { epochs: 30, learning_rate: 0.5, l2: 1e-5, balanced: true, seed: 7, tfidf: TfidfParams { min_df: 1, max_df: 1.0, sublinear_tf: true } }
+        SoftmaxParams {
+            epochs: 30,
+            learning_rate: 0.5,
+            l2: 1e-5,
+            balanced: true,
+            seed: 7,
+            tfidf: TfidfParams { min_df: 1, max_df: 1.0, sublinear_tf: true },
+        }
     }
 }
 
@@ -89,7 +96,14 @@ impl Fit<Labelled<'_>> for SoftmaxParams {
             .iter()
             .map(|&n_c| if self.balanced { ((y.len() as f32) / (c as f32 * n_c.max(1) as f32)).sqrt() } else { 1.0 })
             .collect();
-        let mut m = LinearClassifier { classes, weights: vec![0.0; tfidf.n_terms() * c], bias: vec![0.0; c], tfidf, exact_forms: false, term_mean: Default::default() };
+        let mut m = LinearClassifier {
+            classes,
+            weights: vec![0.0; tfidf.n_terms() * c],
+            bias: vec![0.0; c],
+            tfidf,
+            exact_forms: false,
+            term_mean: Default::default(),
+        };
         let mut order: Vec<usize> = (0..rows.len()).collect();
         let mut rng = Rng::new(self.seed);
         let mut p = vec![0.0f32; c];
@@ -205,7 +219,9 @@ impl LinearClassifier {
         let order = |a: &(u32, f32), b: &(u32, f32)| b.1.total_cmp(&a.1).then(a.0.cmp(&b.0));
         // The best `top` kept in order as the row is read (a handful: no sorting of the row).
         let mut best: Vec<(u32, f32)> = Vec::with_capacity(top + 1);
-        let means = self.term_mean.get_or_init(|| self.weights.chunks_exact(c).map(|w| w.iter().sum::<f32>() / c as f32).collect());
+        let means = self
+            .term_mean
+            .get_or_init(|| self.weights.chunks_exact(c).map(|w| w.iter().sum::<f32>() / c as f32).collect());
         for (&j, &x) in cols.iter().zip(values) {
             let s = x * (self.weights[j as usize * c + class] - means[j as usize]);
             // Most terms fall behind the last of a full list: no search (for positive
@@ -239,7 +255,8 @@ impl LinearClassifier {
     /// Loads a model saved by [`LinearClassifier::save`].
     pub fn load(path: &std::path::Path) -> Result<Self> {
         let bytes = std::fs::read(path).map_err(|e| Error::io(path, e))?;
-        let mut m: LinearClassifier = serde_json::from_slice(&bytes).map_err(|e| Error::model(path, format!("not a ykien model: {e}")))?;
+        let mut m: LinearClassifier =
+            serde_json::from_slice(&bytes).map_err(|e| Error::model(path, format!("not a ykien model: {e}")))?;
         m.tfidf.rebuild_index();
         let c = m.classes.len();
         if c == 0 || m.bias.len() != c || m.weights.len() != m.tfidf.n_terms() * c {
@@ -283,7 +300,10 @@ impl TrainingSpec {
         let rows: Vec<_> = rows.into_iter().filter(keep).collect();
         for (i, r) in rows.iter().enumerate() {
             if r.field(&self.label_column).is_none_or(str::is_empty) {
-                return Err(Error::model(&path, format!("training record {} ({}) has no '{}' label", i + 1, r.id, self.label_column)));
+                return Err(Error::model(
+                    &path,
+                    format!("training record {} ({}) has no '{}' label", i + 1, r.id, self.label_column),
+                ));
             }
         }
         Ok(rows)
@@ -311,18 +331,34 @@ pub struct LinearSvmParams {
 
 impl Default for LinearSvmParams {
     fn default() -> Self {
-        LinearSvmParams { c: 1.0, max_epochs: 100, tol: 0.01, temperature: 3.0, seed: 7, tfidf: TfidfParams { min_df: 1, max_df: 1.0, sublinear_tf: true } }
+        LinearSvmParams {
+            c: 1.0,
+            max_epochs: 100,
+            tol: 0.01,
+            temperature: 3.0,
+            seed: 7,
+            tfidf: TfidfParams { min_df: 1, max_df: 1.0, sublinear_tf: true },
+        }
     }
 }
 
 impl Fit<Labelled<'_>> for LinearSvmParams {
     type Model = LinearClassifier;
     fn fit(&self, data: &Labelled<'_>) -> Result<LinearClassifier> {
-        if self.c <= 0.0 || self.c.is_nan() || self.max_epochs == 0 || self.temperature <= 0.0 || self.temperature.is_nan() {
+        if self.c <= 0.0
+            || self.c.is_nan()
+            || self.max_epochs == 0
+            || self.temperature <= 0.0
+            || self.temperature.is_nan()
+        {
             return Err(Error::Param("c > 0, max_epochs >= 1 and temperature > 0 are needed".into()));
         }
         if data.docs.len() != data.labels.len() || data.docs.is_empty() {
-            return Err(Error::Param(format!("{} documents and {} labels: need the same number, at least one", data.docs.len(), data.labels.len())));
+            return Err(Error::Param(format!(
+                "{} documents and {} labels: need the same number, at least one",
+                data.docs.len(),
+                data.labels.len()
+            )));
         }
         let Prepared { classes, y, tfidf, rows } = prepare(data, &self.tfidf)?;
         let dim = tfidf.n_terms();
@@ -344,7 +380,8 @@ impl Fit<Labelled<'_>> for LinearSvmParams {
                     for &i in &order {
                         let yi = if y[i] == cl { 1.0 } else { -1.0 };
                         let r = &rows[i];
-                        let wx: f32 = r.indices.iter().zip(&r.values).map(|(&j, &v)| w[j as usize] * v).sum::<f32>() + b;
+                        let wx: f32 =
+                            r.indices.iter().zip(&r.values).map(|(&j, &v)| w[j as usize] * v).sum::<f32>() + b;
                         let g = yi * wx - 1.0 + d_ii * alpha[i];
                         let pg = if alpha[i] == 0.0 { g.min(0.0) } else { g };
                         max_pg = max_pg.max(pg.abs());
@@ -384,19 +421,35 @@ mod tests {
     #[test]
     fn logits_for_every_class_count_are_the_plain_sums() {
         let mut rng = Rng::new(9);
-        let docs: Vec<Vec<u64>> = (0..30).map(|_| (0..1 + rng.below(15)).map(|_| rng.below(60) as u64).collect()).collect();
+        let docs: Vec<Vec<u64>> =
+            (0..30).map(|_| (0..1 + rng.below(15)).map(|_| rng.below(60) as u64).collect()).collect();
         let tfidf = TfidfParams { min_df: 1, max_df: 1.0, sublinear_tf: true }.fit(&docs).unwrap();
         for c in 1..=18 {
             let weights = (0..tfidf.n_terms() * c).map(|_| rng.next_f64() as f32 - 0.5).collect();
             let bias = (0..c).map(|_| rng.next_f64() as f32).collect();
-            let m = LinearClassifier { classes: (0..c).map(|i| i.to_string()).collect(), tfidf: tfidf.clone(), weights, bias, exact_forms: false, term_mean: Default::default() };
+            let m = LinearClassifier {
+                classes: (0..c).map(|i| i.to_string()).collect(),
+                tfidf: tfidf.clone(),
+                weights,
+                bias,
+                exact_forms: false,
+                term_mean: Default::default(),
+            };
             for d in &docs {
                 let mut row = SparseVec::default();
                 m.tfidf.transform_one(d, &mut row);
                 let mut got = vec![f32::NAN; c];
                 m.logits_into(&row.indices, &row.values, &mut got);
                 // Bias first, then term by term in the row's order: equal to the bit.
-                let want: Vec<u32> = (0..c).map(|k| row.indices.iter().zip(&row.values).fold(m.bias[k], |s, (&j, &v)| s + v * m.weights[j as usize * c + k]).to_bits()).collect();
+                let want: Vec<u32> = (0..c)
+                    .map(|k| {
+                        row.indices
+                            .iter()
+                            .zip(&row.values)
+                            .fold(m.bias[k], |s, (&j, &v)| s + v * m.weights[j as usize * c + k])
+                            .to_bits()
+                    })
+                    .collect();
                 assert_eq!(got.iter().map(|v| v.to_bits()).collect::<Vec<_>>(), want, "{c} classes");
             }
         }
@@ -406,26 +459,98 @@ mod tests {
     fn contributions_are_the_best_terms_of_a_full_sort() {
         // Weights drawn from a few values, so that ties between terms are common.
         let mut rng = Rng::new(4);
-        let docs: Vec<Vec<u64>> = (0..40).map(|_| (0..1 + rng.below(25)).map(|_| rng.below(50) as u64).collect()).collect();
+        let docs: Vec<Vec<u64>> =
+            (0..40).map(|_| (0..1 + rng.below(25)).map(|_| rng.below(50) as u64).collect()).collect();
         let tfidf = TfidfParams { min_df: 1, max_df: 1.0, sublinear_tf: false }.fit(&docs).unwrap();
         let c = 3;
         let weights = (0..tfidf.n_terms() * c).map(|_| rng.below(5) as f32 - 2.0).collect();
-        let m = LinearClassifier { classes: (0..c).map(|i| i.to_string()).collect(), tfidf, weights, bias: vec![0.0; c], exact_forms: false, term_mean: Default::default() };
+        let m = LinearClassifier {
+            classes: (0..c).map(|i| i.to_string()).collect(),
+            tfidf,
+            weights,
+            bias: vec![0.0; c],
+            exact_forms: false,
+            term_mean: Default::default(),
+        };
         let mut seen_full = false;
         for d in &docs {
             let mut row = SparseVec::default();
             m.tfidf.transform_one(d, &mut row);
             for class in 0..c {
                 let mean = |j: u32| (0..c).map(|k| m.weights[j as usize * c + k]).sum::<f32>() / c as f32;
-                let mut all: Vec<(u32, f32)> = row.indices.iter().zip(&row.values).map(|(&j, &x)| (j, x * (m.weights[j as usize * c + class] - mean(j)))).filter(|t| t.1 > 0.0).collect();
+                let mut all: Vec<(u32, f32)> = row
+                    .indices
+                    .iter()
+                    .zip(&row.values)
+                    .map(|(&j, &x)| (j, x * (m.weights[j as usize * c + class] - mean(j))))
+                    .filter(|t| t.1 > 0.0)
+                    .collect();
                 all.sort_by(|a, b| b.1.total_cmp(&a.1).then(a.0.cmp(&b.0)));
                 for top in 0..6 {
                     let want: Vec<(u32, f32)> = all.iter().copied().take(top).collect();
                     seen_full |= top > 0 && all.len() > top;
-                    assert_eq!(m.contributions(&row.indices, &row.values, class, top), want, "class {class}, top {top}");
+                    assert_eq!(
+                        m.contributions(&row.indices, &row.values, class, top),
+                        want,
+                        "class {class}, top {top}"
+                    );
                 }
             }
         }
         assert!(seen_full, "no row had more positive terms than were asked for");
+    }
+}
+
+/// A model's prediction for one text: the label, its probability and the runner-up.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Prediction {
+    /// The most probable label.
+    pub label: String,
+    /// Its probability.
+    pub confidence: f32,
+    /// The second most probable label (the first again when there is one class).
+    pub runner_up: String,
+}
+
+/// Each submission's classifier features, in order, in parallel (diacritic-aware ones too
+/// when `exact`).
+pub fn features_all(analyzer: &crate::text::Analyzer, subs: &[crate::input::Submission], exact: bool) -> Vec<Vec<u64>> {
+    subs.par_iter().map(|s| crate::topics::classifier_features_with(analyzer, &s.text, exact)).collect()
+}
+
+/// Whether nearly all (90%) of `subs` were typed with diacritics: then a model learns from
+/// the syllables as written too.
+pub fn mostly_accented(analyzer: &crate::text::Analyzer, subs: &[crate::input::Submission]) -> bool {
+    let accented = subs.par_iter().filter(|s| !analyzer.analyze(&s.text).folded).count();
+    accented as f64 >= 0.9 * subs.len() as f64
+}
+
+/// Every submission's label in `column`, trimmed; an error names the first record without one.
+pub fn labels_of(subs: &[crate::input::Submission], column: &str) -> Result<Vec<String>> {
+    subs.iter()
+        .map(|s| match s.field(column) {
+            Some(l) if !l.trim().is_empty() => Ok(l.trim().to_string()),
+            _ => Err(Error::Param(format!("record {} has no '{column}' label", s.id))),
+        })
+        .collect()
+}
+
+impl LinearClassifier {
+    /// The prediction for every submission, in order, in parallel.
+    pub fn predict_all(&self, analyzer: &crate::text::Analyzer, subs: &[crate::input::Submission]) -> Vec<Prediction> {
+        features_all(analyzer, subs, self.exact_forms)
+            .par_iter()
+            .map(|k| {
+                let p = self.predict_proba(k);
+                let mut order: Vec<usize> = (0..p.len()).collect();
+                order.sort_by(|&a, &b| p[b].total_cmp(&p[a]).then(a.cmp(&b)));
+                let second = order.get(1).copied().unwrap_or(order[0]);
+                Prediction {
+                    label: self.classes[order[0]].clone(),
+                    confidence: p[order[0]],
+                    runner_up: self.classes[second].clone(),
+                }
+            })
+            .collect()
     }
 }

@@ -46,3 +46,9 @@ impl DataDir {
         self.index_dir().join("meta.json").exists()
     }
 }
+
+/// Bytes of the files directly inside `p` (0 where it cannot be read).
+pub fn dir_size(p: &Path) -> u64 {
+    std::fs::read_dir(p)
+        .map_or(0, |rd| rd.filter_map(|e| e.ok()?.metadata().ok()).filter(|m| m.is_file()).map(|m| m.len()).sum())
+}

@@ -300,7 +300,12 @@ impl DedupParams {
         let (mut keyed, mut spare, mut next) = (Vec::with_capacity(rows.len()), Vec::new(), Vec::new());
         let mut band_keyed = |band: usize, at: &[u32], keyed: &mut Vec<(u64, u32, u32)>| {
             keyed.clear();
-            keyed.par_extend(bands.par_iter().zip(&rows).map(|(keys, &i)| (keys[band], i, at.get(i as usize).copied().unwrap_or(u32::MAX))));
+            keyed.par_extend(
+                bands
+                    .par_iter()
+                    .zip(&rows)
+                    .map(|(keys, &i)| (keys[band], i, at.get(i as usize).copied().unwrap_or(u32::MAX))),
+            );
             sort_hashed(keyed, &mut spare, &mut next);
         };
         band_keyed(0, &[], &mut keyed);
@@ -335,7 +340,8 @@ impl DedupParams {
             // check; the others are checked in parallel, then joined in order. (A pair found
             // too different is met again in a later band now and then and checked again:
             // remembering the millions rejected costs more than the few checks it saves.)
-            let open: Vec<(u32, u32)> = pairs.par_iter().copied().filter(|&(a, b)| root(&parent, a) != root(&parent, b)).collect();
+            let open: Vec<(u32, u32)> =
+                pairs.par_iter().copied().filter(|&(a, b)| root(&parent, a) != root(&parent, b)).collect();
             let checked: Vec<(u32, u32, bool)> = open
                 .par_chunks(256)
                 .flat_map_iter(|chunk| {
@@ -388,8 +394,10 @@ mod tests {
         for n in [0usize, 1, 2, 63, 64, 65, 1000, 70_000] {
             // Hashed keys, keys repeated (a bucket of many documents), and keys that share
             // their high bits (one crowded bucket): the order must not depend on spread.
-            let hashed: Vec<(u64, u32, u32)> = (0..n).map(|i| (rng.next_u64(), i as u32, rng.next_u64() as u32)).collect();
-            let repeated: Vec<(u64, u32, u32)> = (0..n).map(|i| (rng.next_u64() % 7, (n - i) as u32, i as u32)).collect();
+            let hashed: Vec<(u64, u32, u32)> =
+                (0..n).map(|i| (rng.next_u64(), i as u32, rng.next_u64() as u32)).collect();
+            let repeated: Vec<(u64, u32, u32)> =
+                (0..n).map(|i| (rng.next_u64() % 7, (n - i) as u32, i as u32)).collect();
             let crowded: Vec<(u64, u32, u32)> = (0..n).map(|i| (rng.next_u64() >> 40, i as u32, 0)).collect();
             // One pair of work buffers for every case, as the bands reuse theirs.
             let (mut spare, mut next) = (Vec::new(), Vec::new());
@@ -408,7 +416,11 @@ mod tests {
         let full = |a: &[u32], b: &[u32]| {
             let inter = a.iter().filter(|x| b.binary_search(x).is_ok()).count();
             let union = a.len() + b.len() - inter;
-            if union == 0 { 0.0 } else { inter as f64 / union as f64 }
+            if union == 0 {
+                0.0
+            } else {
+                inter as f64 / union as f64
+            }
         };
         let mut rng = crate::rng::Rng::new(5);
         let mut checked = (0, 0);
@@ -424,7 +436,11 @@ mod tests {
             for t in [0.0, 0.25, 0.5, 0.6, 0.75, 0.9, 1.0] {
                 let want = full(&a, &b) >= t;
                 assert_eq!(similar_at_least(&a, &b, t), want, "{a:?} {b:?} at {t}");
-                if want { checked.0 += 1 } else { checked.1 += 1 }
+                if want {
+                    checked.0 += 1
+                } else {
+                    checked.1 += 1
+                }
             }
         }
         // Both answers were met many times.
@@ -468,14 +484,19 @@ mod tests {
             shingles.push(Vec::new());
             copy_of.push(Some(i as u32));
         }
-        let mut want: Vec<Vec<usize>> = (0..40).map(|f| (0..docs.len()).filter(|&i| docs[i].0 == f).collect()).collect();
+        let mut want: Vec<Vec<usize>> =
+            (0..40).map(|f| (0..docs.len()).filter(|&i| docs[i].0 == f).collect()).collect();
         want.sort();
         assert_eq!(DedupParams::default().groups_with_copies(shingles, &copy_of), want);
     }
 
     #[test]
     fn copies_join_as_their_full_sets_would() {
-        let set = |lo: u32| -> Vec<u32> { let mut v: Vec<u32> = (lo..lo + 20).map(|x| x.wrapping_mul(0x9e37_79b9)).collect(); v.sort_unstable(); v };
+        let set = |lo: u32| -> Vec<u32> {
+            let mut v: Vec<u32> = (lo..lo + 20).map(|x| x.wrapping_mul(0x9e37_79b9)).collect();
+            v.sort_unstable();
+            v
+        };
         let (a, b) = (set(0), set(500));
         let mut near = a.clone();
         near[3] = 7;

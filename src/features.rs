@@ -93,11 +93,19 @@ impl TfidfParams {
                 a
             });
         let max_df = (self.max_df as f64 * n as f64).floor().max(1.0) as u32;
-        let mut terms: Vec<(u64, u32)> = df.into_iter().filter(|&(_, d)| d >= self.min_df && (d <= max_df || n < 3)).collect();
+        let mut terms: Vec<(u64, u32)> =
+            df.into_iter().filter(|&(_, d)| d >= self.min_df && (d <= max_df || n < 3)).collect();
         terms.sort_unstable();
         let index = KeyIndex::new(terms.iter().map(|t| t.0));
         let idf = terms.iter().map(|&(_, d)| ((1.0 + n as f64) / (1.0 + d as f64)).ln() as f32 + 1.0).collect();
-        Ok(Tfidf { keys: terms.iter().map(|t| t.0).collect(), df: terms.iter().map(|t| t.1).collect(), index, idf, n_docs: n, params: self.clone() })
+        Ok(Tfidf {
+            keys: terms.iter().map(|t| t.0).collect(),
+            df: terms.iter().map(|t| t.1).collect(),
+            index,
+            idf,
+            n_docs: n,
+            params: self.clone(),
+        })
     }
 }
 
@@ -342,9 +350,20 @@ impl Tfidf {
     /// entries: the arrays are reserved at that size once instead of doubling as they grow
     /// (each doubling briefly held the old array and the new), and what is never written
     /// is never resident.
-    fn assemble(&self, n: usize, copy_of: &[Option<u32>], bound: usize, mut chunk_rows: impl FnMut(std::ops::Range<usize>) -> Vec<Option<SparseVec>>) -> CsrMatrix {
+    fn assemble(
+        &self,
+        n: usize,
+        copy_of: &[Option<u32>],
+        bound: usize,
+        mut chunk_rows: impl FnMut(std::ops::Range<usize>) -> Vec<Option<SparseVec>>,
+    ) -> CsrMatrix {
         const CHUNK: usize = 65_536;
-        let mut m = CsrMatrix { indptr: Vec::with_capacity(n + 1), indices: Vec::with_capacity(bound), data: Vec::with_capacity(bound), n_cols: self.n_terms() };
+        let mut m = CsrMatrix {
+            indptr: Vec::with_capacity(n + 1),
+            indices: Vec::with_capacity(bound),
+            data: Vec::with_capacity(bound),
+            n_cols: self.n_terms(),
+        };
         m.indptr.push(0);
         for start in (0..n).step_by(CHUNK) {
             let end = (start + CHUNK).min(n);
@@ -473,7 +492,12 @@ impl CsrMatrix {
     /// Builds a matrix from sparse rows.
     pub fn from_rows(rows: &[SparseVec], n_cols: usize) -> Self {
         let nnz = rows.iter().map(|r| r.indices.len()).sum();
-        let mut m = CsrMatrix { indptr: Vec::with_capacity(rows.len() + 1), indices: Vec::with_capacity(nnz), data: Vec::with_capacity(nnz), n_cols };
+        let mut m = CsrMatrix {
+            indptr: Vec::with_capacity(rows.len() + 1),
+            indices: Vec::with_capacity(nnz),
+            data: Vec::with_capacity(nnz),
+            n_cols,
+        };
         m.indptr.push(0);
         for r in rows {
             m.indices.extend_from_slice(&r.indices);
@@ -497,7 +521,13 @@ impl CsrMatrix {
     }
     /// The rows listed in `ids`, as a new matrix.
     pub fn select(&self, ids: &[usize]) -> CsrMatrix {
-        let rows: Vec<SparseVec> = ids.iter().map(|&i| { let r = self.row(i); SparseVec { indices: r.indices.to_vec(), values: r.values.to_vec() } }).collect();
+        let rows: Vec<SparseVec> = ids
+            .iter()
+            .map(|&i| {
+                let r = self.row(i);
+                SparseVec { indices: r.indices.to_vec(), values: r.values.to_vec() }
+            })
+            .collect();
         CsrMatrix::from_rows(&rows, self.n_cols)
     }
 }
@@ -542,7 +572,8 @@ mod tests {
                 // The keys unsorted, with repeats, split in two runs at every point.
                 for cut in 0..=d.len() {
                     t.terms_into(&[&d[..cut], &d[cut..]], &mut terms);
-                    let mut got: Vec<(u32, f32)> = terms.cols.iter().copied().zip(terms.values.iter().copied()).collect();
+                    let mut got: Vec<(u32, f32)> =
+                        terms.cols.iter().copied().zip(terms.values.iter().copied()).collect();
                     got.sort_by_key(|p| p.0);
                     assert_eq!(got.iter().map(|p| p.0).collect::<Vec<_>>(), row.indices);
                     for ((_, g), w) in got.iter().zip(&row.values) {

@@ -46,7 +46,14 @@ impl Variations {
     pub fn load(path: &Path) -> Result<Self> {
         let text = std::fs::read_to_string(path).map_err(|e| Error::io(path, e))?;
         let v: Variations = toml::from_str(&text).map_err(|e| Error::model(path, e.to_string()))?;
-        if v.openings.is_empty() || v.closings.is_empty() || v.family_names.is_empty() || v.middle_names.is_empty() || v.given_names.is_empty() || v.districts.is_empty() || v.place_syllables.is_empty() {
+        if v.openings.is_empty()
+            || v.closings.is_empty()
+            || v.family_names.is_empty()
+            || v.middle_names.is_empty()
+            || v.given_names.is_empty()
+            || v.districts.is_empty()
+            || v.place_syllables.is_empty()
+        {
             return Err(Error::model(path, "every list needs at least one entry"));
         }
         Ok(v)
@@ -107,10 +114,17 @@ pub fn record(base: &[Submission], v: &Variations, seed: u64, i: usize) -> Submi
     }
     if rng.next_f64() < 0.15 {
         let who = if rng.next_f64() < 0.5 { "Tôi là" } else { "Em là" };
-        text = format!("{who} {} {} {}, {text}", pick(&mut rng, &v.family_names), pick(&mut rng, &v.middle_names), pick(&mut rng, &v.given_names));
+        text = format!(
+            "{who} {} {} {}, {text}",
+            pick(&mut rng, &v.family_names),
+            pick(&mut rng, &v.middle_names),
+            pick(&mut rng, &v.given_names)
+        );
     }
     if rng.next_f64() < 0.2 {
-        let p = |rng: &mut Rng| format!("{} {}", pick(rng, &v.place_syllables), pick(rng, &v.place_syllables).to_lowercase());
+        let p = |rng: &mut Rng| {
+            format!("{} {}", pick(rng, &v.place_syllables), pick(rng, &v.place_syllables).to_lowercase())
+        };
         text = format!("{} (thôn {}, xã {})", text.trim_end_matches('.'), p(&mut rng), p(&mut rng));
     }
     let opening = pick(&mut rng, &v.openings);
@@ -134,7 +148,12 @@ pub fn record(base: &[Submission], v: &Variations, seed: u64, i: usize) -> Submi
                 1 => chars.iter().enumerate().flat_map(|(j, c)| if j == k { vec![*c, *c] } else { vec![*c] }).collect(),
                 _ => strip_diacritics(words[w]),
             };
-            text = words.iter().enumerate().map(|(j, x)| if j == w { typo.as_str() } else { x }).collect::<Vec<_>>().join(" ");
+            text = words
+                .iter()
+                .enumerate()
+                .map(|(j, x)| if j == w { typo.as_str() } else { x })
+                .collect::<Vec<_>>()
+                .join(" ");
         }
     }
     if rng.next_f64() < 0.2 {
@@ -200,7 +219,15 @@ fn line(s: &Submission, format: Format) -> Vec<u8> {
         Format::Txt => format!("{}\n", s.text.replace(['\n', '\r'], " ")).into_bytes(),
         _ => {
             let mut w = csv::WriterBuilder::new().has_headers(false).from_writer(Vec::new());
-            let _ = w.write_record([s.id.clone(), s.text.clone(), f("locality"), f("group"), f("submitted_at"), f("topic"), f("department")]);
+            let _ = w.write_record([
+                s.id.clone(),
+                s.text.clone(),
+                f("locality"),
+                f("group"),
+                f("submitted_at"),
+                f("topic"),
+                f("department"),
+            ]);
             w.into_inner().unwrap_or_default()
         }
     }

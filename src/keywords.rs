@@ -143,7 +143,9 @@ impl Keywords {
                 if len == 1 && !word_start(i + 1) {
                     continue;
                 }
-                if !(0..len).all(|j| a.syllable_text(i + j) == &*p.forms[j] || loose(a, flags, i + j, &mut plain_phrases)) {
+                if !(0..len)
+                    .all(|j| a.syllable_text(i + j) == &*p.forms[j] || loose(a, flags, i + j, &mut plain_phrases))
+                {
                     continue;
                 }
                 if !found.iter().any(|f| std::ptr::eq(*f, p)) {

@@ -8,8 +8,8 @@
 #![warn(missing_docs)]
 
 pub mod classify;
-pub mod data_dir;
 pub mod cluster;
+pub mod data_dir;
 pub mod dedup;
 pub mod error;
 pub mod eval;
@@ -20,6 +20,7 @@ pub mod intern;
 pub mod keywords;
 pub mod output;
 pub mod pipeline;
+pub mod platform;
 pub mod repeats;
 pub mod report;
 pub mod review;
@@ -27,6 +28,7 @@ pub mod rng;
 pub mod routing;
 pub mod search;
 pub mod text;
+pub mod timing;
 pub mod topics;
 pub mod traits;
 

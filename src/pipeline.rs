@@ -17,6 +17,7 @@ use crate::input::{read_files_batched, ReadOptions, ReadOutcome, Submission};
 use crate::repeats::{text_hash, Repeats};
 use crate::routing::{Profile, Router, Suggestion};
 use crate::text::Analyzer;
+use crate::timing::Stages;
 use crate::topics::TopicModel;
 use crate::traits::Fit;
 
@@ -37,7 +38,11 @@ impl Models {
     /// executable's project, then the source tree it was built from, then ./models.
     pub fn locate(explicit: Option<&Path>) -> Result<PathBuf> {
         if let Some(p) = explicit {
-            return if p.join("topics.toml").exists() { Ok(p.to_path_buf()) } else { Err(Error::model(p, "not a models directory (no topics.toml)")) };
+            return if p.join("topics.toml").exists() {
+                Ok(p.to_path_buf())
+            } else {
+                Err(Error::model(p, "not a models directory (no topics.toml)"))
+            };
         }
         let mut candidates = Vec::new();
         if let Ok(p) = std::env::var("YKIEN_MODELS") {
@@ -50,10 +55,9 @@ impl Models {
         }
         candidates.push(PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("models"));
         candidates.push(PathBuf::from("models"));
-        candidates
-            .into_iter()
-            .find(|p| p.join("topics.toml").exists())
-            .ok_or_else(|| Error::model(Path::new("models"), "models directory not found; pass --models DIR or set YKIEN_MODELS"))
+        candidates.into_iter().find(|p| p.join("topics.toml").exists()).ok_or_else(|| {
+            Error::model(Path::new("models"), "models directory not found; pass --models DIR or set YKIEN_MODELS")
+        })
     }
 
     /// Loads every model under `dir` with the routing profile `profile`.
@@ -114,7 +118,14 @@ pub enum ClusterMethod {
 
 impl Default for Settings {
     fn default() -> Self {
-        Settings { k: None, seed: 42, n_init: 4, tfidf: TfidfParams::default(), lsa: None, method: ClusterMethod::default() }
+        Settings {
+            k: None,
+            seed: 42,
+            n_init: 4,
+            tfidf: TfidfParams::default(),
+            lsa: None,
+            method: ClusterMethod::default(),
+        }
     }
 }
 
@@ -223,65 +234,6 @@ pub struct Report {
     pub n_terms: usize,
 }
 
-/// Stage timings, printed to stderr when `YKIEN_TIMINGS` is set (for benchmarks).
-pub struct Stages {
-    on: bool,
-    at: std::time::Instant,
-    cpu: ProcCpu,
-}
-
-/// User and system CPU time (clock ticks) and minor page faults of this process so far,
-/// from /proc/self/stat (Linux; zeros elsewhere).
-#[derive(Clone, Copy, Default)]
-struct ProcCpu {
-    user: u64,
-    sys: u64,
-    minflt: u64,
-}
-
-impl ProcCpu {
-    /// The figures now.
-    fn now() -> Self {
-        let Some(stat) = std::fs::read_to_string("/proc/self/stat").ok() else { return ProcCpu::default() };
-        // Fields after the command name (which may hold spaces) in parentheses: state is field 3.
-        let rest = stat.rsplit_once(')').map_or("", |(_, r)| r);
-        let f: Vec<u64> = rest.split_whitespace().map(|v| v.parse().unwrap_or(0)).collect();
-        let at = |field: usize| f.get(field - 3).copied().unwrap_or(0);
-        ProcCpu { user: at(14), sys: at(15), minflt: at(10) }
-    }
-}
-
-impl Stages {
-    /// Starts the clock.
-    pub fn start() -> Self {
-        let on = std::env::var_os("YKIEN_TIMINGS").is_some();
-        Stages { on, at: std::time::Instant::now(), cpu: if on { ProcCpu::now() } else { ProcCpu::default() } }
-    }
-    /// Prints the time since the last lap, the CPU time and page faults in it, and resident
-    /// memory (when asked for), and restarts the clock.
-    pub fn lap(&mut self, what: &str) {
-        if self.on {
-            // Resident memory now, from /proc (Linux), to see where memory goes.
-            let rss_mb = std::fs::read_to_string("/proc/self/statm")
-                .ok()
-                .and_then(|s| s.split_whitespace().nth(1)?.parse::<u64>().ok())
-                .map_or(0, |pages| pages * 4096 / 1_000_000);
-            let cpu = ProcCpu::now();
-            // Linux reports CPU time in ticks of 1/100 s.
-            let secs = |a: u64, b: u64| a.saturating_sub(b) as f64 / 100.0;
-            eprintln!(
-                "timing: {what:<36} {:>8.2} s  {:>6.2} u {:>5.2} sys {:>7} faults  {rss_mb:>6} MB resident",
-                self.at.elapsed().as_secs_f64(),
-                secs(cpu.user, self.cpu.user),
-                secs(cpu.sys, self.cpu.sys),
-                cpu.minflt.saturating_sub(self.cpu.minflt)
-            );
-            self.cpu = cpu;
-        }
-        self.at = std::time::Instant::now();
-    }
-}
-
 /// Topic and department for every submission, in input order, in parallel.
 pub fn route_all(models: &Models, subs: &[Submission], pb: &ProgressBar) -> Vec<Routed> {
     pb.set_length(subs.len() as u64);
@@ -297,7 +249,15 @@ fn analyse_all(models: &Models, subs: &[Submission], pb: &ProgressBar, want_shin
     done.reserve(subs.len());
     let mut memo = Repeats::with_capacity(subs.len());
     for start in (0..subs.len()).step_by(BATCH) {
-        let new = analyse_batch(models, &mut memo, &subs[..start], &done, &subs[start..(start + BATCH).min(subs.len())], pb, want_shingles);
+        let new = analyse_batch(
+            models,
+            &mut memo,
+            &subs[..start],
+            &done,
+            &subs[start..(start + BATCH).min(subs.len())],
+            pb,
+            want_shingles,
+        );
         done.extend(new);
     }
     done
@@ -317,7 +277,12 @@ struct Analysed {
 impl Analysed {
     /// Room for `n` submissions, where it can be had (columns then grow as needed).
     fn reserve(&mut self, n: usize) {
-        let _ = (self.keys.try_reserve(n), self.shingles.try_reserve(n), self.records.try_reserve(n), self.copy_of.try_reserve(n));
+        let _ = (
+            self.keys.try_reserve(n),
+            self.shingles.try_reserve(n),
+            self.records.try_reserve(n),
+            self.copy_of.try_reserve(n),
+        );
     }
 
     fn extend(&mut self, batch: Vec<PerDoc>) {
@@ -344,7 +309,15 @@ struct PerDoc {
 /// Per submission of `batch`, in parallel: feature keys, near-duplicate shingles (when
 /// asked), routing. `seen` and `done` are the submissions of earlier batches and their
 /// results; a text equal to one already analysed (earlier or in this batch) is copied.
-fn analyse_batch(models: &Models, memo: &mut Repeats, seen: &[Submission], done: &Analysed, batch: &[Submission], pb: &ProgressBar, want_shingles: bool) -> Vec<PerDoc> {
+fn analyse_batch(
+    models: &Models,
+    memo: &mut Repeats,
+    seen: &[Submission],
+    done: &Analysed,
+    batch: &[Submission],
+    pb: &ProgressBar,
+    want_shingles: bool,
+) -> Vec<PerDoc> {
     enum Src {
         Earlier(usize),
         Here(usize),
@@ -375,7 +348,13 @@ fn analyse_batch(models: &Models, memo: &mut Repeats, seen: &[Submission], done:
     // The new texts are analysed while the memo learns them (nothing analysed reads it).
     let offset = seen.len();
     let (fresh, ()) = rayon::join(
-        || -> Vec<Option<PerDoc>> { batch.par_iter().zip(&src).map(|(s, src)| matches!(src, Src::New).then(|| analyse_one(models, s, want_shingles))).collect() },
+        || -> Vec<Option<PerDoc>> {
+            batch
+                .par_iter()
+                .zip(&src)
+                .map(|(s, src)| matches!(src, Src::New).then(|| analyse_one(models, s, want_shingles)))
+                .collect()
+        },
         || {
             for (h, i) in here {
                 memo.insert(h, (offset + i) as u32);
@@ -384,7 +363,12 @@ fn analyse_batch(models: &Models, memo: &mut Repeats, seen: &[Submission], done:
     );
     // Then the copies, in parallel: each takes its original's routing (an original in this
     // batch was new, so it is its own original).
-    let copy = |routed: &Routed, copy_of: u32| PerDoc { keys: Vec::new(), shingles: Vec::new(), routed: routed.clone(), copy_of: Some(copy_of) };
+    let copy = |routed: &Routed, copy_of: u32| PerDoc {
+        keys: Vec::new(),
+        shingles: Vec::new(),
+        routed: routed.clone(),
+        copy_of: Some(copy_of),
+    };
     let copies: Vec<Option<PerDoc>> = src
         .par_iter()
         .map(|src| match *src {
@@ -438,7 +422,12 @@ fn routed(models: &Models, s: &Submission, a: &crate::text::Analysis, keys: &mut
     let suggestion = models.router.suggest(&s.text, a, &[&keys[..n], &keys[n..]], &ts, &models.topics);
     keys.truncate(n);
     let (t, topic_score) = ts.best();
-    Routed { topic: models.topics.topics[t].code.clone(), topic_score, suggestion: Arc::new(suggestion), typed_without_diacritics: a.folded }
+    Routed {
+        topic: models.topics.topics[t].code.clone(),
+        topic_score,
+        suggestion: Arc::new(suggestion),
+        typed_without_diacritics: a.folded,
+    }
 }
 
 /// Topic and department for one submission.
@@ -465,7 +454,14 @@ pub fn analyze(models: &Models, subs: &[Submission], settings: &Settings, pb: &P
 /// Reads `paths` and analyses their submissions batch by batch while reading goes on
 /// (a reader thread hands over batches of `batch`); the results are those of reading
 /// everything first and then calling [`analyze`].
-pub fn analyze_files(models: &Models, paths: &[PathBuf], opts: &ReadOptions, batch: usize, settings: &Settings, pb: &ProgressBar) -> Result<(ReadOutcome, Report)> {
+pub fn analyze_files(
+    models: &Models,
+    paths: &[PathBuf],
+    opts: &ReadOptions,
+    batch: usize,
+    settings: &Settings,
+    pb: &ProgressBar,
+) -> Result<(ReadOutcome, Report)> {
     let mut clock = Stages::start();
     pb.set_message("đọc và phân tích");
     let mut subs: Vec<Submission> = Vec::new();
@@ -474,7 +470,9 @@ pub fn analyze_files(models: &Models, paths: &[PathBuf], opts: &ReadOptions, bat
     let mut read = std::thread::scope(|scope| -> Result<ReadOutcome> {
         let (tx, rx) = std::sync::mpsc::sync_channel::<Vec<Submission>>(2);
         let reader = scope.spawn(move || {
-            read_files_batched(paths, opts, batch, &mut |b| tx.send(b).map_err(|_| Error::Param("the analysis stopped before reading ended".into())))
+            read_files_batched(paths, opts, batch, &mut |b| {
+                tx.send(b).map_err(|_| Error::Param("the analysis stopped before reading ended".into()))
+            })
         });
         let input_bytes: u64 = paths.iter().filter_map(|p| std::fs::metadata(p).ok()).map(|m| m.len()).sum();
         for b in rx {
@@ -522,7 +520,11 @@ struct Clustered {
 fn cluster_rows(n_subs: usize, keys: Vec<Vec<u64>>, copy_of: &[Option<u32>], settings: &Settings) -> Result<Clustered> {
     // Tiny inputs: a term seen once still counts, and a term in every submission too,
     // or nothing would be left to cluster.
-    let tfidf_params = if n_subs < 20 { TfidfParams { min_df: 1, max_df: 1.0, ..settings.tfidf.clone() } } else { settings.tfidf.clone() };
+    let tfidf_params = if n_subs < 20 {
+        TfidfParams { min_df: 1, max_df: 1.0, ..settings.tfidf.clone() }
+    } else {
+        settings.tfidf.clone()
+    };
     let mut tfidf = tfidf_params.fit_with_copies(&keys, copy_of)?;
     if tfidf.n_terms() == 0 {
         // Every word was cut (the same request sent by everyone): keep them all.
@@ -532,28 +534,36 @@ fn cluster_rows(n_subs: usize, keys: Vec<Vec<u64>>, copy_of: &[Option<u32>], set
     // text by how often it was sent), and `rows` is then 0, 1, 2, ... Only a large input's
     // k-means, which fits on a sample and then assigns each distinct text once, reads one
     // row per distinct text (`distinct`), `rows` saying which row each submission reads.
-    let (x, rows, active, distinct) = if n_subs > KMEANS_SAMPLE && settings.lsa.is_none() && settings.method != ClusterMethod::Dmm {
-        let (x, row_of) = tfidf.transform_distinct(keys, copy_of);
-        let active: Vec<usize> = (0..row_of.len()).filter(|&i| x.row(row_of[i] as usize).nnz() > 0).collect();
-        let rows: Vec<u32> = active.iter().map(|&i| row_of[i]).collect();
-        if active.len() > KMEANS_SAMPLE {
-            (x, rows, active, true)
+    let (x, rows, active, distinct) =
+        if n_subs > KMEANS_SAMPLE && settings.lsa.is_none() && settings.method != ClusterMethod::Dmm {
+            let (x, row_of) = tfidf.transform_distinct(keys, copy_of);
+            let active: Vec<usize> = (0..row_of.len()).filter(|&i| x.row(row_of[i] as usize).nnz() > 0).collect();
+            let rows: Vec<u32> = active.iter().map(|&i| row_of[i]).collect();
+            if active.len() > KMEANS_SAMPLE {
+                (x, rows, active, true)
+            } else {
+                // Most had no words: a row each after all.
+                (
+                    x.select(&rows.iter().map(|&r| r as usize).collect::<Vec<_>>()),
+                    (0..active.len() as u32).collect(),
+                    active,
+                    false,
+                )
+            }
         } else {
-            // Most had no words: a row each after all.
-            (x.select(&rows.iter().map(|&r| r as usize).collect::<Vec<_>>()), (0..active.len() as u32).collect(), active, false)
-        }
-    } else {
-        let x = tfidf.transform_owned(keys, copy_of);
-        let active: Vec<usize> = (0..x.n_rows()).filter(|&i| x.row(i).nnz() > 0).collect();
-        // Rows without words stay out of clustering (copied only when there are any).
-        let x = if active.len() == x.n_rows() { x } else { x.select(&active) };
-        (x, (0..active.len() as u32).collect(), active, false)
-    };
+            let x = tfidf.transform_owned(keys, copy_of);
+            let active: Vec<usize> = (0..x.n_rows()).filter(|&i| x.row(i).nnz() > 0).collect();
+            // Rows without words stay out of clustering (copied only when there are any).
+            let x = if active.len() == x.n_rows() { x } else { x.select(&active) };
+            (x, (0..active.len() as u32).collect(), active, false)
+        };
     let per_submission = (!distinct).then_some(&x);
     // The space k-means works in: TF-IDF rows, or their LSA coordinates. Labels always
     // read the TF-IDF terms.
     let space = match (settings.lsa, per_submission) {
-        (Some(rank), Some(xs)) if xs.n_rows() > rank && xs.n_cols > rank => Some(crate::cluster::lsa::LsaParams { rank, seed: settings.seed, ..Default::default() }.fit_transform(xs)?),
+        (Some(rank), Some(xs)) if xs.n_rows() > rank && xs.n_cols > rank => {
+            Some(crate::cluster::lsa::LsaParams { rank, seed: settings.seed, ..Default::default() }.fit_transform(xs)?)
+        }
         _ => None,
     };
     let xc = space.as_ref().or(per_submission);
@@ -574,11 +584,20 @@ fn cluster_rows(n_subs: usize, keys: Vec<Vec<u64>>, copy_of: &[Option<u32>], set
         }
     };
     let km = match (k, xc) {
-        (0, _) => crate::cluster::KMeans { k: 0, dim: x.n_cols, centroids: Vec::new(), assignments: Vec::new(), similarity: Vec::new(), objective: 0.0, iterations: 0 },
+        (0, _) => crate::cluster::KMeans {
+            k: 0,
+            dim: x.n_cols,
+            centroids: Vec::new(),
+            assignments: Vec::new(),
+            similarity: Vec::new(),
+            objective: 0.0,
+            iterations: 0,
+        },
         (k, _) if settings.method == ClusterMethod::Dmm => {
             // The mixture counts words: it runs on the TF-IDF rows, never on LSA coordinates.
             let xs = per_submission.expect("the mixture reads a row per submission");
-            let dmm = crate::cluster::dmm::DmmParams { seed: settings.seed, ..crate::cluster::dmm::DmmParams::new(k) }.fit(xs)?;
+            let dmm = crate::cluster::dmm::DmmParams { seed: settings.seed, ..crate::cluster::dmm::DmmParams::new(k) }
+                .fit(xs)?;
             crate::cluster::KMeans::from_assignments(xs, dmm.k, dmm.assignments)
         }
         (k, xc) if active.len() > KMEANS_SAMPLE => {
@@ -586,15 +605,25 @@ fn cluster_rows(n_subs: usize, keys: Vec<Vec<u64>>, copy_of: &[Option<u32>], set
             // (as mini-batch k-means does; the centroids of 100,000 rows are already stable).
             let step = active.len() as f64 / KMEANS_SAMPLE as f64;
             let ids: Vec<usize> = (0..KMEANS_SAMPLE).map(|i| (i as f64 * step) as usize).collect();
-            let params = KMeansParams { k, seed: settings.seed, n_init: settings.n_init, screen_iter: SCREEN_ITER, ..KMeansParams::new(k) };
+            let params = KMeansParams {
+                k,
+                seed: settings.seed,
+                n_init: settings.n_init,
+                screen_iter: SCREEN_ITER,
+                ..KMeansParams::new(k)
+            };
             match xc {
                 Some(xc) => params.fit(&xc.select(&ids))?.assign_all(xc),
-                None => params.fit(&x.select(&ids.iter().map(|&i| rows[i] as usize).collect::<Vec<_>>()))?.assign_all(&x).expand(&rows),
+                None => params
+                    .fit(&x.select(&ids.iter().map(|&i| rows[i] as usize).collect::<Vec<_>>()))?
+                    .assign_all(&x)
+                    .expand(&rows),
             }
         }
         (k, Some(xc)) => {
             let screen_iter = if xc.n_rows() >= SCREEN_FROM { SCREEN_ITER } else { 0 };
-            KMeansParams { k, seed: settings.seed, n_init: settings.n_init, screen_iter, ..KMeansParams::new(k) }.fit(xc)?
+            KMeansParams { k, seed: settings.seed, n_init: settings.n_init, screen_iter, ..KMeansParams::new(k) }
+                .fit(xc)?
         }
         (_, None) => unreachable!("only a large input reads the distinct rows"),
     };
@@ -609,7 +638,13 @@ fn expected_records(first: &[Submission], input_bytes: u64) -> usize {
         .iter()
         .map(|s| {
             let opt = |o: &Option<Arc<str>>| o.as_deref().map_or(0, str::len) + 1;
-            s.id.len() + s.text.len() + opt(&s.locality) + opt(&s.submitted_at) + opt(&s.group) + s.extra.iter().map(|(_, v)| v.len() + 1).sum::<usize>() + 2
+            s.id.len()
+                + s.text.len()
+                + opt(&s.locality)
+                + opt(&s.submitted_at)
+                + opt(&s.group)
+                + s.extra.iter().map(|(_, v)| v.len() + 1).sum::<usize>()
+                + 2
         })
         .sum();
     let per_record = (bytes / first.len().max(1)).max(16) as u64;
@@ -651,7 +686,14 @@ fn counts<'a>(keys: impl IntoIterator<Item = &'a str>) -> BTreeMap<String, usize
 
 /// Everything after each submission's own analysis: near-duplicates, TF-IDF, clusters,
 /// labels, representatives, records.
-fn finish(models: &Models, subs: &[Submission], done: Analysed, settings: &Settings, pb: &ProgressBar, mut clock: Stages) -> Result<Report> {
+fn finish(
+    models: &Models,
+    subs: &[Submission],
+    done: Analysed,
+    settings: &Settings,
+    pb: &ProgressBar,
+    mut clock: Stages,
+) -> Result<Report> {
     let Analysed { keys, shingles, mut records, copy_of } = done;
     // Every text is analysed: what the threads remember of them is memory the later stages need.
     rayon::broadcast(|_| crate::text::analyzer::forget_memos());
@@ -670,7 +712,13 @@ fn finish(models: &Models, subs: &[Submission], done: Analysed, settings: &Setti
                 .into_par_iter()
                 .map(|g| {
                     let localities = counts(g.iter().map(|&i| subs[i].locality_or_unknown()));
-                    DuplicateGroup { ids: g.iter().map(|&i| subs[i].id.clone()).collect(), count: g.len(), text: subs[g[0]].text.clone(), topic: records_ref[g[0]].routed.topic.to_string(), localities }
+                    DuplicateGroup {
+                        ids: g.iter().map(|&i| subs[i].id.clone()).collect(),
+                        count: g.len(),
+                        text: subs[g[0]].text.clone(),
+                        topic: records_ref[g[0]].routed.topic.to_string(),
+                        localities,
+                    }
                 })
                 .collect();
             duplicates.sort_by(|a, b| b.count.cmp(&a.count).then(a.ids.cmp(&b.ids)));
@@ -716,14 +764,28 @@ fn finish(models: &Models, subs: &[Submission], done: Analysed, settings: &Setti
             }
             reps.sort_by(nearer);
             reps.sort_by_key(|&r| records[active[r]].routed.typed_without_diacritics);
-            let representatives = reps.iter().take(5).map(|&r| Representative { id: subs[active[r]].id.clone(), text: subs[active[r]].text.clone(), similarity: km.similarity[r], typed_without_diacritics: records[active[r]].routed.typed_without_diacritics }).collect();
+            let representatives = reps
+                .iter()
+                .take(5)
+                .map(|&r| Representative {
+                    id: subs[active[r]].id.clone(),
+                    text: subs[active[r]].text.clone(),
+                    similarity: km.similarity[r],
+                    typed_without_diacritics: records[active[r]].routed.typed_without_diacritics,
+                })
+                .collect();
             // Three passes over the members, side by side (a large cluster's are most of this stage).
             let topic_sum = || {
                 let mut sum = vec![0.0f32; models.topics.topics.len()];
                 for &r in &members[c] {
                     let routed = &records[active[r]].routed;
                     // A record's topic code is the taxonomy's own shared string: found by pointer.
-                    let t = models.topics.topics.iter().position(|t| Arc::ptr_eq(&t.code, &routed.topic)).or_else(|| models.topics.index(&routed.topic));
+                    let t = models
+                        .topics
+                        .topics
+                        .iter()
+                        .position(|t| Arc::ptr_eq(&t.code, &routed.topic))
+                        .or_else(|| models.topics.index(&routed.topic));
                     if let Some(t) = t {
                         sum[t] += routed.topic_score;
                     }
@@ -739,7 +801,10 @@ fn finish(models: &Models, subs: &[Submission], done: Analysed, settings: &Setti
                 },
                 topic_sum,
             );
-            let (t, s) = topic_sum.iter().enumerate().fold((models.topics.fallback, f32::NEG_INFINITY), |b, (i, &v)| if v > b.1 { (i, v) } else { b });
+            let (t, s) = topic_sum
+                .iter()
+                .enumerate()
+                .fold((models.topics.fallback, f32::NEG_INFINITY), |b, (i, &v)| if v > b.1 { (i, v) } else { b });
             let size = members[c].len();
             let topic_score = if size > 0 { s / size as f32 } else { 0.0 };
             ClusterReport {
@@ -769,7 +834,16 @@ fn finish(models: &Models, subs: &[Submission], done: Analysed, settings: &Setti
     }
     pb.finish_and_clear();
     clock.lap("labels, representatives, records");
-    Ok(Report { profile: models.router.profile.name.clone(), k, k_search, clusters, duplicates, records, unclustered: subs.len() - active.len(), n_terms: tfidf.n_terms() })
+    Ok(Report {
+        profile: models.router.profile.name.clone(),
+        k,
+        k_search,
+        clusters,
+        duplicates,
+        records,
+        unclustered: subs.len() - active.len(),
+        n_terms: tfidf.n_terms(),
+    })
 }
 
 #[cfg(test)]

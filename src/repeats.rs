@@ -118,46 +118,48 @@ impl Repeats {
             return vec![None; batch.len()];
         }
         let mut out = vec![None; batch.len()];
-        out.par_chunks_mut(PART).zip(batch.par_chunks(PART)).zip(hashes.par_chunks(PART)).for_each(|((out, batch), hashes)| {
-            let n = batch.len();
-            // The slot each lookup starts at; the first slot whose hash is the text's.
-            let homes: Vec<usize> = hashes.iter().map(|&h| self.home(h)).collect();
-            let mut cand: Vec<(usize, u32)> = Vec::with_capacity(n);
-            for i in 0..n {
-                if let Some(&a) = homes.get(i + AHEAD) {
-                    prefetch(&self.slots[a]);
-                }
-                let mask = self.slots.len() - 1;
-                let mut s = homes[i];
-                let at = loop {
-                    let (h, at) = self.slots[s];
-                    if at == Self::FREE || h == hashes[i] {
-                        break at;
+        out.par_chunks_mut(PART).zip(batch.par_chunks(PART)).zip(hashes.par_chunks(PART)).for_each(
+            |((out, batch), hashes)| {
+                let n = batch.len();
+                // The slot each lookup starts at; the first slot whose hash is the text's.
+                let homes: Vec<usize> = hashes.iter().map(|&h| self.home(h)).collect();
+                let mut cand: Vec<(usize, u32)> = Vec::with_capacity(n);
+                for i in 0..n {
+                    if let Some(&a) = homes.get(i + AHEAD) {
+                        prefetch(&self.slots[a]);
                     }
-                    s = (s + 1) & mask;
-                };
-                cand.push((s, at));
-            }
-            // The earlier submissions named, then their texts, are fetched ahead of the comparing.
-            let earlier = |i: usize| cand.get(i).and_then(|&(_, at)| seen.get((at as usize).wrapping_sub(1)));
-            for i in 0..n + AHEAD {
-                if let Some(s) = earlier(i) {
-                    prefetch(s);
+                    let mask = self.slots.len() - 1;
+                    let mut s = homes[i];
+                    let at = loop {
+                        let (h, at) = self.slots[s];
+                        if at == Self::FREE || h == hashes[i] {
+                            break at;
+                        }
+                        s = (s + 1) & mask;
+                    };
+                    cand.push((s, at));
                 }
-                if let Some(s) = i.checked_sub(AHEAD).and_then(earlier) {
-                    prefetch(s.text.as_ptr());
+                // The earlier submissions named, then their texts, are fetched ahead of the comparing.
+                let earlier = |i: usize| cand.get(i).and_then(|&(_, at)| seen.get((at as usize).wrapping_sub(1)));
+                for i in 0..n + AHEAD {
+                    if let Some(s) = earlier(i) {
+                        prefetch(s);
+                    }
+                    if let Some(s) = i.checked_sub(AHEAD).and_then(earlier) {
+                        prefetch(s.text.as_ptr());
+                    }
                 }
-            }
-            for i in 0..n {
-                let (s, at) = cand[i];
-                if at == Self::FREE {
-                    continue;
+                for i in 0..n {
+                    let (s, at) = cand[i];
+                    if at == Self::FREE {
+                        continue;
+                    }
+                    // From the candidate's slot on: the bytes decide, and the same hash for
+                    // another text goes on along the probe.
+                    out[i] = self.find_from(s, hashes[i], &batch[i].text, seen);
                 }
-                // From the candidate's slot on: the bytes decide, and the same hash for
-                // another text goes on along the probe.
-                out[i] = self.find_from(s, hashes[i], &batch[i].text, seen);
-            }
-        });
+            },
+        );
         out
     }
 }
@@ -167,12 +169,25 @@ mod tests {
     use super::*;
 
     fn sub(text: &str) -> Submission {
-        Submission { id: String::new(), id_given: false, text: text.into(), locality: None, submitted_at: None, group: None, extra: Default::default() }
+        Submission {
+            id: String::new(),
+            id_given: false,
+            text: text.into(),
+            locality: None,
+            submitted_at: None,
+            group: None,
+            extra: Default::default(),
+        }
     }
 
     #[test]
     fn repeats_are_found_by_their_text_not_only_their_hash() {
-        let texts = ["Em mong có thêm học bổng cho sinh viên nghèo", "Đề nghị mở lớp dạy nghề may công nghiệp", "Xin vay vốn ưu đãi để khởi nghiệp", "De nghi mo lop day nghe may cong nghiep"];
+        let texts = [
+            "Em mong có thêm học bổng cho sinh viên nghèo",
+            "Đề nghị mở lớp dạy nghề may công nghiệp",
+            "Xin vay vốn ưu đãi để khởi nghiệp",
+            "De nghi mo lop day nghe may cong nghiep",
+        ];
         let seen: Vec<Submission> = texts.iter().map(|t| sub(t)).collect();
         let mut r = Repeats::with_capacity(0);
         for (i, s) in seen.iter().enumerate() {
@@ -181,7 +196,16 @@ mod tests {
         // A text given the hash of another (as a collision would) is no repeat of it.
         r.insert(text_hash("Câu hỏi khác hẳn"), 2);
         assert_eq!(r.len(), 5);
-        let batch: Vec<Submission> = ["Xin vay vốn ưu đãi để khởi nghiệp", "Câu hỏi khác hẳn", "Đề nghị mở lớp dạy nghề may công nghiệp", "de nghi mo lop day nghe may cong nghiep", "De nghi mo lop day nghe may cong nghiep"].iter().map(|t| sub(t)).collect();
+        let batch: Vec<Submission> = [
+            "Xin vay vốn ưu đãi để khởi nghiệp",
+            "Câu hỏi khác hẳn",
+            "Đề nghị mở lớp dạy nghề may công nghiệp",
+            "de nghi mo lop day nghe may cong nghiep",
+            "De nghi mo lop day nghe may cong nghiep",
+        ]
+        .iter()
+        .map(|t| sub(t))
+        .collect();
         let hashes: Vec<u64> = batch.iter().map(|s| text_hash(&s.text)).collect();
         assert_eq!(r.find_all(&batch, &hashes, &seen), vec![Some(2), None, Some(1), None, Some(3)]);
     }
@@ -189,7 +213,9 @@ mod tests {
     #[test]
     fn the_table_grows_and_every_text_is_found_where_first_read() {
         // Thousands of texts (more than one parallel part, several doublings), each read twice.
-        let seen: Vec<Submission> = (0..5000).map(|i| sub(&format!("Ý kiến số {} về việc làm cho thanh niên xã {}", i % 3000, i % 3000 % 17))).collect();
+        let seen: Vec<Submission> = (0..5000)
+            .map(|i| sub(&format!("Ý kiến số {} về việc làm cho thanh niên xã {}", i % 3000, i % 3000 % 17)))
+            .collect();
         let mut r = Repeats::with_capacity(4);
         let mut first = std::collections::HashMap::new();
         for (i, s) in seen.iter().enumerate() {

@@ -191,12 +191,19 @@ fn compare(dir: &Path, topics: &[TopicRow], report: &Report, n: usize) -> Result
     let cpath = dir.join("clusters.json");
     let spath = dir.join("submissions.jsonl");
     let ctext = std::fs::read_to_string(&cpath).map_err(|e| Error::io(&cpath, e))?;
-    let prev: PrevReport = serde_json::from_str(&ctext).map_err(|e| Error::input(&cpath, crate::error::Location::File, format!("not a ykien clusters.json: {e}")))?;
+    let prev: PrevReport = serde_json::from_str(&ctext)
+        .map_err(|e| Error::input(&cpath, crate::error::Location::File, format!("not a ykien clusters.json: {e}")))?;
     let stext = std::fs::read_to_string(&spath).map_err(|e| Error::io(&spath, e))?;
     let mut before: BTreeMap<String, usize> = BTreeMap::new();
     let mut total = 0usize;
     for (i, line) in stext.lines().enumerate().filter(|(_, l)| !l.trim().is_empty()) {
-        let r: PrevRecord = serde_json::from_str(line).map_err(|e| Error::input(&spath, crate::error::Location::Line(i as u64 + 1), format!("not a ykien submissions.jsonl record: {e}")))?;
+        let r: PrevRecord = serde_json::from_str(line).map_err(|e| {
+            Error::input(
+                &spath,
+                crate::error::Location::Line(i as u64 + 1),
+                format!("not a ykien submissions.jsonl record: {e}"),
+            )
+        })?;
         *before.entry(r.topic).or_default() += 1;
         total += 1;
     }
@@ -209,8 +216,11 @@ fn compare(dir: &Path, topics: &[TopicRow], report: &Report, n: usize) -> Result
         })
         .collect();
     // Match clusters by the overlap of their phrases (Jaccard over phrase sets and their words).
-    let words = |phrases: &[String]| -> std::collections::BTreeSet<String> { phrases.iter().flat_map(|p| p.split_whitespace().map(str::to_string)).collect() };
-    let prev_words: Vec<_> = prev.clusters.iter().map(|c| words(if c.phrases.is_empty() { &c.terms } else { &c.phrases })).collect();
+    let words = |phrases: &[String]| -> std::collections::BTreeSet<String> {
+        phrases.iter().flat_map(|p| p.split_whitespace().map(str::to_string)).collect()
+    };
+    let prev_words: Vec<_> =
+        prev.clusters.iter().map(|c| words(if c.phrases.is_empty() { &c.terms } else { &c.phrases })).collect();
     let mut used = vec![false; prev.clusters.len()];
     let (mut kept, mut appeared) = (Vec::new(), Vec::new());
     for c in &report.clusters {
@@ -224,9 +234,21 @@ fn compare(dir: &Path, topics: &[TopicRow], report: &Report, n: usize) -> Result
         match best {
             Some((i, j)) if j >= 0.25 => {
                 used[i] = true;
-                kept.push(Change { what: c.label.clone(), before: prev.clusters[i].size, now: c.size, share_before: share(prev.clusters[i].size, total), share_now: share(c.size, n) });
+                kept.push(Change {
+                    what: c.label.clone(),
+                    before: prev.clusters[i].size,
+                    now: c.size,
+                    share_before: share(prev.clusters[i].size, total),
+                    share_now: share(c.size, n),
+                });
             }
-            _ => appeared.push(Change { what: c.label.clone(), before: 0, now: c.size, share_before: 0.0, share_now: share(c.size, n) }),
+            _ => appeared.push(Change {
+                what: c.label.clone(),
+                before: 0,
+                now: c.size,
+                share_before: 0.0,
+                share_now: share(c.size, n),
+            }),
         }
     }
     let disappeared = prev
@@ -234,7 +256,13 @@ fn compare(dir: &Path, topics: &[TopicRow], report: &Report, n: usize) -> Result
         .iter()
         .zip(&used)
         .filter(|(_, u)| !**u)
-        .map(|(c, _)| Change { what: c.label.clone(), before: c.size, now: 0, share_before: share(c.size, total), share_now: 0.0 })
+        .map(|(c, _)| Change {
+            what: c.label.clone(),
+            before: c.size,
+            now: 0,
+            share_before: share(c.size, total),
+            share_now: 0.0,
+        })
         .collect();
     kept.sort_by(|a, b| (b.share_now - b.share_before).total_cmp(&(a.share_now - a.share_before)));
     Ok(Comparison { dir: dir.to_path_buf(), before_total: total, topics: topic_changes, kept, appeared, disappeared })
@@ -264,7 +292,11 @@ fn pct(x: f64) -> String {
 fn bar_chart(rows: &[(String, usize)], title: &str) -> String {
     let max = rows.iter().map(|r| r.1).max().unwrap_or(1).max(1) as f64;
     let h = 26 * rows.len() + 10;
-    let mut s = format!(r#"<svg class="chart" viewBox="0 0 640 {h}" role="img" aria-label="{}"><title>{}</title>"#, escape(title), escape(title));
+    let mut s = format!(
+        r#"<svg class="chart" viewBox="0 0 640 {h}" role="img" aria-label="{}"><title>{}</title>"#,
+        escape(title),
+        escape(title)
+    );
     for (i, (label, v)) in rows.iter().enumerate() {
         let y = 5 + i * 26;
         let w = (*v as f64 / max * 330.0).max(if *v > 0 { 2.0 } else { 0.0 });
@@ -323,9 +355,17 @@ pub fn render_html(t: &Tables, report: &Report, models: &Models) -> String {
     h.push_str(r#"<section id="linh-vuc"><h2>Ý kiến theo lĩnh vực</h2>"#);
     let rows: Vec<(String, usize)> = t.topics.iter().map(|r| (r.name.clone(), r.count)).collect();
     h.push_str(&bar_chart(&rows, "Số ý kiến theo lĩnh vực"));
-    h.push_str(r#"<div class="scroll"><table><tr><th>Lĩnh vực</th><th class="n">Số ý kiến</th><th class="n">Tỷ lệ</th></tr>"#);
+    h.push_str(
+        r#"<div class="scroll"><table><tr><th>Lĩnh vực</th><th class="n">Số ý kiến</th><th class="n">Tỷ lệ</th></tr>"#,
+    );
     for r in &t.topics {
-        let _ = write!(h, r#"<tr><td>{}</td><td class="n">{}</td><td class="n">{}</td></tr>"#, escape(&r.name), r.count, pct(r.share));
+        let _ = write!(
+            h,
+            r#"<tr><td>{}</td><td class="n">{}</td><td class="n">{}</td></tr>"#,
+            escape(&r.name),
+            r.count,
+            pct(r.share)
+        );
     }
     h.push_str("</table></div></section>");
 
@@ -357,7 +397,9 @@ pub fn render_html(t: &Tables, report: &Report, models: &Models) -> String {
     h.push_str("</section>");
 
     // Locality by topic heat map.
-    h.push_str(r#"<section id="dia-phuong"><h2>Địa phương × lĩnh vực</h2><div class="scroll"><table><tr><th>Địa phương</th>"#);
+    h.push_str(
+        r#"<section id="dia-phuong"><h2>Địa phương × lĩnh vực</h2><div class="scroll"><table><tr><th>Địa phương</th>"#,
+    );
     for tr in &t.topics {
         let _ = write!(h, r#"<th class="n" title="{}">{}</th>"#, escape(&tr.name), escape(&tr.code));
     }
@@ -377,14 +419,30 @@ pub fn render_html(t: &Tables, report: &Report, models: &Models) -> String {
     h.push_str(r#"<section id="co-quan"><h2>Cơ quan được đề xuất trả lời</h2>"#);
     let rows: Vec<(String, usize)> = t.departments.iter().map(|d| (d.name.clone(), d.count)).collect();
     h.push_str(&bar_chart(&rows, "Số ý kiến theo cơ quan được đề xuất"));
-    let _ = write!(h, r#"<div class="scroll"><table><tr><th>Cơ quan</th><th class="n">Số ý kiến</th><th class="n">Độ tin cậy dưới {}</th></tr>"#, pct(LOW_CONFIDENCE as f64));
+    let _ = write!(
+        h,
+        r#"<div class="scroll"><table><tr><th>Cơ quan</th><th class="n">Số ý kiến</th><th class="n">Độ tin cậy dưới {}</th></tr>"#,
+        pct(LOW_CONFIDENCE as f64)
+    );
     for d in &t.departments {
-        let _ = write!(h, r#"<tr><td>{} <span class="sub">({})</span></td><td class="n">{}</td><td class="n">{}</td></tr>"#, escape(&d.name), escape(&d.code), d.count, d.low_confidence);
+        let _ = write!(
+            h,
+            r#"<tr><td>{} <span class="sub">({})</span></td><td class="n">{}</td><td class="n">{}</td></tr>"#,
+            escape(&d.name),
+            escape(&d.code),
+            d.count,
+            d.low_confidence
+        );
     }
     h.push_str("</table></div></section>");
 
     // Near-duplicates.
-    let _ = write!(h, r#"<section id="trung-lap"><h2>Ý kiến trùng lặp</h2><p class="sub">Cùng một kiến nghị gửi nhiều lần (kể cả khi sửa nhẹ câu chữ, bỏ dấu): {} nhóm, gộp {} ý kiến.</p>"#, report.duplicates.len(), report.duplicates.iter().map(|d| d.count).sum::<usize>());
+    let _ = write!(
+        h,
+        r#"<section id="trung-lap"><h2>Ý kiến trùng lặp</h2><p class="sub">Cùng một kiến nghị gửi nhiều lần (kể cả khi sửa nhẹ câu chữ, bỏ dấu): {} nhóm, gộp {} ý kiến.</p>"#,
+        report.duplicates.len(),
+        report.duplicates.iter().map(|d| d.count).sum::<usize>()
+    );
     if !report.duplicates.is_empty() {
         h.push_str(r#"<div class="scroll"><table><tr><th class="n">Số lần</th><th>Nội dung (bản đầu tiên)</th><th>Địa phương</th></tr>"#);
         for d in report.duplicates.iter().take(100) {
@@ -426,24 +484,53 @@ fn cluster_html(h: &mut String, c: &ClusterReport) {
 
 fn dup_row(h: &mut String, d: &DuplicateGroup) {
     let locs: Vec<String> = d.localities.iter().map(|(l, n)| format!("{} ({n})", escape(l))).collect();
-    let _ = write!(h, r#"<tr><td class="n">{}</td><td>{}</td><td>{}</td></tr>"#, d.count, escape(&crate::output::truncate(&d.text, 300)), locs.join(", "));
+    let _ = write!(
+        h,
+        r#"<tr><td class="n">{}</td><td>{}</td><td>{}</td></tr>"#,
+        d.count,
+        escape(&crate::output::truncate(&d.text, 300)),
+        locs.join(", ")
+    );
 }
 
 fn change_cell(c: &Change) -> String {
     let d = c.share_now - c.share_before;
-    let class = if d > 0.0 { "up" } else if d < 0.0 { "down" } else { "" };
-    format!(r#"<td class="n">{}</td><td class="n">{}</td><td class="n {class}">{}{}</td>"#, c.before, c.now, if d > 0.0 { "+" } else { "" }, pct(d))
+    let class = if d > 0.0 {
+        "up"
+    } else if d < 0.0 {
+        "down"
+    } else {
+        ""
+    };
+    format!(
+        r#"<td class="n">{}</td><td class="n">{}</td><td class="n {class}">{}{}</td>"#,
+        c.before,
+        c.now,
+        if d > 0.0 { "+" } else { "" },
+        pct(d)
+    )
 }
 
 fn comparison_html(h: &mut String, c: &Comparison, models: &Models) {
-    let _ = write!(h, r#"<section id="so-sanh"><h2>So sánh với lần tổng hợp trước</h2><p class="sub">Lần trước: {} ý kiến ({}).</p>"#, c.before_total, escape(&c.dir.display().to_string()));
+    let _ = write!(
+        h,
+        r#"<section id="so-sanh"><h2>So sánh với lần tổng hợp trước</h2><p class="sub">Lần trước: {} ý kiến ({}).</p>"#,
+        c.before_total,
+        escape(&c.dir.display().to_string())
+    );
     h.push_str(r#"<h3>Theo lĩnh vực</h3><div class="scroll"><table><tr><th>Lĩnh vực</th><th class="n">Trước</th><th class="n">Nay</th><th class="n">Thay đổi tỷ lệ</th></tr>"#);
     for ch in &c.topics {
-        let name = models.topics.index(&ch.what).map(|i| models.topics.topics[i].name.clone()).unwrap_or_else(|| ch.what.clone());
+        let name = models
+            .topics
+            .index(&ch.what)
+            .map(|i| models.topics.topics[i].name.clone())
+            .unwrap_or_else(|| ch.what.clone());
         let _ = write!(h, "<tr><td>{}</td>{}</tr>", escape(&name), change_cell(ch));
     }
     h.push_str("</table></div>");
-    for (title, list) in [("Cụm có ở cả hai lần", &c.kept), ("Cụm mới xuất hiện", &c.appeared), ("Cụm không còn", &c.disappeared)] {
+    for (title, list) in
+        [("Cụm có ở cả hai lần", &c.kept), ("Cụm mới xuất hiện", &c.appeared), ("Cụm không còn", &c.disappeared)]
+    {
         let _ = write!(h, r#"<h3>{title} ({})</h3>"#, list.len());
         if list.is_empty() {
             continue;
@@ -457,7 +544,11 @@ fn comparison_html(h: &mut String, c: &Comparison, models: &Models) {
     h.push_str("</section>");
 }
 
-fn header(s: &mut rust_xlsxwriter::Worksheet, cols: &[&str], bold: &rust_xlsxwriter::Format) -> std::result::Result<(), rust_xlsxwriter::XlsxError> {
+fn header(
+    s: &mut rust_xlsxwriter::Worksheet,
+    cols: &[&str],
+    bold: &rust_xlsxwriter::Format,
+) -> std::result::Result<(), rust_xlsxwriter::XlsxError> {
     for (c, h) in cols.iter().enumerate() {
         s.write_string_with_format(0, c as u16, *h, bold)?;
     }
@@ -474,7 +565,16 @@ pub fn write_xlsx(t: &Tables, report: &Report, path: &Path) -> Result<()> {
     {
         let s = wb.add_worksheet().set_name("Tổng quan").map_err(err)?;
         let tot = &t.totals;
-        for (r, (k, v)) in [("Ý kiến đã phân tích", tot.submissions), ("Bản ghi không đọc được", tot.rejected), ("Địa phương", tot.localities), ("Gõ không dấu", tot.without_diacritics), ("Cụm chủ đề", tot.clusters)].iter().enumerate() {
+        for (r, (k, v)) in [
+            ("Ý kiến đã phân tích", tot.submissions),
+            ("Bản ghi không đọc được", tot.rejected),
+            ("Địa phương", tot.localities),
+            ("Gõ không dấu", tot.without_diacritics),
+            ("Cụm chủ đề", tot.clusters),
+        ]
+        .iter()
+        .enumerate()
+        {
             s.write_string(r as u32, 0, *k).map_err(err)?;
             s.write_number(r as u32, 1, *v as f64).map_err(err)?;
         }
@@ -494,7 +594,12 @@ pub fn write_xlsx(t: &Tables, report: &Report, path: &Path) -> Result<()> {
     }
     {
         let s = wb.add_worksheet().set_name("Cụm").map_err(err)?;
-        header(s, &["Cụm", "Nhãn", "Lĩnh vực", "Số ý kiến", "Chủ đề mới", "Cụm từ đặc trưng", "Ý kiến tiêu biểu"], &bold).map_err(err)?;
+        header(
+            s,
+            &["Cụm", "Nhãn", "Lĩnh vực", "Số ý kiến", "Chủ đề mới", "Cụm từ đặc trưng", "Ý kiến tiêu biểu"],
+            &bold,
+        )
+        .map_err(err)?;
         for (i, c) in report.clusters.iter().enumerate() {
             let row = i as u32 + 1;
             s.write_number(row, 0, c.id as f64).map_err(err)?;
@@ -542,7 +647,12 @@ pub fn write_xlsx(t: &Tables, report: &Report, path: &Path) -> Result<()> {
             s.write_number(row, 0, d.count as f64).map_err(err)?;
             s.write_string(row, 1, &d.text).map_err(err)?;
             s.write_string(row, 2, d.ids.join(", ")).map_err(err)?;
-            s.write_string(row, 3, d.localities.iter().map(|(l, n)| format!("{l} ({n})")).collect::<Vec<_>>().join(", ")).map_err(err)?;
+            s.write_string(
+                row,
+                3,
+                d.localities.iter().map(|(l, n)| format!("{l} ({n})")).collect::<Vec<_>>().join(", "),
+            )
+            .map_err(err)?;
         }
         s.set_column_width(1, 80).map_err(err)?;
     }
@@ -550,7 +660,12 @@ pub fn write_xlsx(t: &Tables, report: &Report, path: &Path) -> Result<()> {
         let s = wb.add_worksheet().set_name("So sánh").map_err(err)?;
         header(s, &["Loại", "Lĩnh vực / cụm", "Trước", "Nay", "Tỷ lệ trước", "Tỷ lệ nay"], &bold).map_err(err)?;
         let mut row = 1u32;
-        for (kind, list) in [("lĩnh vực", &c.topics), ("cụm giữ nguyên", &c.kept), ("cụm mới", &c.appeared), ("cụm không còn", &c.disappeared)] {
+        for (kind, list) in [
+            ("lĩnh vực", &c.topics),
+            ("cụm giữ nguyên", &c.kept),
+            ("cụm mới", &c.appeared),
+            ("cụm không còn", &c.disappeared),
+        ] {
             for ch in list {
                 s.write_string(row, 0, kind).map_err(err)?;
                 s.write_string(row, 1, &ch.what).map_err(err)?;
@@ -565,4 +680,35 @@ pub fn write_xlsx(t: &Tables, report: &Report, path: &Path) -> Result<()> {
     }
     let bytes = wb.save_to_buffer().map_err(err)?;
     crate::output::write_atomic(path, &bytes)
+}
+
+/// The run's summary for the terminal: totals, one line per cluster (size, topic, label,
+/// the departments suggested most), and how many suggestions need a careful look.
+pub fn summary(read: &ReadOutcome, report: &Report, out: &Path) -> String {
+    let mut s = String::new();
+    let n = report.records.len();
+    let folded = report.records.iter().filter(|r| r.routed.typed_without_diacritics).count();
+    let _ = writeln!(
+        s,
+        "{n} ý kiến · {} cụm · hồ sơ {} · {} gõ không dấu · {} không đọc được · {} dòng trống bỏ qua",
+        report.k,
+        report.profile,
+        folded,
+        read.rejects.len(),
+        read.blank
+    );
+    if report.unclustered > 0 {
+        let _ = writeln!(s, "{} ý kiến không có từ để phân cụm (vẫn được đề xuất cơ quan)", report.unclustered);
+    }
+    let _ = writeln!(s, "\n{:>3} {:>5}  {:<13} {:<44} cơ quan đề xuất nhiều nhất", "#", "số", "chủ đề", "nhãn cụm");
+    for c in &report.clusters {
+        let mut deps: Vec<(&String, &usize)> = c.departments.iter().collect();
+        deps.sort_by(|a, b| b.1.cmp(a.1).then(a.0.cmp(b.0)));
+        let top: Vec<String> = deps.iter().take(2).map(|(d, k)| format!("{d} ({k})")).collect();
+        let label = crate::output::truncate(&c.label, 44);
+        let _ = writeln!(s, "{:>3} {:>5}  {:<13} {:<44} {}", c.id, c.size, c.topic, label, top.join(", "));
+    }
+    let low = report.records.iter().filter(|r| r.routed.suggestion.confidence < 0.5).count();
+    let _ = write!(s, "\n{low} đề xuất có độ tin cậy dưới 0,5 cần xem kỹ. Kết quả: {}", out.display());
+    s
 }

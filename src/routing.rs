@@ -99,10 +99,17 @@ impl Profile {
         }
         let text = std::fs::read_to_string(&path).map_err(|e| Error::io(&path, e))?;
         let f: ProfileFile = toml::from_str(&text).map_err(|e| Error::model(&path, e.to_string()))?;
-        let fallback = f.department.iter().position(|d| *d.code == *f.fallback).ok_or_else(|| Error::model(&path, format!("fallback '{}' is not a department", f.fallback)))?;
+        let fallback = f
+            .department
+            .iter()
+            .position(|d| *d.code == *f.fallback)
+            .ok_or_else(|| Error::model(&path, format!("fallback '{}' is not a department", f.fallback)))?;
         for s in &f.successor {
             if !f.department.iter().any(|d| *d.code == *s.to) {
-                return Err(Error::model(&path, format!("successor of '{}' is '{}', which is not a department", s.from, s.to)));
+                return Err(Error::model(
+                    &path,
+                    format!("successor of '{}' is '{}', which is not a department", s.from, s.to),
+                ));
             }
         }
         Ok(Profile {
@@ -193,7 +200,8 @@ impl DepartmentTopics {
 
     /// Whether these are the indices of `topics` (the same shared codes, in order).
     fn of_taxonomy(&self, topics: &TopicModel) -> bool {
-        self.codes.len() == topics.topics.len() && self.codes.iter().zip(&topics.topics).all(|(c, t)| std::sync::Arc::ptr_eq(c, &t.code))
+        self.codes.len() == topics.topics.len()
+            && self.codes.iter().zip(&topics.topics).all(|(c, t)| std::sync::Arc::ptr_eq(c, &t.code))
     }
 }
 
@@ -216,7 +224,10 @@ impl Router {
     /// (text, department code): decisions reviewers made. A code the profile does not
     /// know is mapped by its successor rules, else it is an error.
     pub fn with_examples(profile: Profile, analyzer: &Analyzer, examples: &[(&str, &str)]) -> Result<Self> {
-        let keywords = Keywords::new(analyzer, profile.departments.iter().enumerate().flat_map(|(i, d)| d.keywords.iter().map(move |k| (i, k.as_str()))));
+        let keywords = Keywords::new(
+            analyzer,
+            profile.departments.iter().enumerate().flat_map(|(i, d)| d.keywords.iter().map(move |k| (i, k.as_str()))),
+        );
         let mut r = Router { profile, keywords, model: None, topic_index: std::sync::OnceLock::new() };
         let mut docs = Vec::new();
         let mut labels = Vec::new();
@@ -226,7 +237,13 @@ impl Router {
             for row in &rows {
                 let gold = row.field(&spec.label_column).unwrap_or_default();
                 let code = r.profile.map_code(gold, row.field("topic")).ok_or_else(|| {
-                    Error::model(&base.join(&spec.file), format!("record {}: department '{gold}' is not in profile {} and has no successor", row.id, r.profile.name))
+                    Error::model(
+                        &base.join(&spec.file),
+                        format!(
+                            "record {}: department '{gold}' is not in profile {} and has no successor",
+                            row.id, r.profile.name
+                        ),
+                    )
                 })?;
                 labels.push(code.to_string());
                 docs.push(classifier_features(analyzer, &row.text));
@@ -234,7 +251,10 @@ impl Router {
         }
         for (text, gold) in examples {
             let code = r.profile.map_code(gold, None).ok_or_else(|| {
-                Error::Param(format!("reviewed department '{gold}' is not in profile {} and has no successor", r.profile.name))
+                Error::Param(format!(
+                    "reviewed department '{gold}' is not in profile {} and has no successor",
+                    r.profile.name
+                ))
             })?;
             labels.push(code.to_string());
             docs.push(classifier_features(analyzer, text));
@@ -250,15 +270,31 @@ impl Router {
 
     /// Suggests a department for one analysed submission; `keys` are its classifier keys
     /// ([`Analyzer::classifier_keys`]) in one or two runs (feature keys, then the extras).
-    pub fn suggest(&self, text: &str, a: &Analysis, keys: &[&[u64]], topic: &TopicScores, topics: &TopicModel) -> Suggestion {
+    pub fn suggest(
+        &self,
+        text: &str,
+        a: &Analysis,
+        keys: &[&[u64]],
+        topic: &TopicScores,
+        topics: &TopicModel,
+    ) -> Suggestion {
         match &self.model {
-            Some(m) => m.classifier.with_terms(keys, |terms| self.suggest_with(text, a, Some((m, terms)), topic, topics)),
+            Some(m) => {
+                m.classifier.with_terms(keys, |terms| self.suggest_with(text, a, Some((m, terms)), topic, topics))
+            }
             None => self.suggest_with(text, a, None, topic, topics),
         }
     }
 
     /// [`Router::suggest`] given the learned model, if there is one, with the text's terms in its vocabulary.
-    fn suggest_with(&self, text: &str, a: &Analysis, learned: Option<(&Learned, &Terms)>, topic: &TopicScores, topics: &TopicModel) -> Suggestion {
+    fn suggest_with(
+        &self,
+        text: &str,
+        a: &Analysis,
+        learned: Option<(&Learned, &Terms)>,
+        topic: &TopicScores,
+        topics: &TopicModel,
+    ) -> Suggestion {
         let p = &self.profile;
         let n = p.departments.len();
         let found = self.topic_index.get_or_init(|| DepartmentTopics::new(p, topics));
@@ -360,7 +396,9 @@ impl Router {
         });
         // Two bodies: the profile's rules point at both, each through phrases of its own
         // (an uncertain suggestion is shown by its confidence and runner-up instead).
-        let own = |d: usize, other: usize| hits.iter().any(|h| h.label == d && !hits.iter().any(|g| g.label == other && g.text == h.text));
+        let own = |d: usize, other: usize| {
+            hits.iter().any(|h| h.label == d && !hits.iter().any(|g| g.label == other && g.text == h.text))
+        };
         let concerns_two = own(best, second) && own(second, best) && logits[second] >= p.two_bodies_min;
         if concerns_two {
             let mut r = format!("cũng liên quan đến {}: ", p.departments[second].name);
@@ -454,7 +492,22 @@ mod tests {
         // Halves (12.5, 0.5: to even), values either side of them, the ends, and random ones.
         let mut ps: Vec<f32> = (0..=200).map(|i| i as f32 / 200.0).collect();
         ps.extend((0..=1000).map(|i| i as f32 / 1000.0));
-        ps.extend([0.0, -0.0, 1.0, 0.005, 0.015, 0.125, 0.135, 0.994_999_9, 0.995, 1e-7, 3.4e7, f32::NAN, f32::INFINITY, -0.3]);
+        ps.extend([
+            0.0,
+            -0.0,
+            1.0,
+            0.005,
+            0.015,
+            0.125,
+            0.135,
+            0.994_999_9,
+            0.995,
+            1e-7,
+            3.4e7,
+            f32::NAN,
+            f32::INFINITY,
+            -0.3,
+        ]);
         // Either side of the digit-by-digit range (999% and 1000%).
         ps.extend([0.095, 0.1, 0.995_1, 9.99, 9.994, 9.995, 9.996, 10.0, 10.005, -9.99, -10.0]);
         ps.extend((0..20_000).map(|_| rng.next_f64() as f32));

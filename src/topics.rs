@@ -7,7 +7,7 @@ use std::path::Path;
 
 use serde::Deserialize;
 
-use crate::classify::{softmax, LinearClassifier, Labelled, SoftmaxParams, TrainingSpec};
+use crate::classify::{softmax, Labelled, LinearClassifier, SoftmaxParams, TrainingSpec};
 use crate::error::{Error, Result};
 use crate::keywords::Keywords;
 use crate::text::{Analysis, Analyzer};
@@ -77,9 +77,23 @@ impl TopicModel {
     pub fn load(path: &Path, analyzer: &Analyzer) -> Result<Self> {
         let text = std::fs::read_to_string(path).map_err(|e| Error::io(path, e))?;
         let f: TaxonomyFile = toml::from_str(&text).map_err(|e| Error::model(path, e.to_string()))?;
-        let fallback = f.topic.iter().position(|t| *t.code == *f.fallback).ok_or_else(|| Error::model(path, format!("fallback topic '{}' is not defined", f.fallback)))?;
-        let keywords = Keywords::new(analyzer, f.topic.iter().enumerate().flat_map(|(i, t)| t.keywords.iter().map(move |k| (i, k.as_str()))));
-        let mut m = TopicModel { name: f.name, topics: f.topic, fallback, rule_weight: f.rule_weight, keywords, classifier: None };
+        let fallback = f
+            .topic
+            .iter()
+            .position(|t| *t.code == *f.fallback)
+            .ok_or_else(|| Error::model(path, format!("fallback topic '{}' is not defined", f.fallback)))?;
+        let keywords = Keywords::new(
+            analyzer,
+            f.topic.iter().enumerate().flat_map(|(i, t)| t.keywords.iter().map(move |k| (i, k.as_str()))),
+        );
+        let mut m = TopicModel {
+            name: f.name,
+            topics: f.topic,
+            fallback,
+            rule_weight: f.rule_weight,
+            keywords,
+            classifier: None,
+        };
         if let Some(spec) = f.training {
             let base = path.parent().unwrap_or(Path::new("."));
             let rows = spec.load(base)?;
@@ -88,7 +102,10 @@ impl TopicModel {
             for r in &rows {
                 let l = r.field(&spec.label_column).unwrap_or_default();
                 if m.index(l).is_none() {
-                    return Err(Error::model(&base.join(&spec.file), format!("record {}: topic '{l}' is not in {}", r.id, path.display())));
+                    return Err(Error::model(
+                        &base.join(&spec.file),
+                        format!("record {}: topic '{l}' is not in {}", r.id, path.display()),
+                    ));
                 }
                 labels.push(l.to_string());
             }

@@ -20,7 +20,14 @@ a7,Đề nghị mở lớp học nghề hàn và điện,Cao Lộc,2024-05-08\n\
 a8,Xin tỉnh hỗ trợ thanh niên đi xuất khẩu lao động Nhật Bản,Chi Lăng,2024-05-09\n";
 
 fn ykien(args: &[&str], cwd: &Path, stdin: Option<&str>) {
-    let mut c = Command::new(env!("CARGO_BIN_EXE_ykien")).args(args).current_dir(cwd).stdin(Stdio::piped()).stdout(Stdio::piped()).stderr(Stdio::piped()).spawn().unwrap();
+    let mut c = Command::new(env!("CARGO_BIN_EXE_ykien"))
+        .args(args)
+        .current_dir(cwd)
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
     if let Some(s) = stdin {
         use std::io::Write;
         c.stdin.take().unwrap().write_all(s.as_bytes()).unwrap();
@@ -63,7 +70,8 @@ fn serve(dir: &Path, port: u16) -> Killed {
 
 #[tokio::test]
 async fn a_reviewer_reassigns_exports_and_the_decision_survives_a_restart() {
-    let driver = ["/usr/bin/chromedriver", "/usr/lib/chromium/chromedriver"].into_iter().find(|p| Path::new(p).exists());
+    let driver =
+        ["/usr/bin/chromedriver", "/usr/lib/chromium/chromedriver"].into_iter().find(|p| Path::new(p).exists());
     let Some(driver) = driver else {
         eprintln!("skipping the browser test: chromedriver is not installed (.ci/run installs Debian's chromium and chromium-driver)");
         return;
@@ -75,7 +83,14 @@ async fn a_reviewer_reassigns_exports_and_the_decision_survives_a_restart() {
     let port = free_port();
     let server = serve(d.path(), port);
     let dport = free_port();
-    let _driver = Killed(Command::new(driver).arg(format!("--port={dport}")).stdout(Stdio::null()).stderr(Stdio::null()).spawn().unwrap());
+    let _driver = Killed(
+        Command::new(driver)
+            .arg(format!("--port={dport}"))
+            .stdout(Stdio::null())
+            .stderr(Stdio::null())
+            .spawn()
+            .unwrap(),
+    );
     wait_port(dport);
 
     let downloads = d.path().join("downloads");
@@ -88,7 +103,12 @@ async fn a_reviewer_reassigns_exports_and_the_decision_survives_a_restart() {
             "prefs": {"download.default_directory": downloads.to_str().unwrap(), "download.prompt_for_download": false}
         }),
     );
-    let c = ClientBuilder::rustls().unwrap().capabilities(caps).connect(&format!("http://127.0.0.1:{dport}")).await.expect("chromedriver session");
+    let c = ClientBuilder::rustls()
+        .unwrap()
+        .capabilities(caps)
+        .connect(&format!("http://127.0.0.1:{dport}"))
+        .await
+        .expect("chromedriver session");
     let base = format!("http://127.0.0.1:{port}");
 
     // Log in.
@@ -100,7 +120,13 @@ async fn a_reviewer_reassigns_exports_and_the_decision_survives_a_restart() {
     // A click that navigates returns before the next page is there: wait for what only it has.
     let wait = |css: &'static str| {
         let c = c.clone();
-        async move { c.wait().at_most(Duration::from_secs(20)).for_element(Locator::Css(css)).await.unwrap_or_else(|e| panic!("waiting for {css}: {e}")) }
+        async move {
+            c.wait()
+                .at_most(Duration::from_secs(20))
+                .for_element(Locator::Css(css))
+                .await
+                .unwrap_or_else(|e| panic!("waiting for {css}: {e}"))
+        }
     };
     wait("header .me").await;
     let h1 = c.find(Locator::Css("h1")).await.unwrap().text().await.unwrap();

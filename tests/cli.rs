@@ -5,7 +5,11 @@ use std::process::Command;
 
 fn ykien(args: &[&str], cwd: &Path) -> (bool, String, String) {
     let out = Command::new(env!("CARGO_BIN_EXE_ykien")).args(args).current_dir(cwd).output().expect("runs");
-    (out.status.success(), String::from_utf8_lossy(&out.stdout).into_owned(), String::from_utf8_lossy(&out.stderr).into_owned())
+    (
+        out.status.success(),
+        String::from_utf8_lossy(&out.stdout).into_owned(),
+        String::from_utf8_lossy(&out.stderr).into_owned(),
+    )
 }
 
 const SAMPLE: &str = "id,text,locality\n\
@@ -27,10 +31,19 @@ fn analyze_writes_every_output() {
     assert!(ok, "{stderr}");
     assert!(stdout.contains("9 ý kiến") && stdout.contains("3 cụm") && stdout.contains("3 gõ không dấu"), "{stdout}");
     let out = d.path().join("ra");
-    let lines: Vec<serde_json::Value> = std::fs::read_to_string(out.join("submissions.jsonl")).unwrap().lines().map(|l| serde_json::from_str(l).unwrap()).collect();
+    let lines: Vec<serde_json::Value> = std::fs::read_to_string(out.join("submissions.jsonl"))
+        .unwrap()
+        .lines()
+        .map(|l| serde_json::from_str(l).unwrap())
+        .collect();
     assert_eq!(lines.len(), 9);
-    assert_eq!(lines.iter().map(|l| l["id"].as_str().unwrap()).collect::<Vec<_>>(), ["s1", "s2", "s3", "s4", "s5", "s6", "s7", "s8", "s9"]);
-    for field in ["text", "locality", "cluster", "topic", "topic_score", "department", "confidence", "runner_up", "reasons"] {
+    assert_eq!(
+        lines.iter().map(|l| l["id"].as_str().unwrap()).collect::<Vec<_>>(),
+        ["s1", "s2", "s3", "s4", "s5", "s6", "s7", "s8", "s9"]
+    );
+    for field in
+        ["text", "locality", "cluster", "topic", "topic_score", "department", "confidence", "runner_up", "reasons"]
+    {
         assert!(!lines[0][field].is_null(), "missing {field}");
     }
     assert_eq!(lines[0]["department"], "nhcsxh");
@@ -40,7 +53,8 @@ fn analyze_writes_every_output() {
     let csv = std::fs::read(out.join("submissions.csv")).unwrap();
     assert!(csv.starts_with(&[0xEF, 0xBB, 0xBF]), "CSV for Excel starts with a BOM");
     assert!(String::from_utf8(csv).unwrap().contains("Văn Quan"));
-    let clusters: serde_json::Value = serde_json::from_slice(&std::fs::read(out.join("clusters.json")).unwrap()).unwrap();
+    let clusters: serde_json::Value =
+        serde_json::from_slice(&std::fs::read(out.join("clusters.json")).unwrap()).unwrap();
     assert_eq!(clusters["clusters"].as_array().unwrap().len(), 3);
     assert!(!out.join("rejects.jsonl").exists());
     let html = std::fs::read_to_string(out.join("report.html")).unwrap();
@@ -65,15 +79,25 @@ fn route_keeps_input_order_in_jsonl_and_csv() {
     }
     let (ok, stdout, _) = ykien(&["route", "y.csv", "--output-format", "csv", "--profile", "lang-son-2025"], d.path());
     assert!(ok);
-    let mut lines = stdout.lines();
-    assert!(lines.next().unwrap().trim_start_matches('\u{feff}').starts_with("id,topic,department"));
-    assert!(lines.nth(6).unwrap().starts_with("s7,dao-tao-nghe,so-gddt"), "vocational training goes to Education in 2025");
+    // The same columns as analyze's submissions.csv, read by name.
+    let mut r = csv::Reader::from_reader(stdout.trim_start_matches('\u{feff}').as_bytes());
+    let header: Vec<String> = r.headers().unwrap().iter().map(str::to_string).collect();
+    assert_eq!(&header[..3], ["id", "text", "locality"]);
+    let col = |name: &str| header.iter().position(|h| h == name).unwrap();
+    let rows: Vec<csv::StringRecord> = r.records().map(Result::unwrap).collect();
+    assert_eq!(rows.len(), 9);
+    let s7 = &rows[6];
+    assert_eq!(&s7[col("id")], "s7");
+    assert_eq!(&s7[col("topic")], "dao-tao-nghe");
+    assert_eq!(&s7[col("department")], "so-gddt", "vocational training goes to Education in 2025");
+    assert_eq!(&s7[col("cluster")], "", "routing alone clusters nothing");
 }
 
 #[test]
 fn bad_input_fails_with_file_and_line_and_skip_bad_writes_rejects() {
     let d = tempfile::tempdir().unwrap();
-    std::fs::write(d.path().join("bad.csv"), "id,text\n1,Cần việc làm cho thanh niên\n2,có,thừa\n3,Mong có học bổng\n").unwrap();
+    std::fs::write(d.path().join("bad.csv"), "id,text\n1,Cần việc làm cho thanh niên\n2,có,thừa\n3,Mong có học bổng\n")
+        .unwrap();
     let (ok, _, stderr) = ykien(&["analyze", "bad.csv", "--out", "ra"], d.path());
     assert!(!ok);
     assert!(stderr.contains("bad.csv:3") && stderr.contains("3 fields where the header has 2"), "{stderr}");
@@ -92,7 +116,15 @@ fn eval_reports_clustering_and_routing_quality_on_the_bundled_corpus() {
     let d = tempfile::tempdir().unwrap();
     let (ok, stdout, stderr) = ykien(&["eval"], d.path());
     assert!(ok, "{stderr}");
-    for needle in ["NMI", "ARI", "purity", "Topic areas, test split", "Routing with profile lang-son-2024", "macro-F1", "confusion"] {
+    for needle in [
+        "NMI",
+        "ARI",
+        "purity",
+        "Topic areas, test split",
+        "Routing with profile lang-son-2024",
+        "macro-F1",
+        "confusion",
+    ] {
         assert!(stdout.contains(needle), "missing {needle}");
     }
 }
@@ -103,7 +135,10 @@ fn input_without_clusterable_words_is_still_routed() {
     std::fs::write(d.path().join("e.txt"), "ạ\n😀😀\n0912 345 678\n").unwrap();
     let (ok, stdout, stderr) = ykien(&["analyze", "e.txt", "--out", "ra"], d.path());
     assert!(ok, "{stderr}");
-    assert!(stdout.contains("3 ý kiến") && stdout.contains("0 cụm") && stdout.contains("3 ý kiến không có từ để phân cụm"), "{stdout}");
+    assert!(
+        stdout.contains("3 ý kiến") && stdout.contains("0 cụm") && stdout.contains("3 ý kiến không có từ để phân cụm"),
+        "{stdout}"
+    );
     assert_eq!(std::fs::read_to_string(d.path().join("ra/submissions.jsonl")).unwrap().lines().count(), 3);
     std::fs::write(d.path().join("two.txt"), "Cần việc làm cho thanh niên\nMong có học bổng cho học sinh\n").unwrap();
     let (ok, _, stderr) = ykien(&["analyze", "two.txt", "--out", "ra2", "--k", "5"], d.path());
@@ -121,7 +156,10 @@ fn segment_prints_words_and_spans() {
     assert!(ok);
     let first: serde_json::Value = serde_json::from_str(stdout.lines().next().unwrap()).unwrap();
     let w = &first["words"][0];
-    assert_eq!((w["word"].as_str(), w["start"].as_u64(), w["end"].as_u64()), (Some("Thanh niên"), Some(0), Some("Thanh niên".len() as u64)));
+    assert_eq!(
+        (w["word"].as_str(), w["start"].as_u64(), w["end"].as_u64()),
+        (Some("Thanh niên"), Some(0), Some("Thanh niên".len() as u64))
+    );
 }
 
 #[test]
@@ -134,7 +172,8 @@ fn eval_segmenter_reports_f1_and_speed() {
     let d = tempfile::tempdir().unwrap();
     let (ok, stdout, stderr) = ykien(&["eval-segmenter", shared.to_str().unwrap(), "--folded"], d.path());
     assert!(ok, "{stderr}");
-    let f1s: Vec<f64> = stdout.lines().filter_map(|l| l.split("F1 ").nth(1)).map(|x| x.trim().parse().unwrap()).collect();
+    let f1s: Vec<f64> =
+        stdout.lines().filter_map(|l| l.split("F1 ").nth(1)).map(|x| x.trim().parse().unwrap()).collect();
     assert_eq!(f1s.len(), 2, "{stdout}");
     // The shipped model learned from dev too, so this is not a held-out figure; it must be high.
     assert!(f1s[0] > 97.0 && f1s[1] > 90.0, "{stdout}");
@@ -164,7 +203,8 @@ fn a_closed_pipe_is_not_an_error() {
 fn train_router_route_and_eval_with_a_model() {
     let d = tempfile::tempdir().unwrap();
     let corpus = Path::new(env!("CARGO_MANIFEST_DIR")).join("corpus/submissions.csv");
-    let (ok, stdout, stderr) = ykien(&["train-router", corpus.to_str().unwrap(), "--label-column", "topic", "--model", "m.json"], d.path());
+    let (ok, stdout, stderr) =
+        ykien(&["train-router", corpus.to_str().unwrap(), "--label-column", "topic", "--model", "m.json"], d.path());
     assert!(ok, "{stderr}");
     assert!(stdout.contains("7 classes"), "{stdout}");
     std::fs::write(d.path().join("q.csv"), "id,text,topic\nq1,Em muốn vay vốn ngân hàng chính sách,vay-von\nq2,Trường em thiếu giáo viên và sách giáo khoa,hoc-tap\n").unwrap();
@@ -181,7 +221,19 @@ fn train_router_route_and_eval_with_a_model() {
     // The bundled corpus is a fifth unaccented: exact forms stay off unless asked for; a model
     // trained with them records it, and routing with it extracts them too.
     assert!(!std::fs::read_to_string(d.path().join("m.json")).unwrap().contains("\"exact_forms\":true"));
-    let (ok, stdout, stderr) = ykien(&["train-router", corpus.to_str().unwrap(), "--label-column", "topic", "--model", "e.json", "--exact-forms", "on"], d.path());
+    let (ok, stdout, stderr) = ykien(
+        &[
+            "train-router",
+            corpus.to_str().unwrap(),
+            "--label-column",
+            "topic",
+            "--model",
+            "e.json",
+            "--exact-forms",
+            "on",
+        ],
+        d.path(),
+    );
     assert!(ok && stdout.contains("with exact-form syllables"), "{stdout}{stderr}");
     assert!(std::fs::read_to_string(d.path().join("e.json")).unwrap().contains("\"exact_forms\":true"));
     let (ok, stdout, _) = ykien(&["eval", "q.csv", "--model", "e.json", "--label-column", "topic"], d.path());
@@ -191,12 +243,21 @@ fn train_router_route_and_eval_with_a_model() {
 #[test]
 fn the_same_request_sent_by_everyone_is_one_cluster_and_one_duplicate_group() {
     let d = tempfile::tempdir().unwrap();
-    let lines: String = (0..30).map(|i| if i % 3 == 0 { "em muon vay von ngan hang chinh sach\n" } else { "Em muốn vay vốn ngân hàng chính sách!\n" }).collect();
+    let lines: String = (0..30)
+        .map(|i| {
+            if i % 3 == 0 {
+                "em muon vay von ngan hang chinh sach\n"
+            } else {
+                "Em muốn vay vốn ngân hàng chính sách!\n"
+            }
+        })
+        .collect();
     std::fs::write(d.path().join("same.txt"), lines).unwrap();
     let (ok, stdout, stderr) = ykien(&["analyze", "same.txt", "--out", "ra", "--k", "1"], d.path());
     assert!(ok, "{stderr}");
     assert!(stdout.contains("30 ý kiến · 1 cụm") && !stdout.contains("không có từ"), "{stdout}");
-    let clusters: serde_json::Value = serde_json::from_slice(&std::fs::read(d.path().join("ra/clusters.json")).unwrap()).unwrap();
+    let clusters: serde_json::Value =
+        serde_json::from_slice(&std::fs::read(d.path().join("ra/clusters.json")).unwrap()).unwrap();
     assert_eq!(clusters["clusters"][0]["size"], 30);
     assert_eq!(clusters["duplicates"][0]["count"], 30);
 }

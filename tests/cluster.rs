@@ -44,7 +44,12 @@ fn recovers_well_separated_groups() {
     assert!((nmi(&m.assignments, &gold) - 1.0).abs() < 1e-9, "NMI {}", nmi(&m.assignments, &gold));
     assert!(m.similarity.iter().all(|&s| s > 0.0));
     // The automatic choice of k finds three as well.
-    let (k, scores) = ykien::cluster::choose_k(&x, &KSearch { min_k: 2, max_k: 8, sample: 1000, min_gain: 0.02 }, &KMeansParams::new(2)).unwrap();
+    let (k, scores) = ykien::cluster::choose_k(
+        &x,
+        &KSearch { min_k: 2, max_k: 8, sample: 1000, min_gain: 0.02 },
+        &KMeansParams::new(2),
+    )
+    .unwrap();
     assert_eq!(k, 3, "{scores:?}");
 }
 
@@ -141,7 +146,9 @@ fn the_mixture_recovers_themes_and_ignores_the_thread_count() {
     let (texts, gold) = three_themes(3000);
     let x = matrix(&texts);
     let p = DmmParams { seed: 5, iters: 8, ..DmmParams::new(3) };
-    let run = |threads: usize| rayon::ThreadPoolBuilder::new().num_threads(threads).build().unwrap().install(|| p.fit(&x).unwrap());
+    let run = |threads: usize| {
+        rayon::ThreadPoolBuilder::new().num_threads(threads).build().unwrap().install(|| p.fit(&x).unwrap())
+    };
     let (a, b, c) = (run(1), run(2), run(3));
     assert_eq!(a.assignments, b.assignments);
     assert_eq!(a.assignments, c.assignments);
@@ -170,7 +177,8 @@ fn analysing_while_reading_in_batches_gives_the_one_batch_results() {
     assert_eq!(read.submissions, whole.submissions);
     assert_eq!(read.sources, whole.sources);
     assert_eq!(serde_json::to_string(&batched).unwrap(), serde_json::to_string(&one).unwrap());
-    let recs = |r: &ykien::pipeline::Report| r.records.iter().map(|x| serde_json::to_string(x).unwrap()).collect::<Vec<_>>();
+    let recs =
+        |r: &ykien::pipeline::Report| r.records.iter().map(|x| serde_json::to_string(x).unwrap()).collect::<Vec<_>>();
     assert_eq!(recs(&batched), recs(&one));
     // A bad record stops the batched read with its file and line, as the whole read does.
     std::fs::write(&paths[1], format!("{}\nx1,\n", lines[0])).unwrap();
@@ -191,7 +199,8 @@ fn a_submission_sent_again_word_for_word_gets_its_originals_results() {
         c.id = format!("again-{i}");
         subs.push(c);
     }
-    let r = analyze(m, &subs, &Settings { k: Some(7), ..Settings::default() }, &indicatif::ProgressBar::hidden()).unwrap();
+    let r =
+        analyze(m, &subs, &Settings { k: Some(7), ..Settings::default() }, &indicatif::ProgressBar::hidden()).unwrap();
     // Results sit at the submission's position; its id is the submission's own.
     let json = |x: &RecordResult| serde_json::to_value(x).unwrap();
     let mut grouped = 0;
@@ -227,7 +236,8 @@ fn a_text_sent_many_times_is_one_representative_not_five() {
             subs.push(c);
         }
     }
-    let r = analyze(m, &subs, &Settings { k: Some(7), ..Settings::default() }, &indicatif::ProgressBar::hidden()).unwrap();
+    let r =
+        analyze(m, &subs, &Settings { k: Some(7), ..Settings::default() }, &indicatif::ProgressBar::hidden()).unwrap();
     let group_of = |id: &str| r.duplicates.iter().position(|g| g.ids.iter().any(|x| x == id));
     let mut shown = 0;
     for c in &r.clusters {

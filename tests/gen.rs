@@ -8,7 +8,10 @@ use ykien::input::{read_file, ReadOptions};
 
 fn gen(dir: &Path, name: &str, n: usize, seed: u64) -> PathBuf {
     let out = dir.join(name);
-    let st = Command::new(env!("CARGO_BIN_EXE_ykien")).args(["gen", "--n", &n.to_string(), "--seed", &seed.to_string(), "--out", out.to_str().unwrap()]).output().unwrap();
+    let st = Command::new(env!("CARGO_BIN_EXE_ykien"))
+        .args(["gen", "--n", &n.to_string(), "--seed", &seed.to_string(), "--out", out.to_str().unwrap()])
+        .output()
+        .unwrap();
     assert!(st.status.success(), "{}", String::from_utf8_lossy(&st.stderr));
     out
 }
@@ -22,7 +25,11 @@ fn same_seed_same_corpus_other_seed_other_corpus() {
     assert_eq!(a, b);
     assert_ne!(a, c);
     // The same records at one thread and at two.
-    let one = Command::new(env!("CARGO_BIN_EXE_ykien")).args(["--threads", "1", "gen", "--n", "3000", "--seed", "7", "--out"]).arg(d.path().join("t1.csv")).output().unwrap();
+    let one = Command::new(env!("CARGO_BIN_EXE_ykien"))
+        .args(["--threads", "1", "gen", "--n", "3000", "--seed", "7", "--out"])
+        .arg(d.path().join("t1.csv"))
+        .output()
+        .unwrap();
     assert!(one.status.success());
     assert_eq!(std::fs::read(d.path().join("t1.csv")).unwrap(), a);
 }
@@ -45,11 +52,14 @@ fn every_format_reads_back_whole_with_gold_labels() {
 fn vocabulary_keeps_growing_and_a_fifth_lacks_diacritics() {
     let d = tempfile::tempdir().unwrap();
     let subs = read_file(&gen(d.path(), "v.csv", 20_000, 2), &ReadOptions::default()).unwrap().submissions;
-    let vocab = |n: usize| subs[..n].iter().flat_map(|s| s.text.split_whitespace().map(str::to_lowercase)).collect::<HashSet<_>>().len();
+    let vocab = |n: usize| {
+        subs[..n].iter().flat_map(|s| s.text.split_whitespace().map(str::to_lowercase)).collect::<HashSet<_>>().len()
+    };
     let (v2k, v20k) = (vocab(2_000), vocab(20_000));
     println!("distinct tokens: {v2k} in 2,000 submissions, {v20k} in 20,000");
     assert!(v20k as f64 > 1.5 * v2k as f64, "{v2k} -> {v20k}");
-    let plain = subs.iter().filter(|s| !s.text.chars().any(ykien::text::normalize::has_diacritic)).count() as f64 / subs.len() as f64;
+    let plain = subs.iter().filter(|s| !s.text.chars().any(ykien::text::normalize::has_diacritic)).count() as f64
+        / subs.len() as f64;
     assert!((0.2..0.5).contains(&plain), "share without diacritics {plain}");
     let texts: HashSet<&str> = subs.iter().map(|s| s.text.as_str()).collect();
     assert!(texts.len() as f64 > 0.8 * subs.len() as f64, "most generated submissions differ");

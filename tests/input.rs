@@ -23,7 +23,9 @@ const CSV: &str = "id,text,locality,group,submitted_at\nA1,\"Em muốn vay vốn
 #[test]
 fn csv_utf8_with_and_without_bom() {
     let d = tempfile::tempdir().unwrap();
-    for (name, bytes) in [("plain.csv", CSV.as_bytes().to_vec()), ("bom.csv", [b"\xEF\xBB\xBF".as_slice(), CSV.as_bytes()].concat())] {
+    for (name, bytes) in
+        [("plain.csv", CSV.as_bytes().to_vec()), ("bom.csv", [b"\xEF\xBB\xBF".as_slice(), CSV.as_bytes()].concat())]
+    {
         let out = read_file(&write(d.path(), name, &bytes), &ReadOptions::default()).unwrap();
         assert_eq!(out.submissions.len(), 2);
         let s = &out.submissions[0];
@@ -97,9 +99,17 @@ fn xlsx_first_sheet_or_named_sheet() {
     assert_eq!(out.submissions.len(), 2);
     assert_eq!(out.rejects.len(), 1);
     let r = &out.rejects[0];
-    assert!(r.location.contains("Tổng hợp") && r.location.contains('4') && r.message.contains("repeats the id at sheet 'Tổng hợp' row 2"), "{r:?}");
+    assert!(
+        r.location.contains("Tổng hợp")
+            && r.location.contains('4')
+            && r.message.contains("repeats the id at sheet 'Tổng hợp' row 2"),
+        "{r:?}"
+    );
     let s = &out.submissions[0];
-    assert_eq!((s.id.as_str(), s.locality.as_deref(), s.submitted_at.as_deref()), ("101", Some("Hữu Lũng"), Some("2024-04-15")));
+    assert_eq!(
+        (s.id.as_str(), s.locality.as_deref(), s.submitted_at.as_deref()),
+        ("101", Some("Hữu Lũng"), Some("2024-04-15"))
+    );
     let out = read_file(&path, &ReadOptions { sheet: Some("Khác".into()), ..Default::default() }).unwrap();
     assert_eq!(out.submissions[0].text, "Ý kiến ở trang thứ hai");
     let e = err_text(read_file(&path, &ReadOptions { sheet: Some("Sheet9".into()), ..Default::default() }));
@@ -110,12 +120,28 @@ fn xlsx_first_sheet_or_named_sheet() {
 fn bad_input_names_file_line_and_problem() {
     let d = tempfile::tempdir().unwrap();
     let cases: Vec<(&str, Vec<u8>, Vec<&str>)> = vec![
-        ("nocol.csv", b"id,noi dung\n1,abc\n".to_vec(), vec!["nocol.csv:1", "no 'text' column", "'noi dung'", "--text-column"]),
-        ("fields.csv", "id,text\n1,một\n2,hai,ba\n".as_bytes().to_vec(), vec!["fields.csv:3", "3 fields where the header has 2"]),
+        (
+            "nocol.csv",
+            b"id,noi dung\n1,abc\n".to_vec(),
+            vec!["nocol.csv:1", "no 'text' column", "'noi dung'", "--text-column"],
+        ),
+        (
+            "fields.csv",
+            "id,text\n1,một\n2,hai,ba\n".as_bytes().to_vec(),
+            vec!["fields.csv:3", "3 fields where the header has 2"],
+        ),
         ("empty.csv", "id,text\n1,một\n2,  \n".as_bytes().to_vec(), vec!["empty.csv:3", "'text' field is empty"]),
-        ("dup.csv", "id,text\n7,một\n7,hai\n".as_bytes().to_vec(), vec!["dup.csv:3", "id '7' repeats the id at line 2"]),
+        (
+            "dup.csv",
+            "id,text\n7,một\n7,hai\n".as_bytes().to_vec(),
+            vec!["dup.csv:3", "id '7' repeats the id at line 2"],
+        ),
         ("latin1.csv", b"id,text\n1,ok\n2,caf\xe9\n".to_vec(), vec!["latin1.csv:3", "not valid UTF-8"]),
-        ("bad.jsonl", b"{\"text\": \"ok\"}\n{\"text\": \"thi\xe1\xba\xbfu\" \n".to_vec(), vec!["bad.jsonl:2", "invalid JSON"]),
+        (
+            "bad.jsonl",
+            b"{\"text\": \"ok\"}\n{\"text\": \"thi\xe1\xba\xbfu\" \n".to_vec(),
+            vec!["bad.jsonl:2", "invalid JSON"],
+        ),
         ("arr.jsonl", b"[1,2]\n".to_vec(), vec!["arr.jsonl:1", "expected a JSON object"]),
         ("num.jsonl", b"{\"text\": 5}\n".to_vec(), vec!["num.jsonl:1", "'text' must be a string"]),
         ("notes.doc", b"x".to_vec(), vec!["notes.doc", "unknown file type"]),
@@ -196,7 +222,9 @@ fn json_lines_read_a_line_at_a_time_name_a_late_bad_byte() {
     let d = tempfile::tempdir().unwrap();
     let mut body = String::from("\u{feff}");
     for i in 0..3000 {
-        body.push_str(&format!("{{\"id\": \"j{i}\", \"text\": \"Cần thêm lớp học nghề, số {i}\", \"locality\": \"Bắc Sơn\"}}\r\n"));
+        body.push_str(&format!(
+            "{{\"id\": \"j{i}\", \"text\": \"Cần thêm lớp học nghề, số {i}\", \"locality\": \"Bắc Sơn\"}}\r\n"
+        ));
     }
     body.push_str("\r\n{\"id\": \"last\", \"text\": \"Xin hỏi về vay vốn\"}");
     let good = write(d.path(), "many.jsonl", body.as_bytes());
@@ -230,6 +258,12 @@ fn a_files_localities_dates_groups_and_column_names_are_shared_by_its_records() 
     assert!(std::sync::Arc::ptr_eq(a.locality.as_ref().unwrap(), b.locality.as_ref().unwrap()));
     assert!(std::sync::Arc::ptr_eq(a.group.as_ref().unwrap(), b.group.as_ref().unwrap()));
     assert!(std::sync::Arc::ptr_eq(a.submitted_at.as_ref().unwrap(), b.submitted_at.as_ref().unwrap()));
-    assert_eq!((c.locality.as_deref(), c.group.as_deref(), c.submitted_at.as_deref()), (Some("Bắc Sơn"), Some("học sinh"), Some("2024-05-03")));
-    assert_eq!([a, b, c].map(|s| s.extra.get("truong")), [Some("THPT Việt Bắc"), Some("THPT Lộc Bình"), Some("THPT Việt Bắc")]);
+    assert_eq!(
+        (c.locality.as_deref(), c.group.as_deref(), c.submitted_at.as_deref()),
+        (Some("Bắc Sơn"), Some("học sinh"), Some("2024-05-03"))
+    );
+    assert_eq!(
+        [a, b, c].map(|s| s.extra.get("truong")),
+        [Some("THPT Việt Bắc"), Some("THPT Lộc Bình"), Some("THPT Việt Bắc")]
+    );
 }

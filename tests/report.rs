@@ -13,7 +13,15 @@ fn corpus() -> Vec<Submission> {
 }
 
 fn sub(id: &str, text: &str, locality: &str) -> Submission {
-    Submission { id: id.into(), id_given: true, text: text.into(), locality: Some(locality.into()), submitted_at: None, group: None, extra: Default::default() }
+    Submission {
+        id: id.into(),
+        id_given: true,
+        text: text.into(),
+        locality: Some(locality.into()),
+        submitted_at: None,
+        group: None,
+        extra: Default::default(),
+    }
 }
 
 fn run(subs: &[Submission], k: usize) -> Report {
@@ -28,7 +36,10 @@ fn report_numbers_match_the_analysis() {
     let t = Tables::new(models(), &read, &report, None).unwrap();
     let n = report.records.len();
     assert_eq!(t.totals.submissions, n);
-    assert_eq!(t.totals.without_diacritics, report.records.iter().filter(|r| r.routed.typed_without_diacritics).count());
+    assert_eq!(
+        t.totals.without_diacritics,
+        report.records.iter().filter(|r| r.routed.typed_without_diacritics).count()
+    );
     assert_eq!(t.topics.iter().map(|r| r.count).sum::<usize>(), n);
     for row in &t.topics {
         assert_eq!(row.count, report.records.iter().filter(|r| *r.routed.topic == *row.code).count(), "{}", row.code);
@@ -53,7 +64,11 @@ fn report_numbers_match_the_analysis() {
 fn hostile_text_is_escaped_and_the_file_has_no_external_references() {
     let mut subs: Vec<Submission> = corpus().into_iter().take(60).collect();
     subs.push(sub("x1", "<script>alert('ykien')</script><img src=x onerror=alert(1)> vay vốn", "<b>Lộc Bình</b>"));
-    subs.push(sub("x2", "Xem http://evil.example/a.css và <link rel=stylesheet href=//evil.example/s.css> vay vốn ưu đãi", "Cao Lộc"));
+    subs.push(sub(
+        "x2",
+        "Xem http://evil.example/a.css và <link rel=stylesheet href=//evil.example/s.css> vay vốn ưu đãi",
+        "Cao Lộc",
+    ));
     let report = run(&subs, 4);
     let read = ReadOutcome { submissions: subs.clone(), rejects: vec![], ..Default::default() };
     let html = render_html(&Tables::new(models(), &read, &report, None).unwrap(), &report, models());
@@ -63,8 +78,12 @@ fn hostile_text_is_escaped_and_the_file_has_no_external_references() {
     while let Some(i) = rest.find('<') {
         let end = rest[i..].find('>').map(|e| i + e).unwrap();
         let tag = rest[i + 1..end].to_ascii_lowercase();
-        let name: String = tag.trim_start_matches('/').chars().take_while(|c| c.is_ascii_alphanumeric() || *c == '!').collect();
-        assert!(!["script", "img", "link", "iframe", "object", "embed", "base"].contains(&name.as_str()), "tag <{tag}>");
+        let name: String =
+            tag.trim_start_matches('/').chars().take_while(|c| c.is_ascii_alphanumeric() || *c == '!').collect();
+        assert!(
+            !["script", "img", "link", "iframe", "object", "embed", "base"].contains(&name.as_str()),
+            "tag <{tag}>"
+        );
         assert!(!tag.contains("src=") && !tag.contains("href=") && !tag.contains("onerror"), "tag <{tag}>");
         rest = &rest[end + 1..];
     }
@@ -83,7 +102,8 @@ fn edits(text: &str, which: usize) -> String {
 
 #[test]
 fn near_duplicates_found_with_light_edits_and_distinct_requests_kept_apart() {
-    let originals: Vec<Submission> = corpus().into_iter().filter(|s| s.text.split_whitespace().count() >= 8).take(300).collect();
+    let originals: Vec<Submission> =
+        corpus().into_iter().filter(|s| s.text.split_whitespace().count() >= 8).take(300).collect();
     let mut subs = originals.clone();
     let mut source: Vec<usize> = (0..originals.len()).collect();
     for (i, o) in originals.iter().enumerate().step_by(6) {
@@ -99,14 +119,27 @@ fn near_duplicates_found_with_light_edits_and_distinct_requests_kept_apart() {
         let idx: Vec<usize> = g.ids.iter().map(|id| pos(id)).collect();
         for a in 0..idx.len() {
             for b in a + 1..idx.len() {
-                if source[idx[a]] == source[idx[b]] { tp += 1 } else { fp += 1 }
+                if source[idx[a]] == source[idx[b]] {
+                    tp += 1
+                } else {
+                    fp += 1
+                }
             }
         }
     }
     // Which kind of edit is missed: a copy counts as found when it shares a group with its original.
     for e in 0..3 {
-        let copies: Vec<&Submission> = subs.iter().filter(|s| s.id.starts_with("dup-") && s.id.ends_with(&format!("-{e}"))).collect();
-        let found = copies.iter().filter(|c| report.duplicates.iter().any(|g| g.ids.contains(&c.id) && g.ids.iter().any(|id| !id.starts_with("dup-")))).count();
+        let copies: Vec<&Submission> =
+            subs.iter().filter(|s| s.id.starts_with("dup-") && s.id.ends_with(&format!("-{e}"))).collect();
+        let found = copies
+            .iter()
+            .filter(|c| {
+                report
+                    .duplicates
+                    .iter()
+                    .any(|g| g.ids.contains(&c.id) && g.ids.iter().any(|id| !id.starts_with("dup-")))
+            })
+            .count();
         println!("edit {e}: {found} of {} copies grouped with their original", copies.len());
     }
     let planted_pairs = originals.len().div_ceil(6) * 6; // 4 copies each: C(4,2) = 6 pairs
@@ -133,7 +166,10 @@ fn xlsx_has_every_table_and_comparison_reads_an_earlier_run() {
         w.write_record([s.id.as_str(), s.text.as_str(), s.locality.as_deref().unwrap_or("")]).unwrap();
     }
     w.flush().unwrap();
-    let st = std::process::Command::new(bin).args(["analyze", csv.to_str().unwrap(), "--out", prev.to_str().unwrap(), "--k", "6"]).output().unwrap();
+    let st = std::process::Command::new(bin)
+        .args(["analyze", csv.to_str().unwrap(), "--out", prev.to_str().unwrap(), "--k", "6"])
+        .output()
+        .unwrap();
     assert!(st.status.success(), "{}", String::from_utf8_lossy(&st.stderr));
     assert!(prev.join("report.html").exists() && prev.join("report.xlsx").exists());
 
@@ -142,7 +178,11 @@ fn xlsx_has_every_table_and_comparison_reads_an_earlier_run() {
     let t = Tables::new(models(), &read, &report, Some(&prev)).unwrap();
     let c = t.comparison.as_ref().unwrap();
     assert_eq!(c.before_total, before.len());
-    let prev_topics: Vec<serde_json::Value> = std::fs::read_to_string(prev.join("submissions.jsonl")).unwrap().lines().map(|l| serde_json::from_str(l).unwrap()).collect();
+    let prev_topics: Vec<serde_json::Value> = std::fs::read_to_string(prev.join("submissions.jsonl"))
+        .unwrap()
+        .lines()
+        .map(|l| serde_json::from_str(l).unwrap())
+        .collect();
     for ch in &c.topics {
         assert_eq!(ch.before, prev_topics.iter().filter(|r| r["topic"] == ch.what.as_str()).count());
         assert_eq!(ch.now, report.records.iter().filter(|r| *r.routed.topic == *ch.what).count());
@@ -155,7 +195,10 @@ fn xlsx_has_every_table_and_comparison_reads_an_earlier_run() {
     let x = d.path().join("r.xlsx");
     write_xlsx(&t, &report, &x).unwrap();
     let mut wb = open_workbook_auto(&x).unwrap();
-    assert_eq!(wb.sheet_names(), ["Tổng quan", "Lĩnh vực", "Cụm", "Địa phương × lĩnh vực", "Cơ quan", "Trùng lặp", "So sánh"]);
+    assert_eq!(
+        wb.sheet_names(),
+        ["Tổng quan", "Lĩnh vực", "Cụm", "Địa phương × lĩnh vực", "Cơ quan", "Trùng lặp", "So sánh"]
+    );
     let topics = wb.worksheet_range("Lĩnh vực").unwrap();
     for (i, row) in t.topics.iter().enumerate() {
         assert_eq!(topics.get((i + 1, 2)), Some(&Data::Float(row.count as f64)));

@@ -43,7 +43,13 @@ fn desk() -> Desk {
     std::fs::write(&f, lines.join("\n")).unwrap();
     let read = read_file(&f, &ReadOptions::default()).unwrap();
     let m = models();
-    let report = analyze(&m, &read.submissions, &Settings { k: Some(6), ..Settings::default() }, &indicatif::ProgressBar::hidden()).unwrap();
+    let report = analyze(
+        &m,
+        &read.submissions,
+        &Settings { k: Some(6), ..Settings::default() },
+        &indicatif::ProgressBar::hidden(),
+    )
+    .unwrap();
     let data = DataDir::resolve(Some(&dir.path().join("data")));
     let mut db = Db::open(&data.review_db()).unwrap();
     store_report(&mut db, &read, &report).unwrap();
@@ -55,7 +61,15 @@ fn desk() -> Desk {
 }
 
 fn enc(s: &str) -> String {
-    s.bytes().map(|b| if b.is_ascii_alphanumeric() || b"-_.~".contains(&b) { (b as char).to_string() } else { format!("%{b:02X}") }).collect()
+    s.bytes()
+        .map(|b| {
+            if b.is_ascii_alphanumeric() || b"-_.~".contains(&b) {
+                (b as char).to_string()
+            } else {
+                format!("%{b:02X}")
+            }
+        })
+        .collect()
 }
 
 struct Resp {
@@ -108,9 +122,22 @@ async fn login(app: &axum::Router, name: &str) -> (String, String) {
     let page = send(app, "GET", "/login", "", &[]).await;
     assert_eq!(page.status, StatusCode::OK);
     let pre = page.cookie("ykien_login").expect("login cookie");
-    let r = send(app, "POST", "/login", &format!("ykien_login={pre}"), &[("name", name), ("password", "mat-khau-dai"), ("csrf", &page.csrf())]).await;
+    let r = send(
+        app,
+        "POST",
+        "/login",
+        &format!("ykien_login={pre}"),
+        &[("name", name), ("password", "mat-khau-dai"), ("csrf", &page.csrf())],
+    )
+    .await;
     assert_eq!(r.status, StatusCode::SEE_OTHER, "{}", r.text());
-    let sc = r.headers.get_all(header::SET_COOKIE).iter().map(|v| v.to_str().unwrap().to_string()).find(|c| c.starts_with("ykien_session=")).unwrap();
+    let sc = r
+        .headers
+        .get_all(header::SET_COOKIE)
+        .iter()
+        .map(|v| v.to_str().unwrap().to_string())
+        .find(|c| c.starts_with("ykien_session="))
+        .unwrap();
     assert!(sc.contains("HttpOnly") && sc.contains("SameSite=Strict"), "{sc}");
     let cookie = format!("ykien_session={}", r.cookie("ykien_session").unwrap());
     let home = send(app, "GET", "/", &cookie, &[]).await;
@@ -119,7 +146,8 @@ async fn login(app: &axum::Router, name: &str) -> (String, String) {
 
 fn first_pending(data: &DataDir) -> ykien::review::Item {
     let db = Db::open(&data.review_db()).unwrap();
-    let (items, _) = db.queue(&ykien::review::QueueFilter { status: "pending".into(), limit: 1, ..Default::default() }).unwrap();
+    let (items, _) =
+        db.queue(&ykien::review::QueueFilter { status: "pending".into(), limit: 1, ..Default::default() }).unwrap();
     items.into_iter().next().unwrap()
 }
 
@@ -130,11 +158,25 @@ async fn login_is_required_and_bad_passwords_are_refused() {
     assert_eq!((r.status, r.location()), (StatusCode::SEE_OTHER, "/login"));
     let page = send(&d.app, "GET", "/login", "", &[]).await;
     let pre = page.cookie("ykien_login").unwrap();
-    let r = send(&d.app, "POST", "/login", &format!("ykien_login={pre}"), &[("name", "lan"), ("password", "sai-mat-khau"), ("csrf", &page.csrf())]).await;
+    let r = send(
+        &d.app,
+        "POST",
+        "/login",
+        &format!("ykien_login={pre}"),
+        &[("name", "lan"), ("password", "sai-mat-khau"), ("csrf", &page.csrf())],
+    )
+    .await;
     assert_eq!(r.status, StatusCode::UNAUTHORIZED);
     assert!(r.cookie("ykien_session").is_none());
     // The login form's CSRF token must match its cookie.
-    let r = send(&d.app, "POST", "/login", "ykien_login=abc", &[("name", "lan"), ("password", "mat-khau-dai"), ("csrf", "def")]).await;
+    let r = send(
+        &d.app,
+        "POST",
+        "/login",
+        "ykien_login=abc",
+        &[("name", "lan"), ("password", "mat-khau-dai"), ("csrf", "def")],
+    )
+    .await;
     assert_eq!(r.status, StatusCode::FORBIDDEN);
     // Security headers on every page.
     assert!(page.headers.get(header::CONTENT_SECURITY_POLICY).is_some());
@@ -154,13 +196,21 @@ async fn the_queue_lists_least_confident_first_and_filters() {
     let t = r.text();
     assert!(t.contains("121 ý kiến"), "all pending");
     // Confidences appear in ascending order.
-    let confs: Vec<u32> = t.match_indices("</span> ").filter_map(|(i, _)| t[i + 8..].split('%').next()?.parse().ok()).collect();
+    let confs: Vec<u32> =
+        t.match_indices("</span> ").filter_map(|(i, _)| t[i + 8..].split('%').next()?.parse().ok()).collect();
     assert!(confs.len() > 10 && confs.windows(2).all(|w| w[0] <= w[1]), "{confs:?}");
     // Filter by suggested department: every row names it.
     let r = send(&d.app, "GET", "/?department=nhcsxh", &cookie, &[]).await;
     let n: usize = r.text().split(" ý kiến").next().unwrap().rsplit('>').next().unwrap().trim().parse().unwrap();
     let db = Db::open(&d.data.review_db()).unwrap();
-    let (_, expect) = db.queue(&ykien::review::QueueFilter { department: Some("nhcsxh".into()), status: "pending".into(), limit: 1, ..Default::default() }).unwrap();
+    let (_, expect) = db
+        .queue(&ykien::review::QueueFilter {
+            department: Some("nhcsxh".into()),
+            status: "pending".into(),
+            limit: 1,
+            ..Default::default()
+        })
+        .unwrap();
     assert_eq!(n as i64, expect);
     assert!(expect > 0);
     // Search box without a search index: folded words, diacritics ignored.
@@ -194,18 +244,51 @@ async fn decisions_accept_reassign_split_and_note_with_an_audit_trail() {
     let t = page.text();
     assert!(t.contains("Đề xuất:") && t.contains("Phương án hai") && t.contains("Chia cho hai cơ quan"));
     let uri = format!("/s/{}", it.id);
-    let r = send(&d.app, "POST", &uri, &cookie, &[("csrf", &csrf), ("version", "0"), ("action", "reassign"), ("department", "so-gddt"), ("note", "Thuộc ngành giáo dục")]).await;
+    let r = send(
+        &d.app,
+        "POST",
+        &uri,
+        &cookie,
+        &[
+            ("csrf", &csrf),
+            ("version", "0"),
+            ("action", "reassign"),
+            ("department", "so-gddt"),
+            ("note", "Thuộc ngành giáo dục"),
+        ],
+    )
+    .await;
     assert_eq!(r.status, StatusCode::SEE_OTHER, "{}", r.text());
     let db = Db::open(&d.data.review_db()).unwrap();
     let now = db.item(&it.id).unwrap().unwrap();
-    assert_eq!((now.status.as_str(), now.department.as_str(), now.decided_by.as_str(), now.version), ("decided", "so-gddt", "lan", 1));
+    assert_eq!(
+        (now.status.as_str(), now.department.as_str(), now.decided_by.as_str(), now.version),
+        ("decided", "so-gddt", "lan", 1)
+    );
     // Split, then a note alone (the decision stays), then accept.
-    let r = send(&d.app, "POST", &uri, &cookie, &[("csrf", &csrf), ("version", "1"), ("action", "split"), ("department", "so-gddt"), ("second", "so-ldtbxh")]).await;
+    let r = send(
+        &d.app,
+        "POST",
+        &uri,
+        &cookie,
+        &[("csrf", &csrf), ("version", "1"), ("action", "split"), ("department", "so-gddt"), ("second", "so-ldtbxh")],
+    )
+    .await;
     assert_eq!(r.status, StatusCode::SEE_OTHER);
-    let r = send(&d.app, "POST", &uri, &cookie, &[("csrf", &csrf), ("version", "2"), ("action", "note"), ("note", "Đã gọi điện hỏi thêm")]).await;
+    let r = send(
+        &d.app,
+        "POST",
+        &uri,
+        &cookie,
+        &[("csrf", &csrf), ("version", "2"), ("action", "note"), ("note", "Đã gọi điện hỏi thêm")],
+    )
+    .await;
     assert_eq!(r.status, StatusCode::SEE_OTHER);
     let now = db.item(&it.id).unwrap().unwrap();
-    assert_eq!((now.department.as_str(), now.second_department.as_str(), now.note.as_str()), ("so-gddt", "so-ldtbxh", "Đã gọi điện hỏi thêm"));
+    assert_eq!(
+        (now.department.as_str(), now.second_department.as_str(), now.note.as_str()),
+        ("so-gddt", "so-ldtbxh", "Đã gọi điện hỏi thêm")
+    );
     let audit = db.audit(&it.id).unwrap();
     assert_eq!(audit.iter().map(|a| a.action.as_str()).collect::<Vec<_>>(), ["reassign", "split", "note"]);
     assert!(audit.iter().all(|a| a.user == "lan" && a.at.starts_with("20")));
@@ -214,9 +297,23 @@ async fn decisions_accept_reassign_split_and_note_with_an_audit_trail() {
     assert!(conn.execute("UPDATE audit SET user_name = 'x'", []).is_err());
     assert!(conn.execute("DELETE FROM audit", []).is_err());
     // Bad decisions are refused with a reason.
-    let r = send(&d.app, "POST", &uri, &cookie, &[("csrf", &csrf), ("version", "3"), ("action", "reassign"), ("department", "bo-quoc-phong")]).await;
+    let r = send(
+        &d.app,
+        "POST",
+        &uri,
+        &cookie,
+        &[("csrf", &csrf), ("version", "3"), ("action", "reassign"), ("department", "bo-quoc-phong")],
+    )
+    .await;
     assert_eq!(r.status, StatusCode::BAD_REQUEST);
-    let r = send(&d.app, "POST", &uri, &cookie, &[("csrf", &csrf), ("version", "3"), ("action", "split"), ("department", "so-gddt"), ("second", "so-gddt")]).await;
+    let r = send(
+        &d.app,
+        "POST",
+        &uri,
+        &cookie,
+        &[("csrf", &csrf), ("version", "3"), ("action", "split"), ("department", "so-gddt"), ("second", "so-gddt")],
+    )
+    .await;
     assert_eq!(r.status, StatusCode::BAD_REQUEST);
     assert_eq!(send(&d.app, "GET", "/s/khong-co", &cookie, &[]).await.status, StatusCode::NOT_FOUND);
 }
@@ -236,7 +333,10 @@ async fn analysts_read_but_cannot_decide_and_csrf_is_checked() {
     assert_eq!(send(&d.app, "GET", "/progress", &acookie, &[]).await.status, StatusCode::OK);
     // A reviewer without the right token is refused too.
     let (cookie, _) = login(&d.app, "lan").await;
-    for form in [vec![("version", "0"), ("action", "accept")], vec![("csrf", acsrf.as_str()), ("version", "0"), ("action", "accept")]] {
+    for form in [
+        vec![("version", "0"), ("action", "accept")],
+        vec![("csrf", acsrf.as_str()), ("version", "0"), ("action", "accept")],
+    ] {
         let r = send(&d.app, "POST", &uri, &cookie, &form).await;
         assert_eq!(r.status, StatusCode::FORBIDDEN);
     }
@@ -251,22 +351,38 @@ async fn two_reviewers_deciding_at_once_lose_nothing() {
     let it = first_pending(&d.data);
     let uri = format!("/s/{}", it.id);
     // Both opened the page at version 0; lan decides first.
-    let r = send(&d.app, "POST", &uri, &c1, &[("csrf", &t1), ("version", "0"), ("action", "reassign"), ("department", "so-taichinh")]).await;
+    let r = send(
+        &d.app,
+        "POST",
+        &uri,
+        &c1,
+        &[("csrf", &t1), ("version", "0"), ("action", "reassign"), ("department", "so-taichinh")],
+    )
+    .await;
     assert_eq!(r.status, StatusCode::SEE_OTHER);
     let r = send(&d.app, "POST", &uri, &c2, &[("csrf", &t2), ("version", "0"), ("action", "accept")]).await;
     assert_eq!(r.status, StatusCode::CONFLICT);
     let t = r.text();
-    assert!(t.contains("vừa được thay đổi") && t.contains("lan") && t.contains("value=\"1\""), "shows who changed it and offers the new version");
+    assert!(
+        t.contains("vừa được thay đổi") && t.contains("lan") && t.contains("value=\"1\""),
+        "shows who changed it and offers the new version"
+    );
     let db = Db::open(&d.data.review_db()).unwrap();
     assert_eq!(db.item(&it.id).unwrap().unwrap().department, "so-taichinh");
     // Truly at once: of many racing decisions on the same version exactly one lands.
-    let other = db.queue(&ykien::review::QueueFilter { status: "pending".into(), limit: 1, ..Default::default() }).unwrap().0.remove(0);
+    let other = db
+        .queue(&ykien::review::QueueFilter { status: "pending".into(), limit: 1, ..Default::default() })
+        .unwrap()
+        .0
+        .remove(0);
     let uri2 = format!("/s/{}", other.id);
     let mut tasks = Vec::new();
     for k in 0..8 {
         let (app, uri2) = (d.app.clone(), uri2.clone());
         let (c, t) = if k % 2 == 0 { (c1.clone(), t1.clone()) } else { (c2.clone(), t2.clone()) };
-        tasks.push(tokio::spawn(async move { send(&app, "POST", &uri2, &c, &[("csrf", &t), ("version", "0"), ("action", "accept")]).await.status }));
+        tasks.push(tokio::spawn(async move {
+            send(&app, "POST", &uri2, &c, &[("csrf", &t), ("version", "0"), ("action", "accept")]).await.status
+        }));
     }
     let mut codes = Vec::new();
     for t in tasks {
@@ -289,12 +405,31 @@ async fn a_cluster_is_decided_in_one_step_after_confirmation() {
     let page = send(&d.app, "GET", &format!("/cluster/{c}"), &cookie, &[]).await;
     assert!(page.text().contains(&format!("{} ý kiến", members.len())));
     // One member decided by someone else first is left alone.
-    db.decide(&members[0].id, members[0].version, &ykien::review::Decision::Reassign("so-gddt".into()), "", "minh").unwrap();
-    let r = send(&d.app, "POST", &format!("/cluster/{c}"), &cookie, &[("csrf", &csrf), ("action", "reassign"), ("department", "tinh-doan")]).await;
+    db.decide(&members[0].id, members[0].version, &ykien::review::Decision::Reassign("so-gddt".into()), "", "minh")
+        .unwrap();
+    let r = send(
+        &d.app,
+        "POST",
+        &format!("/cluster/{c}"),
+        &cookie,
+        &[("csrf", &csrf), ("action", "reassign"), ("department", "tinh-doan")],
+    )
+    .await;
     assert_eq!(r.status, StatusCode::OK);
     assert!(r.text().contains("Xác nhận") && r.text().contains(&format!("{} ý kiến chờ duyệt", members.len() - 1)));
-    assert_eq!(db.cluster(c).unwrap().iter().filter(|i| i.status == "decided").count(), 1, "nothing before confirmation");
-    let r = send(&d.app, "POST", &format!("/cluster/{c}"), &cookie, &[("csrf", &csrf), ("action", "reassign"), ("department", "tinh-doan"), ("confirm", "yes")]).await;
+    assert_eq!(
+        db.cluster(c).unwrap().iter().filter(|i| i.status == "decided").count(),
+        1,
+        "nothing before confirmation"
+    );
+    let r = send(
+        &d.app,
+        "POST",
+        &format!("/cluster/{c}"),
+        &cookie,
+        &[("csrf", &csrf), ("action", "reassign"), ("department", "tinh-doan"), ("confirm", "yes")],
+    )
+    .await;
     assert_eq!(r.status, StatusCode::SEE_OTHER);
     let after = db.cluster(c).unwrap();
     assert!(after.iter().all(|i| i.status == "decided"));
@@ -307,9 +442,23 @@ async fn progress_exports_and_backup() {
     let d = desk();
     let (cookie, csrf) = login(&d.app, "lan").await;
     let db = Db::open(&d.data.review_db()).unwrap();
-    let (items, _) = db.queue(&ykien::review::QueueFilter { status: "pending".into(), limit: 3, ..Default::default() }).unwrap();
+    let (items, _) =
+        db.queue(&ykien::review::QueueFilter { status: "pending".into(), limit: 3, ..Default::default() }).unwrap();
     for it in &items {
-        let r = send(&d.app, "POST", &format!("/s/{}", it.id), &cookie, &[("csrf", &csrf), ("version", "0"), ("action", "reassign"), ("department", "so-noivu"), ("note", "Chuyển Sở Nội vụ")]).await;
+        let r = send(
+            &d.app,
+            "POST",
+            &format!("/s/{}", it.id),
+            &cookie,
+            &[
+                ("csrf", &csrf),
+                ("version", "0"),
+                ("action", "reassign"),
+                ("department", "so-noivu"),
+                ("note", "Chuyển Sở Nội vụ"),
+            ],
+        )
+        .await;
         assert_eq!(r.status, StatusCode::SEE_OTHER);
     }
     let p = send(&d.app, "GET", "/progress", &cookie, &[]).await.text();
@@ -360,12 +509,33 @@ async fn corrections_teach_the_router() {
     let items: Vec<ykien::review::NewItem> = water
         .iter()
         .enumerate()
-        .map(|(i, t)| ykien::review::NewItem { id: ["w1", "w2", "w3", "w4", "w5", "w6"][i], text: t, topic: "khac", suggested: "so-nnptnt", confidence: 0.3, ..Default::default() })
-        .chain(std::iter::once(ykien::review::NewItem { id: "probe", text: probe, topic: "khac", suggested: &before, confidence: 0.3, ..Default::default() }))
+        .map(|(i, t)| ykien::review::NewItem {
+            id: ["w1", "w2", "w3", "w4", "w5", "w6"][i],
+            text: t,
+            topic: "khac",
+            suggested: "so-nnptnt",
+            confidence: 0.3,
+            ..Default::default()
+        })
+        .chain(std::iter::once(ykien::review::NewItem {
+            id: "probe",
+            text: probe,
+            topic: "khac",
+            suggested: &before,
+            confidence: 0.3,
+            ..Default::default()
+        }))
         .collect();
     db.load_items(&items).unwrap();
     for id in ["w1", "w2", "w3", "w4", "w5", "w6"] {
-        let r = send(&d.app, "POST", &format!("/s/{id}"), &cookie, &[("csrf", &csrf), ("version", "0"), ("action", "reassign"), ("department", "ubnd-huyen")]).await;
+        let r = send(
+            &d.app,
+            "POST",
+            &format!("/s/{id}"),
+            &cookie,
+            &[("csrf", &csrf), ("version", "0"), ("action", "reassign"), ("department", "ubnd-huyen")],
+        )
+        .await;
         assert_eq!(r.status, StatusCode::SEE_OTHER);
     }
     let r = send(&d.app, "POST", "/retrain", &cookie, &[("csrf", &csrf)]).await;
@@ -379,7 +549,15 @@ async fn corrections_teach_the_router() {
 }
 
 fn sub(id: &str, text: &str) -> ykien::input::Submission {
-    ykien::input::Submission { id: id.into(), id_given: true, text: text.into(), locality: None, submitted_at: None, group: None, extra: Default::default() }
+    ykien::input::Submission {
+        id: id.into(),
+        id_given: true,
+        text: text.into(),
+        locality: None,
+        submitted_at: None,
+        group: None,
+        extra: Default::default(),
+    }
 }
 
 #[test]

@@ -8,20 +8,31 @@ fn route(models: &Models, texts: &[&str]) -> Vec<ykien::pipeline::Routed> {
     let subs: Vec<_> = texts
         .iter()
         .enumerate()
-        .map(|(i, t)| ykien::input::Submission { id: format!("t{i}"), id_given: true, text: t.to_string(), locality: None, submitted_at: None, group: None, extra: Default::default() })
+        .map(|(i, t)| ykien::input::Submission {
+            id: format!("t{i}"),
+            id_given: true,
+            text: t.to_string(),
+            locality: None,
+            submitted_at: None,
+            group: None,
+            extra: Default::default(),
+        })
         .collect();
     route_all(models, &subs, &indicatif::ProgressBar::hidden())
 }
 
 #[test]
 fn routes_with_readable_reasons_and_valid_confidence() {
-    let r = route(models(), &[
-        "Em muốn vay vốn ưu đãi từ Ngân hàng Chính sách xã hội để nuôi bò sinh sản",
-        "Trường em thiếu giáo viên tiếng Anh và phòng máy tính",
-        "Xin hỏi lịch khám tuyển nghĩa vụ quân sự năm nay",
-        "Công ty nợ lương và không đóng bảo hiểm xã hội cho công nhân",
-        "Đường vào thôn bị sạt lở, xe máy không đi được",
-    ]);
+    let r = route(
+        models(),
+        &[
+            "Em muốn vay vốn ưu đãi từ Ngân hàng Chính sách xã hội để nuôi bò sinh sản",
+            "Trường em thiếu giáo viên tiếng Anh và phòng máy tính",
+            "Xin hỏi lịch khám tuyển nghĩa vụ quân sự năm nay",
+            "Công ty nợ lương và không đóng bảo hiểm xã hội cho công nhân",
+            "Đường vào thôn bị sạt lở, xe máy không đi được",
+        ],
+    );
     let deps: Vec<&str> = r.iter().map(|x| &*x.suggestion.department).collect();
     assert_eq!(deps, ["nhcsxh", "so-gddt", "bch-quansu", "so-ldtbxh", "ubnd-huyen"]);
     assert_eq!(&*r[0].topic, "vay-von");
@@ -37,12 +48,15 @@ fn routes_with_readable_reasons_and_valid_confidence() {
 
 #[test]
 fn typed_without_diacritics_routes_the_same() {
-    let r = route(models(), &[
-        "Em muốn vay vốn ưu đãi để mở xưởng mộc",
-        "em muon vay von uu dai de mo xuong moc",
-        "Mong tỉnh mở lớp dạy nghề sửa chữa ô tô cho thanh niên",
-        "mong tinh mo lop day nghe sua chua o to cho thanh nien",
-    ]);
+    let r = route(
+        models(),
+        &[
+            "Em muốn vay vốn ưu đãi để mở xưởng mộc",
+            "em muon vay von uu dai de mo xuong moc",
+            "Mong tỉnh mở lớp dạy nghề sửa chữa ô tô cho thanh niên",
+            "mong tinh mo lop day nghe sua chua o to cho thanh nien",
+        ],
+    );
     assert_eq!(r[0].suggestion.department, r[1].suggestion.department);
     assert_eq!(r[2].suggestion.department, r[3].suggestion.department);
     assert_eq!(r[0].topic, r[1].topic);
@@ -91,7 +105,9 @@ fn editing_a_profile_changes_routing_without_recompiling() {
     std::fs::create_dir_all(m.join("routing")).unwrap();
     let corpus = d.path().join("corpus");
     copy(&models_dir().join("../corpus"), &corpus);
-    std::fs::write(m.join("routing/thu-nghiem.toml"), r#"
+    std::fs::write(
+        m.join("routing/thu-nghiem.toml"),
+        r#"
 name = "thu-nghiem"
 description = "rules only"
 fallback = "van-phong"
@@ -109,7 +125,9 @@ code = "quy-khoi-nghiep"
 name = "Quỹ hỗ trợ khởi nghiệp tỉnh"
 answers = "Vốn cho thanh niên khởi nghiệp"
 keywords = ["vay vốn", "khởi nghiệp"]
-"#).unwrap();
+"#,
+    )
+    .unwrap();
     let models = Models::load(&m, "thu-nghiem").unwrap();
     let r = route(&models, &["Em muốn vay vốn để khởi nghiệp", "Trường em thiếu giáo viên"]);
     assert_eq!(&*r[0].suggestion.department, "quy-khoi-nghiep");

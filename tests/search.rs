@@ -103,7 +103,8 @@ fn filters_and_facet_counts_agree_with_the_hits() {
     index_into(&data, &corpus);
     let mut idx = open(&data);
     idx.set_names("topic", ykien::topics::topic_names(&common::models_dir().join("topics.toml")).unwrap());
-    let all = idx.search(&SearchRequest { query: "thanh niên", limit: 10_000, facets: true, ..Default::default() }).unwrap();
+    let all =
+        idx.search(&SearchRequest { query: "thanh niên", limit: 10_000, facets: true, ..Default::default() }).unwrap();
     assert!(all.total > 50, "{}", all.total);
     assert_eq!(all.hits.len(), all.total);
     // Facet counts are the counts of the hits, per value.
@@ -117,17 +118,36 @@ fn filters_and_facet_counts_agree_with_the_hits() {
     }
     // A filter keeps exactly its facet's hits; names and folded spellings resolve.
     let jobs = all.facets.topic.iter().find(|c| c.value == "viec-lam").expect("jobs topic present");
-    let f = idx.search(&SearchRequest { query: "thanh niên", topic: Some("viec lam, thi truong lao dong"), limit: 10_000, ..Default::default() }).unwrap();
+    let f = idx
+        .search(&SearchRequest {
+            query: "thanh niên",
+            topic: Some("viec lam, thi truong lao dong"),
+            limit: 10_000,
+            ..Default::default()
+        })
+        .unwrap();
     assert_eq!(f.total as u64, jobs.count);
     assert!(f.hits.iter().all(|h| h.topic == "viec-lam"));
     let loc = &all.facets.locality[0];
-    let f = idx.search(&SearchRequest { query: "thanh niên", locality: Some(&loc.value.to_lowercase()), limit: 10_000, ..Default::default() }).unwrap();
+    let f = idx
+        .search(&SearchRequest {
+            query: "thanh niên",
+            locality: Some(&loc.value.to_lowercase()),
+            limit: 10_000,
+            ..Default::default()
+        })
+        .unwrap();
     assert_eq!(f.total as u64, loc.count);
     // An empty query with a filter lists the whole facet.
-    let only = idx.search(&SearchRequest { query: "", department: Some("nhcsxh"), limit: 5, facets: true, ..Default::default() }).unwrap();
+    let only = idx
+        .search(&SearchRequest { query: "", department: Some("nhcsxh"), limit: 5, facets: true, ..Default::default() })
+        .unwrap();
     assert!(only.total > 0 && only.facets.department.len() == 1);
     // An unknown value is an error that lists what exists.
-    let err = idx.search(&SearchRequest { query: "x", topic: Some("thể thao điện tử"), limit: 5, ..Default::default() }).unwrap_err().to_string();
+    let err = idx
+        .search(&SearchRequest { query: "x", topic: Some("thể thao điện tử"), limit: 5, ..Default::default() })
+        .unwrap_err()
+        .to_string();
     assert!(err.contains("no topic") && err.contains("viec-lam"), "{err}");
 }
 
@@ -170,7 +190,8 @@ fn search_runs_beside_a_writer_and_a_second_writer_is_refused() {
     let m = common::models();
     let mut writer = Indexer::open(&data, &m.analyzer, "lang-son-2024", 1, 1000).unwrap();
     // A second writer gets a clear error, not a corrupt index.
-    let err = Indexer::open(&data, &m.analyzer, "lang-son-2024", 1, 1000).err().expect("second writer refused").to_string();
+    let err =
+        Indexer::open(&data, &m.analyzer, "lang-son-2024", 1, 1000).err().expect("second writer refused").to_string();
     assert!(err.contains("another ykien process is writing"), "{err}");
     // A reader opened now sees what was committed, while the writer works.
     let idx = open(&data);
@@ -196,7 +217,11 @@ fn snippets_mark_the_matched_words_in_the_original() {
     let marked: Vec<&str> = s.highlights.iter().map(|&(x, y)| &s.text[x..y]).collect();
     assert_eq!(marked, ["VAY VỐN", "vay vốn"]);
     // A long text is cut to a window around the first match.
-    let long = format!("{} Em xin đề xuất mở lớp học nghề điện cho thanh niên. {}", "Mở đầu dài. ".repeat(40), "Phần cuối. ".repeat(40));
+    let long = format!(
+        "{} Em xin đề xuất mở lớp học nghề điện cho thanh niên. {}",
+        "Mở đầu dài. ".repeat(40),
+        "Phần cuối. ".repeat(40)
+    );
     let s = ykien::search::snippet(a, &long, &[(vec!["hoc".into(), "nghe".into()], false)]);
     assert!(s.text.starts_with('…') && s.text.ends_with('…') && s.text.chars().count() < 240, "{}", s.text);
     assert_eq!(s.highlights.iter().map(|&(x, y)| &s.text[x..y]).collect::<Vec<_>>(), ["học nghề"]);
@@ -275,14 +300,18 @@ fn the_command_line_searches_in_text_and_jsonl_and_analyze_stores_clusters() {
     assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
     let out = ykien(&["search", "--data-dir", data, "cu", "tuyen", "--format", "jsonl", "--limit", "3"], d.path());
     assert!(out.status.success());
-    let lines: Vec<serde_json::Value> = String::from_utf8_lossy(&out.stdout).lines().map(|l| serde_json::from_str(l).unwrap()).collect();
+    let lines: Vec<serde_json::Value> =
+        String::from_utf8_lossy(&out.stdout).lines().map(|l| serde_json::from_str(l).unwrap()).collect();
     let summary = lines.last().unwrap();
     assert_eq!(summary["type"], "summary");
     assert!(summary["total"].as_u64().unwrap() >= 3);
     let hit = &lines[0];
     assert_eq!(hit["type"], "hit");
     let snip = hit["snippet"]["text"].as_str().unwrap();
-    let (s, e) = (hit["snippet"]["highlights"][0][0].as_u64().unwrap() as usize, hit["snippet"]["highlights"][0][1].as_u64().unwrap() as usize);
+    let (s, e) = (
+        hit["snippet"]["highlights"][0][0].as_u64().unwrap() as usize,
+        hit["snippet"]["highlights"][0][1].as_u64().unwrap() as usize,
+    );
     assert_eq!(ykien::text::fold_lower(&snip[s..e]), "cu tuyen");
     assert_eq!(hit["cluster"], "", "no analysis yet");
     // Text output marks the match (brackets when not a terminal) and ends with facets.
@@ -295,7 +324,8 @@ fn the_command_line_searches_in_text_and_jsonl_and_analyze_stores_clusters() {
     assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
     assert!(String::from_utf8_lossy(&out.stdout).contains("811 updated"));
     let out = ykien(&["search", "--data-dir", data, "cu", "tuyen", "--format", "jsonl", "--limit", "1"], d.path());
-    let first: serde_json::Value = serde_json::from_str(String::from_utf8_lossy(&out.stdout).lines().next().unwrap()).unwrap();
+    let first: serde_json::Value =
+        serde_json::from_str(String::from_utf8_lossy(&out.stdout).lines().next().unwrap()).unwrap();
     assert_ne!(first["cluster"], "");
     assert_eq!(open(&DataDir::resolve(Some(Path::new(data)))).num_docs(), 811);
     // No index: a clear error naming the folder.

@@ -14,7 +14,10 @@ fn seg(text: &str) -> String {
 
 #[test]
 fn segments_real_submissions() {
-    assert_eq!(seg("Thanh niên muốn vay vốn ngân hàng chính sách để học nghề"), "Thanh_niên muốn vay_vốn ngân_hàng chính_sách để học_nghề");
+    assert_eq!(
+        seg("Thanh niên muốn vay vốn ngân hàng chính sách để học nghề"),
+        "Thanh_niên muốn vay_vốn ngân_hàng chính_sách để học_nghề"
+    );
     let w = words("Đề nghị tỉnh tổ chức ngày hội tư vấn tuyển sinh");
     for x in ["Đề_nghị", "tổ_chức", "tư_vấn", "tuyển_sinh"] {
         assert!(w.contains(&x.to_string()), "{x} in {w:?}");

@@ -59,7 +59,8 @@ fn teen_code_is_expanded_but_display_keeps_what_was_typed() {
 
 #[test]
 fn special_tokens_are_handled_on_purpose() {
-    let text = "Liên hệ 0912 345 678 hoặc doanthanhnien@langson.gov.vn, xem https://langson.gov.vn 👍 lãi 0,5% năm 2024";
+    let text =
+        "Liên hệ 0912 345 678 hoặc doanthanhnien@langson.gov.vn, xem https://langson.gov.vn 👍 lãi 0,5% năm 2024";
     let a = analyzer().analyze(text);
     let kind = |k: TokenKind| a.words.iter().filter(|w| w.kind == k).map(|w| w.surface(text)).collect::<Vec<_>>();
     assert_eq!(kind(TokenKind::Phone), ["0912 345 678"]);
@@ -82,7 +83,21 @@ fn stop_words_do_not_become_features() {
 
 #[test]
 fn no_panic_on_odd_input() {
-    for s in ["", " ", "\u{0301}\u{0301}", "ạ̣̣̣", "😀😀👨‍👩‍👧", "a\u{0}b", "ǅ ß ẞ İ", "+", "0", "http://", "@@.", "đ/c 12/13/", "\u{FEFF}xin chào"] {
+    for s in [
+        "",
+        " ",
+        "\u{0301}\u{0301}",
+        "ạ̣̣̣",
+        "😀😀👨‍👩‍👧",
+        "a\u{0}b",
+        "ǅ ß ẞ İ",
+        "+",
+        "0",
+        "http://",
+        "@@.",
+        "đ/c 12/13/",
+        "\u{FEFF}xin chào",
+    ] {
         let a = analyzer().analyze(s);
         for w in &a.words {
             assert!(s.get(w.start as usize..w.end as usize).is_some(), "bad span in {s:?}");
@@ -99,13 +114,21 @@ fn an_unaccented_request_behind_an_accented_greeting_is_read_as_unaccented() {
     let b = analyzer().analyze(&plain);
     // The request phrase gets the same words, and its stop words ("de nghi", "tinh") are
     // recognised as in a text typed wholly without diacritics.
-    let tail = |x: &ykien::text::Analysis, t: &str| x.words.iter().skip_while(|w| !w.phrase_start || w.start == 0).map(|w| (w.surface(t).to_string(), w.stop, w.key)).collect::<Vec<_>>();
+    let tail = |x: &ykien::text::Analysis, t: &str| {
+        x.words
+            .iter()
+            .skip_while(|w| !w.phrase_start || w.start == 0)
+            .map(|w| (w.surface(t).to_string(), w.stop, w.key))
+            .collect::<Vec<_>>()
+    };
     assert_eq!(tail(&a, &mixed), tail(&b, &plain));
     assert!(tail(&a, &mixed)[0].1, "'de nghi' is a stop word here");
 }
 
 /// Everything an analysis says, for comparing two of them.
-fn snapshot(a: &ykien::text::Analysis) -> (Vec<ykien::text::Word>, Vec<u64>, String, Vec<ykien::text::SyllableSpan>, bool) {
+fn snapshot(
+    a: &ykien::text::Analysis,
+) -> (Vec<ykien::text::Word>, Vec<u64>, String, Vec<ykien::text::SyllableSpan>, bool) {
     (a.words.clone(), a.syllables.clone(), a.lower.clone(), a.spans.clone(), a.folded)
 }
 
@@ -129,7 +152,10 @@ fn remembered_clauses_and_syllables_analyse_as_on_a_fresh_thread() {
     texts.push(format!("{long}. {long}"));
     texts.push(long.to_uppercase());
     let all = texts.clone();
-    let warm: Vec<_> = std::thread::spawn(move || all.iter().map(|t| snapshot(&analyzer().analyze(t))).collect::<Vec<_>>()).join().unwrap();
+    let warm: Vec<_> =
+        std::thread::spawn(move || all.iter().map(|t| snapshot(&analyzer().analyze(t))).collect::<Vec<_>>())
+            .join()
+            .unwrap();
     let fresh = |t: &str| {
         let t = t.to_string();
         std::thread::spawn(move || snapshot(&analyzer().analyze(&t))).join().unwrap()
@@ -138,7 +164,11 @@ fn remembered_clauses_and_syllables_analyse_as_on_a_fresh_thread() {
         assert_eq!(w, &fresh(t), "{t}");
     }
     // Two analyzers on one thread never replay each other's clauses.
-    let other = ykien::text::Analyzer::new(Box::new(ykien::text::LongestMatch::from_words(["thanh niên", "học nghề", "xin cảm"])), ["em"], Vec::new());
+    let other = ykien::text::Analyzer::new(
+        Box::new(ykien::text::LongestMatch::from_words(["thanh niên", "học nghề", "xin cảm"])),
+        ["em"],
+        Vec::new(),
+    );
     let t = "Em xin cảm ơn, thanh niên muốn học nghề";
     let (ours, theirs) = (analyzer().analyze(t), other.analyze(t));
     assert_ne!(ours.words.len(), 0);

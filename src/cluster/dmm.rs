@@ -138,7 +138,13 @@ impl Fit<CsrMatrix> for DmmParams {
                             let min_scale = *scales.iter().min().expect("k >= 1");
                             for (l, &sc) in lp.iter_mut().zip(scales.iter()) {
                                 // Each rescale was a factor 1e150: a cluster rescaled more is that much less likely.
-                                *l = if sc > min_scale + 1 { 0.0 } else if sc > min_scale { *l * 1e-150 } else { *l };
+                                *l = if sc > min_scale + 1 {
+                                    0.0
+                                } else if sc > min_scale {
+                                    *l * 1e-150
+                                } else {
+                                    *l
+                                };
                                 sum += *l;
                             }
                             let mut t = rng.next_f64() * sum;
@@ -200,4 +206,3 @@ impl Fit<CsrMatrix> for DmmParams {
         Ok(Dmm { k: next as usize, assignments: z })
     }
 }
-

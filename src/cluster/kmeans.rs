@@ -81,14 +81,25 @@ impl KMeans {
     /// needs for representatives and for placing new rows.
     pub fn from_assignments(x: &CsrMatrix, k: usize, assignments: Vec<u32>) -> KMeans {
         let n = x.n_rows();
-        let mut m = KMeans { k, dim: x.n_cols, centroids: vec![0.0; x.n_cols * k], assignments, similarity: vec![1.0; n], objective: 0.0, iterations: 0 };
+        let mut m = KMeans {
+            k,
+            dim: x.n_cols,
+            centroids: vec![0.0; x.n_cols * k],
+            assignments,
+            similarity: vec![1.0; n],
+            objective: 0.0,
+            iterations: 0,
+        };
         update(x, &mut m);
         let sims: Vec<f32> = (0..n)
             .into_par_iter()
-            .map_init(|| vec![0.0f32; k], |s, i| {
-                m.scores(&x.row(i), s);
-                s[m.assignments[i] as usize]
-            })
+            .map_init(
+                || vec![0.0f32; k],
+                |s, i| {
+                    m.scores(&x.row(i), s);
+                    s[m.assignments[i] as usize]
+                },
+            )
             .collect();
         m.objective = sims.iter().map(|&s| s as f64).sum();
         m.similarity = sims;
@@ -103,10 +114,13 @@ impl KMeans {
         let k = self.k;
         let (assignments, similarity): (Vec<u32>, Vec<f32>) = (0..x.n_rows())
             .into_par_iter()
-            .map_init(|| vec![0.0f32; k], |s, i| {
-                self.scores(&x.row(i), s);
-                best(s)
-            })
+            .map_init(
+                || vec![0.0f32; k],
+                |s, i| {
+                    self.scores(&x.row(i), s);
+                    best(s)
+                },
+            )
             .unzip();
         self.objective = similarity.iter().map(|&s| s as f64).sum();
         self.assignments = assignments;
@@ -153,7 +167,10 @@ impl Fit<CsrMatrix> for KMeansParams {
         self.validate(x.n_rows())?;
         let screening = self.screen_iter > 0 && self.n_init > 1 && self.screen_iter < self.max_iter;
         let first_iter = if screening { self.screen_iter } else { self.max_iter };
-        let runs: Vec<KMeans> = (0..self.n_init).into_par_iter().map(|r| run(self, x, Rng::stream(self.seed, r as u64), first_iter)).collect();
+        let runs: Vec<KMeans> = (0..self.n_init)
+            .into_par_iter()
+            .map(|r| run(self, x, Rng::stream(self.seed, r as u64), first_iter))
+            .collect();
         // Best objective; ties go to the earliest restart, so the result does not depend on threads.
         let mut best_run = None::<KMeans>;
         for m in runs {
@@ -221,7 +238,15 @@ fn seed_centroids(x: &CsrMatrix, k: usize, rng: &mut Rng) -> Vec<usize> {
 fn run(p: &KMeansParams, x: &CsrMatrix, mut rng: Rng, max_iter: usize) -> KMeans {
     let (n, k, dim) = (x.n_rows(), p.k, x.n_cols);
     let seeds = seed_centroids(x, k, &mut rng);
-    let mut model = KMeans { k, dim, centroids: vec![0.0; dim * k], assignments: vec![0; n], similarity: vec![0.0; n], objective: f64::NEG_INFINITY, iterations: 0 };
+    let mut model = KMeans {
+        k,
+        dim,
+        centroids: vec![0.0; dim * k],
+        assignments: vec![0; n],
+        similarity: vec![0.0; n],
+        objective: f64::NEG_INFINITY,
+        iterations: 0,
+    };
     for (c, &i) in seeds.iter().enumerate() {
         let r = x.row(i);
         for (&j, &v) in r.indices.iter().zip(r.values) {
@@ -240,10 +265,13 @@ fn iterate(x: &CsrMatrix, model: &mut KMeans, max_iter: usize, tol: f64) {
         // Assignment, in parallel over rows.
         let assigned: Vec<(u32, f32)> = (0..n)
             .into_par_iter()
-            .map_init(|| vec![0.0f32; k], |s, i| {
-                model.scores(&x.row(i), s);
-                best(s)
-            })
+            .map_init(
+                || vec![0.0f32; k],
+                |s, i| {
+                    model.scores(&x.row(i), s);
+                    best(s)
+                },
+            )
             .collect();
         let changed = assigned.iter().zip(&model.assignments).filter(|(a, &b)| a.0 != b).count();
         for (i, (c, s)) in assigned.into_iter().enumerate() {
@@ -329,14 +357,33 @@ mod tests {
         let x = CsrMatrix::from_rows(&rows, dim);
         for k in 1..=11 {
             let centroids: Vec<f32> = (0..dim * k).map(|_| rng.next_f64() as f32).collect();
-            let m = KMeans { k, dim, centroids, assignments: Vec::new(), similarity: Vec::new(), objective: 0.0, iterations: 0 };
+            let m = KMeans {
+                k,
+                dim,
+                centroids,
+                assignments: Vec::new(),
+                similarity: Vec::new(),
+                objective: 0.0,
+                iterations: 0,
+            };
             let mut got = vec![f32::NAN; k];
             for i in 0..x.n_rows() {
                 let r = x.row(i);
                 m.scores(&r, &mut got);
                 // Term by term, in the row's order: the sums must be equal to the bit.
-                let want: Vec<f32> = (0..k).map(|c| r.indices.iter().zip(r.values).fold(0.0f32, |s, (&j, &v)| s + v * m.centroids[j as usize * k + c])).collect();
-                assert_eq!(got.iter().map(|v| v.to_bits()).collect::<Vec<_>>(), want.iter().map(|v| v.to_bits()).collect::<Vec<_>>(), "k = {k}, row {i}");
+                let want: Vec<f32> = (0..k)
+                    .map(|c| {
+                        r.indices
+                            .iter()
+                            .zip(r.values)
+                            .fold(0.0f32, |s, (&j, &v)| s + v * m.centroids[j as usize * k + c])
+                    })
+                    .collect();
+                assert_eq!(
+                    got.iter().map(|v| v.to_bits()).collect::<Vec<_>>(),
+                    want.iter().map(|v| v.to_bits()).collect::<Vec<_>>(),
+                    "k = {k}, row {i}"
+                );
             }
         }
     }

@@ -15,7 +15,13 @@ use crate::text::{normalize, Analyzer};
 /// Distinctive columns of each cluster, best first, with their scores. `members[c]` lists
 /// the submissions of cluster c; submission i has the terms of row `rows[i]` of `x`
 /// (copies of one text share a row).
-pub fn distinctive_terms(x: &CsrMatrix, rows: &[u32], tfidf: &Tfidf, members: &[Vec<usize>], top: usize) -> Vec<Vec<(u32, f32)>> {
+pub fn distinctive_terms(
+    x: &CsrMatrix,
+    rows: &[u32],
+    tfidf: &Tfidf,
+    members: &[Vec<usize>],
+    top: usize,
+) -> Vec<Vec<(u32, f32)>> {
     members
         .par_iter()
         .map(|inside| {
@@ -67,7 +73,11 @@ pub fn distinctive_terms(x: &CsrMatrix, rows: &[u32], tfidf: &Tfidf, members: &[
 
 /// How people wrote the wanted feature keys, found by re-analysing `texts`:
 /// the most common lowercased spelling, preferring one with diacritics.
-pub fn display_forms<'a>(analyzer: &Analyzer, texts: impl Iterator<Item = &'a str>, wanted: &FxHashSet<u64>) -> FxHashMap<u64, String> {
+pub fn display_forms<'a>(
+    analyzer: &Analyzer,
+    texts: impl Iterator<Item = &'a str>,
+    wanted: &FxHashSet<u64>,
+) -> FxHashMap<u64, String> {
     let mut counts: FxHashMap<u64, FxHashMap<String, u32>> = FxHashMap::default();
     for text in texts {
         let a = analyzer.analyze(text);
@@ -135,10 +145,11 @@ mod tests {
 
     #[test]
     fn label_prefers_phrases_and_never_repeats_a_word() {
-        let forms: FxHashMap<u64, String> = [(1, "hỗ trợ"), (2, "hỗ trợ thanh niên"), (3, "khởi nghiệp"), (4, "thanh niên"), (5, "vay vốn")]
-            .into_iter()
-            .map(|(k, s)| (k, s.to_string()))
-            .collect();
+        let forms: FxHashMap<u64, String> =
+            [(1, "hỗ trợ"), (2, "hỗ trợ thanh niên"), (3, "khởi nghiệp"), (4, "thanh niên"), (5, "vay vốn")]
+                .into_iter()
+                .map(|(k, s)| (k, s.to_string()))
+                .collect();
         let terms = [(1, 0.9), (2, 0.8), (3, 0.7), (4, 0.6), (5, 0.5)];
         assert_eq!(make_label(&terms, &forms, 3), ["hỗ trợ thanh niên", "khởi nghiệp", "vay vốn"]);
     }

@@ -52,7 +52,8 @@ fn transpose(a: &CsrMatrix) -> CsrMatrix {
     for &j in &a.indices {
         counts[j as usize] += 1;
     }
-    let mut rows: Vec<SparseVec> = counts.iter().map(|&c| SparseVec { indices: Vec::with_capacity(c), values: Vec::with_capacity(c) }).collect();
+    let mut rows: Vec<SparseVec> =
+        counts.iter().map(|&c| SparseVec { indices: Vec::with_capacity(c), values: Vec::with_capacity(c) }).collect();
     for i in 0..a.n_rows() {
         let r = a.row(i);
         for (&j, &v) in r.indices.iter().zip(r.values) {
@@ -86,7 +87,10 @@ fn symmetric_eigen(mut a: Array2<f64>) -> (Vec<f64>, Array2<f64>) {
     let n = a.nrows();
     let mut v = Array2::<f64>::eye(n);
     for _ in 0..60 {
-        let off: f64 = (0..n).flat_map(|i| (0..n).filter(move |&j| j != i).map(move |j| (i, j))).map(|(i, j)| a[[i, j]] * a[[i, j]]).sum();
+        let off: f64 = (0..n)
+            .flat_map(|i| (0..n).filter(move |&j| j != i).map(move |j| (i, j)))
+            .map(|(i, j)| a[[i, j]] * a[[i, j]])
+            .sum();
         if off < 1e-18 {
             break;
         }
@@ -169,7 +173,10 @@ impl LsaParams {
             .axis_iter(Axis(0))
             .map(|row| {
                 let n = row.dot(&row).sqrt();
-                SparseVec { indices: (0..rank as u32).collect(), values: row.iter().map(|&v| if n > 0.0 { v / n } else { 0.0 }).collect() }
+                SparseVec {
+                    indices: (0..rank as u32).collect(),
+                    values: row.iter().map(|&v| if n > 0.0 { v / n } else { 0.0 }).collect(),
+                }
             })
             .collect();
         Ok(CsrMatrix::from_rows(&rows, rank))
@@ -195,7 +202,13 @@ mod tests {
     fn rank_one_matrix_is_recovered() {
         // Rows are multiples of (1, 2, 0, 0) or (0, 0, 3, 1): two directions.
         let rows: Vec<SparseVec> = (0..20)
-            .map(|i| if i % 2 == 0 { SparseVec { indices: vec![0, 1], values: vec![1.0 + i as f32, 2.0 + 2.0 * i as f32] } } else { SparseVec { indices: vec![2, 3], values: vec![3.0 * i as f32, i as f32] } })
+            .map(|i| {
+                if i % 2 == 0 {
+                    SparseVec { indices: vec![0, 1], values: vec![1.0 + i as f32, 2.0 + 2.0 * i as f32] }
+                } else {
+                    SparseVec { indices: vec![2, 3], values: vec![3.0 * i as f32, i as f32] }
+                }
+            })
             .collect();
         let x = CsrMatrix::from_rows(&rows, 4);
         let y = LsaParams { rank: 2, oversample: 2, ..Default::default() }.fit_transform(&x).unwrap();

@@ -41,12 +41,22 @@ pub fn choose_k(x: &CsrMatrix, search: &KSearch, base: &KMeansParams) -> Result<
 
 /// [`choose_k`] on the rows of `x` that `rows` names, one per submission (several
 /// submissions may name one row: copies of one text), read without copying them all.
-pub fn choose_k_rows(x: &CsrMatrix, rows: &[u32], search: &KSearch, base: &KMeansParams) -> Result<(usize, Vec<(usize, f64)>)> {
+pub fn choose_k_rows(
+    x: &CsrMatrix,
+    rows: &[u32],
+    search: &KSearch,
+    base: &KMeansParams,
+) -> Result<(usize, Vec<(usize, f64)>)> {
     choose_k_with(rows.len(), |ids| x.select(&ids.iter().map(|&i| rows[i] as usize).collect::<Vec<_>>()), search, base)
 }
 
 /// [`choose_k`] on `n` rows, of which `select` gives those asked for.
-fn choose_k_with(n: usize, select: impl Fn(&[usize]) -> CsrMatrix, search: &KSearch, base: &KMeansParams) -> Result<(usize, Vec<(usize, f64)>)> {
+fn choose_k_with(
+    n: usize,
+    select: impl Fn(&[usize]) -> CsrMatrix,
+    search: &KSearch,
+    base: &KMeansParams,
+) -> Result<(usize, Vec<(usize, f64)>)> {
     if n < 2 {
         return Err(Error::Param(format!("cannot choose k for {n} submission(s)")));
     }
@@ -131,7 +141,10 @@ fn silhouette_from(dist: &[f32], labels: &[u32], k: usize) -> f64 {
                 return 0.0;
             }
             let a = sum[own] / cnt[own] as f64;
-            let b = (0..k).filter(|&c| c != own && cnt[c] > 0).map(|c| sum[c] / cnt[c] as f64).fold(f64::INFINITY, f64::min);
+            let b = (0..k)
+                .filter(|&c| c != own && cnt[c] > 0)
+                .map(|c| sum[c] / cnt[c] as f64)
+                .fold(f64::INFINITY, f64::min);
             if !b.is_finite() {
                 return 0.0;
             }

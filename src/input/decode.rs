@@ -22,7 +22,11 @@ pub(crate) fn utf16(head: &[u8]) -> Option<(bool, usize)> {
 
 /// The error for text that is not UTF-8, at `line`.
 pub(crate) fn not_utf8(path: &Path, line: u64, what: String) -> Error {
-    Error::input(path, Location::Line(line), format!("not valid UTF-8 ({what}); save the file as 'CSV UTF-8' or 'Unicode text'"))
+    Error::input(
+        path,
+        Location::Line(line),
+        format!("not valid UTF-8 ({what}); save the file as 'CSV UTF-8' or 'Unicode text'"),
+    )
 }
 
 /// Decodes a text file's bytes, naming the line of the first undecodable byte.
@@ -32,9 +36,15 @@ pub fn decode_text(path: &Path, bytes: &[u8]) -> Result<String> {
     };
     let body = &bytes[start..];
     if !body.len().is_multiple_of(2) {
-        return Err(Error::input(path, Location::File, "UTF-16 text with an odd number of bytes: the file is cut short"));
+        return Err(Error::input(
+            path,
+            Location::File,
+            "UTF-16 text with an odd number of bytes: the file is cut short",
+        ));
     }
-    let units = body.chunks_exact(2).map(|c| if le { u16::from_le_bytes([c[0], c[1]]) } else { u16::from_be_bytes([c[0], c[1]]) });
+    let units =
+        body.chunks_exact(2)
+            .map(|c| if le { u16::from_le_bytes([c[0], c[1]]) } else { u16::from_be_bytes([c[0], c[1]]) });
     let mut out = String::with_capacity(body.len() / 2);
     let mut line = 1u64;
     for ch in char::decode_utf16(units) {
@@ -46,7 +56,11 @@ pub fn decode_text(path: &Path, bytes: &[u8]) -> Result<String> {
                 out.push(c);
             }
             Err(e) => {
-                return Err(Error::input(path, Location::Line(line), format!("invalid UTF-16 (unpaired surrogate {:#06x})", e.unpaired_surrogate())))
+                return Err(Error::input(
+                    path,
+                    Location::Line(line),
+                    format!("invalid UTF-16 (unpaired surrogate {:#06x})", e.unpaired_surrogate()),
+                ))
             }
         }
     }

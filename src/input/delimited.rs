@@ -69,15 +69,25 @@ fn fields_utf8(raw: &csv::ByteRecord) -> Option<Vec<&str>> {
 }
 
 fn parse(path: &Path, sink: &mut Sink<'_, '_>, input: impl Read, delim: u8) -> Result<()> {
-    let mut rdr = csv::ReaderBuilder::new().delimiter(delim).flexible(true).has_headers(true).buffer_capacity(1 << 16).from_reader(input);
+    let mut rdr = csv::ReaderBuilder::new()
+        .delimiter(delim)
+        .flexible(true)
+        .has_headers(true)
+        .buffer_capacity(1 << 16)
+        .from_reader(input);
     let headers: Vec<String> = match rdr.headers() {
         Ok(h) => h.iter().map(|c| c.trim().to_string()).collect(),
-        Err(e) => return Err(utf8_error(path, &e).unwrap_or_else(|| Error::input(path, Location::Line(1), format!("cannot read the header row: {e}")))),
+        Err(e) => {
+            return Err(utf8_error(path, &e)
+                .unwrap_or_else(|| Error::input(path, Location::Line(1), format!("cannot read the header row: {e}"))))
+        }
     };
     if headers.iter().all(|h| h.is_empty()) {
         return Err(Error::input(path, Location::Line(1), "the file is empty or has no header row"));
     }
-    sink.builder.check_header(headers.iter().map(String::as_str)).map_err(|m| Error::input(path, Location::Line(1), m))?;
+    sink.builder
+        .check_header(headers.iter().map(String::as_str))
+        .map_err(|m| Error::input(path, Location::Line(1), m))?;
     // Records are read as bytes and checked for UTF-8 at once with SIMD (the csv
     // crate's own check, field by field, is several times slower on Vietnamese text).
     let mut raw = csv::ByteRecord::new();

@@ -238,7 +238,12 @@ pub fn read_files(paths: &[PathBuf], opts: &ReadOptions) -> Result<ReadOutcome> 
 /// `on_batch` in batches of `batch` as they are read (the outcome then holds the
 /// rejects, blank count and sources, not the submissions), so that analysis can run
 /// while reading goes on.
-pub fn read_files_batched(paths: &[PathBuf], opts: &ReadOptions, batch: usize, on_batch: BatchSink<'_>) -> Result<ReadOutcome> {
+pub fn read_files_batched(
+    paths: &[PathBuf],
+    opts: &ReadOptions,
+    batch: usize,
+    on_batch: BatchSink<'_>,
+) -> Result<ReadOutcome> {
     let mut all = ReadOutcome::default();
     let mut seen: rustc_hash::FxHashMap<String, usize> = Default::default();
     for (fi, p) in paths.iter().enumerate() {
@@ -260,7 +265,12 @@ pub fn read_files_batched(paths: &[PathBuf], opts: &ReadOptions, batch: usize, o
                 if let Some(&first) = seen.get(&s.id) {
                     let msg = format!("id '{}' was already used in {}", s.id, paths[first].display());
                     if opts.skip_bad {
-                        dup_rejects.push(Reject { file: p.clone(), location: format!("id {}", s.id), message: msg, raw: s.text });
+                        dup_rejects.push(Reject {
+                            file: p.clone(),
+                            location: format!("id {}", s.id),
+                            message: msg,
+                            raw: s.text,
+                        });
                         continue;
                     }
                     return Err(Error::input(p, Location::File, msg));
@@ -302,7 +312,17 @@ struct Sink<'a, 'b> {
 impl<'a, 'b> Sink<'a, 'b> {
     fn new(path: &'a Path, opts: &ReadOptions) -> Self {
         let stem = path.file_stem().and_then(|s| s.to_str()).unwrap_or("input").to_string();
-        Sink { path, builder: RecordBuilder::new(&opts.text_column), stem, skip_bad: opts.skip_bad, out: ReadOutcome::default(), ids: Default::default(), count: 0, batches: None, handed: 0 }
+        Sink {
+            path,
+            builder: RecordBuilder::new(&opts.text_column),
+            stem,
+            skip_bad: opts.skip_bad,
+            out: ReadOutcome::default(),
+            ids: Default::default(),
+            count: 0,
+            batches: None,
+            handed: 0,
+        }
     }
 
     /// Handles a record that failed: an error, or a reject with `skip_bad`.
@@ -349,7 +369,11 @@ impl<'a, 'b> Sink<'a, 'b> {
             Ok(s) => {
                 match self.ids.entry(id_hash(&s.id)) {
                     std::collections::hash_map::Entry::Occupied(first) => {
-                        let msg = format!("id '{}' repeats the id at {}", s.id, location_text(&numbered_like(&location, *first.get())));
+                        let msg = format!(
+                            "id '{}' repeats the id at {}",
+                            s.id,
+                            location_text(&numbered_like(&location, *first.get()))
+                        );
                         return self.bad(location, msg, s.text);
                     }
                     std::collections::hash_map::Entry::Vacant(v) => {
@@ -427,13 +451,22 @@ impl RecordBuilder {
         Err(format!(
             "no '{}' column; the header has: {} (choose the text column with --text-column NAME)",
             self.text_column,
-            if cols.is_empty() { "nothing".to_string() } else { cols.iter().map(|c| format!("'{c}'")).collect::<Vec<_>>().join(", ") }
+            if cols.is_empty() {
+                "nothing".to_string()
+            } else {
+                cols.iter().map(|c| format!("'{c}'")).collect::<Vec<_>>().join(", ")
+            }
         ))
     }
 
     /// Builds a submission from (column, value) pairs (borrowed: only what is kept is
     /// copied); without an `id` column the id is `<stem>-<n>`.
-    pub fn build<K: AsRef<str>, V: AsRef<str>>(&mut self, fields: impl IntoIterator<Item = (K, V)>, stem: &str, n: u64) -> std::result::Result<Submission, String> {
+    pub fn build<K: AsRef<str>, V: AsRef<str>>(
+        &mut self,
+        fields: impl IntoIterator<Item = (K, V)>,
+        stem: &str,
+        n: u64,
+    ) -> std::result::Result<Submission, String> {
         let mut s = Submission {
             id: String::new(),
             id_given: false,

@@ -15,9 +15,15 @@ pub(super) fn read(path: &Path, opts: &ReadOptions, sink: &mut Sink<'_, '_>) -> 
     let sheet = match &opts.sheet {
         Some(s) if names.iter().any(|n| n == s) => s.clone(),
         Some(s) => {
-            return Err(Error::input(path, Location::File, format!("no sheet '{s}'; the workbook has: {}", names.join(", "))))
+            return Err(Error::input(
+                path,
+                Location::File,
+                format!("no sheet '{s}'; the workbook has: {}", names.join(", ")),
+            ))
         }
-        None => names.first().cloned().ok_or_else(|| Error::input(path, Location::File, "the workbook has no sheets"))?,
+        None => {
+            names.first().cloned().ok_or_else(|| Error::input(path, Location::File, "the workbook has no sheets"))?
+        }
     };
     let range = wb
         .worksheet_range(&sheet)
@@ -32,9 +38,7 @@ pub(super) fn read(path: &Path, opts: &ReadOptions, sink: &mut Sink<'_, '_>) -> 
             None => return Err(Error::input(path, loc(first_row), "the sheet is empty")),
         }
     };
-    sink.builder
-        .check_header(headers.iter().map(String::as_str))
-        .map_err(|m| Error::input(path, loc(first_row), m))?;
+    sink.builder.check_header(headers.iter().map(String::as_str)).map_err(|m| Error::input(path, loc(first_row), m))?;
     for (row, cells) in rows {
         if cells.iter().all(|c| cell_text(c).trim().is_empty()) {
             sink.out.blank += 1;

@@ -10,7 +10,8 @@ use serde::Serialize;
 use crate::error::{Error, Result};
 
 /// Schema migrations, applied in order; the database records how many it has seen.
-const MIGRATIONS: &[&str] = &[r#"
+const MIGRATIONS: &[&str] = &[
+    r#"
 CREATE TABLE users (
     id INTEGER PRIMARY KEY,
     name TEXT NOT NULL UNIQUE,
@@ -64,11 +65,13 @@ CREATE TABLE audit (
 CREATE TRIGGER audit_no_update BEFORE UPDATE ON audit BEGIN SELECT RAISE(ABORT, 'the audit table is append-only'); END;
 CREATE TRIGGER audit_no_delete BEFORE DELETE ON audit BEGIN SELECT RAISE(ABORT, 'the audit table is append-only'); END;
 CREATE TABLE meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
-"#, r#"
+"#,
+    r#"
 CREATE INDEX submissions_suggested ON submissions (status, suggested, confidence);
 CREATE INDEX submissions_topic ON submissions (topic);
 CREATE INDEX submissions_locality ON submissions (locality);
-"#];
+"#,
+];
 
 /// The file name of the database inside the data directory.
 pub const DB_FILE: &str = "review.db";
@@ -310,9 +313,13 @@ impl Db {
     }
 
     fn migrate(&self) -> Result<()> {
-        let v: usize = self.conn.query_row("PRAGMA user_version", [], |r| r.get::<_, i64>(0)).map_err(|e| self.err(e))? as usize;
+        let v: usize =
+            self.conn.query_row("PRAGMA user_version", [], |r| r.get::<_, i64>(0)).map_err(|e| self.err(e))? as usize;
         if v > MIGRATIONS.len() {
-            return Err(Error::index(&self.path, format!("database schema {v} is newer than this ykien ({}); upgrade ykien", MIGRATIONS.len())));
+            return Err(Error::index(
+                &self.path,
+                format!("database schema {v} is newer than this ykien ({}); upgrade ykien", MIGRATIONS.len()),
+            ));
         }
         for (i, sql) in MIGRATIONS.iter().enumerate().skip(v) {
             let tx = self.conn.unchecked_transaction().map_err(|e| self.err(e))?;
@@ -325,13 +332,19 @@ impl Db {
 
     /// A value of the meta table.
     pub fn meta(&self, key: &str) -> Result<Option<String>> {
-        self.conn.query_row("SELECT value FROM meta WHERE key = ?1", [key], |r| r.get(0)).optional().map_err(|e| self.err(e))
+        self.conn
+            .query_row("SELECT value FROM meta WHERE key = ?1", [key], |r| r.get(0))
+            .optional()
+            .map_err(|e| self.err(e))
     }
 
     /// Sets a value of the meta table.
     pub fn set_meta(&self, key: &str, value: &str) -> Result<()> {
         self.conn
-            .execute("INSERT INTO meta (key, value) VALUES (?1, ?2) ON CONFLICT(key) DO UPDATE SET value = excluded.value", [key, value])
+            .execute(
+                "INSERT INTO meta (key, value) VALUES (?1, ?2) ON CONFLICT(key) DO UPDATE SET value = excluded.value",
+                [key, value],
+            )
             .map(|_| ())
             .map_err(|e| self.err(e))
     }
@@ -339,7 +352,10 @@ impl Db {
     /// Adds a user with an already hashed password; an existing name is an error.
     pub fn add_user(&self, name: &str, role: Role, password_hash: &str) -> Result<()> {
         self.conn
-            .execute("INSERT INTO users (name, role, password, created_at) VALUES (?1, ?2, ?3, ?4)", params![name, role.as_str(), password_hash, now()])
+            .execute(
+                "INSERT INTO users (name, role, password, created_at) VALUES (?1, ?2, ?3, ?4)",
+                params![name, role.as_str(), password_hash, now()],
+            )
             .map(|_| ())
             .map_err(|e| match e {
                 rusqlite::Error::SqliteFailure(f, _) if f.code == rusqlite::ErrorCode::ConstraintViolation => {
@@ -363,7 +379,10 @@ impl Db {
     /// Records a session: the hash of its token, its CSRF token, its expiry (Unix seconds).
     pub fn add_session(&self, token_hash: &str, user_id: i64, csrf: &str, expires_at: i64) -> Result<()> {
         self.conn
-            .execute("INSERT INTO sessions (token_hash, user_id, csrf, expires_at) VALUES (?1, ?2, ?3, ?4)", params![token_hash, user_id, csrf, expires_at])
+            .execute(
+                "INSERT INTO sessions (token_hash, user_id, csrf, expires_at) VALUES (?1, ?2, ?3, ?4)",
+                params![token_hash, user_id, csrf, expires_at],
+            )
             .map(|_| ())
             .map_err(|e| self.err(e))
     }
@@ -383,7 +402,10 @@ impl Db {
 
     /// Ends a session.
     pub fn end_session(&self, token_hash: &str) -> Result<()> {
-        self.conn.execute("DELETE FROM sessions WHERE token_hash = ?1", [token_hash]).map(|_| ()).map_err(|e| self.err(e))
+        self.conn
+            .execute("DELETE FROM sessions WHERE token_hash = ?1", [token_hash])
+            .map(|_| ())
+            .map_err(|e| self.err(e))
     }
 
     /// Loads submissions with the pipeline's results. Submissions already there keep their
@@ -407,8 +429,20 @@ impl Db {
             for it in items {
                 let reasons = serde_json::to_string(it.reasons).expect("strings serialise");
                 st.execute(params![
-                    it.id, it.text, crate::text::fold_lower(it.text), it.locality, it.submitted_at, it.topic, it.cluster, it.cluster_label,
-                    it.suggested, it.confidence, it.runner_up, it.runner_up_confidence, it.also, reasons
+                    it.id,
+                    it.text,
+                    crate::text::fold_lower(it.text),
+                    it.locality,
+                    it.submitted_at,
+                    it.topic,
+                    it.cluster,
+                    it.cluster_label,
+                    it.suggested,
+                    it.confidence,
+                    it.runner_up,
+                    it.runner_up_confidence,
+                    it.also,
+                    reasons
                 ])
                 .map_err(|e| db_error(&path, e))?;
             }
@@ -432,7 +466,15 @@ impl Db {
             for r in rows {
                 let reasons = serde_json::to_string(&r.reasons).expect("strings serialise");
                 changed += st
-                    .execute(params![r.id, r.suggested, r.confidence, r.runner_up, r.runner_up_confidence, r.also, reasons])
+                    .execute(params![
+                        r.id,
+                        r.suggested,
+                        r.confidence,
+                        r.runner_up,
+                        r.runner_up_confidence,
+                        r.also,
+                        reasons
+                    ])
                     .map_err(|e| db_error(&path, e))?;
             }
         }
@@ -468,7 +510,10 @@ impl Db {
 
     /// One submission.
     pub fn item(&self, id: &str) -> Result<Option<Item>> {
-        self.conn.query_row("SELECT * FROM submissions WHERE id = ?1", [id], Self::item_from_row).optional().map_err(|e| self.err(e))
+        self.conn
+            .query_row("SELECT * FROM submissions WHERE id = ?1", [id], Self::item_from_row)
+            .optional()
+            .map_err(|e| self.err(e))
     }
 
     /// The queue: submissions matching `f`, least confident first, and how many match in all.
@@ -509,18 +554,30 @@ impl Db {
         let wh = if clauses.is_empty() { String::new() } else { format!("WHERE {}", clauses.join(" AND ")) };
         let total: i64 = self
             .conn
-            .query_row(&format!("SELECT count(*) FROM submissions {wh}"), rusqlite::params_from_iter(args.iter()), |r| r.get(0))
+            .query_row(
+                &format!("SELECT count(*) FROM submissions {wh}"),
+                rusqlite::params_from_iter(args.iter()),
+                |r| r.get(0),
+            )
             .map_err(|e| self.err(e))?;
-        let sql = format!("SELECT * FROM submissions {wh} ORDER BY confidence ASC, id LIMIT {} OFFSET {}", f.limit.clamp(1, 1000), f.offset);
+        let sql = format!(
+            "SELECT * FROM submissions {wh} ORDER BY confidence ASC, id LIMIT {} OFFSET {}",
+            f.limit.clamp(1, 1000),
+            f.offset
+        );
         let mut st = self.conn.prepare(&sql).map_err(|e| self.err(e))?;
-        let rows = st.query_map(rusqlite::params_from_iter(args.iter()), Self::item_from_row).map_err(|e| self.err(e))?;
+        let rows =
+            st.query_map(rusqlite::params_from_iter(args.iter()), Self::item_from_row).map_err(|e| self.err(e))?;
         let items = rows.collect::<rusqlite::Result<Vec<_>>>().map_err(|e| self.err(e))?;
         Ok((items, total))
     }
 
     /// Submissions of a cluster, pending first.
     pub fn cluster(&self, cluster: i64) -> Result<Vec<Item>> {
-        let mut st = self.conn.prepare("SELECT * FROM submissions WHERE cluster = ?1 ORDER BY status DESC, confidence ASC, id").map_err(|e| self.err(e))?;
+        let mut st = self
+            .conn
+            .prepare("SELECT * FROM submissions WHERE cluster = ?1 ORDER BY status DESC, confidence ASC, id")
+            .map_err(|e| self.err(e))?;
         let rows = st.query_map([cluster], Self::item_from_row).map_err(|e| self.err(e))?;
         rows.collect::<rusqlite::Result<Vec<_>>>().map_err(|e| self.err(e))
     }
@@ -531,7 +588,10 @@ impl Db {
             "suggested" | "topic" | "locality" => column,
             _ => return Err(Error::Param(format!("no column {column}"))),
         };
-        let mut st = self.conn.prepare(&format!("SELECT {col}, count(*) FROM submissions GROUP BY {col} ORDER BY {col}")).map_err(|e| self.err(e))?;
+        let mut st = self
+            .conn
+            .prepare(&format!("SELECT {col}, count(*) FROM submissions GROUP BY {col} ORDER BY {col}"))
+            .map_err(|e| self.err(e))?;
         let rows = st.query_map([], |r| Ok((r.get::<_, String>(0)?, r.get::<_, i64>(1)?))).map_err(|e| self.err(e))?;
         rows.collect::<rusqlite::Result<Vec<_>>>().map_err(|e| self.err(e))
     }
@@ -541,7 +601,10 @@ impl Db {
     pub fn decide(&mut self, id: &str, version: i64, decision: &Decision, note: &str, user: &str) -> Result<Outcome> {
         let path = self.path.clone();
         let tx = self.conn.transaction().map_err(|e| db_error(&path, e))?;
-        let current = tx.query_row("SELECT * FROM submissions WHERE id = ?1", [id], Self::item_from_row).optional().map_err(|e| db_error(&path, e))?;
+        let current = tx
+            .query_row("SELECT * FROM submissions WHERE id = ?1", [id], Self::item_from_row)
+            .optional()
+            .map_err(|e| db_error(&path, e))?;
         let Some(cur) = current else { return Err(Error::Param(format!("no submission '{id}'"))) };
         if cur.version != version {
             return Ok(Outcome::Conflict(Box::new(cur)));
@@ -565,7 +628,9 @@ impl Db {
         }
         .map_err(|e| db_error(&path, e))?;
         if n == 0 {
-            let cur = tx.query_row("SELECT * FROM submissions WHERE id = ?1", [id], Self::item_from_row).map_err(|e| db_error(&path, e))?;
+            let cur = tx
+                .query_row("SELECT * FROM submissions WHERE id = ?1", [id], Self::item_from_row)
+                .map_err(|e| db_error(&path, e))?;
             return Ok(Outcome::Conflict(Box::new(cur)));
         }
         tx.execute(
@@ -585,7 +650,14 @@ impl Db {
             .map_err(|e| self.err(e))?;
         let rows = st
             .query_map([id], |r| {
-                Ok(AuditEntry { action: r.get(0)?, department: r.get(1)?, second_department: r.get(2)?, note: r.get(3)?, user: r.get(4)?, at: r.get(5)? })
+                Ok(AuditEntry {
+                    action: r.get(0)?,
+                    department: r.get(1)?,
+                    second_department: r.get(2)?,
+                    note: r.get(3)?,
+                    user: r.get(4)?,
+                    at: r.get(5)?,
+                })
             })
             .map_err(|e| self.err(e))?;
         rows.collect::<rusqlite::Result<Vec<_>>>().map_err(|e| self.err(e))
@@ -598,7 +670,10 @@ impl Db {
             .conn
             .prepare("SELECT count(*) FROM submissions WHERE status = 'decided' AND (department = ?1 OR second_department = ?1)")
             .map_err(|e| self.err(e))?;
-        let mut remaining = self.conn.prepare("SELECT count(*) FROM submissions WHERE status = 'pending' AND suggested = ?1").map_err(|e| self.err(e))?;
+        let mut remaining = self
+            .conn
+            .prepare("SELECT count(*) FROM submissions WHERE status = 'pending' AND suggested = ?1")
+            .map_err(|e| self.err(e))?;
         for d in departments {
             out.push(Progress {
                 department: d.clone(),
@@ -628,7 +703,10 @@ impl Db {
 
     /// Pending submissions: (id, text).
     pub fn pending(&self) -> Result<Vec<(String, String)>> {
-        let mut st = self.conn.prepare("SELECT id, text FROM submissions WHERE status = 'pending' ORDER BY id").map_err(|e| self.err(e))?;
+        let mut st = self
+            .conn
+            .prepare("SELECT id, text FROM submissions WHERE status = 'pending' ORDER BY id")
+            .map_err(|e| self.err(e))?;
         let rows = st.query_map([], |r| Ok((r.get(0)?, r.get(1)?))).map_err(|e| self.err(e))?;
         rows.collect::<rusqlite::Result<Vec<_>>>().map_err(|e| self.err(e))
     }

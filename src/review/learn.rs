@@ -19,7 +19,15 @@ pub fn learn(models: &mut Models, decisions: &[(String, String, String)]) -> Res
 }
 
 fn submission(id: &str, text: &str) -> Submission {
-    Submission { id: id.to_string(), id_given: true, text: text.to_string(), locality: None, submitted_at: None, group: None, extra: Default::default() }
+    Submission {
+        id: id.to_string(),
+        id_given: true,
+        text: text.to_string(),
+        locality: None,
+        submitted_at: None,
+        group: None,
+        extra: Default::default(),
+    }
 }
 
 /// Learns from the database's decisions and refreshes every pending suggestion.
@@ -79,15 +87,26 @@ pub fn cross_validate(models: &Models, decisions: &[(String, String, String)], f
     let before = correct(models, &all);
     let mut after = 0;
     for rep in 0..REPEATS {
-        let fold_of = |id: &str| (crate::search::stable_hash([rep.to_le_bytes().as_slice(), id.as_bytes()]) % folds as u64) as usize;
+        let fold_of = |id: &str| {
+            (crate::search::stable_hash([rep.to_le_bytes().as_slice(), id.as_bytes()]) % folds as u64) as usize
+        };
         for f in 0..folds {
             let (held, learn_from): (Vec<_>, Vec<_>) = decisions.iter().partition(|d| fold_of(&d.0) == f);
             if held.is_empty() {
                 continue;
             }
             let examples: Vec<(&str, &str)> = learn_from.iter().map(|(_, t, d)| (t.as_str(), d.as_str())).collect();
-            let router = Router::with_examples(Profile::load(&models.dir, &models.router.profile.name)?, &models.analyzer, &examples)?;
-            let m = Models { dir: models.dir.clone(), analyzer: models.analyzer.clone(), topics: models.topics.clone(), router };
+            let router = Router::with_examples(
+                Profile::load(&models.dir, &models.router.profile.name)?,
+                &models.analyzer,
+                &examples,
+            )?;
+            let m = Models {
+                dir: models.dir.clone(),
+                analyzer: models.analyzer.clone(),
+                topics: models.topics.clone(),
+                router,
+            };
             after += correct(&m, &held);
         }
     }

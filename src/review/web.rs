@@ -49,7 +49,8 @@ impl AppState {
         Db::open(&data.review_db())?;
         let search = if data.has_index() { Some(SearchIndex::open(&data, &models.analyzer)?) } else { None };
         let topics = models.topics.topics.iter().map(|t| (t.code.to_string(), t.name.clone())).collect();
-        let departments = models.router.profile.departments.iter().map(|d| (d.code.to_string(), d.name.to_string())).collect();
+        let departments =
+            models.router.profile.departments.iter().map(|d| (d.code.to_string(), d.name.to_string())).collect();
         let (models_dir, profile) = (models.dir.clone(), models.router.profile.name.clone());
         Ok(Arc::new(AppState { data, models_dir, profile, search, topics, departments, secure_cookies }))
     }
@@ -88,7 +89,8 @@ pub fn app(state: Arc<AppState>) -> Router {
 
 /// Serves until Ctrl-C.
 pub async fn serve(state: Arc<AppState>, addr: SocketAddr) -> Result<()> {
-    let listener = tokio::net::TcpListener::bind(addr).await.map_err(|e| Error::Param(format!("cannot listen on {addr}: {e}")))?;
+    let listener =
+        tokio::net::TcpListener::bind(addr).await.map_err(|e| Error::Param(format!("cannot listen on {addr}: {e}")))?;
     axum::serve(listener, app(state))
         .with_graceful_shutdown(async {
             let _ = tokio::signal::ctrl_c().await;
@@ -100,7 +102,12 @@ pub async fn serve(state: Arc<AppState>, addr: SocketAddr) -> Result<()> {
 async fn security_headers(req: axum::extract::Request, next: axum::middleware::Next) -> Response {
     let mut res = next.run(req).await;
     let h = res.headers_mut();
-    h.insert(header::CONTENT_SECURITY_POLICY, HeaderValue::from_static("default-src 'self'; style-src 'unsafe-inline'; form-action 'self'; frame-ancestors 'none'"));
+    h.insert(
+        header::CONTENT_SECURITY_POLICY,
+        HeaderValue::from_static(
+            "default-src 'self'; style-src 'unsafe-inline'; form-action 'self'; frame-ancestors 'none'",
+        ),
+    );
     h.insert(header::X_FRAME_OPTIONS, HeaderValue::from_static("DENY"));
     h.insert(header::X_CONTENT_TYPE_OPTIONS, HeaderValue::from_static("nosniff"));
     h.insert(header::REFERRER_POLICY, HeaderValue::from_static("no-referrer"));
@@ -159,7 +166,9 @@ impl User {
     /// Checks a form's CSRF token and that the user may decide.
     fn may_post(&self, csrf: &str, deciding: bool) -> std::result::Result<(), Page> {
         if !same_secret(csrf, &self.csrf) {
-            return Err(forbidden("Phiên làm việc không khớp (thiếu hoặc sai mã CSRF). Hãy tải lại trang rồi thử lại."));
+            return Err(forbidden(
+                "Phiên làm việc không khớp (thiếu hoặc sai mã CSRF). Hãy tải lại trang rồi thử lại.",
+            ));
         }
         if deciding && !self.role.can_decide() {
             return Err(forbidden("Tài khoản phân tích viên chỉ được xem, không được quyết định."));
@@ -259,7 +268,8 @@ struct LoginForm {
 
 fn set_cookie(state: &AppState, name: &str, value: &str, path: &str, max_age: i64) -> HeaderValue {
     let secure = if state.secure_cookies { "; Secure" } else { "" };
-    HeaderValue::from_str(&format!("{name}={value}; HttpOnly; SameSite=Strict; Path={path}; Max-Age={max_age}{secure}")).expect("cookie is ASCII")
+    HeaderValue::from_str(&format!("{name}={value}; HttpOnly; SameSite=Strict; Path={path}; Max-Age={max_age}{secure}"))
+        .expect("cookie is ASCII")
 }
 
 async fn login_page(State(st): State<Arc<AppState>>) -> Response {
@@ -358,14 +368,24 @@ fn some(s: &str) -> Option<String> {
     (!t.is_empty()).then(|| t.to_string())
 }
 
-async fn queue(State(st): State<Arc<AppState>>, user: User, Query(q): Query<QueueQuery>) -> std::result::Result<Markup, Page> {
+async fn queue(
+    State(st): State<Arc<AppState>>,
+    user: User,
+    Query(q): Query<QueueQuery>,
+) -> std::result::Result<Markup, Page> {
     let db = st.db().map_err(fail)?;
     let mut filter = QueueFilter {
         department: some(&q.department),
         topic: some(&q.topic),
         cluster: q.cluster.trim().parse().ok(),
         locality: some(&q.locality),
-        max_confidence: q.max_confidence.trim().replace(',', ".").parse::<f64>().ok().map(|x| if x > 1.0 { x / 100.0 } else { x }),
+        max_confidence: q.max_confidence.trim().replace(',', ".").parse::<f64>().ok().map(|x| {
+            if x > 1.0 {
+                x / 100.0
+            } else {
+                x
+            }
+        }),
         status: if q.status.is_empty() { "pending".into() } else { q.status.clone() },
         limit: PAGE,
         offset: q.page * PAGE,
@@ -376,7 +396,8 @@ async fn queue(State(st): State<Arc<AppState>>, user: User, Query(q): Query<Queu
         match &st.search {
             Some(idx) => {
                 let _ = idx.reload();
-                let res = idx.search(&SearchRequest { query: &text, limit: 5000, ..Default::default() }).map_err(fail)?;
+                let res =
+                    idx.search(&SearchRequest { query: &text, limit: 5000, ..Default::default() }).map_err(fail)?;
                 note = Some(format!("Tìm «{text}»: {} ý kiến khớp trong chỉ mục.", res.total));
                 filter.ids = Some(res.hits.into_iter().map(|h| h.id).collect());
             }
@@ -388,7 +409,15 @@ async fn queue(State(st): State<Arc<AppState>>, user: User, Query(q): Query<Queu
     let pages = (total as usize).div_ceil(PAGE);
     let link = |page: usize| {
         let mut s = format!("/?page={page}");
-        for (k, v) in [("department", &q.department), ("topic", &q.topic), ("cluster", &q.cluster), ("locality", &q.locality), ("max_confidence", &q.max_confidence), ("status", &q.status), ("q", &q.q)] {
+        for (k, v) in [
+            ("department", &q.department),
+            ("topic", &q.topic),
+            ("cluster", &q.cluster),
+            ("locality", &q.locality),
+            ("max_confidence", &q.max_confidence),
+            ("status", &q.status),
+            ("q", &q.q),
+        ] {
             if !v.is_empty() {
                 s.push_str(&format!("&{k}={}", urlencode(v)));
             }
@@ -400,40 +429,44 @@ async fn queue(State(st): State<Arc<AppState>>, user: User, Query(q): Query<Queu
         "all" => "Tất cả ý kiến",
         _ => "Hàng chờ duyệt",
     };
-    Ok(layout(title, &user, html! {
-        @if !q.saved.is_empty() { p.flash { "Đã lưu quyết định cho ý kiến " a href={ "/s/" (urlencode(&q.saved)) } { (q.saved) } "." } }
-        form.filters method="get" action="/" {
-            label { "Tìm" input type="search" name="q" value=(q.q) placeholder="vd. vay von, cử tuyển"; }
-            label { "Cơ quan đề xuất" select name="department" { option value="" { "Tất cả" } @for (c, n) in &st.departments { option value=(c) selected[*c == q.department] { (n) } } } }
-            label { "Lĩnh vực" select name="topic" { option value="" { "Tất cả" } @for (c, n) in &st.topics { option value=(c) selected[*c == q.topic] { (n) } } } }
-            label { "Địa phương" select name="locality" { option value="" { "Tất cả" } @for (l, n) in &localities { @if !l.is_empty() { option value=(l) selected[*l == q.locality] { (l) " (" (n) ")" } } } } }
-            label { "Cụm" input name="cluster" size="4" value=(q.cluster); }
-            label { "Độ tin cậy tối đa" input name="max_confidence" size="5" value=(q.max_confidence) placeholder="0.6"; }
-            label { "Trạng thái" select name="status" {
-                option value="pending" selected[filter.status == "pending"] { "Chờ duyệt" }
-                option value="decided" selected[filter.status == "decided"] { "Đã duyệt" }
-                option value="all" selected[filter.status == "all"] { "Tất cả" } } }
-            button.primary { "Lọc" }
-        }
-        @if let Some(n) = note { p.muted { (n) } }
-        p { (total) " ý kiến" @if filter.status == "pending" { ", độ tin cậy thấp nhất trước" } "." }
-        table {
-            thead { tr { th { "Mã" } th.num { "Tin cậy" } th { "Đề xuất" } th { "Lĩnh vực" } th { "Địa phương" } th { "Ý kiến" } } }
-            tbody { @for it in &items { tr {
-                td { a href={ "/s/" (urlencode(&it.id)) } { (it.id) } }
-                td.num { span.conf style={ "width:" (((1.0 - it.confidence) * 40.0).round()) "px" } {} " " (pct(it.confidence)) }
-                td { @if it.status == "decided" { span.ok { "✓ " (st.dept_name(&it.department)) } } @else { (st.dept_name(&it.suggested)) } }
-                td { (st.topic_name(&it.topic)) }
-                td { (it.locality) }
-                td { (excerpt(&it.text, 160)) }
-            } } }
-        }
-        @if pages > 1 { p {
-            @if q.page > 0 { a href=(link(q.page - 1)) { "← Trước" } " " }
-            "Trang " (q.page + 1) "/" (pages)
-            @if q.page + 1 < pages { " " a href=(link(q.page + 1)) { "Sau →" } }
-        } }
-    }))
+    Ok(layout(
+        title,
+        &user,
+        html! {
+            @if !q.saved.is_empty() { p.flash { "Đã lưu quyết định cho ý kiến " a href={ "/s/" (urlencode(&q.saved)) } { (q.saved) } "." } }
+            form.filters method="get" action="/" {
+                label { "Tìm" input type="search" name="q" value=(q.q) placeholder="vd. vay von, cử tuyển"; }
+                label { "Cơ quan đề xuất" select name="department" { option value="" { "Tất cả" } @for (c, n) in &st.departments { option value=(c) selected[*c == q.department] { (n) } } } }
+                label { "Lĩnh vực" select name="topic" { option value="" { "Tất cả" } @for (c, n) in &st.topics { option value=(c) selected[*c == q.topic] { (n) } } } }
+                label { "Địa phương" select name="locality" { option value="" { "Tất cả" } @for (l, n) in &localities { @if !l.is_empty() { option value=(l) selected[*l == q.locality] { (l) " (" (n) ")" } } } } }
+                label { "Cụm" input name="cluster" size="4" value=(q.cluster); }
+                label { "Độ tin cậy tối đa" input name="max_confidence" size="5" value=(q.max_confidence) placeholder="0.6"; }
+                label { "Trạng thái" select name="status" {
+                    option value="pending" selected[filter.status == "pending"] { "Chờ duyệt" }
+                    option value="decided" selected[filter.status == "decided"] { "Đã duyệt" }
+                    option value="all" selected[filter.status == "all"] { "Tất cả" } } }
+                button.primary { "Lọc" }
+            }
+            @if let Some(n) = note { p.muted { (n) } }
+            p { (total) " ý kiến" @if filter.status == "pending" { ", độ tin cậy thấp nhất trước" } "." }
+            table {
+                thead { tr { th { "Mã" } th.num { "Tin cậy" } th { "Đề xuất" } th { "Lĩnh vực" } th { "Địa phương" } th { "Ý kiến" } } }
+                tbody { @for it in &items { tr {
+                    td { a href={ "/s/" (urlencode(&it.id)) } { (it.id) } }
+                    td.num { span.conf style={ "width:" (((1.0 - it.confidence) * 40.0).round()) "px" } {} " " (pct(it.confidence)) }
+                    td { @if it.status == "decided" { span.ok { "✓ " (st.dept_name(&it.department)) } } @else { (st.dept_name(&it.suggested)) } }
+                    td { (st.topic_name(&it.topic)) }
+                    td { (it.locality) }
+                    td { (excerpt(&it.text, 160)) }
+                } } }
+            }
+            @if pages > 1 { p {
+                @if q.page > 0 { a href=(link(q.page - 1)) { "← Trước" } " " }
+                "Trang " (q.page + 1) "/" (pages)
+                @if q.page + 1 < pages { " " a href=(link(q.page + 1)) { "Sau →" } }
+            } }
+        },
+    ))
 }
 
 fn urlencode(s: &str) -> String {
@@ -451,7 +484,8 @@ fn urlencode(s: &str) -> String {
 // ---------------------------------------------------------------- one submission
 
 fn decision_form(st: &AppState, user: &User, it: &Item) -> Markup {
-    let options = |selected: &str| html! { @for (c, n) in &st.departments { option value=(c) selected[c == selected] { (n) } } };
+    let options =
+        |selected: &str| html! { @for (c, n) in &st.departments { option value=(c) selected[c == selected] { (n) } } };
     html! {
         form.card.actions method="post" action={ "/s/" (urlencode(&it.id)) } {
             input type="hidden" name="csrf" value=(user.csrf);
@@ -498,7 +532,9 @@ fn item_body(st: &AppState, user: &User, it: &Item, similar: &[Item], audit: &[A
 
 fn load_item(st: &AppState, id: &str) -> std::result::Result<(Item, Vec<Item>, Vec<AuditEntry>), Page> {
     let db = st.db().map_err(fail)?;
-    let it = db.item(id).map_err(fail)?.ok_or_else(|| Page(StatusCode::NOT_FOUND, bare("Không tìm thấy", html! { p { "Không có ý kiến mã " (id) "." } })))?;
+    let it = db.item(id).map_err(fail)?.ok_or_else(|| {
+        Page(StatusCode::NOT_FOUND, bare("Không tìm thấy", html! { p { "Không có ý kiến mã " (id) "." } }))
+    })?;
     let similar = match it.cluster {
         Some(c) => db.cluster(c).map_err(fail)?.into_iter().filter(|s| s.id != it.id).take(6).collect(),
         None => Vec::new(),
@@ -507,7 +543,11 @@ fn load_item(st: &AppState, id: &str) -> std::result::Result<(Item, Vec<Item>, V
     Ok((it, similar, audit))
 }
 
-async fn item_page(State(st): State<Arc<AppState>>, user: User, Path(id): Path<String>) -> std::result::Result<Markup, Page> {
+async fn item_page(
+    State(st): State<Arc<AppState>>,
+    user: User,
+    Path(id): Path<String>,
+) -> std::result::Result<Markup, Page> {
     let (it, similar, audit) = load_item(&st, &id)?;
     Ok(layout(&format!("Ý kiến {id}"), &user, item_body(&st, &user, &it, &similar, &audit)))
 }
@@ -523,9 +563,22 @@ struct DecideForm {
     note: String,
 }
 
-async fn decide(State(st): State<Arc<AppState>>, user: User, Path(id): Path<String>, Form(f): Form<DecideForm>) -> std::result::Result<Response, Page> {
+async fn decide(
+    State(st): State<Arc<AppState>>,
+    user: User,
+    Path(id): Path<String>,
+    Form(f): Form<DecideForm>,
+) -> std::result::Result<Response, Page> {
     user.may_post(&f.csrf, true)?;
-    let bad = |m: &str| Page(StatusCode::BAD_REQUEST, bare("Quyết định không hợp lệ", html! { p.err { (m) } p { a href={ "/s/" (urlencode(&id)) } { "Quay lại" } } }));
+    let bad = |m: &str| {
+        Page(
+            StatusCode::BAD_REQUEST,
+            bare(
+                "Quyết định không hợp lệ",
+                html! { p.err { (m) } p { a href={ "/s/" (urlencode(&id)) } { "Quay lại" } } },
+            ),
+        )
+    };
     let decision = match f.action.as_str() {
         "accept" => Decision::Accept,
         "reassign" if st.is_department(&f.department) => Decision::Reassign(f.department.clone()),
@@ -554,7 +607,12 @@ async fn decide(State(st): State<Arc<AppState>>, user: User, Path(id): Path<Stri
 
 // ---------------------------------------------------------------- clusters
 
-async fn cluster_page(State(st): State<Arc<AppState>>, user: User, Path(n): Path<i64>, Query(q): Query<HashMap<String, String>>) -> std::result::Result<Markup, Page> {
+async fn cluster_page(
+    State(st): State<Arc<AppState>>,
+    user: User,
+    Path(n): Path<i64>,
+    Query(q): Query<HashMap<String, String>>,
+) -> std::result::Result<Markup, Page> {
     let items = st.db().map_err(fail)?.cluster(n).map_err(fail)?;
     let label = items.first().map(|i| i.cluster_label.clone()).unwrap_or_default();
     let pending = items.iter().filter(|i| i.status == "pending").count();
@@ -562,27 +620,31 @@ async fn cluster_page(State(st): State<Arc<AppState>>, user: User, Path(n): Path
     for i in items.iter().filter(|i| i.status == "pending") {
         *counts.entry(i.suggested.as_str()).or_default() += 1;
     }
-    Ok(layout(&format!("Cụm {n}: {label}"), &user, html! {
-        @if let Some(d) = q.get("done") { p.flash { "Đã lưu " (d) " quyết định." } }
-        p { (items.len()) " ý kiến, " (pending) " chờ duyệt. Đề xuất cho các ý kiến chờ duyệt: "
-            @for (i, (d, c)) in counts.iter().enumerate() { @if i > 0 { ", " } (st.dept_name(d)) " " (c) } }
-        @if user.role.can_decide() && pending > 0 {
-            form.card.actions method="post" action={ "/cluster/" (n) } {
-                input type="hidden" name="csrf" value=(user.csrf);
-                div { button.primary name="action" value="accept" { "Đồng ý đề xuất cho cả " (pending) " ý kiến chờ duyệt" } }
-                div { label { "Hoặc chuyển tất cả cho " select name="department" { @for (c, nm) in &st.departments { option value=(c) { (nm) } } } } button name="action" value="reassign" { "Chuyển cả cụm" } }
-                p.muted { "Chỉ các ý kiến đang chờ duyệt bị ảnh hưởng; bước sau sẽ hỏi xác nhận." }
+    Ok(layout(
+        &format!("Cụm {n}: {label}"),
+        &user,
+        html! {
+            @if let Some(d) = q.get("done") { p.flash { "Đã lưu " (d) " quyết định." } }
+            p { (items.len()) " ý kiến, " (pending) " chờ duyệt. Đề xuất cho các ý kiến chờ duyệt: "
+                @for (i, (d, c)) in counts.iter().enumerate() { @if i > 0 { ", " } (st.dept_name(d)) " " (c) } }
+            @if user.role.can_decide() && pending > 0 {
+                form.card.actions method="post" action={ "/cluster/" (n) } {
+                    input type="hidden" name="csrf" value=(user.csrf);
+                    div { button.primary name="action" value="accept" { "Đồng ý đề xuất cho cả " (pending) " ý kiến chờ duyệt" } }
+                    div { label { "Hoặc chuyển tất cả cho " select name="department" { @for (c, nm) in &st.departments { option value=(c) { (nm) } } } } button name="action" value="reassign" { "Chuyển cả cụm" } }
+                    p.muted { "Chỉ các ý kiến đang chờ duyệt bị ảnh hưởng; bước sau sẽ hỏi xác nhận." }
+                }
             }
-        }
-        table { tr { th { "Mã" } th.num { "Tin cậy" } th { "Đề xuất / quyết định" } th { "Địa phương" } th { "Ý kiến" } }
-            @for it in &items { tr {
-                td { a href={ "/s/" (urlencode(&it.id)) } { (it.id) } }
-                td.num { (pct(it.confidence)) }
-                td { @if it.status == "decided" { span.ok { "✓ " (st.dept_name(&it.department)) } } @else { (st.dept_name(&it.suggested)) } }
-                td { (it.locality) }
-                td { (excerpt(&it.text, 140)) }
-            } } }
-    }))
+            table { tr { th { "Mã" } th.num { "Tin cậy" } th { "Đề xuất / quyết định" } th { "Địa phương" } th { "Ý kiến" } }
+                @for it in &items { tr {
+                    td { a href={ "/s/" (urlencode(&it.id)) } { (it.id) } }
+                    td.num { (pct(it.confidence)) }
+                    td { @if it.status == "decided" { span.ok { "✓ " (st.dept_name(&it.department)) } } @else { (st.dept_name(&it.suggested)) } }
+                    td { (it.locality) }
+                    td { (excerpt(&it.text, 140)) }
+                } } }
+        },
+    ))
 }
 
 #[derive(Deserialize, Default)]
@@ -594,12 +656,22 @@ struct ClusterForm {
     confirm: String,
 }
 
-async fn cluster_decide(State(st): State<Arc<AppState>>, user: User, Path(n): Path<i64>, Form(f): Form<ClusterForm>) -> std::result::Result<Response, Page> {
+async fn cluster_decide(
+    State(st): State<Arc<AppState>>,
+    user: User,
+    Path(n): Path<i64>,
+    Form(f): Form<ClusterForm>,
+) -> std::result::Result<Response, Page> {
     user.may_post(&f.csrf, true)?;
     let reassign = match f.action.as_str() {
         "accept" => None,
         "reassign" if st.is_department(&f.department) => Some(f.department.clone()),
-        _ => return Err(Page(StatusCode::BAD_REQUEST, bare("Không hợp lệ", html! { p.err { "Không rõ thao tác hoặc cơ quan." } }))),
+        _ => {
+            return Err(Page(
+                StatusCode::BAD_REQUEST,
+                bare("Không hợp lệ", html! { p.err { "Không rõ thao tác hoặc cơ quan." } }),
+            ))
+        }
     };
     let mut db = st.db().map_err(fail)?;
     let pending: Vec<Item> = db.cluster(n).map_err(fail)?.into_iter().filter(|i| i.status == "pending").collect();
@@ -608,16 +680,21 @@ async fn cluster_decide(State(st): State<Arc<AppState>>, user: User, Path(n): Pa
             None => "đồng ý với đề xuất của từng ý kiến".to_string(),
             Some(d) => format!("chuyển tất cả cho {}", st.dept_name(d)),
         };
-        return Ok(layout("Xác nhận", &user, html! {
-            p.warn { "Bạn sắp " (what) " — " b { (pending.len()) " ý kiến chờ duyệt" } " của cụm " (n) "." }
-            form method="post" action={ "/cluster/" (n) } {
-                input type="hidden" name="csrf" value=(user.csrf);
-                input type="hidden" name="action" value=(f.action);
-                input type="hidden" name="department" value=(f.department);
-                input type="hidden" name="confirm" value="yes";
-                button.primary { "Xác nhận" } " " a href={ "/cluster/" (n) } { "Huỷ" }
-            }
-        }).into_response());
+        return Ok(layout(
+            "Xác nhận",
+            &user,
+            html! {
+                p.warn { "Bạn sắp " (what) " — " b { (pending.len()) " ý kiến chờ duyệt" } " của cụm " (n) "." }
+                form method="post" action={ "/cluster/" (n) } {
+                    input type="hidden" name="csrf" value=(user.csrf);
+                    input type="hidden" name="action" value=(f.action);
+                    input type="hidden" name="department" value=(f.department);
+                    input type="hidden" name="confirm" value="yes";
+                    button.primary { "Xác nhận" } " " a href={ "/cluster/" (n) } { "Huỷ" }
+                }
+            },
+        )
+        .into_response());
     }
     let mut done = 0;
     for it in &pending {
@@ -635,48 +712,74 @@ async fn cluster_decide(State(st): State<Arc<AppState>>, user: User, Path(n): Pa
 
 // ---------------------------------------------------------------- progress, export, learning
 
-async fn progress(State(st): State<Arc<AppState>>, user: User, Query(q): Query<HashMap<String, String>>) -> std::result::Result<Markup, Page> {
+async fn progress(
+    State(st): State<Arc<AppState>>,
+    user: User,
+    Query(q): Query<HashMap<String, String>>,
+) -> std::result::Result<Markup, Page> {
     let db = st.db().map_err(fail)?;
     let codes: Vec<String> = st.departments.iter().map(|(c, _)| c.clone()).collect();
     let rows = db.progress(&codes).map_err(fail)?;
     let decided = db.decisions().map_err(fail)?.len();
-    let (_, pending) = db.queue(&QueueFilter { status: "pending".into(), limit: 1, ..Default::default() }).map_err(fail)?;
-    Ok(layout("Tiến độ", &user, html! {
-        @if let Some(m) = q.get("learned") { p.flash { (m) } }
-        p { (decided) " ý kiến đã duyệt, " (pending) " chờ duyệt." }
-        table {
-            tr { th { "Cơ quan" } th.num { "Đã duyệt" } th.num { "Còn chờ (theo đề xuất)" } th { "Danh sách trả lời" } }
-            @for r in &rows { tr {
-                td { (st.dept_name(&r.department)) }
-                td.num { (r.reviewed) } td.num { (r.remaining) }
-                td { @if r.reviewed > 0 {
-                    a href={ "/export/" (urlencode(&r.department)) "?format=xlsx" } { "XLSX" } " · "
-                    a href={ "/export/" (urlencode(&r.department)) "?format=csv" } { "CSV" } } }
-            } }
-        }
-        @if user.role.can_decide() {
-            form.card method="post" action="/retrain" {
-                input type="hidden" name="csrf" value=(user.csrf);
-                p { "Học lại cách đề xuất từ " (decided) " quyết định đã duyệt, rồi cập nhật đề xuất cho các ý kiến còn chờ." }
-                button.primary { "Học lại" }
+    let (_, pending) =
+        db.queue(&QueueFilter { status: "pending".into(), limit: 1, ..Default::default() }).map_err(fail)?;
+    Ok(layout(
+        "Tiến độ",
+        &user,
+        html! {
+            @if let Some(m) = q.get("learned") { p.flash { (m) } }
+            p { (decided) " ý kiến đã duyệt, " (pending) " chờ duyệt." }
+            table {
+                tr { th { "Cơ quan" } th.num { "Đã duyệt" } th.num { "Còn chờ (theo đề xuất)" } th { "Danh sách trả lời" } }
+                @for r in &rows { tr {
+                    td { (st.dept_name(&r.department)) }
+                    td.num { (r.reviewed) } td.num { (r.remaining) }
+                    td { @if r.reviewed > 0 {
+                        a href={ "/export/" (urlencode(&r.department)) "?format=xlsx" } { "XLSX" } " · "
+                        a href={ "/export/" (urlencode(&r.department)) "?format=csv" } { "CSV" } } }
+                } }
             }
-        }
-    }))
+            @if user.role.can_decide() {
+                form.card method="post" action="/retrain" {
+                    input type="hidden" name="csrf" value=(user.csrf);
+                    p { "Học lại cách đề xuất từ " (decided) " quyết định đã duyệt, rồi cập nhật đề xuất cho các ý kiến còn chờ." }
+                    button.primary { "Học lại" }
+                }
+            }
+        },
+    ))
 }
 
-async fn export(State(st): State<Arc<AppState>>, _user: User, Path(dept): Path<String>, Query(q): Query<HashMap<String, String>>) -> std::result::Result<Response, Page> {
+async fn export(
+    State(st): State<Arc<AppState>>,
+    _user: User,
+    Path(dept): Path<String>,
+    Query(q): Query<HashMap<String, String>>,
+) -> std::result::Result<Response, Page> {
     if !st.is_department(&dept) {
-        return Err(Page(StatusCode::NOT_FOUND, bare("Không tìm thấy", html! { p { "Không có cơ quan " (dept) "." } })));
+        return Err(Page(
+            StatusCode::NOT_FOUND,
+            bare("Không tìm thấy", html! { p { "Không có cơ quan " (dept) "." } }),
+        ));
     }
     let items = st.db().map_err(fail)?.department_list(&dept).map_err(fail)?;
     let xlsx = q.get("format").map(String::as_str) != Some("csv");
-    let bytes = if xlsx { department_xlsx(&st, &dept, &items) } else { department_csv(&st, &dept, &items) }.map_err(fail)?;
-    let (ctype, ext) = if xlsx { ("application/vnd.openxmlformats-officedocument.spreadsheetml.sheet", "xlsx") } else { ("text/csv; charset=utf-8", "csv") };
-    let disp = format!("attachment; filename=\"{}.{ext}\"", dept.replace(|c: char| !c.is_ascii_alphanumeric() && c != '-', "_"));
+    let bytes =
+        if xlsx { department_xlsx(&st, &dept, &items) } else { department_csv(&st, &dept, &items) }.map_err(fail)?;
+    let (ctype, ext) = if xlsx {
+        ("application/vnd.openxmlformats-officedocument.spreadsheetml.sheet", "xlsx")
+    } else {
+        ("text/csv; charset=utf-8", "csv")
+    };
+    let disp = format!(
+        "attachment; filename=\"{}.{ext}\"",
+        dept.replace(|c: char| !c.is_ascii_alphanumeric() && c != '-', "_")
+    );
     Ok(([(header::CONTENT_TYPE, ctype.to_string()), (header::CONTENT_DISPOSITION, disp)], bytes).into_response())
 }
 
-const EXPORT_HEADER: [&str; 7] = ["Mã", "Ý kiến", "Địa phương", "Ngày", "Lĩnh vực", "Cùng trả lời với", "Ghi chú của người duyệt"];
+const EXPORT_HEADER: [&str; 7] =
+    ["Mã", "Ý kiến", "Địa phương", "Ngày", "Lĩnh vực", "Cùng trả lời với", "Ghi chú của người duyệt"];
 
 fn export_row(st: &AppState, dept: &str, it: &Item) -> [String; 7] {
     let with = if it.second_department.is_empty() {
@@ -686,7 +789,15 @@ fn export_row(st: &AppState, dept: &str, it: &Item) -> [String; 7] {
     } else {
         st.dept_name(&it.department).to_string()
     };
-    [it.id.clone(), it.text.clone(), it.locality.clone(), it.submitted_at.clone(), st.topic_name(&it.topic).to_string(), with, it.note.clone()]
+    [
+        it.id.clone(),
+        it.text.clone(),
+        it.locality.clone(),
+        it.submitted_at.clone(),
+        st.topic_name(&it.topic).to_string(),
+        with,
+        it.note.clone(),
+    ]
 }
 
 /// The list a department must answer, as an XLSX workbook.
@@ -717,7 +828,11 @@ fn department_csv(st: &AppState, dept: &str, items: &[Item]) -> Result<Vec<u8>> 
     crate::output::csv_for_excel(&EXPORT_HEADER, rows)
 }
 
-async fn retrain_now(State(st): State<Arc<AppState>>, user: User, Form(f): Form<CsrfOnly>) -> std::result::Result<Response, Page> {
+async fn retrain_now(
+    State(st): State<Arc<AppState>>,
+    user: User,
+    Form(f): Form<CsrfOnly>,
+) -> std::result::Result<Response, Page> {
     user.may_post(&f.csrf, true)?;
     let st2 = Arc::clone(&st);
     let msg = tokio::task::spawn_blocking(move || -> Result<String> {

@@ -49,7 +49,8 @@ fn file_name(p: &Path) -> String {
 pub fn index_submissions(models: &Models, indexer: &mut Indexer, read: &ReadOutcome, pb: &ProgressBar) -> Result<()> {
     let keys = identity_keys(read);
     let sources: Vec<String> = read.sources.iter().map(|(p, _)| file_name(p)).collect();
-    let source_idx: Vec<usize> = read.sources.iter().enumerate().flat_map(|(i, (_, n))| std::iter::repeat_n(i, *n)).collect();
+    let source_idx: Vec<usize> =
+        read.sources.iter().enumerate().flat_map(|(i, (_, n))| std::iter::repeat_n(i, *n)).collect();
     pb.set_length(read.submissions.len() as u64);
     let mut start = 0;
     while start < read.submissions.len() {
@@ -92,17 +93,17 @@ pub fn index_submissions(models: &Models, indexer: &mut Indexer, read: &ReadOutc
 pub fn store_analysis(indexer: &mut Indexer, read: &ReadOutcome, report: &Report) -> Result<()> {
     let keys = identity_keys(read);
     let sources: Vec<String> = read.source_of_each().map(file_name).collect();
-    for ((r, sub), (key, source)) in report.records.iter().zip(&read.submissions).zip(keys.iter().zip(&sources)) {
-        let cluster = r.cluster.and_then(|c| report.clusters.iter().find(|k| k.id == c)).map(|c| c.label.as_str());
+    for (((row, sub), key), source) in report.rows(&read.submissions).zip(&read.submissions).zip(&keys).zip(&sources) {
+        let cluster = row.cluster.map(|_| row.cluster_label);
         indexer.add(
             &IndexEntry {
                 sub,
                 key: *key,
                 content_hash: content_hash(sub),
                 source,
-                topic: &r.routed.topic,
-                department: &r.routed.suggestion.department,
-                confidence: r.routed.suggestion.confidence,
+                topic: row.topic,
+                department: row.department,
+                confidence: row.confidence,
                 cluster,
             },
             true,

@@ -5,8 +5,10 @@
 //! diacritics and folded, so that "viec lam" finds "việc làm" and the reverse while an
 //! exact match ranks first, and phrases match whole syllables in order.
 
+pub mod bench;
 mod ingest;
 mod query;
+pub mod render;
 mod schema;
 mod searcher;
 mod tokens;
@@ -19,11 +21,11 @@ use serde::{Deserialize, Serialize};
 use tantivy::directory::error::LockError;
 use tantivy::{Index, TantivyError};
 
+pub use ingest::{identity_keys, index_submissions, store_analysis};
 pub use query::{parse_query, ParsedQuery};
 pub use schema::{build_schema, register_tokenizers, Fields, SCHEMA_VERSION};
 pub use searcher::{snippet, FacetCount, Facets, Hit, SearchIndex, SearchRequest, SearchResults, Snippet};
 pub use tokens::{tokens_of, TokenMode, TokenSpec, VietnameseTokenizer};
-pub use ingest::{identity_keys, index_submissions, store_analysis};
 pub use writer::{text_identity, IndexEntry, IndexStats, Indexer};
 
 use crate::data_dir::DataDir;
@@ -49,10 +51,14 @@ fn open_index(data: &DataDir, analyzer: &Arc<Analyzer>, create: bool) -> Result<
         std::fs::create_dir_all(&dir).map_err(|e| Error::io(&dir, e))?;
         Index::create_in_dir(&dir, build_schema()).map_err(|e| index_error(&dir, e))?
     } else {
-        return Err(Error::index(&dir, "no search index here; build one with `ykien index FILE...` (or pass --data-dir)"));
+        return Err(Error::index(
+            &dir,
+            "no search index here; build one with `ykien index FILE...` (or pass --data-dir)",
+        ));
     };
-    let fields = Fields::from_schema(&index.schema())
-        .map_err(|_| Error::index(&dir, "this index was written by another version of ykien; remove the folder and index again"))?;
+    let fields = Fields::from_schema(&index.schema()).map_err(|_| {
+        Error::index(&dir, "this index was written by another version of ykien; remove the folder and index again")
+    })?;
     let meta = read_meta(&index, &dir)?;
     register_tokenizers(&index, analyzer);
     Ok((index, fields, meta))
@@ -66,7 +72,10 @@ fn read_meta(index: &Index, dir: &Path) -> Result<IndexMeta> {
     if meta.schema != SCHEMA_VERSION {
         return Err(Error::index(
             dir,
-            format!("index schema {} but this ykien reads {}; remove the folder and index again", meta.schema, SCHEMA_VERSION),
+            format!(
+                "index schema {} but this ykien reads {}; remove the folder and index again",
+                meta.schema, SCHEMA_VERSION
+            ),
         ));
     }
     Ok(meta)

@@ -37,9 +37,16 @@ enum Node {
     Not(Box<Node>),
     /// One word as segmented (one or more syllables); `lead` are the syllables of the word
     /// before it, which a prefix match must follow.
-    Word { syls: Vec<Syl>, prefix: Prefix, lead: Vec<Syl> },
+    Word {
+        syls: Vec<Syl>,
+        prefix: Prefix,
+        lead: Vec<Syl>,
+    },
     /// A quoted phrase: syllables in order.
-    Phrase { syls: Vec<Syl>, prefix: bool },
+    Phrase {
+        syls: Vec<Syl>,
+        prefix: bool,
+    },
 }
 
 /// A parsed query: the tree, and what to highlight in the hits.
@@ -218,7 +225,8 @@ impl Parser<'_> {
                         Prefix::No
                     };
                     // A partial last word is matched after the word before it ("viec l" → "việc làm").
-                    let before = if prefix == Prefix::No || syls.len() > 1 { Vec::new() } else { std::mem::take(&mut lead) };
+                    let before =
+                        if prefix == Prefix::No || syls.len() > 1 { Vec::new() } else { std::mem::take(&mut lead) };
                     lead.clone_from(&syls);
                     nodes.push(Node::Word { syls, prefix, lead: before });
                 }
@@ -355,7 +363,10 @@ fn build(n: &Node, f: &Fields, searcher: &Searcher) -> Box<dyn Query> {
             Box::new(BooleanQuery::new(clauses))
         }
         Node::Or(v) => Box::new(BooleanQuery::new(v.iter().map(|c| (Occur::Should, build(c, f, searcher))).collect())),
-        Node::Not(inner) => Box::new(BooleanQuery::new(vec![(Occur::Must, Box::new(AllQuery)), (Occur::MustNot, build(inner, f, searcher))])),
+        Node::Not(inner) => Box::new(BooleanQuery::new(vec![
+            (Occur::Must, Box::new(AllQuery)),
+            (Occur::MustNot, build(inner, f, searcher)),
+        ])),
         Node::Word { syls, prefix, lead } => {
             let exact: Vec<&str> = syls.iter().map(|s| s.exact.as_str()).collect();
             let folded: Vec<&str> = syls.iter().map(|s| s.folded.as_str()).collect();
@@ -372,14 +383,24 @@ fn build(n: &Node, f: &Fields, searcher: &Searcher) -> Box<dyn Query> {
                 Prefix::IfUnknown => {
                     // Partial when no syllable is spelled so, or none follows the word before it.
                     let unknown = searcher.doc_freq(&term(f.syllables_folded, last)).map(|n| n == 0).unwrap_or(false);
-                    unknown || (!lead.is_empty() && {
-                        let texts: Vec<&str> = lead.iter().map(|s| s.folded.as_str()).chain(std::iter::once(last)).collect();
-                        searcher.search(&*seq(f.syllables_folded, &texts), &tantivy::collector::Count).map(|n| n == 0).unwrap_or(false)
-                    })
+                    unknown
+                        || (!lead.is_empty() && {
+                            let texts: Vec<&str> =
+                                lead.iter().map(|s| s.folded.as_str()).chain(std::iter::once(last)).collect();
+                            searcher
+                                .search(&*seq(f.syllables_folded, &texts), &tantivy::collector::Count)
+                                .map(|n| n == 0)
+                                .unwrap_or(false)
+                        })
                 }
             };
             if partial {
-                let terms = lead.iter().map(|s| s.folded.as_str()).chain(folded.iter().copied()).map(|t| term(f.syllables_folded, t)).collect();
+                let terms = lead
+                    .iter()
+                    .map(|s| s.folded.as_str())
+                    .chain(folded.iter().copied())
+                    .map(|t| term(f.syllables_folded, t))
+                    .collect();
                 should.push((Occur::Should, boost(Box::new(prefix_query(terms)), W_PREFIX)));
             }
             Box::new(BooleanQuery::new(should))

@@ -90,9 +90,11 @@ impl Fields {
 pub fn build_schema() -> Schema {
     let mut b = Schema::builder();
     let analysed = |mode: TokenMode| {
-        let record = if mode.syllables() { IndexRecordOption::WithFreqsAndPositions } else { IndexRecordOption::WithFreqs };
-        TextOptions::default()
-            .set_indexing_options(TextFieldIndexing::default().set_tokenizer(mode.tokenizer_name()).set_index_option(record))
+        let record =
+            if mode.syllables() { IndexRecordOption::WithFreqsAndPositions } else { IndexRecordOption::WithFreqs };
+        TextOptions::default().set_indexing_options(
+            TextFieldIndexing::default().set_tokenizer(mode.tokenizer_name()).set_index_option(record),
+        )
     };
     b.add_u64_field("key", INDEXED | FAST);
     b.add_u64_field("content_hash", FAST);

@@ -129,7 +129,8 @@ impl SearchIndex {
     pub fn open(data: &DataDir, analyzer: &Arc<Analyzer>) -> Result<Self> {
         let dir = data.index_dir();
         let (index, fields, meta) = open_index(data, analyzer, false)?;
-        let reader = index.reader_builder().reload_policy(ReloadPolicy::Manual).try_into().map_err(|e| index_error(&dir, e))?;
+        let reader =
+            index.reader_builder().reload_policy(ReloadPolicy::Manual).try_into().map_err(|e| index_error(&dir, e))?;
         Ok(SearchIndex { dir, reader, fields, meta, analyzer: Arc::clone(analyzer), names: BTreeMap::new() })
     }
 
@@ -154,6 +155,19 @@ impl SearchIndex {
         self.reader.reload().map_err(|e| index_error(&self.dir, e))
     }
 
+    /// Opens the index of `data` for the command line: the analyzer and the display names
+    /// of topics and departments loaded from `models_dir` (the profile the index records).
+    pub fn open_named(models_dir: &std::path::Path, data: &DataDir) -> Result<Self> {
+        let analyzer = Arc::new(Analyzer::load(models_dir)?);
+        let mut idx = SearchIndex::open(data, &analyzer)?;
+        idx.set_names("topic", crate::topics::topic_names(&models_dir.join("topics.toml"))?);
+        let profile =
+            if idx.meta().profile.is_empty() { "lang-son-2024".to_string() } else { idx.meta().profile.clone() };
+        if let Ok(p) = crate::routing::Profile::load(models_dir, &profile) {
+            idx.set_names("department", p.departments.into_iter().map(|d| (d.code.to_string(), d.name.to_string())));
+        }
+        Ok(idx)
+    }
     /// Submissions in the index.
     pub fn num_docs(&self) -> u64 {
         self.reader.searcher().num_docs()
@@ -193,12 +207,17 @@ impl SearchIndex {
         if let Some(v) = values.iter().find(|v| keyed(v).contains(&g)) {
             return Ok(v.value.clone());
         }
-        let partial: Vec<&FacetCount> = values.iter().filter(|v| keyed(v).iter().any(|k| !g.is_empty() && k.contains(&g))).collect();
+        let partial: Vec<&FacetCount> =
+            values.iter().filter(|v| keyed(v).iter().any(|k| !g.is_empty() && k.contains(&g))).collect();
         if partial.len() == 1 {
             return Ok(partial[0].value.clone());
         }
         let listed = |vs: &[&FacetCount]| {
-            vs.iter().take(12).map(|v| if v.name.is_empty() { v.value.clone() } else { format!("{} ({})", v.value, v.name) }).collect::<Vec<_>>().join(", ")
+            vs.iter()
+                .take(12)
+                .map(|v| if v.name.is_empty() { v.value.clone() } else { format!("{} ({})", v.value, v.name) })
+                .collect::<Vec<_>>()
+                .join(", ")
         };
         Err(Error::Param(if partial.is_empty() {
             let all: Vec<&FacetCount> = values.iter().collect();
@@ -235,7 +254,8 @@ impl SearchIndex {
         } else {
             let mut clauses = vec![(Occur::Must, main)];
             for t in filters {
-                let q: Box<dyn Query> = Box::new(ConstScoreQuery::new(Box::new(TermQuery::new(t, IndexRecordOption::Basic)), 0.0));
+                let q: Box<dyn Query> =
+                    Box::new(ConstScoreQuery::new(Box::new(TermQuery::new(t, IndexRecordOption::Basic)), 0.0));
                 clauses.push((Occur::Must, q));
             }
             Box::new(BooleanQuery::new(clauses))
@@ -310,7 +330,11 @@ pub fn snippet(analyzer: &Analyzer, text: &str, patterns: &[(Vec<String>, bool)]
         for i in 0..=folded.len() - pat.len() {
             let last = pat.len() - 1;
             let ok = (0..last).all(|j| folded[i + j] == pat[j])
-                && if *prefix { folded[i + last].starts_with(pat[last].as_str()) } else { folded[i + last] == pat[last] };
+                && if *prefix {
+                    folded[i + last].starts_with(pat[last].as_str())
+                } else {
+                    folded[i + last] == pat[last]
+                };
             if ok {
                 marked[i..=i + last].iter_mut().for_each(|m| *m = true);
             }

@@ -24,7 +24,8 @@ pub enum TokenMode {
 
 impl TokenMode {
     /// All four modes, in field order.
-    pub const ALL: [TokenMode; 4] = [TokenMode::Words, TokenMode::FoldedWords, TokenMode::Syllables, TokenMode::FoldedSyllables];
+    pub const ALL: [TokenMode; 4] =
+        [TokenMode::Words, TokenMode::FoldedWords, TokenMode::Syllables, TokenMode::FoldedSyllables];
 
     /// The name the tokenizer is registered under in the index.
     pub fn tokenizer_name(self) -> &'static str {

@@ -80,13 +80,22 @@ pub struct Indexer {
 impl Indexer {
     /// Opens (creating if needed) the index of `data` for writing with `threads` indexing
     /// threads, for department codes of `profile`; commits every `commit_every` submissions.
-    pub fn open(data: &DataDir, analyzer: &Arc<Analyzer>, profile: &str, threads: usize, commit_every: usize) -> Result<Self> {
+    pub fn open(
+        data: &DataDir,
+        analyzer: &Arc<Analyzer>,
+        profile: &str,
+        threads: usize,
+        commit_every: usize,
+    ) -> Result<Self> {
         let dir = data.index_dir();
         let (index, fields, mut meta) = open_index(data, analyzer, true)?;
         if !meta.profile.is_empty() && meta.profile != profile {
             return Err(Error::index(
                 &dir,
-                format!("holds departments of profile '{}', not '{}'; pass --profile {} or use another --data-dir", meta.profile, profile, meta.profile),
+                format!(
+                    "holds departments of profile '{}', not '{}'; pass --profile {} or use another --data-dir",
+                    meta.profile, profile, meta.profile
+                ),
             ));
         }
         meta.profile = profile.to_string();
@@ -94,7 +103,17 @@ impl Indexer {
         let threads = threads.clamp(1, 8);
         let writer = index.writer_with_num_threads(threads, threads * 96_000_000).map_err(|e| index_error(&dir, e))?;
         let known = load_known(&index, &dir)?;
-        Ok(Indexer { dir, index, writer, fields, meta, known, uncommitted: 0, commit_every: commit_every.max(1), stats: IndexStats::default() })
+        Ok(Indexer {
+            dir,
+            index,
+            writer,
+            fields,
+            meta,
+            known,
+            uncommitted: 0,
+            commit_every: commit_every.max(1),
+            stats: IndexStats::default(),
+        })
     }
 
     /// True when a submission with this identity and content is in the index already.

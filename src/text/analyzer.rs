@@ -330,8 +330,16 @@ impl Generation {
 
     fn store_parts(&mut self, words: &[Word], syllables: &[u64], lower: &str, spans: &[SyllableSpan]) -> Fragment {
         let at = |n: usize, len: usize| (n as u32, (n + len) as u32);
-        debug_assert_eq!((syllables.len(), self.syllables.len()), (spans.len(), self.spans.len()), "a span per syllable");
-        let f = Fragment { words: at(self.words.len(), words.len()), syllables: at(self.syllables.len(), syllables.len()), lower: at(self.lower.len(), lower.len()) };
+        debug_assert_eq!(
+            (syllables.len(), self.syllables.len()),
+            (spans.len(), self.spans.len()),
+            "a span per syllable"
+        );
+        let f = Fragment {
+            words: at(self.words.len(), words.len()),
+            syllables: at(self.syllables.len(), syllables.len()),
+            lower: at(self.lower.len(), lower.len()),
+        };
         self.words.extend_from_slice(words);
         self.syllables.extend_from_slice(syllables);
         self.lower.push_str(lower);
@@ -341,7 +349,12 @@ impl Generation {
 
     /// The words of fragment `f`.
     fn parts(&self, f: &Fragment) -> (&[Word], &[u64], &str, &[SyllableSpan]) {
-        (&self.words[range(f.words)], &self.syllables[range(f.syllables)], &self.lower[range(f.lower)], &self.spans[range(f.syllables)])
+        (
+            &self.words[range(f.words)],
+            &self.syllables[range(f.syllables)],
+            &self.lower[range(f.lower)],
+            &self.spans[range(f.syllables)],
+        )
     }
 
     fn add(&mut self, h: u64, text: &str, total: u32, accented: u32) -> &mut ClauseEntry {
@@ -452,10 +465,20 @@ impl ClauseMemo {
 /// Appends a clause's words to `out`, the clause starting at byte `base` of the text.
 fn append_words(words: &[Word], syllables: &[u64], lower: &str, spans: &[SyllableSpan], out: &mut Analysis, base: u32) {
     let (syl0, lo0) = (out.syllables.len() as u32, out.lower.len() as u32);
-    out.words.extend(words.iter().map(|w| Word { start: w.start + base, end: w.end + base, first_syllable: w.first_syllable + syl0, ..*w }));
+    out.words.extend(words.iter().map(|w| Word {
+        start: w.start + base,
+        end: w.end + base,
+        first_syllable: w.first_syllable + syl0,
+        ..*w
+    }));
     out.syllables.extend_from_slice(syllables);
     out.lower.push_str(lower);
-    out.spans.extend(spans.iter().map(|s| SyllableSpan { lo: s.lo + lo0, hi: s.hi + lo0, start: s.start + base, end: s.end + base }));
+    out.spans.extend(spans.iter().map(|s| SyllableSpan {
+        lo: s.lo + lo0,
+        hi: s.hi + lo0,
+        start: s.start + base,
+        end: s.end + base,
+    }));
 }
 
 /// Splits `text` into clauses, each ending after `,` `.` `;` `:` `!` or `?` followed by
@@ -615,9 +638,9 @@ impl Analyzer {
             if line.trim().is_empty() || line.starts_with('#') {
                 continue;
             }
-            let (short, long) = line.split_once('\t').ok_or_else(|| {
-                Error::model(&tc_path, format!("line {}: expected 'short<TAB>expansion'", n + 1))
-            })?;
+            let (short, long) = line
+                .split_once('\t')
+                .ok_or_else(|| Error::model(&tc_path, format!("line {}: expected 'short<TAB>expansion'", n + 1)))?;
             teencode.push((short.to_string(), long.to_string()));
         }
         Ok(Self::new(segmenter, stops.lines().filter(|l| !l.starts_with('#')), teencode).with_fixed_words(fixed))
@@ -723,7 +746,9 @@ impl Analyzer {
             let c = &text[s as usize..e as usize];
             if c.len() > CLAUSE_MEMO_BYTES {
                 match longs.next() {
-                    Some((own, built)) if *own == folded => append_words(&built.words, &built.syllables, &built.lower, &built.spans, out, s),
+                    Some((own, built)) if *own == folded => {
+                        append_words(&built.words, &built.syllables, &built.lower, &built.spans, out, s)
+                    }
                     _ => {
                         prepare(c, norm, chars, tokens);
                         build(c, norm, tokens, folded, frag);
@@ -880,7 +905,15 @@ impl Analyzer {
     }
 
     /// Segments one run of lowercased syllables into words with their keys and stop flags.
-    fn segment_run(&self, sl: &[&str], caps: &[bool], folded: bool, starts: &mut Vec<bool>, syls: &[(u32, u32, u32, u32, bool)], run_text: &str) -> SegmentedRun {
+    fn segment_run(
+        &self,
+        sl: &[&str],
+        caps: &[bool],
+        folded: bool,
+        starts: &mut Vec<bool>,
+        syls: &[(u32, u32, u32, u32, bool)],
+        run_text: &str,
+    ) -> SegmentedRun {
         self.segmenter.segment(&Sentence { syllables: sl, capitalized: caps, folded }, starts);
         if let Some(fixed) = &self.fixed {
             merge_fixed(fixed, sl, folded, starts);
@@ -948,7 +981,13 @@ impl Analyzer {
 
 /// Walks every syllable (key from `key`) and every pair of adjacent syllables within a
 /// phrase, pushing `one(s)` for each syllable and `two(previous, s)` for each pair.
-fn syllable_pairs(a: &Analysis, key: impl Fn(usize) -> u64, one: impl Fn(u64) -> u64, two: impl Fn(u64, u64) -> u64, out: &mut Vec<u64>) {
+fn syllable_pairs(
+    a: &Analysis,
+    key: impl Fn(usize) -> u64,
+    one: impl Fn(u64) -> u64,
+    two: impl Fn(u64, u64) -> u64,
+    out: &mut Vec<u64>,
+) {
     let mut prev: Option<u64> = None;
     for w in &a.words {
         if w.phrase_start || !matches!(w.kind, TokenKind::Syllable | TokenKind::Alnum) {
@@ -1019,7 +1058,8 @@ mod tests {
             "EM MUỐN VAY VỐN ƯU ĐÃI, xin cảm ơn.",
         ];
         let an = analyzer();
-        let fresh: Vec<Analysis> = texts.iter().map(|t| std::thread::scope(|s| s.spawn(|| an.analyze(t)).join().unwrap())).collect();
+        let fresh: Vec<Analysis> =
+            texts.iter().map(|t| std::thread::scope(|s| s.spawn(|| an.analyze(t)).join().unwrap())).collect();
         let small = std::thread::scope(|s| {
             s.spawn(|| {
                 SCRATCH.with(|sc| sc.borrow_mut().memo.capacity = 4);
@@ -1045,7 +1085,11 @@ mod tests {
 
     fn analyzer() -> Analyzer {
         let seg = LongestMatch::from_words(["thanh niên", "vay vốn", "ưu đãi", "ngân hàng", "không có"]);
-        Analyzer::new(Box::new(seg), ["em", "muốn", "được"], vec![("ko".into(), "không".into()), ("dc".into(), "được".into())])
+        Analyzer::new(
+            Box::new(seg),
+            ["em", "muốn", "được"],
+            vec![("ko".into(), "không".into()), ("dc".into(), "được".into())],
+        )
     }
 
     fn keys(a: &Analyzer, s: &str) -> Vec<u64> {
@@ -1142,7 +1186,8 @@ mod tests {
         // Clauses too long to remember (over 256 bytes): alone; behind an accented greeting
         // in a text typed without diacritics; accented in a text that, as a whole, is not.
         let plain = "thanh nien xa em muon hoc nghe sua chua may nong nghiep nhung chua co lop hoc ".repeat(5);
-        let accented = "thanh niên xã em muốn học nghề sửa chữa máy nông nghiệp bên hồ nhưng chưa có lớp học ".repeat(4);
+        let accented =
+            "thanh niên xã em muốn học nghề sửa chữa máy nông nghiệp bên hồ nhưng chưa có lớp học ".repeat(4);
         texts.push(plain.clone());
         texts.push(format!("Kính gửi lãnh đạo tỉnh, {plain}. Em xin cảm ơn."));
         texts.push(format!("{accented}, {}", "em can viec lam, ".repeat(300)));

@@ -104,6 +104,86 @@ impl SpanScore {
     /// F1.
     pub fn f1(&self) -> f64 {
         let (p, r) = (self.precision(), self.recall());
-        if p + r == 0.0 { 0.0 } else { 2.0 * p * r / (p + r) }
+        if p + r == 0.0 {
+            0.0
+        } else {
+            2.0 * p * r / (p + r)
+        }
+    }
+}
+
+/// A segmenter measured on gold sentences: the scores, the most frequent wrong words, the speed.
+pub struct Measured {
+    /// Whether the text had its diacritics removed.
+    pub folded: bool,
+    /// Sentences measured.
+    pub sentences: usize,
+    /// Syllables in them.
+    pub syllables: usize,
+    /// Word-span scores.
+    pub score: SpanScore,
+    /// The most frequent wrongly predicted words and their counts, most frequent first.
+    pub errors: Vec<(String, usize)>,
+    /// Syllables segmented a second on one thread.
+    pub rate: f64,
+}
+
+/// Segments `gold` (with diacritics removed when `fold`) with `seg`, scores it, keeps the
+/// `show_errors` most frequent wrong words, and times it (at least a second, one thread).
+pub fn measure(seg: &dyn super::Segmenter, gold: &[GoldSentence], fold: bool, show_errors: usize) -> Measured {
+    use super::perceptron::Prepared;
+    let syllables: usize = gold.iter().map(|g| g.syllables.len()).sum();
+    let prepared: Vec<Prepared> = gold.iter().map(|g| Prepared::new(g, fold)).collect();
+    let mut score = SpanScore::default();
+    let mut starts = Vec::new();
+    let mut errors: std::collections::HashMap<String, usize> = Default::default();
+    for (p, g) in prepared.iter().zip(gold) {
+        p.with(|s| seg.segment(s, &mut starts));
+        score.add(&starts, &g.starts);
+        if show_errors > 0 {
+            let gs = spans(&g.starts);
+            for (a, b) in spans(&starts) {
+                if !gs.contains(&(a, b)) {
+                    *errors.entry(format!("predicted '{}'", g.syllables[a..b].join("_"))).or_default() += 1;
+                }
+            }
+        }
+    }
+    let mut errors: Vec<(String, usize)> = errors.into_iter().collect();
+    errors.sort_by(|a, b| b.1.cmp(&a.1).then(a.0.cmp(&b.0)));
+    errors.truncate(show_errors);
+    let t = std::time::Instant::now();
+    let mut rounds = 0usize;
+    while rounds == 0 || t.elapsed().as_secs_f64() < 1.0 {
+        for p in &prepared {
+            p.with(|s| seg.segment(s, &mut starts));
+        }
+        rounds += 1;
+    }
+    let rate = (rounds * syllables) as f64 / t.elapsed().as_secs_f64();
+    Measured { folded: fold, sentences: gold.len(), syllables, score, errors, rate }
+}
+
+impl Measured {
+    /// The measurement as `ykien eval-segmenter` prints it (`load`: the model's load time).
+    pub fn render(&self, file: &Path, load: std::time::Duration) -> String {
+        let mut out = String::new();
+        for (e, n) in &self.errors {
+            out.push_str(&format!("{n:>4}  {e}\n"));
+        }
+        out.push_str(&format!(
+            "{}{}: {} sentences, {} syllables, {} gold words\n  precision {:.2}  recall {:.2}  F1 {:.2}\n  {:.0} syllables/s on one thread (segmentation of prepared syllables); model load {:.0} ms\n",
+            file.display(),
+            if self.folded { " (diacritics removed)" } else { "" },
+            self.sentences,
+            self.syllables,
+            self.score.gold,
+            self.score.precision() * 100.0,
+            self.score.recall() * 100.0,
+            self.score.f1() * 100.0,
+            self.rate,
+            load.as_secs_f64() * 1000.0
+        ));
+        out
     }
 }

@@ -116,8 +116,24 @@ impl Perceptron {
                 }
             }
         }
-        let h = |i: isize| if i < 0 { BOS } else if i as usize >= n { EOS } else { hashes[i as usize] };
-        let sh = |i: isize| if i < 0 { 5 } else if i as usize >= n { 6 } else { shapes[i as usize] as u64 };
+        let h = |i: isize| {
+            if i < 0 {
+                BOS
+            } else if i as usize >= n {
+                EOS
+            } else {
+                hashes[i as usize]
+            }
+        };
+        let sh = |i: isize| {
+            if i < 0 {
+                5
+            } else if i as usize >= n {
+                6
+            } else {
+                shapes[i as usize] as u64
+            }
+        };
         // Text typed without diacritics gets a feature space of its own.
         let fold_tag = if s.folded { 100 } else { 0 };
         feats.clear();
@@ -161,7 +177,14 @@ impl Perceptron {
     }
 
     /// Viterbi over B(0)/I(1); the first syllable always begins a word.
-    fn decode(weights: &[[f32; 2]], trans: &[[f32; 2]; 2], feats: &[u32], delta: &mut Vec<[f32; 2]>, back: &mut Vec<[u8; 2]>, starts: &mut Vec<bool>) {
+    fn decode(
+        weights: &[[f32; 2]],
+        trans: &[[f32; 2]; 2],
+        feats: &[u32],
+        delta: &mut Vec<[f32; 2]>,
+        back: &mut Vec<[u8; 2]>,
+        starts: &mut Vec<bool>,
+    ) {
         let n = feats.len() / N_FEATS;
         delta.clear();
         back.clear();
@@ -236,7 +259,8 @@ impl Perceptron {
 
     /// Saves the model (non-zero buckets only), atomically.
     pub fn save(&self, path: &Path) -> Result<()> {
-        let nz: Vec<(usize, [f32; 2])> = self.weights.iter().copied().enumerate().filter(|(_, w)| w[0] != 0.0 || w[1] != 0.0).collect();
+        let nz: Vec<(usize, [f32; 2])> =
+            self.weights.iter().copied().enumerate().filter(|(_, w)| w[0] != 0.0 || w[1] != 0.0).collect();
         let mut out = Vec::with_capacity(27 + nz.len() * 12);
         out.extend_from_slice(MAGIC);
         out.push(BITS as u8);
@@ -291,7 +315,11 @@ impl Prepared {
             .iter()
             .map(|s| {
                 let l = normalize(s).text.to_lowercase();
-                if fold { fold_lower(&l) } else { l }
+                if fold {
+                    fold_lower(&l)
+                } else {
+                    l
+                }
             })
             .collect();
         Prepared { syllables, caps, folded: fold }
@@ -324,7 +352,13 @@ impl Default for PerceptronParams {
 impl PerceptronParams {
     /// Trains on `train`; with `dev`, keeps the epoch with the best dev F1 and reports
     /// each epoch's dev F1 to `log`. Returns the model and the epoch kept.
-    pub fn train(&self, dict: Dictionary, train: &[GoldSentence], dev: Option<&[GoldSentence]>, mut log: impl FnMut(usize, Option<f64>)) -> Result<(Perceptron, usize)> {
+    pub fn train(
+        &self,
+        dict: Dictionary,
+        train: &[GoldSentence],
+        dev: Option<&[GoldSentence]>,
+        mut log: impl FnMut(usize, Option<f64>),
+    ) -> Result<(Perceptron, usize)> {
         if self.epochs == 0 {
             return Err(Error::Param("epochs must be at least 1".into()));
         }
@@ -386,7 +420,8 @@ impl PerceptronParams {
                 c += 1.0;
             }
             // The averaged weights: w - acc / c.
-            let avg: Vec<[f32; 2]> = model.weights.iter().zip(&acc).map(|(w, a)| [w[0] - a[0] / c, w[1] - a[1] / c]).collect();
+            let avg: Vec<[f32; 2]> =
+                model.weights.iter().zip(&acc).map(|(w, a)| [w[0] - a[0] / c, w[1] - a[1] / c]).collect();
             let mut avg_trans = model.trans;
             for (t, a) in avg_trans.iter_mut().flatten().zip(acc_trans.iter().flatten()) {
                 *t -= a / c;

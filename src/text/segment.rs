@@ -147,7 +147,11 @@ impl Dictionary {
     }
 
     fn trie(&self, folded: bool) -> &Trie {
-        if folded { &self.folded } else { &self.exact }
+        if folded {
+            &self.folded
+        } else {
+            &self.exact
+        }
     }
 }
 
@@ -216,7 +220,10 @@ mod tests {
     #[test]
     fn longest_match_with_and_without_diacritics() {
         let m = LongestMatch::from_words(["thanh niên", "vay vốn", "ngân hàng", "ngân hàng chính sách", "chính sách"]);
-        assert_eq!(seg(&m, "thanh niên muốn vay vốn ngân hàng chính sách", false), ["thanh_niên", "muốn", "vay_vốn", "ngân_hàng_chính_sách"]);
+        assert_eq!(
+            seg(&m, "thanh niên muốn vay vốn ngân hàng chính sách", false),
+            ["thanh_niên", "muốn", "vay_vốn", "ngân_hàng_chính_sách"]
+        );
         assert_eq!(seg(&m, "thanh nien muon vay von", true), ["thanh_nien", "muon", "vay_von"]);
     }
 

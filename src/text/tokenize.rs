@@ -105,7 +105,9 @@ fn push_pieces(s: &str, base: usize, out: &mut Vec<Token>) {
 /// Latin-1, Latin Extended-A and -B, Latin Extended Additional) followed only by ASCII
 /// punctuation other than `_` (which joins words in UAX #29).
 fn latin_word_then_marks(s: &str) -> Option<usize> {
-    let latin = |c: char| c.is_ascii_alphabetic() || matches!(c as u32, 0xC0..=0xD6 | 0xD8..=0xF6 | 0xF8..=0x24F | 0x1E00..=0x1EFF);
+    let latin = |c: char| {
+        c.is_ascii_alphabetic() || matches!(c as u32, 0xC0..=0xD6 | 0xD8..=0xF6 | 0xF8..=0x24F | 0x1E00..=0x1EFF)
+    };
     let word = s.find(|c: char| !latin(c)).unwrap_or(s.len());
     (word > 0 && s.as_bytes()[word..].iter().all(|&b| b.is_ascii_punctuation() && b != b'_')).then_some(word)
 }
@@ -245,7 +247,11 @@ fn phone_at(text: &str, toks: &[Token], i: usize) -> Option<(usize, u32)> {
         // Continue over a single space or dash to the next digit group.
         let next = j + 1;
         let gap_ok = |a: u32, b: u32| b - a <= 1;
-        if next < toks.len() && toks[next].kind == TokenKind::Number && gap_ok(tk.end, toks[next].start) && text.as_bytes()[tk.end as usize] == b' ' {
+        if next < toks.len()
+            && toks[next].kind == TokenKind::Number
+            && gap_ok(tk.end, toks[next].start)
+            && text.as_bytes()[tk.end as usize] == b' '
+        {
             j = next;
         } else if next + 1 < toks.len()
             && toks[next].text(text) == "-"
@@ -282,9 +288,10 @@ mod tests {
         // letters with punctuation, digits, combining marks and other scripts' letters.
         let corpus = std::fs::read_to_string(concat!(env!("CARGO_MANIFEST_DIR"), "/corpus/submissions.csv")).unwrap();
         let mut chunks: Vec<String> = corpus.split_whitespace().map(|c| crate::text::normalize(c).text).collect();
-        let pool: Vec<char> = "aZđĐăâêôơưýỹỆẞßþÆæøØ×÷ǀǂɏḀỿ.,;:!?'\"()[]{}_-/@#%&*+=~`^|$09\u{301}\u{300}\u{200d}αЖ中ー😀"
-            .chars()
-            .collect();
+        let pool: Vec<char> =
+            "aZđĐăâêôơưýỹỆẞßþÆæøØ×÷ǀǂɏḀỿ.,;:!?'\"()[]{}_-/@#%&*+=~`^|$09\u{301}\u{300}\u{200d}αЖ中ー😀"
+                .chars()
+                .collect();
         let mut rng = crate::rng::Rng::new(11);
         for _ in 0..20_000 {
             let n = 1 + rng.below(6);

@@ -8,6 +8,9 @@ use linfa::prelude::ToConfusionMatrix;
 use ndarray::Array1;
 use serde::Serialize;
 
+mod corpus;
+pub use corpus::corpus_report;
+
 /// Joint counts and the two marginal counts of a pair of labelings.
 type Contingency<A, B> = (BTreeMap<(A, B), f64>, BTreeMap<A, f64>, BTreeMap<B, f64>);
 
@@ -30,7 +33,18 @@ pub fn nmi<A: Ord + Clone, B: Ord + Clone>(pred: &[A], gold: &[B]) -> f64 {
         return 0.0;
     }
     let (nij, ai, bj) = contingency(pred, gold);
-    let h = |m: &dyn Fn() -> Vec<f64>| -m().iter().map(|&c| { let p = c / n; if p > 0.0 { p * p.ln() } else { 0.0 } }).sum::<f64>();
+    let h = |m: &dyn Fn() -> Vec<f64>| {
+        -m().iter()
+            .map(|&c| {
+                let p = c / n;
+                if p > 0.0 {
+                    p * p.ln()
+                } else {
+                    0.0
+                }
+            })
+            .sum::<f64>()
+    };
     let ha = h(&|| ai.values().copied().collect());
     let hb = h(&|| bj.values().copied().collect());
     let mi: f64 = nij.iter().map(|((x, y), &c)| (c / n) * ((c * n) / (ai[x] * bj[y])).ln()).sum();
@@ -38,7 +52,11 @@ pub fn nmi<A: Ord + Clone, B: Ord + Clone>(pred: &[A], gold: &[B]) -> f64 {
         return 1.0;
     }
     let denom = (ha + hb) / 2.0;
-    if denom <= 0.0 { 0.0 } else { (mi / denom).clamp(0.0, 1.0) }
+    if denom <= 0.0 {
+        0.0
+    } else {
+        (mi / denom).clamp(0.0, 1.0)
+    }
 }
 
 /// Adjusted Rand index.
@@ -51,7 +69,11 @@ pub fn ari<A: Ord + Clone, B: Ord + Clone>(pred: &[A], gold: &[B]) -> f64 {
     let sum_b: f64 = bj.values().map(|&c| comb(c)).sum();
     let expected = sum_a * sum_b / comb(n).max(1.0);
     let max = (sum_a + sum_b) / 2.0;
-    if (max - expected).abs() < 1e-12 { 1.0 } else { (sum_ij - expected) / (max - expected) }
+    if (max - expected).abs() < 1e-12 {
+        1.0
+    } else {
+        (sum_ij - expected) / (max - expected)
+    }
 }
 
 /// Purity: share of items in their cluster's majority gold class.
@@ -113,20 +135,32 @@ impl ClassificationReport {
         let accuracy = if pred.is_empty() {
             0.0
         } else {
-            Array1::from(pred.to_vec()).confusion_matrix(Array1::from(gold.to_vec())).map(|cm| cm.accuracy() as f64).unwrap_or(0.0)
+            Array1::from(pred.to_vec())
+                .confusion_matrix(Array1::from(gold.to_vec()))
+                .map(|cm| cm.accuracy() as f64)
+                .unwrap_or(0.0)
         };
         let pr: Vec<(f64, f64)> = (0..labels.len())
             .map(|c| {
                 let tp = confusion[c][c] as f64;
                 let predicted: usize = confusion.iter().map(|r| r[c]).sum();
-                (if predicted > 0 { tp / predicted as f64 } else { 0.0 }, if support(c) > 0 { tp / support(c) as f64 } else { 0.0 })
+                (
+                    if predicted > 0 { tp / predicted as f64 } else { 0.0 },
+                    if support(c) > 0 { tp / support(c) as f64 } else { 0.0 },
+                )
             })
             .collect();
         let classes: Vec<ClassScore> = labels
             .iter()
             .zip(pr)
             .enumerate()
-            .map(|(c, (l, (p, r)))| ClassScore { class: l.clone(), precision: p, recall: r, f1: if p + r > 0.0 { 2.0 * p * r / (p + r) } else { 0.0 }, support: support(c) })
+            .map(|(c, (l, (p, r)))| ClassScore {
+                class: l.clone(),
+                precision: p,
+                recall: r,
+                f1: if p + r > 0.0 { 2.0 * p * r / (p + r) } else { 0.0 },
+                support: support(c),
+            })
             .collect();
         let macro_f1 = classes.iter().map(|c| c.f1).sum::<f64>() / classes.len().max(1) as f64;
         ClassificationReport { accuracy, macro_f1, classes, labels, confusion }
@@ -134,7 +168,10 @@ impl ClassificationReport {
 
     /// The report as a readable table.
     pub fn render(&self) -> String {
-        let mut s = format!("accuracy {:.3}   macro-F1 {:.3}\n\n{:<16} {:>9} {:>7} {:>6} {:>8}\n", self.accuracy, self.macro_f1, "class", "precision", "recall", "F1", "support");
+        let mut s = format!(
+            "accuracy {:.3}   macro-F1 {:.3}\n\n{:<16} {:>9} {:>7} {:>6} {:>8}\n",
+            self.accuracy, self.macro_f1, "class", "precision", "recall", "F1", "support"
+        );
         for c in &self.classes {
             s += &format!("{:<16} {:>9.3} {:>7.3} {:>6.3} {:>8}\n", c.class, c.precision, c.recall, c.f1, c.support);
         }

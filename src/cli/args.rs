@@ -1,0 +1,183 @@
+//! Argument groups shared by several commands, defined once, and the helpers that turn
+//! them into the library's types.
+
+use std::path::{Path, PathBuf};
+
+use anyhow::{Context as _, Result};
+use clap::ValueEnum;
+use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
+use ykien::input::{read_files, Format, ReadOptions, ReadOutcome};
+use ykien::pipeline::Models;
+
+use super::Context;
+
+/// Options every command takes.
+#[derive(clap::Args)]
+pub struct GlobalArgs {
+    /// Models directory (default: the project's models/, or $YKIEN_MODELS).
+    #[arg(long, global = true)]
+    pub models: Option<PathBuf>,
+    /// Worker threads (default: all cores).
+    #[arg(long, global = true)]
+    pub threads: Option<usize>,
+    /// Data directory holding the search index (default: $YKIEN_DATA, else ./ykien-data).
+    #[arg(long, global = true)]
+    pub data_dir: Option<PathBuf>,
+}
+
+/// Input files and how to read them.
+#[derive(clap::Args, Clone)]
+pub struct InputArgs {
+    /// Input files: .csv/.tsv, .jsonl, .xlsx/.ods, .txt (default: the bundled corpus).
+    pub inputs: Vec<PathBuf>,
+    /// Column holding the submission text.
+    #[arg(long, default_value = "text")]
+    pub text_column: String,
+    /// Sheet of a workbook to read (default: the first).
+    #[arg(long)]
+    pub sheet: Option<String>,
+    /// Write unreadable records to a rejects file and go on, instead of stopping.
+    #[arg(long)]
+    pub skip_bad: bool,
+    /// Input format, when the file extension does not tell.
+    #[arg(long, value_enum)]
+    pub format: Option<Format>,
+    #[command(flatten)]
+    pub profile: ProfileArg,
+}
+
+/// The routing profile.
+#[derive(clap::Args, Clone)]
+pub struct ProfileArg {
+    /// Routing profile in models/routing/ (for the desk's commands: when the data
+    /// directory does not name one).
+    #[arg(long, default_value = "lang-son-2024")]
+    pub profile: String,
+}
+
+/// How to cluster: shared by `analyze` and `eval`.
+#[derive(clap::Args, Clone)]
+pub struct ClusterArgs {
+    /// Number of clusters (analyze: chosen automatically; eval: the number of gold topics).
+    #[arg(long)]
+    pub k: Option<usize>,
+    /// Random seed for clustering.
+    #[arg(long, default_value_t = 42)]
+    pub seed: u64,
+    /// Cluster in an LSA space of this many dimensions (e.g. 100).
+    #[arg(long)]
+    pub lsa: Option<usize>,
+    /// Clustering method.
+    #[arg(long, value_enum, default_value = "kmeans")]
+    pub method: MethodArg,
+}
+
+impl ClusterArgs {
+    /// The pipeline's settings, with `k` as given.
+    pub fn settings(&self, k: Option<usize>) -> ykien::pipeline::Settings {
+        ykien::pipeline::Settings {
+            k,
+            seed: self.seed,
+            lsa: self.lsa,
+            method: self.method.into(),
+            ..Default::default()
+        }
+    }
+}
+
+/// The clustering algorithm, as the command line names it.
+#[derive(Clone, Copy, ValueEnum)]
+pub enum MethodArg {
+    /// Spherical k-means on TF-IDF rows.
+    Kmeans,
+    /// Dirichlet multinomial mixture (GSDMM), made for short texts.
+    Dmm,
+}
+
+impl From<MethodArg> for ykien::pipeline::ClusterMethod {
+    fn from(m: MethodArg) -> Self {
+        match m {
+            MethodArg::Kmeans => ykien::pipeline::ClusterMethod::KMeans,
+            MethodArg::Dmm => ykien::pipeline::ClusterMethod::Dmm,
+        }
+    }
+}
+
+/// A table written to stdout.
+#[derive(Clone, Copy, ValueEnum)]
+pub enum OutFormat {
+    /// One JSON object per line.
+    Jsonl,
+    /// CSV with a BOM, for Excel.
+    Csv,
+}
+
+impl InputArgs {
+    /// How the reader should read.
+    pub fn options(&self) -> ReadOptions {
+        ReadOptions {
+            text_column: self.text_column.clone(),
+            sheet: self.sheet.clone(),
+            skip_bad: self.skip_bad,
+            format: self.format,
+        }
+    }
+    /// The input files, or the bundled corpus when none are named.
+    pub fn paths(&self, models_dir: &Path) -> Vec<PathBuf> {
+        if self.inputs.is_empty() {
+            vec![ykien::pipeline::corpus_dir(models_dir).join("submissions.csv")]
+        } else {
+            self.inputs.clone()
+        }
+    }
+    /// Reads the inputs (the bundled corpus when none are named).
+    pub fn read(&self, models_dir: &Path) -> Result<ReadOutcome> {
+        Ok(read_files(&self.paths(models_dir), &self.options())?)
+    }
+    /// Reads the inputs, which must be named (commands that learn or score labels).
+    pub fn read_named(&self) -> Result<ReadOutcome> {
+        anyhow::ensure!(!self.inputs.is_empty(), "name an input file");
+        Ok(read_files(&self.inputs, &self.options())?)
+    }
+}
+
+/// Loads the models with `profile`, saying where from on failure.
+pub fn load_models(cx: &Context, profile: &str) -> Result<Models> {
+    Models::load(&cx.models_dir, profile).with_context(|| format!("loading models from {}", cx.models_dir.display()))
+}
+
+/// Later suggestions follow the reviewers: when the data directory holds reviewed
+/// decisions, routing learns from them too (said on stderr).
+pub fn learn_from_reviews(cx: &Context, models: &mut Models) -> Result<()> {
+    let data = cx.data();
+    if !data.has_review_db() {
+        return Ok(());
+    }
+    let decisions = ykien::review::Db::open(&data.review_db())?.decisions()?;
+    if !decisions.is_empty() {
+        let n = ykien::review::learn::learn(models, &decisions)?;
+        eprintln!("ykien: routing also learned from {n} reviewed decisions in {}", data.review_db().display());
+    }
+    Ok(())
+}
+
+/// A progress bar on stderr.
+pub fn progress() -> ProgressBar {
+    let pb = ProgressBar::with_draw_target(Some(0), ProgressDrawTarget::stderr());
+    pb.set_style(
+        ProgressStyle::with_template("{msg:>18} [{bar:30}] {pos}/{len} ({per_sec}, {eta})")
+            .expect("valid template")
+            .progress_chars("=> "),
+    );
+    pb
+}
+
+/// Names on stderr the records that were skipped.
+pub fn report_rejects(read: &ReadOutcome) {
+    if !read.rejects.is_empty() {
+        eprintln!("ykien: {} record(s) could not be read and were skipped:", read.rejects.len());
+        for r in &read.rejects {
+            eprintln!("  {} {}: {}", r.file.display(), r.location, r.message);
+        }
+    }
+}

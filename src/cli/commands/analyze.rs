@@ -1,0 +1,66 @@
+//! `ykien analyze`: cluster, label, topic and route; write the results and the reports.
+
+use std::path::PathBuf;
+
+use anyhow::Result;
+
+use crate::cli::args::{learn_from_reviews, load_models, progress, report_rejects, ClusterArgs, InputArgs};
+use crate::cli::Context;
+use crate::outln;
+
+/// Arguments of `ykien analyze`.
+#[derive(clap::Args)]
+pub struct Args {
+    #[command(flatten)]
+    input: InputArgs,
+    /// Output directory.
+    #[arg(long, default_value = "ykien-out")]
+    out: PathBuf,
+    #[command(flatten)]
+    cluster: ClusterArgs,
+    /// Compare with an earlier analysis written to this folder (e.g. last year's).
+    #[arg(long)]
+    compare: Option<PathBuf>,
+}
+
+/// Runs `ykien analyze`.
+pub fn exec(cx: &Context, a: Args) -> Result<()> {
+    let mut models = load_models(cx, &a.input.profile.profile)?;
+    learn_from_reviews(cx, &mut models)?;
+    let settings = a.cluster.settings(a.cluster.k);
+    // Analysis runs while the files are read, batch by batch.
+    let paths = a.input.paths(&cx.models_dir);
+    let batch = ykien::pipeline::BATCH;
+    let (read, report) =
+        ykien::pipeline::analyze_files(&models, &paths, &a.input.options(), batch, &settings, &progress())?;
+    let tables = ykien::output::write_run(&models, &read, &report, &a.out, a.compare.as_deref())?;
+    outln!("{}", ykien::report::summary(&read, &report, &a.out));
+    report_rejects(&read);
+    // The data directory (review queue, search index) keeps the latest results when it is
+    // named (--data-dir, $YKIEN_DATA) or already exists.
+    let data = cx.data();
+    let named = cx.data_dir.is_some() || std::env::var_os("YKIEN_DATA").is_some();
+    if named || data.root().exists() {
+        let stored = ykien::review::Db::open(&data.review_db())
+            .and_then(|mut db| ykien::review::store_report(&mut db, &read, &report));
+        match stored {
+            Ok(n) => outln!("review queue {}: {n} submissions stored (decisions kept)", data.review_db().display()),
+            Err(e) => eprintln!("ykien: warning: review queue not updated: {e}"),
+        }
+        let stored = ykien::search::Indexer::open(&data, &models.analyzer, &report.profile, cx.threads(), 100_000)
+            .and_then(|mut ix| ykien::search::store_analysis(&mut ix, &read, &report).and_then(|_| ix.finish()));
+        match stored {
+            Ok(st) => outln!(
+                "search index {}: results stored ({} updated, {} added)",
+                data.index_dir().display(),
+                st.updated,
+                st.added
+            ),
+            Err(e) => eprintln!("ykien: warning: search index not updated: {e}"),
+        }
+    }
+    // The process ends here: freeing a large run's millions of allocations one by one
+    // would only delay the exit (about a second for a million submissions).
+    std::mem::forget((read, report, tables));
+    Ok(())
+}

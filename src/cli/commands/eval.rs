@@ -1,0 +1,71 @@
+//! `ykien eval`: clustering, topics and routing against gold labels, or a trained model.
+
+use std::path::PathBuf;
+
+use anyhow::{Context as _, Result};
+
+use crate::cli::args::{load_models, progress, ClusterArgs, InputArgs};
+use crate::cli::Context;
+use crate::outln;
+
+/// Arguments of `ykien eval`.
+#[derive(clap::Args)]
+pub struct Args {
+    #[command(flatten)]
+    input: InputArgs,
+    /// Evaluate a model trained with `train-router` on this file's labels instead.
+    #[arg(long)]
+    model: Option<PathBuf>,
+    /// The gold label column, with --model.
+    #[arg(long, default_value = "label")]
+    label_column: String,
+    #[command(flatten)]
+    cluster: ClusterArgs,
+}
+
+/// Runs `ykien eval`.
+pub fn exec(cx: &Context, a: Args) -> Result<()> {
+    if let Some(model) = &a.model {
+        return eval_model(cx, &a, model);
+    }
+    let models = load_models(cx, &a.input.profile.profile)?;
+    let read = a.input.read(&cx.models_dir)?;
+    let text = ykien::eval::corpus_report(&models, &read.submissions, &a.cluster.settings(a.cluster.k), &progress())?;
+    {
+        use std::io::Write;
+        std::io::stdout().lock().write_all(text.as_bytes())?;
+    }
+    let data = cx.data();
+    if data.has_review_db() {
+        let decisions = ykien::review::Db::open(&data.review_db())?.decisions()?;
+        if !decisions.is_empty() {
+            let g = ykien::review::learn::cross_validate(&models, &decisions, 5)?;
+            outln!(
+                "\nlearning from reviewed decisions ({}): routing accuracy on decisions held out from learning (5 folds, 3 repeats): before {:.3}, after {:.3}",
+                g.n,
+                g.before,
+                g.after
+            );
+        }
+    }
+    Ok(())
+}
+
+/// A trained model's labels against the file's gold `--label-column`.
+fn eval_model(cx: &Context, a: &Args, model: &std::path::Path) -> Result<()> {
+    let analyzer = ykien::text::Analyzer::load(&cx.models_dir)?;
+    let read = a.input.read_named()?;
+    let clf = ykien::classify::LinearClassifier::load(model)?;
+    let pred: Vec<String> = clf.predict_all(&analyzer, &read.submissions).into_iter().map(|p| p.label).collect();
+    let col = &a.label_column;
+    let gold = read
+        .submissions
+        .iter()
+        .map(|s| {
+            s.field(col).map(|l| l.trim().to_string()).with_context(|| format!("record {} has no '{col}' label", s.id))
+        })
+        .collect::<Result<Vec<String>>>()?;
+    let table = ykien::eval::ClassificationReport::new(&pred, &gold).render();
+    outln!("{} records, model {}:\n{table}", gold.len(), model.display());
+    Ok(())
+}

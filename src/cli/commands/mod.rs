@@ -1,0 +1,17 @@
+//! One file per command: its arguments and its `exec`.
+
+pub mod analyze;
+pub mod backup;
+pub mod bench_search;
+pub mod eval;
+pub mod eval_segmenter;
+pub mod gen;
+pub mod index;
+pub mod retrain;
+pub mod route;
+pub mod search;
+pub mod segment;
+pub mod serve;
+pub mod train_router;
+pub mod train_segmenter;
+pub mod user;

@@ -1,0 +1,30 @@
+//! `ykien retrain`: learn routing from reviewed decisions, refresh pending suggestions.
+
+use anyhow::Result;
+
+use crate::cli::args::{load_models, ProfileArg};
+use crate::cli::Context;
+use crate::outln;
+
+/// Arguments of `ykien retrain`.
+#[derive(clap::Args)]
+pub struct Args {
+    #[command(flatten)]
+    profile: ProfileArg,
+}
+
+/// Runs `ykien retrain`.
+pub fn exec(cx: &Context, a: Args) -> Result<()> {
+    let data = cx.data();
+    anyhow::ensure!(
+        data.has_review_db(),
+        "{}: no review database (run `ykien analyze FILE --data-dir DIR` first)",
+        data.review_db().display()
+    );
+    let mut db = ykien::review::Db::open(&data.review_db())?;
+    let profile = db.meta("profile")?.unwrap_or(a.profile.profile);
+    let mut models = load_models(cx, &profile)?;
+    let (n, changed) = ykien::review::learn::retrain(&mut models, &mut db)?;
+    outln!("learned from {n} reviewed decisions; {changed} pending suggestions changed");
+    Ok(())
+}

@@ -1,0 +1,55 @@
+//! `ykien segment`: words of each line, one line in, one line out.
+
+use std::io::Write;
+use std::path::PathBuf;
+
+use anyhow::{Context as _, Result};
+use clap::ValueEnum;
+
+use crate::cli::Context;
+
+/// Arguments of `ykien segment`.
+#[derive(clap::Args)]
+pub struct Args {
+    /// Input file (default: standard input).
+    file: Option<PathBuf>,
+    /// Output format.
+    #[arg(long, value_enum, default_value = "text")]
+    format: SegFormat,
+}
+
+/// How words are written.
+#[derive(Clone, Copy, ValueEnum, PartialEq)]
+enum SegFormat {
+    /// Words joined by '_' inside, spaces between (the pyvi convention).
+    Text,
+    /// One JSON object per line with each word's byte span in the original line.
+    Jsonl,
+}
+
+/// Runs `ykien segment`.
+pub fn exec(cx: &Context, a: Args) -> Result<()> {
+    let analyzer = ykien::text::Analyzer::load(&cx.models_dir)?;
+    let text = match &a.file {
+        Some(f) => {
+            let bytes = std::fs::read(f).with_context(|| format!("reading {}", f.display()))?;
+            ykien::input::decode_text(f, &bytes)?
+        }
+        None => {
+            let mut s = String::new();
+            std::io::Read::read_to_string(&mut std::io::stdin(), &mut s).context("reading standard input")?;
+            s
+        }
+    };
+    let mut out = std::io::BufWriter::new(std::io::stdout().lock());
+    for line in text.lines() {
+        let a2 = analyzer.analyze(line);
+        let rendered = match a.format {
+            SegFormat::Text => ykien::text::segmented_line(&a2, line),
+            SegFormat::Jsonl => ykien::text::segmented_json(&a2, line),
+        };
+        writeln!(out, "{rendered}")?;
+    }
+    out.flush()?;
+    Ok(())
+}

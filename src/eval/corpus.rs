@@ -1,0 +1,100 @@
+//! `ykien eval` on a labelled corpus: clustering against the gold topics, then topic areas
+//! and departments on the test split (all records when there is no `split` column).
+
+use std::fmt::Write as _;
+
+use indicatif::ProgressBar;
+
+use super::{ari, nmi, purity, ClassificationReport};
+use crate::error::{Error, Result};
+use crate::input::Submission;
+use crate::pipeline::{analyze, Models, Report, Settings};
+
+/// Runs the analysis on `subs` (k defaults to the number of gold topics) and returns the
+/// evaluation as text: clustering NMI/ARI/purity, topic areas and routing reports.
+pub fn corpus_report(models: &Models, subs: &[Submission], settings: &Settings, pb: &ProgressBar) -> Result<String> {
+    let gold_topic: Vec<String> = subs.iter().map(|s| s.field("topic").unwrap_or("").to_string()).collect();
+    if gold_topic.iter().any(String::is_empty) {
+        return Err(Error::Param("every record needs a gold 'topic' column to evaluate".into()));
+    }
+    let mut topics_gold = gold_topic.clone();
+    topics_gold.sort();
+    topics_gold.dedup();
+    let k = settings.k.unwrap_or(topics_gold.len());
+    let report = analyze(models, subs, &Settings { k: Some(k), ..settings.clone() }, pb)?;
+    let clusters: Vec<i64> = report.records.iter().map(|r| r.cluster.map(|c| c as i64).unwrap_or(-1)).collect();
+    let mut out = String::new();
+    let _ = writeln!(out, "Clustering: {} submissions, k = {k}, against gold topics (all records)", subs.len());
+    let (n, a, p) = (nmi(&clusters, &gold_topic), ari(&clusters, &gold_topic), purity(&clusters, &gold_topic));
+    let _ = writeln!(out, "  NMI {n:.3}   ARI {a:.3}   purity {p:.3}\n");
+
+    let test: Vec<usize> = match subs.iter().any(|s| s.field("split").is_some()) {
+        true => (0..subs.len()).filter(|&i| subs[i].field("split") == Some("test")).collect(),
+        false => (0..subs.len()).collect(),
+    };
+    let scope =
+        if test.len() < subs.len() { "test split" } else { "all records (no split column: models may have seen them)" };
+    let pred_t: Vec<String> = test.iter().map(|&i| report.records[i].routed.topic.to_string()).collect();
+    let gold_t: Vec<String> = test.iter().map(|&i| gold_topic[i].clone()).collect();
+    let topics = ClassificationReport::new(&pred_t, &gold_t).render();
+    let _ = writeln!(out, "Topic areas, {scope} ({} records):\n{topics}", test.len());
+    routing_section(&mut out, models, subs, &report, &test, scope);
+    Ok(out)
+}
+
+/// The routing part: accuracy against the gold `department` (mapped into the profile),
+/// and how often a second body was flagged and right.
+fn routing_section(
+    out: &mut String,
+    models: &Models,
+    subs: &[Submission],
+    report: &Report,
+    test: &[usize],
+    scope: &str,
+) {
+    let profile = &models.router.profile;
+    let gold_of = |i: usize, col: &str| subs[i].field(col).and_then(|g| profile.map_code(g, subs[i].field("topic")));
+    let mut pred_d = Vec::new();
+    let mut gold_d = Vec::new();
+    for &i in test {
+        let Some(g) = subs[i].field("department") else { continue };
+        gold_d.push(profile.map_code(g, subs[i].field("topic")).unwrap_or(g).to_string());
+        pred_d.push(report.records[i].routed.suggestion.department.to_string());
+    }
+    if gold_d.is_empty() {
+        let _ = writeln!(out, "Routing: no 'department' column, nothing to compare.");
+        return;
+    }
+    let also_hit = test
+        .iter()
+        .filter(|&&i| {
+            let r = &report.records[i].routed.suggestion;
+            subs[i].field("department").is_some()
+                && (gold_of(i, "department") == Some(&*r.department) || r.also.as_deref() == gold_of(i, "department"))
+        })
+        .count();
+    let table = ClassificationReport::new(&pred_d, &gold_d).render();
+    let _ = writeln!(out, "Routing with profile {}, {scope} ({} records):\n{table}", profile.name, gold_d.len());
+    let share = also_hit as f64 / gold_d.len() as f64;
+    let _ = writeln!(out, "gold department is the suggestion or its flagged second body: {share:.3}");
+    let flagged: Vec<usize> =
+        test.iter().copied().filter(|&i| report.records[i].routed.suggestion.also.is_some()).collect();
+    let two_gold = test.iter().filter(|&&i| subs[i].field("department2").is_some_and(|d| !d.is_empty())).count();
+    let agree = flagged
+        .iter()
+        .filter(|&&i| {
+            let s = &report.records[i].routed.suggestion;
+            let g2 = subs[i].field("department2").unwrap_or("");
+            let both = [gold_of(i, "department"), gold_of(i, "department2")];
+            !g2.is_empty() && both.iter().all(|g| [Some(&*s.department), s.also.as_deref()].contains(g))
+        })
+        .count();
+    let _ = writeln!(
+        out,
+        "flagged as concerning two bodies: {} of {} (gold names two bodies for {}; both bodies right in {})",
+        flagged.len(),
+        test.len(),
+        two_gold,
+        agree
+    );
+}

@@ -1,0 +1,99 @@
+//! The files of one `analyze` run: submissions.jsonl and .csv (a [`SubmissionRow`] each),
+//! clusters.json, rejects.jsonl, report.html and report.xlsx.
+
+use std::path::Path;
+
+use super::{jsonl, write_atomic, write_atomic_with, write_rows_parallel, SubmissionRow};
+use crate::error::{Error, Result};
+use crate::input::ReadOutcome;
+use crate::pipeline::{Models, Report};
+use crate::report::Tables;
+use crate::timing::Stages;
+
+/// Writes every output of a run into `out`: the per-submission files (in parallel) beside
+/// the two reports (one thread). An earlier run to compare with (`compare`, which may be
+/// `out` itself) is read before anything is written. Returns the report's tables.
+pub fn write_run(
+    models: &Models,
+    read: &ReadOutcome,
+    report: &Report,
+    out: &Path,
+    compare: Option<&Path>,
+) -> Result<Tables> {
+    let mut clock = Stages::start();
+    let mut tables = match compare {
+        Some(c) => {
+            let t = Tables::new(models, read, report, Some(c))?;
+            clock.lap("report tables");
+            Some(t)
+        }
+        None => None,
+    };
+    let (files, reports) = rayon::join(
+        || write_submissions(out, read, report),
+        || -> Result<()> {
+            let tables = match &mut tables {
+                Some(t) => t,
+                None => tables.insert(Tables::new(models, read, report, None)?),
+            };
+            write_atomic(&out.join("report.html"), crate::report::render_html(tables, report, models).as_bytes())?;
+            crate::report::write_xlsx(tables, report, &out.join("report.xlsx"))?;
+            Ok(())
+        },
+    );
+    files?;
+    reports?;
+    clock.lap(if compare.is_some() {
+        "submissions.jsonl, .csv, clusters.json, report.html, report.xlsx"
+    } else {
+        "report tables beside submissions.jsonl, .csv, clusters.json, report.html, report.xlsx"
+    });
+    Ok(tables.expect("the tables were made above"))
+}
+
+/// Writes the per-submission files (submissions.jsonl, .csv), clusters.json and, when
+/// records were skipped, rejects.jsonl into `out` (a stale rejects.jsonl is removed).
+pub fn write_submissions(out: &Path, read: &ReadOutcome, report: &Report) -> Result<()> {
+    // Streamed into temporary files that are renamed when complete; rows are serialised in
+    // parallel chunks and written in order, the three files at once.
+    let n = report.records.len();
+    let subs = &read.submissions;
+    let jsonl_file = || {
+        write_atomic_with(&out.join("submissions.jsonl"), |w| {
+            write_rows_parallel(w, n, |range, buf| {
+                range.for_each(|i| report.row(subs, i).write_json_line(buf));
+                Ok(())
+            })
+        })
+    };
+    let csv_file = || {
+        write_atomic_with(&out.join("submissions.csv"), |w| {
+            // A BOM for Excel, the header, then the rows: every line written by `csv_row`.
+            let mut head = vec![0xEF, 0xBB, 0xBF];
+            super::csv_row(&mut head, SubmissionRow::CSV_HEADER);
+            w.write_all(&head)?;
+            write_rows_parallel(w, n, |range, buf| {
+                let mut scratch = String::new();
+                range.for_each(|i| report.row(subs, i).write_csv_record(buf, &mut scratch));
+                Ok(())
+            })
+        })
+    };
+    let clusters_file = || -> Result<()> {
+        let clusters = serde_json::to_vec_pretty(report).map_err(|e| Error::Param(e.to_string()))?;
+        write_atomic(&out.join("clusters.json"), &clusters)
+    };
+    let ((a, b), c) = rayon::join(|| rayon::join(jsonl_file, csv_file), clusters_file);
+    a?;
+    b?;
+    c?;
+    let rejects = out.join("rejects.jsonl");
+    if read.rejects.is_empty() {
+        if rejects.exists() {
+            std::fs::remove_file(&rejects).map_err(|e| Error::io(&rejects, e))?;
+        }
+    } else {
+        write_atomic(&rejects, &jsonl(&read.rejects)?)?;
+    }
+    Ok(())
+}
