@@ -29,7 +29,7 @@ fn stages(c: &mut Criterion) {
     // remembered clauses).
     g.bench_function("analyze_1_thread_cold", |b| {
         b.iter(|| {
-            ykien::text::analyzer::forget_memos();
+            ykien::text::memo::forget_here();
             texts.iter().map(|t| models.analyzer.analyze(t).words.len()).sum::<usize>()
         })
     });

@@ -5,6 +5,11 @@
 //! typed with or without diacritics ("vay vốn", "vay von", "VAY VỐN") has one key.
 
 use std::cell::RefCell;
+
+use super::memo::{
+    append_words, run_hash, ClauseMemo, Found, Remembered, RunCache, SegmentedRun, CLAUSE_MEMO_BYTES,
+    RUN_CACHE_ENTRIES, RUN_CACHE_SYLLABLES,
+};
 use std::path::Path;
 
 use rustc_hash::{FxHashMap, FxHashSet};
@@ -198,15 +203,33 @@ fn mix(a: u64, b: u64) -> u64 {
     z ^ (z >> 31)
 }
 
+/// One clause as prepared for [`Analyzer::build`]: its text, normalised and tokenised, and
+/// how the text around it reads.
+#[derive(Clone, Copy)]
+struct Clause<'a> {
+    text: &'a str,
+    norm: &'a Normalized,
+    tokens: &'a [Token],
+    /// Whether the text is read as typed without diacritics.
+    folded: bool,
+}
+
+/// The buffers [`Analyzer::build`] reuses from clause to clause.
+#[derive(Default)]
+struct BuildBuffers {
+    lower: String,
+    /// Per syllable: range in `lower`, original span, capitalised.
+    syls: Vec<(u32, u32, u32, u32, bool)>,
+    starts: Vec<bool>,
+}
+
+/// Each thread's buffers and memos for analysis, reused from text to text.
 #[derive(Default)]
 struct Scratch {
     norm: Normalized,
     chars: Vec<char>,
     tokens: Vec<Token>,
-    lower: String,
-    /// Per syllable: range in `lower`, original span, capitalised.
-    syls: Vec<(u32, u32, u32, u32, bool)>,
-    starts: Vec<bool>,
+    build: BuildBuffers,
     runs: RunCache,
     /// The clauses of the text being analysed: byte range and hash.
     clauses: Vec<(u32, u32, u64)>,
@@ -218,267 +241,6 @@ struct Scratch {
     memo: ClauseMemo,
     /// Per clause of the text, where the memo held it after the first pass, if it did.
     found: Vec<Option<Found>>,
-}
-
-/// Clauses already analysed on this thread, by their text as written: most of a
-/// submission is clauses that other submissions have too ("Em xin cảm ơn.", "đề nghị tỉnh
-/// quan tâm,"), and a clause seen before costs a copy instead of normalising, tokenising
-/// and segmenting. A clause ends after `,` `.` `;` `:` `!` or `?` and the spaces after
-/// it: every token, syllable run and phrase then ends inside a clause, so the words of
-/// a text are the words of its clauses one after another (tested against the whole
-/// text analysed at once). What depends on the whole text, whether it was typed
-/// without diacritics, is decided from each clause's counts first.
-///
-/// Two generations bound its size: when the current one is full it becomes the old one
-/// and the older is emptied; a clause found in the old one moves back to the current.
-/// A generation keeps its clauses' texts and words end to end in a few long buffers
-/// (no allocation per clause; emptying one keeps its buffers for the next).
-struct ClauseMemo {
-    analyzer: u64,
-    /// Clauses per generation.
-    capacity: usize,
-    cur: Generation,
-    old: Generation,
-    /// The number the next generation started gets.
-    next_epoch: u64,
-}
-
-impl Default for ClauseMemo {
-    fn default() -> Self {
-        let old = Generation { epoch: 1, ..Generation::default() };
-        ClauseMemo { analyzer: 0, capacity: CLAUSE_MEMO_ENTRIES, cur: Generation::default(), old, next_epoch: 2 }
-    }
-}
-
-/// Where the memo held a clause's words when the text's first pass met it: the epoch of
-/// the generation and the entry's fragments. Valid while that generation lives (its
-/// buffers are only ever appended to until it is emptied, which gives it a new epoch), so
-/// the second pass copies the words without looking the clause up again.
-#[derive(Clone, Copy)]
-struct Found {
-    epoch: u64,
-    frags: [Option<Fragment>; 2],
-}
-
-/// Clauses per generation of the memo (a full generation holds about 30 MB).
-const CLAUSE_MEMO_ENTRIES: usize = 1 << 15;
-
-/// Clauses longer than this (in bytes) are analysed every time and not remembered.
-const CLAUSE_MEMO_BYTES: usize = 256;
-
-/// One generation of the memo: its clauses by hash, their data in shared buffers.
-#[derive(Default)]
-struct Generation {
-    /// Which generation this is: no two of one memo have had the same.
-    epoch: u64,
-    map: FxHashMap<u64, ClauseEntry>,
-    text: String,
-    words: Vec<Word>,
-    syllables: Vec<u64>,
-    lower: String,
-    spans: Vec<SyllableSpan>,
-}
-
-/// A remembered clause: where its text lies, its syllable counts, and its words as built
-/// when the text around it was typed with diacritics (`frags[0]`) and without (`frags[1]`).
-#[derive(Clone, Copy)]
-struct ClauseEntry {
-    text: (u32, u32),
-    total: u32,
-    accented: u32,
-    frags: [Option<Fragment>; 2],
-}
-
-/// Where one clause's words lie in its generation's buffers (start, end), offsets
-/// relative to the clause. A syllable's span is stored beside it, so `syllables` is
-/// also the range of the spans.
-#[derive(Clone, Copy)]
-struct Fragment {
-    words: (u32, u32),
-    syllables: (u32, u32),
-    lower: (u32, u32),
-}
-
-/// What the memo holds of a clause for one reading of the text.
-enum Remembered {
-    /// Its words were appended.
-    Appended,
-    /// The clause is remembered, but not as the text reads: build it and [`ClauseMemo::fill`] it.
-    OtherReading,
-    /// Not remembered.
-    Unknown,
-}
-
-fn range(r: (u32, u32)) -> std::ops::Range<usize> {
-    r.0 as usize..r.1 as usize
-}
-
-impl Generation {
-    fn get(&self, h: u64, text: &str) -> Option<&ClauseEntry> {
-        self.map.get(&h).filter(|e| &self.text[range(e.text)] == text)
-    }
-
-    fn get_mut(&mut self, h: u64, text: &str) -> Option<&mut ClauseEntry> {
-        let Generation { map, text: all, .. } = self;
-        map.get_mut(&h).filter(|e| &all[range(e.text)] == text)
-    }
-
-    /// Copies the words of `a` into the buffers.
-    fn store(&mut self, a: &Analysis) -> Fragment {
-        self.store_parts(&a.words, &a.syllables, &a.lower, &a.spans)
-    }
-
-    fn store_parts(&mut self, words: &[Word], syllables: &[u64], lower: &str, spans: &[SyllableSpan]) -> Fragment {
-        let at = |n: usize, len: usize| (n as u32, (n + len) as u32);
-        debug_assert_eq!(
-            (syllables.len(), self.syllables.len()),
-            (spans.len(), self.spans.len()),
-            "a span per syllable"
-        );
-        let f = Fragment {
-            words: at(self.words.len(), words.len()),
-            syllables: at(self.syllables.len(), syllables.len()),
-            lower: at(self.lower.len(), lower.len()),
-        };
-        self.words.extend_from_slice(words);
-        self.syllables.extend_from_slice(syllables);
-        self.lower.push_str(lower);
-        self.spans.extend_from_slice(spans);
-        f
-    }
-
-    /// The words of fragment `f`.
-    fn parts(&self, f: &Fragment) -> (&[Word], &[u64], &str, &[SyllableSpan]) {
-        (
-            &self.words[range(f.words)],
-            &self.syllables[range(f.syllables)],
-            &self.lower[range(f.lower)],
-            &self.spans[range(f.syllables)],
-        )
-    }
-
-    fn add(&mut self, h: u64, text: &str, total: u32, accented: u32) -> &mut ClauseEntry {
-        let start = self.text.len() as u32;
-        self.text.push_str(text);
-        let e = ClauseEntry { text: (start, self.text.len() as u32), total, accented, frags: [None, None] };
-        self.map.entry(h).insert_entry(e).into_mut()
-    }
-
-    fn clear(&mut self) {
-        self.map.clear();
-        self.text.clear();
-        self.words.clear();
-        self.syllables.clear();
-        self.lower.clear();
-        self.spans.clear();
-    }
-}
-
-impl ClauseMemo {
-    /// The (syllables, syllables with diacritics) of clause `text` with hash `h`, and where
-    /// it is held, the clause moved to the current generation (unless that one is full).
-    fn promote(&mut self, h: u64, text: &str) -> Option<((usize, usize), Found)> {
-        if let Some(e) = self.cur.get(h, text) {
-            return Some(((e.total as usize, e.accented as usize), Found { epoch: self.cur.epoch, frags: e.frags }));
-        }
-        let e = *self.old.get(h, text)?;
-        if self.cur.map.len() >= self.capacity {
-            // Still found in the old generation until this one fills and turns over.
-            return Some(((e.total as usize, e.accented as usize), Found { epoch: self.old.epoch, frags: e.frags }));
-        }
-        self.old.map.remove(&h);
-        let mut frags = [None, None];
-        for (slot, f) in frags.iter_mut().zip(e.frags) {
-            if let Some(f) = f {
-                let (w, sy, lo, sp) = self.old.parts(&f);
-                *slot = Some(self.cur.store_parts(w, sy, lo, sp));
-            }
-        }
-        self.cur.add(h, text, e.total, e.accented).frags = frags;
-        Some(((e.total as usize, e.accented as usize), Found { epoch: self.cur.epoch, frags }))
-    }
-
-    /// Remembers clause `text` with its (syllables, syllables with diacritics) and its
-    /// words `a` as built for the reading `folded`; a clause without syllables reads the
-    /// same both ways.
-    fn insert(&mut self, h: u64, text: &str, (total, accented): (usize, usize), folded: bool, a: &Analysis) -> Found {
-        if self.cur.map.len() >= self.capacity {
-            std::mem::swap(&mut self.cur, &mut self.old);
-            self.cur.clear();
-            self.cur.epoch = self.next_epoch;
-            self.next_epoch += 1;
-        }
-        let f = self.cur.store(a);
-        let e = self.cur.add(h, text, total as u32, accented as u32);
-        e.frags[folded as usize] = Some(f);
-        if total == 0 {
-            e.frags[!folded as usize] = Some(f);
-        }
-        let frags = e.frags;
-        Found { epoch: self.cur.epoch, frags }
-    }
-
-    /// Appends the words of a clause the first pass found (`found`) as read `folded`, if
-    /// its generation still lives and holds them so; false (nothing appended) otherwise.
-    fn append_found(&self, found: &Found, folded: bool, out: &mut Analysis, base: u32) -> bool {
-        let Some(f) = &found.frags[folded as usize] else { return false };
-        let g = if found.epoch == self.cur.epoch {
-            &self.cur
-        } else if found.epoch == self.old.epoch {
-            &self.old
-        } else {
-            return false;
-        };
-        let (w, sy, lo, sp) = g.parts(f);
-        append_words(w, sy, lo, sp, out, base);
-        true
-    }
-
-    /// Appends the words of clause `text` as read `folded` to `out` (the clause starting at
-    /// byte `base` of the text), if remembered so.
-    fn append_to(&self, h: u64, text: &str, folded: bool, out: &mut Analysis, base: u32) -> Remembered {
-        for g in [&self.cur, &self.old] {
-            if let Some(e) = g.get(h, text) {
-                return match &e.frags[folded as usize] {
-                    Some(f) => {
-                        let (w, sy, lo, sp) = g.parts(f);
-                        append_words(w, sy, lo, sp, out, base);
-                        Remembered::Appended
-                    }
-                    None => Remembered::OtherReading,
-                };
-            }
-        }
-        Remembered::Unknown
-    }
-
-    /// Adds the words `a` of remembered clause `text` as read `folded`.
-    fn fill(&mut self, h: u64, text: &str, folded: bool, a: &Analysis) {
-        let g = if self.cur.get(h, text).is_some() { &mut self.cur } else { &mut self.old };
-        let f = g.store(a);
-        if let Some(e) = g.get_mut(h, text) {
-            e.frags[folded as usize] = Some(f);
-        }
-    }
-}
-
-/// Appends a clause's words to `out`, the clause starting at byte `base` of the text.
-fn append_words(words: &[Word], syllables: &[u64], lower: &str, spans: &[SyllableSpan], out: &mut Analysis, base: u32) {
-    let (syl0, lo0) = (out.syllables.len() as u32, out.lower.len() as u32);
-    out.words.extend(words.iter().map(|w| Word {
-        start: w.start + base,
-        end: w.end + base,
-        first_syllable: w.first_syllable + syl0,
-        ..*w
-    }));
-    out.syllables.extend_from_slice(syllables);
-    out.lower.push_str(lower);
-    out.spans.extend(spans.iter().map(|s| SyllableSpan {
-        lo: s.lo + lo0,
-        hi: s.hi + lo0,
-        start: s.start + base,
-        end: s.end + base,
-    }));
 }
 
 /// Splits `text` into clauses, each ending after `,` `.` `;` `:` `!` or `?` followed by
@@ -525,60 +287,6 @@ fn prepare(text: &str, norm: &mut Normalized, chars: &mut Vec<char>, tokens: &mu
     (total, accented)
 }
 
-/// Runs of syllables already segmented on this thread, by a hash of what segmentation
-/// reads (the analyzer, the lowercased syllables, their capitals, folded or not): the same
-/// clause recurs across submissions ("em xin cảm ơn", "đề nghị tỉnh quan tâm") and is
-/// segmented once. Bounded: emptied when full.
-#[derive(Default)]
-struct RunCache {
-    map: FxHashMap<u64, SegmentedRun>,
-    /// The last run too long to remember.
-    long: SegmentedRun,
-}
-
-/// A run's words as segmentation left them, and what identifies the run exactly.
-#[derive(Default)]
-struct SegmentedRun {
-    analyzer: u64,
-    text: Box<str>,
-    lens: Box<[u16]>,
-    caps: Box<[bool]>,
-    folded: bool,
-    /// Per word: syllable count, stop word, key.
-    words: Box<[(u16, bool, u64)]>,
-    /// Folded key of every syllable.
-    syllables: Box<[u64]>,
-}
-
-const RUN_CACHE_ENTRIES: usize = 1 << 16;
-
-/// Runs of more syllables than this are segmented every time (at most about 3 MB of
-/// memo per 1,000 entries).
-const RUN_CACHE_SYLLABLES: usize = 48;
-
-impl SegmentedRun {
-    fn is(&self, analyzer: u64, text: &str, syls: &[(u32, u32, u32, u32, bool)], caps: &[bool], folded: bool) -> bool {
-        self.analyzer == analyzer
-            && self.folded == folded
-            && &*self.text == text
-            && *self.caps == *caps
-            && self.lens.len() == syls.len()
-            && self.lens.iter().zip(syls).all(|(&l, s)| l as u32 == s.1 - s.0)
-    }
-}
-
-fn run_hash(analyzer: u64, text: &str, syls: &[(u32, u32, u32, u32, bool)], caps: &[bool], folded: bool) -> u64 {
-    use std::hash::{Hash, Hasher};
-    let mut h = rustc_hash::FxHasher::default();
-    analyzer.hash(&mut h);
-    text.hash(&mut h);
-    for (s, &c) in syls.iter().zip(caps) {
-        ((s.1 - s.0) as u64 | (c as u64) << 32).hash(&mut h);
-    }
-    folded.hash(&mut h);
-    h.finish()
-}
-
 /// A distinct number for every analyzer built, so that runs cached by one are never
 /// replayed by another on the same thread.
 fn next_analyzer_id() -> u64 {
@@ -590,9 +298,8 @@ thread_local! {
     static SCRATCH: RefCell<Scratch> = RefCell::new(Scratch::default());
 }
 
-/// Empties what this thread remembers of texts it analysed (clauses, segmented runs,
-/// normalised letter runs), giving its memory back; later analyses are the same.
-pub fn forget_memos() {
+/// Empties the memos this thread's scratch holds (see [`super::memo::forget_here`]).
+pub(super) fn forget_scratch_memos() {
     SCRATCH.with(|s| {
         if let Ok(mut s) = s.try_borrow_mut() {
             s.memo = ClauseMemo::default();
@@ -600,7 +307,6 @@ pub fn forget_memos() {
             s.long = Vec::new();
         }
     });
-    super::normalize::forget_memo();
 }
 
 /// Turns text into words. Built from the files in `models/`.
@@ -694,7 +400,7 @@ impl Analyzer {
 
     fn run(&self, text: &str, sc: &mut Scratch, out: &mut Analysis) {
         out.clear();
-        let Scratch { norm, chars, tokens, lower, syls, starts, runs, clauses, frag, long, memo, found } = sc;
+        let Scratch { norm, chars, tokens, build: buf, runs, clauses, frag, long, memo, found } = sc;
         if memo.analyzer != self.id {
             *memo = ClauseMemo { analyzer: self.id, capacity: memo.capacity, ..ClauseMemo::default() };
         }
@@ -702,7 +408,7 @@ impl Analyzer {
         // Builds the words of clause `c`, already prepared, into `frag`.
         let mut build = |c: &str, norm: &Normalized, tokens: &[Token], folded: bool, frag: &mut Analysis| {
             frag.clear();
-            self.build(c, norm, tokens, lower, syls, starts, runs, folded, frag);
+            self.build(Clause { text: c, norm, tokens, folded }, buf, runs, frag);
         };
         split_clauses(text, clauses);
         // Whether the text was typed without diacritics is decided over the whole text,
@@ -772,21 +478,10 @@ impl Analyzer {
         }
     }
 
-    /// Appends the words of one clause (normalised into `norm`, tokenised into `tokens`)
-    /// to `out`, offsets relative to `text`.
-    #[allow(clippy::too_many_arguments)]
-    fn build(
-        &self,
-        text: &str,
-        norm: &Normalized,
-        tokens: &[Token],
-        lower: &mut String,
-        syls: &mut Vec<(u32, u32, u32, u32, bool)>,
-        starts: &mut Vec<bool>,
-        runs: &mut RunCache,
-        folded_text: bool,
-        out: &mut Analysis,
-    ) {
+    /// Appends the words of one prepared clause to `out`, offsets relative to its text.
+    fn build(&self, clause: Clause<'_>, buf: &mut BuildBuffers, runs: &mut RunCache, out: &mut Analysis) {
+        let Clause { text, norm, tokens, folded: folded_text } = clause;
+        let BuildBuffers { lower, syls, starts } = buf;
         let ntext = norm.text.as_str();
         let map = &norm.map;
         let orig = |p: u32| map.to_original(p as usize) as u32;
@@ -1146,10 +841,10 @@ mod tests {
     fn whole(a: &Analyzer, text: &str) -> Analysis {
         let mut sc = Scratch::default();
         let mut out = Analysis::default();
-        let Scratch { norm, chars, tokens, lower, syls, starts, runs, .. } = &mut sc;
+        let Scratch { norm, chars, tokens, build, runs, .. } = &mut sc;
         let (total, accented) = prepare(text, norm, chars, tokens);
         out.folded = typed_plainly(total, accented);
-        a.build(text, norm, tokens, lower, syls, starts, runs, out.folded, &mut out);
+        a.build(Clause { text, norm, tokens, folded: out.folded }, build, runs, &mut out);
         out
     }
 

@@ -3,6 +3,7 @@
 
 pub mod analyzer;
 pub mod conllu;
+pub mod memo;
 pub mod normalize;
 pub mod perceptron;
 pub mod segment;

@@ -210,42 +210,13 @@ pub fn normalize_into(text: &str, out: &mut Normalized, scratch: &mut Vec<char>)
     }
 }
 
-// Letter runs already normalised on this thread. Vietnamese has a few thousand distinct
-// syllables, so nearly every run of any text is one seen before. Bounded: emptied when full.
-thread_local! {
-    static RUNS: std::cell::RefCell<rustc_hash::FxHashMap<Box<str>, Box<str>>> = std::cell::RefCell::new(Default::default());
-}
-
-const RUN_MEMO_ENTRIES: usize = 1 << 15;
-
-/// Empties this thread's memo of normalised letter runs.
-pub fn forget_memo() {
-    RUNS.with(|m| {
-        if let Ok(mut m) = m.try_borrow_mut() {
-            *m = Default::default();
-        }
-    });
-}
-
 /// Appends one letter run (letters and combining marks), in NFC with its tone placed, to `out`.
 fn normalize_run(run: &str, scratch: &mut Vec<char>, out: &mut String) {
-    RUNS.with(|m| {
-        let mut m = m.borrow_mut();
-        if let Some(n) = m.get(run) {
-            out.push_str(n);
-            return;
-        }
+    super::memo::normalized_run(run, out, |run| {
         scratch.clear();
         scratch.extend(run.chars().nfc());
         place_tone(scratch);
-        let n: String = scratch.iter().collect();
-        out.push_str(&n);
-        if run.len() <= 64 {
-            if m.len() >= RUN_MEMO_ENTRIES {
-                m.clear();
-            }
-            m.insert(run.into(), n.into());
-        }
+        scratch.iter().collect()
     })
 }
 

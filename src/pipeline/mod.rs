@@ -1,0 +1,442 @@
+//! The whole analysis, as named stages with typed hand-offs:
+//! 1. [`analyse`]: each submission's own analysis (keys, shingles, topic, department);
+//! 2. [`duplicates`] beside [`vectors`] (TF-IDF rows, then k and the clusters);
+//! 3. [`clusters`]: each cluster's report, numbered by size.
+
+use std::collections::BTreeMap;
+use std::path::{Path, PathBuf};
+use std::sync::Arc;
+
+use indicatif::ProgressBar;
+use serde::Serialize;
+
+use crate::error::{Error, Result};
+use crate::features::TfidfParams;
+use crate::input::{read_files_batched, ReadOptions, ReadOutcome, Submission};
+use crate::repeats::Repeats;
+use crate::routing::{Profile, Router, Suggestion};
+use crate::text::Analyzer;
+use crate::timing::Stages;
+
+mod analyse;
+mod clusters;
+mod duplicates;
+mod vectors;
+
+use crate::topics::TopicModel;
+use analyse::{analyse_all, analyse_batch, routed, Analysed};
+
+/// Everything loaded from models/: analyzer, topic model, router.
+pub struct Models {
+    /// The models directory.
+    pub dir: PathBuf,
+    /// Text analysis.
+    pub analyzer: Arc<Analyzer>,
+    /// Topic areas.
+    pub topics: TopicModel,
+    /// Department suggestions.
+    pub router: Router,
+}
+
+impl Models {
+    /// Finds the models directory: `explicit`, then $YKIEN_MODELS, then next to the
+    /// executable's project, then the source tree it was built from, then ./models.
+    pub fn locate(explicit: Option<&Path>) -> Result<PathBuf> {
+        if let Some(p) = explicit {
+            return if p.join("topics.toml").exists() {
+                Ok(p.to_path_buf())
+            } else {
+                Err(Error::model(p, "not a models directory (no topics.toml)"))
+            };
+        }
+        let mut candidates = Vec::new();
+        if let Ok(p) = std::env::var("YKIEN_MODELS") {
+            candidates.push(PathBuf::from(p));
+        }
+        if let Ok(exe) = std::env::current_exe() {
+            if let Some(root) = exe.ancestors().nth(3) {
+                candidates.push(root.join("models"));
+            }
+        }
+        candidates.push(PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("models"));
+        candidates.push(PathBuf::from("models"));
+        candidates.into_iter().find(|p| p.join("topics.toml").exists()).ok_or_else(|| {
+            Error::model(Path::new("models"), "models directory not found; pass --models DIR or set YKIEN_MODELS")
+        })
+    }
+
+    /// Loads every model under `dir` with the routing profile `profile`.
+    pub fn load(dir: &Path, profile: &str) -> Result<Self> {
+        let analyzer = Arc::new(Analyzer::load(dir)?);
+        let topics = TopicModel::load(&dir.join("topics.toml"), &analyzer)?;
+        let router = Router::new(Profile::load(dir, profile)?, &analyzer)?;
+        Ok(Models { dir: dir.to_path_buf(), analyzer, topics, router })
+    }
+
+    /// The bundled sample corpus beside the models directory.
+    pub fn bundled_corpus(&self) -> PathBuf {
+        corpus_dir(&self.dir).join("submissions.csv")
+    }
+}
+
+/// The bundled corpus folder beside a models directory (`models/../corpus`).
+pub fn corpus_dir(models_dir: &Path) -> PathBuf {
+    models_dir.parent().unwrap_or(Path::new(".")).join("corpus")
+}
+
+/// Above this many rows, k-means learns its centroids on a sample of this size.
+pub const KMEANS_SAMPLE: usize = 100_000;
+
+/// From this many rows on, k-means restarts are screened after [`SCREEN_ITER`] iterations
+/// and only the best runs on (smaller inputs run every restart to the end).
+pub const SCREEN_FROM: usize = 50_000;
+
+/// Iterations after which k-means restarts are compared on large inputs.
+pub const SCREEN_ITER: usize = 5;
+
+/// Settings of one analysis run.
+#[derive(Debug, Clone)]
+pub struct Settings {
+    /// Number of clusters; `None` chooses k automatically.
+    pub k: Option<usize>,
+    /// Random seed for clustering.
+    pub seed: u64,
+    /// k-means restarts.
+    pub n_init: usize,
+    /// TF-IDF parameters.
+    pub tfidf: TfidfParams,
+    /// Cluster in an LSA space of this many dimensions instead of on TF-IDF rows.
+    pub lsa: Option<usize>,
+    /// How to cluster.
+    pub method: ClusterMethod,
+}
+
+/// The clustering algorithm.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize)]
+pub enum ClusterMethod {
+    /// Spherical k-means on TF-IDF rows (or LSA coordinates).
+    #[default]
+    KMeans,
+    /// A Dirichlet multinomial mixture sampled by Gibbs sampling (GSDMM), for short texts.
+    Dmm,
+}
+
+impl Default for Settings {
+    fn default() -> Self {
+        Settings {
+            k: None,
+            seed: 42,
+            n_init: 4,
+            tfidf: TfidfParams::default(),
+            lsa: None,
+            method: ClusterMethod::default(),
+        }
+    }
+}
+
+/// Routing and topic for one submission (its id is the submission's, at the same position).
+#[derive(Debug, Clone, Serialize)]
+pub struct Routed {
+    /// Topic code.
+    pub topic: Arc<str>,
+    /// Probability of that topic.
+    pub topic_score: f32,
+    /// The suggested department (shared by the copies of a text sent again word for word).
+    #[serde(flatten)]
+    pub suggestion: Arc<Suggestion>,
+    /// True when the text was typed without diacritics.
+    pub typed_without_diacritics: bool,
+}
+
+/// The result for one submission (its text and locality are in the submission itself,
+/// at the same position of the input).
+#[derive(Debug, Clone, Serialize)]
+pub struct RecordResult {
+    /// Cluster number, or `None` when the text has no analysable words.
+    pub cluster: Option<usize>,
+    /// Topic, department and reasons.
+    #[serde(flatten)]
+    pub routed: Routed,
+}
+
+/// A representative submission of a cluster.
+#[derive(Debug, Clone, Serialize)]
+pub struct Representative {
+    /// Submission id.
+    pub id: String,
+    /// Its text.
+    pub text: String,
+    /// Cosine similarity to the cluster centre.
+    pub similarity: f32,
+    /// True when it was typed without diacritics.
+    pub typed_without_diacritics: bool,
+}
+
+/// One cluster, as an analyst reads it.
+#[derive(Debug, Clone, Serialize)]
+pub struct ClusterReport {
+    /// Cluster number.
+    pub id: usize,
+    /// Readable label: its most distinctive words and phrases.
+    pub label: String,
+    /// Those words and phrases.
+    pub terms: Vec<String>,
+    /// Up to eight distinctive phrases, best first.
+    pub phrases: Vec<String>,
+    /// True when the cluster matches no topic area well: a theme to look at.
+    pub new_theme: bool,
+    /// Number of submissions.
+    pub size: usize,
+    /// Topic area of the cluster.
+    pub topic: String,
+    /// Mean probability of that topic over the cluster's submissions.
+    pub topic_score: f32,
+    /// Submissions per locality.
+    pub localities: BTreeMap<String, usize>,
+    /// Suggested departments and their counts.
+    pub departments: BTreeMap<String, usize>,
+    /// Submissions nearest the centre.
+    pub representatives: Vec<Representative>,
+}
+
+/// A cluster whose submissions fit their topic area less than this on average is flagged as a new theme.
+pub const NEW_THEME_BELOW: f32 = 0.35;
+
+/// A group of near-duplicate submissions: one request sent several times.
+#[derive(Debug, Clone, Serialize)]
+pub struct DuplicateGroup {
+    /// Ids of the submissions, in input order.
+    pub ids: Vec<String>,
+    /// How many times the request was sent.
+    pub count: usize,
+    /// The first submission's text.
+    pub text: String,
+    /// Topic of the first submission.
+    pub topic: String,
+    /// Submissions per locality.
+    pub localities: BTreeMap<String, usize>,
+}
+
+/// What an analysis produced.
+#[derive(Debug, Clone, Serialize)]
+pub struct Report {
+    /// Routing profile used.
+    pub profile: String,
+    /// Number of clusters.
+    pub k: usize,
+    /// Silhouette of each k tried when k was chosen automatically.
+    pub k_search: Vec<(usize, f64)>,
+    /// Clusters, largest first.
+    pub clusters: Vec<ClusterReport>,
+    /// Near-duplicate groups, largest first.
+    pub duplicates: Vec<DuplicateGroup>,
+    /// Per-submission results, in input order.
+    #[serde(skip)]
+    pub records: Vec<RecordResult>,
+    /// Submissions with no analysable words (left out of clustering, still routed).
+    pub unclustered: usize,
+    /// Vocabulary size.
+    pub n_terms: usize,
+}
+
+/// Topic and department for every submission, in input order, in parallel.
+pub fn route_all(models: &Models, subs: &[Submission], pb: &ProgressBar) -> Vec<Routed> {
+    pb.set_length(subs.len() as u64);
+    analyse_all(models, subs, pb, false).records.into_iter().map(|r| r.routed).collect()
+}
+
+/// Submissions analysed at a time: the progress bar moves, and the memo of texts learns, a batch at a time.
+pub const BATCH: usize = 20_000;
+
+/// Topic and department for one submission.
+pub fn route_one(models: &Models, s: &Submission) -> Routed {
+    let a = models.analyzer.analyze(&s.text);
+    let mut keys = Vec::new();
+    Analyzer::feature_keys(&a, &mut keys);
+    routed(models, s, &a, &mut keys)
+}
+
+/// Runs the whole analysis on `subs`.
+pub fn analyze(models: &Models, subs: &[Submission], settings: &Settings, pb: &ProgressBar) -> Result<Report> {
+    if subs.is_empty() {
+        return Err(Error::Param("no submissions to analyse".into()));
+    }
+    pb.set_length(subs.len() as u64);
+    let mut clock = Stages::start();
+    clock.lap("(submissions read)");
+    pb.set_message("phân tích văn bản");
+    let done = analyse_all(models, subs, pb, true);
+    finish(models, subs, done, settings, pb, clock)
+}
+
+/// Reads `paths` and analyses their submissions batch by batch while reading goes on
+/// (a reader thread hands over batches of `batch`); the results are those of reading
+/// everything first and then calling [`analyze`].
+pub fn analyze_files(
+    models: &Models,
+    paths: &[PathBuf],
+    opts: &ReadOptions,
+    batch: usize,
+    settings: &Settings,
+    pb: &ProgressBar,
+) -> Result<(ReadOutcome, Report)> {
+    let mut clock = Stages::start();
+    pb.set_message("đọc và phân tích");
+    let mut subs: Vec<Submission> = Vec::new();
+    let mut done = Analysed::default();
+    let mut memo = Repeats::default();
+    let mut read = std::thread::scope(|scope| -> Result<ReadOutcome> {
+        let (tx, rx) = std::sync::mpsc::sync_channel::<Vec<Submission>>(2);
+        let reader = scope.spawn(move || {
+            read_files_batched(paths, opts, batch, &mut |b| {
+                tx.send(b).map_err(|_| Error::Param("the analysis stopped before reading ended".into()))
+            })
+        });
+        let input_bytes: u64 = paths.iter().filter_map(|p| std::fs::metadata(p).ok()).map(|m| m.len()).sum();
+        for b in rx {
+            if subs.is_empty() {
+                // The run's columns are sized once from the first batch, not doubled (and
+                // copied) as they fill: each doubling writes to memory never touched before.
+                // Only address space until written to; a reservation refused is no error.
+                let n = expected_records(&b, input_bytes);
+                let _ = subs.try_reserve(n);
+                done.reserve(n);
+                memo = Repeats::with_capacity(n);
+            }
+            pb.inc_length(b.len() as u64);
+            let new = analyse_batch(models, &mut memo, &subs, &done, &b, pb, true);
+            // The columns and the submissions grow side by side (each touches fresh memory).
+            rayon::join(|| done.extend(new), || subs.extend(b));
+        }
+        reader.join().unwrap_or_else(|p| std::panic::resume_unwind(p))
+    })?;
+    if subs.is_empty() {
+        return Err(Error::Param("no submissions to analyse".into()));
+    }
+    clock.lap("read, analyse, topic, route (overlapped)");
+    let report = finish(models, &subs, done, settings, pb, clock)?;
+    read.submissions = subs;
+    Ok((read, report))
+}
+
+/// How many records input files of `input_bytes` in all hold, judged from a first batch
+/// (the bytes of its fields, plus a separator each): at least the batch, at most one
+/// record per 16 bytes. Text files give about their count, a compressed sheet less.
+fn expected_records(first: &[Submission], input_bytes: u64) -> usize {
+    let bytes: usize = first
+        .iter()
+        .map(|s| {
+            let opt = |o: &Option<Arc<str>>| o.as_deref().map_or(0, str::len) + 1;
+            s.id.len()
+                + s.text.len()
+                + opt(&s.locality)
+                + opt(&s.submitted_at)
+                + opt(&s.group)
+                + s.extra.iter().map(|(_, v)| v.len() + 1).sum::<usize>()
+                + 2
+        })
+        .sum();
+    let per_record = (bytes / first.len().max(1)).max(16) as u64;
+    ((input_bytes / per_record) as usize).max(first.len())
+}
+
+/// Everything after each submission's own analysis, stage by stage: near-duplicates
+/// beside the vectors and the clustering, then the clusters' reports.
+fn finish(
+    models: &Models,
+    subs: &[Submission],
+    done: Analysed,
+    settings: &Settings,
+    pb: &ProgressBar,
+    mut clock: Stages,
+) -> Result<Report> {
+    let Analysed { keys, shingles, mut records, copy_of } = done;
+    // Every text is analysed: what the threads remember of them is memory the later stages need.
+    crate::text::memo::forget_everywhere();
+    clock.lap("analyse, topic, route");
+    pb.set_message("phân cụm");
+    // Near-duplicates and the clustering read different columns (shingles; keys) and
+    // neither depends on the other: they run side by side, so the serial parts of each
+    // (union-find, bucket scans; vocabulary, seeding) overlap the other's parallel work.
+    let (dups, clustered) = rayon::join(
+        || duplicates::duplicates(subs, &records, shingles, &copy_of),
+        || -> Result<_> {
+            let v = vectors::vectors(subs.len(), keys, &copy_of, settings)?;
+            let c = vectors::cluster(&v, settings)?;
+            Ok((v, c))
+        },
+    );
+    clock.lap("near-duplicates beside tf-idf, k, cluster");
+    let (v, clustering) = clustered?;
+    let clustered_count = v.active.len();
+    let (clusters, n_terms) = clusters::reports(models, subs, &mut records, v, &clustering, &dups.family);
+    pb.finish_and_clear();
+    clock.lap("labels, representatives, records");
+    Ok(Report {
+        profile: models.router.profile.name.clone(),
+        k: clustering.km.k,
+        k_search: clustering.k_search,
+        clusters,
+        duplicates: dups.groups,
+        records,
+        unclustered: subs.len() - clustered_count,
+        n_terms,
+    })
+}
+
+/// How many times each key occurs. Keys are mostly shared strings (a reader keeps one
+/// per distinct locality, a profile one per department): they are counted by where they
+/// lie, with no string hashed or compared per item, then merged by their text.
+pub(crate) fn counts<'a>(keys: impl IntoIterator<Item = &'a str>) -> BTreeMap<String, usize> {
+    let mut at: rustc_hash::FxHashMap<(usize, usize), (&str, usize)> = rustc_hash::FxHashMap::default();
+    for k in keys {
+        at.entry((k.as_ptr() as usize, k.len())).or_insert((k, 0)).1 += 1;
+    }
+    let mut n: BTreeMap<String, usize> = BTreeMap::new();
+    for (k, c) in at.into_values() {
+        *n.entry(k.to_string()).or_insert(0) += c;
+    }
+    n
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn counts_by_place_merge_equal_strings_kept_apart() {
+        // Localities as a reader shares them (one Arc per value), the same names again in
+        // strings of their own, and slices of one longer string: one count per text.
+        let shared: Vec<Arc<str>> = ["Lộc Bình", "Đình Lập", "Cao Lộc"].iter().map(|&s| Arc::from(s)).collect();
+        let own: Vec<String> = ["Lộc Bình", "Cao Lộc", "Lộc Bình"].iter().map(|s| s.to_string()).collect();
+        let long = "Lộc Bình Lộc";
+        let mut keys: Vec<&str> = Vec::new();
+        for i in 0..50 {
+            keys.push(&shared[i % 3]);
+            if i % 7 == 0 {
+                keys.push(&own[i % 3]);
+            }
+        }
+        keys.extend([&long[..long.len() - " Lộc".len()], &long[long.find('B').unwrap()..]]);
+        let mut want: BTreeMap<String, usize> = BTreeMap::new();
+        for k in &keys {
+            *want.entry(k.to_string()).or_insert(0) += 1;
+        }
+        assert_eq!(counts(keys.iter().copied()), want);
+        // 17 shared, 5 of their own (i = 0, 14, 21, 35, 42), 1 slice.
+        assert_eq!(want["Lộc Bình"], 17 + 5 + 1);
+    }
+
+    #[test]
+    fn the_record_count_is_judged_from_a_first_batch_of_the_bundled_corpus() {
+        let path = Path::new(env!("CARGO_MANIFEST_DIR")).join("corpus/submissions.csv");
+        let all = crate::input::read_file(&path, &ReadOptions::default()).unwrap().submissions;
+        let bytes = std::fs::metadata(&path).unwrap().len();
+        // From its first hundred records, the whole file's count within a fifth.
+        let n = expected_records(&all[..100], bytes);
+        assert!(n.abs_diff(all.len()) * 5 < all.len(), "judged {n}, the file has {}", all.len());
+        // Never fewer than the batch itself, and at most one record per 16 bytes.
+        assert_eq!(expected_records(&all[..100], 10), 100);
+        assert!(expected_records(&all[..1], u64::MAX / 2) <= (u64::MAX / 32) as usize);
+    }
+}
