@@ -68,6 +68,34 @@ pub enum Error {
     /// A parameter given by the user is out of range or inconsistent.
     #[error("invalid parameter: {0}")]
     Param(String),
+    /// The input held nothing to work on.
+    #[error("no submissions to analyse")]
+    NoSubmissions,
+    /// Something named does not exist (a submission id, a column).
+    #[error("{0}")]
+    NotFound(String),
+    /// An account cannot be created or used as asked (a name taken, a weak password).
+    #[error("{0}")]
+    Account(String),
+    /// A result could not be written in its format (JSON, CSV, XLSX).
+    #[error("writing {format}: {message}")]
+    Write {
+        /// The format: "JSON", "CSV", "XLSX".
+        format: &'static str,
+        /// What went wrong.
+        message: String,
+    },
+    /// The review desk could not listen on its address or stopped serving.
+    #[error("review desk on {addr}: {source}")]
+    Server {
+        /// The address it was to listen on.
+        addr: std::net::SocketAddr,
+        /// What failed.
+        source: std::io::Error,
+    },
+    /// A worker stopped before its work ended (another error says why).
+    #[error("{0} stopped early")]
+    Stopped(&'static str),
 }
 
 impl Error {
@@ -82,6 +110,10 @@ impl Error {
     /// An error of the search index at `path`.
     pub fn index(path: &Path, message: impl std::fmt::Display) -> Self {
         Error::Index { path: path.to_path_buf(), message: message.to_string() }
+    }
+    /// A result that could not be written as `format`.
+    pub fn write(format: &'static str, e: impl std::fmt::Display) -> Self {
+        Error::Write { format, message: e.to_string() }
     }
     /// A malformed-model error in `path`.
     pub fn model(path: &Path, message: impl Into<String>) -> Self {

@@ -146,8 +146,13 @@ async fn login(app: &axum::Router, name: &str) -> (String, String) {
 
 fn first_pending(data: &DataDir) -> ykien::review::Item {
     let db = Db::open(&data.review_db()).unwrap();
-    let (items, _) =
-        db.queue(&ykien::review::QueueFilter { status: "pending".into(), limit: 1, ..Default::default() }).unwrap();
+    let (items, _) = db
+        .queue(&ykien::review::QueueFilter {
+            status: ykien::review::StatusFilter::Pending,
+            limit: 1,
+            ..Default::default()
+        })
+        .unwrap();
     items.into_iter().next().unwrap()
 }
 
@@ -206,7 +211,7 @@ async fn the_queue_lists_least_confident_first_and_filters() {
     let (_, expect) = db
         .queue(&ykien::review::QueueFilter {
             department: Some("nhcsxh".into()),
-            status: "pending".into(),
+            status: ykien::review::StatusFilter::Pending,
             limit: 1,
             ..Default::default()
         })
@@ -340,7 +345,10 @@ async fn analysts_read_but_cannot_decide_and_csrf_is_checked() {
         let r = send(&d.app, "POST", &uri, &cookie, &form).await;
         assert_eq!(r.status, StatusCode::FORBIDDEN);
     }
-    assert_eq!(Db::open(&d.data.review_db()).unwrap().item(&it.id).unwrap().unwrap().status, "pending");
+    assert_eq!(
+        Db::open(&d.data.review_db()).unwrap().item(&it.id).unwrap().unwrap().status,
+        ykien::review::Status::Pending
+    );
 }
 
 #[tokio::test]
@@ -371,7 +379,11 @@ async fn two_reviewers_deciding_at_once_lose_nothing() {
     assert_eq!(db.item(&it.id).unwrap().unwrap().department, "so-taichinh");
     // Truly at once: of many racing decisions on the same version exactly one lands.
     let other = db
-        .queue(&ykien::review::QueueFilter { status: "pending".into(), limit: 1, ..Default::default() })
+        .queue(&ykien::review::QueueFilter {
+            status: ykien::review::StatusFilter::Pending,
+            limit: 1,
+            ..Default::default()
+        })
         .unwrap()
         .0
         .remove(0);
@@ -418,7 +430,7 @@ async fn a_cluster_is_decided_in_one_step_after_confirmation() {
     assert_eq!(r.status, StatusCode::OK);
     assert!(r.text().contains("Xác nhận") && r.text().contains(&format!("{} ý kiến chờ duyệt", members.len() - 1)));
     assert_eq!(
-        db.cluster(c).unwrap().iter().filter(|i| i.status == "decided").count(),
+        db.cluster(c).unwrap().iter().filter(|i| i.status == ykien::review::Status::Decided).count(),
         1,
         "nothing before confirmation"
     );
@@ -432,7 +444,7 @@ async fn a_cluster_is_decided_in_one_step_after_confirmation() {
     .await;
     assert_eq!(r.status, StatusCode::SEE_OTHER);
     let after = db.cluster(c).unwrap();
-    assert!(after.iter().all(|i| i.status == "decided"));
+    assert!(after.iter().all(|i| i.status == ykien::review::Status::Decided));
     assert_eq!(after.iter().filter(|i| i.department == "tinh-doan").count(), members.len() - 1);
     assert_eq!(after.iter().find(|i| i.id == members[0].id).unwrap().department, "so-gddt");
 }
@@ -442,8 +454,13 @@ async fn progress_exports_and_backup() {
     let d = desk();
     let (cookie, csrf) = login(&d.app, "lan").await;
     let db = Db::open(&d.data.review_db()).unwrap();
-    let (items, _) =
-        db.queue(&ykien::review::QueueFilter { status: "pending".into(), limit: 3, ..Default::default() }).unwrap();
+    let (items, _) = db
+        .queue(&ykien::review::QueueFilter {
+            status: ykien::review::StatusFilter::Pending,
+            limit: 3,
+            ..Default::default()
+        })
+        .unwrap();
     for it in &items {
         let r = send(
             &d.app,
@@ -543,7 +560,7 @@ async fn corrections_teach_the_router() {
     assert!(r.location().starts_with("/progress?learned="));
     let probe_now = db.item("probe").unwrap().unwrap();
     assert_eq!(probe_now.suggested, "ubnd-huyen", "a later submission follows the corrections");
-    assert_eq!(probe_now.status, "pending");
+    assert_eq!(probe_now.status, ykien::review::Status::Pending);
     // Decided ones are not re-suggested.
     assert_eq!(db.item("w1").unwrap().unwrap().suggested, "so-nnptnt");
 }

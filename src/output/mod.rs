@@ -188,7 +188,7 @@ pub fn push_uint(out: &mut String, n: u64) {
 pub fn jsonl<T: serde::Serialize>(items: &[T]) -> Result<Vec<u8>> {
     let mut out = Vec::new();
     for it in items {
-        serde_json::to_writer(&mut out, it).map_err(|e| Error::Param(e.to_string()))?;
+        serde_json::to_writer(&mut out, it).map_err(|e| Error::write("JSON", e))?;
         out.push(b'\n');
     }
     Ok(out)
@@ -199,11 +199,11 @@ pub fn csv_for_excel(header: &[&str], rows: impl Iterator<Item = Vec<String>>) -
     let mut buf = vec![0xEF, 0xBB, 0xBF];
     {
         let mut w = csv::Writer::from_writer(&mut buf);
-        w.write_record(header).map_err(|e| Error::Param(e.to_string()))?;
+        w.write_record(header).map_err(|e| Error::write("CSV", e))?;
         for r in rows {
-            w.write_record(&r).map_err(|e| Error::Param(e.to_string()))?;
+            w.write_record(&r).map_err(|e| Error::write("CSV", e))?;
         }
-        w.flush().map_err(|e| Error::Param(e.to_string()))?;
+        w.flush().map_err(|e| Error::write("CSV", e))?;
     }
     Ok(buf)
 }

@@ -80,7 +80,7 @@ pub fn write_submissions(out: &Path, read: &ReadOutcome, report: &Report) -> Res
         })
     };
     let clusters_file = || -> Result<()> {
-        let clusters = serde_json::to_vec_pretty(report).map_err(|e| Error::Param(e.to_string()))?;
+        let clusters = serde_json::to_vec_pretty(report).map_err(|e| Error::write("JSON", e))?;
         write_atomic(&out.join("clusters.json"), &clusters)
     };
     let ((a, b), c) = rayon::join(|| rayon::join(jsonl_file, csv_file), clusters_file);

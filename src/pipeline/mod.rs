@@ -259,7 +259,7 @@ pub fn route_one(models: &Models, s: &Submission) -> Routed {
 /// Runs the whole analysis on `subs`.
 pub fn analyze(models: &Models, subs: &[Submission], settings: &Settings, pb: &ProgressBar) -> Result<Report> {
     if subs.is_empty() {
-        return Err(Error::Param("no submissions to analyse".into()));
+        return Err(Error::NoSubmissions);
     }
     pb.set_length(subs.len() as u64);
     let mut clock = Stages::start();
@@ -288,9 +288,7 @@ pub fn analyze_files(
     let mut read = std::thread::scope(|scope| -> Result<ReadOutcome> {
         let (tx, rx) = std::sync::mpsc::sync_channel::<Vec<Submission>>(2);
         let reader = scope.spawn(move || {
-            read_files_batched(paths, opts, batch, &mut |b| {
-                tx.send(b).map_err(|_| Error::Param("the analysis stopped before reading ended".into()))
-            })
+            read_files_batched(paths, opts, batch, &mut |b| tx.send(b).map_err(|_| Error::Stopped("the analysis")))
         });
         let input_bytes: u64 = paths.iter().filter_map(|p| std::fs::metadata(p).ok()).map(|m| m.len()).sum();
         for b in rx {
@@ -311,7 +309,7 @@ pub fn analyze_files(
         reader.join().unwrap_or_else(|p| std::panic::resume_unwind(p))
     })?;
     if subs.is_empty() {
-        return Err(Error::Param("no submissions to analyse".into()));
+        return Err(Error::NoSubmissions);
     }
     clock.lap("read, analyse, topic, route (overlapped)");
     let report = finish(models, &subs, done, settings, pb, clock)?;

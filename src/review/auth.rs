@@ -9,13 +9,13 @@ use crate::error::{Error, Result};
 /// Hashes a password with argon2id and a random salt (PHC string).
 pub fn hash_password(password: &str) -> Result<String> {
     if password.chars().count() < 8 {
-        return Err(Error::Param("a password needs at least 8 characters".into()));
+        return Err(Error::Account("a password needs at least 8 characters".into()));
     }
     let salt = SaltString::generate(&mut OsRng);
     Argon2::default()
         .hash_password(password.as_bytes(), &salt)
         .map(|h| h.to_string())
-        .map_err(|e| Error::Param(format!("hashing the password: {e}")))
+        .map_err(|e| Error::Account(format!("hashing the password: {e}")))
 }
 
 /// True when `password` matches the stored PHC hash.

@@ -140,8 +140,8 @@ pub struct Item {
     pub also: String,
     /// Reasons for the suggestion.
     pub reasons: Vec<String>,
-    /// "pending" or "decided".
-    pub status: String,
+    /// Awaiting review, or decided.
+    pub status: Status,
     /// Decided department.
     pub department: String,
     /// Second department of a split decision.
@@ -226,12 +226,72 @@ pub struct QueueFilter {
     pub ids: Option<Vec<String>>,
     /// Folded words that must all appear (when there is no search index).
     pub words: Vec<String>,
-    /// "pending" (default), "decided" or "all".
-    pub status: String,
+    /// Which submissions by status (default: pending).
+    pub status: StatusFilter,
     /// Page size.
     pub limit: usize,
     /// Rows skipped.
     pub offset: usize,
+}
+
+/// Where a submission stands in review (the `status` column).
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Status {
+    /// Awaiting a reviewer's decision.
+    #[default]
+    Pending,
+    /// Decided by a reviewer.
+    Decided,
+}
+
+impl Status {
+    /// The value stored in the database.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Status::Pending => "pending",
+            Status::Decided => "decided",
+        }
+    }
+    /// The stored value read back (the table's CHECK allows only the two).
+    fn from_db(s: &str) -> Self {
+        if s == "decided" {
+            Status::Decided
+        } else {
+            Status::Pending
+        }
+    }
+}
+
+/// Which submissions the queue lists by status.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub enum StatusFilter {
+    /// Awaiting review (the default).
+    #[default]
+    Pending,
+    /// Decided.
+    Decided,
+    /// Both.
+    All,
+}
+
+impl StatusFilter {
+    /// The filter a query string names ("pending", "decided", "all"; anything else: pending).
+    pub fn parse(s: &str) -> Self {
+        match s {
+            "decided" => StatusFilter::Decided,
+            "all" => StatusFilter::All,
+            _ => StatusFilter::Pending,
+        }
+    }
+    /// Its name in a query string.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            StatusFilter::Pending => "pending",
+            StatusFilter::Decided => "decided",
+            StatusFilter::All => "all",
+        }
+    }
 }
 
 /// Reviewed and remaining submissions of one department.
@@ -359,7 +419,7 @@ impl Db {
             .map(|_| ())
             .map_err(|e| match e {
                 rusqlite::Error::SqliteFailure(f, _) if f.code == rusqlite::ErrorCode::ConstraintViolation => {
-                    Error::Param(format!("a user named '{name}' already exists"))
+                    Error::Account(format!("a user named '{name}' already exists"))
                 }
                 e => self.err(e),
             })
@@ -412,7 +472,10 @@ impl Db {
     /// decisions; their suggestion, topic and cluster are refreshed.
     pub fn load_items(&mut self, items: &[NewItem]) -> Result<usize> {
         let path = self.path.clone();
-        let tx = self.conn.transaction().map_err(|e| db_error(&path, e))?;
+        let tx = self
+            .conn
+            .transaction_with_behavior(rusqlite::TransactionBehavior::Immediate)
+            .map_err(|e| db_error(&path, e))?;
         {
             let mut st = tx
                 .prepare(
@@ -454,7 +517,10 @@ impl Db {
     /// Updates the suggestion of a pending submission (after learning); decided ones are left alone.
     pub fn resuggest(&mut self, rows: &[Resuggestion]) -> Result<usize> {
         let path = self.path.clone();
-        let tx = self.conn.transaction().map_err(|e| db_error(&path, e))?;
+        let tx = self
+            .conn
+            .transaction_with_behavior(rusqlite::TransactionBehavior::Immediate)
+            .map_err(|e| db_error(&path, e))?;
         let mut changed = 0;
         {
             let mut st = tx
@@ -498,7 +564,7 @@ impl Db {
             runner_up_confidence: r.get("runner_up_confidence")?,
             also: r.get("also")?,
             reasons: serde_json::from_str(&reasons).unwrap_or_default(),
-            status: r.get("status")?,
+            status: Status::from_db(&r.get::<_, String>("status")?),
             department: r.get("department")?,
             second_department: r.get("second_department")?,
             note: r.get("note")?,
@@ -524,10 +590,10 @@ impl Db {
             args.push(v);
             clauses.push(c.replace('?', &format!("?{}", args.len())));
         };
-        match f.status.as_str() {
-            "all" => {}
-            "decided" => push("status = ?", "decided".to_string().into()),
-            _ => push("status = ?", "pending".to_string().into()),
+        match f.status {
+            StatusFilter::All => {}
+            StatusFilter::Decided => push("status = ?", Status::Decided.as_str().to_string().into()),
+            StatusFilter::Pending => push("status = ?", Status::Pending.as_str().to_string().into()),
         }
         if let Some(d) = &f.department {
             push("suggested = ?", d.clone().into());
@@ -586,7 +652,7 @@ impl Db {
     pub fn values(&self, column: &str) -> Result<Vec<(String, i64)>> {
         let col = match column {
             "suggested" | "topic" | "locality" => column,
-            _ => return Err(Error::Param(format!("no column {column}"))),
+            _ => return Err(Error::NotFound(format!("no column {column}"))),
         };
         let mut st = self
             .conn
@@ -600,12 +666,15 @@ impl Db {
     /// changed since, nothing is written and the current state comes back.
     pub fn decide(&mut self, id: &str, version: i64, decision: &Decision, note: &str, user: &str) -> Result<Outcome> {
         let path = self.path.clone();
-        let tx = self.conn.transaction().map_err(|e| db_error(&path, e))?;
+        let tx = self
+            .conn
+            .transaction_with_behavior(rusqlite::TransactionBehavior::Immediate)
+            .map_err(|e| db_error(&path, e))?;
         let current = tx
             .query_row("SELECT * FROM submissions WHERE id = ?1", [id], Self::item_from_row)
             .optional()
             .map_err(|e| db_error(&path, e))?;
-        let Some(cur) = current else { return Err(Error::Param(format!("no submission '{id}'"))) };
+        let Some(cur) = current else { return Err(Error::NotFound(format!("no submission '{id}'"))) };
         if cur.version != version {
             return Ok(Outcome::Conflict(Box::new(cur)));
         }

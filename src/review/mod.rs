@@ -6,7 +6,10 @@ pub mod db;
 pub mod learn;
 pub mod web;
 
-pub use db::{AuditEntry, Db, Decision, Item, NewItem, Outcome, Progress, QueueFilter, Resuggestion, Role, DB_FILE};
+pub use db::{
+    AuditEntry, Db, Decision, Item, NewItem, Outcome, Progress, QueueFilter, Resuggestion, Role, Status, StatusFilter,
+    DB_FILE,
+};
 
 use crate::error::Result;
 use crate::input::ReadOutcome;

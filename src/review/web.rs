@@ -16,7 +16,7 @@ use maud::{html, Markup, DOCTYPE};
 use serde::Deserialize;
 
 use super::auth::{random_token, same_secret, token_hash, unix_now, verify_password};
-use super::db::{AuditEntry, Db, Decision, Item, Outcome, QueueFilter, Role};
+use super::db::{AuditEntry, Db, Decision, Item, Outcome, QueueFilter, Role, Status, StatusFilter};
 use super::learn::retrain;
 use crate::data_dir::DataDir;
 use crate::error::{Error, Result};
@@ -89,14 +89,13 @@ pub fn app(state: Arc<AppState>) -> Router {
 
 /// Serves until Ctrl-C.
 pub async fn serve(state: Arc<AppState>, addr: SocketAddr) -> Result<()> {
-    let listener =
-        tokio::net::TcpListener::bind(addr).await.map_err(|e| Error::Param(format!("cannot listen on {addr}: {e}")))?;
+    let listener = tokio::net::TcpListener::bind(addr).await.map_err(|source| Error::Server { addr, source })?;
     axum::serve(listener, app(state))
         .with_graceful_shutdown(async {
             let _ = tokio::signal::ctrl_c().await;
         })
         .await
-        .map_err(|e| Error::Param(format!("server: {e}")))
+        .map_err(|source| Error::Server { addr, source })
 }
 
 async fn security_headers(req: axum::extract::Request, next: axum::middleware::Next) -> Response {
@@ -147,19 +146,50 @@ fn cookie<'a>(headers: &'a HeaderMap, name: &str) -> Option<&'a str> {
     })
 }
 
-impl FromRequestParts<Arc<AppState>> for User {
-    type Rejection = Response;
+/// The session cookie of a request, checked against the database in [`with_user`].
+struct SessionToken(Option<String>);
 
-    async fn from_request_parts(parts: &mut Parts, state: &Arc<AppState>) -> std::result::Result<User, Response> {
-        let to_login = || Redirect::to("/login").into_response();
-        let Some(token) = cookie(&parts.headers, SESSION_COOKIE) else { return Err(to_login()) };
-        let th = token_hash(token);
-        let db = state.db().map_err(|e| fail(e).into_response())?;
-        match db.session(&th, unix_now()).map_err(|e| fail(e).into_response())? {
-            Some((name, role, csrf)) => Ok(User { name, role, csrf, token_hash: th }),
-            None => Err(to_login()),
-        }
+impl FromRequestParts<Arc<AppState>> for SessionToken {
+    type Rejection = std::convert::Infallible;
+
+    async fn from_request_parts(parts: &mut Parts, _: &Arc<AppState>) -> std::result::Result<Self, Self::Rejection> {
+        Ok(SessionToken(cookie(&parts.headers, SESSION_COOKIE).map(str::to_string)))
     }
+}
+
+/// Runs `work` on tokio's blocking threads (SQLite and argon2 never hold up the async
+/// ones); a panic there is a 500 page, not a lost connection.
+async fn blocking<R: IntoResponse + Send + 'static>(work: impl FnOnce() -> R + Send + 'static) -> Response {
+    match tokio::task::spawn_blocking(work).await {
+        Ok(r) => r.into_response(),
+        Err(_) => fail(Error::Stopped("the request")).into_response(),
+    }
+}
+
+/// Runs `page` off the async threads with the database opened once for the request and
+/// the signed-in user; without a valid session the browser goes to the login page.
+async fn with_user<R: IntoResponse + Send + 'static>(
+    st: Arc<AppState>,
+    token: SessionToken,
+    page: impl FnOnce(&AppState, &mut Db, User) -> R + Send + 'static,
+) -> Response {
+    blocking(move || -> Response {
+        let to_login = || Redirect::to("/login").into_response();
+        let Some(token) = token.0 else { return to_login() };
+        let mut db = match st.db() {
+            Ok(db) => db,
+            Err(e) => return fail(e).into_response(),
+        };
+        let th = token_hash(&token);
+        match db.session(&th, unix_now()) {
+            Ok(Some((name, role, csrf))) => {
+                page(&st, &mut db, User { name, role, csrf, token_hash: th }).into_response()
+            }
+            Ok(None) => to_login(),
+            Err(e) => fail(e).into_response(),
+        }
+    })
+    .await
 }
 
 impl User {
@@ -298,6 +328,11 @@ async fn login(State(st): State<Arc<AppState>>, headers: HeaderMap, Form(f): For
     if !cookie(&headers, LOGIN_COOKIE).is_some_and(|c| same_secret(c, &f.csrf)) {
         return forbidden("Biểu mẫu đăng nhập đã hết hạn hoặc thiếu mã CSRF. Hãy tải lại trang.").into_response();
     }
+    blocking(move || sign_in(&st, f)).await
+}
+
+/// Checks the name and password (argon2) and opens a session.
+fn sign_in(st: &AppState, f: LoginForm) -> Response {
     let db = match st.db() {
         Ok(db) => db,
         Err(e) => return fail(e).into_response(),
@@ -317,15 +352,15 @@ async fn login(State(st): State<Arc<AppState>>, headers: HeaderMap, Form(f): For
         }
     };
     let Some((uid, _, _)) = user.filter(|_| ok) else {
-        return login_form(&st, Some("Sai tên đăng nhập hoặc mật khẩu."));
+        return login_form(st, Some("Sai tên đăng nhập hoặc mật khẩu."));
     };
     let token = random_token();
     if let Err(e) = db.add_session(&token_hash(&token), uid, &random_token(), unix_now() + SESSION_SECS) {
         return fail(e).into_response();
     }
     let mut res = Redirect::to("/").into_response();
-    res.headers_mut().append(header::SET_COOKIE, set_cookie(&st, SESSION_COOKIE, &token, "/", SESSION_SECS));
-    res.headers_mut().append(header::SET_COOKIE, set_cookie(&st, LOGIN_COOKIE, "", "/login", 0));
+    res.headers_mut().append(header::SET_COOKIE, set_cookie(st, SESSION_COOKIE, &token, "/", SESSION_SECS));
+    res.headers_mut().append(header::SET_COOKIE, set_cookie(st, LOGIN_COOKIE, "", "/login", 0));
     res
 }
 
@@ -335,16 +370,19 @@ struct CsrfOnly {
     csrf: String,
 }
 
-async fn logout(State(st): State<Arc<AppState>>, user: User, Form(f): Form<CsrfOnly>) -> Response {
-    if let Err(p) = user.may_post(&f.csrf, false) {
-        return p.into_response();
-    }
-    if let Err(e) = st.db().and_then(|db| db.end_session(&user.token_hash)) {
-        return fail(e).into_response();
-    }
-    let mut res = Redirect::to("/login").into_response();
-    res.headers_mut().append(header::SET_COOKIE, set_cookie(&st, SESSION_COOKIE, "", "/", 0));
-    res
+async fn logout(State(st): State<Arc<AppState>>, token: SessionToken, Form(f): Form<CsrfOnly>) -> Response {
+    with_user(st, token, move |st, db, user| {
+        if let Err(p) = user.may_post(&f.csrf, false) {
+            return p.into_response();
+        }
+        if let Err(e) = db.end_session(&user.token_hash) {
+            return fail(e).into_response();
+        }
+        let mut res = Redirect::to("/login").into_response();
+        res.headers_mut().append(header::SET_COOKIE, set_cookie(st, SESSION_COOKIE, "", "/", 0));
+        res
+    })
+    .await
 }
 
 // ---------------------------------------------------------------- queue
@@ -368,12 +406,12 @@ fn some(s: &str) -> Option<String> {
     (!t.is_empty()).then(|| t.to_string())
 }
 
-async fn queue(
-    State(st): State<Arc<AppState>>,
-    user: User,
-    Query(q): Query<QueueQuery>,
-) -> std::result::Result<Markup, Page> {
-    let db = st.db().map_err(fail)?;
+async fn queue(State(st): State<Arc<AppState>>, token: SessionToken, Query(q): Query<QueueQuery>) -> Response {
+    with_user(st, token, move |st, db, user| queue_page(st, db, &user, q)).await
+}
+
+/// The queue with its filters, a page at a time.
+fn queue_page(st: &AppState, db: &mut Db, user: &User, q: QueueQuery) -> std::result::Result<Markup, Page> {
     let mut filter = QueueFilter {
         department: some(&q.department),
         topic: some(&q.topic),
@@ -386,7 +424,7 @@ async fn queue(
                 x
             }
         }),
-        status: if q.status.is_empty() { "pending".into() } else { q.status.clone() },
+        status: StatusFilter::parse(&q.status),
         limit: PAGE,
         offset: q.page * PAGE,
         ..Default::default()
@@ -424,14 +462,14 @@ async fn queue(
         }
         s
     };
-    let title = match filter.status.as_str() {
-        "decided" => "Đã duyệt",
-        "all" => "Tất cả ý kiến",
-        _ => "Hàng chờ duyệt",
+    let title = match filter.status {
+        StatusFilter::Decided => "Đã duyệt",
+        StatusFilter::All => "Tất cả ý kiến",
+        StatusFilter::Pending => "Hàng chờ duyệt",
     };
     Ok(layout(
         title,
-        &user,
+        user,
         html! {
             @if !q.saved.is_empty() { p.flash { "Đã lưu quyết định cho ý kiến " a href={ "/s/" (urlencode(&q.saved)) } { (q.saved) } "." } }
             form.filters method="get" action="/" {
@@ -442,19 +480,19 @@ async fn queue(
                 label { "Cụm" input name="cluster" size="4" value=(q.cluster); }
                 label { "Độ tin cậy tối đa" input name="max_confidence" size="5" value=(q.max_confidence) placeholder="0.6"; }
                 label { "Trạng thái" select name="status" {
-                    option value="pending" selected[filter.status == "pending"] { "Chờ duyệt" }
-                    option value="decided" selected[filter.status == "decided"] { "Đã duyệt" }
-                    option value="all" selected[filter.status == "all"] { "Tất cả" } } }
+                    option value="pending" selected[filter.status == StatusFilter::Pending] { "Chờ duyệt" }
+                    option value="decided" selected[filter.status == StatusFilter::Decided] { "Đã duyệt" }
+                    option value="all" selected[filter.status == StatusFilter::All] { "Tất cả" } } }
                 button.primary { "Lọc" }
             }
             @if let Some(n) = note { p.muted { (n) } }
-            p { (total) " ý kiến" @if filter.status == "pending" { ", độ tin cậy thấp nhất trước" } "." }
+            p { (total) " ý kiến" @if filter.status == StatusFilter::Pending { ", độ tin cậy thấp nhất trước" } "." }
             table {
                 thead { tr { th { "Mã" } th.num { "Tin cậy" } th { "Đề xuất" } th { "Lĩnh vực" } th { "Địa phương" } th { "Ý kiến" } } }
                 tbody { @for it in &items { tr {
                     td { a href={ "/s/" (urlencode(&it.id)) } { (it.id) } }
                     td.num { span.conf style={ "width:" (((1.0 - it.confidence) * 40.0).round()) "px" } {} " " (pct(it.confidence)) }
-                    td { @if it.status == "decided" { span.ok { "✓ " (st.dept_name(&it.department)) } } @else { (st.dept_name(&it.suggested)) } }
+                    td { @if it.status == Status::Decided { span.ok { "✓ " (st.dept_name(&it.department)) } } @else { (st.dept_name(&it.suggested)) } }
                     td { (st.topic_name(&it.topic)) }
                     td { (it.locality) }
                     td { (excerpt(&it.text, 160)) }
@@ -510,7 +548,7 @@ fn item_body(st: &AppState, user: &User, it: &Item, similar: &[Item], audit: &[A
             @if !it.reasons.is_empty() { ul { @for r in &it.reasons { li { (r) } } } }
             p { "Phương án hai: " (st.dept_name(&it.runner_up)) " (" (pct(it.runner_up_confidence)) ")"
                 @if !it.also.is_empty() { br; "Có thể liên quan cả: " (st.dept_name(&it.also)) } }
-            @if it.status == "decided" {
+            @if it.status == Status::Decided {
                 p.ok { "Đã quyết định: " (st.dept_name(&it.department))
                     @if !it.second_department.is_empty() { " cùng " (st.dept_name(&it.second_department)) }
                     " — " (it.decided_by) ", " (it.decided_at) }
@@ -530,8 +568,7 @@ fn item_body(st: &AppState, user: &User, it: &Item, similar: &[Item], audit: &[A
     }
 }
 
-fn load_item(st: &AppState, id: &str) -> std::result::Result<(Item, Vec<Item>, Vec<AuditEntry>), Page> {
-    let db = st.db().map_err(fail)?;
+fn load_item(db: &Db, id: &str) -> std::result::Result<(Item, Vec<Item>, Vec<AuditEntry>), Page> {
     let it = db.item(id).map_err(fail)?.ok_or_else(|| {
         Page(StatusCode::NOT_FOUND, bare("Không tìm thấy", html! { p { "Không có ý kiến mã " (id) "." } }))
     })?;
@@ -543,13 +580,12 @@ fn load_item(st: &AppState, id: &str) -> std::result::Result<(Item, Vec<Item>, V
     Ok((it, similar, audit))
 }
 
-async fn item_page(
-    State(st): State<Arc<AppState>>,
-    user: User,
-    Path(id): Path<String>,
-) -> std::result::Result<Markup, Page> {
-    let (it, similar, audit) = load_item(&st, &id)?;
-    Ok(layout(&format!("Ý kiến {id}"), &user, item_body(&st, &user, &it, &similar, &audit)))
+async fn item_page(State(st): State<Arc<AppState>>, token: SessionToken, Path(id): Path<String>) -> Response {
+    with_user(st, token, move |st, db, user| -> std::result::Result<Markup, Page> {
+        let (it, similar, audit) = load_item(db, &id)?;
+        Ok(layout(&format!("Ý kiến {id}"), &user, item_body(st, &user, &it, &similar, &audit)))
+    })
+    .await
 }
 
 #[derive(Deserialize, Default)]
@@ -565,17 +601,22 @@ struct DecideForm {
 
 async fn decide(
     State(st): State<Arc<AppState>>,
-    user: User,
+    token: SessionToken,
     Path(id): Path<String>,
     Form(f): Form<DecideForm>,
-) -> std::result::Result<Response, Page> {
+) -> Response {
+    with_user(st, token, move |st, db, user| decide_one(st, db, &user, &id, f)).await
+}
+
+/// Records a reviewer's decision on one submission (or says it changed meanwhile).
+fn decide_one(st: &AppState, db: &mut Db, user: &User, id: &str, f: DecideForm) -> std::result::Result<Response, Page> {
     user.may_post(&f.csrf, true)?;
     let bad = |m: &str| {
         Page(
             StatusCode::BAD_REQUEST,
             bare(
                 "Quyết định không hợp lệ",
-                html! { p.err { (m) } p { a href={ "/s/" (urlencode(&id)) } { "Quay lại" } } },
+                html! { p.err { (m) } p { a href={ "/s/" (urlencode(id)) } { "Quay lại" } } },
             ),
         )
     };
@@ -589,18 +630,17 @@ async fn decide(
         "note" => Decision::Note,
         _ => return Err(bad("Không rõ quyết định hoặc cơ quan không thuộc hồ sơ định tuyến.")),
     };
-    let mut db = st.db().map_err(fail)?;
-    match db.decide(&id, f.version, &decision, &f.note, &user.name).map_err(fail)? {
-        Outcome::Done => Ok(Redirect::to(&format!("/?saved={}", urlencode(&id))).into_response()),
+    match db.decide(id, f.version, &decision, &f.note, &user.name).map_err(fail)? {
+        Outcome::Done => Ok(Redirect::to(&format!("/?saved={}", urlencode(id))).into_response()),
         Outcome::Conflict(cur) => {
-            let (_, similar, audit) = load_item(&st, &id)?;
+            let (_, similar, audit) = load_item(db, id)?;
             let body = html! {
                 p.warn { "Ý kiến này vừa được thay đổi"
                     @if !cur.decided_by.is_empty() { " bởi " b { (cur.decided_by) } " lúc " (cur.decided_at) }
                     " trong khi bạn xem. Quyết định của bạn chưa được lưu: hãy xem trạng thái hiện tại và chọn lại." }
-                (item_body(&st, &user, &cur, &similar, &audit))
+                (item_body(st, user, &cur, &similar, &audit))
             };
-            Ok((StatusCode::CONFLICT, layout(&format!("Ý kiến {id}"), &user, body)).into_response())
+            Ok((StatusCode::CONFLICT, layout(&format!("Ý kiến {id}"), user, body)).into_response())
         }
     }
 }
@@ -609,20 +649,31 @@ async fn decide(
 
 async fn cluster_page(
     State(st): State<Arc<AppState>>,
-    user: User,
+    token: SessionToken,
     Path(n): Path<i64>,
     Query(q): Query<HashMap<String, String>>,
+) -> Response {
+    with_user(st, token, move |st, db, user| cluster_view(st, db, &user, n, q)).await
+}
+
+/// A cluster's submissions, with the whole-cluster actions.
+fn cluster_view(
+    st: &AppState,
+    db: &mut Db,
+    user: &User,
+    n: i64,
+    q: HashMap<String, String>,
 ) -> std::result::Result<Markup, Page> {
-    let items = st.db().map_err(fail)?.cluster(n).map_err(fail)?;
+    let items = db.cluster(n).map_err(fail)?;
     let label = items.first().map(|i| i.cluster_label.clone()).unwrap_or_default();
-    let pending = items.iter().filter(|i| i.status == "pending").count();
+    let pending = items.iter().filter(|i| i.status == Status::Pending).count();
     let mut counts: BTreeMap<&str, usize> = BTreeMap::new();
-    for i in items.iter().filter(|i| i.status == "pending") {
+    for i in items.iter().filter(|i| i.status == Status::Pending) {
         *counts.entry(i.suggested.as_str()).or_default() += 1;
     }
     Ok(layout(
         &format!("Cụm {n}: {label}"),
-        &user,
+        user,
         html! {
             @if let Some(d) = q.get("done") { p.flash { "Đã lưu " (d) " quyết định." } }
             p { (items.len()) " ý kiến, " (pending) " chờ duyệt. Đề xuất cho các ý kiến chờ duyệt: "
@@ -639,7 +690,7 @@ async fn cluster_page(
                 @for it in &items { tr {
                     td { a href={ "/s/" (urlencode(&it.id)) } { (it.id) } }
                     td.num { (pct(it.confidence)) }
-                    td { @if it.status == "decided" { span.ok { "✓ " (st.dept_name(&it.department)) } } @else { (st.dept_name(&it.suggested)) } }
+                    td { @if it.status == Status::Decided { span.ok { "✓ " (st.dept_name(&it.department)) } } @else { (st.dept_name(&it.suggested)) } }
                     td { (it.locality) }
                     td { (excerpt(&it.text, 140)) }
                 } } }
@@ -658,9 +709,20 @@ struct ClusterForm {
 
 async fn cluster_decide(
     State(st): State<Arc<AppState>>,
-    user: User,
+    token: SessionToken,
     Path(n): Path<i64>,
     Form(f): Form<ClusterForm>,
+) -> Response {
+    with_user(st, token, move |st, db, user| decide_cluster(st, db, &user, n, f)).await
+}
+
+/// Accepts or reassigns a whole cluster's pending submissions, after a confirmation.
+fn decide_cluster(
+    st: &AppState,
+    db: &mut Db,
+    user: &User,
+    n: i64,
+    f: ClusterForm,
 ) -> std::result::Result<Response, Page> {
     user.may_post(&f.csrf, true)?;
     let reassign = match f.action.as_str() {
@@ -673,8 +735,7 @@ async fn cluster_decide(
             ))
         }
     };
-    let mut db = st.db().map_err(fail)?;
-    let pending: Vec<Item> = db.cluster(n).map_err(fail)?.into_iter().filter(|i| i.status == "pending").collect();
+    let pending: Vec<Item> = db.cluster(n).map_err(fail)?.into_iter().filter(|i| i.status == Status::Pending).collect();
     if f.confirm != "yes" {
         let what = match &reassign {
             None => "đồng ý với đề xuất của từng ý kiến".to_string(),
@@ -682,7 +743,7 @@ async fn cluster_decide(
         };
         return Ok(layout(
             "Xác nhận",
-            &user,
+            user,
             html! {
                 p.warn { "Bạn sắp " (what) " — " b { (pending.len()) " ý kiến chờ duyệt" } " của cụm " (n) "." }
                 form method="post" action={ "/cluster/" (n) } {
@@ -714,18 +775,27 @@ async fn cluster_decide(
 
 async fn progress(
     State(st): State<Arc<AppState>>,
-    user: User,
+    token: SessionToken,
     Query(q): Query<HashMap<String, String>>,
+) -> Response {
+    with_user(st, token, move |st, db, user| progress_page(st, db, &user, q)).await
+}
+
+/// Progress per department, and the retraining button.
+fn progress_page(
+    st: &AppState,
+    db: &mut Db,
+    user: &User,
+    q: HashMap<String, String>,
 ) -> std::result::Result<Markup, Page> {
-    let db = st.db().map_err(fail)?;
     let codes: Vec<String> = st.departments.iter().map(|(c, _)| c.clone()).collect();
     let rows = db.progress(&codes).map_err(fail)?;
     let decided = db.decisions().map_err(fail)?.len();
     let (_, pending) =
-        db.queue(&QueueFilter { status: "pending".into(), limit: 1, ..Default::default() }).map_err(fail)?;
+        db.queue(&QueueFilter { status: StatusFilter::Pending, limit: 1, ..Default::default() }).map_err(fail)?;
     Ok(layout(
         "Tiến độ",
-        &user,
+        user,
         html! {
             @if let Some(m) = q.get("learned") { p.flash { (m) } }
             p { (decided) " ý kiến đã duyệt, " (pending) " chờ duyệt." }
@@ -752,20 +822,30 @@ async fn progress(
 
 async fn export(
     State(st): State<Arc<AppState>>,
-    _user: User,
+    token: SessionToken,
     Path(dept): Path<String>,
     Query(q): Query<HashMap<String, String>>,
+) -> Response {
+    with_user(st, token, move |st, db, _user| export_list(st, db, &dept, q)).await
+}
+
+/// A department's decided submissions as XLSX or CSV.
+fn export_list(
+    st: &AppState,
+    db: &mut Db,
+    dept: &str,
+    q: HashMap<String, String>,
 ) -> std::result::Result<Response, Page> {
-    if !st.is_department(&dept) {
+    if !st.is_department(dept) {
         return Err(Page(
             StatusCode::NOT_FOUND,
             bare("Không tìm thấy", html! { p { "Không có cơ quan " (dept) "." } }),
         ));
     }
-    let items = st.db().map_err(fail)?.department_list(&dept).map_err(fail)?;
+    let items = db.department_list(dept).map_err(fail)?;
     let xlsx = q.get("format").map(String::as_str) != Some("csv");
     let bytes =
-        if xlsx { department_xlsx(&st, &dept, &items) } else { department_csv(&st, &dept, &items) }.map_err(fail)?;
+        if xlsx { department_xlsx(st, dept, &items) } else { department_csv(st, dept, &items) }.map_err(fail)?;
     let (ctype, ext) = if xlsx {
         ("application/vnd.openxmlformats-officedocument.spreadsheetml.sheet", "xlsx")
     } else {
@@ -802,7 +882,7 @@ fn export_row(st: &AppState, dept: &str, it: &Item) -> [String; 7] {
 
 /// The list a department must answer, as an XLSX workbook.
 fn department_xlsx(st: &AppState, dept: &str, items: &[Item]) -> Result<Vec<u8>> {
-    let x = |e: rust_xlsxwriter::XlsxError| Error::Param(format!("writing XLSX: {e}"));
+    let x = |e: rust_xlsxwriter::XlsxError| Error::write("XLSX", e);
     let mut wb = rust_xlsxwriter::Workbook::new();
     let ws = wb.add_worksheet();
     ws.set_name("Danh sách").map_err(x)?;
@@ -828,21 +908,13 @@ fn department_csv(st: &AppState, dept: &str, items: &[Item]) -> Result<Vec<u8>> 
     crate::output::csv_for_excel(&EXPORT_HEADER, rows)
 }
 
-async fn retrain_now(
-    State(st): State<Arc<AppState>>,
-    user: User,
-    Form(f): Form<CsrfOnly>,
-) -> std::result::Result<Response, Page> {
-    user.may_post(&f.csrf, true)?;
-    let st2 = Arc::clone(&st);
-    let msg = tokio::task::spawn_blocking(move || -> Result<String> {
-        let mut models = Models::load(&st2.models_dir, &st2.profile)?;
-        let mut db = st2.db()?;
-        let (n, changed) = retrain(&mut models, &mut db)?;
-        Ok(format!("Đã học lại từ {n} quyết định; {changed} đề xuất đang chờ đã thay đổi."))
+async fn retrain_now(State(st): State<Arc<AppState>>, token: SessionToken, Form(f): Form<CsrfOnly>) -> Response {
+    with_user(st, token, move |st, db, user| -> std::result::Result<Response, Page> {
+        user.may_post(&f.csrf, true)?;
+        let mut models = Models::load(&st.models_dir, &st.profile).map_err(fail)?;
+        let (n, changed) = retrain(&mut models, db).map_err(fail)?;
+        let msg = format!("Đã học lại từ {n} quyết định; {changed} đề xuất đang chờ đã thay đổi.");
+        Ok(Redirect::to(&format!("/progress?learned={}", urlencode(&msg))).into_response())
     })
     .await
-    .map_err(|e| fail(Error::Param(format!("retraining: {e}"))))?
-    .map_err(fail)?;
-    Ok(Redirect::to(&format!("/progress?learned={}", urlencode(&msg))).into_response())
 }

@@ -56,7 +56,7 @@ pub fn text(q: &str, res: &SearchResults, ms: f64, color: bool) -> String {
 /// One JSON object per hit (`"type": "hit"`), then one with the total and the counts.
 pub fn jsonl(q: &str, res: &SearchResults) -> Result<String> {
     let mut out = String::new();
-    let err = |e: serde_json::Error| Error::Param(e.to_string());
+    let err = |e: serde_json::Error| Error::write("JSON", e);
     for h in &res.hits {
         let mut v = serde_json::to_value(h).map_err(err)?;
         v["type"] = "hit".into();
