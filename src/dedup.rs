@@ -270,6 +270,8 @@ impl DedupParams {
     /// word for word: `copy_of[i]` names the earlier document, whose shingles stand for
     /// both (document i's own are not read). The groups are those of the full sets. The
     /// shingles are freed once copied into the order the checks read them in.
+    /// Long because MinHash, the twenty LSH bands, the confirming checks and the
+    /// union-find share one layout of the sets and its buffers; each step is commented.
     pub fn groups_with_copies(&self, mut shingles: Vec<Vec<u32>>, copy_of: &[Option<u32>]) -> Vec<Vec<usize>> {
         let n_docs = shingles.len();
         let copy = |i: usize| copy_of.get(i).copied().flatten();

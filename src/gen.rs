@@ -77,6 +77,7 @@ pub fn strip_diacritics(s: &str) -> String {
 }
 
 /// Record `i` of the corpus generated from `base` with `seed`.
+/// Long because it is one list of variations applied in order, a few lines each.
 pub fn record(base: &[Submission], v: &Variations, seed: u64, i: usize) -> Submission {
     let mut rng = Rng::stream(seed, i as u64);
     let b = &base[rng.below(base.len())];

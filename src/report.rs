@@ -8,6 +8,7 @@ use std::collections::BTreeMap;
 use std::fmt::Write as _;
 use std::path::{Path, PathBuf};
 
+use rust_xlsxwriter::{Format, Workbook, XlsxError};
 use serde::Deserialize;
 
 use crate::error::{Error, Result};
@@ -350,8 +351,21 @@ pub fn render_html(t: &Tables, report: &Report, models: &Models) -> String {
         tot.without_diacritics,
         tot.clusters
     );
+    topics_html(&mut h, t);
+    clusters_html(&mut h, t, report);
+    new_themes_html(&mut h, report);
+    heat_map_html(&mut h, t);
+    departments_html(&mut h, t);
+    duplicates_html(&mut h, report);
+    if let Some(c) = &t.comparison {
+        comparison_html(&mut h, c, models);
+    }
+    h.push_str("</main></body></html>\n");
+    h
+}
 
-    // Topic areas.
+/// Topic areas: a bar chart and a table.
+fn topics_html(h: &mut String, t: &Tables) {
     h.push_str(r#"<section id="linh-vuc"><h2>Ý kiến theo lĩnh vực</h2>"#);
     let rows: Vec<(String, usize)> = t.topics.iter().map(|r| (r.name.clone(), r.count)).collect();
     h.push_str(&bar_chart(&rows, "Số ý kiến theo lĩnh vực"));
@@ -368,8 +382,10 @@ pub fn render_html(t: &Tables, report: &Report, models: &Models) -> String {
         );
     }
     h.push_str("</table></div></section>");
+}
 
-    // Clusters within each area.
+/// The clusters within each topic area.
+fn clusters_html(h: &mut String, t: &Tables, report: &Report) {
     h.push_str(r#"<section id="cum"><h2>Các cụm vấn đề trong từng lĩnh vực</h2>"#);
     for tr in &t.topics {
         let cs: Vec<&ClusterReport> = report.clusters.iter().filter(|c| c.topic == tr.code).collect();
@@ -378,12 +394,14 @@ pub fn render_html(t: &Tables, report: &Report, models: &Models) -> String {
         }
         let _ = write!(h, "<h3>{} ({} cụm)</h3>", escape(&tr.name), cs.len());
         for c in cs {
-            cluster_html(&mut h, c);
+            cluster_html(h, c);
         }
     }
     h.push_str("</section>");
+}
 
-    // New themes.
+/// Clusters that fit no topic area of the plan.
+fn new_themes_html(h: &mut String, report: &Report) {
     h.push_str(r#"<section id="chu-de-moi"><h2>Chủ đề mới cần chú ý</h2><p class="sub">Cụm không khớp rõ với lĩnh vực nào của kế hoạch (độ khớp trung bình dưới "#);
     h.push_str(&pct(crate::pipeline::NEW_THEME_BELOW as f64));
     h.push_str(r#") hoặc thuộc nhóm "vấn đề khác".</p>"#);
@@ -392,11 +410,13 @@ pub fn render_html(t: &Tables, report: &Report, models: &Models) -> String {
         h.push_str("<p>Không có.</p>");
     }
     for c in new {
-        cluster_html(&mut h, c);
+        cluster_html(h, c);
     }
     h.push_str("</section>");
+}
 
-    // Locality by topic heat map.
+/// Submissions per locality and topic area.
+fn heat_map_html(h: &mut String, t: &Tables) {
     h.push_str(
         r#"<section id="dia-phuong"><h2>Địa phương × lĩnh vực</h2><div class="scroll"><table><tr><th>Địa phương</th>"#,
     );
@@ -414,8 +434,10 @@ pub fn render_html(t: &Tables, report: &Report, models: &Models) -> String {
         let _ = write!(h, r#"<td class="n"><b>{}</b></td></tr>"#, row.iter().sum::<usize>());
     }
     h.push_str("</table></div></section>");
+}
 
-    // Departments.
+/// Departments suggested, with low-confidence counts.
+fn departments_html(h: &mut String, t: &Tables) {
     h.push_str(r#"<section id="co-quan"><h2>Cơ quan được đề xuất trả lời</h2>"#);
     let rows: Vec<(String, usize)> = t.departments.iter().map(|d| (d.name.clone(), d.count)).collect();
     h.push_str(&bar_chart(&rows, "Số ý kiến theo cơ quan được đề xuất"));
@@ -435,8 +457,10 @@ pub fn render_html(t: &Tables, report: &Report, models: &Models) -> String {
         );
     }
     h.push_str("</table></div></section>");
+}
 
-    // Near-duplicates.
+/// Near-duplicate groups: one request sent several times.
+fn duplicates_html(h: &mut String, report: &Report) {
     let _ = write!(
         h,
         r#"<section id="trung-lap"><h2>Ý kiến trùng lặp</h2><p class="sub">Cùng một kiến nghị gửi nhiều lần (kể cả khi sửa nhẹ câu chữ, bỏ dấu): {} nhóm, gộp {} ý kiến.</p>"#,
@@ -446,17 +470,11 @@ pub fn render_html(t: &Tables, report: &Report, models: &Models) -> String {
     if !report.duplicates.is_empty() {
         h.push_str(r#"<div class="scroll"><table><tr><th class="n">Số lần</th><th>Nội dung (bản đầu tiên)</th><th>Địa phương</th></tr>"#);
         for d in report.duplicates.iter().take(100) {
-            dup_row(&mut h, d);
+            dup_row(h, d);
         }
         h.push_str("</table></div>");
     }
     h.push_str("</section>");
-
-    if let Some(c) = &t.comparison {
-        comparison_html(&mut h, c, models);
-    }
-    h.push_str("</main></body></html>\n");
-    h
 }
 
 fn cluster_html(h: &mut String, c: &ClusterReport) {
@@ -557,129 +575,153 @@ fn header(
 
 /// The report's tables as an Excel workbook, one sheet per table, written atomically.
 pub fn write_xlsx(t: &Tables, report: &Report, path: &Path) -> Result<()> {
-    use rust_xlsxwriter::{Format, Workbook};
     let err = |e: rust_xlsxwriter::XlsxError| Error::io(path, std::io::Error::other(e.to_string()));
     let mut wb = Workbook::new();
     let bold = Format::new().set_bold();
     let pctf = Format::new().set_num_format("0.0%");
-    {
-        let s = wb.add_worksheet().set_name("Tổng quan").map_err(err)?;
-        let tot = &t.totals;
-        for (r, (k, v)) in [
-            ("Ý kiến đã phân tích", tot.submissions),
-            ("Bản ghi không đọc được", tot.rejected),
-            ("Địa phương", tot.localities),
-            ("Gõ không dấu", tot.without_diacritics),
-            ("Cụm chủ đề", tot.clusters),
-        ]
-        .iter()
-        .enumerate()
-        {
-            s.write_string(r as u32, 0, *k).map_err(err)?;
-            s.write_number(r as u32, 1, *v as f64).map_err(err)?;
-        }
-        s.set_column_width(0, 28).map_err(err)?;
-    }
-    {
-        let s = wb.add_worksheet().set_name("Lĩnh vực").map_err(err)?;
-        header(s, &["Mã", "Lĩnh vực", "Số ý kiến", "Tỷ lệ"], &bold).map_err(err)?;
-        for (i, r) in t.topics.iter().enumerate() {
-            let row = i as u32 + 1;
-            s.write_string(row, 0, &r.code).map_err(err)?;
-            s.write_string(row, 1, &r.name).map_err(err)?;
-            s.write_number(row, 2, r.count as f64).map_err(err)?;
-            s.write_number_with_format(row, 3, r.share, &pctf).map_err(err)?;
-        }
-        s.set_column_width(1, 44).map_err(err)?;
-    }
-    {
-        let s = wb.add_worksheet().set_name("Cụm").map_err(err)?;
-        header(
-            s,
-            &["Cụm", "Nhãn", "Lĩnh vực", "Số ý kiến", "Chủ đề mới", "Cụm từ đặc trưng", "Ý kiến tiêu biểu"],
-            &bold,
-        )
-        .map_err(err)?;
-        for (i, c) in report.clusters.iter().enumerate() {
-            let row = i as u32 + 1;
-            s.write_number(row, 0, c.id as f64).map_err(err)?;
-            s.write_string(row, 1, &c.label).map_err(err)?;
-            s.write_string(row, 2, &c.topic).map_err(err)?;
-            s.write_number(row, 3, c.size as f64).map_err(err)?;
-            s.write_string(row, 4, if c.new_theme { "có" } else { "" }).map_err(err)?;
-            s.write_string(row, 5, c.phrases.join("; ")).map_err(err)?;
-            s.write_string(row, 6, c.representatives.first().map(|r| r.text.as_str()).unwrap_or("")).map_err(err)?;
-        }
-        s.set_column_width(1, 40).map_err(err)?;
-        s.set_column_width(6, 80).map_err(err)?;
-    }
-    {
-        let s = wb.add_worksheet().set_name("Địa phương × lĩnh vực").map_err(err)?;
-        s.write_string_with_format(0, 0, "Địa phương", &bold).map_err(err)?;
-        for (c, tr) in t.topics.iter().enumerate() {
-            s.write_string_with_format(0, c as u16 + 1, &tr.code, &bold).map_err(err)?;
-        }
-        for (i, (l, row)) in t.localities.iter().zip(&t.locality_topic).enumerate() {
-            s.write_string(i as u32 + 1, 0, l).map_err(err)?;
-            for (c, v) in row.iter().enumerate() {
-                s.write_number(i as u32 + 1, c as u16 + 1, *v as f64).map_err(err)?;
-            }
-        }
-        s.set_column_width(0, 24).map_err(err)?;
-    }
-    {
-        let s = wb.add_worksheet().set_name("Cơ quan").map_err(err)?;
-        header(s, &["Mã", "Cơ quan", "Số ý kiến", "Độ tin cậy thấp"], &bold).map_err(err)?;
-        for (i, d) in t.departments.iter().enumerate() {
-            let row = i as u32 + 1;
-            s.write_string(row, 0, &d.code).map_err(err)?;
-            s.write_string(row, 1, &d.name).map_err(err)?;
-            s.write_number(row, 2, d.count as f64).map_err(err)?;
-            s.write_number(row, 3, d.low_confidence as f64).map_err(err)?;
-        }
-        s.set_column_width(1, 44).map_err(err)?;
-    }
-    {
-        let s = wb.add_worksheet().set_name("Trùng lặp").map_err(err)?;
-        header(s, &["Số lần", "Nội dung", "Mã ý kiến", "Địa phương"], &bold).map_err(err)?;
-        for (i, d) in report.duplicates.iter().enumerate() {
-            let row = i as u32 + 1;
-            s.write_number(row, 0, d.count as f64).map_err(err)?;
-            s.write_string(row, 1, &d.text).map_err(err)?;
-            s.write_string(row, 2, d.ids.join(", ")).map_err(err)?;
-            s.write_string(
-                row,
-                3,
-                d.localities.iter().map(|(l, n)| format!("{l} ({n})")).collect::<Vec<_>>().join(", "),
-            )
-            .map_err(err)?;
-        }
-        s.set_column_width(1, 80).map_err(err)?;
-    }
+    sheet_overview(&mut wb, t).map_err(err)?;
+    sheet_topics(&mut wb, t, &bold, &pctf).map_err(err)?;
+    sheet_clusters(&mut wb, report, &bold).map_err(err)?;
+    sheet_locality_topic(&mut wb, t, &bold).map_err(err)?;
+    sheet_departments(&mut wb, t, &bold).map_err(err)?;
+    sheet_duplicates(&mut wb, report, &bold).map_err(err)?;
     if let Some(c) = &t.comparison {
-        let s = wb.add_worksheet().set_name("So sánh").map_err(err)?;
-        header(s, &["Loại", "Lĩnh vực / cụm", "Trước", "Nay", "Tỷ lệ trước", "Tỷ lệ nay"], &bold).map_err(err)?;
-        let mut row = 1u32;
-        for (kind, list) in [
-            ("lĩnh vực", &c.topics),
-            ("cụm giữ nguyên", &c.kept),
-            ("cụm mới", &c.appeared),
-            ("cụm không còn", &c.disappeared),
-        ] {
-            for ch in list {
-                s.write_string(row, 0, kind).map_err(err)?;
-                s.write_string(row, 1, &ch.what).map_err(err)?;
-                s.write_number(row, 2, ch.before as f64).map_err(err)?;
-                s.write_number(row, 3, ch.now as f64).map_err(err)?;
-                s.write_number_with_format(row, 4, ch.share_before, &pctf).map_err(err)?;
-                s.write_number_with_format(row, 5, ch.share_now, &pctf).map_err(err)?;
-                row += 1;
-            }
-        }
-        s.set_column_width(1, 44).map_err(err)?;
+        sheet_comparison(&mut wb, c, &bold, &pctf).map_err(err)?;
     }
     let bytes = wb.save_to_buffer().map_err(err)?;
     crate::output::write_atomic(path, &bytes)
+}
+
+/// The sheet of the totals.
+fn sheet_overview(wb: &mut Workbook, t: &Tables) -> std::result::Result<(), XlsxError> {
+    let s = wb.add_worksheet().set_name("Tổng quan")?;
+    let tot = &t.totals;
+    for (r, (k, v)) in [
+        ("Ý kiến đã phân tích", tot.submissions),
+        ("Bản ghi không đọc được", tot.rejected),
+        ("Địa phương", tot.localities),
+        ("Gõ không dấu", tot.without_diacritics),
+        ("Cụm chủ đề", tot.clusters),
+    ]
+    .iter()
+    .enumerate()
+    {
+        s.write_string(r as u32, 0, *k)?;
+        s.write_number(r as u32, 1, *v as f64)?;
+    }
+    s.set_column_width(0, 28)?;
+    Ok(())
+}
+
+/// The sheet of topic areas with their counts and shares.
+fn sheet_topics(wb: &mut Workbook, t: &Tables, bold: &Format, pctf: &Format) -> std::result::Result<(), XlsxError> {
+    let s = wb.add_worksheet().set_name("Lĩnh vực")?;
+    header(s, &["Mã", "Lĩnh vực", "Số ý kiến", "Tỷ lệ"], bold)?;
+    for (i, r) in t.topics.iter().enumerate() {
+        let row = i as u32 + 1;
+        s.write_string(row, 0, &r.code)?;
+        s.write_string(row, 1, &r.name)?;
+        s.write_number(row, 2, r.count as f64)?;
+        s.write_number_with_format(row, 3, r.share, pctf)?;
+    }
+    s.set_column_width(1, 44)?;
+    Ok(())
+}
+
+/// The sheet of one row per cluster.
+fn sheet_clusters(wb: &mut Workbook, report: &Report, bold: &Format) -> std::result::Result<(), XlsxError> {
+    let s = wb.add_worksheet().set_name("Cụm")?;
+    header(s, &["Cụm", "Nhãn", "Lĩnh vực", "Số ý kiến", "Chủ đề mới", "Cụm từ đặc trưng", "Ý kiến tiêu biểu"], bold)?;
+    for (i, c) in report.clusters.iter().enumerate() {
+        let row = i as u32 + 1;
+        s.write_number(row, 0, c.id as f64)?;
+        s.write_string(row, 1, &c.label)?;
+        s.write_string(row, 2, &c.topic)?;
+        s.write_number(row, 3, c.size as f64)?;
+        s.write_string(row, 4, if c.new_theme { "có" } else { "" })?;
+        s.write_string(row, 5, c.phrases.join("; "))?;
+        s.write_string(row, 6, c.representatives.first().map(|r| r.text.as_str()).unwrap_or(""))?;
+    }
+    s.set_column_width(1, 40)?;
+    s.set_column_width(6, 80)?;
+    Ok(())
+}
+
+/// The sheet of submissions per locality and topic area.
+fn sheet_locality_topic(wb: &mut Workbook, t: &Tables, bold: &Format) -> std::result::Result<(), XlsxError> {
+    let s = wb.add_worksheet().set_name("Địa phương × lĩnh vực")?;
+    s.write_string_with_format(0, 0, "Địa phương", bold)?;
+    for (c, tr) in t.topics.iter().enumerate() {
+        s.write_string_with_format(0, c as u16 + 1, &tr.code, bold)?;
+    }
+    for (i, (l, row)) in t.localities.iter().zip(&t.locality_topic).enumerate() {
+        s.write_string(i as u32 + 1, 0, l)?;
+        for (c, v) in row.iter().enumerate() {
+            s.write_number(i as u32 + 1, c as u16 + 1, *v as f64)?;
+        }
+    }
+    s.set_column_width(0, 24)?;
+    Ok(())
+}
+
+/// The sheet of departments suggested.
+fn sheet_departments(wb: &mut Workbook, t: &Tables, bold: &Format) -> std::result::Result<(), XlsxError> {
+    let s = wb.add_worksheet().set_name("Cơ quan")?;
+    header(s, &["Mã", "Cơ quan", "Số ý kiến", "Độ tin cậy thấp"], bold)?;
+    for (i, d) in t.departments.iter().enumerate() {
+        let row = i as u32 + 1;
+        s.write_string(row, 0, &d.code)?;
+        s.write_string(row, 1, &d.name)?;
+        s.write_number(row, 2, d.count as f64)?;
+        s.write_number(row, 3, d.low_confidence as f64)?;
+    }
+    s.set_column_width(1, 44)?;
+    Ok(())
+}
+
+/// The sheet of near-duplicate groups.
+fn sheet_duplicates(wb: &mut Workbook, report: &Report, bold: &Format) -> std::result::Result<(), XlsxError> {
+    let s = wb.add_worksheet().set_name("Trùng lặp")?;
+    header(s, &["Số lần", "Nội dung", "Mã ý kiến", "Địa phương"], bold)?;
+    for (i, d) in report.duplicates.iter().enumerate() {
+        let row = i as u32 + 1;
+        s.write_number(row, 0, d.count as f64)?;
+        s.write_string(row, 1, &d.text)?;
+        s.write_string(row, 2, d.ids.join(", "))?;
+        s.write_string(row, 3, d.localities.iter().map(|(l, n)| format!("{l} ({n})")).collect::<Vec<_>>().join(", "))?;
+    }
+    s.set_column_width(1, 80)?;
+    Ok(())
+}
+
+/// The sheet of the comparison with an earlier run.
+fn sheet_comparison(
+    wb: &mut Workbook,
+    c: &Comparison,
+    bold: &Format,
+    pctf: &Format,
+) -> std::result::Result<(), XlsxError> {
+    let s = wb.add_worksheet().set_name("So sánh")?;
+    header(s, &["Loại", "Lĩnh vực / cụm", "Trước", "Nay", "Tỷ lệ trước", "Tỷ lệ nay"], bold)?;
+    let mut row = 1u32;
+    for (kind, list) in [
+        ("lĩnh vực", &c.topics),
+        ("cụm giữ nguyên", &c.kept),
+        ("cụm mới", &c.appeared),
+        ("cụm không còn", &c.disappeared),
+    ] {
+        for ch in list {
+            s.write_string(row, 0, kind)?;
+            s.write_string(row, 1, &ch.what)?;
+            s.write_number(row, 2, ch.before as f64)?;
+            s.write_number(row, 3, ch.now as f64)?;
+            s.write_number_with_format(row, 4, ch.share_before, pctf)?;
+            s.write_number_with_format(row, 5, ch.share_now, pctf)?;
+            row += 1;
+        }
+    }
+    s.set_column_width(1, 44)?;
+    Ok(())
 }
 
 /// The run's summary for the terminal: totals, one line per cluster (size, topic, label,

@@ -331,19 +331,39 @@ impl Router {
             logits[d] += p.topic_weight * share;
         }
         softmax(&mut logits);
-        let (mut best, mut second) = (0, usize::MAX);
-        for d in 1..n {
-            if logits[d] > logits[best] {
-                (best, second) = (d, best);
-            } else if second == usize::MAX || logits[d] > logits[second] {
-                second = d;
-            }
+        let (best, second) = best_two(&logits);
+        let why = Why { text, a, hits: &hits, model_row: model_row.as_ref(), topic, topics, dept_topics };
+        let mut reasons = self.reasons(&why, best);
+        // Two bodies: the profile's rules point at both, each through phrases of its own
+        // (an uncertain suggestion is shown by its confidence and runner-up instead).
+        let own = |d: usize, other: usize| {
+            hits.iter().any(|h| h.label == d && !hits.iter().any(|g| g.label == other && g.text == h.text))
+        };
+        let concerns_two = own(best, second) && own(second, best) && logits[second] >= p.two_bodies_min;
+        if concerns_two {
+            let mut r = format!("cũng liên quan đến {}: ", p.departments[second].name);
+            quote_into(&mut r, hits.iter().filter(|h| h.label == second).map(|h| h.text.as_str()));
+            reasons.push(shared_reason(&r));
         }
-        if second == usize::MAX {
-            second = best;
+        // Kept for the whole run, one set per distinct text: the list at its size.
+        reasons.shrink_to_fit();
+        Suggestion {
+            department: p.departments[best].code.clone(),
+            department_name: p.departments[best].name.clone(),
+            confidence: logits[best],
+            runner_up: p.departments[second].code.clone(),
+            runner_up_confidence: logits[second],
+            also: concerns_two.then(|| p.departments[second].code.clone()),
+            reasons,
         }
+    }
 
-        // Each reason is written into one buffer, then shared (most recur word for word).
+    /// Why `best` was suggested, in words a reviewer can check: the profile's rule words,
+    /// the learned model's strongest terms, the topic area; each written into one buffer,
+    /// then shared (most recur word for word).
+    fn reasons(&self, why: &Why<'_>, best: usize) -> Vec<std::sync::Arc<str>> {
+        let Why { text, a, hits, model_row, topic, topics, dept_topics } = *why;
+        let p = &self.profile;
         let mut reasons: Vec<std::sync::Arc<str>> = Vec::with_capacity(4);
         REASON.with(|buf| {
             let buf = &mut *buf.borrow_mut();
@@ -356,7 +376,7 @@ impl Router {
                 quote_into(buf, words);
                 reasons.push(shared_reason(buf));
             }
-            if let Some((Learned { classifier: c, department_class, .. }, row, pr)) = &model_row {
+            if let Some((Learned { classifier: c, department_class, .. }, row, pr)) = model_row {
                 if let Some(ci) = department_class[best] {
                     buf.clear();
                     buf.push_str("mô hình học từ ý kiến đã phân loại (");
@@ -394,29 +414,36 @@ impl Router {
                 reasons.push(shared_reason("không có dấu hiệu rõ ràng; đề xuất theo đơn vị mặc định của hồ sơ"));
             }
         });
-        // Two bodies: the profile's rules point at both, each through phrases of its own
-        // (an uncertain suggestion is shown by its confidence and runner-up instead).
-        let own = |d: usize, other: usize| {
-            hits.iter().any(|h| h.label == d && !hits.iter().any(|g| g.label == other && g.text == h.text))
-        };
-        let concerns_two = own(best, second) && own(second, best) && logits[second] >= p.two_bodies_min;
-        if concerns_two {
-            let mut r = format!("cũng liên quan đến {}: ", p.departments[second].name);
-            quote_into(&mut r, hits.iter().filter(|h| h.label == second).map(|h| h.text.as_str()));
-            reasons.push(shared_reason(&r));
-        }
-        // Kept for the whole run, one set per distinct text: the list at its size.
-        reasons.shrink_to_fit();
-        Suggestion {
-            department: p.departments[best].code.clone(),
-            department_name: p.departments[best].name.clone(),
-            confidence: logits[best],
-            runner_up: p.departments[second].code.clone(),
-            runner_up_confidence: logits[second],
-            also: concerns_two.then(|| p.departments[second].code.clone()),
-            reasons,
+        reasons
+    }
+}
+
+/// What a suggestion's reasons are written from.
+#[derive(Clone, Copy)]
+struct Why<'a> {
+    text: &'a str,
+    a: &'a Analysis,
+    hits: &'a [&'a crate::keywords::Phrase],
+    model_row: Option<&'a (&'a Learned, &'a Terms, Vec<f32>)>,
+    topic: &'a TopicScores,
+    topics: &'a TopicModel,
+    dept_topics: &'a [Vec<usize>],
+}
+
+/// The best and the second-best index of `scores` (the best twice when there is one).
+fn best_two(scores: &[f32]) -> (usize, usize) {
+    let (mut best, mut second) = (0, usize::MAX);
+    for d in 1..scores.len() {
+        if scores[d] > scores[best] {
+            (best, second) = (d, best);
+        } else if second == usize::MAX || scores[d] > scores[second] {
+            second = d;
         }
     }
+    if second == usize::MAX {
+        second = best;
+    }
+    (best, second)
 }
 
 thread_local! {

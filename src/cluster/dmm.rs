@@ -75,6 +75,8 @@ impl Counts {
 
 impl Fit<CsrMatrix> for DmmParams {
     type Model = Dmm;
+    /// Long because the collapsed Gibbs sampler's sweeps, blocks and count updates share
+    /// one set of counts and buffers; split, they would pass a dozen fields around.
     fn fit(&self, x: &CsrMatrix) -> Result<Dmm> {
         let n = x.n_rows();
         self.validate(n)?;

@@ -410,8 +410,8 @@ async fn queue(State(st): State<Arc<AppState>>, token: SessionToken, Query(q): Q
     with_user(st, token, move |st, db, user| queue_page(st, db, &user, q)).await
 }
 
-/// The queue with its filters, a page at a time.
-fn queue_page(st: &AppState, db: &mut Db, user: &User, q: QueueQuery) -> std::result::Result<Markup, Page> {
+/// The queue's filter from the query string, and a note saying what a search found.
+fn queue_filter(st: &AppState, q: &QueueQuery) -> std::result::Result<(QueueFilter, Option<String>), Page> {
     let mut filter = QueueFilter {
         department: some(&q.department),
         topic: some(&q.topic),
@@ -442,6 +442,12 @@ fn queue_page(st: &AppState, db: &mut Db, user: &User, q: QueueQuery) -> std::re
             None => filter.words = crate::text::fold_lower(&text).split_whitespace().map(String::from).collect(),
         }
     }
+    Ok((filter, note))
+}
+
+/// The queue with its filters, a page at a time.
+fn queue_page(st: &AppState, db: &mut Db, user: &User, q: QueueQuery) -> std::result::Result<Markup, Page> {
+    let (filter, note) = queue_filter(st, &q)?;
     let (items, total) = db.queue(&filter).map_err(fail)?;
     let localities = db.values("locality").map_err(fail)?;
     let pages = (total as usize).div_ceil(PAGE);

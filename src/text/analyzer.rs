@@ -479,6 +479,9 @@ impl Analyzer {
     }
 
     /// Appends the words of one prepared clause to `out`, offsets relative to its text.
+    /// Long because it is the analysis chain's one pass over a clause's tokens (teen code,
+    /// syllable runs, segmentation, fixed words, stop words) over shared buffers: the
+    /// hottest loop of a run, kept free of allocation.
     fn build(&self, clause: Clause<'_>, buf: &mut BuildBuffers, runs: &mut RunCache, out: &mut Analysis) {
         let Clause { text, norm, tokens, folded: folded_text } = clause;
         let BuildBuffers { lower, syls, starts } = buf;

@@ -88,6 +88,7 @@ fn shape(s: &str, cap: bool) -> u8 {
 
 impl Perceptron {
     /// Computes the feature buckets of every syllable into `sc.feats` (N_FEATS per syllable).
+    /// Long because it lists the feature templates, one each, in the model file's order.
     fn features(&self, s: &Sentence<'_>, sc: &mut Scratch) {
         let n = s.syllables.len();
         let Scratch { hashes, shapes, dstart, dinside, dend, pair, feats, lens, ids, buf, .. } = sc;
@@ -352,6 +353,7 @@ impl Default for PerceptronParams {
 impl PerceptronParams {
     /// Trains on `train`; with `dev`, keeps the epoch with the best dev F1 and reports
     /// each epoch's dev F1 to `log`. Returns the model and the epoch kept.
+    /// Long because the epoch loop, the averaging and the dev check share the weight tables.
     pub fn train(
         &self,
         dict: Dictionary,
