@@ -68,6 +68,9 @@ pub enum Error {
     /// A parameter given by the user is out of range or inconsistent.
     #[error("invalid parameter: {0}")]
     Param(String),
+    /// A search query the index will not run (too long, too deeply nested).
+    #[error("search query refused: {0}")]
+    Query(String),
     /// The input held nothing to work on.
     #[error("no submissions to analyse")]
     NoSubmissions,

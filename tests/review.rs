@@ -594,3 +594,33 @@ fn migrations_are_recorded_and_reopening_keeps_everything() {
     assert_eq!(db.user("lan").unwrap().unwrap().1, Role::Admin);
     let _ = Arc::new(());
 }
+
+#[tokio::test]
+async fn hostile_queries_and_parameters_get_400_and_unknown_ids_404() {
+    let mut d = desk();
+    // A search index beside the review database, so the search box parses queries.
+    let read = read_file(&common::models().bundled_corpus(), &ReadOptions::default()).unwrap();
+    let m = models();
+    let mut ix = ykien::search::Indexer::open(&d.data, &m.analyzer, "lang-son-2024", 2, 1000).unwrap();
+    ykien::search::index_submissions(&m, &mut ix, &read, &indicatif::ProgressBar::hidden()).unwrap();
+    ix.finish().unwrap();
+    d.app = web::app(web::AppState::new(d.data.clone(), &m, false).unwrap());
+    let (c, _) = login(&d.app, "an").await;
+    // An ordinary search works; 5,000 nested parentheses (a 15 KB URL) are refused, and
+    // the server goes on serving.
+    let r = send(&d.app, "GET", &format!("/?q={}", enc("vay vốn")), &c, &[]).await;
+    assert_eq!(r.status, StatusCode::OK);
+    let deep = format!("/?q={}", enc(&"(".repeat(5_000)));
+    let r = send(&d.app, "GET", &deep, &c, &[]).await;
+    assert_eq!(r.status, StatusCode::BAD_REQUEST, "{}", r.text());
+    assert!(r.text().contains("query refused"), "{}", r.text());
+    assert_eq!(send(&d.app, "GET", "/", &c, &[]).await.status, StatusCode::OK);
+    // A page number no queue reaches.
+    let r = send(&d.app, "GET", "/?page=368934881474191032", &c, &[]).await;
+    assert_eq!(r.status, StatusCode::BAD_REQUEST);
+    // An id that does not exist, read and decided.
+    assert_eq!(send(&d.app, "GET", "/s/khong-co", &c, &[]).await.status, StatusCode::NOT_FOUND);
+    let (c2, t2) = login(&d.app, "lan").await;
+    let r = send(&d.app, "POST", "/s/khong-co", &c2, &[("csrf", &t2), ("version", "0"), ("action", "accept")]).await;
+    assert_eq!(r.status, StatusCode::NOT_FOUND, "{}", r.text());
+}

@@ -29,6 +29,8 @@ const SESSION_COOKIE: &str = "ykien_session";
 const LOGIN_COOKIE: &str = "ykien_login";
 /// Queue page size.
 const PAGE: usize = 50;
+/// The highest page number taken (far past any real queue; bounds the offset's arithmetic).
+const MAX_PAGE: usize = 1_000_000;
 
 /// What every request shares.
 pub struct AppState {
@@ -122,8 +124,16 @@ impl IntoResponse for Page {
     }
 }
 
+/// An error as a page: what the user asked for that cannot be (a refused query, a
+/// parameter out of range) is 400, what does not exist 404, anything else 500.
 fn fail(e: Error) -> Page {
-    Page(StatusCode::INTERNAL_SERVER_ERROR, bare("Lỗi", html! { p.err { (e.to_string()) } }))
+    let (status, title) = match &e {
+        Error::Query(_) | Error::Param(_) => (StatusCode::BAD_REQUEST, "Yêu cầu không hợp lệ"),
+        Error::NotFound(_) => (StatusCode::NOT_FOUND, "Không tìm thấy"),
+        _ => (StatusCode::INTERNAL_SERVER_ERROR, "Lỗi"),
+    };
+    let back = status != StatusCode::INTERNAL_SERVER_ERROR;
+    Page(status, bare(title, html! { p.err { (e.to_string()) } @if back { p { a href="/" { "Về hàng chờ" } } } }))
 }
 
 fn forbidden(msg: &str) -> Page {
@@ -412,6 +422,9 @@ async fn queue(State(st): State<Arc<AppState>>, token: SessionToken, Query(q): Q
 
 /// The queue's filter from the query string, and a note saying what a search found.
 fn queue_filter(st: &AppState, q: &QueueQuery) -> std::result::Result<(QueueFilter, Option<String>), Page> {
+    if q.page > MAX_PAGE {
+        return Err(fail(Error::Param(format!("page {} is past the last page there can be ({MAX_PAGE})", q.page))));
+    }
     let mut filter = QueueFilter {
         department: some(&q.department),
         topic: some(&q.topic),

@@ -8,6 +8,7 @@ use tantivy::{Searcher, Term};
 
 use super::schema::Fields;
 use super::tokens::TokenMode;
+use crate::error::{Error, Result};
 use crate::text::normalize::fold_char;
 use crate::text::{Analyzer, TokenKind};
 
@@ -126,7 +127,20 @@ struct Parser<'a> {
     analyzer: &'a Analyzer,
     /// The query ends inside a word (no space after it): its last word may be partial.
     open_end: bool,
+    /// Parentheses and NOTs open around the current position.
+    depth: usize,
+    /// Set when the nesting went past [`MAX_DEPTH`]: the query is refused.
+    too_deep: bool,
 }
+
+/// The longest query taken, in characters: a search box's query, not a document.
+pub const MAX_QUERY_CHARS: usize = 1_000;
+
+/// The deepest nesting of parentheses and NOT taken.
+pub const MAX_DEPTH: usize = 16;
+
+/// The most words and phrases one query may hold (each becomes several index lookups).
+pub const MAX_TERMS: usize = 64;
 
 impl Parser<'_> {
     fn peek(&self) -> Option<&Lex> {
@@ -176,14 +190,26 @@ impl Parser<'_> {
     }
 
     fn unary(&mut self) -> Option<Node> {
-        match self.peek()?.clone() {
+        let l = self.peek()?.clone();
+        if matches!(l, Lex::Not | Lex::Open) && self.depth >= MAX_DEPTH {
+            // Refused as a whole (see parse_query); stop here rather than recurse on.
+            self.too_deep = true;
+            self.pos = self.lex.len();
+            return None;
+        }
+        match l {
             Lex::Not => {
                 self.pos += 1;
-                self.unary().map(|n| Node::Not(Box::new(n)))
+                self.depth += 1;
+                let n = self.unary().map(|n| Node::Not(Box::new(n)));
+                self.depth -= 1;
+                n
             }
             Lex::Open => {
                 self.pos += 1;
+                self.depth += 1;
                 let n = self.or();
+                self.depth -= 1;
                 if self.peek() == Some(&Lex::Close) {
                     self.pos += 1;
                 }
@@ -267,11 +293,21 @@ impl Parser<'_> {
 /// Parses a query with the pipeline's analyzer. Lenient, as a search box should be: an
 /// unclosed quotation mark runs to the end, a stray operator is ignored. With `typing`,
 /// the query may end inside a word (a search box as the user types): a last word the
-/// index does not know is then matched as a prefix.
-pub fn parse_query(query: &str, analyzer: &Analyzer, typing: bool) -> ParsedQuery {
+/// index does not know is then matched as a prefix. A query longer than
+/// [`MAX_QUERY_CHARS`], nested deeper than [`MAX_DEPTH`] or holding more than
+/// [`MAX_TERMS`] words and phrases is refused with an error saying which.
+pub fn parse_query(query: &str, analyzer: &Analyzer, typing: bool) -> Result<ParsedQuery> {
+    let chars = query.chars().count();
+    if chars > MAX_QUERY_CHARS {
+        return Err(Error::Query(format!("the query has {chars} characters; at most {MAX_QUERY_CHARS} are taken")));
+    }
     let lexed = lex(query);
+    let terms = lexed.iter().filter(|l| matches!(l, Lex::Word(_) | Lex::Phrase(..))).count();
+    if terms > MAX_TERMS {
+        return Err(Error::Query(format!("the query has {terms} words and phrases; at most {MAX_TERMS} are taken")));
+    }
     let open_end = typing && !query.ends_with(char::is_whitespace) && matches!(lexed.last(), Some(Lex::Word(_)));
-    let mut p = Parser { lex: lexed, pos: 0, analyzer, open_end };
+    let mut p = Parser { lex: lexed, pos: 0, analyzer, open_end, depth: 0, too_deep: false };
     let mut parts = Vec::new();
     while p.pos < p.lex.len() {
         if let Some(n) = p.or() {
@@ -280,6 +316,9 @@ pub fn parse_query(query: &str, analyzer: &Analyzer, typing: bool) -> ParsedQuer
         if p.peek() == Some(&Lex::Close) {
             p.pos += 1;
         }
+    }
+    if p.too_deep {
+        return Err(Error::Query(format!("the query nests parentheses or NOT more than {MAX_DEPTH} deep")));
     }
     let root = match parts.len() {
         0 => None,
@@ -290,7 +329,7 @@ pub fn parse_query(query: &str, analyzer: &Analyzer, typing: bool) -> ParsedQuer
     if let Some(r) = &root {
         collect_highlights(r, &mut highlight);
     }
-    ParsedQuery { root, highlight }
+    Ok(ParsedQuery { root, highlight })
 }
 
 fn collect_highlights(n: &Node, out: &mut Vec<(Vec<String>, bool)>) {

@@ -228,14 +228,14 @@ impl SearchIndex {
     }
 
     /// Parses a query the way [`SearchIndex::search`] does.
-    pub fn parse(&self, query: &str, typing: bool) -> ParsedQuery {
+    pub fn parse(&self, query: &str, typing: bool) -> Result<ParsedQuery> {
         parse_query(query, &self.analyzer, typing)
     }
 
     /// Runs a search.
     pub fn search(&self, req: &SearchRequest) -> Result<SearchResults> {
         let searcher = self.reader.searcher();
-        let parsed = self.parse(req.query, req.typing);
+        let parsed = self.parse(req.query, req.typing)?;
         let mut filters = Vec::new();
         for (dim, given) in [("topic", req.topic), ("department", req.department), ("locality", req.locality)] {
             if let Some(g) = given {
@@ -345,6 +345,9 @@ pub fn snippet(analyzer: &Analyzer, text: &str, patterns: &[(Vec<String>, bool)]
     for (i, _) in marked.iter().enumerate().filter(|(_, m)| **m) {
         let (s, e) = (a.spans[i].start as usize, a.spans[i].end as usize);
         match spans.last_mut() {
+            // Several syllables from one written word (teen code such as "xkld" expands
+            // to four) share its span: one highlight.
+            Some(last) if s <= last.1 => last.1 = last.1.max(e),
             Some(last) if text[last.1..s].chars().all(char::is_whitespace) => last.1 = e,
             _ => spans.push((s, e)),
         }

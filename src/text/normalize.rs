@@ -181,14 +181,20 @@ pub fn normalize_into(text: &str, out: &mut Normalized, scratch: &mut Vec<char>)
             i += c.len_utf8();
             continue;
         }
-        // A letter run: letters and combining marks.
+        // A letter run: letters of alphabetic scripts and combining marks. A letter of
+        // another script (a CJK ideograph, kana, Thai) is a run of its own: word breaking
+        // may cut between two of them, and the offset map is exact only at run ends.
         let start = i;
         let mut end = i;
         let mut plain_ascii = true;
         for ch in text[i..].chars() {
-            if is_letter(ch) || is_combining(ch) {
+            let alphabetic = is_combining(ch) || (is_letter(ch) && in_alphabetic_script(ch));
+            if alphabetic || (end == start && is_letter(ch)) {
                 end += ch.len_utf8();
                 plain_ascii &= ch.is_ascii();
+                if !alphabetic {
+                    break;
+                }
             } else {
                 break;
             }
@@ -226,6 +232,13 @@ pub fn normalize(text: &str) -> Normalized {
     let mut scratch = Vec::new();
     normalize_into(text, &mut out, &mut scratch);
     out
+}
+
+/// Whether `c` belongs to a script whose words are runs of letters (Latin with Vietnamese,
+/// Greek, Cyrillic, Armenian): word breaking keeps such a run whole.
+#[inline]
+fn in_alphabetic_script(c: char) -> bool {
+    matches!(c as u32, 0..=0x058F | 0x1D00..=0x1EFF | 0x2C60..=0x2C7F | 0xA720..=0xA7FF | 0xFB00..=0xFB06)
 }
 
 #[inline]
