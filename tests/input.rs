@@ -182,8 +182,8 @@ fn skip_bad_keeps_going_and_keeps_every_reject() {
 #[test]
 fn a_csv_read_as_it_streams_names_a_late_bad_byte_and_keeps_quoted_lines_whole() {
     // CSV is parsed as it is read, each record checked for UTF-8 as it comes: a bad byte
-    // far into the file still stops the read (even with --skip-bad: the file needs saving
-    // again) and names its line, and a quoted field across lines and a BOM read as before.
+    // far into the file stops the read naming its line (with --skip-bad, that record is
+    // rejected), and a quoted field across lines and a BOM read as before.
     let d = tempfile::tempdir().unwrap();
     let mut body = String::from("\u{feff}id;text;locality\n");
     for i in 0..5000 {
@@ -200,10 +200,14 @@ fn a_csv_read_as_it_streams_names_a_late_bad_byte_and_keeps_quoted_lines_whole()
     let mut bad = body.into_bytes();
     bad.extend_from_slice(b"z;Vi\xeac l\xe0m;Cao L\xf4c\n");
     let p = write(d.path(), "late.csv", &bad);
-    for skip_bad in [false, true] {
-        let e = err_text(read_file(&p, &ReadOptions { skip_bad, ..Default::default() }));
-        assert!(e.contains("late.csv:5004") && e.contains("not valid UTF-8") && e.contains("field 2"), "{e}");
-    }
+    let e = err_text(read_file(&p, &ReadOptions::default()));
+    assert!(e.contains("late.csv:5004") && e.contains("not valid UTF-8") && e.contains("field 2"), "{e}");
+    // With --skip-bad the record is rejected, naming its line, and the rest read.
+    let out = read_file(&p, &ReadOptions { skip_bad: true, ..Default::default() }).unwrap();
+    assert_eq!(out.submissions.len(), 5001);
+    assert_eq!(out.rejects.len(), 1);
+    assert_eq!(out.rejects[0].location, "line 5004");
+    assert!(out.rejects[0].message.contains("not valid UTF-8"), "{}", out.rejects[0].message);
     // "ệ" (E1 BB 87) cut by the delimiter: the record's bytes without the comma would be
     // valid UTF-8, yet neither field is.
     let split = write(d.path(), "split.csv", b"id,text,locality\n1,Vi\xe1\xbb,\x87c l\xc3\xa0m,Cao L\xe1\xbb\x99c\n");
@@ -218,7 +222,7 @@ fn a_csv_read_as_it_streams_names_a_late_bad_byte_and_keeps_quoted_lines_whole()
 fn json_lines_read_a_line_at_a_time_name_a_late_bad_byte() {
     // JSON Lines are read a line at a time, each checked for UTF-8 as it comes: CRLF
     // endings, a BOM and blank lines read as before, and a bad byte far into the file
-    // stops the read naming its line, even with --skip-bad.
+    // stops the read naming its line (with --skip-bad, that line is rejected).
     let d = tempfile::tempdir().unwrap();
     let mut body = String::from("\u{feff}");
     for i in 0..3000 {
@@ -237,10 +241,11 @@ fn json_lines_read_a_line_at_a_time_name_a_late_bad_byte() {
     let mut bad = body.into_bytes();
     bad.extend_from_slice(b"\n{\"text\": \"Vi\xeac l\xe0m\"}\n");
     let p = write(d.path(), "late.jsonl", &bad);
-    for skip_bad in [false, true] {
-        let e = err_text(read_file(&p, &ReadOptions { skip_bad, ..Default::default() }));
-        assert!(e.contains("late.jsonl:3003") && e.contains("not valid UTF-8"), "{e}");
-    }
+    let e = err_text(read_file(&p, &ReadOptions::default()));
+    assert!(e.contains("late.jsonl:3003") && e.contains("not valid UTF-8"), "{e}");
+    let out = read_file(&p, &ReadOptions { skip_bad: true, ..Default::default() }).unwrap();
+    assert_eq!((out.submissions.len(), out.rejects.len()), (3001, 1));
+    assert_eq!(out.rejects[0].location, "line 3003");
 }
 
 #[test]

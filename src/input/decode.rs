@@ -22,20 +22,42 @@ pub(crate) fn utf16(head: &[u8]) -> Option<(bool, usize)> {
 
 /// The error for text that is not UTF-8, at `line`.
 pub(crate) fn not_utf8(path: &Path, line: u64, what: String) -> Error {
-    Error::input(
-        path,
-        Location::Line(line),
-        format!("not valid UTF-8 ({what}); save the file as 'CSV UTF-8' or 'Unicode text'"),
-    )
+    Error::input(path, Location::Line(line), not_utf8_message(&what))
+}
+
+/// What to say of text that is not UTF-8 (`what`: where the bad byte is).
+pub(crate) fn not_utf8_message(what: &str) -> String {
+    format!("not valid UTF-8 ({what}); save the file as 'CSV UTF-8' or 'Unicode text'")
 }
 
 /// Decodes a text file's bytes, naming the line of the first undecodable byte.
 pub fn decode_text(path: &Path, bytes: &[u8]) -> Result<String> {
+    let (text, bad) = decode(path, bytes, false)?;
+    debug_assert!(bad.is_empty());
+    Ok(text)
+}
+
+/// Decodes a text file's bytes. Strict (`lossy` false): the first undecodable unit is an
+/// error naming its line. Lossy: each is replaced by U+FFFD and its line listed (in order,
+/// once each), so that the records on those lines can be rejected one by one.
+pub(crate) fn decode(path: &Path, bytes: &[u8], lossy: bool) -> Result<(String, Vec<u64>)> {
     let Some((le, start)) = utf16(bytes) else {
-        return utf8(path, bytes.strip_prefix(UTF8_BOM).unwrap_or(bytes));
+        let body = bytes.strip_prefix(UTF8_BOM).unwrap_or(bytes);
+        if !lossy {
+            return Ok((utf8(path, body)?, Vec::new()));
+        }
+        let mut bad = Vec::new();
+        let mut line = 1u64;
+        for chunk in body.utf8_chunks() {
+            line += chunk.valid().bytes().filter(|&b| b == b'\n').count() as u64;
+            if !chunk.invalid().is_empty() && bad.last() != Some(&line) {
+                bad.push(line);
+            }
+        }
+        return Ok((String::from_utf8_lossy(body).into_owned(), bad));
     };
     let body = &bytes[start..];
-    if !body.len().is_multiple_of(2) {
+    if !body.len().is_multiple_of(2) && !lossy {
         return Err(Error::input(
             path,
             Location::File,
@@ -46,6 +68,7 @@ pub fn decode_text(path: &Path, bytes: &[u8]) -> Result<String> {
         body.chunks_exact(2)
             .map(|c| if le { u16::from_le_bytes([c[0], c[1]]) } else { u16::from_be_bytes([c[0], c[1]]) });
     let mut out = String::with_capacity(body.len() / 2);
+    let mut bad = Vec::new();
     let mut line = 1u64;
     for ch in char::decode_utf16(units) {
         match ch {
@@ -54,6 +77,12 @@ pub fn decode_text(path: &Path, bytes: &[u8]) -> Result<String> {
                     line += 1;
                 }
                 out.push(c);
+            }
+            Err(_) if lossy => {
+                out.push(char::REPLACEMENT_CHARACTER);
+                if bad.last() != Some(&line) {
+                    bad.push(line);
+                }
             }
             Err(e) => {
                 return Err(Error::input(
@@ -64,7 +93,14 @@ pub fn decode_text(path: &Path, bytes: &[u8]) -> Result<String> {
             }
         }
     }
-    Ok(out)
+    if !body.len().is_multiple_of(2) {
+        // Lossy: the odd last byte is cut, on the last line.
+        out.push(char::REPLACEMENT_CHARACTER);
+        if bad.last() != Some(&line) {
+            bad.push(line);
+        }
+    }
+    Ok((out, bad))
 }
 
 fn utf8(path: &Path, bytes: &[u8]) -> Result<String> {
@@ -83,12 +119,12 @@ fn utf8(path: &Path, bytes: &[u8]) -> Result<String> {
 pub(crate) enum Opened {
     /// UTF-8: the bytes after the BOM, not yet checked.
     Utf8(std::io::BufReader<std::fs::File>),
-    /// UTF-16, decoded.
-    Whole(String),
+    /// UTF-16, decoded, with the lines that held undecodable units (lossy reading only).
+    Whole(String, Vec<u64>),
 }
 
 /// Opens a text file, telling UTF-16 from UTF-8 by its first bytes.
-pub(crate) fn open_text(path: &Path) -> Result<Opened> {
+pub(crate) fn open_text(path: &Path, lossy: bool) -> Result<Opened> {
     use std::io::{BufRead, Read};
     let io = |e| Error::io(path, e);
     let mut file = std::io::BufReader::with_capacity(1 << 20, std::fs::File::open(path).map_err(io)?);
@@ -96,7 +132,8 @@ pub(crate) fn open_text(path: &Path) -> Result<Opened> {
     if utf16(head).is_some() {
         let mut bytes = Vec::new();
         file.read_to_end(&mut bytes).map_err(io)?;
-        return Ok(Opened::Whole(decode_text(path, &bytes)?));
+        let (text, bad) = decode(path, &bytes, lossy)?;
+        return Ok(Opened::Whole(text, bad));
     }
     if head.starts_with(UTF8_BOM) {
         file.consume(UTF8_BOM.len());
@@ -104,8 +141,37 @@ pub(crate) fn open_text(path: &Path) -> Result<Opened> {
     Ok(Opened::Utf8(file))
 }
 
-/// Reads and decodes a whole text file.
-pub(crate) fn read_text(path: &Path) -> Result<String> {
+/// Reads and decodes a whole text file (lossy: see [`decode`]).
+pub(crate) fn read_text(path: &Path, lossy: bool) -> Result<(String, Vec<u64>)> {
     let bytes = std::fs::read(path).map_err(|e| Error::io(path, e))?;
-    decode_text(path, &bytes)
+    decode(path, &bytes, lossy)
+}
+
+/// The message for a record on a line that held bytes that are not text.
+pub(crate) fn undecodable_line(line: u64) -> String {
+    format!("line {line} holds bytes that are not valid UTF-8 or UTF-16 text (shown as �)")
+}
+
+/// The lines of `text`, each without its end: a line ends at "\r\n", "\n" or a lone "\r"
+/// (old Mac exports, and files whose line ends were mixed by copying).
+pub(crate) fn lines(text: &str) -> impl Iterator<Item = &str> {
+    let mut rest = text;
+    std::iter::from_fn(move || {
+        if rest.is_empty() {
+            return None;
+        }
+        match rest.find(['\r', '\n']) {
+            Some(i) => {
+                let line = &rest[..i];
+                let skip = if rest[i..].starts_with("\r\n") { 2 } else { 1 };
+                rest = &rest[i + skip..];
+                Some(line)
+            }
+            None => {
+                let line = rest;
+                rest = "";
+                Some(line)
+            }
+        }
+    })
 }

@@ -30,10 +30,10 @@ fn detect_delimiter(header: &str, path: &Path) -> u8 {
 /// Reads a delimited file. UTF-8 (the usual export) is parsed as it is read, each record
 /// checked as it comes; UTF-16 is decoded whole first.
 pub(super) fn read(path: &Path, sink: &mut Sink<'_, '_>) -> Result<()> {
-    let mut file = match decode::open_text(path)? {
-        decode::Opened::Whole(text) => {
-            let delim = detect_delimiter(text.lines().next().unwrap_or(""), path);
-            return parse(path, sink, text.as_bytes(), delim);
+    let mut file = match decode::open_text(path, sink.skip_bad)? {
+        decode::Opened::Whole(text, bad) => {
+            let delim = detect_delimiter(decode::lines(&text).next().unwrap_or(""), path);
+            return parse(path, sink, text.as_bytes(), delim, &bad);
         }
         decode::Opened::Utf8(file) => file,
     };
@@ -41,7 +41,7 @@ pub(super) fn read(path: &Path, sink: &mut Sink<'_, '_>) -> Result<()> {
     let mut header = Vec::new();
     file.read_until(b'\n', &mut header).map_err(io)?;
     let delim = detect_delimiter(&String::from_utf8_lossy(&header), path);
-    parse(path, sink, std::io::Cursor::new(header).chain(file), delim)
+    parse(path, sink, std::io::Cursor::new(header).chain(file), delim, &[])
 }
 
 /// A CSV error as ykien reports it: text that is not UTF-8 stops the read (the file
@@ -68,7 +68,11 @@ fn fields_utf8(raw: &csv::ByteRecord) -> Option<Vec<&str>> {
         .collect()
 }
 
-fn parse(path: &Path, sink: &mut Sink<'_, '_>, input: impl Read, delim: u8) -> Result<()> {
+/// Parses delimited records; `bad_lines` are lines a lossy decoding found undecodable
+/// units on (ascending): a record covering one is rejected.
+fn parse(path: &Path, sink: &mut Sink<'_, '_>, input: impl Read, delim: u8, bad_lines: &[u64]) -> Result<()> {
+    let seen = std::rc::Rc::new(std::cell::Cell::new(Seen::default()));
+    let input = Counted { inner: input, seen: seen.clone() };
     let mut rdr = csv::ReaderBuilder::new()
         .delimiter(delim)
         .flexible(true)
@@ -85,8 +89,9 @@ fn parse(path: &Path, sink: &mut Sink<'_, '_>, input: impl Read, delim: u8) -> R
     if headers.iter().all(|h| h.is_empty()) {
         return Err(Error::input(path, Location::Line(1), "the file is empty or has no header row"));
     }
-    sink.builder
-        .check_header(headers.iter().map(String::as_str))
+    let headers = sink
+        .builder
+        .prepare_header(headers.iter().map(String::as_str))
         .map_err(|m| Error::input(path, Location::Line(1), m))?;
     // Records are read as bytes and checked for UTF-8 at once with SIMD (the csv
     // crate's own check, field by field, is several times slower on Vietnamese text).
@@ -98,9 +103,55 @@ fn parse(path: &Path, sink: &mut Sink<'_, '_>, input: impl Read, delim: u8) -> R
             Ok(true) => {
                 let line = raw.position().map(|p| p.line()).unwrap_or(line);
                 let Some(rec) = fields_utf8(&raw) else {
+                    // The line of the bad byte itself: the record's first line plus the line
+                    // breaks inside its fields before it.
                     let i = raw.iter().position(|f| std::str::from_utf8(f).is_err()).unwrap_or(0);
-                    return Err(decode::not_utf8(path, line, format!("field {} of the record at line {line}", i + 1)));
+                    let before: usize = raw.iter().take(i).map(|f| f.iter().filter(|&&b| b == b'\n').count()).sum();
+                    let field = &raw[i];
+                    let at = std::str::from_utf8(field).err().map_or(0, |e| e.valid_up_to());
+                    let at_line = line + (before + field[..at].iter().filter(|&&b| b == b'\n').count()) as u64;
+                    let what = format!(
+                        "byte {:#04x} in field {} ('{}')",
+                        field[at],
+                        i + 1,
+                        headers.get(i).map_or("", String::as_str)
+                    );
+                    sink.count += 1;
+                    let raw_text =
+                        raw.iter().map(String::from_utf8_lossy).collect::<Vec<_>>().join(&(delim as char).to_string());
+                    sink.bad(Location::Line(at_line), decode::not_utf8_message(&what), raw_text)?;
+                    continue;
                 };
+                if !bad_lines.is_empty() {
+                    let last = line + rec.iter().map(|f| f.matches('\n').count() as u64).sum::<u64>();
+                    let first_bad = bad_lines.partition_point(|&b| b < line);
+                    if let Some(&b) = bad_lines.get(first_bad).filter(|&&b| b <= last) {
+                        sink.count += 1;
+                        sink.bad(
+                            Location::Line(b),
+                            decode::undecodable_line(b),
+                            rec.join(&(delim as char).to_string()),
+                        )?;
+                        continue;
+                    }
+                }
+                // An opening quote never closed makes the rest of the file one field: the
+                // last record, ending at the end of the input with an odd count of quotes
+                // and a line break inside (a missing quote on the last line loses nothing).
+                let so_far = seen.get();
+                let at_end = so_far.ended && rdr.position().byte() == so_far.bytes;
+                if at_end && so_far.quotes % 2 == 1 && rec.iter().any(|f| f.contains('\n')) {
+                    let breaks: u64 = rec.iter().map(|f| f.matches('\n').count() as u64).sum();
+                    // The file's own last line end, swallowed too, ends no line of the record.
+                    let last = line + breaks - rec.last().is_some_and(|f| f.ends_with('\n')) as u64;
+                    let msg = format!(
+                        "a quotation mark opened in this record is never closed: lines {line}-{last} ({} lines) were read as one record; close the quote or remove it",
+                        last - line + 1
+                    );
+                    sink.count += 1;
+                    sink.bad(Location::Line(line), msg, rec.join(&(delim as char).to_string()))?;
+                    continue;
+                }
                 if rec.iter().all(|f| f.trim().is_empty()) {
                     sink.out.blank += 1;
                     continue;
@@ -108,7 +159,16 @@ fn parse(path: &Path, sink: &mut Sink<'_, '_>, input: impl Read, delim: u8) -> R
                 if rec.len() != headers.len() {
                     sink.count += 1;
                     let raw = rec.join(&(delim as char).to_string());
-                    let msg = format!("{} fields where the header has {}", rec.len(), headers.len());
+                    let mut msg = format!("{} fields where the header has {}", rec.len(), headers.len());
+                    let breaks: u64 = rec.iter().map(|f| f.matches('\n').count() as u64).sum();
+                    if breaks > 0 {
+                        // A quote opened and closed records later: say which lines it took.
+                        msg.push_str(&format!(
+                            "; lines {line}-{} ({} lines) were read as one record: is a quotation mark left open?",
+                            line + breaks,
+                            breaks + 1
+                        ));
+                    }
                     sink.bad(Location::Line(line), msg, raw)?;
                     continue;
                 }
@@ -126,4 +186,32 @@ fn parse(path: &Path, sink: &mut Sink<'_, '_>, input: impl Read, delim: u8) -> R
         }
     }
     Ok(())
+}
+
+/// What a [`Counted`] reader has passed on so far.
+#[derive(Clone, Copy, Default)]
+struct Seen {
+    bytes: u64,
+    quotes: u64,
+    /// The input said it ended.
+    ended: bool,
+}
+
+/// A reader that counts the bytes and quotation marks it passes on, so that a quote
+/// left open to the end of the input can be told.
+struct Counted<R> {
+    inner: R,
+    seen: std::rc::Rc<std::cell::Cell<Seen>>,
+}
+
+impl<R: Read> Read for Counted<R> {
+    fn read(&mut self, buf: &mut [u8]) -> std::io::Result<usize> {
+        let n = self.inner.read(buf)?;
+        let mut s = self.seen.get();
+        s.bytes += n as u64;
+        s.quotes += buf[..n].iter().filter(|&&b| b == b'"').count() as u64;
+        s.ended |= n == 0 && !buf.is_empty();
+        self.seen.set(s);
+        Ok(n)
+    }
 }

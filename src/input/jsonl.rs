@@ -11,10 +11,16 @@ use crate::error::{Error, Location, Result};
 /// Reads a JSON Lines file. UTF-8 is read a line at a time, each line checked as it
 /// comes; UTF-16 is decoded whole first.
 pub(super) fn read(path: &Path, sink: &mut Sink<'_, '_>) -> Result<()> {
-    let mut file = match decode::open_text(path)? {
-        decode::Opened::Whole(text) => {
-            for (i, l) in text.lines().enumerate() {
-                line(sink, Location::Line(i as u64 + 1), l)?;
+    let mut file = match decode::open_text(path, sink.skip_bad)? {
+        decode::Opened::Whole(text, bad) => {
+            for (i, l) in decode::lines(&text).enumerate() {
+                let n = i as u64 + 1;
+                if bad.binary_search(&n).is_ok() {
+                    sink.count += 1;
+                    sink.bad(Location::Line(n), decode::undecodable_line(n), l.to_string())?;
+                    continue;
+                }
+                line(sink, Location::Line(n), l)?;
             }
             return Ok(());
         }
@@ -28,14 +34,21 @@ pub(super) fn read(path: &Path, sink: &mut Sink<'_, '_>) -> Result<()> {
         if file.read_until(b'\n', &mut buf).map_err(io)? == 0 {
             return Ok(());
         }
-        n += 1;
         let body = buf.strip_suffix(b"\n").unwrap_or(&buf);
         let body = body.strip_suffix(b"\r").unwrap_or(body);
-        let text = std::str::from_utf8(body).map_err(|e| {
-            let at = e.valid_up_to();
-            decode::not_utf8(path, n, format!("byte {:#04x} at column {}", body[at], at + 1))
-        })?;
-        line(sink, Location::Line(n), text)?;
+        // A lone CR inside ends a line too (old Mac exports).
+        for part in body.split(|&b| b == b'\r') {
+            n += 1;
+            match std::str::from_utf8(part) {
+                Ok(text) => line(sink, Location::Line(n), text)?,
+                Err(e) => {
+                    let at = e.valid_up_to();
+                    let msg = decode::not_utf8_message(&format!("byte {:#04x} at column {}", part[at], at + 1));
+                    sink.count += 1;
+                    sink.bad(Location::Line(n), msg, String::from_utf8_lossy(part).into_owned())?;
+                }
+            }
+        }
     }
 }
 

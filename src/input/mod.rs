@@ -79,13 +79,9 @@ impl Extra {
     }
     /// Sets column `name` (replacing an earlier value).
     pub fn insert(&mut self, name: &str, value: &str) {
-        self.insert_named(name, value, || name.into());
-    }
-    /// [`Extra::insert`] with the name made by `shared` only when the column is new.
-    fn insert_named(&mut self, name: &str, value: &str, shared: impl FnOnce() -> std::sync::Arc<str>) {
         match self.0.iter_mut().find(|(k, _)| &**k == name) {
             Some(slot) => slot.1 = value.into(),
-            None => self.0.push((shared(), value.into())),
+            None => self.0.push((name.into(), value.into())),
         }
     }
     /// True when there are no extra columns.
@@ -190,7 +186,35 @@ impl ReadOutcome {
 
 /// Reads one file.
 pub fn read_file(path: &Path, opts: &ReadOptions) -> Result<ReadOutcome> {
-    read_file_with(path, opts, None)
+    read_file_with(path, opts, None, None)
+}
+
+/// Refuses what is not a regular file (a folder, a FIFO that would block the read for
+/// ever, a device) before anything opens it.
+fn check_regular_file(path: &Path) -> Result<()> {
+    let meta = std::fs::metadata(path).map_err(|e| Error::io(path, e))?;
+    if meta.is_file() {
+        return Ok(());
+    }
+    let what = if meta.is_dir() { "a folder" } else { "not a regular file (a pipe, socket or device)" };
+    Err(Error::input(path, Location::File, format!("{what}: name a file to read")))
+}
+
+/// The prefix of each file's default ids: its name without extension, with its folder's
+/// name before it where two files of the run share a name.
+fn id_stems(paths: &[PathBuf]) -> Vec<String> {
+    let stem = |p: &Path| p.file_stem().and_then(|s| s.to_str()).unwrap_or("input").to_string();
+    paths
+        .iter()
+        .map(|p| {
+            let s = stem(p);
+            let shared = paths.iter().filter(|q| stem(q) == s).count() > 1;
+            match p.parent().and_then(|d| d.file_name()).and_then(|d| d.to_str()) {
+                Some(dir) if shared => format!("{dir}/{s}"),
+                _ => s,
+            }
+        })
+        .collect()
 }
 
 /// A consumer of submissions handed over in batches as they are read.
@@ -198,7 +222,12 @@ pub type BatchSink<'a> = &'a mut dyn FnMut(Vec<Submission>) -> Result<()>;
 
 /// Reads one file; with `batches` (size, consumer) its submissions go to the consumer as
 /// they are read instead of into the outcome.
-fn read_file_with(path: &Path, opts: &ReadOptions, batches: Option<(usize, BatchSink<'_>)>) -> Result<ReadOutcome> {
+fn read_file_with(
+    path: &Path,
+    opts: &ReadOptions,
+    stem: Option<String>,
+    batches: Option<(usize, BatchSink<'_>)>,
+) -> Result<ReadOutcome> {
     let format = match opts.format.or_else(|| Format::from_path(path)) {
         Some(f) => f,
         None => {
@@ -209,7 +238,11 @@ fn read_file_with(path: &Path, opts: &ReadOptions, batches: Option<(usize, Batch
             ))
         }
     };
+    check_regular_file(path)?;
     let mut sink = Sink::new(path, opts);
+    if let Some(stem) = stem {
+        sink.stem = stem;
+    }
     sink.batches = batches;
     match format {
         Format::Csv => delimited::read(path, &mut sink)?,
@@ -246,6 +279,7 @@ pub fn read_files_batched(
 ) -> Result<ReadOutcome> {
     let mut all = ReadOutcome::default();
     let mut seen: rustc_hash::FxHashMap<String, usize> = Default::default();
+    let stems = id_stems(paths);
     for (fi, p) in paths.iter().enumerate() {
         let mut count = 0usize;
         let mut dup_rejects = Vec::new();
@@ -283,7 +317,7 @@ pub fn read_files_batched(
             count += keep.len();
             on_batch(keep)
         };
-        let one = read_file_with(p, opts, Some((batch.max(1), &mut forward)))?;
+        let one = read_file_with(p, opts, Some(stems[fi].clone()), Some((batch.max(1), &mut forward)))?;
         all.sources.push((p.clone(), count));
         all.rejects.extend(dup_rejects);
         all.rejects.extend(one.rejects);
@@ -442,20 +476,51 @@ impl RecordBuilder {
         RecordBuilder { text_column: text_column.to_string(), shared: crate::intern::Interner::new(SHARED_VALUES) }
     }
 
-    /// Checks a header: the text column must be there. Returns a message naming what was found.
-    pub fn check_header<'h>(&self, columns: impl IntoIterator<Item = &'h str>) -> std::result::Result<(), String> {
-        let cols: Vec<&str> = columns.into_iter().collect();
-        if cols.iter().any(|c| c.trim() == self.text_column) {
-            return Ok(());
-        }
-        Err(format!(
-            "no '{}' column; the header has: {} (choose the text column with --text-column NAME)",
-            self.text_column,
-            if cols.is_empty() {
-                "nothing".to_string()
-            } else {
-                cols.iter().map(|c| format!("'{c}'")).collect::<Vec<_>>().join(", ")
+    /// Checks a header and returns the names its columns are read by: the text column
+    /// must be there once; a column ykien reads (text, id, locality, submitted_at, group)
+    /// may not appear twice; any other name met again is kept as "name (2)", "name (3)".
+    pub fn prepare_header<'h>(
+        &self,
+        columns: impl IntoIterator<Item = &'h str>,
+    ) -> std::result::Result<Vec<String>, String> {
+        let cols: Vec<&str> = columns.into_iter().map(str::trim).collect();
+        let mut out: Vec<String> = Vec::with_capacity(cols.len());
+        let mut seen: rustc_hash::FxHashMap<&str, (usize, usize)> = Default::default();
+        for (i, c) in cols.iter().enumerate() {
+            if c.is_empty() {
+                out.push(String::new());
+                continue;
             }
+            match seen.get_mut(c) {
+                None => {
+                    seen.insert(c, (i, 1));
+                    out.push(c.to_string());
+                }
+                Some((first, n)) => {
+                    let read_by_ykien =
+                        *c == self.text_column || matches!(*c, "id" | "locality" | "submitted_at" | "group");
+                    if read_by_ykien {
+                        return Err(format!(
+                            "the column '{c}' appears twice (columns {} and {}); rename one, or choose the text column with --text-column NAME",
+                            *first + 1,
+                            i + 1
+                        ));
+                    }
+                    *n += 1;
+                    out.push(format!("{c} ({n})"));
+                }
+            }
+        }
+        if cols.iter().any(|c| *c == self.text_column) {
+            return Ok(out);
+        }
+        let named: Vec<String> = cols.iter().filter(|c| !c.is_empty()).take(20).map(|c| format!("'{c}'")).collect();
+        let more = cols.iter().filter(|c| !c.is_empty()).count().saturating_sub(named.len());
+        Err(format!(
+            "no '{}' column; the header has: {}{} (choose the text column with --text-column NAME)",
+            self.text_column,
+            if named.is_empty() { "no names".to_string() } else { named.join(", ") },
+            if more > 0 { format!(" and {more} more") } else { String::new() }
         ))
     }
 
@@ -477,9 +542,14 @@ impl RecordBuilder {
             extra: Extra::default(),
         };
         let mut has_text = false;
+        let mut has_id_column = false;
         for (k, v) in fields {
             let key = k.as_ref().trim();
             let val = v.as_ref().trim();
+            if val.contains('\0') {
+                let column = if key.is_empty() { "a column without a name".to_string() } else { format!("'{key}'") };
+                return Err(format!("{column} holds a NUL byte: binary data, not text"));
+            }
             if key == self.text_column {
                 has_text = true;
                 s.text = val.to_string();
@@ -488,14 +558,18 @@ impl RecordBuilder {
             let shared = &mut self.shared;
             let mut opt = || (!val.is_empty()).then(|| shared.share(val));
             match key {
-                "id" => s.id = val.to_string(),
+                "id" => {
+                    has_id_column = true;
+                    s.id = val.to_string();
+                }
                 "locality" => s.locality = opt(),
                 "submitted_at" => s.submitted_at = opt(),
                 "group" => s.group = opt(),
                 "" => {}
-                _ => {
-                    s.extra.insert_named(key, val, || self.shared.share(key));
-                }
+                // A record's column names are unique (headers are made so, JSON objects
+                // are maps): pushed without looking for an earlier value, which made a
+                // row of 100,000 columns quadratic.
+                _ => s.extra.0.push((self.shared.share(key), val.into())),
             }
         }
         if !has_text {
@@ -506,7 +580,10 @@ impl RecordBuilder {
         }
         s.id_given = !s.id.is_empty();
         if s.id.is_empty() {
-            s.id = format!("{stem}-{n}");
+            // No id column: the record's number names it. A blank cell of an id column
+            // is named with '#', which ids a person types rarely hold, so that it cannot
+            // take the id another record was given.
+            s.id = if has_id_column { format!("{stem}#{n}") } else { format!("{stem}-{n}") };
         }
         // A million submissions are held at once: the extra columns at their number, not the vector's growth.
         s.extra.0.shrink_to_fit();

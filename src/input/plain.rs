@@ -1,13 +1,21 @@
-//! Plain text: one submission per line; empty lines are counted and passed over.
+//! Plain text: one submission per line (ending in LF, CRLF or a lone CR); empty lines are
+//! counted and passed over.
 
 use std::path::Path;
 
-use super::{decode::read_text, Sink};
+use super::decode::{lines, read_text, undecodable_line};
+use super::Sink;
 use crate::error::{Location, Result};
 
 pub(super) fn read(path: &Path, sink: &mut Sink<'_, '_>) -> Result<()> {
-    let text = read_text(path)?;
-    for (i, line) in text.lines().enumerate() {
+    let (text, bad) = read_text(path, sink.skip_bad)?;
+    for (i, line) in lines(&text).enumerate() {
+        let n = i as u64 + 1;
+        if bad.binary_search(&n).is_ok() {
+            sink.count += 1;
+            sink.bad(Location::Line(n), undecodable_line(n), line.to_string())?;
+            continue;
+        }
         if line.trim().is_empty() {
             sink.out.blank += 1;
             continue;

@@ -3,7 +3,7 @@
 
 use std::path::Path;
 
-use calamine::{open_workbook_auto, Data, Reader};
+use calamine::{open_workbook_auto, Data, Reader, Sheets};
 
 use super::{ReadOptions, Sink};
 use crate::error::{Error, Location, Result};
@@ -25,32 +25,110 @@ pub(super) fn read(path: &Path, opts: &ReadOptions, sink: &mut Sink<'_, '_>) -> 
             names.first().cloned().ok_or_else(|| Error::input(path, Location::File, "the workbook has no sheets"))?
         }
     };
-    let range = wb
-        .worksheet_range(&sheet)
-        .map_err(|e| Error::input(path, Location::File, format!("cannot read sheet '{sheet}': {e}")))?;
-    let first_row = range.start().map(|(r, _)| r as u64 + 1).unwrap_or(1);
-    let mut rows = range.rows().enumerate().map(|(i, r)| (first_row + i as u64, r));
-    let loc = |row: u64| Location::Row { sheet: sheet.clone(), row };
-    let headers: Vec<String> = loop {
-        match rows.next() {
-            Some((_, r)) if r.iter().all(|c| cell_text(c).trim().is_empty()) => continue,
-            Some((_, r)) => break r.iter().map(|c| cell_text(c).trim().to_string()).collect(),
-            None => return Err(Error::input(path, loc(first_row), "the sheet is empty")),
+    let cannot =
+        |e: &dyn std::fmt::Display| Error::input(path, Location::File, format!("cannot read sheet '{sheet}': {e}"));
+    match &mut wb {
+        // XLSX cells are streamed a row at a time: a sheet's extent is whatever its cells
+        // claim (one cell at XFD1048576 beside A1 made a dense range ask for 549 GB).
+        Sheets::Xlsx(x) => {
+            let mut cells = x.worksheet_cells_reader(&sheet).map_err(|e| cannot(&e))?;
+            let mut pending: Option<(u32, Vec<Data>)> = None;
+            let mut finished = false;
+            let rows = std::iter::from_fn(|| loop {
+                if finished {
+                    return None;
+                }
+                match cells.next_cell() {
+                    Err(e) => {
+                        finished = true;
+                        return Some(Err(cannot(&e)));
+                    }
+                    Ok(None) => {
+                        // The reader is not asked again once it has said the sheet ended.
+                        finished = true;
+                        return pending.take().map(|(r, v)| Ok((r as u64 + 1, v)));
+                    }
+                    Ok(Some(c)) => {
+                        let (r, col) = c.get_position();
+                        let value: Data = c.get_value().clone().into();
+                        let done = match &mut pending {
+                            Some((pr, _)) if *pr != r => pending.replace((r, Vec::new())),
+                            Some(_) => None,
+                            None => {
+                                pending = Some((r, Vec::new()));
+                                None
+                            }
+                        };
+                        if let Some((_, row)) = pending.as_mut() {
+                            if !matches!(value, Data::Empty) {
+                                let col = col as usize;
+                                if row.len() <= col {
+                                    row.resize(col + 1, Data::Empty);
+                                }
+                                row[col] = value;
+                            }
+                        }
+                        if let Some((pr, v)) = done {
+                            return Some(Ok((pr as u64 + 1, v)));
+                        }
+                    }
+                }
+            });
+            read_rows(path, &sheet, sink, rows)
+        }
+        wb => {
+            let range = wb.worksheet_range(&sheet).map_err(|e| cannot(&e))?;
+            let first_row = range.start().map(|(r, _)| r as u64 + 1).unwrap_or(1);
+            let first_col = range.start().map(|(_, c)| c as usize).unwrap_or(0);
+            let rows = range.rows().enumerate().map(|(i, r)| {
+                let mut v = vec![Data::Empty; first_col];
+                v.extend_from_slice(r);
+                Ok((first_row + i as u64, v))
+            });
+            read_rows(path, &sheet, sink, rows)
+        }
+    }
+}
+
+/// The header (the first row with anything in it), then a record per row; rows are
+/// numbered as the spreadsheet shows them, and a row with nothing in it is blank.
+fn read_rows(
+    path: &Path,
+    sheet: &str,
+    sink: &mut Sink<'_, '_>,
+    mut rows: impl Iterator<Item = Result<(u64, Vec<Data>)>>,
+) -> Result<()> {
+    let loc = |row: u64| Location::Row { sheet: sheet.to_string(), row };
+    let empty = |r: &[Data]| r.iter().all(|c| cell_text(c).trim().is_empty());
+    let (header_row, headers): (u64, Vec<String>) = loop {
+        match rows.next().transpose()? {
+            Some((_, r)) if empty(&r) => continue,
+            Some((n, r)) => break (n, r.iter().map(|c| cell_text(c).trim().to_string()).collect()),
+            None => return Err(Error::input(path, Location::File, format!("the sheet '{sheet}' is empty"))),
         }
     };
-    sink.builder.check_header(headers.iter().map(String::as_str)).map_err(|m| Error::input(path, loc(first_row), m))?;
-    for (row, cells) in rows {
-        if cells.iter().all(|c| cell_text(c).trim().is_empty()) {
+    let headers = sink
+        .builder
+        .prepare_header(headers.iter().map(String::as_str))
+        .map_err(|m| Error::input(path, loc(header_row), m))?;
+    let mut last = header_row;
+    for next in rows {
+        let (row, cells) = next?;
+        // Rows with no cells at all are not in the stream: counted as blank too.
+        sink.out.blank += row.saturating_sub(last + 1) as usize;
+        last = row;
+        if empty(&cells) {
             sink.out.blank += 1;
             continue;
         }
         if let Some((col, Data::Error(e))) = cells.iter().enumerate().find(|(_, c)| matches!(c, Data::Error(_))) {
             sink.count += 1;
             let name = headers.get(col).cloned().unwrap_or_default();
-            sink.bad(loc(row), format!("cell error {e:?} in column '{name}'"), join(cells))?;
+            sink.bad(loc(row), format!("cell error {e:?} in column '{name}'"), join(&cells))?;
             continue;
         }
-        sink.record(headers.iter().zip(cells.iter().map(cell_text)), loc(row), || join(cells), None)?;
+        let fields = headers.iter().zip(cells.iter().map(cell_text).chain(std::iter::repeat(String::new())));
+        sink.record(fields, loc(row), || join(&cells), None)?;
     }
     Ok(())
 }
