@@ -74,6 +74,9 @@ pub enum Error {
     /// The input held nothing to work on.
     #[error("no submissions to analyse")]
     NoSubmissions,
+    /// The files were read but gave no submission: what they gave instead.
+    #[error("{}", nothing_read(.0))]
+    NothingRead(Box<crate::input::ReadOutcome>),
     /// Something named does not exist (a submission id, a column).
     #[error("{0}")]
     NotFound(String),
@@ -126,3 +129,26 @@ impl Error {
 
 /// Result with ykien's [`Error`].
 pub type Result<T> = std::result::Result<T, Error>;
+
+/// Why files gave no submission: each file, and the records rejected and lines blank.
+fn nothing_read(read: &crate::input::ReadOutcome) -> String {
+    let files: Vec<String> = read.sources.iter().map(|(p, _)| p.display().to_string()).collect();
+    let mut why = Vec::new();
+    if !read.rejects.is_empty() {
+        let first = &read.rejects[0];
+        why.push(format!(
+            "{} record(s) could not be read (the first: {} {}: {})",
+            read.rejects.len(),
+            first.file.display(),
+            first.location,
+            first.message
+        ));
+    }
+    if read.blank > 0 {
+        why.push(format!("{} blank line(s) or row(s)", read.blank));
+    }
+    if why.is_empty() {
+        why.push("they hold no records".into());
+    }
+    format!("no submissions to analyse in {}: {}", files.join(", "), why.join("; "))
+}

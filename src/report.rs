@@ -574,22 +574,41 @@ fn header(
 }
 
 /// The report's tables as an Excel workbook, one sheet per table, written atomically.
-pub fn write_xlsx(t: &Tables, report: &Report, path: &Path) -> Result<()> {
+/// Returns how many cells were cut to Excel's limit of 32,767 characters.
+pub fn write_xlsx(t: &Tables, report: &Report, path: &Path) -> Result<usize> {
     let err = |e: rust_xlsxwriter::XlsxError| Error::io(path, std::io::Error::other(e.to_string()));
     let mut wb = Workbook::new();
     let bold = Format::new().set_bold();
     let pctf = Format::new().set_num_format("0.0%");
+    let cut = std::cell::Cell::new(0);
     sheet_overview(&mut wb, t).map_err(err)?;
     sheet_topics(&mut wb, t, &bold, &pctf).map_err(err)?;
-    sheet_clusters(&mut wb, report, &bold).map_err(err)?;
+    sheet_clusters(&mut wb, report, &bold, &cut).map_err(err)?;
     sheet_locality_topic(&mut wb, t, &bold).map_err(err)?;
     sheet_departments(&mut wb, t, &bold).map_err(err)?;
-    sheet_duplicates(&mut wb, report, &bold).map_err(err)?;
+    sheet_duplicates(&mut wb, report, &bold, &cut).map_err(err)?;
     if let Some(c) = &t.comparison {
-        sheet_comparison(&mut wb, c, &bold, &pctf).map_err(err)?;
+        sheet_comparison(&mut wb, c, &bold, &pctf, &cut).map_err(err)?;
     }
     let bytes = wb.save_to_buffer().map_err(err)?;
-    crate::output::write_atomic(path, &bytes)
+    crate::output::write_atomic(path, &bytes)?;
+    Ok(cut.get())
+}
+
+/// Excel's limit on the characters of one cell.
+pub const XLSX_CELL_CHARS: usize = 32_767;
+
+/// `text` as one cell can hold it: past [`XLSX_CELL_CHARS`] characters it is cut, with a
+/// visible marker saying how much was left out, and `cut` counts it.
+pub fn fit_cell(cut: &std::cell::Cell<usize>, text: &str) -> String {
+    let n = text.chars().count();
+    if n <= XLSX_CELL_CHARS {
+        return text.to_string();
+    }
+    let marker = format!(" … [cắt bớt {} ký tự: ô Excel chứa tối đa {XLSX_CELL_CHARS}]", n - 32_000);
+    let keep: String = text.chars().take(32_000).collect();
+    cut.set(cut.get() + 1);
+    keep + &marker
 }
 
 /// The sheet of the totals.
@@ -629,18 +648,23 @@ fn sheet_topics(wb: &mut Workbook, t: &Tables, bold: &Format, pctf: &Format) -> 
 }
 
 /// The sheet of one row per cluster.
-fn sheet_clusters(wb: &mut Workbook, report: &Report, bold: &Format) -> std::result::Result<(), XlsxError> {
+fn sheet_clusters(
+    wb: &mut Workbook,
+    report: &Report,
+    bold: &Format,
+    cut: &std::cell::Cell<usize>,
+) -> std::result::Result<(), XlsxError> {
     let s = wb.add_worksheet().set_name("Cụm")?;
     header(s, &["Cụm", "Nhãn", "Lĩnh vực", "Số ý kiến", "Chủ đề mới", "Cụm từ đặc trưng", "Ý kiến tiêu biểu"], bold)?;
     for (i, c) in report.clusters.iter().enumerate() {
         let row = i as u32 + 1;
         s.write_number(row, 0, c.id as f64)?;
-        s.write_string(row, 1, &c.label)?;
+        s.write_string(row, 1, fit_cell(cut, &c.label))?;
         s.write_string(row, 2, &c.topic)?;
         s.write_number(row, 3, c.size as f64)?;
         s.write_string(row, 4, if c.new_theme { "có" } else { "" })?;
-        s.write_string(row, 5, c.phrases.join("; "))?;
-        s.write_string(row, 6, c.representatives.first().map(|r| r.text.as_str()).unwrap_or(""))?;
+        s.write_string(row, 5, fit_cell(cut, &c.phrases.join("; ")))?;
+        s.write_string(row, 6, fit_cell(cut, c.representatives.first().map(|r| r.text.as_str()).unwrap_or("")))?;
     }
     s.set_column_width(1, 40)?;
     s.set_column_width(6, 80)?;
@@ -680,15 +704,21 @@ fn sheet_departments(wb: &mut Workbook, t: &Tables, bold: &Format) -> std::resul
 }
 
 /// The sheet of near-duplicate groups.
-fn sheet_duplicates(wb: &mut Workbook, report: &Report, bold: &Format) -> std::result::Result<(), XlsxError> {
+fn sheet_duplicates(
+    wb: &mut Workbook,
+    report: &Report,
+    bold: &Format,
+    cut: &std::cell::Cell<usize>,
+) -> std::result::Result<(), XlsxError> {
     let s = wb.add_worksheet().set_name("Trùng lặp")?;
     header(s, &["Số lần", "Nội dung", "Mã ý kiến", "Địa phương"], bold)?;
     for (i, d) in report.duplicates.iter().enumerate() {
         let row = i as u32 + 1;
         s.write_number(row, 0, d.count as f64)?;
-        s.write_string(row, 1, &d.text)?;
-        s.write_string(row, 2, d.ids.join(", "))?;
-        s.write_string(row, 3, d.localities.iter().map(|(l, n)| format!("{l} ({n})")).collect::<Vec<_>>().join(", "))?;
+        s.write_string(row, 1, fit_cell(cut, &d.text))?;
+        s.write_string(row, 2, fit_cell(cut, &d.ids.join(", ")))?;
+        let places = d.localities.iter().map(|(l, n)| format!("{l} ({n})")).collect::<Vec<_>>().join(", ");
+        s.write_string(row, 3, fit_cell(cut, &places))?;
     }
     s.set_column_width(1, 80)?;
     Ok(())
@@ -700,6 +730,7 @@ fn sheet_comparison(
     c: &Comparison,
     bold: &Format,
     pctf: &Format,
+    cut: &std::cell::Cell<usize>,
 ) -> std::result::Result<(), XlsxError> {
     let s = wb.add_worksheet().set_name("So sánh")?;
     header(s, &["Loại", "Lĩnh vực / cụm", "Trước", "Nay", "Tỷ lệ trước", "Tỷ lệ nay"], bold)?;
@@ -712,7 +743,7 @@ fn sheet_comparison(
     ] {
         for ch in list {
             s.write_string(row, 0, kind)?;
-            s.write_string(row, 1, &ch.what)?;
+            s.write_string(row, 1, fit_cell(cut, &ch.what))?;
             s.write_number(row, 2, ch.before as f64)?;
             s.write_number(row, 3, ch.now as f64)?;
             s.write_number_with_format(row, 4, ch.share_before, pctf)?;

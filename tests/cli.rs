@@ -261,3 +261,122 @@ fn the_same_request_sent_by_everyone_is_one_cluster_and_one_duplicate_group() {
     assert_eq!(clusters["clusters"][0]["size"], 30);
     assert_eq!(clusters["duplicates"][0]["count"], 30);
 }
+
+/// The files of an output folder, each with a hash of its bytes (report.xlsx by name
+/// only: it records the time it was written).
+fn snapshot(dir: &Path) -> std::collections::BTreeMap<String, u64> {
+    use std::hash::{Hash, Hasher};
+    std::fs::read_dir(dir)
+        .map(|rd| {
+            rd.flatten()
+                .map(|e| {
+                    let name = e.file_name().to_string_lossy().into_owned();
+                    let mut h = std::collections::hash_map::DefaultHasher::new();
+                    if name != "report.xlsx" {
+                        std::fs::read(e.path()).unwrap_or_default().hash(&mut h);
+                    }
+                    (name, h.finish())
+                })
+                .collect()
+        })
+        .unwrap_or_default()
+}
+
+#[test]
+fn a_run_killed_at_any_moment_leaves_the_old_outputs_or_the_new_never_a_mix() {
+    let d = tempfile::tempdir().unwrap();
+    let gen = |n: &str, seed: &str, out: &str| {
+        let (ok, _, e) = ykien(&["gen", "--n", n, "--seed", seed, "--out", out], d.path());
+        assert!(ok, "{e}");
+    };
+    gen("3000", "1", "old.csv");
+    gen("3000", "2", "new.csv");
+    let (ok, _, e) = ykien(&["analyze", "old.csv", "--out", "ra", "--k", "5"], d.path());
+    assert!(ok, "{e}");
+    let old = snapshot(&d.path().join("ra"));
+    assert!(old.contains_key("submissions.jsonl") && old.contains_key("report.xlsx"));
+    // How long a whole run takes here, then kills spread over it.
+    let t0 = std::time::Instant::now();
+    let (ok, _, e) = ykien(&["analyze", "new.csv", "--out", "full", "--k", "5"], d.path());
+    assert!(ok, "{e}");
+    let whole = t0.elapsed();
+    let new = snapshot(&d.path().join("full"));
+    let mut seen_old = 0;
+    for i in 1..=8u32 {
+        let mut child = Command::new(env!("CARGO_BIN_EXE_ykien"))
+            .args(["analyze", "new.csv", "--out", "ra", "--k", "5"])
+            .current_dir(d.path())
+            .stdout(std::process::Stdio::null())
+            .stderr(std::process::Stdio::null())
+            .spawn()
+            .unwrap();
+        std::thread::sleep(whole * i / 8);
+        let _ = child.kill(); // SIGKILL
+        let _ = child.wait();
+        let now = snapshot(&d.path().join("ra"));
+        assert!(now == old || now == new, "after a kill at {i}/8 of a run the folder is a mix: {:?}", now.keys());
+        seen_old += (now == old) as usize;
+        if now == new {
+            break;
+        }
+    }
+    assert!(seen_old > 0, "no kill landed before the end of the run; the test says nothing");
+    // The next run cleans what killed runs left beside the folder.
+    let (ok, _, e) = ykien(&["analyze", "new.csv", "--out", "ra", "--k", "5"], d.path());
+    assert!(ok, "{e}");
+    assert_eq!(snapshot(&d.path().join("ra")), new);
+    let left: Vec<String> = std::fs::read_dir(d.path())
+        .unwrap()
+        .flatten()
+        .map(|e| e.file_name().to_string_lossy().into_owned())
+        .filter(|n| n.contains(".ykien-"))
+        .collect();
+    assert!(left.is_empty(), "{left:?}");
+}
+
+#[test]
+fn an_output_folder_holding_other_files_is_not_replaced() {
+    let d = tempfile::tempdir().unwrap();
+    std::fs::write(d.path().join("y.csv"), SAMPLE).unwrap();
+    std::fs::create_dir(d.path().join("tai-lieu")).unwrap();
+    std::fs::write(d.path().join("tai-lieu/ke-hoach.docx"), b"not ours").unwrap();
+    let (ok, _, e) = ykien(&["analyze", "y.csv", "--out", "tai-lieu", "--k", "3"], d.path());
+    assert!(!ok && e.contains("ke-hoach.docx") && e.contains("ykien did not write"), "{e}");
+    assert_eq!(std::fs::read(d.path().join("tai-lieu/ke-hoach.docx")).unwrap(), b"not ours");
+}
+
+#[test]
+fn a_run_whose_every_record_is_rejected_writes_the_rejects_and_names_them() {
+    let d = tempfile::tempdir().unwrap();
+    std::fs::write(d.path().join("bad.csv"), "id,text\n1,\n2,C\u{0}n vi\u{0}c\n3,\"\"\n").unwrap();
+    let (ok, _, e) = ykien(&["analyze", "bad.csv", "--out", "ra", "--skip-bad"], d.path());
+    assert!(!ok);
+    assert!(e.contains("bad.csv") && e.contains("3 record(s) could not be read") && e.contains("rejects.jsonl"), "{e}");
+    let rejects = std::fs::read_to_string(d.path().join("ra/rejects.jsonl")).unwrap();
+    assert_eq!(rejects.lines().count(), 3);
+    assert!(rejects.contains("line 2") && rejects.contains("line 3") && rejects.contains("line 4"), "{rejects}");
+}
+
+#[test]
+fn report_cells_past_excels_limit_are_cut_with_a_marker_and_counted() {
+    let d = tempfile::tempdir().unwrap();
+    // One request sent 5,000 times: its near-duplicate group lists 5,000 ids in one cell.
+    let mut csv = String::from("id,text,locality\n");
+    for i in 0..5000 {
+        csv.push_str(&format!(
+            "ma-so-y-kien-rat-dai-{i:05},Đề nghị tỉnh hỗ trợ vay vốn khởi nghiệp cho thanh niên,Bình Gia\n"
+        ));
+    }
+    csv.push_str(&SAMPLE[SAMPLE.find('\n').unwrap() + 1..]);
+    std::fs::write(d.path().join("y.csv"), csv).unwrap();
+    let (ok, stdout, e) = ykien(&["analyze", "y.csv", "--out", "ra", "--k", "3"], d.path());
+    assert!(ok, "{e}");
+    assert!(stdout.contains("report.xlsx") && stdout.contains("cắt bớt"), "{stdout}");
+    let out = d.path().join("ra");
+    for f in ["submissions.jsonl", "submissions.csv", "clusters.json", "report.html", "report.xlsx"] {
+        assert!(out.join(f).exists(), "{f}");
+    }
+    // The whole list is in clusters.json; the sheet holds the cut one with its marker.
+    let clusters = std::fs::read_to_string(out.join("clusters.json")).unwrap();
+    assert!(clusters.contains("ma-so-y-kien-rat-dai-04999"));
+}

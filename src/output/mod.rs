@@ -9,9 +9,11 @@ use crate::platform::direct_io::Streamed;
 
 mod row;
 mod run;
+mod staging;
 
 pub use row::{rounded3, SubmissionRow};
-pub use run::{write_run, write_submissions};
+pub use run::{write_rejects_only, write_run, write_submissions, Written};
+pub use staging::{Staging, OUTPUT_FILES};
 
 /// Writes `bytes` to `path` atomically: a temporary file in the same folder, synced, then renamed.
 pub fn write_atomic(path: &Path, bytes: &[u8]) -> Result<()> {
@@ -114,10 +116,22 @@ pub fn json_str(buf: &mut Vec<u8>, s: &str) {
     }
 }
 
+/// A CSV cell as a spreadsheet may read it safely: one that starts with `=`, `+`, `-`,
+/// `@`, a tab or a carriage return would be taken for a formula by Excel (CSV injection),
+/// so it gets a leading apostrophe, as OWASP recommends; anything else is unchanged.
+pub fn excel_safe(s: &str) -> std::borrow::Cow<'_, str> {
+    match s.as_bytes().first() {
+        Some(b'=' | b'+' | b'-' | b'@' | b'\t' | b'\r') => std::borrow::Cow::Owned(format!("'{s}")),
+        _ => std::borrow::Cow::Borrowed(s),
+    }
+}
+
 /// Appends `s` as one CSV field as the csv crate writes it by default (quoted only when
-/// it holds a comma, a quote or a line break, quotes doubled), without the record's
-/// separator: the per-submission file's rows are written field by field in bulk.
+/// it holds a comma, a quote or a line break, quotes doubled) after [`excel_safe`],
+/// without the record's separator: the per-submission file's rows are written field by
+/// field in bulk.
 pub fn csv_field(buf: &mut Vec<u8>, s: &str) {
+    let s = &*excel_safe(s);
     if !any_byte(s.as_bytes(), |b| (b == b',') | (b == b'"') | (b == b'\n') | (b == b'\r')) {
         buf.extend_from_slice(s.as_bytes());
         return;
@@ -194,14 +208,15 @@ pub fn jsonl<T: serde::Serialize>(items: &[T]) -> Result<Vec<u8>> {
     Ok(out)
 }
 
-/// CSV bytes with a UTF-8 BOM, so Excel opens Vietnamese text correctly.
+/// CSV for Excel: a UTF-8 BOM (so Excel opens Vietnamese text correctly), the header,
+/// then the rows, each cell made [`excel_safe`].
 pub fn csv_for_excel(header: &[&str], rows: impl Iterator<Item = Vec<String>>) -> Result<Vec<u8>> {
     let mut buf = vec![0xEF, 0xBB, 0xBF];
     {
         let mut w = csv::Writer::from_writer(&mut buf);
         w.write_record(header).map_err(|e| Error::write("CSV", e))?;
         for r in rows {
-            w.write_record(&r).map_err(|e| Error::write("CSV", e))?;
+            w.write_record(r.iter().map(|c| excel_safe(c).into_owned())).map_err(|e| Error::write("CSV", e))?;
         }
         w.flush().map_err(|e| Error::write("CSV", e))?;
     }
@@ -284,15 +299,27 @@ mod tests {
             "\u{1}\u{1f}\u{7f} điều khiển",
             "\"",
             "«học nghề» | «việc làm»",
+            "=HYPERLINK(\"http://x\",\"bấm\")",
+            "+84 912 345 678",
+            "- em muốn hỏi",
+            "@SUM(A1)",
+            "\tthụt lề",
+            "\rđầu dòng",
         ];
         for f in fields {
             let mut ours = Vec::new();
             json_str(&mut ours, f);
             assert_eq!(ours, serde_json::to_vec(f).unwrap(), "{f:?}");
         }
-        // A record of all of them, as the csv crate writes it (LF-terminated).
+        // A record of all of them, as the csv crate writes them (LF-terminated) once a cell
+        // Excel would take for a formula has its apostrophe.
         let mut theirs = csv::WriterBuilder::new().terminator(csv::Terminator::Any(b'\n')).from_writer(Vec::new());
-        theirs.write_record(fields).unwrap();
+        let safe: Vec<String> = fields
+            .iter()
+            .map(|f| if f.starts_with(['=', '+', '-', '@', '\t', '\r']) { format!("'{f}") } else { f.to_string() })
+            .collect();
+        assert_eq!(safe.iter().filter(|f| f.starts_with('\'')).count(), 6);
+        theirs.write_record(&safe).unwrap();
         let theirs = theirs.into_inner().unwrap();
         let mut ours = Vec::new();
         csv_row(&mut ours, fields);

@@ -3,6 +3,7 @@
 
 use std::path::Path;
 
+use super::staging::Staging;
 use super::{jsonl, write_atomic, write_atomic_with, write_rows_parallel, SubmissionRow};
 use crate::error::{Error, Result};
 use crate::input::ReadOutcome;
@@ -10,16 +11,59 @@ use crate::pipeline::{Models, Report};
 use crate::report::Tables;
 use crate::timing::Stages;
 
-/// Writes every output of a run into `out`: the per-submission files (in parallel) beside
-/// the two reports (one thread). An earlier run to compare with (`compare`, which may be
-/// `out` itself) is read before anything is written. Returns the report's tables.
+/// What writing a run's files gave.
+pub struct Written {
+    /// The report's tables.
+    pub tables: Tables,
+    /// Cells of report.xlsx cut to Excel's limit.
+    pub cut_cells: usize,
+}
+
+/// Writes every output of a run and replaces `out` with them as a whole (see
+/// [`Staging`]): the per-submission files (in parallel) beside the two reports (one
+/// thread). An earlier run to compare with (`compare`, which may be `out` itself) is read
+/// before anything is written.
 pub fn write_run(
     models: &Models,
     read: &ReadOutcome,
     report: &Report,
     out: &Path,
     compare: Option<&Path>,
-) -> Result<Tables> {
+) -> Result<Written> {
+    let stage = Staging::begin(out)?;
+    match write_into(models, read, report, &stage.dir, compare) {
+        Ok(w) => {
+            stage.commit()?;
+            Ok(w)
+        }
+        Err(e) => {
+            stage.abandon();
+            Err(e)
+        }
+    }
+}
+
+/// Replaces `out` with a set holding only rejects.jsonl: a run whose every record was
+/// rejected.
+pub fn write_rejects_only(read: &ReadOutcome, out: &Path) -> Result<()> {
+    let stage = Staging::begin(out)?;
+    match write_atomic(&stage.dir.join("rejects.jsonl"), &jsonl(&read.rejects)?) {
+        Ok(()) => stage.commit(),
+        Err(e) => {
+            stage.abandon();
+            Err(e)
+        }
+    }
+}
+
+/// [`write_run`]'s files, written into the folder `out`.
+fn write_into(
+    models: &Models,
+    read: &ReadOutcome,
+    report: &Report,
+    out: &Path,
+    compare: Option<&Path>,
+) -> Result<Written> {
     let mut clock = Stages::start();
     let mut tables = match compare {
         Some(c) => {
@@ -31,28 +75,27 @@ pub fn write_run(
     };
     let (files, reports) = rayon::join(
         || write_submissions(out, read, report),
-        || -> Result<()> {
+        || -> Result<usize> {
             let tables = match &mut tables {
                 Some(t) => t,
                 None => tables.insert(Tables::new(models, read, report, None)?),
             };
             write_atomic(&out.join("report.html"), crate::report::render_html(tables, report, models).as_bytes())?;
-            crate::report::write_xlsx(tables, report, &out.join("report.xlsx"))?;
-            Ok(())
+            crate::report::write_xlsx(tables, report, &out.join("report.xlsx"))
         },
     );
     files?;
-    reports?;
+    let cut_cells = reports?;
     clock.lap(if compare.is_some() {
         "submissions.jsonl, .csv, clusters.json, report.html, report.xlsx"
     } else {
         "report tables beside submissions.jsonl, .csv, clusters.json, report.html, report.xlsx"
     });
-    Ok(tables.expect("the tables were made above"))
+    Ok(Written { tables: tables.expect("the tables were made above"), cut_cells })
 }
 
 /// Writes the per-submission files (submissions.jsonl, .csv), clusters.json and, when
-/// records were skipped, rejects.jsonl into `out` (a stale rejects.jsonl is removed).
+/// records were skipped, rejects.jsonl into the folder `out`.
 pub fn write_submissions(out: &Path, read: &ReadOutcome, report: &Report) -> Result<()> {
     // Streamed into temporary files that are renamed when complete; rows are serialised in
     // parallel chunks and written in order, the three files at once.
@@ -87,13 +130,8 @@ pub fn write_submissions(out: &Path, read: &ReadOutcome, report: &Report) -> Res
     a?;
     b?;
     c?;
-    let rejects = out.join("rejects.jsonl");
-    if read.rejects.is_empty() {
-        if rejects.exists() {
-            std::fs::remove_file(&rejects).map_err(|e| Error::io(&rejects, e))?;
-        }
-    } else {
-        write_atomic(&rejects, &jsonl(&read.rejects)?)?;
+    if !read.rejects.is_empty() {
+        write_atomic(&out.join("rejects.jsonl"), &jsonl(&read.rejects)?)?;
     }
     Ok(())
 }

@@ -309,7 +309,7 @@ pub fn analyze_files(
         reader.join().unwrap_or_else(|p| std::panic::resume_unwind(p))
     })?;
     if subs.is_empty() {
-        return Err(Error::NoSubmissions);
+        return Err(Error::NothingRead(Box::new(read)));
     }
     clock.lap("read, analyse, topic, route (overlapped)");
     let report = finish(models, &subs, done, settings, pb, clock)?;

@@ -907,13 +907,14 @@ fn department_xlsx(st: &AppState, dept: &str, items: &[Item]) -> Result<Vec<u8>>
     ws.set_name("Danh sách").map_err(x)?;
     let bold = rust_xlsxwriter::Format::new().set_bold();
     let wrap = rust_xlsxwriter::Format::new().set_text_wrap();
+    let cut = std::cell::Cell::new(0);
     ws.write_string(0, 0, st.dept_name(dept)).map_err(x)?;
     for (c, h) in EXPORT_HEADER.iter().enumerate() {
         ws.write_string_with_format(2, c as u16, *h, &bold).map_err(x)?;
     }
     for (r, it) in items.iter().enumerate() {
         for (c, v) in export_row(st, dept, it).iter().enumerate() {
-            ws.write_string_with_format(3 + r as u32, c as u16, v, &wrap).map_err(x)?;
+            ws.write_string_with_format(3 + r as u32, c as u16, crate::report::fit_cell(&cut, v), &wrap).map_err(x)?;
         }
     }
     ws.set_column_width(1, 70).map_err(x)?;

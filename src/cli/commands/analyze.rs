@@ -2,7 +2,7 @@
 
 use std::path::PathBuf;
 
-use anyhow::Result;
+use anyhow::{Context as _, Result};
 
 use crate::cli::args::{learn_from_reviews, load_models, progress, report_rejects, ClusterArgs, InputArgs};
 use crate::cli::Context;
@@ -32,9 +32,25 @@ pub fn exec(cx: &Context, a: Args) -> Result<()> {
     let paths = a.input.paths(&cx.models_dir);
     let batch = ykien::pipeline::BATCH;
     let (read, report) =
-        ykien::pipeline::analyze_files(&models, &paths, &a.input.options(), batch, &settings, &progress())?;
-    let tables = ykien::output::write_run(&models, &read, &report, &a.out, a.compare.as_deref())?;
+        match ykien::pipeline::analyze_files(&models, &paths, &a.input.options(), batch, &settings, &progress()) {
+            Ok(r) => r,
+            Err(ykien::Error::NothingRead(read)) if !read.rejects.is_empty() => {
+                // Every record was rejected: the rejects are the run's one output.
+                ykien::output::write_rejects_only(&read, &a.out)?;
+                let at = a.out.join("rejects.jsonl");
+                return Err(anyhow::Error::new(ykien::Error::NothingRead(read)))
+                    .with_context(|| format!("every record is listed with its reason in {}", at.display()));
+            }
+            Err(e) => return Err(e.into()),
+        };
+    let written = ykien::output::write_run(&models, &read, &report, &a.out, a.compare.as_deref())?;
     outln!("{}", ykien::report::summary(&read, &report, &a.out));
+    if written.cut_cells > 0 {
+        outln!(
+            "{} ô của report.xlsx dài quá giới hạn 32.767 ký tự của Excel đã được cắt bớt (có ghi chú trong ô); submissions.csv và .jsonl giữ nguyên văn.",
+            written.cut_cells
+        );
+    }
     report_rejects(&read);
     // The data directory (review queue, search index) keeps the latest results when it is
     // named (--data-dir, $YKIEN_DATA) or already exists.
@@ -61,6 +77,6 @@ pub fn exec(cx: &Context, a: Args) -> Result<()> {
     }
     // The process ends here: freeing a large run's millions of allocations one by one
     // would only delay the exit (about a second for a million submissions).
-    std::mem::forget((read, report, tables));
+    std::mem::forget((read, report, written));
     Ok(())
 }
