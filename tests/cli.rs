@@ -380,3 +380,46 @@ fn report_cells_past_excels_limit_are_cut_with_a_marker_and_counted() {
     let clusters = std::fs::read_to_string(out.join("clusters.json")).unwrap();
     assert!(clusters.contains("ma-so-y-kien-rat-dai-04999"));
 }
+
+#[test]
+fn accounts_are_added_listed_reset_disabled_and_removed_with_an_audit() {
+    let d = tempfile::tempdir().unwrap();
+    let run = |args: &[&str], stdin: &str| {
+        use std::io::Write;
+        let mut c = Command::new(env!("CARGO_BIN_EXE_ykien"))
+            .args(args)
+            .args(["--data-dir", "data"])
+            .current_dir(d.path())
+            .stdin(std::process::Stdio::piped())
+            .stdout(std::process::Stdio::piped())
+            .stderr(std::process::Stdio::piped())
+            .spawn()
+            .unwrap();
+        c.stdin.take().unwrap().write_all(stdin.as_bytes()).unwrap();
+        let o = c.wait_with_output().unwrap();
+        (
+            o.status.success(),
+            String::from_utf8_lossy(&o.stdout).into_owned(),
+            String::from_utf8_lossy(&o.stderr).into_owned(),
+        )
+    };
+    let (ok, _, e) = run(&["user", "add", "lan", "--role", "admin"], "12345678\n");
+    assert!(!ok && e.contains("at least 10 characters"), "{e}");
+    let (ok, _, e) = run(&["user", "add", "lan", "--role", "admin"], "1234567890\n");
+    assert!(!ok && e.contains("most common"), "{e}");
+    let (ok, _, e) = run(&["user", "add", "lan", "--role", "admin"], "ruộng bậc thang Bắc Sơn\n");
+    assert!(ok, "{e}");
+    let (ok, _, e) = run(&["user", "passwd", "lan"], "đồi chè Tân Tiến 2025\n");
+    assert!(ok, "{e}");
+    let (ok, _, e) = run(&["user", "disable", "lan"], "");
+    assert!(ok, "{e}");
+    let (_, list, _) = run(&["user", "list"], "");
+    assert!(list.contains("lan") && list.contains("admin") && list.contains("disabled"), "{list}");
+    let (ok, _, _) = run(&["user", "remove", "lan"], "");
+    assert!(ok);
+    let (ok, _, e) = run(&["user", "enable", "lan"], "");
+    assert!(!ok && e.contains("no account named 'lan'"), "{e}");
+    let db = ykien::review::Db::open(&d.path().join("data/review.db")).unwrap();
+    let actions: Vec<String> = db.account_audit().unwrap().into_iter().map(|(_, a, _, _)| a).collect();
+    assert_eq!(actions, ["added (admin)", "password reset", "disabled", "removed"]);
+}

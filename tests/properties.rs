@@ -139,3 +139,63 @@ fn ten_thousand_parentheses_are_refused_not_a_stack_overflow() {
     assert!(parse_query(&words, common::analyzer(), false).is_ok());
     assert!(parse_query(&"viec ".repeat(65), common::analyzer(), false).is_err());
 }
+
+/// One line of a plain-text file: pieces, arbitrary characters, or raw bytes.
+fn line_bytes() -> impl Strategy<Value = Vec<u8>> {
+    prop_oneof![
+        text().prop_map(|s| s.replace(['\n', '\r'], " ").into_bytes()),
+        prop::collection::vec(any::<u8>().prop_filter("not a line end", |b| *b != b'\n' && *b != b'\r'), 0..60),
+    ]
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig { cases: 128, ..ProptestConfig::default() })]
+
+    #[test]
+    fn every_line_of_plain_text_is_a_submission_a_reject_or_blank(
+        lines in prop::collection::vec(line_bytes(), 0..30),
+        ends in prop::sample::select(vec!["\n", "\r\n", "\r"]),
+    ) {
+        let d = tempfile::tempdir().unwrap();
+        let p = d.path().join("y.txt");
+        let mut bytes = Vec::new();
+        for l in &lines {
+            bytes.extend_from_slice(l);
+            bytes.extend_from_slice(ends.as_bytes());
+        }
+        std::fs::write(&p, &bytes).unwrap();
+        let opts = ykien::input::ReadOptions { skip_bad: true, ..Default::default() };
+        match ykien::input::read_file(&p, &opts) {
+            Ok(out) => prop_assert_eq!(out.submissions.len() + out.rejects.len() + out.blank, lines.len()),
+            // Bytes that look like UTF-16 to the sniffing of the first four: named, not lost silently.
+            Err(e) => prop_assert!(e.to_string().contains("y.txt"), "{}", e),
+        }
+    }
+
+    #[test]
+    fn any_csv_or_json_lines_bytes_read_or_fail_naming_the_file(
+        body in prop::collection::vec(prop_oneof![
+            Just(b"id,text\n".to_vec()), Just(b"\"".to_vec()), Just(b",".to_vec()), Just(b"\n".to_vec()),
+            Just(b"\r".to_vec()), Just("Cần việc làm".as_bytes().to_vec()), Just(b"{\"text\": \"a\"}".to_vec()),
+            Just(vec![0xFF]), Just(vec![0]), Just(vec![0xC3]), prop::collection::vec(any::<u8>(), 0..8),
+        ], 0..40),
+        ext in prop::sample::select(vec!["csv", "tsv", "jsonl"]),
+        skip_bad in any::<bool>(),
+    ) {
+        let d = tempfile::tempdir().unwrap();
+        let p = d.path().join(format!("y.{ext}"));
+        std::fs::write(&p, body.concat()).unwrap();
+        let opts = ykien::input::ReadOptions { skip_bad, ..Default::default() };
+        match ykien::input::read_file(&p, &opts) {
+            Ok(out) => {
+                for r in &out.rejects {
+                    prop_assert!(r.file == p && !r.location.is_empty() && !r.message.is_empty());
+                }
+                for s in &out.submissions {
+                    prop_assert!(!s.text.trim().is_empty() && !s.text.contains('\0'));
+                }
+            }
+            Err(e) => prop_assert!(e.to_string().contains(&format!("y.{ext}")), "{}", e),
+        }
+    }
+}

@@ -12,7 +12,7 @@ use tower::ServiceExt;
 use ykien::data_dir::DataDir;
 use ykien::input::{read_file, ReadOptions};
 use ykien::pipeline::{analyze, Models, Settings};
-use ykien::review::{auth, store_report, web, Db, Role};
+use ykien::review::{accounts, auth, store_report, web, Db, Role};
 
 const HOSTILE: &str = "<script>alert('xss')</script> Em muốn vay vốn \"onmouseover=alert(1) & học nghề";
 
@@ -95,7 +95,8 @@ impl Resp {
     fn csrf(&self) -> String {
         let t = self.text();
         let at = t.find("name=\"csrf\" value=\"").expect("a form with a CSRF token") + 19;
-        t[at..at + 64].to_string()
+        let end = t[at..].find('"').expect("the token's closing quote");
+        t[at..at + end].to_string()
     }
 }
 
@@ -496,6 +497,19 @@ async fn progress_exports_and_backup() {
     assert!(rows[3..].iter().all(|r| r[6] == "Chuyển Sở Nội vụ"));
     let c = send(&d.app, "GET", "/export/so-noivu?format=csv", &cookie, &[]).await;
     assert!(c.body.starts_with(&[0xEF, 0xBB, 0xBF]) && c.text().lines().count() == 4);
+    // A note Excel would run as a formula is exported with an apostrophe before it.
+    let it = &items[2];
+    let r = send(
+        &d.app,
+        "POST",
+        &format!("/s/{}", it.id),
+        &cookie,
+        &[("csrf", &csrf), ("version", "1"), ("action", "note"), ("note", "=HYPERLINK(\"http://x\",\"xem\")")],
+    )
+    .await;
+    assert_eq!(r.status, StatusCode::SEE_OTHER, "{}", r.text());
+    let c = send(&d.app, "GET", "/export/so-noivu?format=csv", &cookie, &[]).await.text();
+    assert!(c.contains("'=HYPERLINK") && !c.contains(",=HYPERLINK") && !c.contains(",\"=HYPERLINK"), "{c}");
     assert_eq!(send(&d.app, "GET", "/export/khong-co", &cookie, &[]).await.status, StatusCode::NOT_FOUND);
     // A backup is a complete, consistent copy.
     let dest = d.data.root().join("backup.db");
@@ -589,7 +603,7 @@ fn migrations_are_recorded_and_reopening_keeps_everything() {
     let conn = rusqlite::Connection::open(&p).unwrap();
     let v: i64 = conn.query_row("PRAGMA user_version", [], |r| r.get(0)).unwrap();
     let mode: String = conn.query_row("PRAGMA journal_mode", [], |r| r.get(0)).unwrap();
-    assert_eq!((v, mode.as_str()), (2, "wal"), "every migration applied");
+    assert_eq!((v, mode.as_str()), (3, "wal"), "every migration applied");
     let db = Db::open(&p).unwrap();
     assert_eq!(db.user("lan").unwrap().unwrap().1, Role::Admin);
     let _ = Arc::new(());
@@ -623,4 +637,103 @@ async fn hostile_queries_and_parameters_get_400_and_unknown_ids_404() {
     let (c2, t2) = login(&d.app, "lan").await;
     let r = send(&d.app, "POST", "/s/khong-co", &c2, &[("csrf", &t2), ("version", "0"), ("action", "accept")]).await;
     assert_eq!(r.status, StatusCode::NOT_FOUND, "{}", r.text());
+}
+
+/// Posts the login form with `password` for `name`; returns the response.
+async fn try_login(app: &axum::Router, name: &str, password: &str) -> Resp {
+    let page = send(app, "GET", "/login", "", &[]).await;
+    let pre = page.cookie("ykien_login").expect("login cookie");
+    send(
+        app,
+        "POST",
+        "/login",
+        &format!("ykien_login={pre}"),
+        &[("name", name), ("password", password), ("csrf", &page.csrf())],
+    )
+    .await
+}
+
+#[tokio::test]
+async fn failed_logins_lock_the_account_with_a_time_and_are_audited() {
+    let d = desk();
+    for _ in 0..accounts::ACCOUNT_FAILURES {
+        let r = try_login(&d.app, "lan", "sai-mat-khau-roi").await;
+        assert!(matches!(r.status, StatusCode::UNAUTHORIZED | StatusCode::TOO_MANY_REQUESTS));
+    }
+    // Locked: even the right password is refused now, with the time the lock ends.
+    let r = try_login(&d.app, "lan", "mat-khau-dai").await;
+    assert_eq!(r.status, StatusCode::TOO_MANY_REQUESTS, "{}", r.text());
+    assert!(r.text().contains("tạm bị khoá đến"), "{}", r.text());
+    assert!(r.cookie("ykien_session").is_none());
+    // Another account is not locked by lan's failures.
+    let r = try_login(&d.app, "minh", "mat-khau-dai").await;
+    assert_eq!(r.status, StatusCode::SEE_OTHER);
+    let db = Db::open(&d.data.review_db()).unwrap();
+    let audit = db.account_audit().unwrap();
+    assert!(audit
+        .iter()
+        .any(|(_, action, target, _)| action.starts_with("locked until") && target.contains("user:lan")));
+    // The lock ends: failures older than the window no longer count.
+    let later = auth::unix_now() + accounts::FAILURE_WINDOW + 1;
+    assert_eq!(db.login_locked(&accounts::failure_keys("lan", "unknown"), later).unwrap(), None);
+}
+
+#[tokio::test]
+async fn a_login_token_an_attacker_planted_as_a_cookie_is_refused() {
+    let d = desk();
+    // The attacker sets ykien_login=abc (a sibling subdomain can) and posts abc too.
+    for planted in ["abc", &"0".repeat(64), &format!("{}.{}", "1".repeat(64), "2".repeat(64))] {
+        let r = send(
+            &d.app,
+            "POST",
+            "/login",
+            &format!("ykien_login={planted}"),
+            &[("name", "lan"), ("password", "mat-khau-dai"), ("csrf", planted)],
+        )
+        .await;
+        assert_eq!(r.status, StatusCode::FORBIDDEN, "{planted}");
+        assert!(r.cookie("ykien_session").is_none());
+    }
+}
+
+#[tokio::test]
+async fn pages_are_not_stored_and_disabled_accounts_lose_their_sessions() {
+    let d = desk();
+    let (c, _) = login(&d.app, "lan").await;
+    let r = send(&d.app, "GET", "/", &c, &[]).await;
+    assert_eq!(r.headers.get(header::CACHE_CONTROL).unwrap(), "no-store");
+    let login_page = send(&d.app, "GET", "/login", "", &[]).await;
+    assert_eq!(login_page.headers.get(header::CACHE_CONTROL).unwrap(), "no-store");
+    let db = Db::open(&d.data.review_db()).unwrap();
+    db.set_disabled("lan", true, "test").unwrap();
+    let r = send(&d.app, "GET", "/", &c, &[]).await;
+    assert_eq!((r.status, r.location()), (StatusCode::SEE_OTHER, "/login"), "the session ended");
+    assert_eq!(try_login(&d.app, "lan", "mat-khau-dai").await.status, StatusCode::UNAUTHORIZED);
+    db.set_disabled("lan", false, "test").unwrap();
+    assert_eq!(try_login(&d.app, "lan", "mat-khau-dai").await.status, StatusCode::SEE_OTHER);
+    let actions: Vec<String> = db.account_audit().unwrap().into_iter().map(|(_, a, t, _)| format!("{a} {t}")).collect();
+    assert!(
+        actions.contains(&"disabled lan".to_string()) && actions.contains(&"enabled lan".to_string()),
+        "{actions:?}"
+    );
+    // Sessions idle too long are purged.
+    let purged = db.purge_sessions(auth::unix_now() + accounts::SESSION_IDLE + 61).unwrap();
+    assert!(purged >= 1);
+}
+
+#[test]
+fn weak_passwords_are_refused_by_the_policy() {
+    let common = accounts::CommonPasswords::load(&common::models_dir()).unwrap();
+    for (name, pw) in [
+        ("lan", "        "),
+        ("admin", "12345678"),
+        ("nguyenvanlan", "nguyenvanlan"),
+        ("nguyễn văn lan", "Nguyen Van Lan 1"),
+        ("minh", "1234567890"),
+        ("minh", "matkhau123"),
+        ("minh", "ngắn quá"),
+    ] {
+        assert!(accounts::check_password(name, pw, &common).is_err(), "{name}: {pw:?}");
+    }
+    assert!(accounts::check_password("lan", "ruộng bậc thang Bắc Sơn 2024", &common).is_ok());
 }

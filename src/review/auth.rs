@@ -8,8 +8,11 @@ use crate::error::{Error, Result};
 
 /// Hashes a password with argon2id and a random salt (PHC string).
 pub fn hash_password(password: &str) -> Result<String> {
-    if password.chars().count() < 8 {
-        return Err(Error::Account("a password needs at least 8 characters".into()));
+    if password.chars().count() < super::accounts::MIN_PASSWORD_CHARS {
+        return Err(Error::Account(format!(
+            "a password needs at least {} characters",
+            super::accounts::MIN_PASSWORD_CHARS
+        )));
     }
     let salt = SaltString::generate(&mut OsRng);
     Argon2::default()
@@ -44,6 +47,22 @@ pub fn same_secret(a: &str, b: &str) -> bool {
     a.len() == b.len() && a.bytes().zip(b.bytes()).fold(0u8, |acc, (x, y)| acc | (x ^ y)) == 0
 }
 
+/// HMAC-SHA-256 of `message` under `key`, hex-encoded.
+pub fn sign(key: &[u8], message: &str) -> String {
+    use hmac::Mac;
+    let mut mac = hmac::Hmac::<Sha256>::new_from_slice(key).expect("HMAC takes a key of any length");
+    mac.update(message.as_bytes());
+    hex(&mac.finalize().into_bytes())
+}
+
+/// Unix seconds as a person in Vietnam reads them: "dd/mm/yyyy HH:MM" (UTC+7, which
+/// Asia/Ho_Chi_Minh keeps all year).
+pub fn vietnam_time(secs: i64) -> String {
+    let iso = iso_time((secs + 7 * 3600).max(0) as u64);
+    // "YYYY-MM-DDTHH:MM:SSZ"
+    format!("{}/{}/{} {}", &iso[8..10], &iso[5..7], &iso[0..4], &iso[11..16])
+}
+
 /// Seconds since the Unix epoch.
 pub fn unix_now() -> i64 {
     std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).map(|d| d.as_secs() as i64).unwrap_or(0)
@@ -76,6 +95,9 @@ mod tests {
         assert!(verify_password("mật khẩu dài", &h));
         assert!(!verify_password("mat khau dai", &h));
         assert!(hash_password("ngắn").is_err());
+        assert_eq!(vietnam_time(1_732_537_200), "25/11/2024 19:20");
+        assert_eq!(sign(b"k", "a"), sign(b"k", "a"));
+        assert_ne!(sign(b"k", "a"), sign(b"l", "a"));
         assert_eq!(iso_time(0), "1970-01-01T00:00:00Z");
         assert_eq!(iso_time(1_732_537_200), "2024-11-25T12:20:00Z");
         assert!(same_secret("abc", "abc") && !same_secret("abc", "abd") && !same_secret("abc", "ab"));

@@ -71,6 +71,7 @@ CREATE INDEX submissions_suggested ON submissions (status, suggested, confidence
 CREATE INDEX submissions_topic ON submissions (topic);
 CREATE INDEX submissions_locality ON submissions (locality);
 "#,
+    super::accounts::MIGRATION,
 ];
 
 /// The file name of the database inside the data directory.
@@ -368,6 +369,16 @@ impl Db {
         Ok(db)
     }
 
+    /// The connection, for the other parts of the review module.
+    pub(super) fn conn(&self) -> &Connection {
+        &self.conn
+    }
+
+    /// A database error naming this database's file.
+    pub(super) fn error(&self, e: rusqlite::Error) -> Error {
+        db_error(&self.path, e)
+    }
+
     fn err(&self, e: rusqlite::Error) -> Error {
         db_error(&self.path, e)
     }
@@ -428,7 +439,7 @@ impl Db {
     /// (id, role, password hash) of a user.
     pub fn user(&self, name: &str) -> Result<Option<(i64, Role, String)>> {
         self.conn
-            .query_row("SELECT id, role, password FROM users WHERE name = ?1", [name], |r| {
+            .query_row("SELECT id, role, password FROM users WHERE name = ?1 AND disabled = 0", [name], |r| {
                 Ok((r.get::<_, i64>(0)?, r.get::<_, String>(1)?, r.get::<_, String>(2)?))
             })
             .optional()
@@ -440,8 +451,8 @@ impl Db {
     pub fn add_session(&self, token_hash: &str, user_id: i64, csrf: &str, expires_at: i64) -> Result<()> {
         self.conn
             .execute(
-                "INSERT INTO sessions (token_hash, user_id, csrf, expires_at) VALUES (?1, ?2, ?3, ?4)",
-                params![token_hash, user_id, csrf, expires_at],
+                "INSERT INTO sessions (token_hash, user_id, csrf, expires_at, last_seen) VALUES (?1, ?2, ?3, ?4, ?5)",
+                params![token_hash, user_id, csrf, expires_at, super::auth::unix_now()],
             )
             .map(|_| ())
             .map_err(|e| self.err(e))
@@ -449,15 +460,26 @@ impl Db {
 
     /// (user name, role, CSRF token) of a live session.
     pub fn session(&self, token_hash: &str, now: i64) -> Result<Option<(String, Role, String)>> {
-        self.conn
+        let idle = now - super::accounts::SESSION_IDLE;
+        let found = self
+            .conn
             .query_row(
-                "SELECT u.name, u.role, s.csrf FROM sessions s JOIN users u ON u.id = s.user_id WHERE s.token_hash = ?1 AND s.expires_at > ?2",
-                params![token_hash, now],
-                |r| Ok((r.get::<_, String>(0)?, r.get::<_, String>(1)?, r.get::<_, String>(2)?)),
+                "SELECT u.name, u.role, s.csrf, s.last_seen FROM sessions s JOIN users u ON u.id = s.user_id
+                 WHERE s.token_hash = ?1 AND s.expires_at > ?2 AND s.last_seen > ?3 AND u.disabled = 0",
+                params![token_hash, now, idle],
+                |r| Ok((r.get::<_, String>(0)?, r.get::<_, String>(1)?, r.get::<_, String>(2)?, r.get::<_, i64>(3)?)),
             )
             .optional()
-            .map_err(|e| self.err(e))
-            .map(|o| o.map(|(n, r, c)| (n, Role::parse(&r).unwrap_or(Role::Analyst), c)))
+            .map_err(|e| self.err(e))?;
+        let Some((name, role, csrf, last_seen)) = found else { return Ok(None) };
+        // The idle clock is moved on at most once a minute (a write per page would queue
+        // reviewers' pages behind each other's decisions).
+        if now - last_seen >= 60 {
+            self.conn
+                .execute("UPDATE sessions SET last_seen = ?2 WHERE token_hash = ?1", params![token_hash, now])
+                .map_err(|e| self.err(e))?;
+        }
+        Ok(Role::parse(&role).map(|r| (name, r, csrf)))
     }
 
     /// Ends a session.

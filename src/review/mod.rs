@@ -1,6 +1,7 @@
 //! The review desk: Home Affairs reviewers confirm or correct each suggested department,
 //! in a browser, several at once; their decisions teach the router.
 
+pub mod accounts;
 pub mod auth;
 pub mod db;
 pub mod learn;

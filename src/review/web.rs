@@ -15,6 +15,7 @@ use axum::{Form, Router};
 use maud::{html, Markup, DOCTYPE};
 use serde::Deserialize;
 
+use super::accounts;
 use super::auth::{random_token, same_secret, token_hash, unix_now, verify_password};
 use super::db::{AuditEntry, Db, Decision, Item, Outcome, QueueFilter, Role, Status, StatusFilter};
 use super::learn::retrain;
@@ -41,6 +42,8 @@ pub struct AppState {
     topics: BTreeMap<String, String>,
     departments: Vec<(String, String)>,
     secure_cookies: bool,
+    /// Signs the login form's tokens (a new key each start: older forms need reloading).
+    login_key: [u8; 32],
 }
 
 impl AppState {
@@ -54,11 +57,27 @@ impl AppState {
         let departments =
             models.router.profile.departments.iter().map(|d| (d.code.to_string(), d.name.to_string())).collect();
         let (models_dir, profile) = (models.dir.clone(), models.router.profile.name.clone());
-        Ok(Arc::new(AppState { data, models_dir, profile, search, topics, departments, secure_cookies }))
+        let mut login_key = [0u8; 32];
+        getrandom::fill(&mut login_key)
+            .map_err(|e| Error::Account(format!("no random bytes for the login key: {e}")))?;
+        Db::open(&data.review_db())?.purge_sessions(unix_now())?;
+        Ok(Arc::new(AppState { data, models_dir, profile, search, topics, departments, secure_cookies, login_key }))
     }
 
     fn db(&self) -> Result<Db> {
         Db::open(&self.data.review_db())
+    }
+
+    /// A fresh login-form token: a random nonce and this server's signature of it.
+    fn login_token(&self) -> String {
+        let nonce = random_token();
+        let sig = super::auth::sign(&self.login_key, &nonce);
+        format!("{nonce}.{sig}")
+    }
+
+    /// Whether a login-form token is one this server signed.
+    fn login_token_is_ours(&self, token: &str) -> bool {
+        token.split_once('.').is_some_and(|(nonce, sig)| same_secret(&super::auth::sign(&self.login_key, nonce), sig))
     }
 
     fn dept_name<'a>(&'a self, code: &'a str) -> &'a str {
@@ -92,7 +111,7 @@ pub fn app(state: Arc<AppState>) -> Router {
 /// Serves until Ctrl-C.
 pub async fn serve(state: Arc<AppState>, addr: SocketAddr) -> Result<()> {
     let listener = tokio::net::TcpListener::bind(addr).await.map_err(|source| Error::Server { addr, source })?;
-    axum::serve(listener, app(state))
+    axum::serve(listener, app(state).into_make_service_with_connect_info::<SocketAddr>())
         .with_graceful_shutdown(async {
             let _ = tokio::signal::ctrl_c().await;
         })
@@ -112,6 +131,8 @@ async fn security_headers(req: axum::extract::Request, next: axum::middleware::N
     h.insert(header::X_FRAME_OPTIONS, HeaderValue::from_static("DENY"));
     h.insert(header::X_CONTENT_TYPE_OPTIONS, HeaderValue::from_static("nosniff"));
     h.insert(header::REFERRER_POLICY, HeaderValue::from_static("no-referrer"));
+    // Pages hold submissions and accounts: never kept by a browser or a proxy.
+    h.insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));
     res
 }
 
@@ -317,7 +338,7 @@ async fn login_page(State(st): State<Arc<AppState>>) -> Response {
 }
 
 fn login_form(st: &AppState, error: Option<&str>) -> Response {
-    let token = random_token();
+    let token = st.login_token();
     let body = html! {
         @if let Some(e) = error { p.err { (e) } }
         form.card method="post" action="/login" {
@@ -333,20 +354,47 @@ fn login_form(st: &AppState, error: Option<&str>) -> Response {
     res
 }
 
-async fn login(State(st): State<Arc<AppState>>, headers: HeaderMap, Form(f): Form<LoginForm>) -> Response {
-    // The login form's token must match the cookie set with it (double submit).
-    if !cookie(&headers, LOGIN_COOKIE).is_some_and(|c| same_secret(c, &f.csrf)) {
+async fn login(
+    State(st): State<Arc<AppState>>,
+    ClientAddr(addr): ClientAddr,
+    headers: HeaderMap,
+    Form(f): Form<LoginForm>,
+) -> Response {
+    // The login form's token must match the cookie set with it (double submit) and be one
+    // this server signed: a token an attacker planted as a cookie is refused.
+    let matches = cookie(&headers, LOGIN_COOKIE).is_some_and(|c| same_secret(c, &f.csrf));
+    if !matches || !st.login_token_is_ours(&f.csrf) {
         return forbidden("Biểu mẫu đăng nhập đã hết hạn hoặc thiếu mã CSRF. Hãy tải lại trang.").into_response();
     }
-    blocking(move || sign_in(&st, f)).await
+    blocking(move || sign_in(&st, f, &addr)).await
 }
 
-/// Checks the name and password (argon2) and opens a session.
-fn sign_in(st: &AppState, f: LoginForm) -> Response {
+/// The address a request came from ("unknown" where the server was not told).
+struct ClientAddr(String);
+
+impl FromRequestParts<Arc<AppState>> for ClientAddr {
+    type Rejection = std::convert::Infallible;
+
+    async fn from_request_parts(parts: &mut Parts, _: &Arc<AppState>) -> std::result::Result<Self, Self::Rejection> {
+        let ip = parts.extensions.get::<axum::extract::ConnectInfo<SocketAddr>>().map(|c| c.0.ip().to_string());
+        Ok(ClientAddr(ip.unwrap_or_else(|| "unknown".into())))
+    }
+}
+
+/// Checks the name and password (argon2) and opens a session; failed logins are counted
+/// per account and per address, and past the limits refused until a stated time.
+fn sign_in(st: &AppState, f: LoginForm, addr: &str) -> Response {
     let db = match st.db() {
         Ok(db) => db,
         Err(e) => return fail(e).into_response(),
     };
+    let now = unix_now();
+    let keys = accounts::failure_keys(&f.name, addr);
+    match db.login_locked(&keys, now) {
+        Ok(Some(until)) => return locked(st, until),
+        Ok(None) => {}
+        Err(e) => return fail(e).into_response(),
+    }
     let user = match db.user(f.name.trim()) {
         Ok(u) => u,
         Err(e) => return fail(e).into_response(),
@@ -362,15 +410,32 @@ fn sign_in(st: &AppState, f: LoginForm) -> Response {
         }
     };
     let Some((uid, _, _)) = user.filter(|_| ok) else {
-        return login_form(st, Some("Sai tên đăng nhập hoặc mật khẩu."));
+        return match db.login_failed(&keys, now) {
+            Ok(Some(until)) => locked(st, until),
+            Ok(None) => login_form(st, Some("Sai tên đăng nhập hoặc mật khẩu.")),
+            Err(e) => fail(e).into_response(),
+        };
     };
     let token = random_token();
-    if let Err(e) = db.add_session(&token_hash(&token), uid, &random_token(), unix_now() + SESSION_SECS) {
+    let opened = db
+        .login_succeeded(&keys)
+        .and_then(|_| db.purge_sessions(now))
+        .and_then(|_| db.add_session(&token_hash(&token), uid, &random_token(), now + SESSION_SECS));
+    if let Err(e) = opened {
         return fail(e).into_response();
     }
     let mut res = Redirect::to("/").into_response();
     res.headers_mut().append(header::SET_COOKIE, set_cookie(st, SESSION_COOKIE, &token, "/", SESSION_SECS));
     res.headers_mut().append(header::SET_COOKIE, set_cookie(st, LOGIN_COOKIE, "", "/login", 0));
+    res
+}
+
+/// The login page saying until when logins are refused (429).
+fn locked(st: &AppState, until: i64) -> Response {
+    let when = super::auth::vietnam_time(until);
+    let msg = format!("Đăng nhập sai quá nhiều lần. Tài khoản hoặc địa chỉ này tạm bị khoá đến {when}.");
+    let mut res = login_form(st, Some(&msg));
+    *res.status_mut() = StatusCode::TOO_MANY_REQUESTS;
     res
 }
 

@@ -1,7 +1,8 @@
-//! `ykien user`: review desk accounts.
+//! `ykien user`: review desk accounts, every change audited.
 
 use anyhow::{Context as _, Result};
 use clap::{Subcommand, ValueEnum};
+use ykien::review::accounts::{check_password, CommonPasswords};
 
 use crate::cli::Context;
 use crate::outln;
@@ -23,6 +24,28 @@ enum UserCmd {
         /// What the account may do.
         #[arg(long, value_enum)]
         role: RoleArg,
+    },
+    /// List the accounts.
+    List,
+    /// Set a new password (read from standard input); the account's sessions end.
+    Passwd {
+        /// Login name.
+        name: String,
+    },
+    /// Refuse the account's logins and end its sessions.
+    Disable {
+        /// Login name.
+        name: String,
+    },
+    /// Allow a disabled account to log in again.
+    Enable {
+        /// Login name.
+        name: String,
+    },
+    /// Remove the account (its decisions stay in the audit).
+    Remove {
+        /// Login name.
+        name: String,
     },
 }
 
@@ -47,21 +70,62 @@ impl From<RoleArg> for ykien::review::Role {
     }
 }
 
-/// Runs `ykien user`.
-pub fn exec(cx: &Context, a: Args) -> Result<()> {
+/// Who changes accounts from the command line, as the audit records it.
+fn actor() -> String {
+    format!("cli:{}", std::env::var("USER").unwrap_or_else(|_| "?".into()))
+}
+
+/// A new password for `name` from standard input, checked against the policy.
+fn read_password(cx: &Context, name: &str) -> Result<String> {
     use std::io::{BufRead, IsTerminal};
-    let UserCmd::Add { name, role } = a.cmd;
-    let data = cx.data();
-    let db = ykien::review::Db::open(&data.review_db())?;
     if std::io::stdin().is_terminal() {
-        eprint!("Mật khẩu cho {name} (ít nhất 8 ký tự): ");
+        eprint!("Mật khẩu cho {name} (ít nhất {} ký tự): ", ykien::review::accounts::MIN_PASSWORD_CHARS);
     }
     let mut pw = String::new();
     std::io::stdin().lock().read_line(&mut pw).context("reading the password from standard input")?;
-    let pw = pw.trim_end_matches(['\r', '\n']);
-    let role = ykien::review::Role::from(role);
-    anyhow::ensure!(!name.trim().is_empty(), "the name is empty");
-    db.add_user(name.trim(), role, &ykien::review::auth::hash_password(pw)?)?;
-    outln!("added {} ({}) to {}", name.trim(), role.as_str(), data.review_db().display());
+    let pw = pw.trim_end_matches(['\r', '\n']).to_string();
+    check_password(name, &pw, &CommonPasswords::load(&cx.models_dir)?)?;
+    Ok(pw)
+}
+
+/// Runs `ykien user`.
+pub fn exec(cx: &Context, a: Args) -> Result<()> {
+    let data = cx.data();
+    let db = ykien::review::Db::open(&data.review_db())?;
+    let hash = |pw: &str| ykien::review::auth::hash_password(pw);
+    match a.cmd {
+        UserCmd::Add { name, role } => {
+            let name = name.trim().to_string();
+            anyhow::ensure!(!name.is_empty(), "the name is empty");
+            let pw = read_password(cx, &name)?;
+            let role = ykien::review::Role::from(role);
+            db.add_user(&name, role, &hash(&pw)?)?;
+            db.audit_account(&actor(), &format!("added ({})", role.as_str()), &name)?;
+            outln!("added {name} ({}) to {}", role.as_str(), data.review_db().display());
+        }
+        UserCmd::List => {
+            for u in db.accounts()? {
+                let state = if u.disabled { "disabled" } else { "active" };
+                outln!("{:<20} {:<9} {:<8} since {}", u.name, u.role.as_str(), state, u.created_at);
+            }
+        }
+        UserCmd::Passwd { name } => {
+            let pw = read_password(cx, &name)?;
+            db.set_password(&name, &hash(&pw)?, &actor())?;
+            outln!("password of {name} set; its sessions ended");
+        }
+        UserCmd::Disable { name } => {
+            db.set_disabled(&name, true, &actor())?;
+            outln!("{name} disabled; its sessions ended");
+        }
+        UserCmd::Enable { name } => {
+            db.set_disabled(&name, false, &actor())?;
+            outln!("{name} enabled");
+        }
+        UserCmd::Remove { name } => {
+            db.remove_user(&name, &actor())?;
+            outln!("{name} removed");
+        }
+    }
     Ok(())
 }
