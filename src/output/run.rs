@@ -30,30 +30,13 @@ pub fn write_run(
     out: &Path,
     compare: Option<&Path>,
 ) -> Result<Written> {
-    let stage = Staging::begin(out)?;
-    match write_into(models, read, report, &stage.dir, compare) {
-        Ok(w) => {
-            stage.commit()?;
-            Ok(w)
-        }
-        Err(e) => {
-            stage.abandon();
-            Err(e)
-        }
-    }
+    Staging::replace(out, |dir| write_into(models, read, report, dir, compare))
 }
 
 /// Replaces `out` with a set holding only rejects.jsonl: a run whose every record was
 /// rejected.
 pub fn write_rejects_only(read: &ReadOutcome, out: &Path) -> Result<()> {
-    let stage = Staging::begin(out)?;
-    match write_atomic(&stage.dir.join("rejects.jsonl"), &jsonl(&read.rejects)?) {
-        Ok(()) => stage.commit(),
-        Err(e) => {
-            stage.abandon();
-            Err(e)
-        }
-    }
+    Staging::replace(out, |dir| write_atomic(&dir.join("rejects.jsonl"), &jsonl(&read.rejects)?))
 }
 
 /// [`write_run`]'s files, written into the folder `out`.

@@ -99,6 +99,22 @@ impl Staging {
         std::fs::remove_dir_all(&old).map_err(io(&old))
     }
 
+    /// Replaces `out` with what `fill` writes into a fresh folder; if `fill` fails, `out`
+    /// is left as it was.
+    pub fn replace<T>(out: &Path, fill: impl FnOnce(&Path) -> Result<T>) -> Result<T> {
+        let stage = Staging::begin(out)?;
+        match fill(&stage.dir) {
+            Ok(v) => {
+                stage.commit()?;
+                Ok(v)
+            }
+            Err(e) => {
+                stage.abandon();
+                Err(e)
+            }
+        }
+    }
+
     /// Gives up: the new folder is removed and `out` left as it was.
     pub fn abandon(self) {
         let _ = std::fs::remove_dir_all(&self.dir);
