@@ -770,6 +770,9 @@ pub fn summary(read: &ReadOutcome, report: &Report, out: &Path) -> String {
         read.rejects.len(),
         read.blank
     );
+    if read.title_rows > 0 {
+        let _ = writeln!(s, "{} dòng tiêu đề phía trên dòng tên cột được bỏ qua", read.title_rows);
+    }
     if report.unclustered > 0 {
         let _ = writeln!(s, "{} ý kiến không có từ để phân cụm (vẫn được đề xuất cơ quan)", report.unclustered);
     }

@@ -181,7 +181,7 @@ fn analysing_while_reading_in_batches_gives_the_one_batch_results() {
         |r: &ykien::pipeline::Report| r.records.iter().map(|x| serde_json::to_string(x).unwrap()).collect::<Vec<_>>();
     assert_eq!(recs(&batched), recs(&one));
     // A bad record stops the batched read with its file and line, as the whole read does.
-    std::fs::write(&paths[1], format!("{}\nx1,\n", lines[0])).unwrap();
+    std::fs::write(&paths[1], format!("{}\nx1,{}\n", lines[0], "thừa,".repeat(12))).unwrap();
     let err = analyze_files(m, &paths, &Default::default(), 37, &settings, &pb).unwrap_err().to_string();
     assert!(err.contains("b.csv:2"), "{err}");
 }

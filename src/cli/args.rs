@@ -30,9 +30,14 @@ pub struct GlobalArgs {
 pub struct InputArgs {
     /// Input files: .csv/.tsv, .jsonl, .xlsx/.ods, .txt (default: the bundled corpus).
     pub inputs: Vec<PathBuf>,
-    /// Column holding the submission text.
+    /// Column holding the submission text (default: found by its name, such as 'Ý kiến',
+    /// 'Nội dung' or 'text', else the column of the longest free text).
     #[arg(long, default_value = "text")]
     pub text_column: String,
+    /// Name the columns to read: ROLE=HEADER, roles text, id, locality, submitted_at,
+    /// group (e.g. --columns "text=Ý kiến, kiến nghị,locality=Huyện/Thành phố").
+    #[arg(long)]
+    pub columns: Vec<String>,
     /// Sheet of a workbook to read (default: the first).
     #[arg(long)]
     pub sheet: Option<String>,
@@ -113,14 +118,16 @@ pub enum OutFormat {
 }
 
 impl InputArgs {
-    /// How the reader should read.
-    pub fn options(&self) -> ReadOptions {
-        ReadOptions {
+    /// How the reader should read, with the header names of `models_dir`'s columns.toml.
+    pub fn options(&self, models_dir: &Path) -> Result<ReadOptions> {
+        Ok(ReadOptions {
             text_column: self.text_column.clone(),
             sheet: self.sheet.clone(),
             skip_bad: self.skip_bad,
             format: self.format,
-        }
+            column_names: std::sync::Arc::new(ykien::input::columns::ColumnNames::load(models_dir)?),
+            columns: self.columns.clone(),
+        })
     }
     /// The input files, or the bundled corpus when none are named.
     pub fn paths(&self, models_dir: &Path) -> Vec<PathBuf> {
@@ -132,12 +139,12 @@ impl InputArgs {
     }
     /// Reads the inputs (the bundled corpus when none are named).
     pub fn read(&self, models_dir: &Path) -> Result<ReadOutcome> {
-        Ok(read_files(&self.paths(models_dir), &self.options())?)
+        Ok(read_files(&self.paths(models_dir), &self.options(models_dir)?)?)
     }
     /// Reads the inputs, which must be named (commands that learn or score labels).
-    pub fn read_named(&self) -> Result<ReadOutcome> {
+    pub fn read_named(&self, models_dir: &Path) -> Result<ReadOutcome> {
         anyhow::ensure!(!self.inputs.is_empty(), "name an input file");
-        Ok(read_files(&self.inputs, &self.options())?)
+        Ok(read_files(&self.inputs, &self.options(models_dir)?)?)
     }
 }
 
@@ -170,6 +177,16 @@ pub fn progress() -> ProgressBar {
             .progress_chars("=> "),
     );
     pb
+}
+
+/// Says on stderr which column was read for what in each table, and the title rows passed over.
+pub fn report_columns(read: &ReadOutcome) {
+    for (file, chosen) in &read.columns {
+        eprintln!("ykien: {}: {}", file.display(), chosen.join("; "));
+    }
+    if read.title_rows > 0 {
+        eprintln!("ykien: {} dòng tiêu đề phía trên dòng tên cột đã được bỏ qua", read.title_rows);
+    }
 }
 
 /// Names on stderr the records that were skipped.

@@ -68,6 +68,9 @@ fn fields_utf8(raw: &csv::ByteRecord) -> Option<Vec<&str>> {
         .collect()
 }
 
+/// Rows read before the header is chosen: title and letterhead rows sit above it.
+const LOOK_AHEAD: usize = 30;
+
 /// Parses delimited records; `bad_lines` are lines a lossy decoding found undecodable
 /// units on (ascending): a record covering one is rejected.
 fn parse(path: &Path, sink: &mut Sink<'_, '_>, input: impl Read, delim: u8, bad_lines: &[u64]) -> Result<()> {
@@ -76,104 +79,72 @@ fn parse(path: &Path, sink: &mut Sink<'_, '_>, input: impl Read, delim: u8, bad_
     let mut rdr = csv::ReaderBuilder::new()
         .delimiter(delim)
         .flexible(true)
-        .has_headers(true)
+        .has_headers(false)
         .buffer_capacity(1 << 16)
         .from_reader(input);
-    let headers: Vec<String> = match rdr.headers() {
-        Ok(h) => h.iter().map(|c| c.trim().to_string()).collect(),
-        Err(e) => {
-            return Err(utf8_error(path, &e)
-                .unwrap_or_else(|| Error::input(path, Location::Line(1), format!("cannot read the header row: {e}"))))
-        }
-    };
-    if headers.iter().all(|h| h.is_empty()) {
-        return Err(Error::input(path, Location::Line(1), "the file is empty or has no header row"));
-    }
-    let headers = sink
-        .builder
-        .prepare_header(headers.iter().map(String::as_str))
-        .map_err(|m| Error::input(path, Location::Line(1), m))?;
     // Records are read as bytes and checked for UTF-8 at once with SIMD (the csv
     // crate's own check, field by field, is several times slower on Vietnamese text).
+    // The first few are kept to find the header among them.
+    let mut first: Vec<(csv::ByteRecord, bool)> = Vec::new();
+    while first.len() < LOOK_AHEAD {
+        let mut raw = csv::ByteRecord::new();
+        match rdr.read_byte_record(&mut raw) {
+            Ok(true) => {
+                let s = seen.get();
+                first.push((raw, s.ended && rdr.position().byte() == s.bytes));
+            }
+            Ok(false) => break,
+            Err(e) => return Err(Error::input(path, Location::Line(1), format!("cannot read the first rows: {e}"))),
+        }
+    }
+    let texts: Vec<Vec<String>> =
+        first.iter().map(|(r, _)| r.iter().map(|f| String::from_utf8_lossy(f).trim().to_string()).collect()).collect();
+    if texts.iter().all(|r| r.iter().all(String::is_empty)) {
+        return Err(Error::input(path, Location::File, "the file is empty or has no header row"));
+    }
+    let line_of = |r: &csv::ByteRecord| r.position().map_or(1, |p| p.line());
+    // A header with bytes that are not UTF-8 means the whole file was saved so (and a
+    // header that cannot be found among such rows is said so too).
+    let not_utf8 = |r: &csv::ByteRecord| {
+        std::str::from_utf8(r.as_slice()).err().map(|e| {
+            let what = format!("byte {:#04x} in the row at line {}", r.as_slice()[e.valid_up_to()], line_of(r));
+            decode::not_utf8(path, line_of(r), what)
+        })
+    };
+    let layout = match sink.layout(&texts) {
+        Ok(l) => l,
+        Err(m) => {
+            return Err(first
+                .iter()
+                .find_map(|(r, _)| not_utf8(r))
+                .unwrap_or_else(|| Error::input(path, Location::Line(1), m)))
+        }
+    };
+    if let Some(e) = not_utf8(&first[layout.header_row].0) {
+        return Err(e);
+    }
+    for (r, _) in &first[..layout.header_row] {
+        let empty = r.iter().all(|f| f.iter().all(u8::is_ascii_whitespace));
+        if empty {
+            sink.out.blank += 1
+        } else {
+            sink.out.title_rows += 1
+        }
+    }
+    let headers = layout.keys;
+    let ctx = Ctx { delim, bad_lines, headers: &headers };
+    for (raw, at_end) in &first[layout.header_row + 1..] {
+        ctx.record(sink, raw, line_of(raw), *at_end, seen.get().quotes)?;
+    }
     let mut raw = csv::ByteRecord::new();
     loop {
         let line = rdr.position().line();
         match rdr.read_byte_record(&mut raw) {
             Ok(false) => break,
             Ok(true) => {
-                let line = raw.position().map(|p| p.line()).unwrap_or(line);
-                let Some(rec) = fields_utf8(&raw) else {
-                    // The line of the bad byte itself: the record's first line plus the line
-                    // breaks inside its fields before it.
-                    let i = raw.iter().position(|f| std::str::from_utf8(f).is_err()).unwrap_or(0);
-                    let before: usize = raw.iter().take(i).map(|f| f.iter().filter(|&&b| b == b'\n').count()).sum();
-                    let field = &raw[i];
-                    let at = std::str::from_utf8(field).err().map_or(0, |e| e.valid_up_to());
-                    let at_line = line + (before + field[..at].iter().filter(|&&b| b == b'\n').count()) as u64;
-                    let what = format!(
-                        "byte {:#04x} in field {} ('{}')",
-                        field[at],
-                        i + 1,
-                        headers.get(i).map_or("", String::as_str)
-                    );
-                    sink.count += 1;
-                    let raw_text =
-                        raw.iter().map(String::from_utf8_lossy).collect::<Vec<_>>().join(&(delim as char).to_string());
-                    sink.bad(Location::Line(at_line), decode::not_utf8_message(&what), raw_text)?;
-                    continue;
-                };
-                if !bad_lines.is_empty() {
-                    let last = line + rec.iter().map(|f| f.matches('\n').count() as u64).sum::<u64>();
-                    let first_bad = bad_lines.partition_point(|&b| b < line);
-                    if let Some(&b) = bad_lines.get(first_bad).filter(|&&b| b <= last) {
-                        sink.count += 1;
-                        sink.bad(
-                            Location::Line(b),
-                            decode::undecodable_line(b),
-                            rec.join(&(delim as char).to_string()),
-                        )?;
-                        continue;
-                    }
-                }
-                // An opening quote never closed makes the rest of the file one field: the
-                // last record, ending at the end of the input with an odd count of quotes
-                // and a line break inside (a missing quote on the last line loses nothing).
-                let so_far = seen.get();
-                let at_end = so_far.ended && rdr.position().byte() == so_far.bytes;
-                if at_end && so_far.quotes % 2 == 1 && rec.iter().any(|f| f.contains('\n')) {
-                    let breaks: u64 = rec.iter().map(|f| f.matches('\n').count() as u64).sum();
-                    // The file's own last line end, swallowed too, ends no line of the record.
-                    let last = line + breaks - rec.last().is_some_and(|f| f.ends_with('\n')) as u64;
-                    let msg = format!(
-                        "a quotation mark opened in this record is never closed: lines {line}-{last} ({} lines) were read as one record; close the quote or remove it",
-                        last - line + 1
-                    );
-                    sink.count += 1;
-                    sink.bad(Location::Line(line), msg, rec.join(&(delim as char).to_string()))?;
-                    continue;
-                }
-                if rec.iter().all(|f| f.trim().is_empty()) {
-                    sink.out.blank += 1;
-                    continue;
-                }
-                if rec.len() != headers.len() {
-                    sink.count += 1;
-                    let raw = rec.join(&(delim as char).to_string());
-                    let mut msg = format!("{} fields where the header has {}", rec.len(), headers.len());
-                    let breaks: u64 = rec.iter().map(|f| f.matches('\n').count() as u64).sum();
-                    if breaks > 0 {
-                        // A quote opened and closed records later: say which lines it took.
-                        msg.push_str(&format!(
-                            "; lines {line}-{} ({} lines) were read as one record: is a quotation mark left open?",
-                            line + breaks,
-                            breaks + 1
-                        ));
-                    }
-                    sink.bad(Location::Line(line), msg, raw)?;
-                    continue;
-                }
-                let fields = &rec;
-                sink.record(headers.iter().zip(rec.iter().copied()), Location::Line(line), || fields.join(","), None)?;
+                let s = seen.get();
+                let at_end = s.ended && rdr.position().byte() == s.bytes;
+                ctx.record(sink, &raw, raw.position().map(|p| p.line()).unwrap_or(line), at_end, s.quotes)?;
             }
             Err(e) => {
                 if let Some(bad) = utf8_error(path, &e) {
@@ -186,6 +157,85 @@ fn parse(path: &Path, sink: &mut Sink<'_, '_>, input: impl Read, delim: u8, bad_
         }
     }
     Ok(())
+}
+
+/// What every record of one file is read against.
+struct Ctx<'a> {
+    delim: u8,
+    bad_lines: &'a [u64],
+    headers: &'a [String],
+}
+
+impl Ctx<'_> {
+    /// One record starting at `line`: a submission, a blank line, or a bad record.
+    /// `at_end`: the input ended with it; `quotes`: quotation marks read so far.
+    fn record(
+        &self,
+        sink: &mut Sink<'_, '_>,
+        raw: &csv::ByteRecord,
+        line: u64,
+        at_end: bool,
+        quotes: u64,
+    ) -> Result<()> {
+        let sep = (self.delim as char).to_string();
+        let Some(rec) = fields_utf8(raw) else {
+            // The line of the bad byte itself: the record's first line plus the line
+            // breaks inside its fields before it.
+            let i = raw.iter().position(|f| std::str::from_utf8(f).is_err()).unwrap_or(0);
+            let before: usize = raw.iter().take(i).map(|f| f.iter().filter(|&&b| b == b'\n').count()).sum();
+            let field = &raw[i];
+            let at = std::str::from_utf8(field).err().map_or(0, |e| e.valid_up_to());
+            let at_line = line + (before + field[..at].iter().filter(|&&b| b == b'\n').count()) as u64;
+            let name = self.headers.get(i).map_or("", String::as_str);
+            let what = format!("byte {:#04x} in field {} ('{name}')", field[at], i + 1);
+            sink.count += 1;
+            let raw_text = raw.iter().map(String::from_utf8_lossy).collect::<Vec<_>>().join(&sep);
+            return sink.bad(Location::Line(at_line), decode::not_utf8_message(&what), raw_text);
+        };
+        let breaks: u64 = rec.iter().map(|f| f.matches('\n').count() as u64).sum();
+        if !self.bad_lines.is_empty() {
+            let first_bad = self.bad_lines.partition_point(|&b| b < line);
+            if let Some(&b) = self.bad_lines.get(first_bad).filter(|&&b| b <= line + breaks) {
+                sink.count += 1;
+                return sink.bad(Location::Line(b), decode::undecodable_line(b), rec.join(&sep));
+            }
+        }
+        // An opening quote never closed makes the rest of the file one field: the last
+        // record, ending at the end of the input with an odd count of quotes and a line
+        // break inside (a missing quote on the last line loses nothing).
+        if at_end && quotes % 2 == 1 && breaks > 0 {
+            // The file's own last line end, swallowed too, ends no line of the record.
+            let last = line + breaks - rec.last().is_some_and(|f| f.ends_with('\n')) as u64;
+            let msg = format!(
+                "a quotation mark opened in this record is never closed: lines {line}-{last} ({} lines) were read as one record; close the quote or remove it",
+                last - line + 1
+            );
+            sink.count += 1;
+            return sink.bad(Location::Line(line), msg, rec.join(&sep));
+        }
+        if rec.iter().all(|f| f.trim().is_empty()) {
+            sink.out.blank += 1;
+            return Ok(());
+        }
+        if rec.len() > self.headers.len() && rec[self.headers.len()..].iter().any(|f| !f.trim().is_empty())
+            || rec.len() < self.headers.len() && breaks > 0
+        {
+            sink.count += 1;
+            let mut msg = format!("{} fields where the header has {}", rec.len(), self.headers.len());
+            if breaks > 0 {
+                // A quote opened and closed records later: say which lines it took.
+                msg.push_str(&format!(
+                    "; lines {line}-{} ({} lines) were read as one record: is a quotation mark left open?",
+                    line + breaks,
+                    breaks + 1
+                ));
+            }
+            return sink.bad(Location::Line(line), msg, rec.join(&sep));
+        }
+        // A row a spreadsheet cut short (its last cells empty) reads as empty cells.
+        let fields = self.headers.iter().zip(rec.iter().copied().chain(std::iter::repeat("")));
+        sink.record(fields, Location::Line(line), || rec.join(","), None)
+    }
 }
 
 /// What a [`Counted`] reader has passed on so far.

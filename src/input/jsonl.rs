@@ -72,9 +72,16 @@ fn line(sink: &mut Sink<'_, '_>, loc: Location, line: &str) -> Result<()> {
     let mut fields = Vec::with_capacity(obj.len());
     let mut problem = None;
     for (k, v) in obj {
+        // Keys are read as table headers are: "noi_dung" or "Ý kiến" is the text; a second
+        // key for a role already read is kept under its own name.
+        let mut key = sink.key_of(&k).into_owned();
+        if fields.iter().any(|(f, _): &(String, String)| *f == key) {
+            key = k;
+        }
+        let k = key;
         let s = match v {
             Value::String(s) => s,
-            other if k == sink.builder.text_column => {
+            other if k == "text" => {
                 problem = Some(format!("field '{k}' must be a string, found {}", kind(&other)));
                 break;
             }

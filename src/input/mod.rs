@@ -6,6 +6,7 @@
 //! stops the read with an error naming the file and line or row, unless
 //! [`ReadOptions::skip_bad`] is set, in which case it becomes a [`Reject`].
 
+pub mod columns;
 mod decode;
 mod delimited;
 mod jsonl;
@@ -156,11 +157,22 @@ pub struct ReadOptions {
     pub skip_bad: bool,
     /// Force a format instead of guessing from the extension.
     pub format: Option<Format>,
+    /// Header names by what ykien reads (models/columns.toml).
+    pub column_names: std::sync::Arc<columns::ColumnNames>,
+    /// Columns the user named: `role=header` (`--columns`).
+    pub columns: Vec<String>,
 }
 
 impl Default for ReadOptions {
     fn default() -> Self {
-        ReadOptions { text_column: "text".into(), sheet: None, skip_bad: false, format: None }
+        ReadOptions {
+            text_column: "text".into(),
+            sheet: None,
+            skip_bad: false,
+            format: None,
+            column_names: Default::default(),
+            columns: Vec::new(),
+        }
     }
 }
 
@@ -173,6 +185,10 @@ pub struct ReadOutcome {
     pub rejects: Vec<Reject>,
     /// Empty lines or rows passed over (not submissions).
     pub blank: usize,
+    /// Title and letterhead rows above a header, passed over.
+    pub title_rows: usize,
+    /// For each file read as a table, which column was read for what ("văn bản ← cột 'Ý kiến'").
+    pub columns: Vec<(PathBuf, Vec<String>)>,
     /// Each file read and how many of `submissions` came from it, in order.
     pub sources: Vec<(PathBuf, usize)>,
 }
@@ -322,6 +338,8 @@ pub fn read_files_batched(
         all.rejects.extend(dup_rejects);
         all.rejects.extend(one.rejects);
         all.blank += one.blank;
+        all.title_rows += one.title_rows;
+        all.columns.extend(one.columns);
     }
     Ok(all)
 }
@@ -341,14 +359,27 @@ struct Sink<'a, 'b> {
     batches: Option<(usize, BatchSink<'b>)>,
     /// Submissions already handed over.
     handed: usize,
+    /// Header names by role, and what the user named.
+    names: std::sync::Arc<columns::ColumnNames>,
+    overrides: columns::Overrides,
+    /// An error in the user's column names, said when a table is read.
+    overrides_error: Option<String>,
 }
 
 impl<'a, 'b> Sink<'a, 'b> {
     fn new(path: &'a Path, opts: &ReadOptions) -> Self {
         let stem = path.file_stem().and_then(|s| s.to_str()).unwrap_or("input").to_string();
+        let mut specs = opts.columns.clone();
+        if opts.text_column != "text" && !specs.iter().any(|c| c.starts_with("text=")) {
+            specs.push(format!("text={}", opts.text_column));
+        }
+        let (overrides, overrides_error) = match columns::Overrides::parse(&specs) {
+            Ok(o) => (o, None),
+            Err(e) => (columns::Overrides::default(), Some(e)),
+        };
         Sink {
             path,
-            builder: RecordBuilder::new(&opts.text_column),
+            builder: RecordBuilder::new("text"),
             stem,
             skip_bad: opts.skip_bad,
             out: ReadOutcome::default(),
@@ -356,6 +387,34 @@ impl<'a, 'b> Sink<'a, 'b> {
             count: 0,
             batches: None,
             handed: 0,
+            names: opts.column_names.clone(),
+            overrides,
+            overrides_error,
+        }
+    }
+
+    /// The header among a table's first rows and what each column holds; the choice is
+    /// kept in the outcome to be shown.
+    fn layout(&mut self, rows: &[Vec<String>]) -> std::result::Result<columns::Layout, String> {
+        if let Some(e) = &self.overrides_error {
+            return Err(e.clone());
+        }
+        let l = columns::find_layout(rows, &self.names, &self.overrides)?;
+        self.out.columns.push((self.path.to_path_buf(), l.chosen.clone()));
+        Ok(l)
+    }
+
+    /// The key a named field is read under (JSON Lines): a role its name gives, else itself.
+    fn key_of<'k>(&self, name: &'k str) -> std::borrow::Cow<'k, str> {
+        let folded = columns::fold_header(name);
+        if let Some((role, _)) = self.overrides.by_role.iter().find(|(_, h)| columns::fold_header(h) == folded) {
+            return std::borrow::Cow::Owned(role.clone());
+        }
+        match self.names.role_of(name) {
+            Some((role, true)) if !self.overrides.by_role.iter().any(|(r, _)| r == role) => {
+                std::borrow::Cow::Borrowed(role)
+            }
+            _ => std::borrow::Cow::Borrowed(name),
         }
     }
 
@@ -418,6 +477,16 @@ impl<'a, 'b> Sink<'a, 'b> {
                 self.flush(1)?;
                 Ok(())
             }
+            // A blank answer is no error: listed with its line, and reading goes on.
+            Err(msg) if msg == EMPTY_TEXT => {
+                self.out.rejects.push(Reject {
+                    file: self.path.to_path_buf(),
+                    location: location_text(&location),
+                    message: EMPTY_TEXT.into(),
+                    raw: raw(),
+                });
+                Ok(())
+            }
             Err(msg) => self.bad(location, msg, raw()),
         }
     }
@@ -466,6 +535,10 @@ pub struct RecordBuilder {
     /// hundred communes, days and groups), shared by every record that has them.
     shared: crate::intern::Interner,
 }
+
+/// What a record without text is called in the rejects: a blank answer, which never
+/// stops a run.
+pub const EMPTY_TEXT: &str = "không có nội dung (a blank answer: the text is empty)";
 
 /// Names and values a reader shares at most at once.
 const SHARED_VALUES: usize = 4096;
@@ -576,7 +649,7 @@ impl RecordBuilder {
             return Err(format!("no '{}' field", self.text_column));
         }
         if s.text.is_empty() {
-            return Err(format!("the '{}' field is empty", self.text_column));
+            return Err(EMPTY_TEXT.into());
         }
         s.id_given = !s.id.is_empty();
         if s.id.is_empty() {

@@ -100,19 +100,32 @@ fn read_rows(
 ) -> Result<()> {
     let loc = |row: u64| Location::Row { sheet: sheet.to_string(), row };
     let empty = |r: &[Data]| r.iter().all(|c| cell_text(c).trim().is_empty());
-    let (header_row, headers): (u64, Vec<String>) = loop {
-        match rows.next().transpose()? {
-            Some((_, r)) if empty(&r) => continue,
-            Some((n, r)) => break (n, r.iter().map(|c| cell_text(c).trim().to_string()).collect()),
-            None => return Err(Error::input(path, Location::File, format!("the sheet '{sheet}' is empty"))),
+    // The first rows, to find the header among them (title rows sit above it).
+    let mut first: Vec<(u64, Vec<Data>)> = Vec::new();
+    for next in rows.by_ref() {
+        first.push(next?);
+        if first.len() >= 30 {
+            break;
         }
-    };
-    let headers = sink
-        .builder
-        .prepare_header(headers.iter().map(String::as_str))
-        .map_err(|m| Error::input(path, loc(header_row), m))?;
+    }
+    let texts: Vec<Vec<String>> =
+        first.iter().map(|(_, r)| r.iter().map(|c| cell_text(c).trim().to_string()).collect()).collect();
+    if texts.iter().all(|r| r.iter().all(String::is_empty)) {
+        return Err(Error::input(path, Location::File, format!("the sheet '{sheet}' is empty")));
+    }
+    let layout = sink.layout(&texts).map_err(|m| Error::input(path, loc(first.first().map_or(1, |f| f.0)), m))?;
+    let header_row = first[layout.header_row].0;
+    for (_, r) in &first[..layout.header_row] {
+        if empty(r) {
+            sink.out.blank += 1
+        } else {
+            sink.out.title_rows += 1
+        }
+    }
+    let headers = layout.keys;
     let mut last = header_row;
-    for next in rows {
+    let rest: Vec<Result<(u64, Vec<Data>)>> = first.drain(layout.header_row + 1..).map(Ok).collect();
+    for next in rest.into_iter().chain(rows) {
         let (row, cells) = next?;
         // Rows with no cells at all are not in the stream: counted as blank too.
         sink.out.blank += row.saturating_sub(last + 1) as usize;

@@ -4,7 +4,9 @@ use std::path::PathBuf;
 
 use anyhow::{Context as _, Result};
 
-use crate::cli::args::{learn_from_reviews, load_models, progress, report_rejects, ClusterArgs, InputArgs};
+use crate::cli::args::{
+    learn_from_reviews, load_models, progress, report_columns, report_rejects, ClusterArgs, InputArgs,
+};
 use crate::cli::Context;
 use crate::outln;
 
@@ -31,18 +33,24 @@ pub fn exec(cx: &Context, a: Args) -> Result<()> {
     // Analysis runs while the files are read, batch by batch.
     let paths = a.input.paths(&cx.models_dir);
     let batch = ykien::pipeline::BATCH;
-    let (read, report) =
-        match ykien::pipeline::analyze_files(&models, &paths, &a.input.options(), batch, &settings, &progress()) {
-            Ok(r) => r,
-            Err(ykien::Error::NothingRead(read)) if !read.rejects.is_empty() => {
-                // Every record was rejected: the rejects are the run's one output.
-                ykien::output::write_rejects_only(&read, &a.out)?;
-                let at = a.out.join("rejects.jsonl");
-                return Err(anyhow::Error::new(ykien::Error::NothingRead(read)))
-                    .with_context(|| format!("every record is listed with its reason in {}", at.display()));
-            }
-            Err(e) => return Err(e.into()),
-        };
+    let (read, report) = match ykien::pipeline::analyze_files(
+        &models,
+        &paths,
+        &a.input.options(&cx.models_dir)?,
+        batch,
+        &settings,
+        &progress(),
+    ) {
+        Ok(r) => r,
+        Err(ykien::Error::NothingRead(read)) if !read.rejects.is_empty() => {
+            // Every record was rejected: the rejects are the run's one output.
+            ykien::output::write_rejects_only(&read, &a.out)?;
+            let at = a.out.join("rejects.jsonl");
+            return Err(anyhow::Error::new(ykien::Error::NothingRead(read)))
+                .with_context(|| format!("every record is listed with its reason in {}", at.display()));
+        }
+        Err(e) => return Err(e.into()),
+    };
     let written = ykien::output::write_run(&models, &read, &report, &a.out, a.compare.as_deref())?;
     outln!("{}", ykien::report::summary(&read, &report, &a.out));
     if written.cut_cells > 0 {
@@ -51,6 +59,7 @@ pub fn exec(cx: &Context, a: Args) -> Result<()> {
             written.cut_cells
         );
     }
+    report_columns(&read);
     report_rejects(&read);
     // The data directory (review queue, search index) keeps the latest results when it is
     // named (--data-dir, $YKIEN_DATA) or already exists.

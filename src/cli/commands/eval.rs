@@ -54,7 +54,7 @@ pub fn exec(cx: &Context, a: Args) -> Result<()> {
 /// A trained model's labels against the file's gold `--label-column`.
 fn eval_model(cx: &Context, a: &Args, model: &std::path::Path) -> Result<()> {
     let analyzer = ykien::text::Analyzer::load(&cx.models_dir)?;
-    let read = a.input.read_named()?;
+    let read = a.input.read_named(&cx.models_dir)?;
     let clf = ykien::classify::LinearClassifier::load(model)?;
     let pred: Vec<String> = clf.predict_all(&analyzer, &read.submissions).into_iter().map(|p| p.label).collect();
     let col = &a.label_column;

@@ -2,7 +2,7 @@
 
 use anyhow::Result;
 
-use crate::cli::args::{load_models, progress, report_rejects, InputArgs};
+use crate::cli::args::{load_models, progress, report_columns, report_rejects, InputArgs};
 use crate::cli::Context;
 use crate::outln;
 
@@ -42,6 +42,7 @@ pub fn exec(cx: &Context, a: Args) -> Result<()> {
     );
     let size = ykien::data_dir::dir_size(&data.index_dir());
     outln!("index {}: {} submissions, {:.1} MB on disk", data.index_dir().display(), idx.num_docs(), size as f64 / 1e6);
+    report_columns(&read);
     report_rejects(&read);
     Ok(())
 }

@@ -6,7 +6,9 @@ use std::path::PathBuf;
 use anyhow::{Context as _, Result};
 use ykien::output::{csv_for_excel, jsonl, rounded3, write_rows_parallel, SubmissionRow};
 
-use crate::cli::args::{learn_from_reviews, load_models, progress, report_rejects, InputArgs, OutFormat};
+use crate::cli::args::{
+    learn_from_reviews, load_models, progress, report_columns, report_rejects, InputArgs, OutFormat,
+};
 use crate::cli::Context;
 
 /// Arguments of `ykien route`.
@@ -60,6 +62,7 @@ fn route_with_profile(cx: &Context, a: &Args) -> Result<()> {
     }
     .context("writing to stdout")?;
     out.flush().context("writing to stdout")?;
+    report_columns(&read);
     report_rejects(&read);
     Ok(())
 }
@@ -67,7 +70,7 @@ fn route_with_profile(cx: &Context, a: &Args) -> Result<()> {
 /// Each record's label from a model trained with `train-router`.
 fn route_with_model(cx: &Context, a: &Args, model: &std::path::Path) -> Result<()> {
     let analyzer = ykien::text::Analyzer::load(&cx.models_dir)?;
-    let read = a.input.read_named()?;
+    let read = a.input.read_named(&cx.models_dir)?;
     let clf = ykien::classify::LinearClassifier::load(model)?;
     let preds = clf.predict_all(&analyzer, &read.submissions);
     let pairs = read.submissions.iter().zip(&preds);
@@ -85,6 +88,7 @@ fn route_with_model(cx: &Context, a: &Args, model: &std::path::Path) -> Result<(
         )?,
     };
     std::io::stdout().lock().write_all(&bytes).context("writing to stdout")?;
+    report_columns(&read);
     report_rejects(&read);
     Ok(())
 }

@@ -72,7 +72,7 @@ enum OnOffAuto {
 /// Runs `ykien train-router`.
 pub fn exec(cx: &Context, a: Args) -> Result<()> {
     let analyzer = ykien::text::Analyzer::load(&cx.models_dir)?;
-    let read = a.input.read_named()?;
+    let read = a.input.read_named(&cx.models_dir)?;
     let t0 = std::time::Instant::now();
     let labels = labels_of(&read.submissions, &a.label_column)?;
     let exact = match a.exact_forms {

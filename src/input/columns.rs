@@ -1,0 +1,328 @@
+//! Which column holds what, found as a person would: by header names in Vietnamese or
+//! English, with or without diacritics, from a synonym list in models/columns.toml (data,
+//! not code); failing a name, the text is the column of the longest free text. The header
+//! row itself is found below title and letterhead rows.
+
+use std::collections::BTreeMap;
+use std::path::Path;
+
+use serde::Deserialize;
+
+use crate::error::{Error, Result};
+
+/// What ykien reads from a column, under the key the record builder knows it by.
+pub const ROLES: [&str; 5] = ["text", "id", "locality", "submitted_at", "group"];
+
+/// The bundled synonym list (models/columns.toml), used where no models folder is read.
+const BUNDLED: &str = include_str!("../../models/columns.toml");
+
+/// Header names by role.
+#[derive(Debug, Clone)]
+pub struct ColumnNames {
+    /// (role, label shown to a person, folded names) in [`ROLES`] order.
+    roles: Vec<(&'static str, String, Vec<String>)>,
+}
+
+#[derive(Deserialize)]
+struct RoleEntry {
+    label: String,
+    names: Vec<String>,
+}
+
+impl Default for ColumnNames {
+    fn default() -> Self {
+        Self::parse(BUNDLED, Path::new("models/columns.toml")).expect("the bundled columns.toml is valid")
+    }
+}
+
+impl ColumnNames {
+    /// Loads models/columns.toml from a models folder.
+    pub fn load(models: &Path) -> Result<Self> {
+        let p = models.join("columns.toml");
+        let text = std::fs::read_to_string(&p).map_err(|e| Error::io(&p, e))?;
+        Self::parse(&text, &p)
+    }
+
+    fn parse(text: &str, path: &Path) -> Result<Self> {
+        let mut t: BTreeMap<String, RoleEntry> =
+            toml::from_str(text).map_err(|e| Error::model(path, format!("not a column list: {e}")))?;
+        let mut roles = Vec::new();
+        for role in ROLES {
+            let e = t.remove(role).ok_or_else(|| Error::model(path, format!("no [{role}] table")))?;
+            roles.push((role, e.label, e.names.iter().map(|n| fold_header(n)).collect()));
+        }
+        Ok(ColumnNames { roles })
+    }
+
+    /// The role a header names, if any, and whether it is an exact match (else a prefix).
+    pub fn role_of(&self, header: &str) -> Option<(&'static str, bool)> {
+        let h = fold_header(header);
+        if h.is_empty() {
+            return None;
+        }
+        for (role, _, names) in &self.roles {
+            if names.contains(&h) {
+                return Some((role, true));
+            }
+        }
+        for (role, _, names) in &self.roles {
+            if names.iter().any(|n| h.starts_with(n.as_str()) && h.as_bytes().get(n.len()) == Some(&b' ')) {
+                return Some((role, false));
+            }
+        }
+        None
+    }
+
+    /// The label a person reads for a role ("văn bản").
+    pub fn label<'a>(&'a self, role: &'a str) -> &'a str {
+        self.roles.iter().find(|r| r.0 == role).map_or(role, |r| r.1.as_str())
+    }
+}
+
+/// A header folded for matching: lowercase, no diacritics (đ as d), anything but letters
+/// and digits as one space.
+pub fn fold_header(h: &str) -> String {
+    let f = crate::text::fold_lower(h.trim());
+    let mut out = String::with_capacity(f.len());
+    for c in f.chars() {
+        if c.is_alphanumeric() {
+            out.push(c);
+        } else if !out.ends_with(' ') && !out.is_empty() {
+            out.push(' ');
+        }
+    }
+    out.trim_end().to_string()
+}
+
+/// The columns chosen for one file: the key each column is read under, the row the header
+/// was found on, and what to tell the user.
+#[derive(Debug, Clone)]
+pub struct Layout {
+    /// Index of the header row among the rows looked at.
+    pub header_row: usize,
+    /// The key of each column: a role from [`ROLES`], or the header as written
+    /// (repeated names numbered "name (2)"), "" for a column without a name.
+    pub keys: Vec<String>,
+    /// "văn bản ← cột 'Ý kiến, kiến nghị'" for each role found.
+    pub chosen: Vec<String>,
+}
+
+/// How the user named columns: `--text-column` and `--columns role=header,...`.
+#[derive(Debug, Clone, Default)]
+pub struct Overrides {
+    /// Role → header as the user wrote it.
+    pub by_role: Vec<(String, String)>,
+}
+
+impl Overrides {
+    /// Parses "text=Ý kiến,locality=Huyện" (a header may hold commas only when quoted by
+    /// the shell as one argument per role: `--columns text=... --columns locality=...`).
+    pub fn parse(specs: &[String]) -> std::result::Result<Self, String> {
+        let mut by_role = Vec::new();
+        // "text=Ý kiến, kiến nghị,locality=Huyện": a comma starts a new pair only where a
+        // role and '=' follow it, so headers may hold commas.
+        let mut pairs: Vec<String> = Vec::new();
+        for spec in specs {
+            let mut start = 0;
+            for (i, _) in spec.match_indices(',') {
+                let rest = spec[i + 1..].trim_start();
+                if ROLES.iter().any(|r| rest.starts_with(r) && rest[r.len()..].trim_start().starts_with('=')) {
+                    pairs.push(spec[start..i].to_string());
+                    start = i + 1;
+                }
+            }
+            pairs.push(spec[start..].to_string());
+        }
+        for spec in &pairs {
+            let (role, header) = spec
+                .split_once('=')
+                .ok_or_else(|| format!("--columns takes ROLE=HEADER (roles: {}), not '{spec}'", ROLES.join(", ")))?;
+            let role = role.trim();
+            if !ROLES.contains(&role) {
+                return Err(format!("no role '{role}' in --columns; the roles are {}", ROLES.join(", ")));
+            }
+            by_role.push((role.to_string(), header.trim().to_string()));
+        }
+        Ok(Overrides { by_role })
+    }
+}
+
+/// Finds the header among the first `rows` (title and letterhead rows above it, blank rows
+/// between) and what each column holds. The header is the first row naming a text column
+/// (by the user's override or a synonym); else the first row with the most filled cells.
+/// Without a named text column, the text is the column of the longest values below the
+/// header (at least 12 characters on average). `Err` says what was found instead.
+pub fn find_layout(rows: &[Vec<String>], names: &ColumnNames, over: &Overrides) -> std::result::Result<Layout, String> {
+    let filled = |r: &Vec<String>| r.iter().filter(|c| !c.trim().is_empty()).count();
+    let user_text = over.by_role.iter().find(|(r, _)| r == "text").map(|(_, h)| fold_header(h));
+    let names_text = |r: &Vec<String>| {
+        r.iter().any(|c| match &user_text {
+            Some(t) => fold_header(c) == *t,
+            None => names.role_of(c).is_some_and(|(role, _)| role == "text"),
+        })
+    };
+    let header_row = match rows.iter().position(names_text) {
+        Some(i) => i,
+        None => {
+            let most = rows.iter().map(filled).max().unwrap_or(0);
+            rows.iter().position(|r| filled(r) == most && most > 0).ok_or("the file has no header row")?
+        }
+    };
+    let header = &rows[header_row];
+    let mut keys: Vec<Option<&'static str>> = vec![None; header.len()];
+    // The user's names first, then exact synonyms, then prefixes; one column per role.
+    for (role, h) in &over.by_role {
+        let role = ROLES.iter().copied().find(|r| r == role).unwrap_or("text");
+        match header.iter().position(|c| fold_header(c) == fold_header(h)) {
+            Some(i) => keys[i] = Some(role),
+            None => return Err(format!("no column '{h}' for {role}; the header has: {}", listed(header))),
+        }
+    }
+    for exact in [true, false] {
+        for (i, c) in header.iter().enumerate() {
+            if keys[i].is_some() {
+                continue;
+            }
+            if let Some((role, is_exact)) = names.role_of(c) {
+                if is_exact == exact && !keys.contains(&Some(role)) {
+                    keys[i] = Some(role);
+                }
+            }
+        }
+    }
+    // The same name twice for a column ykien reads: which one is meant cannot be told.
+    for (i, c) in header.iter().enumerate() {
+        if let (None, Some((role, true))) = (keys[i], names.role_of(c)) {
+            if let Some(j) = keys.iter().position(|k| *k == Some(role)) {
+                if fold_header(&header[j]) == fold_header(c) {
+                    return Err(format!(
+                        "the column '{}' appears twice (columns {} and {}); rename one, or name the one to read with --columns {role}=NAME",
+                        c.trim(),
+                        j.min(i) + 1,
+                        j.max(i) + 1
+                    ));
+                }
+            }
+        }
+    }
+    let mut by_content = false;
+    if !keys.contains(&Some("text")) {
+        // The column of the longest free text below the header.
+        let below = &rows[header_row + 1..];
+        let mean = |i: usize| {
+            let vals: Vec<usize> = below.iter().filter_map(|r| r.get(i)).map(|v| v.trim().chars().count()).collect();
+            if vals.is_empty() {
+                0.0
+            } else {
+                vals.iter().sum::<usize>() as f64 / vals.len() as f64
+            }
+        };
+        let best = (0..header.len()).filter(|&i| keys[i].is_none()).max_by(|&a, &b| mean(a).total_cmp(&mean(b)));
+        match best.filter(|&i| mean(i) >= 12.0) {
+            Some(i) => {
+                keys[i] = Some("text");
+                by_content = true;
+            }
+            None => {
+                return Err(format!(
+                    "no text column: no header names one (such as 'Ý kiến', 'Nội dung', 'text') and no column holds free text; the header has: {} (name it with --text-column NAME)",
+                    listed(header)
+                ))
+            }
+        }
+    }
+    let mut chosen = Vec::new();
+    for role in ROLES {
+        if let Some(i) = keys.iter().position(|k| *k == Some(role)) {
+            let how =
+                if role == "text" && by_content { " (chọn theo nội dung: văn bản dài nhất)" } else { "" };
+            chosen.push(format!("{} ← cột '{}'{how}", names.label(role), header[i].trim()));
+        }
+    }
+    // Columns read as they are keep their header; repeated names (and a role's own key
+    // used as another column's name) are numbered.
+    let mut seen: BTreeMap<String, usize> = ROLES.iter().map(|r| (r.to_string(), 1)).collect();
+    let keys = header
+        .iter()
+        .zip(&keys)
+        .map(|(h, k)| match k {
+            Some(role) => role.to_string(),
+            None => {
+                let h = h.trim().to_string();
+                if h.is_empty() {
+                    return h;
+                }
+                let n = seen.entry(h.clone()).or_insert(0);
+                *n += 1;
+                if *n == 1 {
+                    h
+                } else {
+                    format!("{h} ({n})")
+                }
+            }
+        })
+        .collect();
+    Ok(Layout { header_row, keys, chosen })
+}
+
+fn listed(header: &[String]) -> String {
+    let named: Vec<String> =
+        header.iter().filter(|c| !c.trim().is_empty()).take(20).map(|c| format!("'{}'", c.trim())).collect();
+    if named.is_empty() {
+        "no names".into()
+    } else {
+        named.join(", ")
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn row(cells: &[&str]) -> Vec<String> {
+        cells.iter().map(|c| c.to_string()).collect()
+    }
+
+    #[test]
+    fn a_google_form_header_below_two_title_rows_is_read_by_its_vietnamese_names() {
+        let rows = vec![
+            row(&["TỈNH ĐOÀN LẠNG SƠN", "", "", "", ""]),
+            row(&["TỔNG HỢP Ý KIẾN, KIẾN NGHỊ CỦA THANH NIÊN", "", "", "", ""]),
+            row(&["", "", "", "", ""]),
+            row(&["Dấu thời gian", "Họ và tên", "Đơn vị", "Huyện/Thành phố", "Ý kiến, kiến nghị"]),
+            row(&["13/04/2024 9:01", "Hoàng Văn A", "Chi đoàn xã", "Chi Lăng", "Em muốn học nghề sửa xe máy"]),
+        ];
+        let l = find_layout(&rows, &ColumnNames::default(), &Overrides::default()).unwrap();
+        assert_eq!(l.header_row, 3);
+        assert_eq!(l.keys, ["submitted_at", "Họ và tên", "Đơn vị", "locality", "text"]);
+        assert!(l.chosen.iter().any(|c| c == "văn bản ← cột 'Ý kiến, kiến nghị'"), "{:?}", l.chosen);
+    }
+
+    #[test]
+    fn without_a_known_name_the_longest_free_text_is_the_text() {
+        let rows = vec![
+            row(&["STT", "Ho ten", "Y kien cua thanh nien ve viec lam o dia phuong"]),
+            row(&["1", "Lan", "Đề nghị tỉnh mở thêm lớp dạy nghề cho thanh niên"]),
+            row(&["2", "Minh", "Mong có thêm thông tin tuyển dụng ở huyện"]),
+        ];
+        // "Y kien cua ..." starts with the synonym "y kien": a prefix match.
+        let l = find_layout(&rows, &ColumnNames::default(), &Overrides::default()).unwrap();
+        assert_eq!(l.keys[2], "text");
+        let rows = vec![
+            row(&["STT", "Ho ten", "Noi dung chi tiet"])
+                .into_iter()
+                .map(|c| c.replace("Noi dung chi tiet", "Cot C"))
+                .collect(),
+            rows[1].clone(),
+            rows[2].clone(),
+        ];
+        let l = find_layout(&rows, &ColumnNames::default(), &Overrides::default()).unwrap();
+        assert_eq!(l.keys[2], "text");
+        assert!(l.chosen[0].contains("theo nội dung"), "{:?}", l.chosen);
+        let two = Overrides::parse(&["text=Ý kiến, kiến nghị,locality=Huyện".into()]).unwrap();
+        assert_eq!(two.by_role, [("text".into(), "Ý kiến, kiến nghị".into()), ("locality".into(), "Huyện".into())]);
+        let o = Overrides::parse(&["text=Ho ten".into()]).unwrap();
+        assert_eq!(find_layout(&rows, &ColumnNames::default(), &o).unwrap().keys[1], "text");
+        assert!(Overrides::parse(&["tex=Ho ten".into()]).is_err());
+    }
+}
