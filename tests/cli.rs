@@ -423,3 +423,33 @@ fn accounts_are_added_listed_reset_disabled_and_removed_with_an_audit() {
     let actions: Vec<String> = db.account_audit().unwrap().into_iter().map(|(_, a, _, _)| a).collect();
     assert_eq!(actions, ["added (admin)", "password reset", "disabled", "removed"]);
 }
+
+#[test]
+fn every_input_column_is_carried_to_the_outputs_under_its_own_header() {
+    let d = tempfile::tempdir().unwrap();
+    let mut csv = String::from("Dấu thời gian,Họ và tên,Số điện thoại,Huyện/Thành phố,Ý kiến\n");
+    for (i, line) in SAMPLE.lines().skip(1).enumerate() {
+        let mut parts = line.splitn(3, ',');
+        let (_, text, loc) = (parts.next().unwrap(), parts.next().unwrap(), parts.next().unwrap());
+        csv.push_str(&format!("13/04/2024 0{i}:00,Người {i},091234567{i},{loc},{text}\n"));
+    }
+    std::fs::write(d.path().join("form.csv"), csv).unwrap();
+    let (ok, _, e) = ykien(&["analyze", "form.csv", "--out", "ra", "--k", "3"], d.path());
+    assert!(ok, "{e}");
+    assert!(e.contains("văn bản ← cột 'Ý kiến'") && e.contains("địa phương ← cột 'Huyện/Thành phố'"), "{e}");
+    let out = std::fs::read_to_string(d.path().join("ra/submissions.csv")).unwrap();
+    let mut r = csv::Reader::from_reader(out.trim_start_matches('\u{feff}').as_bytes());
+    let header: Vec<String> = r.headers().unwrap().iter().map(str::to_string).collect();
+    assert!(header.ends_with(&["Họ và tên".to_string(), "Số điện thoại".to_string()]), "{header:?}");
+    let rows: Vec<csv::StringRecord> = r.records().map(Result::unwrap).collect();
+    let col = |n: &str| header.iter().position(|h| h == n).unwrap();
+    assert_eq!(&rows[3][col("Họ và tên")], "Người 3");
+    assert_eq!(&rows[3][col("submitted_at")], "13/04/2024 03:00");
+    assert_eq!(&rows[3][col("locality")], "Bắc Sơn");
+    let first: serde_json::Value = serde_json::from_str(
+        std::fs::read_to_string(d.path().join("ra/submissions.jsonl")).unwrap().lines().next().unwrap(),
+    )
+    .unwrap();
+    assert_eq!(first["columns"]["Số điện thoại"], "0912345670");
+    assert_eq!(first["submitted_at"], "13/04/2024 00:00");
+}

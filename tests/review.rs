@@ -509,6 +509,10 @@ async fn progress_exports_and_backup() {
     .await;
     assert_eq!(r.status, StatusCode::SEE_OTHER, "{}", r.text());
     let c = send(&d.app, "GET", "/export/so-noivu?format=csv", &cookie, &[]).await.text();
+    // The input's own columns travel with the submission: the corpus's 'split' among them.
+    assert!(c.lines().next().is_some_and(|h| h.ends_with(",topic,department,department2,split")), "{c}");
+    let page = send(&d.app, "GET", &format!("/s/{}", urlencode_id(&items[0].id)), &cookie, &[]).await.text();
+    assert!(page.contains("<th>split</th>"), "the submission's page shows its columns");
     assert!(c.contains("'=HYPERLINK") && !c.contains(",=HYPERLINK") && !c.contains(",\"=HYPERLINK"), "{c}");
     assert_eq!(send(&d.app, "GET", "/export/khong-co", &cookie, &[]).await.status, StatusCode::NOT_FOUND);
     // A backup is a complete, consistent copy.
@@ -603,7 +607,7 @@ fn migrations_are_recorded_and_reopening_keeps_everything() {
     let conn = rusqlite::Connection::open(&p).unwrap();
     let v: i64 = conn.query_row("PRAGMA user_version", [], |r| r.get(0)).unwrap();
     let mode: String = conn.query_row("PRAGMA journal_mode", [], |r| r.get(0)).unwrap();
-    assert_eq!((v, mode.as_str()), (3, "wal"), "every migration applied");
+    assert_eq!((v, mode.as_str()), (4, "wal"), "every migration applied");
     let db = Db::open(&p).unwrap();
     assert_eq!(db.user("lan").unwrap().unwrap().1, Role::Admin);
     let _ = Arc::new(());
@@ -736,4 +740,8 @@ fn weak_passwords_are_refused_by_the_policy() {
         assert!(accounts::check_password(name, pw, &common).is_err(), "{name}: {pw:?}");
     }
     assert!(accounts::check_password("lan", "ruộng bậc thang Bắc Sơn 2024", &common).is_ok());
+}
+
+fn urlencode_id(id: &str) -> String {
+    enc(id)
 }

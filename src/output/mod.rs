@@ -11,7 +11,7 @@ mod row;
 mod run;
 mod staging;
 
-pub use row::{rounded3, SubmissionRow};
+pub use row::{rounded3, CsvLayout, SubmissionRow};
 pub use run::{write_rejects_only, write_run, write_submissions, Written};
 pub use staging::{Staging, OUTPUT_FILES};
 

@@ -20,10 +20,10 @@ pub struct SubmissionRow<'a> {
     pub text: &'a str,
     /// Its locality as written, when given.
     pub locality: Option<&'a str>,
-    /// Its date as written, when given (the review database keeps it; not yet a column of
-    /// the files).
-    #[serde(skip)]
+    /// Its date as written, when given.
     pub submitted_at: Option<&'a str>,
+    /// Its respondent group, when given.
+    pub group: Option<&'a str>,
     /// Its cluster (`None`: no words to cluster, or routing alone).
     pub cluster: Option<usize>,
     /// The cluster's label ("" without one); in JSON Lines the labels are in clusters.json.
@@ -52,6 +52,8 @@ pub struct SubmissionRow<'a> {
     pub reasons: &'a [Arc<str>],
     /// True when the text was typed without diacritics.
     pub typed_without_diacritics: bool,
+    /// Every other column of the input, under its own header, in input order.
+    pub columns: &'a crate::input::Extra,
 }
 
 /// A number as written to JSON: rounded to three decimals (as `f64`).
@@ -66,10 +68,12 @@ pub fn rounded3(x: f32) -> f64 {
 
 impl<'a> SubmissionRow<'a> {
     /// The CSV columns, in order.
-    pub const CSV_HEADER: [&'static str; 13] = [
+    pub const CSV_HEADER: [&'static str; 15] = [
         "id",
         "text",
         "locality",
+        "submitted_at",
+        "group",
         "cluster",
         "cluster_label",
         "topic",
@@ -90,6 +94,7 @@ impl<'a> SubmissionRow<'a> {
             text: &sub.text,
             locality: sub.locality.as_deref(),
             submitted_at: sub.submitted_at.as_deref(),
+            group: sub.group.as_deref(),
             cluster: record.cluster,
             cluster_label,
             topic: &record.routed.topic,
@@ -102,6 +107,7 @@ impl<'a> SubmissionRow<'a> {
             also: s.also.as_deref(),
             reasons: &s.reasons,
             typed_without_diacritics: record.routed.typed_without_diacritics,
+            columns: &sub.extra,
         }
     }
 
@@ -122,6 +128,10 @@ impl<'a> SubmissionRow<'a> {
         json_str(buf, self.text);
         buf.extend_from_slice(b",\"locality\":");
         opt(buf, self.locality);
+        buf.extend_from_slice(b",\"submitted_at\":");
+        opt(buf, self.submitted_at);
+        buf.extend_from_slice(b",\"group\":");
+        opt(buf, self.group);
         buf.extend_from_slice(b",\"cluster\":");
         match self.cluster {
             Some(c) => {
@@ -156,12 +166,28 @@ impl<'a> SubmissionRow<'a> {
         }
         buf.extend_from_slice(b"],\"typed_without_diacritics\":");
         buf.extend_from_slice(if self.typed_without_diacritics { b"true" } else { b"false" });
-        buf.extend_from_slice(b"}\n");
+        buf.extend_from_slice(b",\"columns\":{");
+        for (i, (k, v)) in self.columns.iter().enumerate() {
+            if i > 0 {
+                buf.push(b',');
+            }
+            json_str(buf, k);
+            buf.push(b':');
+            json_str(buf, v);
+        }
+        buf.extend_from_slice(b"}}\n");
     }
 
-    /// Appends the row as one CSV record of [`Self::CSV_HEADER`]'s columns; `scratch` is
-    /// a reused buffer for the numbers and the joined reasons.
-    pub fn write_csv_record(&self, buf: &mut Vec<u8>, scratch: &mut String) {
+    /// Appends the row as one CSV record of `layout`'s columns: [`Self::CSV_HEADER`]'s,
+    /// then every input column. `scratch` holds the numbers and the joined reasons, `cells`
+    /// the input columns' values; both are reused from row to row.
+    pub fn write_csv_record(
+        &self,
+        buf: &mut Vec<u8>,
+        scratch: &mut String,
+        layout: &CsvLayout,
+        cells: &mut Vec<&'a str>,
+    ) {
         let f = scratch;
         f.clear();
         if let Some(k) = self.cluster {
@@ -178,10 +204,19 @@ impl<'a> SubmissionRow<'a> {
             }
             f.push_str(reason);
         }
-        let row: [&str; 13] = [
+        cells.clear();
+        cells.resize(layout.extra.len(), "");
+        for (k, v) in self.columns.iter() {
+            if let Some(&i) = layout.index.get(k) {
+                cells[i] = v;
+            }
+        }
+        let row: [&str; 15] = [
             self.id,
             self.text,
             self.locality.unwrap_or(""),
+            self.submitted_at.unwrap_or(""),
+            self.group.unwrap_or(""),
             &f[..cluster],
             self.cluster_label,
             self.topic,
@@ -193,7 +228,41 @@ impl<'a> SubmissionRow<'a> {
             self.also.unwrap_or(""),
             &f[confidence..],
         ];
-        csv_row(buf, row);
+        csv_row(buf, row.into_iter().chain(cells.iter().copied()));
+    }
+}
+
+/// The columns of a CSV of rows: ykien's, then every input column met, in input order.
+#[derive(Debug, Default)]
+pub struct CsvLayout {
+    /// The input columns' headers, in the order first met.
+    pub extra: Vec<String>,
+    index: rustc_hash::FxHashMap<String, usize>,
+}
+
+impl CsvLayout {
+    /// The layout of `subs`' rows.
+    pub fn of(subs: &[Submission]) -> Self {
+        let mut l = CsvLayout::default();
+        for s in subs {
+            for (k, _) in s.extra.iter() {
+                if !l.index.contains_key(k) {
+                    l.index.insert(k.to_string(), l.extra.len());
+                    l.extra.push(k.to_string());
+                }
+            }
+        }
+        l
+    }
+
+    /// The header line's fields; an input column named like one of ykien's (a gold
+    /// `topic`, say) is headed "topic (gốc)", so that no header is there twice.
+    pub fn header(&self) -> Vec<String> {
+        let ours = SubmissionRow::CSV_HEADER;
+        ours.iter()
+            .map(|h| h.to_string())
+            .chain(self.extra.iter().map(|h| if ours.contains(&h.as_str()) { format!("{h} (gốc)") } else { h.clone() }))
+            .collect()
     }
 }
 
@@ -278,7 +347,12 @@ mod tests {
 
     #[test]
     fn json_lines_are_what_serde_writes_for_the_row() {
-        for (sub, rec) in cases() {
+        let mut all = cases();
+        all[0].0.extra.insert("Họ và tên", "Hoàng Văn An");
+        all[0].0.extra.insert("Ghi chú", "\"trích\"\n\u{1}");
+        all[2].0.submitted_at = Some("13/04/2024 09:01".into());
+        all[2].0.group = Some("sinh viên".into());
+        for (sub, rec) in all {
             let row = SubmissionRow::new(&sub, &rec, "vay vốn ưu đãi");
             let mut ours = Vec::new();
             row.write_json_line(&mut ours);
@@ -291,16 +365,28 @@ mod tests {
     #[test]
     fn csv_records_are_what_the_csv_crate_writes_for_the_row() {
         let mut scratch = String::new();
-        for (sub, rec) in cases() {
-            let row = SubmissionRow::new(&sub, &rec, "vay vốn, ưu đãi");
+        let mut all = cases();
+        // Input columns of their own, in another order on one row and missing on another.
+        all[0].0.extra.insert("Họ và tên", "Hoàng Văn An");
+        all[0].0.extra.insert("Đơn vị", "Chi đoàn, xã \"Hữu Liên\"");
+        all[1].0.extra.insert("Đơn vị", "=2+3");
+        all[1].0.extra.insert("Ghi chú", "gọi lại");
+        let subs: Vec<Submission> = all.iter().map(|(s, _)| s.clone()).collect();
+        let layout = CsvLayout::of(&subs);
+        assert_eq!(layout.extra, ["Họ và tên", "Đơn vị", "Ghi chú"]);
+        for (sub, rec) in &all {
+            let row = SubmissionRow::new(sub, rec, "vay vốn, ưu đãi");
             let mut ours = Vec::new();
-            row.write_csv_record(&mut ours, &mut scratch);
+            let mut cells = Vec::new();
+            row.write_csv_record(&mut ours, &mut scratch, &layout, &mut cells);
             let reasons: Vec<&str> = row.reasons.iter().map(|r| &**r).collect();
             let cluster = row.cluster.map(|c| c.to_string()).unwrap_or_default();
-            let fields = [
+            let mut fields = vec![
                 row.id.to_string(),
                 row.text.to_string(),
                 row.locality.unwrap_or("").to_string(),
+                row.submitted_at.unwrap_or("").to_string(),
+                row.group.unwrap_or("").to_string(),
                 cluster,
                 row.cluster_label.to_string(),
                 row.topic.to_string(),
@@ -312,6 +398,8 @@ mod tests {
                 row.also.unwrap_or("").to_string(),
                 reasons.join(" | "),
             ];
+            fields.extend(layout.extra.iter().map(|h| sub.field(h).unwrap_or("").to_string()));
+            let fields: Vec<String> = fields.iter().map(|f| super::super::excel_safe(f).into_owned()).collect();
             let mut w = csv::WriterBuilder::new().terminator(csv::Terminator::Any(b'\n')).from_writer(Vec::new());
             w.write_record(&fields).unwrap();
             let theirs = w.into_inner().unwrap();

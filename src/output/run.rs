@@ -4,7 +4,7 @@
 use std::path::Path;
 
 use super::staging::Staging;
-use super::{jsonl, write_atomic, write_atomic_with, write_rows_parallel, SubmissionRow};
+use super::{jsonl, write_atomic, write_atomic_with, write_rows_parallel};
 use crate::error::{Error, Result};
 use crate::input::ReadOutcome;
 use crate::pipeline::{Models, Report};
@@ -96,11 +96,16 @@ pub fn write_submissions(out: &Path, read: &ReadOutcome, report: &Report) -> Res
         write_atomic_with(&out.join("submissions.csv"), |w| {
             // A BOM for Excel, the header, then the rows: every line written by `csv_row`.
             let mut head = vec![0xEF, 0xBB, 0xBF];
-            super::csv_row(&mut head, SubmissionRow::CSV_HEADER);
+            let layout = super::CsvLayout::of(subs);
+            let names = layout.header();
+            super::csv_row(&mut head, names.iter().map(String::as_str));
             w.write_all(&head)?;
             write_rows_parallel(w, n, |range, buf| {
-                let mut scratch = String::new();
-                range.for_each(|i| report.row(subs, i).write_csv_record(buf, &mut scratch));
+                let (mut scratch, mut cells) = (String::new(), Vec::new());
+                for i in range {
+                    let row = report.row(subs, i);
+                    row.write_csv_record(buf, &mut scratch, &layout, &mut cells);
+                }
                 Ok(())
             })
         })

@@ -72,6 +72,8 @@ CREATE INDEX submissions_topic ON submissions (topic);
 CREATE INDEX submissions_locality ON submissions (locality);
 "#,
     super::accounts::MIGRATION,
+    // Every other column of the input, as a JSON list of [header, value] pairs.
+    "ALTER TABLE submissions ADD COLUMN columns TEXT NOT NULL DEFAULT '[]';",
 ];
 
 /// The file name of the database inside the data directory.
@@ -141,6 +143,8 @@ pub struct Item {
     pub also: String,
     /// Reasons for the suggestion.
     pub reasons: Vec<String>,
+    /// Every other column of the input: (header, value), in input order.
+    pub columns: Vec<(String, String)>,
     /// Awaiting review, or decided.
     pub status: Status,
     /// Decided department.
@@ -186,6 +190,8 @@ pub struct NewItem<'a> {
     pub also: &'a str,
     /// Reasons.
     pub reasons: &'a [std::sync::Arc<str>],
+    /// Every other column of the input, in input order.
+    pub columns: Option<&'a crate::input::Extra>,
 }
 
 /// A decision on one submission.
@@ -502,17 +508,19 @@ impl Db {
             let mut st = tx
                 .prepare(
                     "INSERT INTO submissions (id, text, folded, locality, submitted_at, topic, cluster, cluster_label, suggested, confidence,
-                         runner_up, runner_up_confidence, also, reasons)
-                     VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14)
+                         runner_up, runner_up_confidence, also, reasons, columns)
+                     VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15)
                      ON CONFLICT(id) DO UPDATE SET text = excluded.text, folded = excluded.folded, locality = excluded.locality,
                          submitted_at = excluded.submitted_at, topic = excluded.topic, cluster = excluded.cluster,
                          cluster_label = excluded.cluster_label, suggested = excluded.suggested, confidence = excluded.confidence,
                          runner_up = excluded.runner_up, runner_up_confidence = excluded.runner_up_confidence,
-                         also = excluded.also, reasons = excluded.reasons",
+                         also = excluded.also, reasons = excluded.reasons, columns = excluded.columns",
                 )
                 .map_err(|e| db_error(&path, e))?;
             for it in items {
                 let reasons = serde_json::to_string(it.reasons).expect("strings serialise");
+                let columns: Vec<(&str, &str)> = it.columns.map(|c| c.iter().collect()).unwrap_or_default();
+                let columns = serde_json::to_string(&columns).expect("strings serialise");
                 st.execute(params![
                     it.id,
                     it.text,
@@ -527,7 +535,8 @@ impl Db {
                     it.runner_up,
                     it.runner_up_confidence,
                     it.also,
-                    reasons
+                    reasons,
+                    columns
                 ])
                 .map_err(|e| db_error(&path, e))?;
             }
@@ -586,6 +595,7 @@ impl Db {
             runner_up_confidence: r.get("runner_up_confidence")?,
             also: r.get("also")?,
             reasons: serde_json::from_str(&reasons).unwrap_or_default(),
+            columns: serde_json::from_str(&r.get::<_, String>("columns")?).unwrap_or_default(),
             status: Status::from_db(&r.get::<_, String>("status")?),
             department: r.get("department")?,
             second_department: r.get("second_department")?,

@@ -35,6 +35,7 @@ pub fn store_report(db: &mut Db, read: &ReadOutcome, report: &Report) -> Result<
             runner_up_confidence: r.runner_up_confidence as f64,
             also: r.also.unwrap_or(""),
             reasons: r.reasons,
+            columns: Some(r.columns),
         })
         .collect();
     db.set_meta("profile", &report.profile)?;

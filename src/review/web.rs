@@ -251,7 +251,7 @@ blockquote{margin:0;font-size:1.1rem;line-height:1.5;white-space:pre-wrap}
 .ok{color:#1e7e34}.err{color:#b00020;font-weight:600}.muted{color:#667}
 .filters{display:flex;flex-wrap:wrap;gap:.5rem;align-items:end;margin-bottom:1rem}.filters label{display:flex;flex-direction:column;font-size:.8rem}
 button,select,input,textarea{font:inherit}button.primary{background:#123d6a;color:#fff;border:0;border-radius:4px;padding:.4rem .8rem;cursor:pointer}
-.actions{display:grid;gap:.6rem}.actions div{display:flex;gap:.5rem;flex-wrap:wrap;align-items:center}
+table.columns{margin-top:.5rem;font-size:.9rem}table.columns th{width:30%}.actions{display:grid;gap:.6rem}.actions div{display:flex;gap:.5rem;flex-wrap:wrap;align-items:center}
 .flash{background:#e7f5ea;border:1px solid #9bd3a8;padding:.5rem 1rem;border-radius:4px}
 .warn{background:#fff4e5;border:1px solid #f0b35a;padding:.5rem 1rem;border-radius:4px}
 @media (max-width:600px){td:nth-child(4),th:nth-child(4){display:none}}";
@@ -626,6 +626,9 @@ fn item_body(st: &AppState, user: &User, it: &Item, similar: &[Item], audit: &[A
             blockquote { (it.text) }
             p.muted { "Mã " (it.id) " · " (if it.locality.is_empty() { "—" } else { &it.locality }) " · " (it.submitted_at) " · lĩnh vực: " (st.topic_name(&it.topic))
                 @if let Some(c) = it.cluster { " · cụm " a href={ "/cluster/" (c) } { (c) ": " (it.cluster_label) } } }
+            @if !it.columns.is_empty() {
+                table.columns { @for (h, v) in &it.columns { @if !v.is_empty() { tr { th { (h) } td { (v) } } } } }
+            }
         }
         div.card {
             h2 { "Đề xuất: " (st.dept_name(&it.suggested)) " (" (pct(it.confidence)) ")" }
@@ -945,7 +948,22 @@ fn export_list(
 const EXPORT_HEADER: [&str; 7] =
     ["Mã", "Ý kiến", "Địa phương", "Ngày", "Lĩnh vực", "Cùng trả lời với", "Ghi chú của người duyệt"];
 
-fn export_row(st: &AppState, dept: &str, it: &Item) -> [String; 7] {
+/// The headers of the input's own columns met in `items`, in the order first met: the
+/// exports carry every column of the file the submissions came from.
+fn input_columns(items: &[Item]) -> Vec<String> {
+    let mut out: Vec<String> = Vec::new();
+    for it in items {
+        for (h, _) in &it.columns {
+            if !out.contains(h) {
+                out.push(h.clone());
+            }
+        }
+    }
+    out
+}
+
+/// One exported row: ykien's columns, then the input's own (`columns`).
+fn export_row(st: &AppState, dept: &str, it: &Item, columns: &[String]) -> Vec<String> {
     let with = if it.second_department.is_empty() {
         String::new()
     } else if it.department == dept {
@@ -953,7 +971,7 @@ fn export_row(st: &AppState, dept: &str, it: &Item) -> [String; 7] {
     } else {
         st.dept_name(&it.department).to_string()
     };
-    [
+    let mut row = vec![
         it.id.clone(),
         it.text.clone(),
         it.locality.clone(),
@@ -961,7 +979,11 @@ fn export_row(st: &AppState, dept: &str, it: &Item) -> [String; 7] {
         st.topic_name(&it.topic).to_string(),
         with,
         it.note.clone(),
-    ]
+    ];
+    row.extend(
+        columns.iter().map(|c| it.columns.iter().find(|(h, _)| h == c).map(|(_, v)| v.clone()).unwrap_or_default()),
+    );
+    row
 }
 
 /// The list a department must answer, as an XLSX workbook.
@@ -974,11 +996,12 @@ fn department_xlsx(st: &AppState, dept: &str, items: &[Item]) -> Result<Vec<u8>>
     let wrap = rust_xlsxwriter::Format::new().set_text_wrap();
     let cut = std::cell::Cell::new(0);
     ws.write_string(0, 0, st.dept_name(dept)).map_err(x)?;
-    for (c, h) in EXPORT_HEADER.iter().enumerate() {
-        ws.write_string_with_format(2, c as u16, *h, &bold).map_err(x)?;
+    let columns = input_columns(items);
+    for (c, h) in EXPORT_HEADER.iter().copied().chain(columns.iter().map(String::as_str)).enumerate() {
+        ws.write_string_with_format(2, c as u16, h, &bold).map_err(x)?;
     }
     for (r, it) in items.iter().enumerate() {
-        for (c, v) in export_row(st, dept, it).iter().enumerate() {
+        for (c, v) in export_row(st, dept, it, &columns).iter().enumerate() {
             ws.write_string_with_format(3 + r as u32, c as u16, crate::report::fit_cell(&cut, v), &wrap).map_err(x)?;
         }
     }
@@ -989,8 +1012,10 @@ fn department_xlsx(st: &AppState, dept: &str, items: &[Item]) -> Result<Vec<u8>>
 
 /// The same list as CSV (UTF-8 with BOM, for Excel).
 fn department_csv(st: &AppState, dept: &str, items: &[Item]) -> Result<Vec<u8>> {
-    let rows = items.iter().map(|it| export_row(st, dept, it).to_vec());
-    crate::output::csv_for_excel(&EXPORT_HEADER, rows)
+    let columns = input_columns(items);
+    let header: Vec<&str> = EXPORT_HEADER.iter().copied().chain(columns.iter().map(String::as_str)).collect();
+    let rows = items.iter().map(|it| export_row(st, dept, it, &columns));
+    crate::output::csv_for_excel(&header, rows)
 }
 
 async fn retrain_now(State(st): State<Arc<AppState>>, token: SessionToken, Form(f): Form<CsrfOnly>) -> Response {

@@ -51,11 +51,16 @@ fn route_with_profile(cx: &Context, a: &Args) -> Result<()> {
         }),
         OutFormat::Csv => {
             let mut head = vec![0xEF, 0xBB, 0xBF];
-            ykien::output::csv_row(&mut head, SubmissionRow::CSV_HEADER);
+            let layout = ykien::output::CsvLayout::of(&read.submissions);
+            let names = layout.header();
+            ykien::output::csv_row(&mut head, names.iter().map(String::as_str));
             out.write_all(&head)?;
             write_rows_parallel(&mut out, n, |range, buf| {
-                let mut scratch = String::new();
-                range.for_each(|i| row(i).write_csv_record(buf, &mut scratch));
+                let (mut scratch, mut cells) = (String::new(), Vec::new());
+                for i in range {
+                    let r = row(i);
+                    r.write_csv_record(buf, &mut scratch, &layout, &mut cells);
+                }
                 Ok(())
             })
         }
