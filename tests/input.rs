@@ -360,3 +360,88 @@ fn the_same_form_as_csv_and_as_json_lines_reads_alike() {
     let opts = ReadOptions { columns: vec!["text=Người gửi".into()], ..Default::default() };
     assert_eq!(read_file(&p, &opts).unwrap().submissions[0].text, "An");
 }
+
+/// Real sentences with every kind of Vietnamese letter and tone.
+const SENTENCES: [&str; 5] = [
+    "Đề nghị tỉnh hỗ trợ vay vốn khởi nghiệp cho thanh niên dân tộc thiểu số",
+    "Em muốn học nghề sửa chữa điện thoại ở trường cao đẳng nghề",
+    "Xin hỏi thủ tục xuất khẩu lao động sang Hàn Quốc, chi phí bao nhiêu?",
+    "Mong Sở Giáo dục quan tâm đến học sinh vùng cao, thiếu trường lớp",
+    "Ước mơ của cháu là được ở lại quê hương làm ăn, ổn định cuộc sống",
+];
+
+/// `text` in Windows-1258 as Excel writes it: letters with circumflex, breve or horn
+/// precomposed, tone marks as combining characters after them.
+fn to_windows_1258(text: &str) -> Vec<u8> {
+    use unicode_normalization::UnicodeNormalization;
+    let tone = |c: char| matches!(c, '\u{300}' | '\u{301}' | '\u{303}' | '\u{309}' | '\u{323}');
+    let mut out = String::new();
+    let mut base = String::new();
+    let mut tones = String::new();
+    let flush = |out: &mut String, base: &mut String, tones: &mut String| {
+        out.extend(base.nfc());
+        out.push_str(tones);
+        base.clear();
+        tones.clear();
+    };
+    for c in text.nfd() {
+        if tone(c) {
+            tones.push(c);
+        } else if unicode_normalization::char::is_combining_mark(c) {
+            base.push(c);
+        } else {
+            flush(&mut out, &mut base, &mut tones);
+            base.push(c);
+        }
+    }
+    flush(&mut out, &mut base, &mut tones);
+    let (bytes, _, unmappable) = encoding_rs::WINDOWS_1258.encode(&out);
+    assert!(!unmappable, "{out}");
+    bytes.into_owned()
+}
+
+#[test]
+fn a_windows_1258_csv_reads_as_its_unicode_text() {
+    let d = tempfile::tempdir().unwrap();
+    let mut csv = String::from("id,text,locality\n");
+    for (i, s) in SENTENCES.iter().enumerate() {
+        csv.push_str(&format!("{i},\"{s}\",Lộc Bình\n"));
+    }
+    let p = write(d.path(), "excel-1258.csv", &to_windows_1258(&csv));
+    assert!(std::str::from_utf8(&std::fs::read(&p).unwrap()).is_err(), "the file is not UTF-8");
+    let out = read_file(&p, &ReadOptions::default()).unwrap();
+    let texts: Vec<&str> = out.submissions.iter().map(|s| s.text.as_str()).collect();
+    assert_eq!(texts, SENTENCES);
+    assert_eq!(out.submissions[0].locality.as_deref(), Some("Lộc Bình"));
+    assert!(out.columns[0].1.iter().any(|n| n == "mã hoá Windows-1258"), "{:?}", out.columns);
+    // Plain text too; and a UTF-8 file with one damaged record is not taken for 1258.
+    let p = write(d.path(), "y.txt", &to_windows_1258(&SENTENCES.join("\n")));
+    let out = read_file(&p, &ReadOptions::default()).unwrap();
+    assert_eq!(out.submissions.iter().map(|s| s.text.as_str()).collect::<Vec<_>>(), SENTENCES);
+    let mut one_bad = csv.into_bytes();
+    one_bad.extend_from_slice(b"9,C\xe1n vi\xe1c,X\n");
+    let p = write(d.path(), "utf8.csv", &one_bad);
+    let out = read_file(&p, &ReadOptions { skip_bad: true, ..Default::default() }).unwrap();
+    assert_eq!((out.submissions.len(), out.rejects.len()), (5, 1));
+    assert_eq!(out.submissions[4].text, SENTENCES[4]);
+}
+
+#[test]
+fn excels_unicode_text_export_reads_as_a_table() {
+    let d = tempfile::tempdir().unwrap();
+    let mut t = String::from("Mã\tÝ kiến\tHuyện/Thành phố\r\n");
+    for (i, s) in SENTENCES.iter().enumerate() {
+        t.push_str(&format!("YK-{i}\t{s}\tTràng Định\r\n"));
+    }
+    let mut bytes = vec![0xFF, 0xFE];
+    for u in t.encode_utf16() {
+        bytes.extend_from_slice(&u.to_le_bytes());
+    }
+    let p = write(d.path(), "unicode-text.txt", &bytes);
+    let out = read_file(&p, &ReadOptions::default()).unwrap();
+    assert_eq!(out.submissions.len(), SENTENCES.len(), "the header is no submission");
+    assert_eq!(out.submissions[3].id, "YK-3");
+    assert_eq!(out.submissions[3].text, SENTENCES[3]);
+    assert_eq!(out.submissions[3].locality.as_deref(), Some("Tràng Định"));
+    assert!(out.columns[0].1.iter().any(|n| n.contains("Unicode text")), "{:?}", out.columns);
+}

@@ -38,6 +38,9 @@ pub struct InputArgs {
     /// group (e.g. --columns "text=Ý kiến, kiến nghị,locality=Huyện/Thành phố").
     #[arg(long)]
     pub columns: Vec<String>,
+    /// Text encoding of the inputs (default: told from the bytes).
+    #[arg(long, value_enum)]
+    pub encoding: Option<ykien::input::Encoding>,
     /// Sheet of a workbook to read (default: the first).
     #[arg(long)]
     pub sheet: Option<String>,
@@ -127,6 +130,7 @@ impl InputArgs {
             format: self.format,
             column_names: std::sync::Arc::new(ykien::input::columns::ColumnNames::load(models_dir)?),
             columns: self.columns.clone(),
+            encoding: self.encoding,
         })
     }
     /// The input files, or the bundled corpus when none are named.

@@ -114,26 +114,84 @@ fn utf8(path: &Path, bytes: &[u8]) -> Result<String> {
     }
 }
 
+/// The text encodings ykien reads.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+pub enum Encoding {
+    /// UTF-8, with or without a byte-order mark.
+    Utf8,
+    /// UTF-16 (Excel's "Unicode text"), little- or big-endian, told by its first bytes.
+    Utf16,
+    /// Windows-1258 (Excel's "CSV" on Vietnamese Windows); its tone marks are composed.
+    Windows1258,
+}
+
+impl Encoding {
+    /// Its name as people know it.
+    pub fn name(self) -> &'static str {
+        match self {
+            Encoding::Utf8 => "UTF-8",
+            Encoding::Utf16 => "UTF-16",
+            Encoding::Windows1258 => "Windows-1258",
+        }
+    }
+}
+
+/// Whether bytes that are not UTF-8 are a Windows-1258 file: of the bytes above 127 in
+/// `head`, most are not part of any UTF-8 sequence (a UTF-8 file with a damaged record has
+/// a few such bytes among many good sequences), and at least three.
+pub(crate) fn looks_windows_1258(head: &[u8]) -> bool {
+    let high = head.iter().filter(|&&b| b >= 0x80).count();
+    let mut invalid = 0usize;
+    for chunk in head.utf8_chunks() {
+        invalid += chunk.invalid().len();
+    }
+    // The last sequence may be cut by the end of the buffer: not counted against UTF-8.
+    invalid >= 3 && invalid * 2 > high
+}
+
+/// Windows-1258 bytes as Unicode NFC text (its combining tone marks composed).
+pub(crate) fn from_windows_1258(bytes: &[u8]) -> String {
+    use unicode_normalization::UnicodeNormalization;
+    let (text, _) = encoding_rs::WINDOWS_1258.decode_without_bom_handling(bytes);
+    text.nfc().collect()
+}
+
 /// A text file opened for reading: UTF-8 as a buffered reader positioned after any BOM
-/// (read it as it goes), or UTF-16 decoded whole.
+/// (read it as it goes), or another encoding decoded whole.
 pub(crate) enum Opened {
     /// UTF-8: the bytes after the BOM, not yet checked.
     Utf8(std::io::BufReader<std::fs::File>),
-    /// UTF-16, decoded, with the lines that held undecodable units (lossy reading only).
-    Whole(String, Vec<u64>),
+    /// Decoded whole (UTF-16 or Windows-1258), with the lines that held undecodable units
+    /// (lossy reading only) and the encoding.
+    Whole(String, Vec<u64>, Encoding),
 }
 
 /// Opens a text file, telling UTF-16 from UTF-8 by its first bytes.
-pub(crate) fn open_text(path: &Path, lossy: bool) -> Result<Opened> {
+pub(crate) fn open_text(path: &Path, lossy: bool, forced: Option<Encoding>) -> Result<Opened> {
     use std::io::{BufRead, Read};
     let io = |e| Error::io(path, e);
     let mut file = std::io::BufReader::with_capacity(1 << 20, std::fs::File::open(path).map_err(io)?);
     let head = file.fill_buf().map_err(io)?;
-    if utf16(head).is_some() {
-        let mut bytes = Vec::new();
-        file.read_to_end(&mut bytes).map_err(io)?;
-        let (text, bad) = decode(path, &bytes, lossy)?;
-        return Ok(Opened::Whole(text, bad));
+    let guessed = if utf16(head).is_some() {
+        Encoding::Utf16
+    } else if !head.starts_with(UTF8_BOM) && looks_windows_1258(head) {
+        Encoding::Windows1258
+    } else {
+        Encoding::Utf8
+    };
+    match forced.unwrap_or(guessed) {
+        Encoding::Utf16 => {
+            let mut bytes = Vec::new();
+            file.read_to_end(&mut bytes).map_err(io)?;
+            let (text, bad) = decode(path, &bytes, lossy)?;
+            return Ok(Opened::Whole(text, bad, Encoding::Utf16));
+        }
+        Encoding::Windows1258 => {
+            let mut bytes = Vec::new();
+            file.read_to_end(&mut bytes).map_err(io)?;
+            return Ok(Opened::Whole(from_windows_1258(&bytes), Vec::new(), Encoding::Windows1258));
+        }
+        Encoding::Utf8 => {}
     }
     if head.starts_with(UTF8_BOM) {
         file.consume(UTF8_BOM.len());
@@ -141,10 +199,25 @@ pub(crate) fn open_text(path: &Path, lossy: bool) -> Result<Opened> {
     Ok(Opened::Utf8(file))
 }
 
-/// Reads and decodes a whole text file (lossy: see [`decode`]).
-pub(crate) fn read_text(path: &Path, lossy: bool) -> Result<(String, Vec<u64>)> {
+/// Reads and decodes a whole text file (lossy: see [`decode`]), guessing its encoding
+/// unless `forced`; says which it read.
+pub(crate) fn read_text(path: &Path, lossy: bool, forced: Option<Encoding>) -> Result<(String, Vec<u64>, Encoding)> {
     let bytes = std::fs::read(path).map_err(|e| Error::io(path, e))?;
-    decode(path, &bytes, lossy)
+    let head = &bytes[..bytes.len().min(1 << 20)];
+    let guessed = if utf16(head).is_some() {
+        Encoding::Utf16
+    } else if !head.starts_with(UTF8_BOM) && looks_windows_1258(head) {
+        Encoding::Windows1258
+    } else {
+        Encoding::Utf8
+    };
+    match forced.unwrap_or(guessed) {
+        Encoding::Windows1258 => Ok((from_windows_1258(&bytes), Vec::new(), Encoding::Windows1258)),
+        e => {
+            let (text, bad) = decode(path, &bytes, lossy)?;
+            Ok((text, bad, e))
+        }
+    }
 }
 
 /// The message for a record on a line that held bytes that are not text.

@@ -30,8 +30,9 @@ fn detect_delimiter(header: &str, path: &Path) -> u8 {
 /// Reads a delimited file. UTF-8 (the usual export) is parsed as it is read, each record
 /// checked as it comes; UTF-16 is decoded whole first.
 pub(super) fn read(path: &Path, sink: &mut Sink<'_, '_>) -> Result<()> {
-    let mut file = match decode::open_text(path, sink.skip_bad)? {
-        decode::Opened::Whole(text, bad) => {
+    let mut file = match decode::open_text(path, sink.skip_bad, sink.encoding)? {
+        decode::Opened::Whole(text, bad, enc) => {
+            sink.note(format!("mã hoá {}", enc.name()));
             let delim = detect_delimiter(decode::lines(&text).next().unwrap_or(""), path);
             return parse(path, sink, text.as_bytes(), delim, &bad);
         }
@@ -73,7 +74,13 @@ const LOOK_AHEAD: usize = 30;
 
 /// Parses delimited records; `bad_lines` are lines a lossy decoding found undecodable
 /// units on (ascending): a record covering one is rejected.
-fn parse(path: &Path, sink: &mut Sink<'_, '_>, input: impl Read, delim: u8, bad_lines: &[u64]) -> Result<()> {
+pub(super) fn parse(
+    path: &Path,
+    sink: &mut Sink<'_, '_>,
+    input: impl Read,
+    delim: u8,
+    bad_lines: &[u64],
+) -> Result<()> {
     let seen = std::rc::Rc::new(std::cell::Cell::new(Seen::default()));
     let input = Counted { inner: input, seen: seen.clone() };
     let mut rdr = csv::ReaderBuilder::new()

@@ -11,8 +11,9 @@ use crate::error::{Error, Location, Result};
 /// Reads a JSON Lines file. UTF-8 is read a line at a time, each line checked as it
 /// comes; UTF-16 is decoded whole first.
 pub(super) fn read(path: &Path, sink: &mut Sink<'_, '_>) -> Result<()> {
-    let mut file = match decode::open_text(path, sink.skip_bad)? {
-        decode::Opened::Whole(text, bad) => {
+    let mut file = match decode::open_text(path, sink.skip_bad, sink.encoding)? {
+        decode::Opened::Whole(text, bad, enc) => {
+            sink.note(format!("mã hoá {}", enc.name()));
             for (i, l) in decode::lines(&text).enumerate() {
                 let n = i as u64 + 1;
                 if bad.binary_search(&n).is_ok() {

@@ -19,7 +19,7 @@ use serde::Serialize;
 
 use crate::error::{Error, Location, Result};
 
-pub use decode::decode_text;
+pub use decode::{decode_text, Encoding};
 
 /// One youth submission as read from a file.
 #[derive(Debug, Clone, PartialEq, Serialize)]
@@ -161,6 +161,8 @@ pub struct ReadOptions {
     pub column_names: std::sync::Arc<columns::ColumnNames>,
     /// Columns the user named: `role=header` (`--columns`).
     pub columns: Vec<String>,
+    /// The text encoding, when the user names it (else it is told from the bytes).
+    pub encoding: Option<Encoding>,
 }
 
 impl Default for ReadOptions {
@@ -172,6 +174,7 @@ impl Default for ReadOptions {
             format: None,
             column_names: Default::default(),
             columns: Vec::new(),
+            encoding: None,
         }
     }
 }
@@ -364,6 +367,8 @@ struct Sink<'a, 'b> {
     overrides: columns::Overrides,
     /// An error in the user's column names, said when a table is read.
     overrides_error: Option<String>,
+    /// The encoding the user named.
+    encoding: Option<Encoding>,
 }
 
 impl<'a, 'b> Sink<'a, 'b> {
@@ -390,6 +395,15 @@ impl<'a, 'b> Sink<'a, 'b> {
             names: opts.column_names.clone(),
             overrides,
             overrides_error,
+            encoding: opts.encoding,
+        }
+    }
+
+    /// Notes something the reader told from the file (its encoding, its shape), to be shown.
+    fn note(&mut self, what: String) {
+        match self.out.columns.iter_mut().find(|(p, _)| p == self.path) {
+            Some((_, notes)) => notes.insert(0, what),
+            None => self.out.columns.push((self.path.to_path_buf(), vec![what])),
         }
     }
 
@@ -400,7 +414,10 @@ impl<'a, 'b> Sink<'a, 'b> {
             return Err(e.clone());
         }
         let l = columns::find_layout(rows, &self.names, &self.overrides)?;
-        self.out.columns.push((self.path.to_path_buf(), l.chosen.clone()));
+        match self.out.columns.iter_mut().find(|(p, _)| p == self.path) {
+            Some((_, notes)) => notes.extend(l.chosen.iter().cloned()),
+            None => self.out.columns.push((self.path.to_path_buf(), l.chosen.clone())),
+        }
         Ok(l)
     }
 

@@ -8,7 +8,15 @@ use super::Sink;
 use crate::error::{Location, Result};
 
 pub(super) fn read(path: &Path, sink: &mut Sink<'_, '_>) -> Result<()> {
-    let (text, bad) = read_text(path, sink.skip_bad)?;
+    let (text, bad, enc) = read_text(path, sink.skip_bad, sink.encoding)?;
+    if enc != super::Encoding::Utf8 {
+        sink.note(format!("mã hoá {}", enc.name()));
+    }
+    // Excel's "Unicode text" export is a table: tabs between cells, a header first.
+    if looks_tabular(&text) {
+        sink.note("bảng phân cách bằng tab (Excel 'Unicode text')".into());
+        return super::delimited::parse(path, sink, text.as_bytes(), b'\t', &bad);
+    }
     for (i, line) in lines(&text).enumerate() {
         let n = i as u64 + 1;
         if bad.binary_search(&n).is_ok() {
@@ -26,4 +34,17 @@ pub(super) fn read(path: &Path, sink: &mut Sink<'_, '_>) -> Result<()> {
         sink.record([(column.as_str(), line)], Location::Line(i as u64 + 1), || line.to_string(), Some(i as u64 + 1))?;
     }
     Ok(())
+}
+
+/// Whether text is a tab-separated table: its first line has a tab, and nearly all (nine
+/// in ten) of the next fifty non-empty lines have as many.
+fn looks_tabular(text: &str) -> bool {
+    let mut lines = lines(text).filter(|l| !l.trim().is_empty());
+    let Some(first) = lines.next() else { return false };
+    let tabs = first.matches('\t').count();
+    if tabs == 0 {
+        return false;
+    }
+    let next: Vec<usize> = lines.take(50).map(|l| l.matches('\t').count()).collect();
+    !next.is_empty() && next.iter().filter(|&&n| n == tabs).count() * 10 >= next.len() * 9
 }
