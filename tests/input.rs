@@ -445,3 +445,64 @@ fn excels_unicode_text_export_reads_as_a_table() {
     assert_eq!(out.submissions[3].locality.as_deref(), Some("Tràng Định"));
     assert!(out.columns[0].1.iter().any(|n| n.contains("Unicode text")), "{:?}", out.columns);
 }
+
+/// `text` as a legacy font stores it, from models/encodings/: TCVN3 a byte a letter, VNI
+/// a base letter and a mark; as bytes (one per character, Latin-1).
+fn to_legacy(text: &str, table: &str) -> String {
+    let map: Vec<(String, char)> = std::fs::read_to_string(common_models().join("encodings").join(table))
+        .unwrap()
+        .lines()
+        .filter(|l| !l.starts_with('#'))
+        .filter_map(|l| {
+            let (a, b) = l.split_once('\t')?;
+            let typed = if table == "tcvn3.tsv" {
+                char::from(u8::from_str_radix(a, 16).ok()?).to_string()
+            } else {
+                a.to_string()
+            };
+            Some((typed, b.chars().next()?))
+        })
+        .collect();
+    text.chars()
+        .map(|c| {
+            if c.is_ascii() {
+                c.to_string()
+            } else {
+                map.iter().find(|(_, u)| *u == c).map(|(t, _)| t.clone()).unwrap_or_else(|| panic!("{c}"))
+            }
+        })
+        .collect()
+}
+
+fn common_models() -> PathBuf {
+    PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("models")
+}
+
+#[test]
+fn files_typed_in_tcvn3_or_vni_read_as_their_unicode_text() {
+    let d = tempfile::tempdir().unwrap();
+    for (table, name) in [("tcvn3.tsv", "TCVN3"), ("vni.tsv", "VNI")] {
+        let mut csv = String::from("id,text,locality\n");
+        for (i, s) in SENTENCES.iter().enumerate() {
+            csv.push_str(&format!("{i},\"{}\",{}\n", to_legacy(s, table), to_legacy("Lộc Bình", table)));
+        }
+        // An 8-bit file, as the district's old computer saved it.
+        let bytes: Vec<u8> = csv.chars().map(|c| u8::try_from(c as u32).unwrap()).collect();
+        let p = write(d.path(), &format!("{name}.csv"), &bytes);
+        let out = read_file(&p, &ReadOptions::default()).unwrap();
+        assert_eq!(out.submissions.iter().map(|s| s.text.as_str()).collect::<Vec<_>>(), SENTENCES, "{name}");
+        assert_eq!(out.submissions[0].locality.as_deref(), Some("Lộc Bình"), "{name}");
+        assert!(out.columns[0].1.iter().any(|n| n.contains(name)), "{name}: {:?}", out.columns);
+        // The same text already in Unicode cells of a workbook, typed with the legacy font.
+        let x = d.path().join(format!("{name}.xlsx"));
+        let mut wb = rust_xlsxwriter::Workbook::new();
+        let s = wb.add_worksheet();
+        s.write_string(0, 0, "Ý kiến").unwrap();
+        for (r, t) in SENTENCES.iter().enumerate() {
+            s.write_string(r as u32 + 1, 0, to_legacy(t, table)).unwrap();
+        }
+        wb.save(&x).unwrap();
+        let out = read_file(&x, &ReadOptions::default()).unwrap();
+        assert_eq!(out.submissions.iter().map(|s| s.text.as_str()).collect::<Vec<_>>(), SENTENCES, "{name} xlsx");
+    }
+}

@@ -123,6 +123,10 @@ pub enum Encoding {
     Utf16,
     /// Windows-1258 (Excel's "CSV" on Vietnamese Windows); its tone marks are composed.
     Windows1258,
+    /// TCVN3 (ABC, the .VnTime fonts) in an 8-bit file.
+    Tcvn3,
+    /// VNI Windows (the VNI-Times fonts) in an 8-bit file.
+    Vni,
 }
 
 impl Encoding {
@@ -132,6 +136,8 @@ impl Encoding {
             Encoding::Utf8 => "UTF-8",
             Encoding::Utf16 => "UTF-16",
             Encoding::Windows1258 => "Windows-1258",
+            Encoding::Tcvn3 => super::legacy::Legacy::Tcvn3.name(),
+            Encoding::Vni => super::legacy::Legacy::Vni.name(),
         }
     }
 }
@@ -147,6 +153,25 @@ pub(crate) fn looks_windows_1258(head: &[u8]) -> bool {
     }
     // The last sequence may be cut by the end of the buffer: not counted against UTF-8.
     invalid >= 3 && invalid * 2 > high
+}
+
+/// An 8-bit file that is not UTF-8: TCVN3 or VNI when its letters say so (read as
+/// Latin-1, then converted), else Windows-1258.
+pub(crate) fn eight_bit(bytes: &[u8], forced: Option<Encoding>) -> (String, Encoding) {
+    let latin1 = || bytes.iter().map(|&b| char::from(b)).collect::<String>();
+    let legacy = match forced {
+        Some(Encoding::Tcvn3) => Some(super::legacy::Legacy::Tcvn3),
+        Some(Encoding::Vni) => Some(super::legacy::Legacy::Vni),
+        Some(_) => None,
+        None => super::legacy::detect([latin1().as_str()]),
+    };
+    match legacy {
+        Some(l) => {
+            let e = if l == super::legacy::Legacy::Tcvn3 { Encoding::Tcvn3 } else { Encoding::Vni };
+            (super::legacy::convert(l, &latin1()), e)
+        }
+        None => (from_windows_1258(bytes), Encoding::Windows1258),
+    }
 }
 
 /// Windows-1258 bytes as Unicode NFC text (its combining tone marks composed).
@@ -186,10 +211,12 @@ pub(crate) fn open_text(path: &Path, lossy: bool, forced: Option<Encoding>) -> R
             let (text, bad) = decode(path, &bytes, lossy)?;
             return Ok(Opened::Whole(text, bad, Encoding::Utf16));
         }
-        Encoding::Windows1258 => {
+        e @ (Encoding::Windows1258 | Encoding::Tcvn3 | Encoding::Vni) => {
             let mut bytes = Vec::new();
             file.read_to_end(&mut bytes).map_err(io)?;
-            return Ok(Opened::Whole(from_windows_1258(&bytes), Vec::new(), Encoding::Windows1258));
+            let _ = e;
+            let (text, found) = eight_bit(&bytes, forced);
+            return Ok(Opened::Whole(text, Vec::new(), found));
         }
         Encoding::Utf8 => {}
     }
@@ -212,7 +239,10 @@ pub(crate) fn read_text(path: &Path, lossy: bool, forced: Option<Encoding>) -> R
         Encoding::Utf8
     };
     match forced.unwrap_or(guessed) {
-        Encoding::Windows1258 => Ok((from_windows_1258(&bytes), Vec::new(), Encoding::Windows1258)),
+        Encoding::Windows1258 | Encoding::Tcvn3 | Encoding::Vni => {
+            let (text, found) = eight_bit(&bytes, forced);
+            Ok((text, Vec::new(), found))
+        }
         e => {
             let (text, bad) = decode(path, &bytes, lossy)?;
             Ok((text, bad, e))

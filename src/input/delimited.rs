@@ -130,6 +130,7 @@ pub(super) fn parse(
     if let Some(e) = not_utf8(&first[layout.header_row].0) {
         return Err(e);
     }
+    sink.detect_legacy(&texts, &layout);
     for (r, _) in &first[..layout.header_row] {
         let empty = r.iter().all(|f| f.iter().all(u8::is_ascii_whitespace));
         if empty {
@@ -138,7 +139,7 @@ pub(super) fn parse(
             sink.out.title_rows += 1
         }
     }
-    let headers = layout.keys;
+    let headers = sink.unicode_keys(layout.keys);
     let ctx = Ctx { delim, bad_lines, headers: &headers };
     for (raw, at_end) in &first[layout.header_row + 1..] {
         ctx.record(sink, raw, line_of(raw), *at_end, seen.get().quotes)?;

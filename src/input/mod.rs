@@ -10,6 +10,7 @@ pub mod columns;
 mod decode;
 mod delimited;
 mod jsonl;
+pub mod legacy;
 mod plain;
 mod sheet;
 
@@ -369,6 +370,8 @@ struct Sink<'a, 'b> {
     overrides_error: Option<String>,
     /// The encoding the user named.
     encoding: Option<Encoding>,
+    /// The legacy font encoding a table's text was typed in, told from its first rows.
+    legacy: Option<legacy::Legacy>,
 }
 
 impl<'a, 'b> Sink<'a, 'b> {
@@ -396,6 +399,34 @@ impl<'a, 'b> Sink<'a, 'b> {
             overrides,
             overrides_error,
             encoding: opts.encoding,
+            legacy: None,
+        }
+    }
+
+    /// A table's column keys with the headers typed in a legacy font made Unicode too.
+    fn unicode_keys(&self, keys: Vec<String>) -> Vec<String> {
+        match self.legacy {
+            Some(l) => keys
+                .into_iter()
+                .map(|k| if columns::ROLES.contains(&k.as_str()) { k } else { legacy::convert(l, &k) })
+                .collect(),
+            None => keys,
+        }
+    }
+
+    /// Tells from a table's first rows (below the header) whether its text was typed with a
+    /// legacy font; if so every cell is converted, and the user is told.
+    fn detect_legacy(&mut self, rows: &[Vec<String>], layout: &columns::Layout) {
+        let Some(col) = layout.keys.iter().position(|k| k == "text") else { return };
+        let below = &rows[(layout.header_row + 1).min(rows.len())..];
+        let forced = match self.encoding {
+            Some(Encoding::Tcvn3) => Some(legacy::Legacy::Tcvn3),
+            Some(Encoding::Vni) => Some(legacy::Legacy::Vni),
+            _ => None,
+        };
+        self.legacy = forced.or_else(|| legacy::detect(below.iter().filter_map(|r| r.get(col)).map(String::as_str)));
+        if let Some(l) = self.legacy {
+            self.note(format!("chữ gõ theo bảng mã {}, đã chuyển sang Unicode", l.name()));
         }
     }
 
@@ -475,7 +506,15 @@ impl<'a, 'b> Sink<'a, 'b> {
         number: Option<u64>,
     ) -> Result<()> {
         self.count += 1;
-        match self.builder.build(fields, &self.stem, number.unwrap_or(self.count as u64)) {
+        let built = match self.legacy {
+            Some(l) => {
+                let converted: Vec<(K, String)> =
+                    fields.into_iter().map(|(k, v)| (k, legacy::convert(l, v.as_ref()))).collect();
+                self.builder.build(converted, &self.stem, number.unwrap_or(self.count as u64))
+            }
+            None => self.builder.build(fields, &self.stem, number.unwrap_or(self.count as u64)),
+        };
+        match built {
             Ok(s) => {
                 match self.ids.entry(id_hash(&s.id)) {
                     std::collections::hash_map::Entry::Occupied(first) => {

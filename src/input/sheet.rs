@@ -114,6 +114,7 @@ fn read_rows(
         return Err(Error::input(path, Location::File, format!("the sheet '{sheet}' is empty")));
     }
     let layout = sink.layout(&texts).map_err(|m| Error::input(path, loc(first.first().map_or(1, |f| f.0)), m))?;
+    sink.detect_legacy(&texts, &layout);
     let header_row = first[layout.header_row].0;
     for (_, r) in &first[..layout.header_row] {
         if empty(r) {
@@ -122,7 +123,7 @@ fn read_rows(
             sink.out.title_rows += 1
         }
     }
-    let headers = layout.keys;
+    let headers = sink.unicode_keys(layout.keys);
     let mut last = header_row;
     let rest: Vec<Result<(u64, Vec<Data>)>> = first.drain(layout.header_row + 1..).map(Ok).collect();
     for next in rest.into_iter().chain(rows) {
