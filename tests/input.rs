@@ -506,3 +506,39 @@ fn files_typed_in_tcvn3_or_vni_read_as_their_unicode_text() {
         assert_eq!(out.submissions.iter().map(|s| s.text.as_str()).collect::<Vec<_>>(), SENTENCES, "{name} xlsx");
     }
 }
+
+#[test]
+fn a_workbook_with_a_sheet_per_district_is_read_whole_with_all_sheets() {
+    let d = tempfile::tempdir().unwrap();
+    let path = d.path().join("cac-huyen.xlsx");
+    let mut wb = rust_xlsxwriter::Workbook::new();
+    for (i, district) in ["Chi Lăng", "Bình Gia", "Trống", "Hữu Lũng"].iter().enumerate() {
+        let s = wb.add_worksheet();
+        s.set_name(*district).unwrap();
+        if *district == "Trống" {
+            continue;
+        }
+        let top = if i == 0 { 2 } else { 0 }; // the first district put a title above its table
+        if top > 0 {
+            s.write_string(0, 0, "HUYỆN ĐOÀN CHI LĂNG").unwrap();
+        }
+        s.write_string(top, 0, "STT").unwrap();
+        s.write_string(top, 1, "Nội dung kiến nghị").unwrap();
+        for (r, t) in SENTENCES.iter().skip(i).take(2).enumerate() {
+            s.write_number(top + 1 + r as u32, 0, (r + 1) as f64).unwrap();
+            s.write_string(top + 1 + r as u32, 1, *t).unwrap();
+        }
+    }
+    wb.save(&path).unwrap();
+    let opts = ReadOptions { all_sheets: true, ..Default::default() };
+    let out = read_file(&path, &opts).unwrap();
+    assert_eq!(out.submissions.len(), 6);
+    let places: Vec<&str> = out.submissions.iter().map(|s| s.locality.as_deref().unwrap()).collect();
+    assert_eq!(places, ["Chi Lăng", "Chi Lăng", "Bình Gia", "Bình Gia", "Hữu Lũng", "Hữu Lũng"]);
+    assert_eq!(out.submissions[2].text, SENTENCES[1]);
+    assert_eq!(out.submissions[4].field("Trang tính"), Some("Hữu Lũng"));
+    assert_eq!(out.title_rows, 1);
+    assert!(out.columns[0].1.iter().any(|n| n.contains("'Trống' trống")), "{:?}", out.columns);
+    // Without it, the first sheet alone.
+    assert_eq!(read_file(&path, &ReadOptions::default()).unwrap().submissions.len(), 2);
+}

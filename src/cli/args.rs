@@ -42,8 +42,12 @@ pub struct InputArgs {
     #[arg(long, value_enum)]
     pub encoding: Option<ykien::input::Encoding>,
     /// Sheet of a workbook to read (default: the first).
-    #[arg(long)]
+    #[arg(long, conflicts_with = "all_sheets")]
     pub sheet: Option<String>,
+    /// Read every sheet of a workbook (a sheet per district): the sheet's name becomes a
+    /// column, and the locality where the sheet has none.
+    #[arg(long)]
+    pub all_sheets: bool,
     /// Write unreadable records to a rejects file and go on, instead of stopping.
     #[arg(long)]
     pub skip_bad: bool,
@@ -131,6 +135,7 @@ impl InputArgs {
             column_names: std::sync::Arc::new(ykien::input::columns::ColumnNames::load(models_dir)?),
             columns: self.columns.clone(),
             encoding: self.encoding,
+            all_sheets: self.all_sheets,
         })
     }
     /// The input files, or the bundled corpus when none are named.

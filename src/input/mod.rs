@@ -164,6 +164,8 @@ pub struct ReadOptions {
     pub columns: Vec<String>,
     /// The text encoding, when the user names it (else it is told from the bytes).
     pub encoding: Option<Encoding>,
+    /// Read every sheet of a workbook (its name a column; the locality where it has none).
+    pub all_sheets: bool,
 }
 
 impl Default for ReadOptions {
@@ -176,6 +178,7 @@ impl Default for ReadOptions {
             column_names: Default::default(),
             columns: Vec::new(),
             encoding: None,
+            all_sheets: false,
         }
     }
 }
@@ -372,6 +375,8 @@ struct Sink<'a, 'b> {
     encoding: Option<Encoding>,
     /// The legacy font encoding a table's text was typed in, told from its first rows.
     legacy: Option<legacy::Legacy>,
+    /// The sheet being read, when every sheet is (`--all-sheets`).
+    sheet: Option<String>,
 }
 
 impl<'a, 'b> Sink<'a, 'b> {
@@ -400,6 +405,7 @@ impl<'a, 'b> Sink<'a, 'b> {
             overrides_error,
             encoding: opts.encoding,
             legacy: None,
+            sheet: None,
         }
     }
 
@@ -506,13 +512,35 @@ impl<'a, 'b> Sink<'a, 'b> {
         number: Option<u64>,
     ) -> Result<()> {
         self.count += 1;
-        let built = match self.legacy {
-            Some(l) => {
-                let converted: Vec<(K, String)> =
-                    fields.into_iter().map(|(k, v)| (k, legacy::convert(l, v.as_ref()))).collect();
-                self.builder.build(converted, &self.stem, number.unwrap_or(self.count as u64))
+        let n = number.unwrap_or(self.count as u64);
+        let built = match (&self.sheet, self.legacy) {
+            (None, None) => self.builder.build(fields, &self.stem, n),
+            (sheet, l) => {
+                let mut owned: Vec<(String, String)> = fields
+                    .into_iter()
+                    .map(|(k, v)| {
+                        let v = match l {
+                            Some(l) => legacy::convert(l, v.as_ref()),
+                            None => v.as_ref().to_string(),
+                        };
+                        (k.as_ref().to_string(), v)
+                    })
+                    .collect();
+                if let Some(sheet) = sheet {
+                    // Ids are numbered per sheet by districts: the sheet's name keeps them apart.
+                    for (k, v) in owned.iter_mut() {
+                        if k == "id" && !v.trim().is_empty() {
+                            *v = format!("{sheet}/{}", v.trim());
+                        }
+                    }
+                    if !owned.iter().any(|(k, v)| k == "locality" && !v.trim().is_empty()) {
+                        owned.retain(|(k, _)| k != "locality");
+                        owned.push(("locality".into(), sheet.clone()));
+                    }
+                    owned.push((sheet::SHEET_COLUMN.into(), sheet.clone()));
+                }
+                self.builder.build(owned, &self.stem, n)
             }
-            None => self.builder.build(fields, &self.stem, number.unwrap_or(self.count as u64)),
         };
         match built {
             Ok(s) => {

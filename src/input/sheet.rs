@@ -1,4 +1,5 @@
-//! Spreadsheets (.xlsx, .xlsm, .xls, .ods) through calamine: the first sheet, or `--sheet`.
+//! Spreadsheets (.xlsx, .xlsm, .xls, .ods) through calamine: the first sheet, `--sheet`, or
+//! every sheet (`--all-sheets`).
 //! The first non-empty row is the header; rows are numbered as the spreadsheet shows them.
 
 use std::path::Path;
@@ -6,12 +7,30 @@ use std::path::Path;
 use calamine::{open_workbook_auto, Data, Reader, Sheets};
 
 use super::{ReadOptions, Sink};
+
+/// The column that says which sheet a row came from (with `--all-sheets`).
+pub const SHEET_COLUMN: &str = "Trang tính";
 use crate::error::{Error, Location, Result};
 
 pub(super) fn read(path: &Path, opts: &ReadOptions, sink: &mut Sink<'_, '_>) -> Result<()> {
     let mut wb = open_workbook_auto(path)
         .map_err(|e| Error::input(path, Location::File, format!("cannot open the workbook: {e}")))?;
     let names = wb.sheet_names();
+    if opts.all_sheets {
+        // A sheet per district: each read with its own header, its name a column (and the
+        // locality, where the sheet has no locality column); an empty sheet is said, not an error.
+        for sheet in &names {
+            sink.sheet = Some(sheet.clone());
+            match read_sheet(path, &mut wb, sheet, sink) {
+                Err(Error::Input { location: Location::File, message, .. }) if message.contains("is empty") => {
+                    sink.note(format!("trang tính '{sheet}' trống"));
+                }
+                r => r?,
+            }
+        }
+        sink.sheet = None;
+        return Ok(());
+    }
     let sheet = match &opts.sheet {
         Some(s) if names.iter().any(|n| n == s) => s.clone(),
         Some(s) => {
@@ -25,9 +44,20 @@ pub(super) fn read(path: &Path, opts: &ReadOptions, sink: &mut Sink<'_, '_>) -> 
             names.first().cloned().ok_or_else(|| Error::input(path, Location::File, "the workbook has no sheets"))?
         }
     };
+    read_sheet(path, &mut wb, &sheet, sink)
+}
+
+/// Reads one sheet of `wb`.
+fn read_sheet<RS: std::io::Read + std::io::Seek>(
+    path: &Path,
+    wb: &mut Sheets<RS>,
+    sheet: &str,
+    sink: &mut Sink<'_, '_>,
+) -> Result<()> {
+    let sheet = sheet.to_string();
     let cannot =
         |e: &dyn std::fmt::Display| Error::input(path, Location::File, format!("cannot read sheet '{sheet}': {e}"));
-    match &mut wb {
+    match wb {
         // XLSX cells are streamed a row at a time: a sheet's extent is whatever its cells
         // claim (one cell at XFD1048576 beside A1 made a dense range ask for 549 GB).
         Sheets::Xlsx(x) => {
