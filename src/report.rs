@@ -106,6 +106,26 @@ pub struct Tables {
     pub departments: Vec<DepartmentRow>,
     /// Comparison with an earlier run, when asked for.
     pub comparison: Option<Comparison>,
+    /// The report's title.
+    pub title: String,
+    /// The first and last dates of the submissions (dd/mm/yyyy), when they have dates.
+    pub period: Option<(String, String)>,
+}
+
+/// The report's title unless `--title` names another.
+pub const DEFAULT_TITLE: &str = "Báo cáo tổng hợp ý kiến, kiến nghị của thanh niên";
+
+/// A date as offices write it ("2024-04-13", "13/04/2024 09:01:22", "13-4-2024") as
+/// (year, month, day).
+pub fn parse_date(s: &str) -> Option<(u32, u32, u32)> {
+    let d = s.trim().split([' ', 'T']).next()?;
+    let parts: Vec<u32> = d.split(['-', '/', '.']).map(|p| p.parse().ok()).collect::<Option<Vec<u32>>>()?;
+    let (y, m, day) = match parts[..] {
+        [y, m, d] if y > 1900 => (y, m, d),
+        [d, m, y] if y > 1900 => (y, m, d),
+        _ => return None,
+    };
+    ((1..=12).contains(&m) && (1..=31).contains(&day)).then_some((y, m, day))
 }
 
 impl Tables {
@@ -163,8 +183,19 @@ impl Tables {
             locality_topic: locs.into_iter().map(|(_, v)| v).collect(),
             departments,
             comparison,
+            title: DEFAULT_TITLE.to_string(),
+            period: period(read),
         })
     }
+}
+
+/// The first and last dates among the submissions' dates, as dd/mm/yyyy.
+fn period(read: &ReadOutcome) -> Option<(String, String)> {
+    let mut dates = read.submissions.iter().filter_map(|s| s.submitted_at.as_deref()).filter_map(parse_date);
+    let first = dates.next()?;
+    let (lo, hi) = dates.fold((first, first), |(lo, hi), d| (lo.min(d), hi.max(d)));
+    let show = |(y, m, d): (u32, u32, u32)| format!("{d:02}/{m:02}/{y}");
+    Some((show(lo), show(hi)))
 }
 
 #[derive(Deserialize)]
@@ -336,12 +367,15 @@ pub fn render_html(t: &Tables, report: &Report, models: &Models) -> String {
     let tot = &t.totals;
     let _ = write!(
         h,
-        r#"<!DOCTYPE html><html lang="vi"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width, initial-scale=1"><title>Báo cáo tổng hợp ý kiến thanh niên</title><style>{CSS}</style></head><body><main>
-<h1>Báo cáo tổng hợp ý kiến, kiến nghị của thanh niên</h1>
-<p class="sub">Tạo bởi ykien · hồ sơ cơ quan: {} · {} cụm chủ đề</p>
+        r#"<!DOCTYPE html><html lang="vi"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width, initial-scale=1"><title>{}</title><style>{CSS}</style></head><body><main>
+<h1>{}</h1>
+<p class="sub">{}Tạo bởi ykien · hồ sơ cơ quan: {} · {} cụm chủ đề</p>
 <section id="tong-quan"><h2>Tổng quan</h2><div class="cards">
 <div class="card"><b>{}</b>ý kiến đã phân tích</div><div class="card"><b>{}</b>bản ghi không đọc được</div>
 <div class="card"><b>{}</b>địa phương</div><div class="card"><b>{}</b>gõ không dấu ({} ý kiến)</div><div class="card"><b>{}</b>cụm chủ đề</div></div></section>"#,
+        escape(&t.title),
+        escape(&t.title),
+        t.period.as_ref().map(|(a, b)| format!("Ý kiến gửi từ {a} đến {b} · ")).unwrap_or_default(),
         escape(&report.profile),
         tot.clusters,
         tot.submissions,
@@ -367,12 +401,14 @@ pub fn render_html(t: &Tables, report: &Report, models: &Models) -> String {
 /// Topic areas: a bar chart and a table.
 fn topics_html(h: &mut String, t: &Tables) {
     h.push_str(r#"<section id="linh-vuc"><h2>Ý kiến theo lĩnh vực</h2>"#);
-    let rows: Vec<(String, usize)> = t.topics.iter().map(|r| (r.name.clone(), r.count)).collect();
+    let mut sorted: Vec<&TopicRow> = t.topics.iter().collect();
+    sorted.sort_by(|a, b| b.count.cmp(&a.count).then(a.code.cmp(&b.code)));
+    let rows: Vec<(String, usize)> = sorted.iter().map(|r| (r.name.clone(), r.count)).collect();
     h.push_str(&bar_chart(&rows, "Số ý kiến theo lĩnh vực"));
     h.push_str(
         r#"<div class="scroll"><table><tr><th>Lĩnh vực</th><th class="n">Số ý kiến</th><th class="n">Tỷ lệ</th></tr>"#,
     );
-    for r in &t.topics {
+    for r in sorted {
         let _ = write!(
             h,
             r#"<tr><td>{}</td><td class="n">{}</td><td class="n">{}</td></tr>"#,
@@ -421,7 +457,7 @@ fn heat_map_html(h: &mut String, t: &Tables) {
         r#"<section id="dia-phuong"><h2>Địa phương × lĩnh vực</h2><div class="scroll"><table><tr><th>Địa phương</th>"#,
     );
     for tr in &t.topics {
-        let _ = write!(h, r#"<th class="n" title="{}">{}</th>"#, escape(&tr.name), escape(&tr.code));
+        let _ = write!(h, r#"<th class="n" title="{}">{}</th>"#, escape(&tr.code), escape(&tr.name));
     }
     h.push_str(r#"<th class="n">Tổng</th></tr>"#);
     let max = t.locality_topic.iter().flatten().copied().max().unwrap_or(1).max(1) as f64;
@@ -575,7 +611,7 @@ fn header(
 
 /// The report's tables as an Excel workbook, one sheet per table, written atomically.
 /// Returns how many cells were cut to Excel's limit of 32,767 characters.
-pub fn write_xlsx(t: &Tables, report: &Report, path: &Path) -> Result<usize> {
+pub fn write_xlsx(t: &Tables, report: &Report, subs: &[crate::input::Submission], path: &Path) -> Result<usize> {
     let err = |e: rust_xlsxwriter::XlsxError| Error::io(path, std::io::Error::other(e.to_string()));
     let mut wb = Workbook::new();
     let bold = Format::new().set_bold();
@@ -583,13 +619,14 @@ pub fn write_xlsx(t: &Tables, report: &Report, path: &Path) -> Result<usize> {
     let cut = std::cell::Cell::new(0);
     sheet_overview(&mut wb, t).map_err(err)?;
     sheet_topics(&mut wb, t, &bold, &pctf).map_err(err)?;
-    sheet_clusters(&mut wb, report, &bold, &cut).map_err(err)?;
+    sheet_clusters(&mut wb, t, report, &bold, &cut).map_err(err)?;
     sheet_locality_topic(&mut wb, t, &bold).map_err(err)?;
     sheet_departments(&mut wb, t, &bold).map_err(err)?;
     sheet_duplicates(&mut wb, report, &bold, &cut).map_err(err)?;
     if let Some(c) = &t.comparison {
         sheet_comparison(&mut wb, c, &bold, &pctf, &cut).map_err(err)?;
     }
+    sheet_submissions(&mut wb, t, report, subs, &bold, &cut).map_err(err)?;
     let bytes = wb.save_to_buffer().map_err(err)?;
     crate::output::write_atomic(path, &bytes)?;
     Ok(cut.get())
@@ -615,6 +652,10 @@ pub fn fit_cell(cut: &std::cell::Cell<usize>, text: &str) -> String {
 fn sheet_overview(wb: &mut Workbook, t: &Tables) -> std::result::Result<(), XlsxError> {
     let s = wb.add_worksheet().set_name("Tổng quan")?;
     let tot = &t.totals;
+    s.write_string_with_format(0, 0, &t.title, &Format::new().set_bold().set_font_size(14))?;
+    if let Some((a, b)) = &t.period {
+        s.write_string(1, 0, format!("Ý kiến gửi từ {a} đến {b}"))?;
+    }
     for (r, (k, v)) in [
         ("Ý kiến đã phân tích", tot.submissions),
         ("Bản ghi không đọc được", tot.rejected),
@@ -625,8 +666,8 @@ fn sheet_overview(wb: &mut Workbook, t: &Tables) -> std::result::Result<(), Xlsx
     .iter()
     .enumerate()
     {
-        s.write_string(r as u32, 0, *k)?;
-        s.write_number(r as u32, 1, *v as f64)?;
+        s.write_string(r as u32 + 3, 0, *k)?;
+        s.write_number(r as u32 + 3, 1, *v as f64)?;
     }
     s.set_column_width(0, 28)?;
     Ok(())
@@ -650,6 +691,7 @@ fn sheet_topics(wb: &mut Workbook, t: &Tables, bold: &Format, pctf: &Format) -> 
 /// The sheet of one row per cluster.
 fn sheet_clusters(
     wb: &mut Workbook,
+    t: &Tables,
     report: &Report,
     bold: &Format,
     cut: &std::cell::Cell<usize>,
@@ -660,7 +702,11 @@ fn sheet_clusters(
         let row = i as u32 + 1;
         s.write_number(row, 0, c.id as f64)?;
         s.write_string(row, 1, fit_cell(cut, &c.label))?;
-        s.write_string(row, 2, &c.topic)?;
+        s.write_string(
+            row,
+            2,
+            t.topics.iter().find(|r| r.code == c.topic).map_or(c.topic.as_str(), |r| r.name.as_str()),
+        )?;
         s.write_number(row, 3, c.size as f64)?;
         s.write_string(row, 4, if c.new_theme { "có" } else { "" })?;
         s.write_string(row, 5, fit_cell(cut, &c.phrases.join("; ")))?;
@@ -676,7 +722,7 @@ fn sheet_locality_topic(wb: &mut Workbook, t: &Tables, bold: &Format) -> std::re
     let s = wb.add_worksheet().set_name("Địa phương × lĩnh vực")?;
     s.write_string_with_format(0, 0, "Địa phương", bold)?;
     for (c, tr) in t.topics.iter().enumerate() {
-        s.write_string_with_format(0, c as u16 + 1, &tr.code, bold)?;
+        s.write_string_with_format(0, c as u16 + 1, &tr.name, bold)?;
     }
     for (i, (l, row)) in t.localities.iter().zip(&t.locality_topic).enumerate() {
         s.write_string(i as u32 + 1, 0, l)?;
@@ -787,4 +833,82 @@ pub fn summary(read: &ReadOutcome, report: &Report, out: &Path) -> String {
     let low = report.records.iter().filter(|r| r.routed.suggestion.confidence < 0.5).count();
     let _ = write!(s, "\n{low} đề xuất có độ tin cậy dưới 0,5 cần xem kỹ. Kết quả: {}", out.display());
     s
+}
+
+/// Rows the submissions sheet holds at most; past them, submissions.csv has every one.
+pub const SHEET_ROWS: usize = 50_000;
+
+/// The sheet of every submission with all its columns and ykien's results: a filter on
+/// every column, the header frozen, widths that suit each column.
+fn sheet_submissions(
+    wb: &mut Workbook,
+    t: &Tables,
+    report: &Report,
+    subs: &[crate::input::Submission],
+    bold: &Format,
+    cut: &std::cell::Cell<usize>,
+) -> std::result::Result<(), XlsxError> {
+    // Rows go straight to a temporary file as written: a large run's sheet never sits in memory.
+    let s = wb.add_worksheet_with_constant_memory()?.set_name("Ý kiến")?;
+    let layout = crate::output::CsvLayout::of(subs);
+    let mut header: Vec<String> = [
+        "Mã",
+        "Ý kiến",
+        "Địa phương",
+        "Thời gian",
+        "Nhóm",
+        "Cụm",
+        "Nhãn cụm",
+        "Lĩnh vực",
+        "Cơ quan đề xuất",
+        "Độ tin cậy",
+        "Phương án hai",
+        "Lý do",
+    ]
+    .iter()
+    .map(|h| h.to_string())
+    .collect();
+    header.extend(layout.extra.iter().cloned());
+    for (c, h) in header.iter().enumerate() {
+        s.write_string_with_format(0, c as u16, h, bold)?;
+    }
+    let topic_name = |code: &str| t.topics.iter().find(|r| r.code == code).map_or(code.to_string(), |r| r.name.clone());
+    let n = report.records.len().min(SHEET_ROWS);
+    for i in 0..n {
+        let r = report.row(subs, i);
+        let row = i as u32 + 1;
+        let cells = [
+            r.id.to_string(),
+            fit_cell(cut, r.text),
+            r.locality.unwrap_or("").to_string(),
+            r.submitted_at.unwrap_or("").to_string(),
+            r.group.unwrap_or("").to_string(),
+            r.cluster.map(|c| c.to_string()).unwrap_or_default(),
+            fit_cell(cut, r.cluster_label),
+            topic_name(r.topic),
+            r.department_name.to_string(),
+        ];
+        for (c, v) in cells.iter().enumerate() {
+            s.write_string(row, c as u16, v)?;
+        }
+        s.write_number(row, 9, r.confidence as f64)?;
+        s.write_string(row, 10, r.runner_up)?;
+        let reasons: Vec<&str> = r.reasons.iter().map(|x| &**x).collect();
+        s.write_string(row, 11, fit_cell(cut, &reasons.join(" | ")))?;
+        for (k, v) in r.columns.iter() {
+            if let Some(j) = layout.extra.iter().position(|h| h == k) {
+                s.write_string(row, (12 + j) as u16, fit_cell(cut, v))?;
+            }
+        }
+    }
+    if report.records.len() > SHEET_ROWS {
+        let note = format!("… {} ý kiến nữa: xem submissions.csv", report.records.len() - SHEET_ROWS);
+        s.write_string(n as u32 + 1, 1, note)?;
+    }
+    s.autofilter(0, 0, n.max(1) as u32, header.len().saturating_sub(1) as u16)?;
+    s.set_freeze_panes(1, 0)?;
+    for (c, w) in [(0u16, 14.0), (1, 70.0), (2, 18.0), (3, 18.0), (6, 30.0), (7, 28.0), (8, 36.0), (11, 50.0)] {
+        s.set_column_width(c, w)?;
+    }
+    Ok(())
 }

@@ -193,14 +193,49 @@ fn xlsx_has_every_table_and_comparison_reads_an_earlier_run() {
     assert!(html.contains("So sánh với lần tổng hợp trước"));
 
     let x = d.path().join("r.xlsx");
-    write_xlsx(&t, &report, &x).unwrap();
+    write_xlsx(&t, &report, &read.submissions, &x).unwrap();
     let mut wb = open_workbook_auto(&x).unwrap();
     assert_eq!(
         wb.sheet_names(),
-        ["Tổng quan", "Lĩnh vực", "Cụm", "Địa phương × lĩnh vực", "Cơ quan", "Trùng lặp", "So sánh"]
+        ["Tổng quan", "Lĩnh vực", "Cụm", "Địa phương × lĩnh vực", "Cơ quan", "Trùng lặp", "So sánh", "Ý kiến"]
     );
     let topics = wb.worksheet_range("Lĩnh vực").unwrap();
     for (i, row) in t.topics.iter().enumerate() {
         assert_eq!(topics.get((i + 1, 2)), Some(&Data::Float(row.count as f64)));
     }
+}
+
+#[test]
+fn the_workbook_lists_every_submission_with_its_columns_under_a_title_and_period() {
+    let m = models();
+    let read = ykien::input::read_file(&m.bundled_corpus(), &Default::default()).unwrap();
+    let report = ykien::pipeline::analyze(
+        m,
+        &read.submissions,
+        &ykien::pipeline::Settings { k: Some(7), ..Default::default() },
+        &indicatif::ProgressBar::hidden(),
+    )
+    .unwrap();
+    let mut t = Tables::new(m, &read, &report, None).unwrap();
+    t.title = "Hội nghị đối thoại 2024".into();
+    let (a, b) = t.period.clone().expect("the corpus has dates");
+    assert!(ykien::report::parse_date(&a).is_some() && a.len() == 10 && b.len() == 10, "{a} {b}");
+    let html = render_html(&t, &report, m);
+    assert!(html.contains("<h1>Hội nghị đối thoại 2024</h1>") && html.contains(&format!("từ {a} đến {b}")));
+    // Topic bars largest first; the heat map's columns named, not coded.
+    let first_bar = t.topics.iter().max_by_key(|r| r.count).unwrap();
+    let at = |s: &str| html.find(s).unwrap();
+    assert!(at(&format!(">{}<", first_bar.name)) < at("id=\"cum\""));
+    assert!(!html.contains(">hoc-tap</th>"));
+    let d = tempfile::tempdir().unwrap();
+    let x = d.path().join("r.xlsx");
+    write_xlsx(&t, &report, &read.submissions, &x).unwrap();
+    use calamine::Reader;
+    let mut wb = calamine::open_workbook_auto(&x).unwrap();
+    let sheet = wb.worksheet_range("Ý kiến").unwrap();
+    let rows: Vec<Vec<String>> = sheet.rows().map(|r| r.iter().map(|c| c.to_string()).collect()).collect();
+    assert_eq!(rows.len(), read.submissions.len() + 1);
+    assert_eq!(rows[0][..2], ["Mã".to_string(), "Ý kiến".to_string()]);
+    assert!(rows[0].contains(&"split".to_string()), "every input column: {:?}", rows[0]);
+    assert_eq!(rows[5][1], read.submissions[4].text);
 }

@@ -29,8 +29,9 @@ pub fn write_run(
     report: &Report,
     out: &Path,
     compare: Option<&Path>,
+    title: Option<&str>,
 ) -> Result<Written> {
-    Staging::replace(out, |dir| write_into(models, read, report, dir, compare))
+    Staging::replace(out, |dir| write_into(models, read, report, dir, compare, title))
 }
 
 /// Replaces `out` with a set holding only rejects.jsonl: a run whose every record was
@@ -46,11 +47,18 @@ fn write_into(
     report: &Report,
     out: &Path,
     compare: Option<&Path>,
+    title: Option<&str>,
 ) -> Result<Written> {
     let mut clock = Stages::start();
+    let titled = |mut t: Tables| {
+        if let Some(title) = title {
+            t.title = title.to_string();
+        }
+        t
+    };
     let mut tables = match compare {
         Some(c) => {
-            let t = Tables::new(models, read, report, Some(c))?;
+            let t = titled(Tables::new(models, read, report, Some(c))?);
             clock.lap("report tables");
             Some(t)
         }
@@ -61,10 +69,10 @@ fn write_into(
         || -> Result<usize> {
             let tables = match &mut tables {
                 Some(t) => t,
-                None => tables.insert(Tables::new(models, read, report, None)?),
+                None => tables.insert(titled(Tables::new(models, read, report, None)?)),
             };
             write_atomic(&out.join("report.html"), crate::report::render_html(tables, report, models).as_bytes())?;
-            crate::report::write_xlsx(tables, report, &out.join("report.xlsx"))
+            crate::report::write_xlsx(tables, report, &read.submissions, &out.join("report.xlsx"))
         },
     );
     files?;

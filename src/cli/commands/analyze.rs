@@ -23,6 +23,9 @@ pub struct Args {
     /// Compare with an earlier analysis written to this folder (e.g. last year's).
     #[arg(long)]
     compare: Option<PathBuf>,
+    /// The report's title (default: "Báo cáo tổng hợp ý kiến, kiến nghị của thanh niên").
+    #[arg(long)]
+    title: Option<String>,
 }
 
 /// Runs `ykien analyze`.
@@ -51,7 +54,7 @@ pub fn exec(cx: &Context, a: Args) -> Result<()> {
         }
         Err(e) => return Err(e.into()),
     };
-    let written = ykien::output::write_run(&models, &read, &report, &a.out, a.compare.as_deref())?;
+    let written = ykien::output::write_run(&models, &read, &report, &a.out, a.compare.as_deref(), a.title.as_deref())?;
     outln!("{}", ykien::report::summary(&read, &report, &a.out));
     if written.cut_cells > 0 {
         outln!(
