@@ -181,7 +181,7 @@ pub fn learn_from_reviews(cx: &Context, models: &mut Models) -> Result<()> {
 pub fn progress() -> ProgressBar {
     let pb = ProgressBar::with_draw_target(Some(0), ProgressDrawTarget::stderr());
     pb.set_style(
-        ProgressStyle::with_template("{msg:>18} [{bar:30}] {pos}/{len} ({per_sec}, {eta})")
+        ProgressStyle::with_template("{msg:>18} [{bar:30}] {human_pos}/{human_len} ({eta})")
             .expect("valid template")
             .progress_chars("=> "),
     );

@@ -297,11 +297,17 @@ pub fn analyze_files(
                 // copied) as they fill: each doubling writes to memory never touched before.
                 // Only address space until written to; a reservation refused is no error.
                 let n = expected_records(&b, input_bytes);
+                // The bar's length is the records the files are judged to hold: it moves
+                // forward a batch at a time and never runs back.
+                pb.set_length(n as u64);
                 let _ = subs.try_reserve(n);
                 done.reserve(n);
                 memo = Repeats::with_capacity(n);
             }
-            pb.inc_length(b.len() as u64);
+            let reach = pb.position() + b.len() as u64;
+            if reach > pb.length().unwrap_or(0) {
+                pb.set_length(reach);
+            }
             let new = analyse_batch(models, &mut memo, &subs, &done, &b, pb, true);
             // The columns and the submissions grow side by side (each touches fresh memory).
             rayon::join(|| done.extend(new), || subs.extend(b));
@@ -352,7 +358,14 @@ fn finish(
     // Every text is analysed: what the threads remember of them is memory the later stages need.
     crate::text::memo::forget_everywhere();
     clock.lap("analyse, topic, route");
-    pb.set_message("phân cụm");
+    // Clustering has no count to show: a spinner with the stage's name and its time.
+    pb.set_length(pb.position());
+    pb.set_style(
+        indicatif::ProgressStyle::with_template("{spinner} {msg} ({elapsed})")
+            .unwrap_or_else(|_| indicatif::ProgressStyle::default_spinner()),
+    );
+    pb.enable_steady_tick(std::time::Duration::from_millis(120));
+    pb.set_message("phân cụm, gắn nhãn cụm");
     // Near-duplicates and the clustering read different columns (shingles; keys) and
     // neither depends on the other: they run side by side, so the serial parts of each
     // (union-find, bucket scans; vocabulary, seeding) overlap the other's parallel work.
