@@ -153,6 +153,28 @@ impl Overrides {
 /// Without a named text column, the text is the column of the longest values below the
 /// header (at least 12 characters on average). `Err` says what was found instead.
 pub fn find_layout(rows: &[Vec<String>], names: &ColumnNames, over: &Overrides) -> std::result::Result<Layout, String> {
+    let header_row = header_row(rows, names, over)?;
+    let header = &rows[header_row];
+    let mut keys = assign_roles(header, names, over)?;
+    let by_content = !keys.contains(&Some("text"));
+    if by_content {
+        let i = text_by_content(header, &rows[header_row + 1..], &keys)?;
+        keys[i] = Some("text");
+    }
+    let mut chosen = Vec::new();
+    for role in ROLES {
+        if let Some(i) = keys.iter().position(|k| *k == Some(role)) {
+            let how =
+                if role == "text" && by_content { " (chọn theo nội dung: văn bản dài nhất)" } else { "" };
+            chosen.push(format!("{} ← cột '{}'{how}", names.label(role), header[i].trim()));
+        }
+    }
+    Ok(Layout { header_row, keys: column_keys(header, &keys), chosen })
+}
+
+/// The header: the first row naming a text column (by the user's override or a synonym),
+/// else the first row with the most filled cells.
+fn header_row(rows: &[Vec<String>], names: &ColumnNames, over: &Overrides) -> std::result::Result<usize, String> {
     let filled = |r: &Vec<String>| r.iter().filter(|c| !c.trim().is_empty()).count();
     let user_text = over.by_role.iter().find(|(r, _)| r == "text").map(|(_, h)| fold_header(h));
     let names_text = |r: &Vec<String>| {
@@ -161,16 +183,21 @@ pub fn find_layout(rows: &[Vec<String>], names: &ColumnNames, over: &Overrides) 
             None => names.role_of(c).is_some_and(|(role, _)| role == "text"),
         })
     };
-    let header_row = match rows.iter().position(names_text) {
-        Some(i) => i,
-        None => {
-            let most = rows.iter().map(filled).max().unwrap_or(0);
-            rows.iter().position(|r| filled(r) == most && most > 0).ok_or("the file has no header row")?
-        }
-    };
-    let header = &rows[header_row];
+    if let Some(i) = rows.iter().position(names_text) {
+        return Ok(i);
+    }
+    let most = rows.iter().map(filled).max().unwrap_or(0);
+    rows.iter().position(|r| filled(r) == most && most > 0).ok_or_else(|| "the file has no header row".to_string())
+}
+
+/// Each column's role: the user's names first, then exact synonyms, then prefixes, one
+/// column per role; the same name twice for a role is an error (which is meant?).
+fn assign_roles(
+    header: &[String],
+    names: &ColumnNames,
+    over: &Overrides,
+) -> std::result::Result<Vec<Option<&'static str>>, String> {
     let mut keys: Vec<Option<&'static str>> = vec![None; header.len()];
-    // The user's names first, then exact synonyms, then prefixes; one column per role.
     for (role, h) in &over.by_role {
         let role = ROLES.iter().copied().find(|r| r == role).unwrap_or("text");
         match header.iter().position(|c| fold_header(c) == fold_header(h)) {
@@ -180,17 +207,13 @@ pub fn find_layout(rows: &[Vec<String>], names: &ColumnNames, over: &Overrides) 
     }
     for exact in [true, false] {
         for (i, c) in header.iter().enumerate() {
-            if keys[i].is_some() {
-                continue;
-            }
-            if let Some((role, is_exact)) = names.role_of(c) {
+            if let (None, Some((role, is_exact))) = (keys[i], names.role_of(c)) {
                 if is_exact == exact && !keys.contains(&Some(role)) {
                     keys[i] = Some(role);
                 }
             }
         }
     }
-    // The same name twice for a column ykien reads: which one is meant cannot be told.
     for (i, c) in header.iter().enumerate() {
         if let (None, Some((role, true))) = (keys[i], names.role_of(c)) {
             if let Some(j) = keys.iter().position(|k| *k == Some(role)) {
@@ -205,46 +228,40 @@ pub fn find_layout(rows: &[Vec<String>], names: &ColumnNames, over: &Overrides) 
             }
         }
     }
-    let mut by_content = false;
-    if !keys.contains(&Some("text")) {
-        // The column of the longest free text below the header.
-        let below = &rows[header_row + 1..];
-        let mean = |i: usize| {
-            let vals: Vec<usize> = below.iter().filter_map(|r| r.get(i)).map(|v| v.trim().chars().count()).collect();
-            if vals.is_empty() {
-                0.0
-            } else {
-                vals.iter().sum::<usize>() as f64 / vals.len() as f64
-            }
-        };
-        let best = (0..header.len()).filter(|&i| keys[i].is_none()).max_by(|&a, &b| mean(a).total_cmp(&mean(b)));
-        match best.filter(|&i| mean(i) >= 12.0) {
-            Some(i) => {
-                keys[i] = Some("text");
-                by_content = true;
-            }
-            None => {
-                return Err(format!(
-                    "no text column: no header names one (such as 'Ý kiến', 'Nội dung', 'text') and no column holds free text; the header has: {} (name it with --text-column NAME)",
-                    listed(header)
-                ))
-            }
+    Ok(keys)
+}
+
+/// Without a named text column: the column (of those with no role) of the longest values
+/// below the header, at least 12 characters on average.
+fn text_by_content(
+    header: &[String],
+    below: &[Vec<String>],
+    keys: &[Option<&str>],
+) -> std::result::Result<usize, String> {
+    let mean = |i: usize| {
+        let vals: Vec<usize> = below.iter().filter_map(|r| r.get(i)).map(|v| v.trim().chars().count()).collect();
+        if vals.is_empty() {
+            0.0
+        } else {
+            vals.iter().sum::<usize>() as f64 / vals.len() as f64
         }
-    }
-    let mut chosen = Vec::new();
-    for role in ROLES {
-        if let Some(i) = keys.iter().position(|k| *k == Some(role)) {
-            let how =
-                if role == "text" && by_content { " (chọn theo nội dung: văn bản dài nhất)" } else { "" };
-            chosen.push(format!("{} ← cột '{}'{how}", names.label(role), header[i].trim()));
-        }
-    }
-    // Columns read as they are keep their header; repeated names (and a role's own key
-    // used as another column's name) are numbered.
+    };
+    let best = (0..header.len()).filter(|&i| keys[i].is_none()).max_by(|&a, &b| mean(a).total_cmp(&mean(b)));
+    best.filter(|&i| mean(i) >= 12.0).ok_or_else(|| {
+        format!(
+            "no text column: no header names one (such as 'Ý kiến', 'Nội dung', 'text') and no column holds free text; the header has: {} (name it with --text-column NAME)",
+            listed(header)
+        )
+    })
+}
+
+/// The key each column is read under: its role, or its header as written (repeated
+/// names, and a role's own key used as another column's name, numbered).
+fn column_keys(header: &[String], keys: &[Option<&'static str>]) -> Vec<String> {
     let mut seen: BTreeMap<String, usize> = ROLES.iter().map(|r| (r.to_string(), 1)).collect();
-    let keys = header
+    header
         .iter()
-        .zip(&keys)
+        .zip(keys)
         .map(|(h, k)| match k {
             Some(role) => role.to_string(),
             None => {
@@ -261,8 +278,7 @@ pub fn find_layout(rows: &[Vec<String>], names: &ColumnNames, over: &Overrides) 
                 }
             }
         })
-        .collect();
-    Ok(Layout { header_row, keys, chosen })
+        .collect()
 }
 
 fn listed(header: &[String]) -> String {

@@ -92,18 +92,7 @@ pub(super) fn parse(
     // Records are read as bytes and checked for UTF-8 at once with SIMD (the csv
     // crate's own check, field by field, is several times slower on Vietnamese text).
     // The first few are kept to find the header among them.
-    let mut first: Vec<(csv::ByteRecord, bool)> = Vec::new();
-    while first.len() < LOOK_AHEAD {
-        let mut raw = csv::ByteRecord::new();
-        match rdr.read_byte_record(&mut raw) {
-            Ok(true) => {
-                let s = seen.get();
-                first.push((raw, s.ended && rdr.position().byte() == s.bytes));
-            }
-            Ok(false) => break,
-            Err(e) => return Err(Error::input(path, Location::Line(1), format!("cannot read the first rows: {e}"))),
-        }
-    }
+    let first = first_rows(path, &mut rdr, &seen)?;
     let texts: Vec<Vec<String>> =
         first.iter().map(|(r, _)| r.iter().map(|f| String::from_utf8_lossy(f).trim().to_string()).collect()).collect();
     if texts.iter().all(|r| r.iter().all(String::is_empty)) {
@@ -165,6 +154,27 @@ pub(super) fn parse(
         }
     }
     Ok(())
+}
+
+/// The first [`LOOK_AHEAD`] records, each with whether the input ended with it.
+fn first_rows<R: Read>(
+    path: &Path,
+    rdr: &mut csv::Reader<Counted<R>>,
+    seen: &std::rc::Rc<std::cell::Cell<Seen>>,
+) -> Result<Vec<(csv::ByteRecord, bool)>> {
+    let mut first = Vec::new();
+    while first.len() < LOOK_AHEAD {
+        let mut raw = csv::ByteRecord::new();
+        match rdr.read_byte_record(&mut raw) {
+            Ok(true) => {
+                let s = seen.get();
+                first.push((raw, s.ended && rdr.position().byte() == s.bytes));
+            }
+            Ok(false) => break,
+            Err(e) => return Err(Error::input(path, Location::Line(1), format!("cannot read the first rows: {e}"))),
+        }
+    }
+    Ok(first)
 }
 
 /// What every record of one file is read against.
