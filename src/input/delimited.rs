@@ -130,7 +130,19 @@ pub(super) fn parse(
     }
     let headers = sink.unicode_keys(layout.keys);
     let ctx = Ctx { delim, bad_lines, headers: &headers };
+    // Empty lines the csv crate passes over are counted as blank, from the gaps between
+    // the lines records start on.
+    let mut expect = 1u64;
+    let mut gap = |raw: &csv::ByteRecord, line: u64, blank: &mut usize| {
+        *blank += line.saturating_sub(expect) as usize;
+        let breaks = raw.iter().map(|f| f.iter().filter(|&&b| b == b'\n').count() as u64).sum::<u64>();
+        expect = line + breaks + 1;
+    };
+    for (raw, _) in &first[..=layout.header_row] {
+        gap(raw, line_of(raw), &mut sink.out.blank);
+    }
     for (raw, at_end) in &first[layout.header_row + 1..] {
+        gap(raw, line_of(raw), &mut sink.out.blank);
         ctx.record(sink, raw, line_of(raw), *at_end, seen.get().quotes)?;
     }
     let mut raw = csv::ByteRecord::new();
@@ -141,7 +153,9 @@ pub(super) fn parse(
             Ok(true) => {
                 let s = seen.get();
                 let at_end = s.ended && rdr.position().byte() == s.bytes;
-                ctx.record(sink, &raw, raw.position().map(|p| p.line()).unwrap_or(line), at_end, s.quotes)?;
+                let line = raw.position().map(|p| p.line()).unwrap_or(line);
+                gap(&raw, line, &mut sink.out.blank);
+                ctx.record(sink, &raw, line, at_end, s.quotes)?;
             }
             Err(e) => {
                 if let Some(bad) = utf8_error(path, &e) {
