@@ -197,28 +197,12 @@ pub(crate) fn open_text(path: &Path, lossy: bool, forced: Option<Encoding>) -> R
     let io = |e| Error::io(path, e);
     let mut file = std::io::BufReader::with_capacity(1 << 20, std::fs::File::open(path).map_err(io)?);
     let head = file.fill_buf().map_err(io)?;
-    let guessed = if utf16(head).is_some() {
-        Encoding::Utf16
-    } else if !head.starts_with(UTF8_BOM) && looks_windows_1258(head) {
-        Encoding::Windows1258
-    } else {
-        Encoding::Utf8
-    };
-    match forced.unwrap_or(guessed) {
-        Encoding::Utf16 => {
-            let mut bytes = Vec::new();
-            file.read_to_end(&mut bytes).map_err(io)?;
-            let (text, bad) = decode(path, &bytes, lossy)?;
-            return Ok(Opened::Whole(text, bad, Encoding::Utf16));
-        }
-        e @ (Encoding::Windows1258 | Encoding::Tcvn3 | Encoding::Vni) => {
-            let mut bytes = Vec::new();
-            file.read_to_end(&mut bytes).map_err(io)?;
-            let _ = e;
-            let (text, found) = eight_bit(&bytes, forced);
-            return Ok(Opened::Whole(text, Vec::new(), found));
-        }
-        Encoding::Utf8 => {}
+    let encoding = forced.unwrap_or_else(|| guess(head));
+    if encoding != Encoding::Utf8 {
+        let mut bytes = Vec::new();
+        file.read_to_end(&mut bytes).map_err(io)?;
+        let (text, bad, found) = decode_as(path, &bytes, lossy, encoding, forced)?;
+        return Ok(Opened::Whole(text, bad, found));
     }
     if head.starts_with(UTF8_BOM) {
         file.consume(UTF8_BOM.len());
@@ -226,28 +210,44 @@ pub(crate) fn open_text(path: &Path, lossy: bool, forced: Option<Encoding>) -> R
     Ok(Opened::Utf8(file))
 }
 
-/// Reads and decodes a whole text file (lossy: see [`decode`]), guessing its encoding
-/// unless `forced`; says which it read.
-pub(crate) fn read_text(path: &Path, lossy: bool, forced: Option<Encoding>) -> Result<(String, Vec<u64>, Encoding)> {
-    let bytes = std::fs::read(path).map_err(|e| Error::io(path, e))?;
-    let head = &bytes[..bytes.len().min(1 << 20)];
-    let guessed = if utf16(head).is_some() {
+/// The encoding a file's first bytes suggest.
+fn guess(head: &[u8]) -> Encoding {
+    if utf16(head).is_some() {
         Encoding::Utf16
     } else if !head.starts_with(UTF8_BOM) && looks_windows_1258(head) {
         Encoding::Windows1258
     } else {
         Encoding::Utf8
-    };
-    match forced.unwrap_or(guessed) {
+    }
+}
+
+/// A whole file's bytes decoded as `encoding` (an 8-bit one told apart by its letters
+/// unless the user `forced` which): the text, its undecodable lines, the encoding read.
+fn decode_as(
+    path: &Path,
+    bytes: &[u8],
+    lossy: bool,
+    encoding: Encoding,
+    forced: Option<Encoding>,
+) -> Result<(String, Vec<u64>, Encoding)> {
+    match encoding {
         Encoding::Windows1258 | Encoding::Tcvn3 | Encoding::Vni => {
-            let (text, found) = eight_bit(&bytes, forced);
+            let (text, found) = eight_bit(bytes, forced);
             Ok((text, Vec::new(), found))
         }
         e => {
-            let (text, bad) = decode(path, &bytes, lossy)?;
+            let (text, bad) = decode(path, bytes, lossy)?;
             Ok((text, bad, e))
         }
     }
+}
+
+/// Reads and decodes a whole text file (lossy: see [`decode`]), guessing its encoding
+/// unless `forced`; says which it read.
+pub(crate) fn read_text(path: &Path, lossy: bool, forced: Option<Encoding>) -> Result<(String, Vec<u64>, Encoding)> {
+    let bytes = std::fs::read(path).map_err(|e| Error::io(path, e))?;
+    let encoding = forced.unwrap_or_else(|| guess(&bytes[..bytes.len().min(1 << 20)]));
+    decode_as(path, &bytes, lossy, encoding, forced)
 }
 
 /// The message for a record on a line that held bytes that are not text.
