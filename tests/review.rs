@@ -745,3 +745,39 @@ fn weak_passwords_are_refused_by_the_policy() {
 fn urlencode_id(id: &str) -> String {
     enc(id)
 }
+
+#[tokio::test]
+async fn a_submission_page_shows_only_the_fields_it_has_and_vietnamese_times() {
+    let d = desk();
+    let mut db = Db::open(&d.data.review_db()).unwrap();
+    let bare = ykien::review::NewItem {
+        id: "khong-dia-phuong",
+        text: "Em muốn hỏi về học bổng",
+        topic: "hoc-tap",
+        suggested: "so-gddt",
+        confidence: 0.9,
+        ..Default::default()
+    };
+    db.load_items(&[bare]).unwrap();
+    let (c, t) = login(&d.app, "lan").await;
+    let page = send(&d.app, "GET", "/s/khong-dia-phuong", &c, &[]).await.text();
+    assert!(page.contains("Mã khong-dia-phuong · lĩnh vực:"), "no empty fields between dots");
+    assert!(!page.contains(" · — · "));
+    let r =
+        send(&d.app, "POST", "/s/khong-dia-phuong", &c, &[("csrf", &t), ("version", "0"), ("action", "accept")]).await;
+    assert_eq!(r.status, StatusCode::SEE_OTHER);
+    let page = send(&d.app, "GET", "/s/khong-dia-phuong", &c, &[]).await.text();
+    // The decision's time as dd/mm/yyyy HH:MM, never the stored UTC form.
+    let shaped = |s: &str| {
+        s.len() == 16
+            && s.chars().enumerate().all(|(i, ch)| match i {
+                2 | 5 => ch == '/',
+                10 => ch == ' ',
+                13 => ch == ':',
+                _ => ch.is_ascii_digit(),
+            })
+    };
+    let after = &page[page.find("lan, ").expect("who decided, then when") + 5..];
+    assert!(shaped(&after[..16]), "{}", &after[..16]);
+    assert!(!page.contains("Z</td>") && !page.contains(":00Z"), "no UTC ISO times on the page");
+}

@@ -63,6 +63,27 @@ pub fn vietnam_time(secs: i64) -> String {
     format!("{}/{}/{} {}", &iso[8..10], &iso[5..7], &iso[0..4], &iso[11..16])
 }
 
+/// A time the database keeps ("YYYY-MM-DDTHH:MM:SSZ", UTC) as a person in Vietnam reads
+/// it ("dd/mm/yyyy HH:MM", UTC+7); anything else is shown as it is.
+pub fn vietnam_time_of(iso: &str) -> String {
+    let b = iso.as_bytes();
+    let num = |r: std::ops::Range<usize>| iso.get(r).and_then(|x| x.parse::<i64>().ok());
+    let shaped = b.len() == 20 && b[4] == b'-' && b[7] == b'-' && b[10] == b'T' && b[13] == b':' && b[19] == b'Z';
+    match (shaped, num(0..4), num(5..7), num(8..10), num(11..13), num(14..16), num(17..19)) {
+        (true, Some(y), Some(m), Some(d), Some(h), Some(mi), Some(s)) => {
+            // Days from the civil date (H. Hinnant's algorithm), then seconds.
+            let (y2, m2) = if m <= 2 { (y - 1, m + 9) } else { (y, m - 3) };
+            let era = y2.div_euclid(400);
+            let yoe = y2 - era * 400;
+            let doy = (153 * m2 + 2) / 5 + d - 1;
+            let doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
+            let days = era * 146_097 + doe - 719_468;
+            vietnam_time(days * 86_400 + h * 3600 + mi * 60 + s)
+        }
+        _ => iso.to_string(),
+    }
+}
+
 /// Seconds since the Unix epoch.
 pub fn unix_now() -> i64 {
     std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).map(|d| d.as_secs() as i64).unwrap_or(0)
@@ -96,6 +117,9 @@ mod tests {
         assert!(!verify_password("mat khau dai", &h));
         assert!(hash_password("ngắn").is_err());
         assert_eq!(vietnam_time(1_732_537_200), "25/11/2024 19:20");
+        assert_eq!(vietnam_time_of("2024-11-25T12:20:00Z"), "25/11/2024 19:20");
+        assert_eq!(vietnam_time_of("2024-12-31T18:30:00Z"), "01/01/2025 01:30");
+        assert_eq!(vietnam_time_of("13/04/2024"), "13/04/2024");
         assert_eq!(sign(b"k", "a"), sign(b"k", "a"));
         assert_ne!(sign(b"k", "a"), sign(b"l", "a"));
         assert_eq!(iso_time(0), "1970-01-01T00:00:00Z");

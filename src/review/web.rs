@@ -624,8 +624,14 @@ fn item_body(st: &AppState, user: &User, it: &Item, similar: &[Item], audit: &[A
     html! {
         div.card {
             blockquote { (it.text) }
-            p.muted { "Mã " (it.id) " · " (if it.locality.is_empty() { "—" } else { &it.locality }) " · " (it.submitted_at) " · lĩnh vực: " (st.topic_name(&it.topic))
-                @if let Some(c) = it.cluster { " · cụm " a href={ "/cluster/" (c) } { (c) ": " (it.cluster_label) } } }
+            // Only the fields the submission has, between dots.
+            p.muted {
+                "Mã " (it.id)
+                @if !it.locality.is_empty() { " · " (it.locality) }
+                @if !it.submitted_at.is_empty() { " · gửi " (super::auth::vietnam_time_of(&it.submitted_at)) }
+                " · lĩnh vực: " (st.topic_name(&it.topic))
+                @if let Some(c) = it.cluster { " · cụm " a href={ "/cluster/" (c) } { (c) ": " (it.cluster_label) } }
+            }
             @if !it.columns.is_empty() {
                 table.columns { @for (h, v) in &it.columns { @if !v.is_empty() { tr { th { (h) } td { (v) } } } } }
             }
@@ -638,7 +644,7 @@ fn item_body(st: &AppState, user: &User, it: &Item, similar: &[Item], audit: &[A
             @if it.status == Status::Decided {
                 p.ok { "Đã quyết định: " (st.dept_name(&it.department))
                     @if !it.second_department.is_empty() { " cùng " (st.dept_name(&it.second_department)) }
-                    " — " (it.decided_by) ", " (it.decided_at) }
+                    " — " (it.decided_by) ", " (super::auth::vietnam_time_of(&it.decided_at)) }
             }
             @if !it.note.is_empty() { p { "Ghi chú: " (it.note) } }
         }
@@ -650,7 +656,7 @@ fn item_body(st: &AppState, user: &User, it: &Item, similar: &[Item], audit: &[A
         @if !audit.is_empty() {
             h2 { "Lịch sử" }
             table { tr { th { "Lúc" } th { "Ai" } th { "Việc" } th { "Cơ quan" } th { "Ghi chú" } }
-                @for a in audit { tr { td { (a.at) } td { (a.user) } td { (action_vi(&a.action)) } td { (st.dept_name(&a.department)) @if !a.second_department.is_empty() { " + " (st.dept_name(&a.second_department)) } } td { (a.note) } } } }
+                @for a in audit { tr { td { (super::auth::vietnam_time_of(&a.at)) } td { (a.user) } td { (action_vi(&a.action)) } td { (st.dept_name(&a.department)) @if !a.second_department.is_empty() { " + " (st.dept_name(&a.second_department)) } } td { (a.note) } } } }
         }
     }
 }
@@ -723,7 +729,7 @@ fn decide_one(st: &AppState, db: &mut Db, user: &User, id: &str, f: DecideForm) 
             let (_, similar, audit) = load_item(db, id)?;
             let body = html! {
                 p.warn { "Ý kiến này vừa được thay đổi"
-                    @if !cur.decided_by.is_empty() { " bởi " b { (cur.decided_by) } " lúc " (cur.decided_at) }
+                    @if !cur.decided_by.is_empty() { " bởi " b { (cur.decided_by) } " lúc " (super::auth::vietnam_time_of(&cur.decided_at)) }
                     " trong khi bạn xem. Quyết định của bạn chưa được lưu: hãy xem trạng thái hiện tại và chọn lại." }
                 (item_body(st, user, &cur, &similar, &audit))
             };
