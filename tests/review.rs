@@ -781,3 +781,40 @@ async fn a_submission_page_shows_only_the_fields_it_has_and_vietnamese_times() {
     assert!(shaped(&after[..16]), "{}", &after[..16]);
     assert!(!page.contains("Z</td>") && !page.contains(":00Z"), "no UTC ISO times on the page");
 }
+
+#[tokio::test]
+async fn retraining_says_truthfully_how_many_suggestions_changed_department() {
+    let d = desk();
+    let (c, t) = login(&d.app, "lan").await;
+    let db = Db::open(&d.data.review_db()).unwrap();
+    let filter =
+        ykien::review::QueueFilter { status: ykien::review::StatusFilter::Pending, limit: 500, ..Default::default() };
+    // Reviewers send a dozen to Home Affairs, whatever was suggested.
+    for it in db.queue(&filter).unwrap().0.iter().take(12) {
+        let r = send(
+            &d.app,
+            "POST",
+            &format!("/s/{}", enc(&it.id)),
+            &c,
+            &[("csrf", &t), ("version", "0"), ("action", "reassign"), ("department", "so-noivu")],
+        )
+        .await;
+        assert_eq!(r.status, StatusCode::SEE_OTHER);
+    }
+    let before: std::collections::HashMap<String, (String, f64)> =
+        db.queue(&filter).unwrap().0.into_iter().map(|i| (i.id, (i.suggested, i.confidence))).collect();
+    let mut m = models();
+    let mut db = Db::open(&d.data.review_db()).unwrap();
+    let (n, r) = ykien::review::learn::retrain(&mut m, &mut db).unwrap();
+    assert_eq!(n, 12);
+    let after = db.queue(&filter).unwrap().0;
+    let moved_dept = after.iter().filter(|i| before[&i.id].0 != i.suggested).count();
+    let moved_conf = after
+        .iter()
+        .filter(|i| {
+            before[&i.id].0 == i.suggested
+                && (before[&i.id].1 - i.confidence).abs() > ykien::review::db::CONFIDENCE_MOVE
+        })
+        .count();
+    assert_eq!((r.pending, r.department_changed, r.confidence_moved), (before.len(), moved_dept, moved_conf));
+}

@@ -348,6 +348,20 @@ pub struct Resuggestion {
     pub reasons: Vec<String>,
 }
 
+/// A confidence that moved by more than this (0.05, five points) is counted as moved.
+pub const CONFIDENCE_MOVE: f64 = 0.05;
+
+/// What refreshing the pending suggestions changed.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct Resuggested {
+    /// Pending submissions looked at.
+    pub pending: usize,
+    /// Of those, suggested to another department now.
+    pub department_changed: usize,
+    /// Of the others, with a confidence moved by more than [`CONFIDENCE_MOVE`].
+    pub confidence_moved: usize,
+}
+
 /// A connection to the review database.
 pub struct Db {
     conn: Connection,
@@ -545,38 +559,53 @@ impl Db {
         Ok(items.len())
     }
 
-    /// Updates the suggestion of a pending submission (after learning); decided ones are left alone.
-    pub fn resuggest(&mut self, rows: &[Resuggestion]) -> Result<usize> {
+    /// Replaces the suggestions of submissions still pending (decided ones keep theirs)
+    /// and says truthfully what moved: how many changed department, and how many kept it
+    /// but moved their confidence by more than [`CONFIDENCE_MOVE`].
+    pub fn resuggest(&mut self, rows: &[Resuggestion]) -> Result<Resuggested> {
         let path = self.path.clone();
         let tx = self
             .conn
             .transaction_with_behavior(rusqlite::TransactionBehavior::Immediate)
             .map_err(|e| db_error(&path, e))?;
-        let mut changed = 0;
+        let mut out = Resuggested::default();
         {
+            let mut current = tx
+                .prepare("SELECT suggested, confidence FROM submissions WHERE id = ?1 AND status = 'pending'")
+                .map_err(|e| db_error(&path, e))?;
             let mut st = tx
                 .prepare(
                     "UPDATE submissions SET suggested = ?2, confidence = ?3, runner_up = ?4, runner_up_confidence = ?5, also = ?6, reasons = ?7
-                     WHERE id = ?1 AND status = 'pending' AND (suggested != ?2 OR confidence != ?3)",
+                     WHERE id = ?1 AND status = 'pending'",
                 )
                 .map_err(|e| db_error(&path, e))?;
             for r in rows {
-                let reasons = serde_json::to_string(&r.reasons).expect("strings serialise");
-                changed += st
-                    .execute(params![
-                        r.id,
-                        r.suggested,
-                        r.confidence,
-                        r.runner_up,
-                        r.runner_up_confidence,
-                        r.also,
-                        reasons
-                    ])
+                let was: Option<(String, f64)> = current
+                    .query_row([&r.id], |row| Ok((row.get(0)?, row.get(1)?)))
+                    .optional()
                     .map_err(|e| db_error(&path, e))?;
+                let Some((dept, conf)) = was else { continue };
+                out.pending += 1;
+                if dept != r.suggested {
+                    out.department_changed += 1;
+                } else if (conf - r.confidence).abs() > CONFIDENCE_MOVE {
+                    out.confidence_moved += 1;
+                }
+                let reasons = serde_json::to_string(&r.reasons).expect("strings serialise");
+                st.execute(params![
+                    r.id,
+                    r.suggested,
+                    r.confidence,
+                    r.runner_up,
+                    r.runner_up_confidence,
+                    r.also,
+                    reasons
+                ])
+                .map_err(|e| db_error(&path, e))?;
             }
         }
         tx.commit().map_err(|e| db_error(&path, e))?;
-        Ok(changed)
+        Ok(out)
     }
 
     fn item_from_row(r: &rusqlite::Row) -> rusqlite::Result<Item> {

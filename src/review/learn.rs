@@ -32,7 +32,7 @@ fn submission(id: &str, text: &str) -> Submission {
 
 /// Learns from the database's decisions and refreshes every pending suggestion.
 /// Returns (decisions learned from, pending suggestions changed).
-pub fn retrain(models: &mut Models, db: &mut Db) -> Result<(usize, usize)> {
+pub fn retrain(models: &mut Models, db: &mut Db) -> Result<(usize, super::db::Resuggested)> {
     let decisions = db.decisions()?;
     let n = learn(models, &decisions)?;
     let pending = db.pending()?;

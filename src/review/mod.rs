@@ -8,8 +8,8 @@ pub mod learn;
 pub mod web;
 
 pub use db::{
-    AuditEntry, Db, Decision, Item, NewItem, Outcome, Progress, QueueFilter, Resuggestion, Role, Status, StatusFilter,
-    DB_FILE,
+    AuditEntry, Db, Decision, Item, NewItem, Outcome, Progress, QueueFilter, Resuggested, Resuggestion, Role, Status,
+    StatusFilter, DB_FILE,
 };
 
 use crate::error::Result;

@@ -1028,8 +1028,14 @@ async fn retrain_now(State(st): State<Arc<AppState>>, token: SessionToken, Form(
     with_user(st, token, move |st, db, user| -> std::result::Result<Response, Page> {
         user.may_post(&f.csrf, true)?;
         let mut models = Models::load(&st.models_dir, &st.profile).map_err(fail)?;
-        let (n, changed) = retrain(&mut models, db).map_err(fail)?;
-        let msg = format!("Đã học lại từ {n} quyết định; {changed} đề xuất đang chờ đã thay đổi.");
+        let (n, r) = retrain(&mut models, db).map_err(fail)?;
+        let msg = format!(
+            "Đã học lại từ {n} quyết định. Trong {} đề xuất đang chờ: {} đổi cơ quan, {} giữ cơ quan nhưng độ tin cậy đổi hơn {:.0} điểm.",
+            r.pending,
+            r.department_changed,
+            r.confidence_moved,
+            super::db::CONFIDENCE_MOVE * 100.0
+        );
         Ok(Redirect::to(&format!("/progress?learned={}", urlencode(&msg))).into_response())
     })
     .await

@@ -24,7 +24,13 @@ pub fn exec(cx: &Context, a: Args) -> Result<()> {
     let mut db = ykien::review::Db::open(&data.review_db())?;
     let profile = db.meta("profile")?.unwrap_or(a.profile.profile);
     let mut models = load_models(cx, &profile)?;
-    let (n, changed) = ykien::review::learn::retrain(&mut models, &mut db)?;
-    outln!("learned from {n} reviewed decisions; {changed} pending suggestions changed");
+    let (n, r) = ykien::review::learn::retrain(&mut models, &mut db)?;
+    outln!(
+        "learned from {n} reviewed decisions; of {} pending suggestions, {} changed department, {} kept it with a confidence moved by more than {:.0} points",
+        r.pending,
+        r.department_changed,
+        r.confidence_moved,
+        ykien::review::db::CONFIDENCE_MOVE * 100.0
+    );
     Ok(())
 }
