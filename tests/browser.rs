@@ -139,8 +139,23 @@ async fn a_reviewer_reassigns_exports_and_the_decision_survives_a_restart() {
     assert!(wait("blockquote").await.text().await.unwrap().len() > 10);
     c.find(Locator::Css("select[name=department]")).await.unwrap().select_by_value("so-noivu").await.unwrap();
     c.find(Locator::Css("button[name=action][value=reassign]")).await.unwrap().click().await.unwrap();
-    let flash = wait(".flash").await.text().await.unwrap();
-    assert!(flash.contains(&id), "{flash}");
+    // One step per decision: the next pending submission of the queue opens.
+    let opened = format!("/s/{id}");
+    let t0 = Instant::now();
+    loop {
+        let now = c.current_url().await.unwrap().path().to_string();
+        if now.starts_with("/s/") && now != opened {
+            break;
+        }
+        if t0.elapsed() > Duration::from_secs(20) {
+            let src = c.source().await.unwrap_or_default();
+            panic!("the next submission did not open: {now}: {}", &src[src.len().saturating_sub(1500)..]);
+        }
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    c.goto(&format!("{base}{opened}")).await.unwrap();
+    let decided = wait("p.ok").await.text().await.unwrap();
+    assert!(decided.contains("Nội vụ"), "{decided} ({id})");
 
     // Export Home Affairs' list as XLSX from the progress page.
     c.goto(&format!("{base}/progress")).await.unwrap();

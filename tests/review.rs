@@ -818,3 +818,54 @@ async fn retraining_says_truthfully_how_many_suggestions_changed_department() {
         .count();
     assert_eq!((r.pending, r.department_changed, r.confidence_moved), (before.len(), moved_dept, moved_conf));
 }
+
+#[tokio::test]
+async fn a_decision_opens_the_next_pending_submission_of_the_same_filter() {
+    let d = desk();
+    let (c, t) = login(&d.app, "lan").await;
+    let queue = send(&d.app, "GET", "/?topic=vay-von", &c, &[]).await.text();
+    let first = queue.split("href=\"/s/").nth(1).unwrap();
+    let (link, _) = first.split_once('"').unwrap();
+    assert!(link.ends_with("?topic=vay-von"), "the filter travels with the link: {link}");
+    let page = send(&d.app, "GET", &format!("/s/{link}"), &c, &[]).await;
+    let p = page.text();
+    assert!(
+        p.contains("accesskey=\"a\"") && p.contains("accesskey=\"n\"") && p.contains("phím tắt"),
+        "shortcuts shown"
+    );
+    let id = link.split('?').next().unwrap();
+    let r = send(
+        &d.app,
+        "POST",
+        &format!("/s/{id}"),
+        &c,
+        &[("csrf", &t), ("version", "0"), ("action", "accept"), ("back", "topic=vay-von")],
+    )
+    .await;
+    assert_eq!(r.status, StatusCode::SEE_OTHER, "{}", r.text());
+    let next = r.location().to_string();
+    assert!(
+        next.starts_with("/s/") && next.ends_with("?topic=vay-von") && !next.starts_with(&format!("/s/{id}?")),
+        "{next}"
+    );
+    let db = Db::open(&d.data.review_db()).unwrap();
+    let next_id = next[3..].split('?').next().unwrap();
+    let it = db.item(&ykien_decode(next_id)).unwrap().unwrap();
+    assert_eq!((it.topic.as_str(), it.status), ("vay-von", ykien::review::Status::Pending));
+}
+
+fn ykien_decode(s: &str) -> String {
+    let b = s.as_bytes();
+    let mut out = Vec::new();
+    let mut i = 0;
+    while i < b.len() {
+        if b[i] == b'%' && i + 2 < b.len() {
+            out.push(u8::from_str_radix(&s[i + 1..i + 3], 16).unwrap());
+            i += 3;
+        } else {
+            out.push(b[i]);
+            i += 1;
+        }
+    }
+    String::from_utf8(out).unwrap()
+}

@@ -476,6 +476,33 @@ struct QueueQuery {
     saved: String,
 }
 
+impl QueueQuery {
+    /// The filter as a query string (no page, no flash): carried from the queue to a
+    /// submission and back, so that the next one comes from the same filter.
+    fn filter_qs(&self) -> String {
+        let mut parts = Vec::new();
+        for (k, v) in [
+            ("department", &self.department),
+            ("topic", &self.topic),
+            ("cluster", &self.cluster),
+            ("locality", &self.locality),
+            ("max_confidence", &self.max_confidence),
+            ("status", &self.status),
+            ("q", &self.q),
+        ] {
+            if !v.is_empty() {
+                parts.push(format!("{k}={}", urlencode(v)));
+            }
+        }
+        parts.join("&")
+    }
+
+    /// A filter from a query string (what is not understood is left out).
+    fn from_qs(qs: &str) -> QueueQuery {
+        serde_urlencoded::from_str(qs).unwrap_or_default()
+    }
+}
+
 fn some(s: &str) -> Option<String> {
     let t = s.trim();
     (!t.is_empty()).then(|| t.to_string())
@@ -574,7 +601,7 @@ fn queue_page(st: &AppState, db: &mut Db, user: &User, q: QueueQuery) -> std::re
             table {
                 thead { tr { th { "Mã" } th.num { "Tin cậy" } th { "Đề xuất" } th { "Lĩnh vực" } th { "Địa phương" } th { "Ý kiến" } } }
                 tbody { @for it in &items { tr {
-                    td { a href={ "/s/" (urlencode(&it.id)) } { (it.id) } }
+                    td { a href={ "/s/" (urlencode(&it.id)) "?" (q.filter_qs()) } { (it.id) } }
                     td.num { span.conf style={ "width:" (((1.0 - it.confidence) * 40.0).round()) "px" } {} " " (pct(it.confidence)) }
                     td { @if it.status == Status::Decided { span.ok { "✓ " (st.dept_name(&it.department)) } } @else { (st.dept_name(&it.suggested)) } }
                     td { (st.topic_name(&it.topic)) }
@@ -605,23 +632,41 @@ fn urlencode(s: &str) -> String {
 
 // ---------------------------------------------------------------- one submission
 
-fn decision_form(st: &AppState, user: &User, it: &Item) -> Markup {
+fn decision_form(st: &AppState, user: &User, it: &Item, back: &str) -> Markup {
     let options =
         |selected: &str| html! { @for (c, n) in &st.departments { option value=(c) selected[c == selected] { (n) } } };
     html! {
         form.card.actions method="post" action={ "/s/" (urlencode(&it.id)) } {
             input type="hidden" name="csrf" value=(user.csrf);
             input type="hidden" name="version" value=(it.version);
-            div { button.primary name="action" value="accept" { "Đồng ý: " (st.dept_name(&it.suggested)) } }
-            div { label { "Chuyển cho " select name="department" { (options(if it.runner_up.is_empty() { &it.suggested } else { &it.runner_up })) } } button name="action" value="reassign" { "Chuyển" } }
+            input type="hidden" name="back" value=(back);
+            div { button.primary name="action" value="accept" accesskey="a" { "Đồng ý: " (st.dept_name(&it.suggested)) } }
+            div { label { "Chuyển cho " select name="department" { (options(if it.runner_up.is_empty() { &it.suggested } else { &it.runner_up })) } } button name="action" value="reassign" accesskey="r" { "Chuyển" } }
             div { label { "Cùng trả lời với " select name="second" { (options(if it.also.is_empty() { &it.runner_up } else { &it.also })) } } button name="action" value="split" { "Chia cho hai cơ quan" } }
             div { label { "Ghi chú " textarea name="note" rows="2" cols="50" { (it.note) } } button name="action" value="note" { "Chỉ lưu ghi chú" } }
         }
     }
 }
 
-fn item_body(st: &AppState, user: &User, it: &Item, similar: &[Item], audit: &[AuditEntry]) -> Markup {
+/// A submission's page: its text and fields, the suggestion, the decision form (with the
+/// queue's filter in `back`), the previous and next submissions of that filter.
+fn item_body(
+    st: &AppState,
+    user: &User,
+    it: &Item,
+    similar: &[Item],
+    audit: &[AuditEntry],
+    back: &str,
+    nav: (Option<&str>, Option<&str>),
+) -> Markup {
+    let to = |id: &str| format!("/s/{}?{back}", urlencode(id));
     html! {
+        p.nav {
+            a href={ "/?" (back) } accesskey="q" { "← Hàng chờ" }
+            @if let Some(p) = nav.0 { " · " a href=(to(p)) accesskey="p" { "Trước" } }
+            @if let Some(n) = nav.1 { " · " a href=(to(n)) accesskey="n" { "Tiếp" } }
+            span.muted { " · phím tắt (Alt+Shift hoặc Alt): A đồng ý, R chuyển cho phương án hai, N tiếp, P trước, Q hàng chờ" }
+        }
         div.card {
             blockquote { (it.text) }
             // Only the fields the submission has, between dots.
@@ -648,7 +693,7 @@ fn item_body(st: &AppState, user: &User, it: &Item, similar: &[Item], audit: &[A
             }
             @if !it.note.is_empty() { p { "Ghi chú: " (it.note) } }
         }
-        @if user.role.can_decide() { (decision_form(st, user, it)) } @else { p.muted { "Bạn chỉ có quyền xem." } }
+        @if user.role.can_decide() { (decision_form(st, user, it, back)) } @else { p.muted { "Bạn chỉ có quyền xem." } }
         @if !similar.is_empty() {
             h2 { "Ý kiến tương tự (cùng cụm)" }
             ul { @for s in similar { li { a href={ "/s/" (urlencode(&s.id)) } { (s.id) } " — " (excerpt(&s.text, 140)) } } }
@@ -673,18 +718,46 @@ fn load_item(db: &Db, id: &str) -> std::result::Result<(Item, Vec<Item>, Vec<Aud
     Ok((it, similar, audit))
 }
 
-async fn item_page(State(st): State<Arc<AppState>>, token: SessionToken, Path(id): Path<String>) -> Response {
+async fn item_page(
+    State(st): State<Arc<AppState>>,
+    token: SessionToken,
+    Path(id): Path<String>,
+    Query(q): Query<QueueQuery>,
+) -> Response {
     with_user(st, token, move |st, db, user| -> std::result::Result<Markup, Page> {
         let (it, similar, audit) = load_item(db, &id)?;
-        Ok(layout(&format!("Ý kiến {id}"), &user, item_body(st, &user, &it, &similar, &audit)))
+        let back = q.filter_qs();
+        let (prev, next) = neighbours(st, db, &q, &id)?;
+        let nav = (prev.as_deref(), next.as_deref());
+        Ok(layout(&format!("Ý kiến {id}"), &user, item_body(st, &user, &it, &similar, &audit, &back, nav)))
     })
     .await
+}
+
+/// The submissions before and after `id` in the queue of filter `q` (among its first 2,000).
+fn neighbours(
+    st: &AppState,
+    db: &Db,
+    q: &QueueQuery,
+    id: &str,
+) -> std::result::Result<(Option<String>, Option<String>), Page> {
+    let (mut filter, _) = queue_filter(st, q)?;
+    filter.offset = 0;
+    filter.limit = 2_000;
+    let (items, _) = db.queue(&filter).map_err(fail)?;
+    let Some(at) = items.iter().position(|i| i.id == id) else {
+        // Not in the filter (decided meanwhile): the first one still in it is next.
+        return Ok((None, items.first().map(|i| i.id.clone())));
+    };
+    Ok((at.checked_sub(1).map(|p| items[p].id.clone()), items.get(at + 1).map(|i| i.id.clone())))
 }
 
 #[derive(Deserialize, Default)]
 #[serde(default)]
 struct DecideForm {
     csrf: String,
+    /// The queue's filter the submission was opened from.
+    back: String,
     version: i64,
     action: String,
     department: String,
@@ -724,14 +797,28 @@ fn decide_one(st: &AppState, db: &mut Db, user: &User, id: &str, f: DecideForm) 
         _ => return Err(bad("Không rõ quyết định hoặc cơ quan không thuộc hồ sơ định tuyến.")),
     };
     match db.decide(id, f.version, &decision, &f.note, &user.name).map_err(fail)? {
-        Outcome::Done => Ok(Redirect::to(&format!("/?saved={}", urlencode(id))).into_response()),
+        Outcome::Done => {
+            // One step per decision: the next pending submission of the same filter opens.
+            let q = QueueQuery::from_qs(&f.back);
+            let (mut filter, _) = queue_filter(st, &q)?;
+            filter.status = StatusFilter::Pending;
+            filter.offset = 0;
+            filter.limit = 1;
+            let next = db.queue(&filter).map_err(fail)?.0.into_iter().next();
+            let back = q.filter_qs();
+            let to = match next {
+                Some(n) => format!("/s/{}?{back}", urlencode(&n.id)),
+                None => format!("/?saved={}&{back}", urlencode(id)),
+            };
+            Ok(Redirect::to(&to).into_response())
+        }
         Outcome::Conflict(cur) => {
             let (_, similar, audit) = load_item(db, id)?;
             let body = html! {
                 p.warn { "Ý kiến này vừa được thay đổi"
                     @if !cur.decided_by.is_empty() { " bởi " b { (cur.decided_by) } " lúc " (super::auth::vietnam_time_of(&cur.decided_at)) }
                     " trong khi bạn xem. Quyết định của bạn chưa được lưu: hãy xem trạng thái hiện tại và chọn lại." }
-                (item_body(st, user, &cur, &similar, &audit))
+                (item_body(st, user, &cur, &similar, &audit, &QueueQuery::from_qs(&f.back).filter_qs(), (None, None)))
             };
             Ok((StatusCode::CONFLICT, layout(&format!("Ý kiến {id}"), user, body)).into_response())
         }
