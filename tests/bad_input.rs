@@ -397,3 +397,34 @@ fn a_sheet_whose_one_cell_sits_at_the_last_column_and_row_is_read_not_allocated(
     assert_eq!(r.rejects.len(), 1);
     assert!(r.rejects[0].location.contains("row 1048576"), "{:?}", r.rejects[0]);
 }
+
+#[test]
+fn a_bad_record_after_empty_lines_is_named_at_its_own_line_whatever_the_line_ends() {
+    let d = tempfile::tempdir().unwrap();
+    for eol in ["\n", "\r\n"] {
+        for blanks in 0..3usize {
+            for trailing in [true, false] {
+                // Header, empty lines, a record whose quoted text spans two lines, empty
+                // lines again, then a record with a byte that is not UTF-8.
+                let gap = eol.repeat(blanks);
+                let mut bytes =
+                    format!("id,text{eol}{gap}1,{}{eol}2,\"{}{eol}{}\"{eol}{gap}3,", TEXTS[0], TEXTS[1], TEXTS[2])
+                        .into_bytes();
+                bytes.extend_from_slice(b"h\xffc sinh");
+                if trailing {
+                    bytes.extend_from_slice(eol.as_bytes());
+                }
+                let line = 5 + 2 * blanks;
+                let case = format!("{eol:?}, {blanks} empty, trailing {trailing}");
+                let path = d.path().join(format!("gap{blanks}{trailing}{}.csv", eol.len()));
+                std::fs::write(&path, &bytes).unwrap();
+                let out = read_file(&path, &ReadOptions { skip_bad: true, ..Default::default() }).unwrap();
+                assert_eq!(out.submissions.len(), 2, "{case}");
+                assert_eq!(out.blank, 2 * blanks, "{case}");
+                assert_eq!(out.rejects[0].location, format!("line {line}"), "{case}");
+                let e = read_file(&path, &ReadOptions::default()).unwrap_err().to_string();
+                assert!(e.contains(&format!("{}:{line}", path.file_name().unwrap().to_string_lossy())), "{case}: {e}");
+            }
+        }
+    }
+}

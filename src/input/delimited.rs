@@ -34,7 +34,7 @@ pub(super) fn read(path: &Path, sink: &mut Sink<'_, '_>) -> Result<()> {
         decode::Opened::Whole(text, bad, enc) => {
             sink.note(format!("mã hoá {}", enc.name()));
             let delim = detect_delimiter(decode::lines(&text).next().unwrap_or(""), path);
-            return parse(path, sink, text.as_bytes(), delim, &bad);
+            return parse(path, sink, text.as_bytes(), delim, &bad, crlf(text.as_bytes()));
         }
         decode::Opened::Utf8(file) => file,
     };
@@ -42,7 +42,8 @@ pub(super) fn read(path: &Path, sink: &mut Sink<'_, '_>) -> Result<()> {
     let mut header = Vec::new();
     file.read_until(b'\n', &mut header).map_err(io)?;
     let delim = detect_delimiter(&String::from_utf8_lossy(&header), path);
-    parse(path, sink, std::io::Cursor::new(header).chain(file), delim, &[])
+    let crlf = crlf(&header);
+    parse(path, sink, std::io::Cursor::new(header).chain(file), delim, &[], crlf)
 }
 
 /// A CSV error as ykien reports it: text that is not UTF-8 stops the read (the file
@@ -80,6 +81,7 @@ pub(super) fn parse(
     input: impl Read,
     delim: u8,
     bad_lines: &[u64],
+    crlf: bool,
 ) -> Result<()> {
     let seen = std::rc::Rc::new(std::cell::Cell::new(Seen::default()));
     let input = Counted { inner: input, seen: seen.clone() };
@@ -92,36 +94,32 @@ pub(super) fn parse(
     // Records are read as bytes and checked for UTF-8 at once with SIMD (the csv
     // crate's own check, field by field, is several times slower on Vietnamese text).
     // The first few are kept to find the header among them.
-    let first = first_rows(path, &mut rdr, &seen)?;
+    let first = first_rows(path, &mut rdr, &seen, crlf)?;
     let texts: Vec<Vec<String>> =
-        first.iter().map(|(r, _)| r.iter().map(|f| String::from_utf8_lossy(f).trim().to_string()).collect()).collect();
+        first.iter().map(|r| r.raw.iter().map(|f| String::from_utf8_lossy(f).trim().to_string()).collect()).collect();
     if texts.iter().all(|r| r.iter().all(String::is_empty)) {
         return Err(Error::input(path, Location::File, "the file is empty or has no header row"));
     }
-    let line_of = |r: &csv::ByteRecord| r.position().map_or(1, |p| p.line());
     // A header with bytes that are not UTF-8 means the whole file was saved so (and a
     // header that cannot be found among such rows is said so too).
-    let not_utf8 = |r: &csv::ByteRecord| {
-        std::str::from_utf8(r.as_slice()).err().map(|e| {
-            let what = format!("byte {:#04x} in the row at line {}", r.as_slice()[e.valid_up_to()], line_of(r));
-            decode::not_utf8(path, line_of(r), what)
+    let not_utf8 = |r: &Read1| {
+        std::str::from_utf8(r.raw.as_slice()).err().map(|e| {
+            let what = format!("byte {:#04x} in the row at line {}", r.raw.as_slice()[e.valid_up_to()], r.line);
+            decode::not_utf8(path, r.line, what)
         })
     };
     let layout = match sink.layout(&texts) {
         Ok(l) => l,
         Err(m) => {
-            return Err(first
-                .iter()
-                .find_map(|(r, _)| not_utf8(r))
-                .unwrap_or_else(|| Error::input(path, Location::Line(1), m)))
+            return Err(first.iter().find_map(not_utf8).unwrap_or_else(|| Error::input(path, Location::Line(1), m)))
         }
     };
-    if let Some(e) = not_utf8(&first[layout.header_row].0) {
+    if let Some(e) = not_utf8(&first[layout.header_row]) {
         return Err(e);
     }
     sink.detect_legacy(&texts, &layout);
-    for (r, _) in &first[..layout.header_row] {
-        let empty = r.iter().all(|f| f.iter().all(u8::is_ascii_whitespace));
+    for r in &first[..layout.header_row] {
+        let empty = r.raw.iter().all(|f| f.iter().all(u8::is_ascii_whitespace));
         if empty {
             sink.out.blank += 1
         } else {
@@ -130,32 +128,20 @@ pub(super) fn parse(
     }
     let headers = sink.unicode_keys(layout.keys);
     let ctx = Ctx { delim, bad_lines, headers: &headers };
-    // Empty lines the csv crate passes over are counted as blank, from the gaps between
-    // the lines records start on.
-    let mut expect = 1u64;
-    let mut gap = |raw: &csv::ByteRecord, line: u64, blank: &mut usize| {
-        *blank += line.saturating_sub(expect) as usize;
-        let breaks = raw.iter().map(|f| f.iter().filter(|&&b| b == b'\n').count() as u64).sum::<u64>();
-        expect = line + breaks + 1;
-    };
-    for (raw, _) in &first[..=layout.header_row] {
-        gap(raw, line_of(raw), &mut sink.out.blank);
+    // Empty lines the csv crate passed over are counted as blank.
+    let blanks: u64 = first[..=layout.header_row].iter().map(|r| r.blanks).sum();
+    sink.out.blank += blanks as usize;
+    for r in &first[layout.header_row + 1..] {
+        sink.out.blank += r.blanks as usize;
+        ctx.record(sink, &r.raw, r.line, r.at_end, seen.get().quotes)?;
     }
-    for (raw, at_end) in &first[layout.header_row + 1..] {
-        gap(raw, line_of(raw), &mut sink.out.blank);
-        ctx.record(sink, raw, line_of(raw), *at_end, seen.get().quotes)?;
-    }
-    let mut raw = csv::ByteRecord::new();
     loop {
         let line = rdr.position().line();
-        match rdr.read_byte_record(&mut raw) {
-            Ok(false) => break,
-            Ok(true) => {
-                let s = seen.get();
-                let at_end = s.ended && rdr.position().byte() == s.bytes;
-                let line = raw.position().map(|p| p.line()).unwrap_or(line);
-                gap(&raw, line, &mut sink.out.blank);
-                ctx.record(sink, &raw, line, at_end, s.quotes)?;
+        match next_record(&mut rdr, &seen, crlf) {
+            Ok(None) => break,
+            Ok(Some(r)) => {
+                sink.out.blank += r.blanks as usize;
+                ctx.record(sink, &r.raw, r.line, r.at_end, seen.get().quotes)?;
             }
             Err(e) => {
                 if let Some(bad) = utf8_error(path, &e) {
@@ -170,21 +156,61 @@ pub(super) fn parse(
     Ok(())
 }
 
-/// The first [`LOOK_AHEAD`] records, each with whether the input ended with it.
+/// A record as read, with where it lies.
+struct Read1 {
+    raw: csv::ByteRecord,
+    /// The line it starts on.
+    line: u64,
+    /// Empty lines the csv crate passed over just before it.
+    blanks: u64,
+    /// The input ended with it.
+    at_end: bool,
+}
+
+/// Whether a file's first line ends in CR LF (the line ends Excel writes).
+pub(super) fn crlf(text: &[u8]) -> bool {
+    text.iter().position(|&b| b == b'\n').is_some_and(|i| i > 0 && text[i - 1] == b'\r')
+}
+
+/// Reads the next record and locates it. The csv crate passes over empty lines and marks a
+/// record with the position before them, so the start is worked out from the lines counted
+/// before and after the read: after = start + line breaks inside + the terminator's LF.
+/// With CR LF line ends the record ends at the CR, and its LF is counted by the next read.
+fn next_record<R: Read>(
+    rdr: &mut csv::Reader<Counted<R>>,
+    seen: &std::rc::Rc<std::cell::Cell<Seen>>,
+    crlf: bool,
+) -> csv::Result<Option<Read1>> {
+    let lag = (crlf && rdr.position().record() > 0) as u64;
+    let before = rdr.position().line() + lag;
+    let mut raw = csv::ByteRecord::new();
+    if !rdr.read_byte_record(&mut raw)? {
+        return Ok(None);
+    }
+    let s = seen.get();
+    let at_end = s.ended && rdr.position().byte() == s.bytes;
+    let breaks: u64 = raw.iter().map(|f| f.iter().filter(|&&b| b == b'\n').count() as u64).sum();
+    let t = rdr.position().line().saturating_sub(before + breaks);
+    // The last record of a file that does not end in a line break has no terminator, and
+    // with CR LF line ends no record's LF is counted yet.
+    let unterminated = at_end && s.last != b'\n';
+    let terminated = !crlf && !unterminated;
+    let blanks = if terminated { t.saturating_sub(1) } else { t };
+    Ok(Some(Read1 { raw, line: before + blanks, blanks, at_end }))
+}
+
+/// The first [`LOOK_AHEAD`] records.
 fn first_rows<R: Read>(
     path: &Path,
     rdr: &mut csv::Reader<Counted<R>>,
     seen: &std::rc::Rc<std::cell::Cell<Seen>>,
-) -> Result<Vec<(csv::ByteRecord, bool)>> {
+    crlf: bool,
+) -> Result<Vec<Read1>> {
     let mut first = Vec::new();
     while first.len() < LOOK_AHEAD {
-        let mut raw = csv::ByteRecord::new();
-        match rdr.read_byte_record(&mut raw) {
-            Ok(true) => {
-                let s = seen.get();
-                first.push((raw, s.ended && rdr.position().byte() == s.bytes));
-            }
-            Ok(false) => break,
+        match next_record(rdr, seen, crlf) {
+            Ok(Some(r)) => first.push(r),
+            Ok(None) => break,
             Err(e) => return Err(Error::input(path, Location::Line(1), format!("cannot read the first rows: {e}"))),
         }
     }
@@ -277,6 +303,8 @@ struct Seen {
     quotes: u64,
     /// The input said it ended.
     ended: bool,
+    /// The last byte passed on.
+    last: u8,
 }
 
 /// A reader that counts the bytes and quotation marks it passes on, so that a quote
@@ -293,6 +321,9 @@ impl<R: Read> Read for Counted<R> {
         s.bytes += n as u64;
         s.quotes += buf[..n].iter().filter(|&&b| b == b'"').count() as u64;
         s.ended |= n == 0 && !buf.is_empty();
+        if n > 0 {
+            s.last = buf[n - 1];
+        }
         self.seen.set(s);
         Ok(n)
     }

@@ -15,7 +15,14 @@ pub(super) fn read(path: &Path, sink: &mut Sink<'_, '_>) -> Result<()> {
     // Excel's "Unicode text" export is a table: tabs between cells, a header first.
     if looks_tabular(&text) {
         sink.note("bảng phân cách bằng tab (Excel 'Unicode text')".into());
-        return super::delimited::parse(path, sink, text.as_bytes(), b'\t', &bad);
+        return super::delimited::parse(
+            path,
+            sink,
+            text.as_bytes(),
+            b'\t',
+            &bad,
+            super::delimited::crlf(text.as_bytes()),
+        );
     }
     for (i, line) in lines(&text).enumerate() {
         let n = i as u64 + 1;
