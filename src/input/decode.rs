@@ -2,6 +2,7 @@
 
 use std::path::Path;
 
+use super::legacy::Legacy;
 use crate::error::{Error, Location, Result};
 
 /// The UTF-8 byte-order mark.
@@ -136,8 +137,17 @@ impl Encoding {
             Encoding::Utf8 => "UTF-8",
             Encoding::Utf16 => "UTF-16",
             Encoding::Windows1258 => "Windows-1258",
-            Encoding::Tcvn3 => super::legacy::Legacy::Tcvn3.name(),
-            Encoding::Vni => super::legacy::Legacy::Vni.name(),
+            Encoding::Tcvn3 => Legacy::Tcvn3.name(),
+            Encoding::Vni => Legacy::Vni.name(),
+        }
+    }
+
+    /// The legacy font encoding it is, if it is one.
+    pub(crate) fn legacy(self) -> Option<Legacy> {
+        match self {
+            Encoding::Tcvn3 => Some(Legacy::Tcvn3),
+            Encoding::Vni => Some(Legacy::Vni),
+            _ => None,
         }
     }
 }
@@ -160,14 +170,15 @@ pub(crate) fn looks_windows_1258(head: &[u8]) -> bool {
 pub(crate) fn eight_bit(bytes: &[u8], forced: Option<Encoding>) -> (String, Encoding) {
     let latin1 = || bytes.iter().map(|&b| char::from(b)).collect::<String>();
     let legacy = match forced {
-        Some(Encoding::Tcvn3) => Some(super::legacy::Legacy::Tcvn3),
-        Some(Encoding::Vni) => Some(super::legacy::Legacy::Vni),
-        Some(_) => None,
+        Some(e) => e.legacy(),
         None => super::legacy::detect([latin1().as_str()]),
     };
     match legacy {
         Some(l) => {
-            let e = if l == super::legacy::Legacy::Tcvn3 { Encoding::Tcvn3 } else { Encoding::Vni };
+            let e = match l {
+                Legacy::Tcvn3 => Encoding::Tcvn3,
+                Legacy::Vni => Encoding::Vni,
+            };
             (super::legacy::convert(l, &latin1()), e)
         }
         None => (from_windows_1258(bytes), Encoding::Windows1258),

@@ -425,11 +425,7 @@ impl<'a, 'b> Sink<'a, 'b> {
     fn detect_legacy(&mut self, rows: &[Vec<String>], layout: &columns::Layout) {
         let Some(col) = layout.keys.iter().position(|k| k == "text") else { return };
         let below = &rows[(layout.header_row + 1).min(rows.len())..];
-        let forced = match self.encoding {
-            Some(Encoding::Tcvn3) => Some(legacy::Legacy::Tcvn3),
-            Some(Encoding::Vni) => Some(legacy::Legacy::Vni),
-            _ => None,
-        };
+        let forced = self.encoding.and_then(Encoding::legacy);
         self.legacy = forced.or_else(|| legacy::detect(below.iter().filter_map(|r| r.get(col)).map(String::as_str)));
         if let Some(l) = self.legacy {
             self.note(format!("chữ gõ theo bảng mã {}, đã chuyển sang Unicode", l.name()));
@@ -438,10 +434,19 @@ impl<'a, 'b> Sink<'a, 'b> {
 
     /// Notes something the reader told from the file (its encoding, its shape), to be shown.
     fn note(&mut self, what: String) {
-        match self.out.columns.iter_mut().find(|(p, _)| p == self.path) {
-            Some((_, notes)) => notes.insert(0, what),
-            None => self.out.columns.push((self.path.to_path_buf(), vec![what])),
-        }
+        self.notes().insert(0, what);
+    }
+
+    /// The notes shown for this file, begun if there are none yet.
+    fn notes(&mut self) -> &mut Vec<String> {
+        let at = match self.out.columns.iter().position(|(p, _)| p == self.path) {
+            Some(i) => i,
+            None => {
+                self.out.columns.push((self.path.to_path_buf(), Vec::new()));
+                self.out.columns.len() - 1
+            }
+        };
+        &mut self.out.columns[at].1
     }
 
     /// The header among a table's first rows and what each column holds; the choice is
@@ -451,10 +456,7 @@ impl<'a, 'b> Sink<'a, 'b> {
             return Err(e.clone());
         }
         let l = columns::find_layout(rows, &self.names, &self.overrides)?;
-        match self.out.columns.iter_mut().find(|(p, _)| p == self.path) {
-            Some((_, notes)) => notes.extend(l.chosen.iter().cloned()),
-            None => self.out.columns.push((self.path.to_path_buf(), l.chosen.clone())),
-        }
+        self.notes().extend(l.chosen.iter().cloned());
         Ok(l)
     }
 
@@ -487,7 +489,6 @@ impl<'a, 'b> Sink<'a, 'b> {
         }
     }
 
-    /// Adds a record given as named fields.
     /// Hands the submissions read so far to the batch consumer once there are at least
     /// `min.max(batch size)` of them (`min` 0: whatever is left).
     fn flush(&mut self, min: usize) -> Result<()> {
