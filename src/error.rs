@@ -23,16 +23,15 @@ impl std::fmt::Display for Location {
         match self {
             Location::File => Ok(()),
             Location::Line(n) => write!(f, ":{n}"),
-            Location::Row { sheet, row } => write!(f, " sheet '{sheet}' row {row}"),
+            Location::Row { sheet, row } => write!(f, " {}", crate::t!("loc.sheet-row", sheet = sheet, row = row)),
         }
     }
 }
 
 /// Every error ykien reports.
-#[derive(Debug, thiserror::Error)]
+#[derive(Debug)]
 pub enum Error {
     /// A file could not be opened, read or written.
-    #[error("{}: {source}", path.display())]
     Io {
         /// The file concerned.
         path: PathBuf,
@@ -40,7 +39,6 @@ pub enum Error {
         source: std::io::Error,
     },
     /// Input data is malformed at a known place.
-    #[error("{}{location}: {message}", path.display())]
     Input {
         /// The file concerned.
         path: PathBuf,
@@ -50,7 +48,6 @@ pub enum Error {
         message: String,
     },
     /// A model or configuration file in models/ is malformed.
-    #[error("{}: {message}", path.display())]
     Model {
         /// The model file concerned.
         path: PathBuf,
@@ -58,7 +55,6 @@ pub enum Error {
         message: String,
     },
     /// A file of the data directory (search index, review database) cannot be used as asked.
-    #[error("{}: {message}", path.display())]
     Index {
         /// The index directory.
         path: PathBuf,
@@ -66,25 +62,18 @@ pub enum Error {
         message: String,
     },
     /// A parameter given by the user is out of range or inconsistent.
-    #[error("invalid parameter: {0}")]
     Param(String),
     /// A search query the index will not run (too long, too deeply nested).
-    #[error("search query refused: {0}")]
     Query(String),
     /// The input held nothing to work on.
-    #[error("no submissions to analyse")]
     NoSubmissions,
     /// The files were read but gave no submission: what they gave instead.
-    #[error("{}", nothing_read(.0))]
     NothingRead(Box<crate::input::ReadOutcome>),
     /// Something named does not exist (a submission id, a column).
-    #[error("{0}")]
     NotFound(String),
     /// An account cannot be created or used as asked (a name taken, a weak password).
-    #[error("{0}")]
     Account(String),
     /// A result could not be written in its format (JSON, CSV, XLSX).
-    #[error("writing {format}: {message}")]
     Write {
         /// The format: "JSON", "CSV", "XLSX".
         format: &'static str,
@@ -92,7 +81,6 @@ pub enum Error {
         message: String,
     },
     /// The review desk could not listen on its address or stopped serving.
-    #[error("review desk on {addr}: {source}")]
     Server {
         /// The address it was to listen on.
         addr: std::net::SocketAddr,
@@ -100,8 +88,56 @@ pub enum Error {
         source: std::io::Error,
     },
     /// A worker stopped before its work ended (another error says why).
-    #[error("{0} stopped early")]
     Stopped(&'static str),
+}
+
+impl std::fmt::Display for Error {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        use crate::t;
+        match self {
+            Error::Io { path, source } => write!(f, "{}: {}", path.display(), io_text(source)),
+            Error::Input { path, location, message } => write!(f, "{}{location}: {message}", path.display()),
+            Error::Model { path, message } | Error::Index { path, message } => {
+                write!(f, "{}: {message}", path.display())
+            }
+            Error::Param(m) => f.write_str(&t!("error.param", what = m)),
+            Error::Query(m) => f.write_str(&t!("error.query", what = m)),
+            Error::NoSubmissions => f.write_str(&t!("error.no-submissions")),
+            Error::NothingRead(read) => f.write_str(&nothing_read(read)),
+            Error::NotFound(m) | Error::Account(m) => f.write_str(m),
+            Error::Write { format, message } => f.write_str(&t!("error.write", format = format, what = message)),
+            Error::Server { addr, source } => f.write_str(&t!("error.server", addr = addr, what = io_text(source))),
+            Error::Stopped(what) => {
+                f.write_str(&t!("error.stopped", what = crate::i18n::text(&format!("stage.{what}"))))
+            }
+        }
+    }
+}
+
+impl std::error::Error for Error {
+    fn source(&self) -> Option<&(dyn std::error::Error + 'static)> {
+        match self {
+            Error::Io { source, .. } | Error::Server { source, .. } => Some(source),
+            _ => None,
+        }
+    }
+}
+
+/// An I/O error in words of the current language: the common kinds translated, the
+/// system's own text otherwise.
+pub fn io_text(e: &std::io::Error) -> String {
+    use crate::t;
+    use std::io::ErrorKind as K;
+    match e.kind() {
+        K::NotFound => t!("io.not-found"),
+        K::PermissionDenied => t!("io.permission-denied"),
+        K::AlreadyExists => t!("io.already-exists"),
+        K::AddrInUse => t!("io.addr-in-use"),
+        K::AddrNotAvailable => t!("io.addr-not-available"),
+        K::UnexpectedEof => t!("io.unexpected-eof"),
+        K::StorageFull => t!("io.storage-full"),
+        _ => e.to_string(),
+    }
 }
 
 impl Error {
@@ -132,23 +168,24 @@ pub type Result<T> = std::result::Result<T, Error>;
 
 /// Why files gave no submission: each file, and the records rejected and lines blank.
 fn nothing_read(read: &crate::input::ReadOutcome) -> String {
+    use crate::t;
     let files: Vec<String> = read.sources.iter().map(|(p, _)| p.display().to_string()).collect();
     let mut why = Vec::new();
     if !read.rejects.is_empty() {
         let first = &read.rejects[0];
-        why.push(format!(
-            "{} record(s) could not be read (the first: {} {}: {})",
-            read.rejects.len(),
-            first.file.display(),
-            first.location,
-            first.message
+        why.push(t!(
+            "error.nothing-read.rejects",
+            n = read.rejects.len(),
+            file = first.file.display(),
+            location = first.location,
+            what = first.message
         ));
     }
     if read.blank > 0 {
-        why.push(format!("{} blank line(s) or row(s)", read.blank));
+        why.push(t!("error.nothing-read.blank", n = read.blank));
     }
     if why.is_empty() {
-        why.push("they hold no records".into());
+        why.push(t!("error.nothing-read.empty"));
     }
-    format!("no submissions to analyse in {}: {}", files.join(", "), why.join("; "))
+    t!("error.nothing-read", files = files.join(", "), why = why.join("; "))
 }

@@ -15,6 +15,7 @@ pub mod error;
 pub mod eval;
 pub mod features;
 pub mod gen;
+pub mod i18n;
 pub mod input;
 pub mod intern;
 pub mod keywords;

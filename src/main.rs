@@ -12,6 +12,7 @@ static GLOBAL: mimalloc::MiMalloc = mimalloc::MiMalloc;
 
 fn main() {
     ykien::platform::init();
+    ykien::i18n::set_lang(ykien::i18n::Lang::from_env());
     if let Err(e) = cli::Cli::parse().run() {
         // `ykien eval | head`: the reader went away; that is not an error.
         let broken_pipe = |c: &(dyn std::error::Error + 'static)| {
@@ -20,7 +21,7 @@ fn main() {
         if e.chain().any(broken_pipe) {
             std::process::exit(0);
         }
-        eprintln!("ykien: error: {e:#}");
+        eprintln!("ykien: {}: {}", ykien::t!("cli.error"), cli::error_text(&e));
         std::process::exit(1);
     }
 }

@@ -807,22 +807,26 @@ pub fn summary(read: &ReadOutcome, report: &Report, out: &Path) -> String {
     let mut s = String::new();
     let n = report.records.len();
     let folded = report.records.iter().filter(|r| r.routed.typed_without_diacritics).count();
-    let _ = writeln!(
-        s,
-        "{n} ý kiến · {} cụm · hồ sơ {} · {} gõ không dấu · {} không đọc được · {} dòng trống bỏ qua",
-        report.k,
-        report.profile,
-        folded,
-        read.rejects.len(),
-        read.blank
+    let line = crate::t!(
+        "summary.totals",
+        n = n,
+        k = report.k,
+        profile = report.profile,
+        folded = folded,
+        rejected = read.rejects.len(),
+        blank = read.blank
     );
-    if read.title_rows > 0 {
-        let _ = writeln!(s, "{} dòng tiêu đề phía trên dòng tên cột được bỏ qua", read.title_rows);
-    }
+    let _ = writeln!(s, "{line}");
     if report.unclustered > 0 {
-        let _ = writeln!(s, "{} ý kiến không có từ để phân cụm (vẫn được đề xuất cơ quan)", report.unclustered);
+        let _ = writeln!(s, "{}", crate::t!("summary.unclustered", n = report.unclustered));
     }
-    let _ = writeln!(s, "\n{:>3} {:>5}  {:<13} {:<44} cơ quan đề xuất nhiều nhất", "#", "số", "chủ đề", "nhãn cụm");
+    let (count, topic, label, deps) = (
+        crate::t!("summary.col-count"),
+        crate::t!("summary.col-topic"),
+        crate::t!("summary.col-label"),
+        crate::t!("summary.col-departments"),
+    );
+    let _ = writeln!(s, "\n{:>3} {count:>5}  {topic:<13} {label:<44} {deps}", "#");
     for c in &report.clusters {
         let mut deps: Vec<(&String, &usize)> = c.departments.iter().collect();
         deps.sort_by(|a, b| b.1.cmp(a.1).then(a.0.cmp(b.0)));
@@ -831,7 +835,7 @@ pub fn summary(read: &ReadOutcome, report: &Report, out: &Path) -> String {
         let _ = writeln!(s, "{:>3} {:>5}  {:<13} {:<44} {}", c.id, c.size, c.topic, label, top.join(", "));
     }
     let low = report.records.iter().filter(|r| r.routed.suggestion.confidence < 0.5).count();
-    let _ = write!(s, "\n{low} đề xuất có độ tin cậy dưới 0,5 cần xem kỹ. Kết quả: {}", out.display());
+    let _ = write!(s, "\n{}", crate::t!("summary.low-confidence", n = low, out = out.display()));
     s
 }
 

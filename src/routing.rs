@@ -95,7 +95,7 @@ impl Profile {
                 .filter_map(|e| e.ok()?.path().file_stem()?.to_str().map(String::from))
                 .collect();
             names.sort();
-            return Err(Error::model(&path, format!("no routing profile '{name}'; available: {}", names.join(", "))));
+            return Err(Error::model(&path, crate::t!("model.no-profile", name = name, available = names.join(", "))));
         }
         let text = std::fs::read_to_string(&path).map_err(|e| Error::io(&path, e))?;
         let f: ProfileFile = toml::from_str(&text).map_err(|e| Error::model(&path, e.to_string()))?;

@@ -285,7 +285,7 @@ fn with_skip_bad_each_damaged_record_is_rejected_at_its_own_line() {
             let case = format!("{damage:?} in {fmt:?}");
             assert_eq!(out.submissions.len(), written - 1, "{case}");
             assert_eq!(out.rejects.len(), 1, "{case}");
-            assert_eq!(out.rejects[0].location, format!("line {line}"), "{case}: {}", out.rejects[0].message);
+            assert_eq!(out.rejects[0].location, format!("dòng {line}"), "{case}: {}", out.rejects[0].message);
             // Without --skip-bad the same line is named; a blank answer is listed, not an error.
             match read_file(&path, &ReadOptions::default()) {
                 Err(e) => assert!(e.to_string().contains(&format!(":{line}")), "{case}: {e}"),
@@ -293,7 +293,7 @@ fn with_skip_bad_each_damaged_record_is_rejected_at_its_own_line() {
                     assert_eq!(damage, Damage::EmptyText, "{case}");
                     assert_eq!(
                         (out.submissions.len(), out.rejects[0].message.as_str()),
-                        (written - 1, ykien::input::EMPTY_TEXT)
+                        (written - 1, ykien::input::empty_text().as_str())
                     );
                 }
             }
@@ -305,14 +305,14 @@ fn with_skip_bad_each_damaged_record_is_rejected_at_its_own_line() {
 fn special_files_empty_files_and_headers_alone_are_named_not_waited_on() {
     let d = tempfile::tempdir().unwrap();
     let dir_err = read_file(d.path(), &ReadOptions { format: Some(ykien::input::Format::Csv), ..Default::default() });
-    assert!(dir_err.unwrap_err().to_string().contains("a folder"));
+    assert!(dir_err.unwrap_err().to_string().contains("thư mục"));
     #[cfg(unix)]
     {
         let fifo = d.path().join("pipe.csv");
         let made = std::process::Command::new("mkfifo").arg(&fifo).status().map(|s| s.success()).unwrap_or(false);
         if made {
             let e = read_file(&fifo, &ReadOptions::default()).unwrap_err().to_string();
-            assert!(e.contains("pipe.csv") && e.contains("not a regular file"), "{e}");
+            assert!(e.contains("pipe.csv") && e.contains("không phải tệp thông thường"), "{e}");
         } else {
             eprintln!("skipped the FIFO case: mkfifo is not available here");
         }
@@ -359,7 +359,7 @@ fn a_repeated_column_is_an_error_for_the_text_and_kept_for_others() {
     let p = d.path().join("twice.csv");
     std::fs::write(&p, format!("id,text,text\n1,{},{}\n", TEXTS[0], TEXTS[1])).unwrap();
     let e = read_file(&p, &ReadOptions::default()).unwrap_err().to_string();
-    assert!(e.contains("twice.csv:1") && e.contains("'text' appears twice (columns 2 and 3)"), "{e}");
+    assert!(e.contains("twice.csv:1") && e.contains("'text' xuất hiện hai lần (cột 2 và 3)"), "{e}");
     let p = d.path().join("notes.csv");
     std::fs::write(&p, format!("id,text,Ghi chú,Ghi chú\n1,{},a,b\n", TEXTS[0])).unwrap();
     let out = read_file(&p, &ReadOptions::default()).unwrap();
@@ -395,7 +395,7 @@ fn a_sheet_whose_one_cell_sits_at_the_last_column_and_row_is_read_not_allocated(
     assert_eq!(r.submissions[0].text, TEXTS[0]);
     // The far row has no text: a reject naming its row, as the spreadsheet numbers it.
     assert_eq!(r.rejects.len(), 1);
-    assert!(r.rejects[0].location.contains("row 1048576"), "{:?}", r.rejects[0]);
+    assert!(r.rejects[0].location.contains("dòng 1048576"), "{:?}", r.rejects[0]);
 }
 
 #[test]
@@ -421,7 +421,7 @@ fn a_bad_record_after_empty_lines_is_named_at_its_own_line_whatever_the_line_end
                 let out = read_file(&path, &ReadOptions { skip_bad: true, ..Default::default() }).unwrap();
                 assert_eq!(out.submissions.len(), 2, "{case}");
                 assert_eq!(out.blank, 2 * blanks, "{case}");
-                assert_eq!(out.rejects[0].location, format!("line {line}"), "{case}");
+                assert_eq!(out.rejects[0].location, format!("dòng {line}"), "{case}");
                 let e = read_file(&path, &ReadOptions::default()).unwrap_err().to_string();
                 assert!(e.contains(&format!("{}:{line}", path.file_name().unwrap().to_string_lossy())), "{case}: {e}");
             }

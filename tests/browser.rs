@@ -21,6 +21,7 @@ a8,Xin tỉnh hỗ trợ thanh niên đi xuất khẩu lao động Nhật Bản,
 
 fn ykien(args: &[&str], cwd: &Path, stdin: Option<&str>) {
     let mut c = Command::new(env!("CARGO_BIN_EXE_ykien"))
+        .env("LC_ALL", "vi_VN.UTF-8")
         .args(args)
         .current_dir(cwd)
         .stdin(Stdio::piped())
@@ -58,6 +59,7 @@ impl Drop for Killed {
 
 fn serve(dir: &Path, port: u16) -> Killed {
     let c = Command::new(env!("CARGO_BIN_EXE_ykien"))
+        .env("LC_ALL", "vi_VN.UTF-8")
         .args(["serve", "--data-dir", "data", "--addr", &format!("127.0.0.1:{port}")])
         .current_dir(dir)
         .stdout(Stdio::null())

@@ -4,7 +4,12 @@ use std::path::Path;
 use std::process::Command;
 
 fn ykien(args: &[&str], cwd: &Path) -> (bool, String, String) {
-    let out = Command::new(env!("CARGO_BIN_EXE_ykien")).args(args).current_dir(cwd).output().expect("runs");
+    let out = Command::new(env!("CARGO_BIN_EXE_ykien"))
+        .env("LC_ALL", "vi_VN.UTF-8")
+        .args(args)
+        .current_dir(cwd)
+        .output()
+        .expect("runs");
     (
         out.status.success(),
         String::from_utf8_lossy(&out.stdout).into_owned(),
@@ -100,13 +105,13 @@ fn bad_input_fails_with_file_and_line_and_skip_bad_writes_rejects() {
         .unwrap();
     let (ok, _, stderr) = ykien(&["analyze", "bad.csv", "--out", "ra"], d.path());
     assert!(!ok);
-    assert!(stderr.contains("bad.csv:3") && stderr.contains("3 fields where the header has 2"), "{stderr}");
+    assert!(stderr.contains("bad.csv:3") && stderr.contains("3 trường trong khi dòng tên cột có 2"), "{stderr}");
     assert!(!d.path().join("ra").exists(), "nothing written on error");
     let (ok, stdout, stderr) = ykien(&["analyze", "bad.csv", "--out", "ra", "--skip-bad", "--k", "2"], d.path());
     assert!(ok, "{stderr}");
     assert!(stdout.contains("1 không đọc được"), "{stdout}");
     let rejects = std::fs::read_to_string(d.path().join("ra/rejects.jsonl")).unwrap();
-    assert!(rejects.contains("\"location\":\"line 3\""), "{rejects}");
+    assert!(rejects.contains("\"location\":\"dòng 3\""), "{rejects}");
     let (ok, _, stderr) = ykien(&["route", "missing.jsonl"], d.path());
     assert!(!ok && stderr.contains("missing.jsonl"), "{stderr}");
 }
@@ -142,7 +147,7 @@ fn input_without_clusterable_words_is_still_routed() {
     assert_eq!(std::fs::read_to_string(d.path().join("ra/submissions.jsonl")).unwrap().lines().count(), 3);
     std::fs::write(d.path().join("two.txt"), "Cần việc làm cho thanh niên\nMong có học bổng cho học sinh\n").unwrap();
     let (ok, _, stderr) = ykien(&["analyze", "two.txt", "--out", "ra2", "--k", "5"], d.path());
-    assert!(!ok && stderr.contains("k = 5 is more than the 2 submissions"), "{stderr}");
+    assert!(!ok && stderr.contains("k = 5 phải từ 1 đến số ý kiến cần phân cụm (2)"), "{stderr}");
 }
 
 #[test]
@@ -185,6 +190,7 @@ fn a_closed_pipe_is_not_an_error() {
     use std::io::Read;
     let d = tempfile::tempdir().unwrap();
     let mut child = Command::new(env!("CARGO_BIN_EXE_ykien"))
+        .env("LC_ALL", "vi_VN.UTF-8")
         .args(["eval"])
         .current_dir(d.path())
         .stdout(std::process::Stdio::piped())
@@ -304,6 +310,7 @@ fn a_run_killed_at_any_moment_leaves_the_old_outputs_or_the_new_never_a_mix() {
     let mut seen_old = 0;
     for i in 1..=8u32 {
         let mut child = Command::new(env!("CARGO_BIN_EXE_ykien"))
+            .env("LC_ALL", "vi_VN.UTF-8")
             .args(["analyze", "new.csv", "--out", "ra", "--k", "5"])
             .current_dir(d.path())
             .stdout(std::process::Stdio::null())
@@ -341,7 +348,7 @@ fn an_output_folder_holding_other_files_is_not_replaced() {
     std::fs::create_dir(d.path().join("tai-lieu")).unwrap();
     std::fs::write(d.path().join("tai-lieu/ke-hoach.docx"), b"not ours").unwrap();
     let (ok, _, e) = ykien(&["analyze", "y.csv", "--out", "tai-lieu", "--k", "3"], d.path());
-    assert!(!ok && e.contains("ke-hoach.docx") && e.contains("ykien did not write"), "{e}");
+    assert!(!ok && e.contains("ke-hoach.docx") && e.contains("ykien không ghi"), "{e}");
     assert_eq!(std::fs::read(d.path().join("tai-lieu/ke-hoach.docx")).unwrap(), b"not ours");
 }
 
@@ -351,10 +358,10 @@ fn a_run_whose_every_record_is_rejected_writes_the_rejects_and_names_them() {
     std::fs::write(d.path().join("bad.csv"), "id,text\n1,\n2,C\u{0}n vi\u{0}c\n3,\"\"\n").unwrap();
     let (ok, _, e) = ykien(&["analyze", "bad.csv", "--out", "ra", "--skip-bad"], d.path());
     assert!(!ok);
-    assert!(e.contains("bad.csv") && e.contains("3 record(s) could not be read") && e.contains("rejects.jsonl"), "{e}");
+    assert!(e.contains("bad.csv") && e.contains("3 bản ghi không đọc được") && e.contains("rejects.jsonl"), "{e}");
     let rejects = std::fs::read_to_string(d.path().join("ra/rejects.jsonl")).unwrap();
     assert_eq!(rejects.lines().count(), 3);
-    assert!(rejects.contains("line 2") && rejects.contains("line 3") && rejects.contains("line 4"), "{rejects}");
+    assert!(rejects.contains("dòng 2") && rejects.contains("dòng 3") && rejects.contains("dòng 4"), "{rejects}");
 }
 
 #[test]
@@ -387,6 +394,7 @@ fn accounts_are_added_listed_reset_disabled_and_removed_with_an_audit() {
     let run = |args: &[&str], stdin: &str| {
         use std::io::Write;
         let mut c = Command::new(env!("CARGO_BIN_EXE_ykien"))
+            .env("LC_ALL", "vi_VN.UTF-8")
             .args(args)
             .args(["--data-dir", "data"])
             .current_dir(d.path())
@@ -404,9 +412,9 @@ fn accounts_are_added_listed_reset_disabled_and_removed_with_an_audit() {
         )
     };
     let (ok, _, e) = run(&["user", "add", "lan", "--role", "admin"], "12345678\n");
-    assert!(!ok && e.contains("at least 10 characters"), "{e}");
+    assert!(!ok && e.contains("ít nhất 10 ký tự"), "{e}");
     let (ok, _, e) = run(&["user", "add", "lan", "--role", "admin"], "1234567890\n");
-    assert!(!ok && e.contains("most common"), "{e}");
+    assert!(!ok && e.contains("phổ biến nhất"), "{e}");
     let (ok, _, e) = run(&["user", "add", "lan", "--role", "admin"], "ruộng bậc thang Bắc Sơn\n");
     assert!(ok, "{e}");
     let (ok, _, e) = run(&["user", "passwd", "lan"], "đồi chè Tân Tiến 2025\n");
@@ -414,11 +422,11 @@ fn accounts_are_added_listed_reset_disabled_and_removed_with_an_audit() {
     let (ok, _, e) = run(&["user", "disable", "lan"], "");
     assert!(ok, "{e}");
     let (_, list, _) = run(&["user", "list"], "");
-    assert!(list.contains("lan") && list.contains("admin") && list.contains("disabled"), "{list}");
+    assert!(list.contains("lan") && list.contains("admin") && list.contains("đã khoá"), "{list}");
     let (ok, _, _) = run(&["user", "remove", "lan"], "");
     assert!(ok);
     let (ok, _, e) = run(&["user", "enable", "lan"], "");
-    assert!(!ok && e.contains("no account named 'lan'"), "{e}");
+    assert!(!ok && e.contains("không có tài khoản tên 'lan'"), "{e}");
     let db = ykien::review::Db::open(&d.path().join("data/review.db")).unwrap();
     let actions: Vec<String> = db.account_audit().unwrap().into_iter().map(|(_, a, _, _)| a).collect();
     assert_eq!(actions, ["added (admin)", "password reset", "disabled", "removed"]);

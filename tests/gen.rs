@@ -9,6 +9,7 @@ use ykien::input::{read_file, ReadOptions};
 fn gen(dir: &Path, name: &str, n: usize, seed: u64) -> PathBuf {
     let out = dir.join(name);
     let st = Command::new(env!("CARGO_BIN_EXE_ykien"))
+        .env("LC_ALL", "vi_VN.UTF-8")
         .args(["gen", "--n", &n.to_string(), "--seed", &seed.to_string(), "--out", out.to_str().unwrap()])
         .output()
         .unwrap();
@@ -26,6 +27,7 @@ fn same_seed_same_corpus_other_seed_other_corpus() {
     assert_ne!(a, c);
     // The same records at one thread and at two.
     let one = Command::new(env!("CARGO_BIN_EXE_ykien"))
+        .env("LC_ALL", "vi_VN.UTF-8")
         .args(["--threads", "1", "gen", "--n", "3000", "--seed", "7", "--out"])
         .arg(d.path().join("t1.csv"))
         .output()

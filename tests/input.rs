@@ -102,7 +102,7 @@ fn xlsx_first_sheet_or_named_sheet() {
     assert!(
         r.location.contains("Tổng hợp")
             && r.location.contains('4')
-            && r.message.contains("repeats the id at sheet 'Tổng hợp' row 2"),
+            && r.message.contains("trùng với mã ở trang tính 'Tổng hợp' dòng 2"),
         "{r:?}"
     );
     let s = &out.submissions[0];
@@ -113,7 +113,7 @@ fn xlsx_first_sheet_or_named_sheet() {
     let out = read_file(&path, &ReadOptions { sheet: Some("Khác".into()), ..Default::default() }).unwrap();
     assert_eq!(out.submissions[0].text, "Ý kiến ở trang thứ hai");
     let e = err_text(read_file(&path, &ReadOptions { sheet: Some("Sheet9".into()), ..Default::default() }));
-    assert!(e.contains("form.xlsx") && e.contains("no sheet 'Sheet9'") && e.contains("Tổng hợp"), "{e}");
+    assert!(e.contains("form.xlsx") && e.contains("không có trang tính 'Sheet9'") && e.contains("Tổng hợp"), "{e}");
 }
 
 #[test]
@@ -123,29 +123,25 @@ fn bad_input_names_file_line_and_problem() {
         (
             "nocol.csv",
             b"id,ghi chu\n1,abc\n".to_vec(),
-            vec!["nocol.csv:1", "no text column", "'ghi chu'", "--text-column"],
+            vec!["nocol.csv:1", "không tìm thấy cột văn bản", "'ghi chu'", "--text-column"],
         ),
         (
             "fields.csv",
             "id,text\n1,một\n2,hai,ba\n".as_bytes().to_vec(),
-            vec!["fields.csv:3", "3 fields where the header has 2"],
+            vec!["fields.csv:3", "3 trường trong khi dòng tên cột có 2"],
         ),
-        (
-            "dup.csv",
-            "id,text\n7,một\n7,hai\n".as_bytes().to_vec(),
-            vec!["dup.csv:3", "id '7' repeats the id at line 2"],
-        ),
-        ("latin1.csv", b"id,text\n1,ok\n2,caf\xe9\n".to_vec(), vec!["latin1.csv:3", "not valid UTF-8"]),
+        ("dup.csv", "id,text\n7,một\n7,hai\n".as_bytes().to_vec(), vec!["dup.csv:3", "mã '7' trùng với mã ở dòng 2"]),
+        ("latin1.csv", b"id,text\n1,ok\n2,caf\xe9\n".to_vec(), vec!["latin1.csv:3", "không phải UTF-8 hợp lệ"]),
         (
             "bad.jsonl",
             b"{\"text\": \"ok\"}\n{\"text\": \"thi\xe1\xba\xbfu\" \n".to_vec(),
-            vec!["bad.jsonl:2", "invalid JSON"],
+            vec!["bad.jsonl:2", "JSON không hợp lệ"],
         ),
-        ("arr.jsonl", b"[1,2]\n".to_vec(), vec!["arr.jsonl:1", "expected a JSON object"]),
-        ("num.jsonl", b"{\"text\": 5}\n".to_vec(), vec!["num.jsonl:1", "'text' must be a string"]),
-        ("notes.doc", b"x".to_vec(), vec!["notes.doc", "unknown file type"]),
-        ("hollow.csv", b"".to_vec(), vec!["hollow.csv: the file is empty"]),
-        ("fake.xlsx", b"not a zip".to_vec(), vec!["fake.xlsx", "cannot open the workbook"]),
+        ("arr.jsonl", b"[1,2]\n".to_vec(), vec!["arr.jsonl:1", "cần một đối tượng JSON"]),
+        ("num.jsonl", b"{\"text\": 5}\n".to_vec(), vec!["num.jsonl:1", "'text' phải là chuỗi"]),
+        ("notes.doc", b"x".to_vec(), vec!["notes.doc", "không rõ loại tệp"]),
+        ("hollow.csv", b"".to_vec(), vec!["hollow.csv: tệp trống"]),
+        ("fake.xlsx", b"not a zip".to_vec(), vec!["fake.xlsx", "không mở được sổ tính"]),
     ];
     for (name, bytes, needles) in cases {
         let p = write(d.path(), name, &bytes);
@@ -165,13 +161,13 @@ fn skip_bad_keeps_going_and_keeps_every_reject() {
     let out = read_file(&p, &ReadOptions { skip_bad: true, ..Default::default() }).unwrap();
     assert_eq!(out.submissions.len(), 2);
     assert_eq!(out.rejects.len(), 2);
-    assert_eq!(out.rejects[0].location, "line 3");
-    assert_eq!(out.rejects[1].location, "line 4");
+    assert_eq!(out.rejects[0].location, "dòng 3");
+    assert_eq!(out.rejects[1].location, "dòng 4");
     // Ids must be unique across files too.
     let first = write(d.path(), "first.csv", "id,text\n1,Cần việc làm\n".as_bytes());
     let again = write(d.path(), "again.csv", "id,text\n1,Lại là 1\n".as_bytes());
     let e = err_text(read_files(&[first.clone(), again.clone()], &ReadOptions::default()));
-    assert!(e.contains("again.csv") && e.contains("id '1' was already used in") && e.contains("first.csv"), "{e}");
+    assert!(e.contains("again.csv") && e.contains("mã '1' đã dùng trong") && e.contains("first.csv"), "{e}");
     let out = read_files(&[first, again], &ReadOptions { skip_bad: true, ..Default::default() }).unwrap();
     assert_eq!((out.submissions.len(), out.rejects.len()), (1, 1));
     assert_eq!(Format::from_path(Path::new("x.XLSX")), Some(Format::Xlsx));
@@ -200,21 +196,21 @@ fn a_csv_read_as_it_streams_names_a_late_bad_byte_and_keeps_quoted_lines_whole()
     bad.extend_from_slice(b"z;Vi\xeac l\xe0m;Cao L\xf4c\n");
     let p = write(d.path(), "late.csv", &bad);
     let e = err_text(read_file(&p, &ReadOptions::default()));
-    assert!(e.contains("late.csv:5004") && e.contains("not valid UTF-8") && e.contains("field 2"), "{e}");
+    assert!(e.contains("late.csv:5004") && e.contains("không phải UTF-8 hợp lệ") && e.contains("trường 2"), "{e}");
     // With --skip-bad the record is rejected, naming its line, and the rest read.
     let out = read_file(&p, &ReadOptions { skip_bad: true, ..Default::default() }).unwrap();
     assert_eq!(out.submissions.len(), 5001);
     assert_eq!(out.rejects.len(), 1);
-    assert_eq!(out.rejects[0].location, "line 5004");
-    assert!(out.rejects[0].message.contains("not valid UTF-8"), "{}", out.rejects[0].message);
+    assert_eq!(out.rejects[0].location, "dòng 5004");
+    assert!(out.rejects[0].message.contains("không phải UTF-8 hợp lệ"), "{}", out.rejects[0].message);
     // "ệ" (E1 BB 87) cut by the delimiter: the record's bytes without the comma would be
     // valid UTF-8, yet neither field is.
     let split = write(d.path(), "split.csv", b"id,text,locality\n1,Vi\xe1\xbb,\x87c l\xc3\xa0m,Cao L\xe1\xbb\x99c\n");
     let e = err_text(read_file(&split, &ReadOptions::default()));
-    assert!(e.contains("split.csv:2") && e.contains("not valid UTF-8") && e.contains("field 2"), "{e}");
+    assert!(e.contains("split.csv:2") && e.contains("không phải UTF-8 hợp lệ") && e.contains("trường 2"), "{e}");
     let header = write(d.path(), "header.csv", b"id,n\xf4i dung\n1,abc\n");
     let e = err_text(read_file(&header, &ReadOptions::default()));
-    assert!(e.contains("header.csv:1") && e.contains("not valid UTF-8"), "{e}");
+    assert!(e.contains("header.csv:1") && e.contains("không phải UTF-8 hợp lệ"), "{e}");
 }
 
 #[test]
@@ -241,10 +237,10 @@ fn json_lines_read_a_line_at_a_time_name_a_late_bad_byte() {
     bad.extend_from_slice(b"\n{\"text\": \"Vi\xeac l\xe0m\"}\n");
     let p = write(d.path(), "late.jsonl", &bad);
     let e = err_text(read_file(&p, &ReadOptions::default()));
-    assert!(e.contains("late.jsonl:3003") && e.contains("not valid UTF-8"), "{e}");
+    assert!(e.contains("late.jsonl:3003") && e.contains("không phải UTF-8 hợp lệ"), "{e}");
     let out = read_file(&p, &ReadOptions { skip_bad: true, ..Default::default() }).unwrap();
     assert_eq!((out.submissions.len(), out.rejects.len()), (3001, 1));
-    assert_eq!(out.rejects[0].location, "line 3003");
+    assert_eq!(out.rejects[0].location, "dòng 3003");
 }
 
 #[test]

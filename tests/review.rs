@@ -602,7 +602,7 @@ fn migrations_are_recorded_and_reopening_keeps_everything() {
     {
         let db = Db::open(&p).unwrap();
         db.add_user("lan", Role::Admin, &auth::hash_password("mat-khau-dai").unwrap()).unwrap();
-        assert!(db.add_user("lan", Role::Reviewer, "x").unwrap_err().to_string().contains("already exists"));
+        assert!(db.add_user("lan", Role::Reviewer, "x").unwrap_err().to_string().contains("đã có tài khoản tên 'lan'"));
     }
     let conn = rusqlite::Connection::open(&p).unwrap();
     let v: i64 = conn.query_row("PRAGMA user_version", [], |r| r.get(0)).unwrap();
@@ -631,7 +631,7 @@ async fn hostile_queries_and_parameters_get_400_and_unknown_ids_404() {
     let deep = format!("/?q={}", enc(&"(".repeat(5_000)));
     let r = send(&d.app, "GET", &deep, &c, &[]).await;
     assert_eq!(r.status, StatusCode::BAD_REQUEST, "{}", r.text());
-    assert!(r.text().contains("query refused"), "{}", r.text());
+    assert!(r.text().contains("câu tìm kiếm bị từ chối"), "{}", r.text());
     assert_eq!(send(&d.app, "GET", "/", &c, &[]).await.status, StatusCode::OK);
     // A page number no queue reaches.
     let r = send(&d.app, "GET", "/?page=368934881474191032", &c, &[]).await;

@@ -135,7 +135,7 @@ keywords = ["vay vốn", "khởi nghiệp"]
     assert_eq!(&*r[1].suggestion.department, "van-phong");
     // An unknown profile is a clear error that lists the ones there are.
     let e = Models::load(&m, "khong-co").err().unwrap().to_string();
-    assert!(e.contains("no routing profile 'khong-co'") && e.contains("thu-nghiem"), "{e}");
+    assert!(e.contains("không có hồ sơ định tuyến 'khong-co'") && e.contains("thu-nghiem"), "{e}");
 }
 
 #[test]

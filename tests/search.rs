@@ -148,7 +148,7 @@ fn filters_and_facet_counts_agree_with_the_hits() {
         .search(&SearchRequest { query: "x", topic: Some("thể thao điện tử"), limit: 5, ..Default::default() })
         .unwrap_err()
         .to_string();
-    assert!(err.contains("no topic") && err.contains("viec-lam"), "{err}");
+    assert!(err.contains("không có lĩnh vực") && err.contains("viec-lam"), "{err}");
 }
 
 #[test]
@@ -192,7 +192,7 @@ fn search_runs_beside_a_writer_and_a_second_writer_is_refused() {
     // A second writer gets a clear error, not a corrupt index.
     let err =
         Indexer::open(&data, &m.analyzer, "lang-son-2024", 1, 1000).err().expect("second writer refused").to_string();
-    assert!(err.contains("another ykien process is writing"), "{err}");
+    assert!(err.contains("một tiến trình ykien khác đang ghi"), "{err}");
     // A reader opened now sees what was committed, while the writer works.
     let idx = open(&data);
     let g = d.path().join("b.csv");
@@ -245,7 +245,12 @@ fn tantivy_ascii_folding_agrees_with_ours_only_on_nfc() {
 }
 
 fn ykien(args: &[&str], cwd: &Path) -> std::process::Output {
-    std::process::Command::new(env!("CARGO_BIN_EXE_ykien")).args(args).current_dir(cwd).output().expect("runs")
+    std::process::Command::new(env!("CARGO_BIN_EXE_ykien"))
+        .env("LC_ALL", "vi_VN.UTF-8")
+        .args(args)
+        .current_dir(cwd)
+        .output()
+        .expect("runs")
 }
 
 #[test]
@@ -255,6 +260,7 @@ fn a_killed_indexer_loses_only_its_open_batch_and_a_rerun_completes() {
     assert!(out.status.success());
     let data = DataDir::resolve(Some(&d.path().join("data")));
     let mut child = std::process::Command::new(env!("CARGO_BIN_EXE_ykien"))
+        .env("LC_ALL", "vi_VN.UTF-8")
         .args(["index", "big.csv", "--data-dir", "data", "--commit-every", "500", "--threads", "1"])
         .current_dir(d.path())
         .stdout(std::process::Stdio::null())
@@ -287,7 +293,7 @@ fn a_killed_indexer_loses_only_its_open_batch_and_a_rerun_completes() {
     let out = ykien(&["index", "big.csv", "--data-dir", "data"], d.path());
     assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
     let stdout = String::from_utf8_lossy(&out.stdout);
-    assert!(stdout.contains(&format!("{} unchanged", kept)), "{stdout}");
+    assert!(stdout.contains(&format!("{} không đổi", kept)), "{stdout}");
     assert_eq!(open(&data).num_docs(), 20_000);
 }
 
@@ -322,7 +328,7 @@ fn the_command_line_searches_in_text_and_jsonl_and_analyze_stores_clusters() {
     // An analysis stores its clusters with the indexed submissions.
     let out = ykien(&["analyze", "--data-dir", data, "--out", "o", "--k", "7"], d.path());
     assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
-    assert!(String::from_utf8_lossy(&out.stdout).contains("811 updated"));
+    assert!(String::from_utf8_lossy(&out.stdout).contains("811 cập nhật"));
     let out = ykien(&["search", "--data-dir", data, "cu", "tuyen", "--format", "jsonl", "--limit", "1"], d.path());
     let first: serde_json::Value =
         serde_json::from_str(String::from_utf8_lossy(&out.stdout).lines().next().unwrap()).unwrap();
@@ -331,5 +337,5 @@ fn the_command_line_searches_in_text_and_jsonl_and_analyze_stores_clusters() {
     // No index: a clear error naming the folder.
     let out = ykien(&["search", "--data-dir", "nowhere", "x"], d.path());
     assert!(!out.status.success());
-    assert!(String::from_utf8_lossy(&out.stderr).contains("no search index here"));
+    assert!(String::from_utf8_lossy(&out.stderr).contains("chưa có chỉ mục tìm kiếm"));
 }

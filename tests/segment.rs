@@ -103,5 +103,5 @@ fn a_corrupt_model_file_is_an_error_not_a_panic() {
     let p = d.path().join("bad.bin");
     std::fs::write(&p, b"YKSEG\x01\x14garbage").unwrap();
     let e = Perceptron::load(&p, Dictionary::from_words(["thanh niên"])).err().unwrap().to_string();
-    assert!(e.contains("bad.bin") && e.contains("not a ykien segmenter model"), "{e}");
+    assert!(e.contains("bad.bin") && e.contains("không phải mô hình tách từ của ykien"), "{e}");
 }

@@ -23,6 +23,28 @@ pub struct GlobalArgs {
     /// Data directory holding the search index (default: $YKIEN_DATA, else ./ykien-data).
     #[arg(long, global = true)]
     pub data_dir: Option<PathBuf>,
+    /// Language of messages: vi (default) or en; without it, an English locale
+    /// (LC_ALL, LC_MESSAGES, LANG) gives English.
+    #[arg(long, global = true, value_enum)]
+    pub lang: Option<LangArg>,
+}
+
+/// A language of the terminal's messages.
+#[derive(Clone, Copy, ValueEnum)]
+pub enum LangArg {
+    /// Tiếng Việt.
+    Vi,
+    /// English.
+    En,
+}
+
+impl From<LangArg> for ykien::i18n::Lang {
+    fn from(l: LangArg) -> Self {
+        match l {
+            LangArg::Vi => ykien::i18n::Lang::Vi,
+            LangArg::En => ykien::i18n::Lang::En,
+        }
+    }
 }
 
 /// Input files and how to read them.
@@ -152,14 +174,15 @@ impl InputArgs {
     }
     /// Reads the inputs, which must be named (commands that learn or score labels).
     pub fn read_named(&self, models_dir: &Path) -> Result<ReadOutcome> {
-        anyhow::ensure!(!self.inputs.is_empty(), "name an input file");
+        anyhow::ensure!(!self.inputs.is_empty(), ykien::t!("cli.name-input"));
         Ok(read_files(&self.inputs, &self.options(models_dir)?)?)
     }
 }
 
 /// Loads the models with `profile`, saying where from on failure.
 pub fn load_models(cx: &Context, profile: &str) -> Result<Models> {
-    Models::load(&cx.models_dir, profile).with_context(|| format!("loading models from {}", cx.models_dir.display()))
+    Models::load(&cx.models_dir, profile)
+        .with_context(|| ykien::t!("cli.loading-models", dir = cx.models_dir.display()))
 }
 
 /// Later suggestions follow the reviewers: when the data directory holds reviewed
@@ -172,7 +195,7 @@ pub fn learn_from_reviews(cx: &Context, models: &mut Models) -> Result<()> {
     let decisions = ykien::review::Db::open(&data.review_db())?.decisions()?;
     if !decisions.is_empty() {
         let n = ykien::review::learn::learn(models, &decisions)?;
-        eprintln!("ykien: routing also learned from {n} reviewed decisions in {}", data.review_db().display());
+        eprintln!("ykien: {}", ykien::t!("cli.learned-from-reviews", n = n, db = data.review_db().display()));
     }
     Ok(())
 }
@@ -194,14 +217,14 @@ pub fn report_columns(read: &ReadOutcome) {
         eprintln!("ykien: {}: {}", file.display(), chosen.join("; "));
     }
     if read.title_rows > 0 {
-        eprintln!("ykien: {} dòng tiêu đề phía trên dòng tên cột đã được bỏ qua", read.title_rows);
+        eprintln!("ykien: {}", ykien::t!("cli.title-rows", n = read.title_rows));
     }
 }
 
 /// Names on stderr the records that were skipped.
 pub fn report_rejects(read: &ReadOutcome) {
     if !read.rejects.is_empty() {
-        eprintln!("ykien: {} record(s) could not be read and were skipped:", read.rejects.len());
+        eprintln!("ykien: {}", ykien::t!("cli.rejects", n = read.rejects.len()));
         for r in &read.rejects {
             eprintln!("  {} {}: {}", r.file.display(), r.location, r.message);
         }

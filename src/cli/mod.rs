@@ -87,12 +87,30 @@ impl Context {
     }
 }
 
+/// An error and its causes, one after another; an I/O error that ykien's own error has
+/// already put in words (in the user's language) is not said twice.
+pub fn error_text(e: &anyhow::Error) -> String {
+    let mut parts: Vec<String> = Vec::new();
+    let mut said_by_ykien = false;
+    for cause in e.chain() {
+        if said_by_ykien && cause.is::<std::io::Error>() {
+            break;
+        }
+        said_by_ykien = cause.is::<ykien::Error>();
+        parts.push(cause.to_string());
+    }
+    parts.join(": ")
+}
+
 impl Cli {
     /// Runs the command the arguments name.
     pub fn run(self) -> Result<()> {
         let g = self.global;
+        if let Some(lang) = g.lang {
+            ykien::i18n::set_lang(lang.into());
+        }
         if let Some(n) = g.threads {
-            rayon::ThreadPoolBuilder::new().num_threads(n.max(1)).build_global().context("setting the thread count")?;
+            rayon::ThreadPoolBuilder::new().num_threads(n.max(1)).build_global().context(ykien::t!("cli.threads"))?;
         }
         let cx = Context {
             models_dir: ykien::pipeline::Models::locate(g.models.as_deref())?,

@@ -42,7 +42,7 @@ impl DmmParams {
     /// Checks the parameters against `n` rows.
     pub fn validate(&self, n: usize) -> Result<()> {
         if self.k == 0 || self.k > n {
-            return Err(Error::Param(format!("k = {} must be between 1 and the {n} submissions to cluster", self.k)));
+            return Err(Error::Param(crate::t!("param.k-too-large", k = self.k, n = n)));
         }
         if !(self.alpha > 0.0 && self.beta > 0.0) || self.iters == 0 {
             return Err(Error::Param("alpha and beta must be positive and iters at least 1".into()));

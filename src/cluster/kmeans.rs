@@ -38,10 +38,10 @@ impl KMeansParams {
     /// Checks the parameters against a data set of `n` rows.
     pub fn validate(&self, n: usize) -> Result<()> {
         if self.k == 0 {
-            return Err(Error::Param("k must be at least 1".into()));
+            return Err(Error::Param(crate::t!("param.k-zero")));
         }
         if self.k > n {
-            return Err(Error::Param(format!("k = {} is more than the {n} submissions to cluster", self.k)));
+            return Err(Error::Param(crate::t!("param.k-too-large", k = self.k, n = n)));
         }
         if self.n_init == 0 || self.max_iter == 0 {
             return Err(Error::Param("n_init and max_iter must be at least 1".into()));

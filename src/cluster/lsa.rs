@@ -134,10 +134,10 @@ impl LsaParams {
     pub fn fit_transform(&self, x: &CsrMatrix) -> Result<CsrMatrix> {
         let l = self.rank + self.oversample;
         if self.rank == 0 {
-            return Err(Error::Param("LSA rank must be at least 1".into()));
+            return Err(Error::Param(crate::t!("param.lsa-zero")));
         }
         if x.n_rows() < 2 || x.n_cols < 2 {
-            return Err(Error::Param("LSA needs at least two documents and two terms".into()));
+            return Err(Error::Param(crate::t!("param.lsa-small")));
         }
         let l = l.min(x.n_rows()).min(x.n_cols);
         let rank = self.rank.min(l);

@@ -58,7 +58,7 @@ fn choose_k_with(
     base: &KMeansParams,
 ) -> Result<(usize, Vec<(usize, f64)>)> {
     if n < 2 {
-        return Err(Error::Param(format!("cannot choose k for {n} submission(s)")));
+        return Err(Error::Param(crate::t!("param.cannot-choose-k", n = n)));
     }
     let mut rng = Rng::new(base.seed ^ 0xa5a5);
     let data = if n > search.sample {

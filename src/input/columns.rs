@@ -19,13 +19,12 @@ const BUNDLED: &str = include_str!("../../models/columns.toml");
 /// Header names by role.
 #[derive(Debug, Clone)]
 pub struct ColumnNames {
-    /// (role, label shown to a person, folded names) in [`ROLES`] order.
-    roles: Vec<(&'static str, String, Vec<String>)>,
+    /// (role, folded names) in [`ROLES`] order.
+    roles: Vec<(&'static str, Vec<String>)>,
 }
 
 #[derive(Deserialize)]
 struct RoleEntry {
-    label: String,
     names: Vec<String>,
 }
 
@@ -45,11 +44,11 @@ impl ColumnNames {
 
     fn parse(text: &str, path: &Path) -> Result<Self> {
         let mut t: BTreeMap<String, RoleEntry> =
-            toml::from_str(text).map_err(|e| Error::model(path, format!("not a column list: {e}")))?;
+            toml::from_str(text).map_err(|e| Error::model(path, crate::t!("model.not-columns", what = e)))?;
         let mut roles = Vec::new();
         for role in ROLES {
-            let e = t.remove(role).ok_or_else(|| Error::model(path, format!("no [{role}] table")))?;
-            roles.push((role, e.label, e.names.iter().map(|n| fold_header(n)).collect()));
+            let e = t.remove(role).ok_or_else(|| Error::model(path, crate::t!("model.no-table", table = role)))?;
+            roles.push((role, e.names.iter().map(|n| fold_header(n)).collect()));
         }
         Ok(ColumnNames { roles })
     }
@@ -60,22 +59,17 @@ impl ColumnNames {
         if h.is_empty() {
             return None;
         }
-        for (role, _, names) in &self.roles {
+        for (role, names) in &self.roles {
             if names.contains(&h) {
                 return Some((role, true));
             }
         }
-        for (role, _, names) in &self.roles {
+        for (role, names) in &self.roles {
             if names.iter().any(|n| h.starts_with(n.as_str()) && h.as_bytes().get(n.len()) == Some(&b' ')) {
                 return Some((role, false));
             }
         }
         None
-    }
-
-    /// The label a person reads for a role ("văn bản").
-    pub fn label<'a>(&'a self, role: &'a str) -> &'a str {
-        self.roles.iter().find(|r| r.0 == role).map_or(role, |r| r.1.as_str())
     }
 }
 
@@ -136,10 +130,10 @@ impl Overrides {
         for spec in &pairs {
             let (role, header) = spec
                 .split_once('=')
-                .ok_or_else(|| format!("--columns takes ROLE=HEADER (roles: {}), not '{spec}'", ROLES.join(", ")))?;
+                .ok_or_else(|| crate::t!("input.columns-spec", roles = ROLES.join(", "), spec = spec))?;
             let role = role.trim();
             if !ROLES.contains(&role) {
-                return Err(format!("no role '{role}' in --columns; the roles are {}", ROLES.join(", ")));
+                return Err(crate::t!("input.columns-role", role = role, roles = ROLES.join(", ")));
             }
             by_role.push((role.to_string(), header.trim().to_string()));
         }
@@ -164,9 +158,13 @@ pub fn find_layout(rows: &[Vec<String>], names: &ColumnNames, over: &Overrides) 
     let mut chosen = Vec::new();
     for role in ROLES {
         if let Some(i) = keys.iter().position(|k| *k == Some(role)) {
-            let how =
-                if role == "text" && by_content { " (chọn theo nội dung: văn bản dài nhất)" } else { "" };
-            chosen.push(format!("{} ← cột '{}'{how}", names.label(role), header[i].trim()));
+            let label = crate::i18n::text(&format!("role.{role}")).to_string();
+            let column = header[i].trim();
+            chosen.push(if role == "text" && by_content {
+                crate::t!("input.chosen-by-content", role = label, column = column)
+            } else {
+                crate::t!("input.chosen", role = label, column = column)
+            });
         }
     }
     Ok(Layout { header_row, keys: column_keys(header, &keys), chosen })
@@ -187,7 +185,7 @@ fn header_row(rows: &[Vec<String>], names: &ColumnNames, over: &Overrides) -> st
         return Ok(i);
     }
     let most = rows.iter().map(filled).max().unwrap_or(0);
-    rows.iter().position(|r| filled(r) == most && most > 0).ok_or_else(|| "the file has no header row".to_string())
+    rows.iter().position(|r| filled(r) == most && most > 0).ok_or_else(|| crate::t!("input.no-header-row"))
 }
 
 /// Each column's role: the user's names first, then exact synonyms, then prefixes, one
@@ -202,7 +200,7 @@ fn assign_roles(
         let role = ROLES.iter().copied().find(|r| r == role).unwrap_or("text");
         match header.iter().position(|c| fold_header(c) == fold_header(h)) {
             Some(i) => keys[i] = Some(role),
-            None => return Err(format!("no column '{h}' for {role}; the header has: {}", listed(header))),
+            None => return Err(crate::t!("input.no-column-for", column = h, role = role, header = listed(header))),
         }
     }
     for exact in [true, false] {
@@ -218,11 +216,12 @@ fn assign_roles(
         if let (None, Some((role, true))) = (keys[i], names.role_of(c)) {
             if let Some(j) = keys.iter().position(|k| *k == Some(role)) {
                 if fold_header(&header[j]) == fold_header(c) {
-                    return Err(format!(
-                        "the column '{}' appears twice (columns {} and {}); rename one, or name the one to read with --columns {role}=NAME",
-                        c.trim(),
-                        j.min(i) + 1,
-                        j.max(i) + 1
+                    return Err(crate::t!(
+                        "input.column-twice",
+                        column = c.trim(),
+                        first = j.min(i) + 1,
+                        second = j.max(i) + 1,
+                        role = role
                     ));
                 }
             }
@@ -247,12 +246,7 @@ fn text_by_content(
         }
     };
     let best = (0..header.len()).filter(|&i| keys[i].is_none()).max_by(|&a, &b| mean(a).total_cmp(&mean(b)));
-    best.filter(|&i| mean(i) >= 12.0).ok_or_else(|| {
-        format!(
-            "no text column: no header names one (such as 'Ý kiến', 'Nội dung', 'text') and no column holds free text; the header has: {} (name it with --text-column NAME)",
-            listed(header)
-        )
-    })
+    best.filter(|&i| mean(i) >= 12.0).ok_or_else(|| crate::t!("input.no-text-column", header = listed(header)))
 }
 
 /// The key each column is read under: its role, or its header as written (repeated

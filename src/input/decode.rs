@@ -28,7 +28,7 @@ pub(crate) fn not_utf8(path: &Path, line: u64, what: String) -> Error {
 
 /// What to say of text that is not UTF-8 (`what`: where the bad byte is).
 pub(crate) fn not_utf8_message(what: &str) -> String {
-    format!("not valid UTF-8 ({what}); save the file as 'CSV UTF-8' or 'Unicode text'")
+    crate::t!("input.not-utf8", what = what)
 }
 
 /// Decodes a text file's bytes, naming the line of the first undecodable byte.
@@ -59,11 +59,7 @@ pub(crate) fn decode(path: &Path, bytes: &[u8], lossy: bool) -> Result<(String, 
     };
     let body = &bytes[start..];
     if !body.len().is_multiple_of(2) && !lossy {
-        return Err(Error::input(
-            path,
-            Location::File,
-            "UTF-16 text with an odd number of bytes: the file is cut short",
-        ));
+        return Err(Error::input(path, Location::File, crate::t!("input.utf16-odd")));
     }
     let units =
         body.chunks_exact(2)
@@ -89,7 +85,7 @@ pub(crate) fn decode(path: &Path, bytes: &[u8], lossy: bool) -> Result<(String, 
                 return Err(Error::input(
                     path,
                     Location::Line(line),
-                    format!("invalid UTF-16 (unpaired surrogate {:#06x})", e.unpaired_surrogate()),
+                    crate::t!("input.utf16-surrogate", unit = format!("{:#06x}", e.unpaired_surrogate())),
                 ))
             }
         }
@@ -110,7 +106,7 @@ fn utf8(path: &Path, bytes: &[u8]) -> Result<String> {
         Err(e) => {
             let at = e.valid_up_to();
             let line = 1 + bytes[..at].iter().filter(|&&b| b == b'\n').count() as u64;
-            Err(not_utf8(path, line, format!("byte {:#04x} at offset {at}", bytes[at])))
+            Err(not_utf8(path, line, crate::t!("input.byte-at-offset", byte = format!("{:#04x}", bytes[at]), at = at)))
         }
     }
 }
@@ -263,7 +259,7 @@ pub(crate) fn read_text(path: &Path, lossy: bool, forced: Option<Encoding>) -> R
 
 /// The message for a record on a line that held bytes that are not text.
 pub(crate) fn undecodable_line(line: u64) -> String {
-    format!("line {line} holds bytes that are not valid UTF-8 or UTF-16 text (shown as �)")
+    crate::t!("input.undecodable-line", line = line)
 }
 
 /// The lines of `text`, each without its end: a line ends at "\r\n", "\n" or a lone "\r"

@@ -32,7 +32,7 @@ fn detect_delimiter(header: &str, path: &Path) -> u8 {
 pub(super) fn read(path: &Path, sink: &mut Sink<'_, '_>) -> Result<()> {
     let mut file = match decode::open_text(path, sink.skip_bad, sink.encoding)? {
         decode::Opened::Whole(text, bad, enc) => {
-            sink.note(format!("mã hoá {}", enc.name()));
+            sink.note(crate::t!("input.note-encoding", encoding = enc.name()));
             let delim = detect_delimiter(decode::lines(&text).next().unwrap_or(""), path);
             return parse(path, sink, text.as_bytes(), delim, &bad, crlf(text.as_bytes()));
         }
@@ -52,7 +52,7 @@ fn utf8_error(path: &Path, e: &csv::Error) -> Option<Error> {
     match e.kind() {
         csv::ErrorKind::Utf8 { pos, err } => {
             let line = pos.as_ref().map(|p| p.line()).unwrap_or(1);
-            Some(decode::not_utf8(path, line, format!("field {} of the record at line {line}", err.field() + 1)))
+            Some(decode::not_utf8(path, line, crate::t!("input.field-of-line", field = err.field() + 1, line = line)))
         }
         _ => None,
     }
@@ -98,13 +98,17 @@ pub(super) fn parse(
     let texts: Vec<Vec<String>> =
         first.iter().map(|r| r.raw.iter().map(|f| String::from_utf8_lossy(f).trim().to_string()).collect()).collect();
     if texts.iter().all(|r| r.iter().all(String::is_empty)) {
-        return Err(Error::input(path, Location::File, "the file is empty or has no header row"));
+        return Err(Error::input(path, Location::File, crate::t!("input.no-header")));
     }
     // A header with bytes that are not UTF-8 means the whole file was saved so (and a
     // header that cannot be found among such rows is said so too).
     let not_utf8 = |r: &Read1| {
         std::str::from_utf8(r.raw.as_slice()).err().map(|e| {
-            let what = format!("byte {:#04x} in the row at line {}", r.raw.as_slice()[e.valid_up_to()], r.line);
+            let what = crate::t!(
+                "input.byte-in-row",
+                byte = format!("{:#04x}", r.raw.as_slice()[e.valid_up_to()]),
+                line = r.line
+            );
             decode::not_utf8(path, r.line, what)
         })
     };
@@ -149,7 +153,7 @@ pub(super) fn parse(
                 }
                 let line = e.position().map(|p| p.line()).unwrap_or(line);
                 sink.count += 1;
-                sink.bad(Location::Line(line), format!("malformed CSV: {e}"), String::new())?;
+                sink.bad(Location::Line(line), crate::t!("input.malformed-csv", what = e), String::new())?;
             }
         }
     }
@@ -211,7 +215,7 @@ fn first_rows<R: Read>(
         match next_record(rdr, seen, crlf) {
             Ok(Some(r)) => first.push(r),
             Ok(None) => break,
-            Err(e) => return Err(Error::input(path, Location::Line(1), format!("cannot read the first rows: {e}"))),
+            Err(e) => return Err(Error::input(path, Location::Line(1), crate::t!("input.first-rows", what = e))),
         }
     }
     Ok(first)
@@ -245,7 +249,8 @@ impl Ctx<'_> {
             let at = std::str::from_utf8(field).err().map_or(0, |e| e.valid_up_to());
             let at_line = line + (before + field[..at].iter().filter(|&&b| b == b'\n').count()) as u64;
             let name = self.headers.get(i).map_or("", String::as_str);
-            let what = format!("byte {:#04x} in field {} ('{name}')", field[at], i + 1);
+            let what =
+                crate::t!("input.byte-in-field", byte = format!("{:#04x}", field[at]), field = i + 1, name = name);
             sink.count += 1;
             let raw_text = raw.iter().map(String::from_utf8_lossy).collect::<Vec<_>>().join(&sep);
             return sink.bad(Location::Line(at_line), decode::not_utf8_message(&what), raw_text);
@@ -264,10 +269,7 @@ impl Ctx<'_> {
         if at_end && quotes % 2 == 1 && breaks > 0 {
             // The file's own last line end, swallowed too, ends no line of the record.
             let last = line + breaks - rec.last().is_some_and(|f| f.ends_with('\n')) as u64;
-            let msg = format!(
-                "a quotation mark opened in this record is never closed: lines {line}-{last} ({} lines) were read as one record; close the quote or remove it",
-                last - line + 1
-            );
+            let msg = crate::t!("input.quote-never-closed", first = line, last = last, n = last - line + 1);
             sink.count += 1;
             return sink.bad(Location::Line(line), msg, rec.join(&sep));
         }
@@ -279,14 +281,11 @@ impl Ctx<'_> {
             || rec.len() < self.headers.len() && breaks > 0
         {
             sink.count += 1;
-            let mut msg = format!("{} fields where the header has {}", rec.len(), self.headers.len());
+            let mut msg = crate::t!("input.field-count", n = rec.len(), header = self.headers.len());
             if breaks > 0 {
                 // A quote opened and closed records later: say which lines it took.
-                msg.push_str(&format!(
-                    "; lines {line}-{} ({} lines) were read as one record: is a quotation mark left open?",
-                    line + breaks,
-                    breaks + 1
-                ));
+                msg.push_str("; ");
+                msg.push_str(&crate::t!("input.quote-left-open", first = line, last = line + breaks, n = breaks + 1));
             }
             return sink.bad(Location::Line(line), msg, rec.join(&sep));
         }

@@ -13,7 +13,7 @@ use crate::error::{Error, Location, Result};
 pub(super) fn read(path: &Path, sink: &mut Sink<'_, '_>) -> Result<()> {
     let mut file = match decode::open_text(path, sink.skip_bad, sink.encoding)? {
         decode::Opened::Whole(text, bad, enc) => {
-            sink.note(format!("mã hoá {}", enc.name()));
+            sink.note(crate::t!("input.note-encoding", encoding = enc.name()));
             for (i, l) in decode::lines(&text).enumerate() {
                 let n = i as u64 + 1;
                 if bad.binary_search(&n).is_ok() {
@@ -44,7 +44,11 @@ pub(super) fn read(path: &Path, sink: &mut Sink<'_, '_>) -> Result<()> {
                 Ok(text) => line(sink, Location::Line(n), text)?,
                 Err(e) => {
                     let at = e.valid_up_to();
-                    let msg = decode::not_utf8_message(&format!("byte {:#04x} at column {}", part[at], at + 1));
+                    let msg = decode::not_utf8_message(&crate::t!(
+                        "input.byte-at-column",
+                        byte = format!("{:#04x}", part[at]),
+                        column = at + 1
+                    ));
                     sink.count += 1;
                     sink.bad(Location::Line(n), msg, String::from_utf8_lossy(part).into_owned())?;
                 }
@@ -63,11 +67,11 @@ fn line(sink: &mut Sink<'_, '_>, loc: Location, line: &str) -> Result<()> {
         Ok(Value::Object(m)) => m,
         Ok(other) => {
             sink.count += 1;
-            return sink.bad(loc, format!("expected a JSON object, found {}", kind(&other)), line.to_string());
+            return sink.bad(loc, crate::t!("input.json-not-object", found = kind(&other)), line.to_string());
         }
         Err(e) => {
             sink.count += 1;
-            return sink.bad(loc, format!("invalid JSON at column {}: {e}", e.column()), line.to_string());
+            return sink.bad(loc, crate::t!("input.json-invalid", column = e.column(), what = e), line.to_string());
         }
     };
     let mut fields = Vec::with_capacity(obj.len());
@@ -83,14 +87,14 @@ fn line(sink: &mut Sink<'_, '_>, loc: Location, line: &str) -> Result<()> {
         let s = match v {
             Value::String(s) => s,
             other if k == "text" => {
-                problem = Some(format!("field '{k}' must be a string, found {}", kind(&other)));
+                problem = Some(crate::t!("input.json-not-string", field = k, found = kind(&other)));
                 break;
             }
             Value::Number(n) => n.to_string(),
             Value::Bool(x) => x.to_string(),
             Value::Null => String::new(),
             other if k == "id" => {
-                problem = Some(format!("field '{k}' must be a string, found {}", kind(&other)));
+                problem = Some(crate::t!("input.json-not-string", field = k, found = kind(&other)));
                 break;
             }
             other => other.to_string(),

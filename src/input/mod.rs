@@ -219,8 +219,8 @@ fn check_regular_file(path: &Path) -> Result<()> {
     if meta.is_file() {
         return Ok(());
     }
-    let what = if meta.is_dir() { "a folder" } else { "not a regular file (a pipe, socket or device)" };
-    Err(Error::input(path, Location::File, format!("{what}: name a file to read")))
+    let what = if meta.is_dir() { crate::t!("input.is-folder") } else { crate::t!("input.not-regular") };
+    Err(Error::input(path, Location::File, what))
 }
 
 /// The prefix of each file's default ids: its name without extension, with its folder's
@@ -253,13 +253,7 @@ fn read_file_with(
 ) -> Result<ReadOutcome> {
     let format = match opts.format.or_else(|| Format::from_path(path)) {
         Some(f) => f,
-        None => {
-            return Err(Error::input(
-                path,
-                Location::File,
-                "unknown file type: use .csv, .tsv, .jsonl, .xlsx, .ods or .txt, or name it with --format",
-            ))
-        }
+        None => return Err(Error::input(path, Location::File, crate::t!("input.unknown-type"))),
     };
     check_regular_file(path)?;
     let mut sink = Sink::new(path, opts);
@@ -320,11 +314,11 @@ pub fn read_files_batched(
                 // A file's own ids are unique (its reader checks them): only earlier files'
                 // ids are looked up, and only those later files will look up are kept.
                 if let Some(&first) = seen.get(&s.id) {
-                    let msg = format!("id '{}' was already used in {}", s.id, paths[first].display());
+                    let msg = crate::t!("input.id-used-in", id = s.id, file = paths[first].display());
                     if opts.skip_bad {
                         dup_rejects.push(Reject {
                             file: p.clone(),
-                            location: format!("id {}", s.id),
+                            location: crate::t!("loc.id", id = s.id),
                             message: msg,
                             raw: s.text,
                         });
@@ -428,7 +422,7 @@ impl<'a, 'b> Sink<'a, 'b> {
         let forced = self.encoding.and_then(Encoding::legacy);
         self.legacy = forced.or_else(|| legacy::detect(below.iter().filter_map(|r| r.get(col)).map(String::as_str)));
         if let Some(l) = self.legacy {
-            self.note(format!("chữ gõ theo bảng mã {}, đã chuyển sang Unicode", l.name()));
+            self.note(crate::t!("input.note-legacy", encoding = l.name()));
         }
     }
 
@@ -547,11 +541,8 @@ impl<'a, 'b> Sink<'a, 'b> {
             Ok(s) => {
                 match self.ids.entry(id_hash(&s.id)) {
                     std::collections::hash_map::Entry::Occupied(first) => {
-                        let msg = format!(
-                            "id '{}' repeats the id at {}",
-                            s.id,
-                            location_text(&numbered_like(&location, *first.get()))
-                        );
+                        let at = location_text(&numbered_like(&location, *first.get()));
+                        let msg = crate::t!("input.id-repeats", id = s.id, at = at);
                         return self.bad(location, msg, s.text);
                     }
                     std::collections::hash_map::Entry::Vacant(v) => {
@@ -563,11 +554,11 @@ impl<'a, 'b> Sink<'a, 'b> {
                 Ok(())
             }
             // A blank answer is no error: listed with its line, and reading goes on.
-            Err(msg) if msg == EMPTY_TEXT => {
+            Err(msg) if msg == empty_text() => {
                 self.out.rejects.push(Reject {
                     file: self.path.to_path_buf(),
                     location: location_text(&location),
-                    message: EMPTY_TEXT.into(),
+                    message: msg,
                     raw: raw(),
                 });
                 Ok(())
@@ -607,9 +598,9 @@ fn numbered_like(like: &Location, n: u64) -> Location {
 
 fn location_text(l: &Location) -> String {
     match l {
-        Location::File => "file".into(),
-        Location::Line(n) => format!("line {n}"),
-        Location::Row { sheet, row } => format!("sheet '{sheet}' row {row}"),
+        Location::File => crate::t!("loc.file"),
+        Location::Line(n) => crate::t!("loc.line", n = n),
+        Location::Row { sheet, row } => crate::t!("loc.sheet-row", sheet = sheet, row = row),
     }
 }
 
@@ -623,7 +614,9 @@ pub struct RecordBuilder {
 
 /// What a record without text is called in the rejects: a blank answer, which never
 /// stops a run.
-pub const EMPTY_TEXT: &str = "không có nội dung (a blank answer: the text is empty)";
+pub fn empty_text() -> String {
+    crate::t!("input.empty-text")
+}
 
 /// Names and values a reader shares at most at once.
 const SHARED_VALUES: usize = 4096;
@@ -658,10 +651,11 @@ impl RecordBuilder {
                     let read_by_ykien =
                         *c == self.text_column || matches!(*c, "id" | "locality" | "submitted_at" | "group");
                     if read_by_ykien {
-                        return Err(format!(
-                            "the column '{c}' appears twice (columns {} and {}); rename one, or choose the text column with --text-column NAME",
-                            *first + 1,
-                            i + 1
+                        return Err(crate::t!(
+                            "input.column-twice-text",
+                            column = c,
+                            first = *first + 1,
+                            second = i + 1
                         ));
                     }
                     *n += 1;
@@ -674,12 +668,11 @@ impl RecordBuilder {
         }
         let named: Vec<String> = cols.iter().filter(|c| !c.is_empty()).take(20).map(|c| format!("'{c}'")).collect();
         let more = cols.iter().filter(|c| !c.is_empty()).count().saturating_sub(named.len());
-        Err(format!(
-            "no '{}' column; the header has: {}{} (choose the text column with --text-column NAME)",
-            self.text_column,
-            if named.is_empty() { "no names".to_string() } else { named.join(", ") },
-            if more > 0 { format!(" and {more} more") } else { String::new() }
-        ))
+        let mut header = if named.is_empty() { crate::t!("input.no-names") } else { named.join(", ") };
+        if more > 0 {
+            header.push_str(&crate::t!("input.and-more", n = more));
+        }
+        Err(crate::t!("input.no-column", column = self.text_column, header = header))
     }
 
     /// Builds a submission from (column, value) pairs (borrowed: only what is kept is
@@ -705,8 +698,8 @@ impl RecordBuilder {
             let key = k.as_ref().trim();
             let val = v.as_ref().trim();
             if val.contains('\0') {
-                let column = if key.is_empty() { "a column without a name".to_string() } else { format!("'{key}'") };
-                return Err(format!("{column} holds a NUL byte: binary data, not text"));
+                let column = if key.is_empty() { crate::t!("input.unnamed-column") } else { format!("'{key}'") };
+                return Err(crate::t!("input.nul-byte", column = column));
             }
             if key == self.text_column {
                 has_text = true;
@@ -731,10 +724,10 @@ impl RecordBuilder {
             }
         }
         if !has_text {
-            return Err(format!("no '{}' field", self.text_column));
+            return Err(crate::t!("input.no-field", field = self.text_column));
         }
         if s.text.is_empty() {
-            return Err(EMPTY_TEXT.into());
+            return Err(empty_text());
         }
         s.id_given = !s.id.is_empty();
         if s.id.is_empty() {

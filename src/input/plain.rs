@@ -10,11 +10,11 @@ use crate::error::{Location, Result};
 pub(super) fn read(path: &Path, sink: &mut Sink<'_, '_>) -> Result<()> {
     let (text, bad, enc) = read_text(path, sink.skip_bad, sink.encoding)?;
     if enc != super::Encoding::Utf8 {
-        sink.note(format!("mã hoá {}", enc.name()));
+        sink.note(crate::t!("input.note-encoding", encoding = enc.name()));
     }
     // Excel's "Unicode text" export is a table: tabs between cells, a header first.
     if looks_tabular(&text) {
-        sink.note("bảng phân cách bằng tab (Excel 'Unicode text')".into());
+        sink.note(crate::t!("input.note-tab-table"));
         return super::delimited::parse(
             path,
             sink,

@@ -14,7 +14,7 @@ use crate::error::{Error, Location, Result};
 
 pub(super) fn read(path: &Path, opts: &ReadOptions, sink: &mut Sink<'_, '_>) -> Result<()> {
     let mut wb = open_workbook_auto(path)
-        .map_err(|e| Error::input(path, Location::File, format!("cannot open the workbook: {e}")))?;
+        .map_err(|e| Error::input(path, Location::File, crate::t!("input.workbook-open", what = e)))?;
     let names = wb.sheet_names();
     if opts.all_sheets {
         // A sheet per district: each read with its own header, its name a column (and the
@@ -22,8 +22,10 @@ pub(super) fn read(path: &Path, opts: &ReadOptions, sink: &mut Sink<'_, '_>) -> 
         for sheet in &names {
             sink.sheet = Some(sheet.clone());
             match read_sheet(path, &mut wb, sheet, sink) {
-                Err(Error::Input { location: Location::File, message, .. }) if message.contains("is empty") => {
-                    sink.note(format!("trang tính '{sheet}' trống"));
+                Err(Error::Input { location: Location::File, message, .. })
+                    if message == crate::t!("input.sheet-empty", sheet = sheet) =>
+                {
+                    sink.note(message);
                 }
                 r => r?,
             }
@@ -37,11 +39,11 @@ pub(super) fn read(path: &Path, opts: &ReadOptions, sink: &mut Sink<'_, '_>) -> 
             return Err(Error::input(
                 path,
                 Location::File,
-                format!("no sheet '{s}'; the workbook has: {}", names.join(", ")),
+                crate::t!("input.no-sheet", sheet = s, sheets = names.join(", ")),
             ))
         }
         None => {
-            names.first().cloned().ok_or_else(|| Error::input(path, Location::File, "the workbook has no sheets"))?
+            names.first().cloned().ok_or_else(|| Error::input(path, Location::File, crate::t!("input.no-sheets")))?
         }
     };
     read_sheet(path, &mut wb, &sheet, sink)
@@ -55,8 +57,9 @@ fn read_sheet<RS: std::io::Read + std::io::Seek>(
     sink: &mut Sink<'_, '_>,
 ) -> Result<()> {
     let sheet = sheet.to_string();
-    let cannot =
-        |e: &dyn std::fmt::Display| Error::input(path, Location::File, format!("cannot read sheet '{sheet}': {e}"));
+    let cannot = |e: &dyn std::fmt::Display| {
+        Error::input(path, Location::File, crate::t!("input.sheet-unreadable", sheet = sheet, what = e))
+    };
     match wb {
         // XLSX cells are streamed a row at a time: a sheet's extent is whatever its cells
         // claim (one cell at XFD1048576 beside A1 made a dense range ask for 549 GB).
@@ -141,7 +144,7 @@ fn read_rows(
     let texts: Vec<Vec<String>> =
         first.iter().map(|(_, r)| r.iter().map(|c| cell_text(c).trim().to_string()).collect()).collect();
     if texts.iter().all(|r| r.iter().all(String::is_empty)) {
-        return Err(Error::input(path, Location::File, format!("the sheet '{sheet}' is empty")));
+        return Err(Error::input(path, Location::File, crate::t!("input.sheet-empty", sheet = sheet)));
     }
     let layout = sink.layout(&texts).map_err(|m| Error::input(path, loc(first.first().map_or(1, |f| f.0)), m))?;
     sink.detect_legacy(&texts, &layout);
@@ -168,7 +171,7 @@ fn read_rows(
         if let Some((col, Data::Error(e))) = cells.iter().enumerate().find(|(_, c)| matches!(c, Data::Error(_))) {
             sink.count += 1;
             let name = headers.get(col).cloned().unwrap_or_default();
-            sink.bad(loc(row), format!("cell error {e:?} in column '{name}'"), join(&cells))?;
+            sink.bad(loc(row), crate::t!("input.cell-error", error = format!("{e:?}"), column = name), join(&cells))?;
             continue;
         }
         let fields = headers.iter().zip(cells.iter().map(cell_text).chain(std::iter::repeat(String::new())));

@@ -61,10 +61,10 @@ impl Staging {
             if !foreign.is_empty() {
                 foreign.sort();
                 foreign.truncate(5);
-                return Err(Error::Param(format!(
-                    "{} holds files ykien did not write ({}); it is replaced as a whole on every run, so name a new or empty folder with --out",
-                    out.display(),
-                    foreign.join(", ")
+                return Err(Error::Param(crate::t!(
+                    "output.foreign-files",
+                    dir = out.display(),
+                    files = foreign.join(", ")
                 )));
             }
         }

@@ -46,7 +46,7 @@ impl Models {
             return if p.join("topics.toml").exists() {
                 Ok(p.to_path_buf())
             } else {
-                Err(Error::model(p, "not a models directory (no topics.toml)"))
+                Err(Error::model(p, crate::t!("model.not-models-dir")))
             };
         }
         let mut candidates = Vec::new();
@@ -264,7 +264,7 @@ pub fn analyze(models: &Models, subs: &[Submission], settings: &Settings, pb: &P
     pb.set_length(subs.len() as u64);
     let mut clock = Stages::start();
     clock.lap("(submissions read)");
-    pb.set_message("phân tích văn bản");
+    pb.set_message(crate::t!("progress.analyse"));
     let done = analyse_all(models, subs, pb, true);
     finish(models, subs, done, settings, pb, clock)
 }
@@ -281,14 +281,14 @@ pub fn analyze_files(
     pb: &ProgressBar,
 ) -> Result<(ReadOutcome, Report)> {
     let mut clock = Stages::start();
-    pb.set_message("đọc và phân tích");
+    pb.set_message(crate::t!("progress.read-analyse"));
     let mut subs: Vec<Submission> = Vec::new();
     let mut done = Analysed::default();
     let mut memo = Repeats::default();
     let mut read = std::thread::scope(|scope| -> Result<ReadOutcome> {
         let (tx, rx) = std::sync::mpsc::sync_channel::<Vec<Submission>>(2);
         let reader = scope.spawn(move || {
-            read_files_batched(paths, opts, batch, &mut |b| tx.send(b).map_err(|_| Error::Stopped("the analysis")))
+            read_files_batched(paths, opts, batch, &mut |b| tx.send(b).map_err(|_| Error::Stopped("analysis")))
         });
         let input_bytes: u64 = paths.iter().filter_map(|p| std::fs::metadata(p).ok()).map(|m| m.len()).sum();
         for b in rx {
@@ -365,7 +365,7 @@ fn finish(
             .unwrap_or_else(|_| indicatif::ProgressStyle::default_spinner()),
     );
     pb.enable_steady_tick(std::time::Duration::from_millis(120));
-    pb.set_message("phân cụm, gắn nhãn cụm");
+    pb.set_message(crate::t!("progress.cluster"));
     // Near-duplicates and the clustering read different columns (shingles; keys) and
     // neither depends on the other: they run side by side, so the serial parts of each
     // (union-find, bucket scans; vocabulary, seeding) overlap the other's parallel work.

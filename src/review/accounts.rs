@@ -69,16 +69,14 @@ impl CommonPasswords {
 pub fn check_password(name: &str, password: &str, common: &CommonPasswords) -> Result<()> {
     let n = password.chars().count();
     if n < MIN_PASSWORD_CHARS {
-        return Err(Error::Account(format!(
-            "a password needs at least {MIN_PASSWORD_CHARS} characters (this one has {n})"
-        )));
+        return Err(Error::Account(crate::t!("account.short-password", min = MIN_PASSWORD_CHARS, n = n)));
     }
     let fold = |s: &str| crate::text::fold_lower(s).chars().filter(|c| !c.is_whitespace()).collect::<String>();
     if fold(password) == fold(name) || fold(password).contains(&fold(name)) && !name.trim().is_empty() {
-        return Err(Error::Account("the password may not be or contain the account's name".into()));
+        return Err(Error::Account(crate::t!("account.password-has-name")));
     }
     if common.0.contains(&password.to_lowercase()) {
-        return Err(Error::Account("that password is one of the most common ones; choose another".into()));
+        return Err(Error::Account(crate::t!("account.common-password")));
     }
     Ok(())
 }
@@ -242,7 +240,7 @@ impl Db {
             .query_row("SELECT id FROM users WHERE name = ?1", [name], |r| r.get(0))
             .optional()
             .map_err(|e| self.error(e))?;
-        let Some(id) = id else { return Err(Error::NotFound(format!("no account named '{name}'"))) };
+        let Some(id) = id else { return Err(Error::NotFound(crate::t!("account.no-account", name = name))) };
         self.conn().execute("DELETE FROM sessions WHERE user_id = ?1", [id]).map_err(|e| self.error(e))?;
         self.conn().execute(sql, params![name, value]).map_err(|e| self.error(e))?;
         self.audit_account(actor, action, name)

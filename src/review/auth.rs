@@ -9,9 +9,11 @@ use crate::error::{Error, Result};
 /// Hashes a password with argon2id and a random salt (PHC string).
 pub fn hash_password(password: &str) -> Result<String> {
     if password.chars().count() < super::accounts::MIN_PASSWORD_CHARS {
-        return Err(Error::Account(format!(
-            "a password needs at least {} characters",
-            super::accounts::MIN_PASSWORD_CHARS
+        let n = password.chars().count();
+        return Err(Error::Account(crate::t!(
+            "account.short-password",
+            min = super::accounts::MIN_PASSWORD_CHARS,
+            n = n
         )));
     }
     let salt = SaltString::generate(&mut OsRng);

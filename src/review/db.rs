@@ -450,7 +450,7 @@ impl Db {
             .map(|_| ())
             .map_err(|e| match e {
                 rusqlite::Error::SqliteFailure(f, _) if f.code == rusqlite::ErrorCode::ConstraintViolation => {
-                    Error::Account(format!("a user named '{name}' already exists"))
+                    Error::Account(crate::t!("account.exists", name = name))
                 }
                 e => self.err(e),
             })
@@ -735,7 +735,7 @@ impl Db {
             .query_row("SELECT * FROM submissions WHERE id = ?1", [id], Self::item_from_row)
             .optional()
             .map_err(|e| db_error(&path, e))?;
-        let Some(cur) = current else { return Err(Error::NotFound(format!("no submission '{id}'"))) };
+        let Some(cur) = current else { return Err(Error::NotFound(crate::t!("review.no-submission", id = id))) };
         if cur.version != version {
             return Ok(Outcome::Conflict(Box::new(cur)));
         }

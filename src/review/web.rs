@@ -193,7 +193,7 @@ impl FromRequestParts<Arc<AppState>> for SessionToken {
 async fn blocking<R: IntoResponse + Send + 'static>(work: impl FnOnce() -> R + Send + 'static) -> Response {
     match tokio::task::spawn_blocking(work).await {
         Ok(r) => r.into_response(),
-        Err(_) => fail(Error::Stopped("the request")).into_response(),
+        Err(_) => fail(Error::Stopped("request")).into_response(),
     }
 }
 

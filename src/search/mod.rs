@@ -51,14 +51,10 @@ fn open_index(data: &DataDir, analyzer: &Arc<Analyzer>, create: bool) -> Result<
         std::fs::create_dir_all(&dir).map_err(|e| Error::io(&dir, e))?;
         Index::create_in_dir(&dir, build_schema()).map_err(|e| index_error(&dir, e))?
     } else {
-        return Err(Error::index(
-            &dir,
-            "no search index here; build one with `ykien index FILE...` (or pass --data-dir)",
-        ));
+        return Err(Error::index(&dir, crate::t!("search.no-index")));
     };
-    let fields = Fields::from_schema(&index.schema()).map_err(|_| {
-        Error::index(&dir, "this index was written by another version of ykien; remove the folder and index again")
-    })?;
+    let fields =
+        Fields::from_schema(&index.schema()).map_err(|_| Error::index(&dir, crate::t!("search.other-version")))?;
     let meta = read_meta(&index, &dir)?;
     register_tokenizers(&index, analyzer);
     Ok((index, fields, meta))
@@ -84,10 +80,7 @@ fn read_meta(index: &Index, dir: &Path) -> Result<IndexMeta> {
 /// Turns a tantivy error into one that names the index and says what to do.
 fn index_error(dir: &Path, e: TantivyError) -> Error {
     match e {
-        TantivyError::LockFailure(LockError::LockBusy, _) => Error::index(
-            dir,
-            "another ykien process is writing to this index; wait for it to finish (searching meanwhile is fine)",
-        ),
+        TantivyError::LockFailure(LockError::LockBusy, _) => Error::index(dir, crate::t!("search.locked")),
         other => Error::index(dir, other),
     }
 }

@@ -299,12 +299,12 @@ impl Parser<'_> {
 pub fn parse_query(query: &str, analyzer: &Analyzer, typing: bool) -> Result<ParsedQuery> {
     let chars = query.chars().count();
     if chars > MAX_QUERY_CHARS {
-        return Err(Error::Query(format!("the query has {chars} characters; at most {MAX_QUERY_CHARS} are taken")));
+        return Err(Error::Query(crate::t!("search.too-long", n = chars, max = MAX_QUERY_CHARS)));
     }
     let lexed = lex(query);
     let terms = lexed.iter().filter(|l| matches!(l, Lex::Word(_) | Lex::Phrase(..))).count();
     if terms > MAX_TERMS {
-        return Err(Error::Query(format!("the query has {terms} words and phrases; at most {MAX_TERMS} are taken")));
+        return Err(Error::Query(crate::t!("search.too-many-terms", n = terms, max = MAX_TERMS)));
     }
     let open_end = typing && !query.ends_with(char::is_whitespace) && matches!(lexed.last(), Some(Lex::Word(_)));
     let mut p = Parser { lex: lexed, pos: 0, analyzer, open_end, depth: 0, too_deep: false };
@@ -318,7 +318,7 @@ pub fn parse_query(query: &str, analyzer: &Analyzer, typing: bool) -> Result<Par
         }
     }
     if p.too_deep {
-        return Err(Error::Query(format!("the query nests parentheses or NOT more than {MAX_DEPTH} deep")));
+        return Err(Error::Query(crate::t!("search.too-deep", max = MAX_DEPTH)));
     }
     let root = match parts.len() {
         0 => None,

@@ -221,9 +221,11 @@ impl SearchIndex {
         };
         Err(Error::Param(if partial.is_empty() {
             let all: Vec<&FacetCount> = values.iter().collect();
-            format!("no {dimension} '{given}' in the index; there are: {}", listed(&all))
+            let dim = crate::i18n::text(&format!("facet.{dimension}")).to_string();
+            crate::t!("search.no-value", dimension = dim, given = given, values = listed(&all))
         } else {
-            format!("'{given}' matches several {dimension} values: {}; be more precise", listed(&partial))
+            let dim = crate::i18n::text(&format!("facet.{dimension}")).to_string();
+            crate::t!("search.several-values", dimension = dim, given = given, values = listed(&partial))
         }))
     }
 

@@ -232,26 +232,26 @@ impl Perceptron {
     /// Loads a model saved by [`Perceptron::save`], with the dictionary it was trained with.
     pub fn load(path: &Path, dict: Dictionary) -> Result<Self> {
         let bytes = std::fs::read(path).map_err(|e| Error::io(path, e))?;
-        let bad = |m: &str| Error::model(path, format!("not a ykien segmenter model: {m}"));
+        let bad = |m: &str| Error::model(path, crate::t!("model.not-segmenter", what = m));
         if bytes.len() < 6 + 1 + 16 + 4 || &bytes[..6] != MAGIC {
-            return Err(bad("wrong header"));
+            return Err(bad(&crate::t!("model.wrong-header")));
         }
         if bytes[6] as u32 != BITS {
-            return Err(bad("feature table size differs from this build"));
+            return Err(bad(&crate::t!("model.table-size")));
         }
         let f32_at = |o: usize| f32::from_le_bytes([bytes[o], bytes[o + 1], bytes[o + 2], bytes[o + 3]]);
         let u32_at = |o: usize| u32::from_le_bytes([bytes[o], bytes[o + 1], bytes[o + 2], bytes[o + 3]]);
         let trans = [[f32_at(7), f32_at(11)], [f32_at(15), f32_at(19)]];
         let n = u32_at(23) as usize;
         if bytes.len() != 27 + n * 12 {
-            return Err(bad("truncated"));
+            return Err(bad(&crate::t!("model.truncated")));
         }
         let mut weights = vec![[0.0f32; 2]; 1 << BITS];
         for k in 0..n {
             let o = 27 + k * 12;
             let idx = u32_at(o) as usize;
             if idx >= weights.len() {
-                return Err(bad("bucket out of range"));
+                return Err(bad(&crate::t!("model.out-of-range")));
             }
             weights[idx] = [f32_at(o + 4), f32_at(o + 8)];
         }

@@ -50,17 +50,14 @@ pub fn exec(cx: &Context, a: Args) -> Result<()> {
             ykien::output::write_rejects_only(&read, &a.out)?;
             let at = a.out.join("rejects.jsonl");
             return Err(anyhow::Error::new(ykien::Error::NothingRead(read)))
-                .with_context(|| format!("every record is listed with its reason in {}", at.display()));
+                .with_context(|| ykien::t!("cli.all-rejected", file = at.display()));
         }
         Err(e) => return Err(e.into()),
     };
     let written = ykien::output::write_run(&models, &read, &report, &a.out, a.compare.as_deref(), a.title.as_deref())?;
     outln!("{}", ykien::report::summary(&read, &report, &a.out));
     if written.cut_cells > 0 {
-        outln!(
-            "{} ô của report.xlsx dài quá giới hạn 32.767 ký tự của Excel đã được cắt bớt (có ghi chú trong ô); submissions.csv và .jsonl giữ nguyên văn.",
-            written.cut_cells
-        );
+        outln!("{}", ykien::t!("cli.cut-cells", n = written.cut_cells));
     }
     report_columns(&read);
     report_rejects(&read);
@@ -72,19 +69,17 @@ pub fn exec(cx: &Context, a: Args) -> Result<()> {
         let stored = ykien::review::Db::open(&data.review_db())
             .and_then(|mut db| ykien::review::store_report(&mut db, &read, &report));
         match stored {
-            Ok(n) => outln!("review queue {}: {n} submissions stored (decisions kept)", data.review_db().display()),
-            Err(e) => eprintln!("ykien: warning: review queue not updated: {e}"),
+            Ok(n) => outln!("{}", ykien::t!("cli.queue-stored", db = data.review_db().display(), n = n)),
+            Err(e) => eprintln!("ykien: {}", ykien::t!("cli.queue-not-updated", what = e)),
         }
         let stored = ykien::search::Indexer::open(&data, &models.analyzer, &report.profile, cx.threads(), 100_000)
             .and_then(|mut ix| ykien::search::store_analysis(&mut ix, &read, &report).and_then(|_| ix.finish()));
         match stored {
             Ok(st) => outln!(
-                "search index {}: results stored ({} updated, {} added)",
-                data.index_dir().display(),
-                st.updated,
-                st.added
+                "{}",
+                ykien::t!("cli.index-stored", dir = data.index_dir().display(), updated = st.updated, added = st.added)
             ),
-            Err(e) => eprintln!("ykien: warning: search index not updated: {e}"),
+            Err(e) => eprintln!("ykien: {}", ykien::t!("cli.index-not-updated", what = e)),
         }
     }
     // The process ends here: freeing a large run's millions of allocations one by one

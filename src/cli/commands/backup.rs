@@ -17,8 +17,8 @@ pub struct Args {
 /// Runs `ykien backup`.
 pub fn exec(cx: &Context, a: Args) -> Result<()> {
     let data = cx.data();
-    anyhow::ensure!(data.has_review_db(), "{}: no review database to back up", data.review_db().display());
+    anyhow::ensure!(data.has_review_db(), ykien::t!("cli.no-db-backup", db = data.review_db().display()));
     ykien::review::Db::open(&data.review_db())?.backup(&a.dest)?;
-    outln!("backed up {} to {}", data.review_db().display(), a.dest.display());
+    outln!("{}", ykien::t!("cli.backed-up", db = data.review_db().display(), dest = a.dest.display()));
     Ok(())
 }

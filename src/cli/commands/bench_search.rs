@@ -26,10 +26,11 @@ pub struct Args {
 /// Runs `ykien bench-search`.
 pub fn exec(cx: &Context, a: Args) -> Result<()> {
     let idx = ykien::search::SearchIndex::open_named(&cx.models_dir, &cx.data())?;
-    let text = std::fs::read_to_string(&a.queries).with_context(|| format!("reading {}", a.queries.display()))?;
+    let text =
+        std::fs::read_to_string(&a.queries).with_context(|| ykien::t!("cli.reading", file = a.queries.display()))?;
     // Each line is a complete query (a prefix is asked for with `*`).
     let qs: Vec<&str> = text.lines().map(str::trim).filter(|l| !l.is_empty()).collect();
-    anyhow::ensure!(!qs.is_empty(), "{}: no queries", a.queries.display());
+    anyhow::ensure!(!qs.is_empty(), ykien::t!("cli.no-queries", file = a.queries.display()));
     let bench = ykien::search::bench::run(&idx, &qs, a.limit, a.facets)?;
     if let Some(p) = a.results {
         ykien::output::write_atomic(&p, &ykien::output::jsonl(&bench.rows)?)?;

@@ -30,12 +30,10 @@ pub fn exec(cx: &Context, a: Args) -> Result<()> {
     let corpus = ykien::pipeline::corpus_dir(&cx.models_dir);
     let base = ykien::input::read_file(&corpus.join("submissions.csv"), &ReadOptions::default())?.submissions;
     let v = ykien::gen::Variations::load(&corpus.join("gen-variations.toml"))?;
-    let format = a
-        .format
-        .or_else(|| Format::from_path(&a.out))
-        .context("name the format with --format (csv, jsonl, txt, xlsx)")?;
+    let format = a.format.or_else(|| Format::from_path(&a.out)).context(ykien::t!("cli.gen-format"))?;
     let t0 = std::time::Instant::now();
     ykien::gen::write(&base, &v, a.seed, a.n, format, &a.out)?;
-    outln!("wrote {} submissions to {} in {:.1} s", a.n, a.out.display(), t0.elapsed().as_secs_f64());
+    let secs = format!("{:.1}", t0.elapsed().as_secs_f64());
+    outln!("{}", ykien::t!("cli.gen-wrote", n = a.n, file = a.out.display(), secs = secs));
     Ok(())
 }

@@ -26,7 +26,7 @@ pub fn exec(cx: &Context, a: Args) -> Result<()> {
     let t_read = t0.elapsed().as_secs_f64();
     let mut ix = ykien::search::Indexer::open(&data, &models.analyzer, profile, cx.threads(), a.commit_every)?;
     let pb = progress();
-    pb.set_message("indexing");
+    pb.set_message(ykien::t!("progress.index"));
     ykien::search::index_submissions(&models, &mut ix, &read, &pb)?;
     let st = ix.finish()?;
     pb.finish_and_clear();
@@ -34,14 +34,21 @@ pub fn exec(cx: &Context, a: Args) -> Result<()> {
     let idx = ykien::search::SearchIndex::open(&data, &models.analyzer)?;
     let n = read.submissions.len();
     outln!(
-        "indexed {n} submissions: {} added, {} updated, {} unchanged, in {secs:.1} s (reading {t_read:.1} s; {:.0} submissions/s)",
-        st.added,
-        st.updated,
-        st.unchanged,
-        n as f64 / secs.max(1e-9)
+        "{}",
+        ykien::t!(
+            "cli.indexed",
+            n = n,
+            added = st.added,
+            updated = st.updated,
+            unchanged = st.unchanged,
+            secs = format!("{secs:.1}"),
+            read = format!("{t_read:.1}"),
+            rate = format!("{:.0}", n as f64 / secs.max(1e-9))
+        )
     );
     let size = ykien::data_dir::dir_size(&data.index_dir());
-    outln!("index {}: {} submissions, {:.1} MB on disk", data.index_dir().display(), idx.num_docs(), size as f64 / 1e6);
+    let mb = format!("{:.1}", size as f64 / 1e6);
+    outln!("{}", ykien::t!("cli.index-size", dir = data.index_dir().display(), n = idx.num_docs(), mb = mb));
     report_columns(&read);
     report_rejects(&read);
     Ok(())

@@ -65,8 +65,8 @@ fn route_with_profile(cx: &Context, a: &Args) -> Result<()> {
             })
         }
     }
-    .context("writing to stdout")?;
-    out.flush().context("writing to stdout")?;
+    .context(ykien::t!("cli.stdout"))?;
+    out.flush().context(ykien::t!("cli.stdout"))?;
     report_columns(&read);
     report_rejects(&read);
     Ok(())
@@ -92,7 +92,7 @@ fn route_with_model(cx: &Context, a: &Args, model: &std::path::Path) -> Result<(
             pairs.map(|(s, p)| vec![s.id.clone(), p.label.clone(), format!("{:.3}", p.confidence), p.runner_up.clone()]),
         )?,
     };
-    std::io::stdout().lock().write_all(&bytes).context("writing to stdout")?;
+    std::io::stdout().lock().write_all(&bytes).context(ykien::t!("cli.stdout"))?;
     report_columns(&read);
     report_rejects(&read);
     Ok(())

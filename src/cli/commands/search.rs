@@ -42,7 +42,7 @@ pub fn exec(cx: &Context, a: Args) -> Result<()> {
     let q = a.query.join(" ");
     anyhow::ensure!(
         !q.trim().is_empty() || a.topic.is_some() || a.department.is_some() || a.locality.is_some(),
-        "nothing to search for: give words, or --topic, --department or --locality to list"
+        ykien::t!("cli.nothing-to-search")
     );
     let idx = ykien::search::SearchIndex::open_named(&cx.models_dir, &cx.data())?;
     let req = ykien::search::SearchRequest {

@@ -32,12 +32,12 @@ pub fn exec(cx: &Context, a: Args) -> Result<()> {
     let analyzer = ykien::text::Analyzer::load(&cx.models_dir)?;
     let text = match &a.file {
         Some(f) => {
-            let bytes = std::fs::read(f).with_context(|| format!("reading {}", f.display()))?;
+            let bytes = std::fs::read(f).with_context(|| ykien::t!("cli.reading", file = f.display()))?;
             ykien::input::decode_text(f, &bytes)?
         }
         None => {
             let mut s = String::new();
-            std::io::Read::read_to_string(&mut std::io::stdin(), &mut s).context("reading standard input")?;
+            std::io::Read::read_to_string(&mut std::io::stdin(), &mut s).context(ykien::t!("cli.stdin"))?;
             s
         }
     };

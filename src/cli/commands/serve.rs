@@ -26,13 +26,13 @@ pub fn exec(cx: &Context, a: Args) -> Result<()> {
     let profile = db.meta("profile")?.unwrap_or(a.profile.profile);
     let models = load_models(cx, &profile)?;
     if !a.addr.ip().is_loopback() {
-        eprintln!(
-            "ykien: warning: listening on {}, reachable from other machines; serve behind HTTPS and pass --secure-cookies",
-            a.addr
-        );
+        eprintln!("ykien: {}", ykien::t!("cli.serve-exposed", addr = a.addr));
     }
     let state = ykien::review::web::AppState::new(data.clone(), &models, a.secure_cookies)?;
-    outln!("review desk on http://{}/ (data {}, profile {profile}); Ctrl-C stops", a.addr, data.root().display());
+    outln!(
+        "{}",
+        ykien::t!("cli.serving", url = format!("http://{}/", a.addr), data = data.root().display(), profile = profile)
+    );
     let rt =
         tokio::runtime::Builder::new_multi_thread().worker_threads(cx.threads().clamp(1, 4)).enable_all().build()?;
     rt.block_on(ykien::review::web::serve(state, a.addr))?;

@@ -79,10 +79,10 @@ fn actor() -> String {
 fn read_password(cx: &Context, name: &str) -> Result<String> {
     use std::io::{BufRead, IsTerminal};
     if std::io::stdin().is_terminal() {
-        eprint!("Mật khẩu cho {name} (ít nhất {} ký tự): ", ykien::review::accounts::MIN_PASSWORD_CHARS);
+        eprint!("{}", ykien::t!("cli.password-prompt", name = name, min = ykien::review::accounts::MIN_PASSWORD_CHARS));
     }
     let mut pw = String::new();
-    std::io::stdin().lock().read_line(&mut pw).context("reading the password from standard input")?;
+    std::io::stdin().lock().read_line(&mut pw).context(ykien::t!("cli.password-read"))?;
     let pw = pw.trim_end_matches(['\r', '\n']).to_string();
     check_password(name, &pw, &CommonPasswords::load(&cx.models_dir)?)?;
     Ok(pw)
@@ -96,35 +96,39 @@ pub fn exec(cx: &Context, a: Args) -> Result<()> {
     match a.cmd {
         UserCmd::Add { name, role } => {
             let name = name.trim().to_string();
-            anyhow::ensure!(!name.is_empty(), "the name is empty");
+            anyhow::ensure!(!name.is_empty(), ykien::t!("cli.name-empty"));
             let pw = read_password(cx, &name)?;
             let role = ykien::review::Role::from(role);
             db.add_user(&name, role, &hash(&pw)?)?;
             db.audit_account(&actor(), &format!("added ({})", role.as_str()), &name)?;
-            outln!("added {name} ({}) to {}", role.as_str(), data.review_db().display());
+            outln!(
+                "{}",
+                ykien::t!("cli.user-added", name = name, role = role.as_str(), db = data.review_db().display())
+            );
         }
         UserCmd::List => {
             for u in db.accounts()? {
-                let state = if u.disabled { "disabled" } else { "active" };
-                outln!("{:<20} {:<9} {:<8} since {}", u.name, u.role.as_str(), state, u.created_at);
+                let state = if u.disabled { ykien::t!("cli.user-disabled") } else { ykien::t!("cli.user-active") };
+                let since = ykien::t!("cli.user-since", when = u.created_at);
+                outln!("{:<20} {:<9} {:<10} {since}", u.name, u.role.as_str(), state);
             }
         }
         UserCmd::Passwd { name } => {
             let pw = read_password(cx, &name)?;
             db.set_password(&name, &hash(&pw)?, &actor())?;
-            outln!("password of {name} set; its sessions ended");
+            outln!("{}", ykien::t!("cli.user-passwd", name = name));
         }
         UserCmd::Disable { name } => {
             db.set_disabled(&name, true, &actor())?;
-            outln!("{name} disabled; its sessions ended");
+            outln!("{}", ykien::t!("cli.user-disable", name = name));
         }
         UserCmd::Enable { name } => {
             db.set_disabled(&name, false, &actor())?;
-            outln!("{name} enabled");
+            outln!("{}", ykien::t!("cli.user-enable", name = name));
         }
         UserCmd::Remove { name } => {
             db.remove_user(&name, &actor())?;
-            outln!("{name} removed");
+            outln!("{}", ykien::t!("cli.user-remove", name = name));
         }
     }
     Ok(())
