@@ -78,6 +78,8 @@ async fn a_reviewer_reassigns_exports_and_the_decision_survives_a_restart() {
         eprintln!("skipping the browser test: chromedriver is not installed (.ci/run installs Debian's chromium and chromium-driver)");
         return;
     };
+    // Two TLS backends are linked (ring for the desk, the WebDriver client's own): say which.
+    let _ = rustls::crypto::ring::default_provider().install_default();
     let d = tempfile::tempdir().unwrap();
     std::fs::write(d.path().join("y.csv"), SAMPLE).unwrap();
     ykien(&["analyze", "y.csv", "--data-dir", "data", "--out", "out", "--k", "3"], d.path(), None);

@@ -56,7 +56,7 @@ fn desk() -> Desk {
     for (name, role) in [("lan", Role::Reviewer), ("minh", Role::Reviewer), ("an", Role::Analyst)] {
         db.add_user(name, role, &auth::hash_password("mat-khau-dai").unwrap()).unwrap();
     }
-    let state = web::AppState::new(data.clone(), &m, false).unwrap();
+    let state = web::AppState::new(data.clone(), &m, false, false).unwrap();
     Desk { _dir: dir, data, app: web::app(state) }
 }
 
@@ -622,7 +622,7 @@ async fn hostile_queries_and_parameters_get_400_and_unknown_ids_404() {
     let mut ix = ykien::search::Indexer::open(&d.data, &m.analyzer, "lang-son-2024", 2, 1000).unwrap();
     ykien::search::index_submissions(&m, &mut ix, &read, &indicatif::ProgressBar::hidden()).unwrap();
     ix.finish().unwrap();
-    d.app = web::app(web::AppState::new(d.data.clone(), &m, false).unwrap());
+    d.app = web::app(web::AppState::new(d.data.clone(), &m, false, false).unwrap());
     let (c, _) = login(&d.app, "an").await;
     // An ordinary search works; 5,000 nested parentheses (a 15 KB URL) are refused, and
     // the server goes on serving.
@@ -868,4 +868,28 @@ fn ykien_decode(s: &str) -> String {
         }
     }
     String::from_utf8(out).unwrap()
+}
+
+#[test]
+fn tls_settings_come_from_pem_files_and_bad_ones_are_named() {
+    let d = tempfile::tempdir().unwrap();
+    let ck = rcgen::generate_simple_self_signed(vec!["ykien.local".into(), "127.0.0.1".into()]).unwrap();
+    let (cert, key) = (d.path().join("cert.pem"), d.path().join("key.pem"));
+    std::fs::write(&cert, ck.cert.pem()).unwrap();
+    std::fs::write(&key, ck.signing_key.serialize_pem()).unwrap();
+    assert!(web::tls_config(&cert, &key).is_ok());
+    // The files swapped, a key from another certificate, a file that is not PEM: each named.
+    let e = web::tls_config(&key, &cert).unwrap_err().to_string();
+    assert!(e.contains("key.pem") && e.contains("không có chứng chỉ"), "{e}");
+    let other = d.path().join("other.pem");
+    let ck2 = rcgen::generate_simple_self_signed(vec!["khac.local".into()]).unwrap();
+    std::fs::write(&other, ck2.signing_key.serialize_pem()).unwrap();
+    let e = web::tls_config(&cert, &other).unwrap_err().to_string();
+    assert!(e.contains("other.pem") && e.contains("không khớp"), "{e}");
+    let junk = d.path().join("junk.pem");
+    std::fs::write(&junk, "Đây không phải chứng chỉ").unwrap();
+    let e = web::tls_config(&junk, &key).unwrap_err().to_string();
+    assert!(e.contains("junk.pem"), "{e}");
+    let e = web::tls_config(&d.path().join("khong-co.pem"), &key).unwrap_err().to_string();
+    assert!(e.contains("khong-co.pem"), "{e}");
 }

@@ -42,6 +42,8 @@ pub struct AppState {
     topics: BTreeMap<String, String>,
     departments: Vec<(String, String)>,
     secure_cookies: bool,
+    /// Served over HTTPS: Strict-Transport-Security is sent.
+    https: bool,
     /// Signs the login form's tokens (a new key each start: older forms need reloading).
     login_key: [u8; 32],
 }
@@ -49,8 +51,9 @@ pub struct AppState {
 impl AppState {
     /// State over a data directory, with the models the submissions were analysed with
     /// (names of topics and departments; retraining reloads them from their folder).
-    /// `secure_cookies` adds the Secure flag (behind HTTPS).
-    pub fn new(data: DataDir, models: &Models, secure_cookies: bool) -> Result<Arc<AppState>> {
+    /// `secure_cookies` adds the Secure flag (behind HTTPS); `https` (served by ykien over
+    /// TLS) adds it too, and Strict-Transport-Security.
+    pub fn new(data: DataDir, models: &Models, secure_cookies: bool, https: bool) -> Result<Arc<AppState>> {
         Db::open(&data.review_db())?;
         let search = if data.has_index() { Some(SearchIndex::open(&data, &models.analyzer)?) } else { None };
         let topics = models.topics.topics.iter().map(|t| (t.code.to_string(), t.name.clone())).collect();
@@ -61,7 +64,18 @@ impl AppState {
         getrandom::fill(&mut login_key)
             .map_err(|e| Error::Account(format!("no random bytes for the login key: {e}")))?;
         Db::open(&data.review_db())?.purge_sessions(unix_now())?;
-        Ok(Arc::new(AppState { data, models_dir, profile, search, topics, departments, secure_cookies, login_key }))
+        let secure_cookies = secure_cookies || https;
+        Ok(Arc::new(AppState {
+            data,
+            models_dir,
+            profile,
+            search,
+            topics,
+            departments,
+            secure_cookies,
+            https,
+            login_key,
+        }))
     }
 
     fn db(&self) -> Result<Db> {
@@ -104,22 +118,92 @@ pub fn app(state: Arc<AppState>) -> Router {
         .route("/progress", get(progress))
         .route("/export/{dept}", get(export))
         .route("/retrain", post(retrain_now))
-        .layer(axum::middleware::from_fn(security_headers))
+        .layer(axum::middleware::from_fn_with_state(state.clone(), security_headers))
         .with_state(state)
 }
 
-/// Serves until Ctrl-C.
-pub async fn serve(state: Arc<AppState>, addr: SocketAddr) -> Result<()> {
+/// Serves until Ctrl-C: plain HTTP, or HTTPS when `tls` is given ([`tls_config`]).
+pub async fn serve(state: Arc<AppState>, addr: SocketAddr, tls: Option<Arc<rustls::ServerConfig>>) -> Result<()> {
     let listener = tokio::net::TcpListener::bind(addr).await.map_err(|source| Error::Server { addr, source })?;
-    axum::serve(listener, app(state).into_make_service_with_connect_info::<SocketAddr>())
-        .with_graceful_shutdown(async {
-            let _ = tokio::signal::ctrl_c().await;
-        })
-        .await
-        .map_err(|source| Error::Server { addr, source })
+    let Some(tls) = tls else {
+        return axum::serve(listener, app(state).into_make_service_with_connect_info::<SocketAddr>())
+            .with_graceful_shutdown(async {
+                let _ = tokio::signal::ctrl_c().await;
+            })
+            .await
+            .map_err(|source| Error::Server { addr, source });
+    };
+    let acceptor = tokio_rustls::TlsAcceptor::from(tls);
+    let app = app(state);
+    let stop = tokio::signal::ctrl_c();
+    tokio::pin!(stop);
+    loop {
+        let (tcp, peer) = tokio::select! {
+            _ = &mut stop => return Ok(()),
+            r = listener.accept() => match r {
+                Ok(c) => c,
+                // Out of file descriptors and the like: wait, then accept again.
+                Err(_) => {
+                    tokio::time::sleep(std::time::Duration::from_millis(100)).await;
+                    continue;
+                }
+            },
+        };
+        let (acceptor, app) = (acceptor.clone(), app.clone());
+        tokio::spawn(async move {
+            // A client that never finishes its handshake holds nothing for long.
+            let handshake = tokio::time::timeout(HANDSHAKE_TIMEOUT, acceptor.accept(tcp)).await;
+            let Ok(Ok(stream)) = handshake else { return };
+            let svc =
+                tower::ServiceExt::map_request(app, move |mut req: axum::extract::Request<hyper::body::Incoming>| {
+                    req.extensions_mut().insert(axum::extract::ConnectInfo(peer));
+                    req.map(axum::body::Body::new)
+                });
+            let svc = hyper_util::service::TowerToHyperService::new(svc);
+            let _ = hyper::server::conn::http1::Builder::new()
+                .timer(hyper_util::rt::TokioTimer::new())
+                .header_read_timeout(HANDSHAKE_TIMEOUT)
+                .serve_connection(hyper_util::rt::TokioIo::new(stream), svc)
+                .await;
+        });
+    }
 }
 
-async fn security_headers(req: axum::extract::Request, next: axum::middleware::Next) -> Response {
+/// How long a client may take over its TLS handshake, and then over a request's headers.
+const HANDSHAKE_TIMEOUT: std::time::Duration = std::time::Duration::from_secs(10);
+
+/// The TLS settings of `ykien serve --tls-cert CERT --tls-key KEY`: the certificate chain
+/// and private key in PEM files (as `openssl req` or a CA writes them).
+pub fn tls_config(cert: &std::path::Path, key: &std::path::Path) -> Result<Arc<rustls::ServerConfig>> {
+    use rustls::pki_types::pem::PemObject;
+    use rustls::pki_types::{CertificateDer, PrivateKeyDer};
+    let bad = |p: &std::path::Path, e: &dyn std::fmt::Display| {
+        Error::input(p, crate::error::Location::File, crate::t!("tls.bad-pem", what = e))
+    };
+    let chain: Vec<CertificateDer<'static>> = CertificateDer::pem_file_iter(cert)
+        .map_err(|e| bad(cert, &e))?
+        .collect::<std::result::Result<_, _>>()
+        .map_err(|e| bad(cert, &e))?;
+    if chain.is_empty() {
+        return Err(bad(cert, &crate::t!("tls.no-certificate")));
+    }
+    let key_der = PrivateKeyDer::from_pem_file(key).map_err(|e| bad(key, &e))?;
+    let provider = Arc::new(rustls::crypto::ring::default_provider());
+    let config = rustls::ServerConfig::builder_with_provider(provider)
+        .with_safe_default_protocol_versions()
+        .map_err(|e| bad(cert, &e))?
+        .with_no_client_auth()
+        .with_single_cert(chain, key_der)
+        .map_err(|e| bad(key, &crate::t!("tls.key-mismatch", what = e)))?;
+    Ok(Arc::new(config))
+}
+
+async fn security_headers(
+    State(st): State<Arc<AppState>>,
+    req: axum::extract::Request,
+    next: axum::middleware::Next,
+) -> Response {
+    let https = st.https;
     let mut res = next.run(req).await;
     let h = res.headers_mut();
     h.insert(
@@ -133,6 +217,10 @@ async fn security_headers(req: axum::extract::Request, next: axum::middleware::N
     h.insert(header::REFERRER_POLICY, HeaderValue::from_static("no-referrer"));
     // Pages hold submissions and accounts: never kept by a browser or a proxy.
     h.insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));
+    if https {
+        // Served over HTTPS: browsers are to come back only that way, for a year.
+        h.insert(header::STRICT_TRANSPORT_SECURITY, HeaderValue::from_static("max-age=31536000"));
+    }
     res
 }
 
