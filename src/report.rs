@@ -320,27 +320,24 @@ fn pct(x: f64) -> String {
     format!("{:.1}%", x * 100.0).replace('.', ",")
 }
 
-/// A horizontal bar chart in SVG, with real text labels.
+/// A horizontal bar chart as HTML: its text is the page's text, so it stays readable at a
+/// phone's width (where the label goes above its bar) and prints sharp.
 fn bar_chart(rows: &[(String, usize)], title: &str) -> String {
     let max = rows.iter().map(|r| r.1).max().unwrap_or(1).max(1) as f64;
-    let h = 26 * rows.len() + 10;
     let mut s = format!(
-        r#"<svg class="chart" viewBox="0 0 640 {h}" role="img" aria-label="{}"><title>{}</title>"#,
+        r#"<figure class="bars" role="img" aria-label="{}"><figcaption>{}</figcaption>"#,
         escape(title),
         escape(title)
     );
-    for (i, (label, v)) in rows.iter().enumerate() {
-        let y = 5 + i * 26;
-        let w = (*v as f64 / max * 330.0).max(if *v > 0 { 2.0 } else { 0.0 });
+    for (label, v) in rows {
+        let w = *v as f64 / max * 100.0;
         let _ = write!(
             s,
-            r#"<text x="230" y="{ty}" text-anchor="end">{l}</text><rect x="240" y="{y}" width="{w:.1}" height="18" rx="3"/><text x="{tx:.1}" y="{ty}">{v}</text>"#,
-            ty = y + 14,
-            l = escape(&crate::output::truncate(label, 34)),
-            tx = 246.0 + w,
+            r#"<div class="bar-row"><span class="bar-label" title="{l}">{l}</span><span class="bar-track"><span class="bar" style="width:{w:.1}%"></span><span class="bar-value">{v}</span></span></div>"#,
+            l = escape(label),
         );
     }
-    s.push_str("</svg>");
+    s.push_str("</figure>");
     s
 }
 
@@ -351,14 +348,23 @@ main{max-width:980px;margin:0 auto;padding:16px}
 h1{font-size:1.6rem;margin:.2em 0}h2{font-size:1.25rem;border-bottom:2px solid var(--accent);padding-bottom:.2em;margin-top:1.6em}h3{font-size:1.05rem;margin:.9em 0 .3em}
 .sub{color:var(--muted)}.cards{display:grid;grid-template-columns:repeat(auto-fit,minmax(150px,1fr));gap:10px}
 .card{border:1px solid var(--line);border-radius:8px;padding:10px}.card b{display:block;font-size:1.5rem}
-.chart{width:100%;height:auto;font-size:13px}.chart rect{fill:var(--bar)}.chart text{fill:var(--ink)}
+.bars{margin:8px 0}.bars figcaption{color:var(--muted);font-size:.9rem;margin-bottom:4px}
+.bar-row{display:grid;grid-template-columns:minmax(9em,34%) 1fr;gap:4px 10px;align-items:center;margin:3px 0}
+.bar-label{overflow:hidden;text-overflow:ellipsis;white-space:nowrap;text-align:right}
+.bar-track{display:flex;align-items:center;gap:6px}.bar{display:inline-block;height:1em;min-width:2px;background:var(--bar);border-radius:3px;-webkit-print-color-adjust:exact;print-color-adjust:exact}
+.bar-value{font-variant-numeric:tabular-nums}
+.heat-list{display:none}
+@media (max-width:600px){main{padding:10px}h1{font-size:1.3rem}
+.bar-row{grid-template-columns:1fr;gap:0;margin:6px 0}.bar-label{text-align:left;white-space:normal}
+.heat-table{display:none}.heat-list{display:block;padding:0;list-style:none}.heat-list li{border:1px solid var(--line);border-radius:6px;padding:6px 8px;margin:6px 0}
+.cards{grid-template-columns:repeat(2,1fr)}table{font-size:.85rem}}
 .scroll{overflow-x:auto}table{border-collapse:collapse;width:100%;font-size:.92rem}th,td{border:1px solid var(--line);padding:4px 6px;text-align:left;vertical-align:top}
 td.n,th.n{text-align:right;font-variant-numeric:tabular-nums}
 .cluster{border:1px solid var(--line);border-left:4px solid var(--bar);border-radius:6px;padding:8px 10px;margin:8px 0;break-inside:avoid}
 .cluster.new{border-left-color:var(--accent)}.tag{display:inline-block;background:#eef2f8;border-radius:10px;padding:0 8px;margin:2px 4px 2px 0;font-size:.85rem}
 blockquote{margin:4px 0 4px 8px;padding-left:8px;border-left:2px solid var(--line);color:#333}
 .flag{color:var(--accent);font-weight:600}.up{color:#1b7f3b}.down{color:var(--accent)}
-@media print{@page{size:A4;margin:14mm}main{max-width:none;padding:0}h2{break-after:avoid}table,.cluster,svg{break-inside:avoid}a{color:inherit}}
+@media print{@page{size:A4;margin:14mm}main{max-width:none;padding:0}h2{break-after:avoid}table,.cluster,.bars{break-inside:avoid}.heat-table{display:block}.heat-list{display:none}a{color:inherit}}
 "#;
 
 /// The report as one self-contained HTML page.
@@ -454,7 +460,7 @@ fn new_themes_html(h: &mut String, report: &Report) {
 /// Submissions per locality and topic area.
 fn heat_map_html(h: &mut String, t: &Tables) {
     h.push_str(
-        r#"<section id="dia-phuong"><h2>Địa phương × lĩnh vực</h2><div class="scroll"><table><tr><th>Địa phương</th>"#,
+        r#"<section id="dia-phuong"><h2>Địa phương × lĩnh vực</h2><div class="scroll heat-table"><table><tr><th>Địa phương</th>"#,
     );
     for tr in &t.topics {
         let _ = write!(h, r#"<th class="n" title="{}">{}</th>"#, escape(&tr.code), escape(&tr.name));
@@ -469,7 +475,19 @@ fn heat_map_html(h: &mut String, t: &Tables) {
         }
         let _ = write!(h, r#"<td class="n"><b>{}</b></td></tr>"#, row.iter().sum::<usize>());
     }
-    h.push_str("</table></div></section>");
+    h.push_str("</table></div>");
+    // At a phone's width the table would scroll sideways: each place is a card instead,
+    // its topics largest first.
+    h.push_str(r#"<ul class="heat-list">"#);
+    for (l, row) in t.localities.iter().zip(&t.locality_topic) {
+        let mut topics: Vec<(usize, &str)> =
+            row.iter().zip(&t.topics).filter(|(v, _)| **v > 0).map(|(v, tr)| (*v, tr.name.as_str())).collect();
+        topics.sort_by(|a, b| b.0.cmp(&a.0).then(a.1.cmp(b.1)));
+        let parts: Vec<String> = topics.iter().map(|(v, n)| format!("{} {v}", escape(n))).collect();
+        let total: usize = row.iter().sum();
+        let _ = write!(h, "<li><b>{}</b> · {total} ý kiến<br>{}</li>", escape(l), parts.join(" · "));
+    }
+    h.push_str("</ul></section>");
 }
 
 /// Departments suggested, with low-confidence counts.

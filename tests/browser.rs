@@ -1,6 +1,9 @@
-//! End to end in a real headless Chromium (WebDriver): log in, reassign a submission,
-//! export a department's XLSX, restart the server, and see the decision kept.
-//! Needs Debian's chromium and chromium-driver, which .ci/run installs.
+//! End to end in a real headless Chromium (WebDriver), the desk served over HTTPS with a
+//! test certificate: log in, reassign a submission, export a department's XLSX, restart
+//! the server and see the decision kept; a review session of 50 decisions made with the
+//! keyboard, one page load each; the queue, a submission and the report at a phone's width
+//! (screenshots in target/tmp/browser). Needs Debian's chromium and chromium-driver, which
+//! .ci/run installs.
 
 use std::net::TcpListener;
 use std::path::Path;
@@ -57,10 +60,19 @@ impl Drop for Killed {
     }
 }
 
+/// A self-signed certificate for 127.0.0.1 in `dir` (cert.pem, key.pem).
+fn test_certificate(dir: &Path) {
+    let ck = rcgen::generate_simple_self_signed(vec!["127.0.0.1".into(), "localhost".into()]).unwrap();
+    std::fs::write(dir.join("cert.pem"), ck.cert.pem()).unwrap();
+    std::fs::write(dir.join("key.pem"), ck.signing_key.serialize_pem()).unwrap();
+}
+
 fn serve(dir: &Path, port: u16) -> Killed {
+    let addr = format!("127.0.0.1:{port}");
+    let args = ["serve", "--data-dir", "data", "--addr", &addr, "--tls-cert", "cert.pem", "--tls-key", "key.pem"];
     let c = Command::new(env!("CARGO_BIN_EXE_ykien"))
         .env("LC_ALL", "vi_VN.UTF-8")
-        .args(["serve", "--data-dir", "data", "--addr", &format!("127.0.0.1:{port}")])
+        .args(args)
         .current_dir(dir)
         .stdout(Stdio::null())
         .stderr(Stdio::null())
@@ -70,24 +82,22 @@ fn serve(dir: &Path, port: u16) -> Killed {
     Killed(c)
 }
 
-#[tokio::test]
-async fn a_reviewer_reassigns_exports_and_the_decision_survives_a_restart() {
+/// Where chromedriver is, or None (the test then says why it skips).
+fn chromedriver() -> Option<&'static str> {
     let driver =
         ["/usr/bin/chromedriver", "/usr/lib/chromium/chromedriver"].into_iter().find(|p| Path::new(p).exists());
-    let Some(driver) = driver else {
+    if driver.is_none() {
         eprintln!("skipping the browser test: chromedriver is not installed (.ci/run installs Debian's chromium and chromium-driver)");
-        return;
-    };
+    }
+    driver
+}
+
+/// A headless Chromium that trusts the test certificate and downloads into `downloads`.
+async fn browser(driver: &str, downloads: &Path) -> (fantoccini::Client, Killed) {
     // Two TLS backends are linked (ring for the desk, the WebDriver client's own): say which.
     let _ = rustls::crypto::ring::default_provider().install_default();
-    let d = tempfile::tempdir().unwrap();
-    std::fs::write(d.path().join("y.csv"), SAMPLE).unwrap();
-    ykien(&["analyze", "y.csv", "--data-dir", "data", "--out", "out", "--k", "3"], d.path(), None);
-    ykien(&["user", "add", "lan", "--role", "reviewer", "--data-dir", "data"], d.path(), Some("mat-khau-dai\n"));
-    let port = free_port();
-    let server = serve(d.path(), port);
     let dport = free_port();
-    let _driver = Killed(
+    let killed = Killed(
         Command::new(driver)
             .arg(format!("--port={dport}"))
             .stdout(Stdio::null())
@@ -96,10 +106,9 @@ async fn a_reviewer_reassigns_exports_and_the_decision_survives_a_restart() {
             .unwrap(),
     );
     wait_port(dport);
-
-    let downloads = d.path().join("downloads");
-    std::fs::create_dir_all(&downloads).unwrap();
+    std::fs::create_dir_all(downloads).unwrap();
     let mut caps = serde_json::Map::new();
+    caps.insert("acceptInsecureCerts".into(), serde_json::json!(true));
     caps.insert(
         "goog:chromeOptions".into(),
         serde_json::json!({
@@ -113,34 +122,51 @@ async fn a_reviewer_reassigns_exports_and_the_decision_survives_a_restart() {
         .connect(&format!("http://127.0.0.1:{dport}"))
         .await
         .expect("chromedriver session");
-    let base = format!("http://127.0.0.1:{port}");
+    (c, killed)
+}
 
-    // Log in.
+/// Waits for an element only the next page has (a click that navigates returns first).
+async fn wait(c: &fantoccini::Client, css: &str) -> fantoccini::elements::Element {
+    c.wait()
+        .at_most(Duration::from_secs(20))
+        .for_element(Locator::Css(css))
+        .await
+        .unwrap_or_else(|e| panic!("waiting for {css}: {e}"))
+}
+
+async fn log_in(c: &fantoccini::Client, base: &str, name: &str, password: &str) {
     c.goto(&format!("{base}/")).await.unwrap();
     assert!(c.current_url().await.unwrap().path().ends_with("/login"));
-    c.find(Locator::Css("input[name=name]")).await.unwrap().send_keys("lan").await.unwrap();
-    c.find(Locator::Css("input[name=password]")).await.unwrap().send_keys("mat-khau-dai").await.unwrap();
+    c.find(Locator::Css("input[name=name]")).await.unwrap().send_keys(name).await.unwrap();
+    c.find(Locator::Css("input[name=password]")).await.unwrap().send_keys(password).await.unwrap();
     c.find(Locator::Css("button[type=submit]")).await.unwrap().click().await.unwrap();
-    // A click that navigates returns before the next page is there: wait for what only it has.
-    let wait = |css: &'static str| {
-        let c = c.clone();
-        async move {
-            c.wait()
-                .at_most(Duration::from_secs(20))
-                .for_element(Locator::Css(css))
-                .await
-                .unwrap_or_else(|e| panic!("waiting for {css}: {e}"))
-        }
-    };
-    wait("header .me").await;
+    wait(c, "header .me").await;
+}
+
+#[tokio::test]
+async fn a_reviewer_reassigns_exports_and_the_decision_survives_a_restart() {
+    let Some(driver) = chromedriver() else { return };
+    let d = tempfile::tempdir().unwrap();
+    std::fs::write(d.path().join("y.csv"), SAMPLE).unwrap();
+    ykien(&["analyze", "y.csv", "--data-dir", "data", "--out", "out", "--k", "3"], d.path(), None);
+    ykien(&["user", "add", "lan", "--role", "reviewer", "--data-dir", "data"], d.path(), Some("mat-khau-dai\n"));
+    test_certificate(d.path());
+    let port = free_port();
+    let server = serve(d.path(), port);
+    let downloads = d.path().join("downloads");
+    let (c, _driver) = browser(driver, &downloads).await;
+    let base = format!("https://127.0.0.1:{port}");
+    log_in(&c, &base, "lan", "mat-khau-dai").await;
+    // Served over HTTPS by ykien itself: the page came over TLS and the browser was told to stay.
+    assert!(c.current_url().await.unwrap().as_str().starts_with("https://"));
     let h1 = c.find(Locator::Css("h1")).await.unwrap().text().await.unwrap();
     assert_eq!(h1, "Hàng chờ duyệt");
 
     // Open the least confident submission and reassign it to Home Affairs.
-    let link = c.find(Locator::Css("tbody tr td a")).await.unwrap();
+    let link = c.find(Locator::Css("tbody tr td.id a")).await.unwrap();
     let id = link.text().await.unwrap();
     link.click().await.unwrap();
-    assert!(wait("blockquote").await.text().await.unwrap().len() > 10);
+    assert!(wait(&c, "blockquote").await.text().await.unwrap().len() > 10);
     c.find(Locator::Css("select[name=department]")).await.unwrap().select_by_value("so-noivu").await.unwrap();
     c.find(Locator::Css("button[name=action][value=reassign]")).await.unwrap().click().await.unwrap();
     // One step per decision: the next pending submission of the queue opens.
@@ -158,12 +184,12 @@ async fn a_reviewer_reassigns_exports_and_the_decision_survives_a_restart() {
         tokio::time::sleep(Duration::from_millis(100)).await;
     }
     c.goto(&format!("{base}{opened}")).await.unwrap();
-    let decided = wait("p.ok").await.text().await.unwrap();
+    let decided = wait(&c, "p.ok").await.text().await.unwrap();
     assert!(decided.contains("Nội vụ"), "{decided} ({id})");
 
     // Export Home Affairs' list as XLSX from the progress page.
     c.goto(&format!("{base}/progress")).await.unwrap();
-    wait("a[href='/export/so-noivu?format=xlsx']").await.click().await.unwrap();
+    wait(&c, "a[href='/export/so-noivu?format=xlsx']").await.click().await.unwrap();
     let file = downloads.join("so-noivu.xlsx");
     let t0 = Instant::now();
     while !file.exists() {
@@ -180,8 +206,210 @@ async fn a_reviewer_reassigns_exports_and_the_decision_survives_a_restart() {
     drop(server);
     let _server = serve(d.path(), port);
     c.goto(&format!("{base}/s/{id}")).await.unwrap();
-    wait("blockquote").await;
+    wait(&c, "blockquote").await;
     let page = c.source().await.unwrap();
     assert!(page.contains("Đã quyết định: Sở Nội vụ"), "{page}");
     c.close().await.unwrap();
+}
+
+/// The first `n` submissions of the bundled corpus (real hand-written Vietnamese), as a CSV.
+fn corpus_sample(n: usize) -> String {
+    let corpus = Path::new(env!("CARGO_MANIFEST_DIR")).join("corpus/submissions.csv");
+    let mut r = csv::Reader::from_path(corpus).unwrap();
+    let mut w = csv::Writer::from_writer(Vec::new());
+    w.write_record(["id", "text", "locality", "submitted_at"]).unwrap();
+    for rec in r.records().take(n) {
+        let rec = rec.unwrap();
+        w.write_record([&rec[0], &rec[1], &rec[2], &rec[4]]).unwrap();
+    }
+    String::from_utf8(w.into_inner().unwrap()).unwrap()
+}
+
+/// Saves a screenshot for people to look at (target/tmp/browser/NAME.png).
+async fn screenshot(c: &fantoccini::Client, name: &str) {
+    let dir = Path::new(env!("CARGO_TARGET_TMPDIR")).join("browser");
+    std::fs::create_dir_all(&dir).unwrap();
+    let png = c.screenshot().await.unwrap();
+    assert!(png.starts_with(b"\x89PNG"), "{name}: not a PNG");
+    std::fs::write(dir.join(format!("{name}.png")), png).unwrap();
+}
+
+/// Page width, document width (more means sideways scrolling), and the width of the
+/// first element matching `css` (0 without one).
+async fn widths(c: &fantoccini::Client, css: &str) -> (f64, f64, f64) {
+    let v = c
+        .execute(
+            "const e = document.querySelector(arguments[0]);
+             return [window.innerWidth, document.documentElement.scrollWidth, e ? e.getBoundingClientRect().width : 0];",
+            vec![serde_json::json!(css)],
+        )
+        .await
+        .unwrap();
+    let a: Vec<f64> = serde_json::from_value(v).unwrap();
+    (a[0], a[1], a[2])
+}
+
+/// The elements that reach past the page's right edge (to say what scrolls sideways).
+async fn overflowing(c: &fantoccini::Client) -> String {
+    let v = c
+        .execute(
+            "const w = window.innerWidth; const out = [];
+             for (const e of document.querySelectorAll('body *')) {
+               const r = e.getBoundingClientRect();
+               if (r.right > w + 1) out.push(e.tagName + '.' + e.className + ' ' + Math.round(r.right));
+             }
+             return out.slice(0, 8).join(', ');",
+            vec![],
+        )
+        .await
+        .unwrap();
+    v.as_str().unwrap_or_default().to_string()
+}
+
+/// A review session as a reviewer does it: 50 decisions with the keyboard alone (A to
+/// accept, R for the runner-up every fifth), each one page load, every one saved; then the
+/// queue, a submission and the report read at 390 px.
+#[tokio::test]
+async fn fifty_decisions_by_keyboard_one_page_load_each_and_pages_fit_a_phone() {
+    let Some(driver) = chromedriver() else { return };
+    let d = tempfile::tempdir().unwrap();
+    std::fs::write(d.path().join("y.csv"), corpus_sample(60)).unwrap();
+    ykien(&["analyze", "y.csv", "--data-dir", "data", "--out", "out"], d.path(), None);
+    ykien(
+        &["user", "add", "hoa", "--role", "reviewer", "--data-dir", "data"],
+        d.path(),
+        Some("đồi chè Tân Tiến 2025\n"),
+    );
+    test_certificate(d.path());
+    let port = free_port();
+    let _server = serve(d.path(), port);
+    let (c, _driver) = browser(driver, &d.path().join("downloads")).await;
+    let base = format!("https://127.0.0.1:{port}");
+    log_in(&c, &base, "hoa", "đồi chè Tân Tiến 2025").await;
+    screenshot(&c, "queue-desktop").await;
+
+    // N opens the first submission of the queue.
+    let keys = |k: &'static str| {
+        let c = c.clone();
+        async move { c.find(Locator::Css("body")).await.unwrap().send_keys(k).await.unwrap() }
+    };
+    keys("n").await;
+    wait(&c, "blockquote").await;
+    screenshot(&c, "submission-desktop").await;
+    let mut decided = Vec::new();
+    let mut runner_up = 0;
+    for i in 0..50 {
+        let url = c.current_url().await.unwrap();
+        // Chromium keeps at most 50 entries of history: go on in a fresh tab before that.
+        let long: bool =
+            serde_json::from_value(c.execute("return history.length >= 40;", vec![]).await.unwrap()).unwrap();
+        if long {
+            let tab = c.new_window(true).await.unwrap();
+            c.close_window().await.unwrap();
+            c.switch_to_window(tab.handle).await.unwrap();
+            c.goto(url.as_str()).await.unwrap();
+            wait(&c, "blockquote").await;
+        }
+        let id = url.path().trim_start_matches("/s/").to_string();
+        let (history, ru): (u64, String) = serde_json::from_value(
+            c.execute(
+                "window.__same_page = true;
+                 return [history.length, document.querySelector('form[data-runner-up]').dataset.runnerUp];",
+                vec![],
+            )
+            .await
+            .unwrap(),
+        )
+        .unwrap();
+        let key = if i % 5 == 4 && !ru.is_empty() { "r" } else { "a" };
+        runner_up += (key == "r") as usize;
+        keys(key).await;
+        // The next submission opens: a new page (the marker is gone) and one more entry in
+        // the history, whatever redirect the decision took.
+        let t0 = Instant::now();
+        loop {
+            let now = c.current_url().await.unwrap();
+            let fresh: bool = c
+                .execute("return document.readyState === 'complete' && !window.__same_page;", vec![])
+                .await
+                .ok()
+                .and_then(|v| v.as_bool())
+                .unwrap_or(false);
+            if fresh && now.path() != url.path() {
+                break;
+            }
+            assert!(t0.elapsed() < Duration::from_secs(20), "decision {i} on {id}: the next page did not open");
+            tokio::time::sleep(Duration::from_millis(50)).await;
+        }
+        let after: u64 = serde_json::from_value(c.execute("return history.length;", vec![]).await.unwrap()).unwrap();
+        assert_eq!(after, history + 1, "decision {i} on {id}: one page load per decision");
+        decided.push((ykien_decode(&id), key));
+    }
+    // Every decision is saved, as the key said.
+    let db = ykien::review::Db::open(&d.path().join("data/review.db")).unwrap();
+    for (id, key) in &decided {
+        let it = db.item(id).unwrap().unwrap_or_else(|| panic!("no {id}"));
+        assert_eq!(it.status, ykien::review::Status::Decided, "{id}");
+        assert_eq!(it.decided_by, "hoa", "{id}");
+        let expect = if *key == "r" { &it.runner_up } else { &it.suggested };
+        assert_eq!(&it.department, expect, "{id} ({key})");
+    }
+    assert!(runner_up >= 5, "{runner_up} decisions took the runner-up");
+    let ids: std::collections::BTreeSet<_> = decided.iter().map(|(id, _)| id.clone()).collect();
+    assert_eq!(ids.len(), 50, "50 different submissions");
+
+    // A phone: no page scrolls sideways; the submission's text gets most of the width.
+    c.set_window_size(390, 844).await.unwrap();
+    c.goto(&format!("{base}/?status=all")).await.unwrap();
+    wait(&c, "table.cards").await;
+    let (inner, doc, text) = widths(&c, "table.cards td.text").await;
+    assert!(doc <= inner + 1.0, "the queue scrolls sideways at {inner} px: {doc}: {}", overflowing(&c).await);
+    assert!(text >= 0.7 * inner, "the queue's text is {text} px of {inner}");
+    screenshot(&c, "queue-390").await;
+    let first = c.find(Locator::Css("table.cards td.id a")).await.unwrap();
+    first.click().await.unwrap();
+    wait(&c, "blockquote").await;
+    let (inner, doc, quote) = widths(&c, "blockquote").await;
+    assert!(doc <= inner + 1.0, "the submission scrolls sideways at {inner} px: {doc}: {}", overflowing(&c).await);
+    assert!(quote >= 0.75 * inner, "the submission's text is {quote} px of {inner}");
+    screenshot(&c, "submission-390").await;
+    let report = d.path().join("out/report.html");
+    c.goto(&format!("file://{}", report.display())).await.unwrap();
+    wait(&c, ".bars").await;
+    let (inner, doc, _) = widths(&c, "main").await;
+    assert!(doc <= inner + 1.0, "the report scrolls sideways at {inner} px: {doc}: {}", overflowing(&c).await);
+    // Chart text is the page's text, not shrunk with a drawing.
+    let px: f64 = serde_json::from_value(
+        c.execute("return parseFloat(getComputedStyle(document.querySelector('.bar-label')).fontSize);", vec![])
+            .await
+            .unwrap(),
+    )
+    .unwrap();
+    assert!(px >= 12.0, "chart labels are {px} px");
+    let heat_list_shown: bool = serde_json::from_value(
+        c.execute("return getComputedStyle(document.querySelector('.heat-list')).display !== 'none';", vec![])
+            .await
+            .unwrap(),
+    )
+    .unwrap();
+    assert!(heat_list_shown, "the places are cards at a phone's width");
+    screenshot(&c, "report-390").await;
+    c.close().await.unwrap();
+}
+
+/// A path segment decoded (ids are percent-encoded in URLs).
+fn ykien_decode(s: &str) -> String {
+    let b = s.as_bytes();
+    let mut out = Vec::with_capacity(b.len());
+    let mut i = 0;
+    while i < b.len() {
+        if b[i] == b'%' && i + 2 < b.len() {
+            out.push(u8::from_str_radix(&s[i + 1..i + 3], 16).unwrap());
+            i += 3;
+        } else {
+            out.push(b[i]);
+            i += 1;
+        }
+    }
+    String::from_utf8(out).unwrap()
 }

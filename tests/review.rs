@@ -893,3 +893,28 @@ fn tls_settings_come_from_pem_files_and_bad_ones_are_named() {
     let e = web::tls_config(&d.path().join("khong-co.pem"), &key).unwrap_err().to_string();
     assert!(e.contains("khong-co.pem"), "{e}");
 }
+
+#[tokio::test]
+async fn served_over_https_the_desk_sends_hsts_and_secure_cookies_and_not_otherwise() {
+    let d = desk();
+    let m = models();
+    for https in [false, true] {
+        let app = web::app(web::AppState::new(d.data.clone(), &m, false, https).unwrap());
+        let res = app.oneshot(Request::get("/login").body(Body::empty()).unwrap()).await.unwrap();
+        assert_eq!(res.status(), StatusCode::OK);
+        let hsts = res.headers().get(header::STRICT_TRANSPORT_SECURITY).map(|v| v.to_str().unwrap().to_string());
+        let cookie = res.headers().get(header::SET_COOKIE).unwrap().to_str().unwrap().to_string();
+        if https {
+            assert!(hsts.is_some_and(|h| h.contains("max-age=")), "HTTPS without HSTS");
+            assert!(cookie.contains("; Secure"), "{cookie}");
+        } else {
+            assert!(hsts.is_none() && !cookie.contains("Secure"), "{cookie}");
+        }
+    }
+    // The keyboard script is served from the desk itself (the CSP allows no inline script).
+    let res = d.app.clone().oneshot(Request::get("/static/desk.js").body(Body::empty()).unwrap()).await.unwrap();
+    assert_eq!(res.status(), StatusCode::OK);
+    assert!(res.headers()[header::CONTENT_TYPE].to_str().unwrap().starts_with("text/javascript"));
+    let js = res.into_body().collect().await.unwrap().to_bytes();
+    assert!(std::str::from_utf8(&js).unwrap().contains("keydown"));
+}

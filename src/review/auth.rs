@@ -82,7 +82,29 @@ pub fn vietnam_time_of(iso: &str) -> String {
             let days = era * 146_097 + doe - 719_468;
             vietnam_time(days * 86_400 + h * 3600 + mi * 60 + s)
         }
-        _ => iso.to_string(),
+        _ => local_date_time(iso).unwrap_or_else(|| iso.to_string()),
+    }
+}
+
+/// A date or date and time as files give them without a zone ("2024-05-08",
+/// "2024-05-08 09:01:30", "2024-05-08T09:01"), in Vietnamese form: "08/05/2024",
+/// "08/05/2024 09:01". None for any other shape (shown as written).
+fn local_date_time(s: &str) -> Option<String> {
+    let s = s.trim();
+    let b = s.as_bytes();
+    let num =
+        |r: std::ops::Range<usize>| s.get(r).filter(|x| x.bytes().all(|c| c.is_ascii_digit())).map(str::to_string);
+    if b.len() < 10 || b[4] != b'-' || b[7] != b'-' {
+        return None;
+    }
+    let (y, m, d) = (num(0..4)?, num(5..7)?, num(8..10)?);
+    let date = format!("{d}/{m}/{y}");
+    match b.len() {
+        10 => Some(date),
+        16 | 19 if matches!(b[10], b' ' | b'T') && b[13] == b':' && (b.len() == 16 || b[16] == b':') => {
+            Some(format!("{date} {}:{}", num(11..13)?, num(14..16)?))
+        }
+        _ => None,
     }
 }
 
@@ -110,6 +132,18 @@ pub fn iso_time(secs: u64) -> String {
 
 #[cfg(test)]
 mod tests {
+    #[test]
+    fn dates_from_files_read_the_vietnamese_way() {
+        assert_eq!(super::vietnam_time_of("2024-05-08"), "08/05/2024");
+        assert_eq!(super::vietnam_time_of("2024-05-08 09:01:30"), "08/05/2024 09:01");
+        assert_eq!(super::vietnam_time_of("2024-05-08T09:01"), "08/05/2024 09:01");
+        // A UTC instant is shown in Vietnam's time, seven hours ahead.
+        assert_eq!(super::vietnam_time_of("2026-12-07T01:29:38Z"), "07/12/2026 08:29");
+        for as_typed in ["13/04/2024 09:01", "tháng 4", "2024-5-8", "2024-05-08 9h"] {
+            assert_eq!(super::vietnam_time_of(as_typed), as_typed);
+        }
+    }
+
     use super::*;
 
     #[test]

@@ -709,6 +709,21 @@ impl Db {
         rows.collect::<rusqlite::Result<Vec<_>>>().map_err(|e| self.err(e))
     }
 
+    /// Each cluster with its label and size, largest first (for the cluster filter).
+    pub fn clusters(&self) -> Result<Vec<(i64, String, i64)>> {
+        let mut st = self
+            .conn
+            .prepare(
+                "SELECT cluster, max(cluster_label), count(*) AS n FROM submissions WHERE cluster IS NOT NULL \
+                 GROUP BY cluster ORDER BY n DESC, cluster",
+            )
+            .map_err(|e| self.err(e))?;
+        let rows = st
+            .query_map([], |r| Ok((r.get::<_, i64>(0)?, r.get::<_, String>(1)?, r.get::<_, i64>(2)?)))
+            .map_err(|e| self.err(e))?;
+        rows.collect::<rusqlite::Result<Vec<_>>>().map_err(|e| self.err(e))
+    }
+
     /// Distinct values of a column among submissions, with counts (for the filters).
     pub fn values(&self, column: &str) -> Result<Vec<(String, i64)>> {
         let col = match column {

@@ -118,6 +118,7 @@ pub fn app(state: Arc<AppState>) -> Router {
         .route("/progress", get(progress))
         .route("/export/{dept}", get(export))
         .route("/retrain", post(retrain_now))
+        .route("/static/desk.js", get(desk_js))
         .layer(axum::middleware::from_fn_with_state(state.clone(), security_headers))
         .with_state(state)
 }
@@ -342,7 +343,16 @@ button,select,input,textarea{font:inherit}button.primary{background:#123d6a;colo
 table.columns{margin-top:.5rem;font-size:.9rem}table.columns th{width:30%}.actions{display:grid;gap:.6rem}.actions div{display:flex;gap:.5rem;flex-wrap:wrap;align-items:center}
 .flash{background:#e7f5ea;border:1px solid #9bd3a8;padding:.5rem 1rem;border-radius:4px}
 .warn{background:#fff4e5;border:1px solid #f0b35a;padding:.5rem 1rem;border-radius:4px}
-@media (max-width:600px){td:nth-child(4),th:nth-child(4){display:none}}";
+textarea{width:100%;max-width:40rem;box-sizing:border-box}.actions label{flex:1 1 18rem}.actions select{max-width:100%}
+@media (max-width:600px){main{padding:0 .6rem;margin:.6rem auto}h1{font-size:1.2rem}h2{font-size:1.05rem}header{gap:.4rem .8rem;padding:.5rem .6rem}
+table.cards thead{display:none}table.cards,table.cards tbody,table.cards tr,table.cards td{display:block}
+table.cards tr{background:#fff;border:1px solid #dde1e6;border-radius:6px;margin:0 0 .6rem;padding:.4rem .6rem}
+table.cards td{border:0;padding:.1rem 0}table.cards td.empty{display:none}table.cards td.text{margin-top:.2rem}
+table.cards td[data-label]::before{content:attr(data-label) \": \";color:#667;font-size:.85rem}table.cards td.num{text-align:left}
+.filters label{flex:1 1 45%}.filters input,.filters select{width:100%;box-sizing:border-box}
+.actions{grid-template-columns:minmax(0,1fr)}.actions div{flex-direction:column;align-items:stretch}
+.actions label{display:flex;flex-direction:column;flex:none}.actions select{width:100%}.actions button{padding:.6rem;white-space:normal}table.columns th{width:40%}
+.keys{display:none}}";
 
 fn bare(title: &str, body: Markup) -> Markup {
     html! {
@@ -358,7 +368,7 @@ fn layout(title: &str, user: &User, body: Markup) -> Markup {
     html! {
         (DOCTYPE)
         html lang="vi" {
-            head { meta charset="utf-8"; meta name="viewport" content="width=device-width, initial-scale=1"; title { (title) " · ykien" } style { (maud::PreEscaped(CSS)) } }
+            head { meta charset="utf-8"; meta name="viewport" content="width=device-width, initial-scale=1"; title { (title) " · ykien" } style { (maud::PreEscaped(CSS)) } script src="/static/desk.js" defer {} }
             body {
                 header {
                     a href="/" { "Hàng chờ" }
@@ -548,6 +558,14 @@ async fn logout(State(st): State<Arc<AppState>>, token: SessionToken, Form(f): F
     .await
 }
 
+/// The desk's one script: its keyboard shortcuts (served from the desk itself, as the
+/// Content-Security-Policy allows no inline script).
+const DESK_JS: &str = include_str!("desk.js");
+
+async fn desk_js() -> Response {
+    ([(header::CONTENT_TYPE, "text/javascript; charset=utf-8")], DESK_JS).into_response()
+}
+
 // ---------------------------------------------------------------- queue
 
 #[derive(Deserialize, Default)]
@@ -643,6 +661,7 @@ fn queue_page(st: &AppState, db: &mut Db, user: &User, q: QueueQuery) -> std::re
     let (filter, note) = queue_filter(st, &q)?;
     let (items, total) = db.queue(&filter).map_err(fail)?;
     let localities = db.values("locality").map_err(fail)?;
+    let clusters = db.clusters().map_err(fail)?;
     let pages = (total as usize).div_ceil(PAGE);
     let link = |page: usize| {
         let mut s = format!("/?page={page}");
@@ -676,7 +695,8 @@ fn queue_page(st: &AppState, db: &mut Db, user: &User, q: QueueQuery) -> std::re
                 label { "Cơ quan đề xuất" select name="department" { option value="" { "Tất cả" } @for (c, n) in &st.departments { option value=(c) selected[*c == q.department] { (n) } } } }
                 label { "Lĩnh vực" select name="topic" { option value="" { "Tất cả" } @for (c, n) in &st.topics { option value=(c) selected[*c == q.topic] { (n) } } } }
                 label { "Địa phương" select name="locality" { option value="" { "Tất cả" } @for (l, n) in &localities { @if !l.is_empty() { option value=(l) selected[*l == q.locality] { (l) " (" (n) ")" } } } } }
-                label { "Cụm" input name="cluster" size="4" value=(q.cluster); }
+                label { "Cụm" select name="cluster" { option value="" { "Tất cả" }
+                    @for (c, label, n) in &clusters { option value=(c) selected[c.to_string() == q.cluster.trim()] { (c) ". " (excerpt(label, 60)) " (" (n) ")" } } } }
                 label { "Độ tin cậy tối đa" input name="max_confidence" size="5" value=(q.max_confidence) placeholder="0.6"; }
                 label { "Trạng thái" select name="status" {
                     option value="pending" selected[filter.status == StatusFilter::Pending] { "Chờ duyệt" }
@@ -686,15 +706,18 @@ fn queue_page(st: &AppState, db: &mut Db, user: &User, q: QueueQuery) -> std::re
             }
             @if let Some(n) = note { p.muted { (n) } }
             p { (total) " ý kiến" @if filter.status == StatusFilter::Pending { ", độ tin cậy thấp nhất trước" } "." }
-            table {
+            @if let Some(first) = items.first() {
+                p.muted { a href={ "/s/" (urlencode(&first.id)) "?" (q.filter_qs()) } data-key="next" { "Mở ý kiến đầu tiên" } " (phím N); trên trang ý kiến: A đồng ý, R chuyển cho phương án hai, N tiếp, P trước, Q về hàng chờ." }
+            }
+            table.cards {
                 thead { tr { th { "Mã" } th.num { "Tin cậy" } th { "Đề xuất" } th { "Lĩnh vực" } th { "Địa phương" } th { "Ý kiến" } } }
                 tbody { @for it in &items { tr {
-                    td { a href={ "/s/" (urlencode(&it.id)) "?" (q.filter_qs()) } { (it.id) } }
-                    td.num { span.conf style={ "width:" (((1.0 - it.confidence) * 40.0).round()) "px" } {} " " (pct(it.confidence)) }
-                    td { @if it.status == Status::Decided { span.ok { "✓ " (st.dept_name(&it.department)) } } @else { (st.dept_name(&it.suggested)) } }
-                    td { (st.topic_name(&it.topic)) }
-                    td { (it.locality) }
-                    td { (excerpt(&it.text, 160)) }
+                    td.id { a href={ "/s/" (urlencode(&it.id)) "?" (q.filter_qs()) } { (it.id) } }
+                    td.num data-label="Tin cậy" { span.conf style={ "width:" (((1.0 - it.confidence) * 40.0).round()) "px" } {} " " (pct(it.confidence)) }
+                    td data-label="Đề xuất" { @if it.status == Status::Decided { span.ok { "✓ " (st.dept_name(&it.department)) } } @else { (st.dept_name(&it.suggested)) } }
+                    td data-label="Lĩnh vực" { (st.topic_name(&it.topic)) }
+                    @if it.locality.is_empty() { td.empty {} } @else { td data-label="Địa phương" { (it.locality) } }
+                    td.text { (excerpt(&it.text, 160)) }
                 } } }
             }
             @if pages > 1 { p {
@@ -724,14 +747,14 @@ fn decision_form(st: &AppState, user: &User, it: &Item, back: &str) -> Markup {
     let options =
         |selected: &str| html! { @for (c, n) in &st.departments { option value=(c) selected[c == selected] { (n) } } };
     html! {
-        form.card.actions method="post" action={ "/s/" (urlencode(&it.id)) } {
+        form.card.actions method="post" action={ "/s/" (urlencode(&it.id)) } data-runner-up=(it.runner_up) {
             input type="hidden" name="csrf" value=(user.csrf);
             input type="hidden" name="version" value=(it.version);
             input type="hidden" name="back" value=(back);
             div { button.primary name="action" value="accept" accesskey="a" { "Đồng ý: " (st.dept_name(&it.suggested)) } }
             div { label { "Chuyển cho " select name="department" { (options(if it.runner_up.is_empty() { &it.suggested } else { &it.runner_up })) } } button name="action" value="reassign" accesskey="r" { "Chuyển" } }
             div { label { "Cùng trả lời với " select name="second" { (options(if it.also.is_empty() { &it.runner_up } else { &it.also })) } } button name="action" value="split" { "Chia cho hai cơ quan" } }
-            div { label { "Ghi chú " textarea name="note" rows="2" cols="50" { (it.note) } } button name="action" value="note" { "Chỉ lưu ghi chú" } }
+            div { label { "Ghi chú " textarea name="note" rows="2" { (it.note) } } button name="action" value="note" { "Chỉ lưu ghi chú" } }
         }
     }
 }
@@ -750,10 +773,10 @@ fn item_body(
     let to = |id: &str| format!("/s/{}?{back}", urlencode(id));
     html! {
         p.nav {
-            a href={ "/?" (back) } accesskey="q" { "← Hàng chờ" }
-            @if let Some(p) = nav.0 { " · " a href=(to(p)) accesskey="p" { "Trước" } }
-            @if let Some(n) = nav.1 { " · " a href=(to(n)) accesskey="n" { "Tiếp" } }
-            span.muted { " · phím tắt (Alt+Shift hoặc Alt): A đồng ý, R chuyển cho phương án hai, N tiếp, P trước, Q hàng chờ" }
+            a href={ "/?" (back) } accesskey="q" data-key="queue" { "← Hàng chờ" }
+            @if let Some(p) = nav.0 { " · " a href=(to(p)) accesskey="p" data-key="prev" { "Trước" } }
+            @if let Some(n) = nav.1 { " · " a href=(to(n)) accesskey="n" data-key="next" { "Tiếp" } }
+            span.muted.keys { " · phím tắt: A đồng ý, R chuyển cho phương án hai, N tiếp, P trước, Q hàng chờ" }
         }
         div.card {
             blockquote { (it.text) }
@@ -788,8 +811,8 @@ fn item_body(
         }
         @if !audit.is_empty() {
             h2 { "Lịch sử" }
-            table { tr { th { "Lúc" } th { "Ai" } th { "Việc" } th { "Cơ quan" } th { "Ghi chú" } }
-                @for a in audit { tr { td { (super::auth::vietnam_time_of(&a.at)) } td { (a.user) } td { (action_vi(&a.action)) } td { (st.dept_name(&a.department)) @if !a.second_department.is_empty() { " + " (st.dept_name(&a.second_department)) } } td { (a.note) } } } }
+            table.cards { thead { tr { th { "Lúc" } th { "Ai" } th { "Việc" } th { "Cơ quan" } th { "Ghi chú" } } }
+                tbody { @for a in audit { tr { td { (super::auth::vietnam_time_of(&a.at)) } td data-label="Ai" { (a.user) } td data-label="Việc" { (action_vi(&a.action)) } td data-label="Cơ quan" { (st.dept_name(&a.department)) @if !a.second_department.is_empty() { " + " (st.dept_name(&a.second_department)) } } @if a.note.is_empty() { td.empty {} } @else { td data-label="Ghi chú" { (a.note) } } } } } }
         }
     }
 }
