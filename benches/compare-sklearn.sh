@@ -6,7 +6,7 @@
 #
 # For each N: `ykien gen --n N --seed 1` writes N submissions (the bundled corpus varied:
 # corpus/gen-variations.toml); then, on that same file,
-#   ykien:        ykien analyze FILE --k 7 (read, normalise, segment, TF-IDF, k-means,
+#   ykien:        ykien analyze FILE --k 7 --method kmeans (read, normalise, segment, TF-IDF, k-means,
 #                 labels, topics, routing, near-duplicates, every output file)
 #   scikit-learn: read the CSV, TfidfVectorizer (syllable unigrams and bigrams, sublinear tf,
 #                 min_df 2) + MiniBatchKMeans(k = 7), in a virtual environment made here
@@ -78,7 +78,7 @@ for N in "${@:-100000 1000000}"; do
         [ -f "$F" ] || $Y gen --n "$n" --seed 1 --out "$F" > /dev/null
         yws="" yms="" sws="" sms=""
         for r in $(seq "$RUNS"); do
-            read -r yw ym < <(measure "ykien-$n" $Y analyze "$F" --k 7 --out "$OUT/out-$n")
+            read -r yw ym < <(measure "ykien-$n" $Y analyze "$F" --k 7 --method kmeans --out "$OUT/out-$n")
             read -r sw sm < <(measure "sklearn-$n" "$VENV/bin/python" "$OUT/sk.py" "$F" 7)
             sn=$(awk '{print $2}' "$OUT/stdout.log")
             yws="$yws $yw" yms="$yms $ym" sws="$sws $sw" sms="$sms $sm"

@@ -26,12 +26,14 @@ with gzip.open(data, "rt", encoding="utf-8") as f:
 PY
 cargo build --release -q
 Y=target/release/ykien
-echo "== clustering VNTC titles, k = 10"
-for m in kmeans dmm; do
-    for s in 42 1 2; do
-        printf '%-7s seed %-3s' "$m" "$s"
-        /usr/bin/time -f "  (%e s wall, %M KB peak)" $Y eval "$W/titles.csv" --k 10 --method $m --seed $s 2>&1 | grep -E "NMI|wall" | tr '\n' ' '
-        echo
+echo "== clustering VNTC titles: k = 10 (the gold topics) and k found (--auto-k)"
+for m in dmm kmeans; do
+    for k in "--k 10" "--auto-k"; do
+        for s in 42 1 2; do
+            printf '%-7s %-9s seed %-3s' "$m" "$k" "$s"
+            /usr/bin/time -f "  (%e s wall, %M KB peak)" $Y eval "$W/titles.csv" $k --method $m --seed $s 2>&1 | grep -E "clusters|NMI|wall" | tr '\n' ' '
+            echo
+        done
     done
 done
 echo "== ykien"

@@ -253,3 +253,87 @@ fn a_text_sent_many_times_is_one_representative_not_five() {
     }
     assert!(shown >= 30, "{shown}");
 }
+
+#[test]
+fn the_mixture_places_new_rows_as_it_placed_its_own_and_keeps_the_likeliest_chain() {
+    use ykien::cluster::dmm::DmmParams;
+    let (texts, gold) = three_themes(40);
+    let x = matrix(&texts);
+    let m = DmmParams { k: 10, ..DmmParams::new(10) }.fit(&x).unwrap();
+    // Given room, the mixture empties the clusters it does not need.
+    assert!(m.k >= 3 && m.k < 10, "kept {} clusters", m.k);
+    let again = m.predict(&x);
+    let same = again.iter().zip(&m.assignments).filter(|(a, b)| a == b).count();
+    assert!(same as f64 >= 0.95 * texts.len() as f64, "{same} of {} placed as fitted", texts.len());
+    assert!(nmi(&again, &gold) > 0.9, "NMI {}", nmi(&again, &gold));
+    // One chain or several: the result is a valid clustering either way, and restarts
+    // never end worse on these separate themes.
+    let one = DmmParams { restarts: 1, ..DmmParams::new(3) }.fit(&x).unwrap();
+    let five = DmmParams { restarts: 5, ..DmmParams::new(3) }.fit(&x).unwrap();
+    assert!(nmi(&five.assignments, &gold) >= nmi(&one.assignments, &gold) - 1e-9);
+    assert!(DmmParams { restarts: 0, ..DmmParams::new(3) }.fit(&x).is_err());
+}
+
+/// The bundled corpus's submissions with their gold topic areas.
+fn bundled() -> (Vec<ykien::input::Submission>, Vec<String>) {
+    let read = ykien::input::read_file(&models().bundled_corpus(), &Default::default()).unwrap();
+    let gold = read.submissions.iter().map(|s| s.field("topic").unwrap().to_string()).collect();
+    (read.submissions, gold)
+}
+
+fn clusters_of(subs: &[ykien::input::Submission], settings: &ykien::pipeline::Settings) -> (usize, Vec<i64>) {
+    let r = ykien::pipeline::analyze(models(), subs, settings, &indicatif::ProgressBar::hidden()).unwrap();
+    (r.k, r.records.iter().map(|x| x.cluster.map_or(-1, |c| c as i64)).collect())
+}
+
+#[test]
+fn by_default_the_mixture_finds_its_own_k_and_beats_kmeans_on_real_submissions() {
+    use ykien::pipeline::{ClusterMethod, Settings};
+    let (subs, gold) = bundled();
+    // A district's few hundred mixed submissions, hand-written: every third of the corpus.
+    let few: Vec<_> = subs.iter().step_by(3).cloned().collect();
+    let few_gold: Vec<_> = gold.iter().step_by(3).cloned().collect();
+    assert_eq!(Settings::default().method, ClusterMethod::Dmm);
+    let (k, dmm) = clusters_of(&few, &Settings::default());
+    let (_, km) = clusters_of(&few, &Settings { method: ClusterMethod::KMeans, ..Settings::default() });
+    let (a, b) = (nmi(&dmm, &few_gold), nmi(&km, &few_gold));
+    // Not coarse: more clusters than the 7 topic areas, far fewer than the 40 it starts from.
+    assert!((7..=25).contains(&k), "k = {k}");
+    assert!(a > b + 0.05, "mixture NMI {a:.3}, k-means {b:.3}");
+    let (k_all, all) = clusters_of(&subs, &Settings::default());
+    assert!((7..=25).contains(&k_all) && nmi(&all, &gold) > 0.33, "k {k_all} NMI {:.3}", nmi(&all, &gold));
+}
+
+#[test]
+fn news_titles_from_vntc_cluster_by_topic_with_the_default() {
+    let path = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../shared/data/vntc/vntc-train.tsv.gz");
+    if !path.exists() {
+        eprintln!("skipped: {} is absent (../shared holds the VNTC news titles)", path.display());
+        return;
+    }
+    let raw = std::process::Command::new("gzip").arg("-dc").arg(&path).output().unwrap().stdout;
+    let text = String::from_utf8(raw).unwrap();
+    // Every sixth title (5,600 or so), each headline with its lead, and its gold topic.
+    let (mut subs, mut gold) = (Vec::new(), Vec::new());
+    for (i, line) in text.lines().enumerate().filter(|(i, _)| i % 6 == 0) {
+        let p: Vec<&str> = line.split('\t').collect();
+        if p.len() >= 2 && !p[1].trim().is_empty() {
+            subs.push(ykien::input::Submission {
+                id: format!("vntc-{i}"),
+                id_given: true,
+                text: p[1].trim().into(),
+                locality: None,
+                submitted_at: None,
+                group: None,
+                extra: Default::default(),
+            });
+            gold.push(p[0].to_string());
+        }
+    }
+    let settings = ykien::pipeline::Settings { k: Some(10), ..Default::default() };
+    let (_, c) = clusters_of(&subs, &settings);
+    let score = nmi(&c, &gold);
+    let (_, km) =
+        clusters_of(&subs, &ykien::pipeline::Settings { method: ykien::pipeline::ClusterMethod::KMeans, ..settings });
+    assert!(score > 0.28 && score > nmi(&km, &gold) + 0.15, "default NMI {score:.3}, k-means {:.3}", nmi(&km, &gold));
+}

@@ -10,9 +10,16 @@ use crate::error::{Error, Result};
 use crate::input::Submission;
 use crate::pipeline::{analyze, Models, Report, Settings};
 
-/// Runs the analysis on `subs` (k defaults to the number of gold topics) and returns the
-/// evaluation as text: clustering NMI/ARI/purity, topic areas and routing reports.
-pub fn corpus_report(models: &Models, subs: &[Submission], settings: &Settings, pb: &ProgressBar) -> Result<String> {
+/// Runs the analysis on `subs` (k defaults to the number of gold topics; with `auto_k`
+/// it is found as `analyze` finds it) and returns the evaluation as text: clustering
+/// NMI/ARI/purity, topic areas and routing reports.
+pub fn corpus_report(
+    models: &Models,
+    subs: &[Submission],
+    settings: &Settings,
+    auto_k: bool,
+    pb: &ProgressBar,
+) -> Result<String> {
     let gold_topic: Vec<String> = subs.iter().map(|s| s.field("topic").unwrap_or("").to_string()).collect();
     if gold_topic.iter().any(String::is_empty) {
         return Err(Error::Param("every record needs a gold 'topic' column to evaluate".into()));
@@ -20,11 +27,18 @@ pub fn corpus_report(models: &Models, subs: &[Submission], settings: &Settings, 
     let mut topics_gold = gold_topic.clone();
     topics_gold.sort();
     topics_gold.dedup();
-    let k = settings.k.unwrap_or(topics_gold.len());
-    let report = analyze(models, subs, &Settings { k: Some(k), ..settings.clone() }, pb)?;
+    let k = if auto_k { None } else { Some(settings.k.unwrap_or(topics_gold.len())) };
+    let report = analyze(models, subs, &Settings { k, ..settings.clone() }, pb)?;
     let clusters: Vec<i64> = report.records.iter().map(|r| r.cluster.map(|c| c as i64).unwrap_or(-1)).collect();
     let mut out = String::new();
-    let _ = writeln!(out, "Clustering: {} submissions, k = {k}, against gold topics (all records)", subs.len());
+    let how = if auto_k { "found" } else { "given" };
+    let _ = writeln!(
+        out,
+        "Clustering: {} submissions, {} clusters (k {how}), against {} gold topics (all records)",
+        subs.len(),
+        report.k,
+        topics_gold.len()
+    );
     let (n, a, p) = (nmi(&clusters, &gold_topic), ari(&clusters, &gold_topic), purity(&clusters, &gold_topic));
     let _ = writeln!(out, "  NMI {n:.3}   ARI {a:.3}   purity {p:.3}\n");
 

@@ -59,8 +59,8 @@ pub(super) fn vectors(
         // Every word was cut (the same request sent by everyone): keep them all.
         tfidf = TfidfParams { min_df: 1, max_df: 1.0, ..params }.fit_with_copies(&keys, copy_of)?;
     }
-    let large_kmeans = n_subs > KMEANS_SAMPLE && settings.lsa.is_none() && settings.method != ClusterMethod::Dmm;
-    if large_kmeans {
+    let large = n_subs > KMEANS_SAMPLE && (settings.lsa.is_none() || settings.method == ClusterMethod::Dmm);
+    if large {
         let (x, row_of) = tfidf.transform_distinct(keys, copy_of);
         let active: Vec<usize> = (0..row_of.len()).filter(|&i| x.row(row_of[i] as usize).nnz() > 0).collect();
         let rows: Vec<u32> = active.iter().map(|&i| row_of[i]).collect();
@@ -99,11 +99,47 @@ fn pick_k(
         _ if n_active == 0 => Ok((0, Vec::new())),
         Some(k) => Ok((k, Vec::new())),
         None if n_active < 8 => Ok((n_active.clamp(1, 2), Vec::new())),
+        // The mixture empties the clusters it does not need: it starts from a generous
+        // number and the data decide how many stay.
+        None if settings.method == ClusterMethod::Dmm => Ok((DMM_MAX_K.min(n_active / 2).max(2), Vec::new())),
         None => {
             let base = KMeansParams { seed: settings.seed, n_init: settings.n_init, ..KMeansParams::new(2) };
             search(&KSearch::for_rows(n_active), &base)
         }
     }
+}
+
+/// The clusters the mixture starts from when k is not given (Yin and Wang's K_max).
+pub const DMM_MAX_K: usize = 40;
+
+/// The mixture's clusters of `x` (TF-IDF rows): fitted on an evenly spread sample when
+/// there are more than `KMEANS_SAMPLE` rows, then every row placed by the fitted counts.
+fn dmm_clusters(x: &CsrMatrix, k: usize, settings: &Settings) -> Result<KMeans> {
+    let mut params = crate::cluster::dmm::DmmParams { seed: settings.seed, ..crate::cluster::dmm::DmmParams::new(k) };
+    if x.n_rows() > SCREEN_FROM {
+        // Large inputs: fewer chains, each on a sample of SCREEN_FROM rows (plenty to learn
+        // a few dozen clusters' words), then every row placed by the fitted counts.
+        params.restarts = 2;
+    }
+    let assignments = if x.n_rows() > SCREEN_FROM {
+        params.fit(&x.select(&sample_of(x.n_rows(), SCREEN_FROM)))?.predict(x)
+    } else {
+        params.fit(x)?.assignments
+    };
+    // Clusters that no row joins in the end are dropped and the rest numbered 0.. again.
+    let mut map = vec![u32::MAX; k];
+    let mut next = 0u32;
+    let assignments: Vec<u32> = assignments
+        .into_iter()
+        .map(|c| {
+            if map[c as usize] == u32::MAX {
+                map[c as usize] = next;
+                next += 1;
+            }
+            map[c as usize]
+        })
+        .collect();
+    Ok(KMeans::from_assignments(x, next as usize, assignments))
 }
 
 /// No clusters (nothing to cluster, or k = 0).
@@ -121,8 +157,13 @@ fn no_clusters(dim: usize) -> KMeans {
 
 /// An evenly spread sample of `KMEANS_SAMPLE` of `n` rows.
 fn sample(n: usize) -> Vec<usize> {
-    let step = n as f64 / KMEANS_SAMPLE as f64;
-    (0..KMEANS_SAMPLE).map(|i| (i as f64 * step) as usize).collect()
+    sample_of(n, KMEANS_SAMPLE)
+}
+
+/// An evenly spread sample of `m` of `n` rows.
+fn sample_of(n: usize, m: usize) -> Vec<usize> {
+    let step = n as f64 / m as f64;
+    (0..m).map(|i| (i as f64 * step) as usize).collect()
 }
 
 /// A large input's k-means on distinct texts: restarts on an evenly spread sample, then
@@ -139,8 +180,12 @@ fn cluster_distinct(v: &Vectors, settings: &Settings) -> Result<Clustering> {
         screen_iter: SCREEN_ITER,
         ..KMeansParams::new(k)
     };
-    let ids: Vec<usize> = sample(v.active.len()).into_iter().map(|i| v.rows[i] as usize).collect();
-    let km = params.fit(&v.x.select(&ids))?.assign_all(&v.x).expand(&v.rows);
+    let km = if settings.method == ClusterMethod::Dmm {
+        dmm_clusters(&v.x, k, settings)?.expand(&v.rows)
+    } else {
+        let ids: Vec<usize> = sample(v.active.len()).into_iter().map(|i| v.rows[i] as usize).collect();
+        params.fit(&v.x.select(&ids))?.assign_all(&v.x).expand(&v.rows)
+    };
     Ok(Clustering { k_search, km })
 }
 
@@ -159,9 +204,7 @@ fn cluster_per_submission(v: &Vectors, settings: &Settings) -> Result<Clustering
     let km = if k == 0 {
         no_clusters(xs.n_cols)
     } else if settings.method == ClusterMethod::Dmm {
-        let dmm =
-            crate::cluster::dmm::DmmParams { seed: settings.seed, ..crate::cluster::dmm::DmmParams::new(k) }.fit(xs)?;
-        KMeans::from_assignments(xs, dmm.k, dmm.assignments)
+        dmm_clusters(xs, k, settings)?
     } else if v.active.len() > KMEANS_SAMPLE {
         // Restarts on an evenly spread sample, then one pass assigns every row (as
         // mini-batch k-means does; the centroids of 100,000 rows are already stable).

@@ -30,7 +30,13 @@ pub fn exec(cx: &Context, a: Args) -> Result<()> {
     }
     let models = load_models(cx, &a.input.profile.profile)?;
     let read = a.input.read(&cx.models_dir)?;
-    let text = ykien::eval::corpus_report(&models, &read.submissions, &a.cluster.settings(a.cluster.k), &progress())?;
+    let text = ykien::eval::corpus_report(
+        &models,
+        &read.submissions,
+        &a.cluster.settings(a.cluster.k),
+        a.cluster.auto_k,
+        &progress(),
+    )?;
     {
         use std::io::Write;
         std::io::stdout().lock().write_all(text.as_bytes())?;
