@@ -444,9 +444,13 @@ fn clusters_html(h: &mut String, t: &Tables, report: &Report) {
 
 /// Clusters that fit no topic area of the plan.
 fn new_themes_html(h: &mut String, report: &Report) {
-    h.push_str(r#"<section id="chu-de-moi"><h2>Chủ đề mới cần chú ý</h2><p class="sub">Cụm không khớp rõ với lĩnh vực nào của kế hoạch (độ khớp trung bình dưới "#);
-    h.push_str(&pct(crate::pipeline::NEW_THEME_BELOW as f64));
-    h.push_str(r#") hoặc thuộc nhóm "vấn đề khác".</p>"#);
+    h.push_str(r#"<section id="chu-de-moi"><h2>Chủ đề mới cần chú ý</h2><p class="sub">Cụm nằm ngoài các lĩnh vực của kế hoạch: hơn "#);
+    h.push_str(&pct(crate::pipeline::NEW_THEME_SHARE as f64));
+    let _ = write!(
+        h,
+        r#" số ý kiến trong cụm thuộc nhóm "vấn đề khác", và cụm có ít nhất {} ý kiến (hoặc 1% tổng số).</p>"#,
+        crate::pipeline::NEW_THEME_MIN
+    );
     let new: Vec<&ClusterReport> = report.clusters.iter().filter(|c| c.new_theme).collect();
     if new.is_empty() {
         h.push_str("<p>Không có.</p>");
@@ -545,6 +549,9 @@ fn cluster_html(h: &mut String, c: &ClusterReport) {
         let _ = write!(h, r#"<span class="tag">{}</span>"#, escape(p));
     }
     h.push_str("</div>");
+    if !c.summary.is_empty() {
+        let _ = write!(h, r#"<p class="summary">{}</p>"#, escape(&c.summary));
+    }
     for r in c.representatives.iter().take(5) {
         let _ = write!(h, "<blockquote>{}</blockquote>", escape(&crate::output::truncate(&r.text, 400)));
     }
@@ -715,23 +722,29 @@ fn sheet_clusters(
     cut: &std::cell::Cell<usize>,
 ) -> std::result::Result<(), XlsxError> {
     let s = wb.add_worksheet().set_name("Cụm")?;
-    header(s, &["Cụm", "Nhãn", "Lĩnh vực", "Số ý kiến", "Chủ đề mới", "Cụm từ đặc trưng", "Ý kiến tiêu biểu"], bold)?;
+    header(
+        s,
+        &["Cụm", "Nhãn", "Tóm tắt", "Lĩnh vực", "Số ý kiến", "Chủ đề mới", "Cụm từ đặc trưng", "Ý kiến tiêu biểu"],
+        bold,
+    )?;
     for (i, c) in report.clusters.iter().enumerate() {
         let row = i as u32 + 1;
         s.write_number(row, 0, c.id as f64)?;
         s.write_string(row, 1, fit_cell(cut, &c.label))?;
+        s.write_string(row, 2, fit_cell(cut, &c.summary))?;
         s.write_string(
             row,
-            2,
+            3,
             t.topics.iter().find(|r| r.code == c.topic).map_or(c.topic.as_str(), |r| r.name.as_str()),
         )?;
-        s.write_number(row, 3, c.size as f64)?;
-        s.write_string(row, 4, if c.new_theme { "có" } else { "" })?;
-        s.write_string(row, 5, fit_cell(cut, &c.phrases.join("; ")))?;
-        s.write_string(row, 6, fit_cell(cut, c.representatives.first().map(|r| r.text.as_str()).unwrap_or("")))?;
+        s.write_number(row, 4, c.size as f64)?;
+        s.write_string(row, 5, if c.new_theme { "có" } else { "" })?;
+        s.write_string(row, 6, fit_cell(cut, &c.phrases.join("; ")))?;
+        s.write_string(row, 7, fit_cell(cut, c.representatives.first().map(|r| r.text.as_str()).unwrap_or("")))?;
     }
     s.set_column_width(1, 40)?;
-    s.set_column_width(6, 80)?;
+    s.set_column_width(2, 60)?;
+    s.set_column_width(7, 80)?;
     Ok(())
 }
 

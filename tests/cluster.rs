@@ -337,3 +337,65 @@ fn news_titles_from_vntc_cluster_by_topic_with_the_default() {
         clusters_of(&subs, &ykien::pipeline::Settings { method: ykien::pipeline::ClusterMethod::KMeans, ..settings });
     assert!(score > 0.28 && score > nmi(&km, &gold) + 0.15, "default NMI {score:.3}, k-means {:.3}", nmi(&km, &gold));
 }
+
+#[test]
+fn labels_are_shared_phrases_a_person_would_write_and_summaries_skip_greetings() {
+    let (subs, _) = bundled();
+    let m = models();
+    let report = ykien::pipeline::analyze(m, &subs, &Default::default(), &indicatif::ProgressBar::hidden()).unwrap();
+    let (passed, total, _) = ykien::eval::label_checks(m, &subs, &report);
+    assert!(total >= report.clusters.len() && passed as f64 >= 0.9 * total as f64, "{passed} of {total} pass");
+    let fillers = ["tháng", "chủ yếu", "và", "hỗ trợ", "thanh niên", "tổ chức", "trường", "mở", "nghề"];
+    for c in &report.clusters {
+        assert!((1..=3).contains(&c.terms.len()), "cluster {}: {:?}", c.id, c.terms);
+        for t in &c.terms {
+            assert!(!fillers.contains(&t.as_str()), "cluster {} labelled with the filler '{t}'", c.id);
+        }
+        assert!(!c.summary.is_empty() && c.summary.chars().count() <= 200, "cluster {}: {:?}", c.id, c.summary);
+        let lower = c.summary.to_lowercase();
+        assert!(!lower.starts_with("kính gửi") && !lower.starts_with("em chào"), "{}", c.summary);
+    }
+    // The summary is the central member's sentence that carries the label, past greetings.
+    let text = "Kính gửi Ban tổ chức. Em chào các anh chị ạ! Em là sinh viên năm hai. \
+                Em mong tỉnh có thêm học bổng cho sinh viên dân tộc thiểu số ạ. Em xin cảm ơn!";
+    let s = ykien::cluster::label::summary_sentence(text, &["học bổng".to_string()]);
+    assert_eq!(s, "Em mong tỉnh có thêm học bổng cho sinh viên dân tộc thiểu số");
+    let s = ykien::cluster::label::summary_sentence("Dạ. Cho em hỏi lịch khám nghĩa vụ quân sự năm nay?", &[]);
+    assert_eq!(s, "Cho em hỏi lịch khám nghĩa vụ quân sự năm nay?");
+}
+
+#[test]
+fn a_new_theme_is_a_cluster_outside_the_plans_areas_raised_by_several() {
+    let (subs, _) = bundled();
+    let m = models();
+    for seed in [42, 1] {
+        let settings = ykien::pipeline::Settings { seed, ..Default::default() };
+        let r = ykien::pipeline::analyze(m, &subs, &settings, &indicatif::ProgressBar::hidden()).unwrap();
+        let new: Vec<_> = r.clusters.iter().filter(|c| c.new_theme).map(|c| &c.label).collect();
+        assert!(new.len() <= 1, "seed {seed}: the bundled corpus lies inside the plan's areas: {new:?}");
+    }
+    // Forty requests about the plan's areas and eight about stray dogs, which no area covers.
+    let mut texts: Vec<String> = Vec::new();
+    for i in 0..20 {
+        texts.push(format!("Em đề nghị ngân hàng chính sách cho thanh niên vay vốn ưu đãi để nuôi bò, đợt {i}"));
+        texts.push(format!("Mong tỉnh tăng học bổng cho học sinh nghèo học giỏi ở trường {i}"));
+    }
+    for i in 0..8 {
+        texts.push(format!("Chó thả rông cắn người trong thôn {i}, đề nghị xã nhắc các hộ nuôi chó phải xích lại"));
+    }
+    let subs: Vec<_> = texts.iter().enumerate().map(|(i, t)| common::submission(&format!("t{i}"), t)).collect();
+    let settings = ykien::pipeline::Settings { k: Some(3), ..Default::default() };
+    let r = ykien::pipeline::analyze(m, &subs, &settings, &indicatif::ProgressBar::hidden()).unwrap();
+    let flagged: Vec<_> = r.clusters.iter().filter(|c| c.new_theme).collect();
+    assert_eq!(
+        flagged.len(),
+        1,
+        "{:?}",
+        r.clusters.iter().map(|c| (&c.label, c.new_theme, &c.topic)).collect::<Vec<_>>()
+    );
+    assert!(flagged[0].label.contains("chó"), "{}", flagged[0].label);
+    // The same stray dogs raised twice: too few to be a theme.
+    let few: Vec<_> = subs[..42].to_vec();
+    let r = ykien::pipeline::analyze(m, &few, &settings, &indicatif::ProgressBar::hidden()).unwrap();
+    assert!(r.clusters.iter().all(|c| !c.new_theme), "two texts flagged as a theme");
+}

@@ -40,7 +40,14 @@ pub fn corpus_report(
         topics_gold.len()
     );
     let (n, a, p) = (nmi(&clusters, &gold_topic), ari(&clusters, &gold_topic), purity(&clusters, &gold_topic));
-    let _ = writeln!(out, "  NMI {n:.3}   ARI {a:.3}   purity {p:.3}\n");
+    let _ = writeln!(out, "  NMI {n:.3}   ARI {a:.3}   purity {p:.3}");
+    let (passed, phrases, whole) = label_checks(models, subs, &report);
+    let _ = writeln!(
+        out,
+        "  labels: {passed} of {phrases} phrases pass the checks ({:.1}%); {whole} of {} clusters wholly\n",
+        100.0 * passed as f64 / phrases.max(1) as f64,
+        report.clusters.len()
+    );
 
     let test: Vec<usize> = match subs.iter().any(|s| s.field("split").is_some()) {
         true => (0..subs.len()).filter(|&i| subs[i].field("split") == Some("test")).collect(),
@@ -54,6 +61,29 @@ pub fn corpus_report(
     let _ = writeln!(out, "Topic areas, {scope} ({} records):\n{topics}", test.len());
     routing_section(&mut out, models, subs, &report, &test, scope);
     Ok(out)
+}
+
+/// How many label phrases pass [`crate::cluster::label::check_label`], of how many, and
+/// how many clusters' labels pass wholly.
+pub fn label_checks(models: &Models, subs: &[Submission], report: &Report) -> (usize, usize, usize) {
+    let mut members: Vec<Vec<(&str, bool)>> = vec![Vec::new(); report.clusters.len()];
+    for (s, r) in subs.iter().zip(&report.records) {
+        if let Some(c) = r.cluster {
+            members[c].push((s.text.as_str(), r.routed.typed_without_diacritics));
+        }
+    }
+    let (mut passed, mut total, mut whole) = (0, 0, 0);
+    for c in &report.clusters {
+        let ok = c
+            .terms
+            .iter()
+            .filter(|t| crate::cluster::label::check_label(&models.analyzer, t, &members[c.id]).passes())
+            .count();
+        passed += ok;
+        total += c.terms.len();
+        whole += (ok == c.terms.len() && ok > 0) as usize;
+    }
+    (passed, total, whole)
 }
 
 /// The routing part: accuracy against the gold `department` (mapped into the profile),

@@ -7,7 +7,7 @@ use rayon::prelude::*;
 use rustc_hash::FxHashSet;
 
 use super::vectors::{Clustering, Vectors};
-use super::{counts, ClusterReport, Models, RecordResult, Representative, NEW_THEME_BELOW};
+use super::{counts, ClusterReport, Models, RecordResult, Representative, NEW_THEME_MIN, NEW_THEME_SHARE};
 use crate::cluster::{label, KMeans};
 use crate::features::Tfidf;
 use crate::input::Submission;
@@ -27,6 +27,21 @@ struct Inputs<'a> {
     members: Vec<Vec<usize>>,
     /// Each cluster's distinctive terms (columns of `tfidf`) and their weights.
     terms: Vec<Vec<(u32, f32)>>,
+    /// The phrases of a sample of all submissions (what is common everywhere).
+    everywhere: label::PhraseCounts,
+    /// The members a new theme needs: [`NEW_THEME_MIN`], or 1% of the submissions clustered.
+    new_theme_min: usize,
+}
+
+/// Submissions read to learn which phrases are common everywhere, and at most per cluster
+/// to find its own.
+const PHRASE_SAMPLE: usize = 5_000;
+const PHRASE_MEMBERS: usize = 300;
+
+/// Up to `m` of `items`, evenly spread.
+fn spread<T: Copy>(items: &[T], m: usize) -> impl Iterator<Item = T> + '_ {
+    let step = (items.len() as f64 / m.max(1) as f64).max(1.0);
+    (0..items.len().min(m)).map(move |i| items[(i as f64 * step) as usize])
 }
 
 /// The clusters' reports, largest first; fills in each record's cluster. Returns them
@@ -49,7 +64,22 @@ pub(super) fn reports(
     let terms = label::distinctive_terms(&x, &rows, &tfidf, &members, 12);
     drop((x, rows));
     let mut clusters: Vec<ClusterReport> = {
-        let inputs = Inputs { models, subs, records, active: &active, km, family, tfidf: &tfidf, members, terms };
+        let sample: Vec<usize> = spread(&active, PHRASE_SAMPLE).collect();
+        let everywhere = label::mine_phrases(&models.analyzer, sample.iter().map(|&i| subs[i].text.as_str()), false);
+        let new_theme_min = NEW_THEME_MIN.max(active.len() / 100);
+        let inputs = Inputs {
+            models,
+            subs,
+            records,
+            active: &active,
+            km,
+            family,
+            tfidf: &tfidf,
+            members,
+            terms,
+            everywhere,
+            new_theme_min,
+        };
         (0..km.k).into_par_iter().map(|c| inputs.report(c)).collect()
     };
     // Number clusters by size, largest first, so the output reads top-down.
@@ -69,8 +99,16 @@ impl Inputs<'_> {
     /// Cluster `c`'s report (numbered `c` until sorted by size).
     fn report(&self, c: usize) -> ClusterReport {
         let phrases = self.phrases(c);
-        let words: Vec<String> = phrases.iter().take(3).cloned().collect();
+        let members: Vec<usize> = spread(&self.members[c], PHRASE_MEMBERS).collect();
+        let texts = members.iter().map(|&r| self.subs[self.active[r]].text.as_str());
+        let mined = label::mine_phrases(&self.models.analyzer, texts, true);
+        let mut words = label::phrase_label(&mined, &self.everywhere, 3);
+        if words.is_empty() {
+            // Nothing shared enough (a cluster of two or three): its most distinctive terms.
+            words = phrases.iter().take(3).cloned().collect();
+        }
         let representatives = self.representatives(c);
+        let summary = representatives.first().map(|r| label::summary_sentence(&r.text, &words)).unwrap_or_default();
         let ((localities, departments), topic_sum) = rayon::join(
             || {
                 rayon::join(
@@ -91,12 +129,16 @@ impl Inputs<'_> {
                 .fold((topics.fallback, f32::NEG_INFINITY), |b, (i, &v)| if v > b.1 { (i, v) } else { b });
         let size = self.members[c].len();
         let topic_score = if size > 0 { s / size as f32 } else { 0.0 };
+        let fallback = &topics.topics[topics.fallback].code;
+        let outside =
+            self.members[c].iter().filter(|&&r| self.records[self.active[r]].routed.topic == *fallback).count();
         ClusterReport {
             id: c,
             label: if words.is_empty() { "(không có nhãn)".into() } else { words.join(" · ") },
             terms: words,
+            summary,
             phrases,
-            new_theme: t == topics.fallback || topic_score < NEW_THEME_BELOW,
+            new_theme: size >= self.new_theme_min && outside as f32 > NEW_THEME_SHARE * size as f32,
             size,
             topic: topics.topics[t].code.to_string(),
             topic_score,

@@ -178,13 +178,18 @@ pub struct Representative {
 pub struct ClusterReport {
     /// Cluster number.
     pub id: usize,
-    /// Readable label: its most distinctive words and phrases.
+    /// Readable label: one to three phrases its members share and others rarely use.
     pub label: String,
-    /// Those words and phrases.
+    /// Those phrases.
     pub terms: Vec<String>,
+    /// One sentence saying what the cluster asks: its most central member's first
+    /// sentence past any greeting.
+    pub summary: String,
     /// Up to eight distinctive phrases, best first.
     pub phrases: Vec<String>,
-    /// True when the cluster matches no topic area well: a theme to look at.
+    /// True when the cluster lies outside the plan's topic areas: most of its members
+    /// fall to the taxonomy's fallback ("Vấn đề khác"), and they are at least
+    /// [`NEW_THEME_MIN`] or 1% of those clustered. A theme to look at.
     pub new_theme: bool,
     /// Number of submissions.
     pub size: usize,
@@ -200,8 +205,12 @@ pub struct ClusterReport {
     pub representatives: Vec<Representative>,
 }
 
-/// A cluster whose submissions fit their topic area less than this on average is flagged as a new theme.
-pub const NEW_THEME_BELOW: f32 = 0.35;
+/// A cluster is a new theme when more than this share of its members have the fallback topic
+/// (they lie outside the plan's topic areas) ...
+pub const NEW_THEME_SHARE: f32 = 0.5;
+/// ... and it has at least this many members (or 1% of those clustered): a theme is
+/// something several people raise, not two or three texts.
+pub const NEW_THEME_MIN: usize = 5;
 
 /// A group of near-duplicate submissions: one request sent several times.
 #[derive(Debug, Clone, Serialize)]

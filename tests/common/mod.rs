@@ -35,3 +35,16 @@ pub fn keys(text: &str) -> Vec<u64> {
     Analyzer::feature_keys(&analyzer().analyze(text), &mut v);
     v
 }
+
+/// A submission with only an id and a text.
+pub fn submission(id: &str, text: &str) -> ykien::input::Submission {
+    ykien::input::Submission {
+        id: id.into(),
+        id_given: true,
+        text: text.into(),
+        locality: None,
+        submitted_at: None,
+        group: None,
+        extra: Default::default(),
+    }
+}
