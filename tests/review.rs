@@ -918,3 +918,30 @@ async fn served_over_https_the_desk_sends_hsts_and_secure_cookies_and_not_otherw
     let js = res.into_body().collect().await.unwrap().to_bytes();
     assert!(std::str::from_utf8(&js).unwrap().contains("keydown"));
 }
+
+#[tokio::test]
+async fn a_submissions_page_lists_similar_ones_by_content_with_their_score() {
+    let d = desk();
+    let (cookie, _) = login(&d.app, "lan").await;
+    // Of the first twenty submissions of the queue, most have others on the same matter.
+    let db = Db::open(&d.data.review_db()).unwrap();
+    let (items, _) = db.queue(&ykien::review::QueueFilter { limit: 20, ..Default::default() }).unwrap();
+    let mut pages = Vec::new();
+    for it in &items {
+        let page = send(&d.app, "GET", &format!("/s/{}", urlencode_id(&it.id)), &cookie, &[]).await.text();
+        if page.contains("Ý kiến tương tự (theo nội dung)") {
+            pages.push(page);
+        }
+    }
+    assert!(pages.len() >= 10, "{} of 20 pages list similar submissions", pages.len());
+    let page = &pages[0];
+    // Each listed with its score, most similar first.
+    let section = &page[page.find("Ý kiến tương tự").unwrap()..];
+    let scores: Vec<f64> = section
+        .split("</li>")
+        .filter_map(|li| li.split(" · ").nth(1))
+        .filter_map(|s| s.split('%').next()?.trim().replace(',', ".").parse().ok())
+        .collect();
+    assert!(!scores.is_empty() && scores.windows(2).all(|w| w[0] >= w[1]), "{scores:?}");
+    assert!(scores.iter().all(|&s| (20.0..=100.0).contains(&s)), "{scores:?}");
+}

@@ -339,3 +339,27 @@ fn the_command_line_searches_in_text_and_jsonl_and_analyze_stores_clusters() {
     assert!(!out.status.success());
     assert!(String::from_utf8_lossy(&out.stderr).contains("chưa có chỉ mục tìm kiếm"));
 }
+
+#[test]
+fn similar_submissions_are_found_by_content_across_clusters_near_duplicates_first() {
+    let (_d, data) = small(&[
+        ("a", "Đề nghị tỉnh tăng học bổng cho sinh viên dân tộc thiểu số học giỏi", "Bắc Sơn"),
+        ("b", "de nghi tinh tang hoc bong cho sinh vien dan toc thieu so hoc gioi", "Văn Quan"),
+        ("c", "Mong có thêm học bổng cho học sinh nghèo vượt khó", "Lộc Bình"),
+        ("d", "Em muốn vay vốn ngân hàng chính sách để nuôi bò", "Chi Lăng"),
+        ("e", "Sinh viên dân tộc thiểu số cần chỗ ở ký túc xá giá rẻ", "Cao Lộc"),
+    ]);
+    let idx = open(&data);
+    let text = "Đề nghị tỉnh tăng học bổng cho sinh viên dân tộc thiểu số học giỏi";
+    let found = idx.similar(text, "a", 6, 0.1).unwrap();
+    let ids: Vec<&str> = found.iter().map(|s| s.id.as_str()).collect();
+    // The same request typed without diacritics first, as a near-duplicate; then those
+    // sharing some words; never itself, never the loan request that shares none.
+    assert_eq!(ids.first(), Some(&"b"), "{found:?}");
+    assert!(found[0].near_duplicate(), "{found:?}");
+    assert!(ids.contains(&"c") && ids.contains(&"e") && !ids.contains(&"a") && !ids.contains(&"d"), "{ids:?}");
+    assert!(found.windows(2).all(|w| w[0].similarity >= w[1].similarity));
+    assert!(found[1..].iter().all(|s| !s.near_duplicate() && s.similarity > 0.1), "{found:?}");
+    // A text of nothing but stop words asks nothing.
+    assert!(idx.similar("em xin cảm ơn ạ", "x", 6, 0.1).unwrap().is_empty());
+}

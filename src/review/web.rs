@@ -22,7 +22,9 @@ use super::learn::retrain;
 use crate::data_dir::DataDir;
 use crate::error::{Error, Result};
 use crate::pipeline::Models;
+use crate::search::similar::{content_keys, overlap, Similar};
 use crate::search::{SearchIndex, SearchRequest};
+use crate::text::Analyzer;
 
 /// Session lifetime.
 const SESSION_SECS: i64 = 12 * 3600;
@@ -39,6 +41,8 @@ pub struct AppState {
     models_dir: PathBuf,
     profile: String,
     search: Option<SearchIndex>,
+    /// Reads texts to compare them (similar submissions without a search index).
+    analyzer: Arc<Analyzer>,
     topics: BTreeMap<String, String>,
     departments: Vec<(String, String)>,
     secure_cookies: bool,
@@ -70,6 +74,7 @@ impl AppState {
             models_dir,
             profile,
             search,
+            analyzer: Arc::clone(&models.analyzer),
             topics,
             departments,
             secure_cookies,
@@ -341,6 +346,7 @@ blockquote{margin:0;font-size:1.1rem;line-height:1.5;white-space:pre-wrap}
 .filters{display:flex;flex-wrap:wrap;gap:.5rem;align-items:end;margin-bottom:1rem}.filters label{display:flex;flex-direction:column;font-size:.8rem}
 button,select,input,textarea{font:inherit}button.primary{background:#123d6a;color:#fff;border:0;border-radius:4px;padding:.4rem .8rem;cursor:pointer}
 table.columns{margin-top:.5rem;font-size:.9rem}table.columns th{width:30%}.actions{display:grid;gap:.6rem}.actions div{display:flex;gap:.5rem;flex-wrap:wrap;align-items:center}
+.warn-tag{background:#fff4e5;border:1px solid #f0b35a;border-radius:3px;padding:0 .3rem;font-size:.85rem}
 .flash{background:#e7f5ea;border:1px solid #9bd3a8;padding:.5rem 1rem;border-radius:4px}
 .warn{background:#fff4e5;border:1px solid #f0b35a;padding:.5rem 1rem;border-radius:4px}
 textarea{width:100%;max-width:40rem;box-sizing:border-box}.actions label{flex:1 1 18rem}.actions select{max-width:100%}
@@ -765,7 +771,7 @@ fn item_body(
     st: &AppState,
     user: &User,
     it: &Item,
-    similar: &[Item],
+    similar: &[Similar],
     audit: &[AuditEntry],
     back: &str,
     nav: (Option<&str>, Option<&str>),
@@ -806,8 +812,12 @@ fn item_body(
         }
         @if user.role.can_decide() { (decision_form(st, user, it, back)) } @else { p.muted { "Bạn chỉ có quyền xem." } }
         @if !similar.is_empty() {
-            h2 { "Ý kiến tương tự (cùng cụm)" }
-            ul { @for s in similar { li { a href={ "/s/" (urlencode(&s.id)) } { (s.id) } " — " (excerpt(&s.text, 140)) } } }
+            h2 { "Ý kiến tương tự (theo nội dung)" }
+            ul { @for s in similar { li {
+                a href={ "/s/" (urlencode(&s.id)) } { (s.id) }
+                " · " (pct(s.similarity as f64)) @if s.near_duplicate() { " · " span.warn-tag { "gần trùng" } }
+                " — " (excerpt(&s.text, 140))
+            } } }
         }
         @if !audit.is_empty() {
             h2 { "Lịch sử" }
@@ -817,16 +827,41 @@ fn item_body(
     }
 }
 
-fn load_item(db: &Db, id: &str) -> std::result::Result<(Item, Vec<Item>, Vec<AuditEntry>), Page> {
+fn load_item(st: &AppState, db: &Db, id: &str) -> std::result::Result<(Item, Vec<Similar>, Vec<AuditEntry>), Page> {
     let it = db.item(id).map_err(fail)?.ok_or_else(|| {
         Page(StatusCode::NOT_FOUND, bare("Không tìm thấy", html! { p { "Không có ý kiến mã " (id) "." } }))
     })?;
-    let similar = match it.cluster {
-        Some(c) => db.cluster(c).map_err(fail)?.into_iter().filter(|s| s.id != it.id).take(6).collect(),
-        None => Vec::new(),
-    };
+    let similar = similar_to(st, db, &it)?;
     let audit = db.audit(id).map_err(fail)?;
     Ok((it, similar, audit))
+}
+
+/// Submissions on the same matter as `it`, by content across every cluster (through the
+/// search index; without one, among its cluster), most similar first with their score.
+fn similar_to(st: &AppState, db: &Db, it: &Item) -> std::result::Result<Vec<Similar>, Page> {
+    const SHOWN: usize = 6;
+    const FLOOR: f32 = 0.2;
+    if let Some(idx) = &st.search {
+        return idx.similar(&it.text, &it.id, SHOWN, FLOOR).map_err(fail);
+    }
+    let Some(c) = it.cluster else { return Ok(Vec::new()) };
+    let analyzer = &st.analyzer;
+    let mine = content_keys(analyzer, &it.text);
+    let mut out: Vec<Similar> = db
+        .cluster(c)
+        .map_err(fail)?
+        .into_iter()
+        .filter(|s| s.id != it.id)
+        .take(2_000)
+        .map(|s| {
+            let similarity = overlap(&mine, &content_keys(analyzer, &s.text));
+            Similar { id: s.id, text: s.text, similarity }
+        })
+        .filter(|s| s.similarity >= FLOOR)
+        .collect();
+    out.sort_by(|x, y| y.similarity.total_cmp(&x.similarity).then(x.id.cmp(&y.id)));
+    out.truncate(SHOWN);
+    Ok(out)
 }
 
 async fn item_page(
@@ -836,7 +871,7 @@ async fn item_page(
     Query(q): Query<QueueQuery>,
 ) -> Response {
     with_user(st, token, move |st, db, user| -> std::result::Result<Markup, Page> {
-        let (it, similar, audit) = load_item(db, &id)?;
+        let (it, similar, audit) = load_item(st, db, &id)?;
         let back = q.filter_qs();
         let (prev, next) = neighbours(st, db, &q, &id)?;
         let nav = (prev.as_deref(), next.as_deref());
@@ -924,7 +959,7 @@ fn decide_one(st: &AppState, db: &mut Db, user: &User, id: &str, f: DecideForm) 
             Ok(Redirect::to(&to).into_response())
         }
         Outcome::Conflict(cur) => {
-            let (_, similar, audit) = load_item(db, id)?;
+            let (_, similar, audit) = load_item(st, db, id)?;
             let body = html! {
                 p.warn { "Ý kiến này vừa được thay đổi"
                     @if !cur.decided_by.is_empty() { " bởi " b { (cur.decided_by) } " lúc " (super::auth::vietnam_time_of(&cur.decided_at)) }

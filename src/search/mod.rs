@@ -11,6 +11,7 @@ mod query;
 pub mod render;
 mod schema;
 mod searcher;
+pub mod similar;
 mod tokens;
 mod writer;
 

@@ -125,6 +125,11 @@ pub struct SearchIndex {
 }
 
 impl SearchIndex {
+    /// The analyzer queries and texts are read with.
+    pub fn analyzer(&self) -> &Analyzer {
+        &self.analyzer
+    }
+
     /// Opens the index of `data` for searching.
     pub fn open(data: &DataDir, analyzer: &Arc<Analyzer>) -> Result<Self> {
         let dir = data.index_dir();
