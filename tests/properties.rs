@@ -69,6 +69,15 @@ proptest! {
     #![proptest_config(ProptestConfig { cases: 256, ..ProptestConfig::default() })]
 
     #[test]
+    fn segmenting_keeps_every_character(t in text()) {
+        let t = t.replace('_', "");
+        let line = t.lines().next().unwrap_or("");
+        let out = ykien::text::segmented_line(&common::analyzer().analyze(line), line);
+        let squeeze = |s: &str| s.chars().filter(|c| !c.is_whitespace() && *c != '_').collect::<String>();
+        prop_assert_eq!(squeeze(&out), squeeze(line));
+    }
+
+    #[test]
     fn any_query_parses_or_is_refused_with_a_reason(q in text()) {
         match parse_query(&q, common::analyzer(), true) {
             Ok(p) => prop_assert!(p.highlight.iter().all(|(syls, _)| !syls.is_empty())),

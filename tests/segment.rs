@@ -105,3 +105,24 @@ fn a_corrupt_model_file_is_an_error_not_a_panic() {
     let e = Perceptron::load(&p, Dictionary::from_words(["thanh niên"])).err().unwrap().to_string();
     assert!(e.contains("bad.bin") && e.contains("không phải mô hình tách từ của ykien"), "{e}");
 }
+
+#[test]
+fn every_character_of_the_treebank_is_kept_and_punctuation_stands_alone() {
+    let Some(dir) = shared() else { return };
+    let text = std::fs::read_to_string(dir.join("vi_vtb-ud-dev.conllu")).unwrap();
+    let lines: Vec<&str> = text.lines().filter_map(|l| l.strip_prefix("# text = ")).collect();
+    assert!(lines.len() > 1000);
+    let squeeze = |s: &str| s.chars().filter(|c| !c.is_whitespace() && *c != '_').collect::<String>();
+    let a = analyzer();
+    let mut lost = 0;
+    for line in &lines {
+        let out = ykien::text::segmented_line(&a.analyze(line), line);
+        lost += (squeeze(&out) != squeeze(line)) as usize;
+    }
+    assert_eq!(lost, 0, "{lost} of {} lines lose characters", lines.len());
+    let out = ykien::text::segmented_line(
+        &a.analyze("Thanh niên (18-30 tuổi) học nghề, đi làm..."),
+        "Thanh niên (18-30 tuổi) học nghề, đi làm...",
+    );
+    assert!(out.starts_with("Thanh_niên ( ") && out.contains(" , ") && out.ends_with(" ..."), "{out}");
+}

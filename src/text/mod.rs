@@ -15,11 +15,39 @@ pub use perceptron::{Perceptron, PerceptronParams};
 pub use segment::{Dictionary, LongestMatch, Segmenter, Sentence};
 pub use tokenize::{Token, TokenKind};
 
-/// A line's words in the pyvi convention: syllables of a word joined by '_', words by spaces.
+/// A line's words in the pyvi convention: syllables of a word joined by '_', words by spaces,
+/// and every other character kept: punctuation and symbols are tokens of their own.
 pub fn segmented_line(a: &Analysis, line: &str) -> String {
-    let words: Vec<String> =
-        a.words.iter().map(|w| w.surface(line).split_whitespace().collect::<Vec<_>>().join("_")).collect();
-    words.join(" ")
+    let mut out: Vec<String> = Vec::with_capacity(a.words.len() + 4);
+    let mut pos = 0usize;
+    for w in &a.words {
+        let (start, end) = (w.start as usize, w.end as usize);
+        if start < pos || end > line.len() {
+            continue;
+        }
+        gap_tokens(&line[pos..start], &mut out);
+        out.push(w.surface(line).split_whitespace().collect::<Vec<_>>().join("_"));
+        pos = end;
+    }
+    gap_tokens(&line[pos..], &mut out);
+    out.join(" ")
+}
+
+/// What lies between words (punctuation, symbols) as tokens of their own, pyvi's way:
+/// each mark a token, a run of the same mark one ("...", "!!").
+fn gap_tokens(gap: &str, out: &mut Vec<String>) {
+    for run in gap.split_whitespace() {
+        let mut cur = String::new();
+        for c in run.chars() {
+            if !cur.is_empty() && !cur.ends_with(c) {
+                out.push(std::mem::take(&mut cur));
+            }
+            cur.push(c);
+        }
+        if !cur.is_empty() {
+            out.push(cur);
+        }
+    }
 }
 
 /// A line's words as one JSON object: the text and each word with its byte span and kind.
