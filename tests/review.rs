@@ -607,7 +607,7 @@ fn migrations_are_recorded_and_reopening_keeps_everything() {
     let conn = rusqlite::Connection::open(&p).unwrap();
     let v: i64 = conn.query_row("PRAGMA user_version", [], |r| r.get(0)).unwrap();
     let mode: String = conn.query_row("PRAGMA journal_mode", [], |r| r.get(0)).unwrap();
-    assert_eq!((v, mode.as_str()), (4, "wal"), "every migration applied");
+    assert_eq!((v, mode.as_str()), (5, "wal"), "every migration applied");
     let db = Db::open(&p).unwrap();
     assert_eq!(db.user("lan").unwrap().unwrap().1, Role::Admin);
     let _ = Arc::new(());
@@ -944,4 +944,56 @@ async fn a_submissions_page_lists_similar_ones_by_content_with_their_score() {
         .collect();
     assert!(!scores.is_empty() && scores.windows(2).all(|w| w[0] >= w[1]), "{scores:?}");
     assert!(scores.iter().all(|&s| (20.0..=100.0).contains(&s)), "{scores:?}");
+}
+
+#[tokio::test]
+async fn analysts_edit_clusters_on_the_desk_reviewers_may_not_and_each_edit_is_kept() {
+    let d = desk();
+    let db = Db::open(&d.data.review_db()).unwrap();
+    let clusters = db.clusters().unwrap();
+    let (a, b) = (clusters[0].0, clusters[1].0);
+    let (an, an_csrf) = login(&d.app, "an").await;
+    let page = send(&d.app, "GET", &format!("/cluster/{a}"), &an, &[]).await.text();
+    assert!(page.contains("Sửa cụm") && page.contains("Tách cụm làm hai"), "the analyst sees the edits");
+    let uri = format!("/cluster/{a}/edit");
+    // Without the session's CSRF token: refused.
+    let r = send(&d.app, "POST", &uri, &an, &[("action", "rename"), ("label", "x"), ("csrf", "sai")]).await;
+    assert_eq!(r.status, StatusCode::FORBIDDEN);
+    let r = send(
+        &d.app,
+        "POST",
+        &uri,
+        &an,
+        &[("action", "rename"), ("label", "Vay vốn <b>ưu đãi</b>"), ("csrf", &an_csrf)],
+    )
+    .await;
+    assert_eq!(r.status, StatusCode::SEE_OTHER, "{}", r.text());
+    let r =
+        send(&d.app, "POST", &uri, &an, &[("action", "merge"), ("other", &b.to_string()), ("csrf", &an_csrf)]).await;
+    assert_eq!(r.status, StatusCode::SEE_OTHER, "{}", r.text());
+    let shown = send(&d.app, "GET", r.location(), &an, &[]).await.text();
+    assert!(shown.contains("Vay vốn &lt;b&gt;ưu đãi&lt;/b&gt;") && !shown.contains("<b>ưu đãi</b>"), "escaped");
+    let db = Db::open(&d.data.review_db()).unwrap();
+    assert!(db.cluster(b).unwrap().is_empty(), "merged away");
+    assert_eq!(db.cluster(a).unwrap().len(), clusters[0].2 as usize + clusters[1].2 as usize);
+    let edits = db.cluster_edits().unwrap();
+    assert_eq!(edits.len(), 2);
+    assert!(edits.iter().all(|(at, who, _)| who == "an" && !at.is_empty()));
+    // A reviewer decides but does not edit clusters; a bad request is a 400, not a panic.
+    let (lan, lan_csrf) = login(&d.app, "lan").await;
+    let r = send(&d.app, "POST", &uri, &lan, &[("action", "rename"), ("label", "x"), ("csrf", &lan_csrf)]).await;
+    assert_eq!(r.status, StatusCode::FORBIDDEN);
+    for form in [
+        [("action", "merge"), ("other", "abc")],
+        [("action", "rename"), ("label", " ")],
+        [("action", "nổ"), ("label", "")],
+    ] {
+        let mut f = form.to_vec();
+        f.push(("csrf", &an_csrf));
+        let r = send(&d.app, "POST", &uri, &an, &f).await;
+        assert_eq!(r.status, StatusCode::BAD_REQUEST, "{form:?}");
+    }
+    let r = send(&d.app, "POST", &uri, &an, &[("action", "move"), ("id", "khong-co"), ("csrf", &an_csrf)]).await;
+    assert_eq!(r.status, StatusCode::NOT_FOUND);
+    assert_eq!(Db::open(&d.data.review_db()).unwrap().cluster_edits().unwrap().len(), 2, "nothing kept from refusals");
 }

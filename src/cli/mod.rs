@@ -50,6 +50,8 @@ enum Cmd {
     Backup(backup::Args),
     /// Learn routing from the reviewed decisions and refresh the pending suggestions.
     Retrain(retrain::Args),
+    /// Edit the stored clusters: rename, merge, split, move (kept and carried onto later runs).
+    Cluster(cluster::Args),
     /// Suggest a department for each submission, written to stdout in input order.
     Route(route::Args),
     /// Write a synthetic corpus of N submissions varying the bundled ones (for benchmarks).
@@ -126,6 +128,7 @@ impl Cli {
             Cmd::User(a) => user::exec(&cx, a),
             Cmd::Backup(a) => backup::exec(&cx, a),
             Cmd::Retrain(a) => retrain::exec(&cx, a),
+            Cmd::Cluster(a) => cluster::exec(&cx, a),
             Cmd::Route(a) => route::exec(&cx, a),
             Cmd::Gen(a) => gen::exec(&cx, a),
             Cmd::TrainRouter(a) => train_router::exec(&cx, a),

@@ -21,6 +21,7 @@ use crate::timing::Stages;
 mod analyse;
 mod clusters;
 mod duplicates;
+pub mod edits;
 mod vectors;
 
 use crate::topics::TopicModel;

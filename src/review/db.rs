@@ -74,6 +74,17 @@ CREATE INDEX submissions_locality ON submissions (locality);
     super::accounts::MIGRATION,
     // Every other column of the input, as a JSON list of [header, value] pairs.
     "ALTER TABLE submissions ADD COLUMN columns TEXT NOT NULL DEFAULT '[]';",
+    // Analysts' edits of the clusters, in order, carried onto every later run; append-only.
+    r#"
+CREATE TABLE cluster_edits (
+    seq INTEGER PRIMARY KEY,
+    at TEXT NOT NULL,
+    user TEXT NOT NULL,
+    edit TEXT NOT NULL
+);
+CREATE TRIGGER cluster_edits_append_only_u BEFORE UPDATE ON cluster_edits BEGIN SELECT RAISE(ABORT, 'cluster edits are append-only'); END;
+CREATE TRIGGER cluster_edits_append_only_d BEFORE DELETE ON cluster_edits BEGIN SELECT RAISE(ABORT, 'cluster edits are append-only'); END;
+"#,
 ];
 
 /// The file name of the database inside the data directory.
@@ -111,6 +122,10 @@ impl Role {
     /// True when the role may decide and retrain.
     pub fn can_decide(self) -> bool {
         matches!(self, Role::Reviewer | Role::Admin)
+    }
+    /// True for roles that may edit the clusters (rename, merge, split, move).
+    pub fn can_edit_clusters(self) -> bool {
+        matches!(self, Role::Analyst | Role::Admin)
     }
 }
 
@@ -707,6 +722,70 @@ impl Db {
             .map_err(|e| self.err(e))?;
         let rows = st.query_map([cluster], Self::item_from_row).map_err(|e| self.err(e))?;
         rows.collect::<rusqlite::Result<Vec<_>>>().map_err(|e| self.err(e))
+    }
+
+    /// The clusters as stored: each submission's cluster and each cluster's label.
+    pub fn assignment(&self) -> Result<crate::pipeline::edits::Assignment> {
+        let mut st = self
+            .conn
+            .prepare("SELECT id, cluster, cluster_label FROM submissions WHERE cluster IS NOT NULL")
+            .map_err(|e| self.err(e))?;
+        let rows = st
+            .query_map([], |r| Ok((r.get::<_, String>(0)?, r.get::<_, i64>(1)?, r.get::<_, String>(2)?)))
+            .map_err(|e| self.err(e))?;
+        let mut a = crate::pipeline::edits::Assignment::default();
+        for row in rows {
+            let (id, c, label) = row.map_err(|e| self.err(e))?;
+            let c = c.max(0) as usize;
+            if a.labels.len() <= c {
+                a.labels.resize(c + 1, String::new());
+            }
+            a.labels[c] = label;
+            a.cluster_of.insert(id, c);
+        }
+        Ok(a)
+    }
+
+    /// Makes `edit` on the stored clusters and keeps it (who, when) to carry onto later runs.
+    pub fn edit_clusters(&mut self, edit: &crate::pipeline::edits::ClusterEdit, user: &str) -> Result<()> {
+        let mut a = self.assignment()?;
+        let before = a.clone();
+        a.apply(edit).map_err(Error::NotFound)?;
+        let path = self.path.clone();
+        let tx = self
+            .conn
+            .transaction_with_behavior(rusqlite::TransactionBehavior::Immediate)
+            .map_err(|e| db_error(&path, e))?;
+        for (id, &c) in &a.cluster_of {
+            if before.cluster_of.get(id) != Some(&c) || a.touched.contains(&c) {
+                tx.execute(
+                    "UPDATE submissions SET cluster = ?1, cluster_label = ?2 WHERE id = ?3",
+                    params![c as i64, a.labels[c], id],
+                )
+                .map_err(|e| db_error(&path, e))?;
+            }
+        }
+        let json = serde_json::to_string(edit).expect("an edit serialises");
+        tx.execute("INSERT INTO cluster_edits (at, user, edit) VALUES (?1, ?2, ?3)", params![now(), user, json])
+            .map_err(|e| db_error(&path, e))?;
+        tx.commit().map_err(|e| db_error(&path, e))
+    }
+
+    /// Every cluster edit in the order made: when, who, what.
+    pub fn cluster_edits(&self) -> Result<Vec<(String, String, crate::pipeline::edits::ClusterEdit)>> {
+        let mut st =
+            self.conn.prepare("SELECT at, user, edit FROM cluster_edits ORDER BY seq").map_err(|e| self.err(e))?;
+        let rows = st
+            .query_map([], |r| Ok((r.get::<_, String>(0)?, r.get::<_, String>(1)?, r.get::<_, String>(2)?)))
+            .map_err(|e| self.err(e))?;
+        let mut out = Vec::new();
+        for row in rows {
+            let (at, user, json) = row.map_err(|e| self.err(e))?;
+            let edit =
+                serde_json::from_str(&json).map_err(|e| Error::index(&self.path, format!("cluster edit: {e}")))?;
+            out.push((at, user, edit));
+        }
+        Ok(out)
     }
 
     /// Each cluster with its label and size, largest first (for the cluster filter).

@@ -14,7 +14,8 @@ pub use db::{
 
 use crate::error::Result;
 use crate::input::ReadOutcome;
-use crate::pipeline::Report;
+use crate::pipeline::edits::ClusterEdit;
+use crate::pipeline::{Models, Report};
 
 /// Loads an analysis into the review database: every submission with its suggestion,
 /// reasons, topic and cluster. Decisions already made are kept. Returns how many.
@@ -40,4 +41,40 @@ pub fn store_report(db: &mut Db, read: &ReadOutcome, report: &Report) -> Result<
         .collect();
     db.set_meta("profile", &report.profile)?;
     db.load_items(&items)
+}
+
+/// The edits that split stored cluster `cluster` into up to `k` parts, found by clustering
+/// its members again: the parts after the first, and the first part's new label.
+pub fn split_cluster(models: &Models, db: &Db, cluster: usize, k: usize) -> Result<Vec<ClusterEdit>> {
+    let items = db.cluster(cluster as i64)?;
+    let subs: Vec<crate::input::Submission> = items
+        .iter()
+        .map(|it| crate::input::Submission {
+            id: it.id.clone(),
+            id_given: true,
+            text: it.text.clone(),
+            locality: None,
+            submitted_at: None,
+            group: None,
+            extra: Default::default(),
+        })
+        .collect();
+    if subs.len() < 2 || k < 2 {
+        return Err(crate::Error::Param(crate::t!("edits.cannot-split", n = subs.len())));
+    }
+    let settings = crate::pipeline::Settings { k: Some(k.min(subs.len())), ..Default::default() };
+    let report = crate::pipeline::analyze(models, &subs, &settings, &indicatif::ProgressBar::hidden())?;
+    let mut parts: Vec<(String, Vec<String>)> = report.clusters.iter().map(|c| (c.label.clone(), Vec::new())).collect();
+    for (s, r) in subs.iter().zip(&report.records) {
+        if let Some(c) = r.cluster {
+            parts[c].1.push(s.id.clone());
+        }
+    }
+    parts.retain(|p| !p.1.is_empty());
+    if parts.len() < 2 {
+        return Err(crate::Error::Param(crate::t!("edits.cannot-split", n = subs.len())));
+    }
+    let members: Vec<String> = subs.iter().map(|s| s.id.clone()).collect();
+    let (first_label, first) = parts.remove(0);
+    Ok(vec![ClusterEdit::Split { members, parts }, ClusterEdit::Rename { members: first, label: first_label }])
 }

@@ -120,6 +120,7 @@ pub fn app(state: Arc<AppState>) -> Router {
         .route("/logout", post(logout))
         .route("/s/{id}", get(item_page).post(decide))
         .route("/cluster/{n}", get(cluster_page).post(cluster_decide))
+        .route("/cluster/{n}/edit", post(cluster_edit))
         .route("/progress", get(progress))
         .route("/export/{dept}", get(export))
         .route("/retrain", post(retrain_now))
@@ -992,6 +993,7 @@ fn cluster_view(
 ) -> std::result::Result<Markup, Page> {
     let items = db.cluster(n).map_err(fail)?;
     let label = items.first().map(|i| i.cluster_label.clone()).unwrap_or_default();
+    let clusters = if user.role.can_edit_clusters() { db.clusters().map_err(fail)? } else { Vec::new() };
     let pending = items.iter().filter(|i| i.status == Status::Pending).count();
     let mut counts: BTreeMap<&str, usize> = BTreeMap::new();
     for i in items.iter().filter(|i| i.status == Status::Pending) {
@@ -1002,6 +1004,7 @@ fn cluster_view(
         user,
         html! {
             @if let Some(d) = q.get("done") { p.flash { "Đã lưu " (d) " quyết định." } }
+            @if let Some(e) = q.get("edited") { p.flash { "Đã sửa cụm: " (e) "." } }
             p { (items.len()) " ý kiến, " (pending) " chờ duyệt. Đề xuất cho các ý kiến chờ duyệt: "
                 @for (i, (d, c)) in counts.iter().enumerate() { @if i > 0 { ", " } (st.dept_name(d)) " " (c) } }
             @if user.role.can_decide() && pending > 0 {
@@ -1010,6 +1013,17 @@ fn cluster_view(
                     div { button.primary name="action" value="accept" { "Đồng ý đề xuất cho cả " (pending) " ý kiến chờ duyệt" } }
                     div { label { "Hoặc chuyển tất cả cho " select name="department" { @for (c, nm) in &st.departments { option value=(c) { (nm) } } } } button name="action" value="reassign" { "Chuyển cả cụm" } }
                     p.muted { "Chỉ các ý kiến đang chờ duyệt bị ảnh hưởng; bước sau sẽ hỏi xác nhận." }
+                }
+            }
+            @if user.role.can_edit_clusters() && !items.is_empty() {
+                form.card.actions method="post" action={ "/cluster/" (n) "/edit" } {
+                    input type="hidden" name="csrf" value=(user.csrf);
+                    h2 { "Sửa cụm" }
+                    div { label { "Tên cụm " input name="label" value=(label) maxlength="200"; } button name="action" value="rename" { "Đặt tên" } }
+                    div { label { "Gộp cụm này với " select name="other" { @for (c, l, k) in &clusters { @if *c != n { option value=(c) { (c) ". " (excerpt(l, 60)) " (" (k) ")" } } } } } button name="action" value="merge" { "Gộp vào cụm này" } }
+                    div { button name="action" value="split" { "Tách cụm làm hai" } }
+                    div { label { "Chuyển ý kiến mã " input name="id" size="12"; } " vào cụm này " button name="action" value="move" { "Chuyển" } }
+                    p.muted { "Mỗi lần sửa được ghi lại (ai, lúc nào) và áp dụng lại cho các lần phân tích sau." }
                 }
             }
             table { tr { th { "Mã" } th.num { "Tin cậy" } th { "Đề xuất / quyết định" } th { "Địa phương" } th { "Ý kiến" } }
@@ -1022,6 +1036,90 @@ fn cluster_view(
                 } } }
         },
     ))
+}
+
+#[derive(Deserialize, Default)]
+#[serde(default)]
+struct ClusterEditForm {
+    csrf: String,
+    action: String,
+    label: String,
+    other: String,
+    id: String,
+}
+
+async fn cluster_edit(
+    State(st): State<Arc<AppState>>,
+    token: SessionToken,
+    Path(n): Path<i64>,
+    Form(f): Form<ClusterEditForm>,
+) -> Response {
+    with_user(st, token, move |st, db, user| edit_cluster(st, db, &user, n, f)).await
+}
+
+/// An analyst's or admin's edit of cluster `n`, kept (who, when) and carried onto later runs.
+fn edit_cluster(
+    st: &AppState,
+    db: &mut Db,
+    user: &User,
+    n: i64,
+    f: ClusterEditForm,
+) -> std::result::Result<Response, Page> {
+    use crate::pipeline::edits::ClusterEdit;
+    user.may_post(&f.csrf, false)?;
+    if !user.role.can_edit_clusters() {
+        return Err(forbidden("Chỉ phân tích viên và quản trị viên được sửa cụm."));
+    }
+    let stored = db.assignment().map_err(fail)?;
+    let members = |c: i64| {
+        let m = if c >= 0 { stored.members(c as usize) } else { Vec::new() };
+        if m.is_empty() {
+            Err(fail(Error::NotFound(crate::t!(
+                "edits.no-cluster",
+                n = c,
+                last = stored.labels.len().saturating_sub(1)
+            ))))
+        } else {
+            Ok(m)
+        }
+    };
+    let bad = |m: &str| Page(StatusCode::BAD_REQUEST, bare("Yêu cầu không hợp lệ", html! { p { (m) } }));
+    let edits = match f.action.as_str() {
+        "rename" => {
+            let label = f.label.trim();
+            if label.is_empty() || label.chars().count() > 200 {
+                return Err(bad("Tên cụm cần từ 1 đến 200 ký tự."));
+            }
+            vec![ClusterEdit::Rename { members: members(n)?, label: label.to_string() }]
+        }
+        "merge" => {
+            let other: i64 = f.other.trim().parse().map_err(|_| bad("Hãy chọn cụm cần gộp."))?;
+            if other == n {
+                return Err(bad("Hãy chọn một cụm khác."));
+            }
+            vec![ClusterEdit::Merge { into: members(n)?, from: vec![members(other)?] }]
+        }
+        "split" => {
+            members(n)?;
+            let models = crate::pipeline::Models::load(&st.models_dir, &st.profile).map_err(fail)?;
+            super::split_cluster(&models, db, n as usize, 2).map_err(fail)?
+        }
+        "move" => {
+            let id = f.id.trim();
+            if db.item(id).map_err(fail)?.is_none() {
+                return Err(fail(Error::NotFound(crate::t!("review.no-submission", id = id))));
+            }
+            vec![ClusterEdit::Move { id: id.to_string(), to: members(n)? }]
+        }
+        _ => return Err(bad("Việc không rõ.")),
+    };
+    let mut said = Vec::new();
+    for e in &edits {
+        db.edit_clusters(e, &user.name).map_err(fail)?;
+        said.push(e.describe());
+    }
+    // Where the cluster is now (a merge or split keeps its number; the page shows it).
+    Ok(Redirect::to(&format!("/cluster/{n}?edited={}", urlencode(&said.join("; ")))).into_response())
 }
 
 #[derive(Deserialize, Default)]

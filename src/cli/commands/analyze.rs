@@ -36,7 +36,7 @@ pub fn exec(cx: &Context, a: Args) -> Result<()> {
     // Analysis runs while the files are read, batch by batch.
     let paths = a.input.paths(&cx.models_dir);
     let batch = ykien::pipeline::BATCH;
-    let (read, report) = match ykien::pipeline::analyze_files(
+    let (read, mut report) = match ykien::pipeline::analyze_files(
         &models,
         &paths,
         &a.input.options(&cx.models_dir)?,
@@ -54,6 +54,24 @@ pub fn exec(cx: &Context, a: Args) -> Result<()> {
         }
         Err(e) => return Err(e.into()),
     };
+    // Analysts' edits of earlier runs' clusters, carried onto these by member overlap.
+    let data = cx.data();
+    if data.has_review_db() {
+        let edits = ykien::review::Db::open(&data.review_db())?.cluster_edits()?;
+        if !edits.is_empty() {
+            let list: Vec<_> = edits.iter().map(|(_, _, e)| e.clone()).collect();
+            let failed = ykien::pipeline::edits::carry(&models, &read.submissions, &mut report, &list);
+            eprintln!("ykien: {}", ykien::t!("edits.carried", n = list.len() - failed.len()));
+            for (e, why) in &failed {
+                let (at, who, _) = edits.iter().find(|(_, _, x)| x == e).expect("an edit of the list");
+                let when = ykien::review::auth::vietnam_time_of(at);
+                eprintln!(
+                    "ykien: {}",
+                    ykien::t!("edits.not-carried", what = e.describe(), who = who, when = when, why = why)
+                );
+            }
+        }
+    }
     let written = ykien::output::write_run(&models, &read, &report, &a.out, a.compare.as_deref(), a.title.as_deref())?;
     outln!("{}", ykien::report::summary(&read, &report, &a.out));
     if written.cut_cells > 0 {
@@ -63,7 +81,6 @@ pub fn exec(cx: &Context, a: Args) -> Result<()> {
     report_rejects(&read);
     // The data directory (review queue, search index) keeps the latest results when it is
     // named (--data-dir, $YKIEN_DATA) or already exists.
-    let data = cx.data();
     let named = cx.data_dir.is_some() || std::env::var_os("YKIEN_DATA").is_some();
     if named || data.root().exists() {
         let stored = ykien::review::Db::open(&data.review_db())

@@ -3,6 +3,7 @@
 pub mod analyze;
 pub mod backup;
 pub mod bench_search;
+pub mod cluster;
 pub mod eval;
 pub mod eval_segmenter;
 pub mod gen;
