@@ -184,3 +184,32 @@ fn equal_reasons_are_one_shared_string() {
     assert!(a.iter().zip(b).all(|(x, y)| std::sync::Arc::ptr_eq(x, y)));
     assert!(c.iter().all(|x| !a.contains(x)), "{a:?} {c:?}");
 }
+
+#[test]
+fn the_reliability_table_and_calibration_error_on_a_fixed_sample() {
+    // Ten at 0.95 of which 9 right; ten at 0.55 of which 8 right.
+    let mut pairs: Vec<(f64, bool)> = (0..10).map(|i| (0.95, i < 9)).collect();
+    pairs.extend((0..10).map(|i| (0.55, i < 8)));
+    let t = ykien::eval::reliability(&pairs);
+    assert!(t.contains("0.9-1.0     10  0.950  0.900"), "{t}");
+    assert!(t.contains("0.5-0.6     10  0.550  0.800"), "{t}");
+    // ECE = ½·|0.95 − 0.9| + ½·|0.55 − 0.8| = 0.15.
+    assert!(t.contains("expected calibration error 0.150"), "{t}");
+    // And on the bundled corpus's test split: every suggestion lands in a bin.
+    let out = ykien::eval::corpus_report(
+        common::models(),
+        &ykien::input::read_file(&common::models().bundled_corpus(), &Default::default()).unwrap().submissions,
+        &Default::default(),
+        false,
+        &indicatif::ProgressBar::hidden(),
+    )
+    .unwrap();
+    let rel = &out[out.find("reliability").unwrap()..];
+    let counted: usize = rel
+        .lines()
+        .skip(1)
+        .take_while(|l| l.starts_with("  "))
+        .map(|l| l.split_whitespace().nth(1).unwrap().parse::<usize>().unwrap())
+        .sum();
+    assert_eq!(counted, 164, "{rel}");
+}

@@ -119,6 +119,15 @@ fn routing_section(
         .count();
     let table = ClassificationReport::new(&pred_d, &gold_d).render();
     let _ = writeln!(out, "Routing with profile {}, {scope} ({} records):\n{table}", profile.name, gold_d.len());
+    let pairs: Vec<(f64, bool)> = test
+        .iter()
+        .filter(|&&i| subs[i].field("department").is_some())
+        .map(|&i| {
+            let s = &report.records[i].routed.suggestion;
+            (s.confidence as f64, gold_of(i, "department") == Some(&*s.department))
+        })
+        .collect();
+    out.push_str(&reliability(&pairs));
     let share = also_hit as f64 / gold_d.len() as f64;
     let _ = writeln!(out, "gold department is the suggestion or its flagged second body: {share:.3}");
     let flagged: Vec<usize> =
@@ -141,4 +150,28 @@ fn routing_section(
         two_gold,
         agree
     );
+}
+
+/// Bins of confidence the reliability table reads: [lower, upper).
+const BINS: [(f64, f64); 6] = [(0.0, 0.5), (0.5, 0.6), (0.6, 0.7), (0.7, 0.8), (0.8, 0.9), (0.9, 1.01)];
+
+/// The reliability of a confidence: per bin, how many suggestions, their mean confidence
+/// and how many were right; and the expected calibration error (ECE: the gap between
+/// confidence and accuracy, weighted by each bin's share).
+pub fn reliability(pairs: &[(f64, bool)]) -> String {
+    let mut out = String::from("reliability of the confidence (suggestions, mean confidence, share right):\n");
+    let mut ece = 0.0;
+    for (lo, hi) in BINS {
+        let inside: Vec<&(f64, bool)> = pairs.iter().filter(|(c, _)| *c >= lo && *c < hi).collect();
+        if inside.is_empty() {
+            continue;
+        }
+        let n = inside.len() as f64;
+        let conf = inside.iter().map(|(c, _)| c).sum::<f64>() / n;
+        let acc = inside.iter().filter(|(_, ok)| *ok).count() as f64 / n;
+        ece += n / pairs.len().max(1) as f64 * (conf - acc).abs();
+        let _ = writeln!(out, "  {lo:.1}-{:.1}  {:>5}  {conf:.3}  {acc:.3}", hi.min(1.0), inside.len());
+    }
+    let _ = writeln!(out, "expected calibration error {ece:.3}");
+    out
 }

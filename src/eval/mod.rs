@@ -9,7 +9,7 @@ use ndarray::Array1;
 use serde::Serialize;
 
 mod corpus;
-pub use corpus::{corpus_report, label_checks};
+pub use corpus::{corpus_report, label_checks, reliability};
 
 /// Joint counts and the two marginal counts of a pair of labelings.
 type Contingency<A, B> = (BTreeMap<(A, B), f64>, BTreeMap<A, f64>, BTreeMap<B, f64>);
