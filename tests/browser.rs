@@ -5,6 +5,9 @@
 //! (screenshots in target/tmp/browser). Needs Debian's chromium and chromium-driver, which
 //! .ci/run installs.
 
+mod common;
+use common::ykien_decode;
+
 use std::net::TcpListener;
 use std::path::Path;
 use std::process::{Child, Command, Stdio};
@@ -395,21 +398,4 @@ async fn fifty_decisions_by_keyboard_one_page_load_each_and_pages_fit_a_phone() 
     assert!(heat_list_shown, "the places are cards at a phone's width");
     screenshot(&c, "report-390").await;
     c.close().await.unwrap();
-}
-
-/// A path segment decoded (ids are percent-encoded in URLs).
-fn ykien_decode(s: &str) -> String {
-    let b = s.as_bytes();
-    let mut out = Vec::with_capacity(b.len());
-    let mut i = 0;
-    while i < b.len() {
-        if b[i] == b'%' && i + 2 < b.len() {
-            out.push(u8::from_str_radix(&s[i + 1..i + 3], 16).unwrap());
-            i += 3;
-        } else {
-            out.push(b[i]);
-            i += 1;
-        }
-    }
-    String::from_utf8(out).unwrap()
 }

@@ -3,18 +3,10 @@
 use std::path::Path;
 use std::process::Command;
 
+mod common;
+
 fn ykien(args: &[&str], cwd: &Path) -> (bool, String, String) {
-    let out = Command::new(env!("CARGO_BIN_EXE_ykien"))
-        .env("LC_ALL", "vi_VN.UTF-8")
-        .args(args)
-        .current_dir(cwd)
-        .output()
-        .expect("runs");
-    (
-        out.status.success(),
-        String::from_utf8_lossy(&out.stdout).into_owned(),
-        String::from_utf8_lossy(&out.stderr).into_owned(),
-    )
+    common::run_ykien(args, cwd)
 }
 
 const SAMPLE: &str = "id,text,locality\n\

@@ -4,22 +4,11 @@
 mod common;
 
 use std::path::Path;
-use std::process::Command;
 
 use ykien::pipeline::edits::{Assignment, ClusterEdit};
 
 fn ykien(args: &[&str], cwd: &Path) -> (bool, String, String) {
-    let out = Command::new(env!("CARGO_BIN_EXE_ykien"))
-        .env("LC_ALL", "vi_VN.UTF-8")
-        .args(args)
-        .current_dir(cwd)
-        .output()
-        .unwrap();
-    (
-        out.status.success(),
-        String::from_utf8_lossy(&out.stdout).into_owned(),
-        String::from_utf8_lossy(&out.stderr).into_owned(),
-    )
+    common::run_ykien(args, cwd)
 }
 
 fn ids(v: &[&str]) -> Vec<String> {

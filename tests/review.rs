@@ -584,15 +584,7 @@ async fn corrections_teach_the_router() {
 }
 
 fn sub(id: &str, text: &str) -> ykien::input::Submission {
-    ykien::input::Submission {
-        id: id.into(),
-        id_given: true,
-        text: text.into(),
-        locality: None,
-        submitted_at: None,
-        group: None,
-        extra: Default::default(),
-    }
+    common::submission(id, text)
 }
 
 #[test]
@@ -850,24 +842,8 @@ async fn a_decision_opens_the_next_pending_submission_of_the_same_filter() {
     );
     let db = Db::open(&d.data.review_db()).unwrap();
     let next_id = next[3..].split('?').next().unwrap();
-    let it = db.item(&ykien_decode(next_id)).unwrap().unwrap();
+    let it = db.item(&common::ykien_decode(next_id)).unwrap().unwrap();
     assert_eq!((it.topic.as_str(), it.status), ("vay-von", ykien::review::Status::Pending));
-}
-
-fn ykien_decode(s: &str) -> String {
-    let b = s.as_bytes();
-    let mut out = Vec::new();
-    let mut i = 0;
-    while i < b.len() {
-        if b[i] == b'%' && i + 2 < b.len() {
-            out.push(u8::from_str_radix(&s[i + 1..i + 3], 16).unwrap());
-            i += 3;
-        } else {
-            out.push(b[i]);
-            i += 1;
-        }
-    }
-    String::from_utf8(out).unwrap()
 }
 
 #[test]

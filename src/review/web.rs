@@ -22,7 +22,7 @@ use super::learn::retrain;
 use crate::data_dir::DataDir;
 use crate::error::{Error, Result};
 use crate::pipeline::Models;
-use crate::search::similar::{content_keys, overlap, Similar};
+use crate::search::similar::{content_keys, rank, Similar};
 use crate::search::{SearchIndex, SearchRequest};
 use crate::text::Analyzer;
 
@@ -848,21 +848,9 @@ fn similar_to(st: &AppState, db: &Db, it: &Item) -> std::result::Result<Vec<Simi
     let Some(c) = it.cluster else { return Ok(Vec::new()) };
     let analyzer = &st.analyzer;
     let mine = content_keys(analyzer, &it.text);
-    let mut out: Vec<Similar> = db
-        .cluster(c)
-        .map_err(fail)?
-        .into_iter()
-        .filter(|s| s.id != it.id)
-        .take(2_000)
-        .map(|s| {
-            let similarity = overlap(&mine, &content_keys(analyzer, &s.text));
-            Similar { id: s.id, text: s.text, similarity }
-        })
-        .filter(|s| s.similarity >= FLOOR)
-        .collect();
-    out.sort_by(|x, y| y.similarity.total_cmp(&x.similarity).then(x.id.cmp(&y.id)));
-    out.truncate(SHOWN);
-    Ok(out)
+    let members =
+        db.cluster(c).map_err(fail)?.into_iter().filter(|s| s.id != it.id).take(2_000).map(|s| (s.id, s.text));
+    Ok(rank(analyzer, &mine, members, SHOWN, FLOOR))
 }
 
 async fn item_page(

@@ -81,20 +81,28 @@ impl SearchIndex {
             query = words.join(" OR ");
         }
         let req = SearchRequest { query: &query, limit: 4 * limit + 10, ..Default::default() };
-        let mine = keys_of(&a);
-        let mut out: Vec<Similar> = self
-            .search(&req)?
-            .hits
-            .into_iter()
-            .filter(|h| h.id != id)
-            .map(|h| {
-                let similarity = overlap(&mine, &content_keys(analyzer, &h.text));
-                Similar { id: h.id, text: h.text, similarity }
-            })
-            .filter(|s| s.similarity >= floor)
-            .collect();
-        out.sort_by(|x, y| y.similarity.total_cmp(&x.similarity).then(x.id.cmp(&y.id)));
-        out.truncate(limit);
-        Ok(out)
+        let hits = self.search(&req)?.hits.into_iter().filter(|h| h.id != id).map(|h| (h.id, h.text));
+        Ok(rank(analyzer, &keys_of(&a), hits, limit, floor))
     }
+}
+
+/// The `limit` candidates (id, text) most similar to a text of keys `mine` ([`content_keys`]),
+/// most similar first, none below `floor`.
+pub fn rank(
+    analyzer: &Analyzer,
+    mine: &FxHashSet<u64>,
+    candidates: impl Iterator<Item = (String, String)>,
+    limit: usize,
+    floor: f32,
+) -> Vec<Similar> {
+    let mut out: Vec<Similar> = candidates
+        .map(|(id, text)| {
+            let similarity = overlap(mine, &content_keys(analyzer, &text));
+            Similar { id, text, similarity }
+        })
+        .filter(|s| s.similarity >= floor)
+        .collect();
+    out.sort_by(|x, y| y.similarity.total_cmp(&x.similarity).then(x.id.cmp(&y.id)));
+    out.truncate(limit);
+    out
 }

@@ -48,3 +48,35 @@ pub fn submission(id: &str, text: &str) -> ykien::input::Submission {
         extra: Default::default(),
     }
 }
+
+/// A percent-encoded path segment decoded (ids are encoded in the desk's URLs).
+pub fn ykien_decode(s: &str) -> String {
+    let b = s.as_bytes();
+    let mut out = Vec::new();
+    let mut i = 0;
+    while i < b.len() {
+        if b[i] == b'%' && i + 2 < b.len() {
+            out.push(u8::from_str_radix(&s[i + 1..i + 3], 16).unwrap());
+            i += 3;
+        } else {
+            out.push(b[i]);
+            i += 1;
+        }
+    }
+    String::from_utf8(out).unwrap()
+}
+
+/// Runs the `ykien` binary in `cwd` with Vietnamese messages: (success, stdout, stderr).
+pub fn run_ykien(args: &[&str], cwd: &std::path::Path) -> (bool, String, String) {
+    let out = std::process::Command::new(env!("CARGO_BIN_EXE_ykien"))
+        .env("LC_ALL", "vi_VN.UTF-8")
+        .args(args)
+        .current_dir(cwd)
+        .output()
+        .expect("runs");
+    (
+        out.status.success(),
+        String::from_utf8_lossy(&out.stdout).into_owned(),
+        String::from_utf8_lossy(&out.stderr).into_owned(),
+    )
+}
