@@ -209,7 +209,8 @@ pub fn min_support(members: usize) -> u32 {
 
 /// Up to `max` label phrases for a cluster, best first, from its members' phrases
 /// (`inside`, with forms) against a sample of all submissions (`all`). A phrase must be in
-/// [`min_support`] members, at least twice as common inside as outside, and, alone as one
+/// [`min_support`] members, at least twice as common inside as outside (less for a cluster
+/// that is much of the sample), and, alone as one
 /// word, a word of two or more syllables found in at most a quarter of all submissions
 /// ("tháng", "mở", "thanh niên" say nothing alone). A longer phrase replaces the shorter
 /// one it holds when it is nearly as common. Shown in the most common spelling with
@@ -218,6 +219,9 @@ pub fn phrase_label(inside: &PhraseCounts, all: &PhraseCounts, max: usize) -> Ve
     let n_in = inside.n_texts.max(1) as f32;
     let n_all = all.n_texts.max(1) as f32;
     let need = min_support(inside.n_texts as usize);
+    // At least twice as common inside, or half the largest lift this cluster's share of the
+    // sample allows (a cluster of half the texts can be at most twice as common).
+    let min_lift = 2.0f32.min(0.5 * n_all / n_in).max(1.0);
     let mut cands: Vec<(u64, f32, u32)> = inside
         .df
         .iter()
@@ -230,7 +234,9 @@ pub fn phrase_label(inside: &PhraseCounts, all: &PhraseCounts, max: usize) -> Ve
             }
             let p_in = d as f32 / n_in;
             let lift = p_in / p_all;
-            (lift >= 2.0).then(|| (k, p_in * lift.ln() * (1.0 + 0.1 * (words.len() as f32 - 1.0)), d))
+            // A phrase as common inside as outside (a cluster of most of the texts) still ranks.
+            let score = p_in * lift.ln().max(0.01) * (1.0 + 0.1 * (words.len() as f32 - 1.0));
+            (lift >= min_lift).then_some((k, score, d))
         })
         .collect();
     cands.sort_by(|a, b| b.1.total_cmp(&a.1).then(a.0.cmp(&b.0)));
