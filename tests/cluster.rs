@@ -358,9 +358,10 @@ fn labels_are_shared_phrases_a_person_would_write_and_summaries_skip_greetings()
     // The summary is the central member's sentence that carries the label, past greetings.
     let text = "Kính gửi Ban tổ chức. Em chào các anh chị ạ! Em là sinh viên năm hai. \
                 Em mong tỉnh có thêm học bổng cho sinh viên dân tộc thiểu số ạ. Em xin cảm ơn!";
-    let s = ykien::cluster::label::summary_sentence(text, &["học bổng".to_string()]);
+    let s = ykien::cluster::label::summary_sentence(&m.analyzer, text, &["học bổng".to_string()]);
     assert_eq!(s, "Em mong tỉnh có thêm học bổng cho sinh viên dân tộc thiểu số");
-    let s = ykien::cluster::label::summary_sentence("Dạ. Cho em hỏi lịch khám nghĩa vụ quân sự năm nay?", &[]);
+    let s =
+        ykien::cluster::label::summary_sentence(&m.analyzer, "Dạ. Cho em hỏi lịch khám nghĩa vụ quân sự năm nay?", &[]);
     assert_eq!(s, "Cho em hỏi lịch khám nghĩa vụ quân sự năm nay?");
 }
 

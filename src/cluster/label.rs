@@ -334,36 +334,12 @@ pub fn check_label(analyzer: &Analyzer, phrase: &str, members: &[(&str, bool)]) 
     LabelCheck { shared: using.len() as u32 >= min_support(members.len()), words, accents, expanded }
 }
 
-/// Opening and closing formulas that say nothing of the request, folded: a sentence that
-/// is only these (with names and pronouns) is passed over in a summary.
-const FORMULAS: &[&str] = &[
-    "kinh gui",
-    "kinh thua",
-    "xin chao",
-    "chao",
-    "em chao",
-    "chau chao",
-    "da",
-    "em xin cam on",
-    "xin cam on",
-    "cam on",
-    "em cam on",
-    "tran trong",
-    "tran trong cam on",
-    "tran trong kinh chao",
-    "xin tran trong cam on",
-];
-
 /// What a cluster asks, in one sentence: the sentence of `text` that holds most of the
 /// cluster's `label` phrases (the first such), else its first that is not a greeting or a
 /// sign-off; without a closing "ạ", at most 200 characters.
-pub fn summary_sentence(text: &str, label: &[String]) -> String {
+pub fn summary_sentence(analyzer: &Analyzer, text: &str, label: &[String]) -> String {
     let sentences = text.split_inclusive(['.', '!', '?', '\n', '…']).map(str::trim).filter(|s| !s.is_empty());
-    let is_formula = |s: &str| {
-        let f = crate::text::fold_lower(s);
-        let f = f.trim_matches(|c: char| !c.is_alphanumeric());
-        FORMULAS.iter().any(|p| f == *p || f.starts_with(&format!("{p} ")) && f.split_whitespace().count() <= 8)
-    };
+    let is_formula = |s: &str| analyzer.is_formula(s);
     let folded_label: Vec<String> = label.iter().map(|l| crate::text::fold_lower(l)).collect();
     let hits = |s: &str| {
         let f = crate::text::fold_lower(s);

@@ -108,7 +108,10 @@ impl Inputs<'_> {
             words = phrases.iter().take(3).cloned().collect();
         }
         let representatives = self.representatives(c);
-        let summary = representatives.first().map(|r| label::summary_sentence(&r.text, &words)).unwrap_or_default();
+        let summary = representatives
+            .first()
+            .map(|r| label::summary_sentence(&self.models.analyzer, &r.text, &words))
+            .unwrap_or_default();
         let ((localities, departments), topic_sum) = rayon::join(
             || {
                 rayon::join(

@@ -222,7 +222,7 @@ fn rebuild(models: &Models, subs: &[Submission], report: &mut Report, a: &Assign
         let terms: Vec<String> = label.split(" · ").map(str::to_string).collect();
         let summary = representatives
             .first()
-            .map(|r| crate::cluster::label::summary_sentence(&r.text, &terms))
+            .map(|r| crate::cluster::label::summary_sentence(&models.analyzer, &r.text, &terms))
             .unwrap_or_default();
         let size = m.len();
         clusters.push((

@@ -317,6 +317,8 @@ pub struct Analyzer {
     stop_exact: FxHashSet<u64>,
     stop_folded: FxHashSet<u64>,
     teencode: FxHashMap<Box<str>, Vec<Box<str>>>,
+    /// Opening and closing formulas (greetings, thanks), folded: models/formulas.txt.
+    formulas: Vec<String>,
 }
 
 impl Analyzer {
@@ -349,7 +351,27 @@ impl Analyzer {
                 .ok_or_else(|| Error::model(&tc_path, format!("line {}: expected 'short<TAB>expansion'", n + 1)))?;
             teencode.push((short.to_string(), long.to_string()));
         }
-        Ok(Self::new(segmenter, stops.lines().filter(|l| !l.starts_with('#')), teencode).with_fixed_words(fixed))
+        let mut a =
+            Self::new(segmenter, stops.lines().filter(|l| !l.starts_with('#')), teencode).with_fixed_words(fixed);
+        let f_path = models.join("formulas.txt");
+        if f_path.exists() {
+            let text = std::fs::read_to_string(&f_path).map_err(|e| Error::io(&f_path, e))?;
+            a.formulas = text
+                .lines()
+                .map(str::trim)
+                .filter(|l| !l.is_empty() && !l.starts_with('#'))
+                .map(crate::text::fold_lower)
+                .collect();
+        }
+        Ok(a)
+    }
+
+    /// True when `sentence` is only an opening or closing formula ("Kính gửi Ban tổ chức",
+    /// "Em xin cảm ơn ạ"): it starts with one of models/formulas.txt and is short.
+    pub fn is_formula(&self, sentence: &str) -> bool {
+        let f = crate::text::fold_lower(sentence);
+        let f = f.trim_matches(|c: char| !c.is_alphanumeric());
+        self.formulas.iter().any(|p| f == p || f.starts_with(&format!("{p} ")) && f.split_whitespace().count() <= 8)
     }
 
     /// Keeps these words whole after segmentation where they align with word boundaries.
@@ -383,7 +405,15 @@ impl Analyzer {
                 (s.into_boxed_str(), l.split_whitespace().map(Box::from).collect())
             })
             .collect();
-        Analyzer { id: next_analyzer_id(), segmenter, fixed: None, stop_exact, stop_folded, teencode }
+        Analyzer {
+            id: next_analyzer_id(),
+            segmenter,
+            fixed: None,
+            stop_exact,
+            stop_folded,
+            teencode,
+            formulas: Vec::new(),
+        }
     }
 
     /// Analyses one text.
