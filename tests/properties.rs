@@ -229,3 +229,35 @@ proptest! {
         }
     }
 }
+
+/// A small index of bundled submissions, built once for the similarity property.
+fn similar_index() -> &'static (tempfile::TempDir, ykien::search::SearchIndex) {
+    static IDX: std::sync::OnceLock<(tempfile::TempDir, ykien::search::SearchIndex)> = std::sync::OnceLock::new();
+    IDX.get_or_init(|| {
+        let d = tempfile::tempdir().unwrap();
+        let corpus = std::fs::read_to_string(common::models().bundled_corpus()).unwrap();
+        let f = d.path().join("in.csv");
+        std::fs::write(&f, corpus.lines().take(200).collect::<Vec<_>>().join("\n")).unwrap();
+        let read = ykien::input::read_file(&f, &Default::default()).unwrap();
+        let data = ykien::data_dir::DataDir::resolve(Some(&d.path().join("data")));
+        let m = common::models();
+        let mut ix = ykien::search::Indexer::open(&data, &m.analyzer, "lang-son-2024", 1, 1000).unwrap();
+        ykien::search::index_submissions(m, &mut ix, &read, &indicatif::ProgressBar::hidden()).unwrap();
+        ix.finish().unwrap();
+        let idx = ykien::search::SearchIndex::open(&data, &m.analyzer).unwrap();
+        (d, idx)
+    })
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig { cases: 128, ..ProptestConfig::default() })]
+
+    #[test]
+    fn any_text_gets_similar_submissions_or_none_never_an_error(t in text()) {
+        let found = similar_index().1.similar(&t, "x", 6, 0.1);
+        prop_assert!(found.is_ok(), "{:?}", found.err());
+        let found = found.unwrap();
+        prop_assert!(found.len() <= 6 && found.windows(2).all(|w| w[0].similarity >= w[1].similarity));
+        prop_assert!(found.iter().all(|s| (0.1..=1.0 + 1e-6).contains(&s.similarity)));
+    }
+}

@@ -1036,6 +1036,9 @@ struct ClusterEditForm {
     id: String,
 }
 
+/// The largest cluster the desk splits within a request (a split clusters it again).
+const DESK_SPLIT_MAX: usize = 20_000;
+
 async fn cluster_edit(
     State(st): State<Arc<AppState>>,
     token: SessionToken,
@@ -1088,7 +1091,12 @@ fn edit_cluster(
             vec![ClusterEdit::Merge { into: members(n)?, from: vec![members(other)?] }]
         }
         "split" => {
-            members(n)?;
+            // Bounded work per request: a very large cluster is split from the command line.
+            if members(n)?.len() > DESK_SPLIT_MAX {
+                return Err(bad(&format!(
+                    "Cụm quá lớn để tách trên trang (hơn {DESK_SPLIT_MAX} ý kiến): dùng lệnh `ykien cluster split {n}`."
+                )));
+            }
             let models = crate::pipeline::Models::load(&st.models_dir, &st.profile).map_err(fail)?;
             super::split_cluster(&models, db, n as usize, 2).map_err(fail)?
         }
