@@ -383,14 +383,25 @@ impl Router {
                     push_percent(buf, pr[ci]);
                     buf.push_str("): ");
                     let at = buf.len();
-                    for (j, _) in c.contributions(&row.cols, &row.values, ci, 3) {
+                    let mut shown = 0;
+                    // Whole words and phrases of two syllables or more: a lone syllable
+                    // ("trường", "nghề") says little to a reviewer.
+                    for (j, _) in c.contributions(&row.cols, &row.values, ci, 10) {
+                        if shown == 3 {
+                            break;
+                        }
                         let mark = buf.len();
                         if mark > at {
                             buf.push_str(", ");
                         }
                         buf.push('«');
-                        if surface_into(a, text, c.tfidf.keys[j as usize], buf) {
+                        let start = buf.len();
+                        if surface_into(a, text, c.tfidf.keys[j as usize], buf)
+                            && buf[start..].contains(' ')
+                            && !quoted_in(&buf[at..start], &buf[start..])
+                        {
                             buf.push('»');
+                            shown += 1;
                         } else {
                             buf.truncate(mark);
                         }
@@ -413,9 +424,25 @@ impl Router {
             if reasons.is_empty() {
                 reasons.push(shared_reason("không có dấu hiệu rõ ràng; đề xuất theo đơn vị mặc định của hồ sơ"));
             }
+            // What the body answers for, from the profile: the reviewer checks the text against it.
+            let answers = p.departments[best].answers.trim();
+            if !answers.is_empty() {
+                buf.clear();
+                buf.push_str("phạm vi của đơn vị: ");
+                buf.push_str(answers);
+                reasons.push(shared_reason(buf));
+            }
         });
         reasons
     }
+}
+
+/// True when `phrase` is already quoted in `said` (a phrase and a word inside it both scored).
+fn quoted_in(said: &str, phrase: &str) -> bool {
+    said.split('«')
+        .skip(1)
+        .filter_map(|q| q.split('»').next())
+        .any(|q| !q.is_empty() && (q.contains(phrase) || phrase.contains(q)))
 }
 
 /// What a suggestion's reasons are written from.

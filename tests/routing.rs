@@ -213,3 +213,33 @@ fn the_reliability_table_and_calibration_error_on_a_fixed_sample() {
         .sum();
     assert_eq!(counted, 164, "{rel}");
 }
+
+#[test]
+fn reasons_quote_whole_words_and_say_what_the_body_answers_for() {
+    let read = ykien::input::read_file(&models().bundled_corpus(), &Default::default()).unwrap();
+    let texts: Vec<&str> = read.submissions.iter().take(300).map(|s| s.text.as_str()).collect();
+    let r = route(models(), &texts);
+    let mut with_model = 0;
+    for (x, text) in r.iter().zip(&texts) {
+        let s = &x.suggestion;
+        let remit = s.reasons.iter().find(|r| r.starts_with("phạm vi của đơn vị: "));
+        let remit = remit.unwrap_or_else(|| panic!("{text}: {:?}", s.reasons));
+        let dept = models().router.profile.departments.iter().find(|d| *d.code == *s.department).unwrap();
+        assert!(remit.ends_with(dept.answers.trim()), "{remit}");
+        for reason in s.reasons.iter().filter(|r| r.starts_with("mô hình học")) {
+            with_model += 1;
+            let quoted: Vec<&str> = reason.split('«').skip(1).filter_map(|q| q.split('»').next()).collect();
+            assert!((1..=3).contains(&quoted.len()), "{reason}");
+            for q in &quoted {
+                assert!(q.contains(' '), "a lone syllable «{q}» in: {reason}");
+            }
+            // No phrase said twice, nor a word inside a phrase already said.
+            for (i, a) in quoted.iter().enumerate() {
+                for b in &quoted[i + 1..] {
+                    assert!(!a.contains(b) && !b.contains(a), "{reason}");
+                }
+            }
+        }
+    }
+    assert!(with_model > 250, "{with_model} of 300 name the words the learned model weighed");
+}
