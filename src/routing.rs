@@ -345,6 +345,20 @@ impl Router {
             quote_into(&mut r, hits.iter().filter(|h| h.label == second).map(|h| h.text.as_str()));
             reasons.push(shared_reason(&r));
         }
+        // A runner-up within reach (at least half the suggestion's confidence): why it lost.
+        if !concerns_two && logits[second] >= 0.5 * logits[best] {
+            let mut r = format!("phương án hai {} (", p.departments[second].name);
+            push_percent(&mut r, logits[second]);
+            let theirs: Vec<&str> = hits.iter().filter(|h| h.label == second).map(|h| h.text.as_str()).collect();
+            if theirs.is_empty() {
+                r.push_str(") xếp sau: văn bản không có từ khóa riêng của đơn vị này");
+            } else {
+                r.push_str(") cũng có dấu hiệu: ");
+                quote_into(&mut r, theirs.into_iter());
+                r.push_str("; xếp sau vì tổng dấu hiệu của đơn vị được đề xuất mạnh hơn");
+            }
+            reasons.push(shared_reason(&r));
+        }
         // Kept for the whole run, one set per distinct text: the list at its size.
         reasons.shrink_to_fit();
         Suggestion {

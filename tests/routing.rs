@@ -226,6 +226,9 @@ fn reasons_quote_whole_words_and_say_what_the_body_answers_for() {
         let remit = remit.unwrap_or_else(|| panic!("{text}: {:?}", s.reasons));
         let dept = models().router.profile.departments.iter().find(|d| *d.code == *s.department).unwrap();
         assert!(remit.ends_with(dept.answers.trim()), "{remit}");
+        // A runner-up within reach says why it lost.
+        let close = s.also.is_none() && s.runner_up_confidence >= 0.5 * s.confidence;
+        assert_eq!(close, s.reasons.iter().any(|r| r.starts_with("phương án hai")), "{text}: {:?}", s.reasons);
         for reason in s.reasons.iter().filter(|r| r.starts_with("mô hình học")) {
             with_model += 1;
             let quoted: Vec<&str> = reason.split('«').skip(1).filter_map(|q| q.split('»').next()).collect();
