@@ -973,3 +973,53 @@ async fn analysts_edit_clusters_on_the_desk_reviewers_may_not_and_each_edit_is_k
     assert_eq!(r.status, StatusCode::NOT_FOUND);
     assert_eq!(Db::open(&d.data.review_db()).unwrap().cluster_edits().unwrap().len(), 2, "nothing kept from refusals");
 }
+
+#[tokio::test]
+async fn an_admin_accepts_every_suggestion_above_a_threshold_after_being_told_the_expected_errors() {
+    let d = desk();
+    let db = Db::open(&d.data.review_db()).unwrap();
+    db.add_user("ha", Role::Admin, &auth::hash_password("mat-khau-dai").unwrap()).unwrap();
+    let pending_above = |t: f64| {
+        let f = ykien::review::QueueFilter { min_confidence: Some(t), limit: 10_000, ..Default::default() };
+        db.queue(&f).unwrap()
+    };
+    let (above, n) = pending_above(0.9);
+    assert!(n > 10, "{n} above 0.9");
+    let expect = above.iter().map(|i| 1.0 - i.confidence).sum::<f64>().round() as i64;
+    // Everyone reads the count and the expected errors; only an admin gets the button.
+    let (lan, lan_csrf) = login(&d.app, "lan").await;
+    let page = send(&d.app, "GET", "/progress?above=0,9", &lan, &[]).await.text();
+    assert!(
+        page.contains(&format!("<b>{n}</b> ý kiến chờ duyệt có độ tin cậy từ 90%")),
+        "{}",
+        &page[page.find("độ tin cậy cao").unwrap_or(0)..][..400]
+    );
+    assert!(page.contains(&format!("<b>{expect}</b> đề xuất sai")) && !page.contains("/accept-above"));
+    let r =
+        send(&d.app, "POST", "/accept-above", &lan, &[("above", "0.9"), ("confirm", "yes"), ("csrf", &lan_csrf)]).await;
+    assert_eq!(r.status, StatusCode::FORBIDDEN);
+    let (ha, ha_csrf) = login(&d.app, "ha").await;
+    assert!(send(&d.app, "GET", "/progress?above=0.9", &ha, &[]).await.text().contains("/accept-above"));
+    // First the confirmation, stating the expected wrong ones; nothing decided yet.
+    let r = send(&d.app, "POST", "/accept-above", &ha, &[("above", "0.9"), ("csrf", &ha_csrf)]).await;
+    assert_eq!(r.status, StatusCode::OK);
+    assert!(
+        r.text().contains(&format!("<b>{n} ý kiến</b>")) && r.text().contains(&format!("<b>{expect}</b> trong số đó"))
+    );
+    assert_eq!(pending_above(0.9).1, n);
+    let r =
+        send(&d.app, "POST", "/accept-above", &ha, &[("above", "0.9"), ("confirm", "yes"), ("csrf", &ha_csrf)]).await;
+    assert_eq!(r.status, StatusCode::SEE_OTHER, "{}", r.text());
+    assert_eq!(pending_above(0.9).1, 0, "every one above the threshold decided");
+    for it in &above {
+        let now = db.item(&it.id).unwrap().unwrap();
+        assert_eq!(
+            (now.status, now.department.as_str(), now.decided_by.as_str()),
+            (ykien::review::Status::Decided, it.suggested.as_str(), "ha")
+        );
+        let audit = db.audit(&it.id).unwrap();
+        assert!(audit.iter().any(|a| a.user == "ha" && a.note.contains("đồng ý hàng loạt")), "{audit:?}");
+    }
+    // Those below stay pending.
+    assert!(pending_above(0.0).1 > 0);
+}

@@ -244,6 +244,8 @@ pub struct QueueFilter {
     pub locality: Option<String>,
     /// Only suggestions at most this confident.
     pub max_confidence: Option<f64>,
+    /// Only suggestions at least this confident.
+    pub min_confidence: Option<f64>,
     /// Only these ids (from a search).
     pub ids: Option<Vec<String>>,
     /// Folded words that must all appear (when there is no search index).
@@ -682,6 +684,9 @@ impl Db {
         }
         if let Some(l) = &f.locality {
             push("locality = ?", l.clone().into());
+        }
+        if let Some(m) = f.min_confidence {
+            push("confidence >= ?", m.into());
         }
         if let Some(m) = f.max_confidence {
             push("confidence <= ?", m.into());

@@ -124,6 +124,7 @@ pub fn app(state: Arc<AppState>) -> Router {
         .route("/progress", get(progress))
         .route("/export/{dept}", get(export))
         .route("/retrain", post(retrain_now))
+        .route("/accept-above", post(accept_above))
         .route("/static/desk.js", get(desk_js))
         .layer(axum::middleware::from_fn_with_state(state.clone(), security_headers))
         .with_state(state)
@@ -1229,6 +1230,7 @@ fn progress_page(
                         a href={ "/export/" (urlencode(&r.department)) "?format=csv" } { "CSV" } } }
                 } }
             }
+            (threshold_card(db, user, &q)?)
             @if user.role.can_decide() {
                 form.card method="post" action="/retrain" {
                     input type="hidden" name="csrf" value=(user.csrf);
@@ -1238,6 +1240,102 @@ fn progress_page(
             }
         },
     ))
+}
+
+/// Pending suggestions at or above a confidence, and how many of them the confidences
+/// themselves expect to be wrong (the sum of 1 − confidence).
+fn above_threshold(db: &Db, t: f64) -> std::result::Result<(Vec<Item>, i64, f64), Page> {
+    let f =
+        QueueFilter { status: StatusFilter::Pending, min_confidence: Some(t), limit: BULK_MAX, ..Default::default() };
+    let (items, total) = db.queue(&f).map_err(fail)?;
+    let wrong = items.iter().map(|i| 1.0 - i.confidence).sum::<f64>();
+    Ok((items, total, wrong))
+}
+
+/// The most suggestions one bulk acceptance decides (bounded work per request).
+const BULK_MAX: usize = 5_000;
+
+/// A threshold from the page (0.5 to 1; 0.9 by default).
+fn threshold_of(q: &HashMap<String, String>) -> f64 {
+    q.get("above")
+        .and_then(|v| v.trim().replace(',', ".").parse::<f64>().ok())
+        .filter(|t| t.is_finite())
+        .unwrap_or(0.9)
+        .clamp(0.5, 1.0)
+}
+
+/// The reviewer's lever: how many pending suggestions reach a confidence, the wrong ones to
+/// expect among them, and for an admin, accepting them all after a confirmation.
+fn threshold_card(db: &Db, user: &User, q: &HashMap<String, String>) -> std::result::Result<Markup, Page> {
+    let t = threshold_of(q);
+    let (items, total, wrong) = above_threshold(db, t)?;
+    Ok(html! {
+        form.card method="get" action="/progress" {
+            h2 { "Đề xuất có độ tin cậy cao" }
+            label { "Từ độ tin cậy " input name="above" size="5" value=(format!("{t:.2}").replace('.', ",")); }
+            " " button { "Xem" }
+            p { b { (total) } " ý kiến chờ duyệt có độ tin cậy từ " (pct(t)) " trở lên; ước tính khoảng "
+                b { (wrong.round() as i64) } " đề xuất sai trong số đó (cộng phần không chắc của từng đề xuất; độ tin cậy chưa được hiệu chỉnh)." }
+        }
+        @if user.role == Role::Admin && !items.is_empty() {
+            form.card method="post" action="/accept-above" {
+                input type="hidden" name="csrf" value=(user.csrf);
+                input type="hidden" name="above" value=(t);
+                button.primary { "Đồng ý tất cả " (items.len()) " đề xuất này" }
+                span.muted { " (bước sau sẽ hỏi xác nhận; mỗi quyết định được ghi nhật ký)" }
+            }
+        }
+    })
+}
+
+#[derive(Deserialize, Default)]
+#[serde(default)]
+struct AboveForm {
+    csrf: String,
+    above: String,
+    confirm: String,
+}
+
+async fn accept_above(State(st): State<Arc<AppState>>, token: SessionToken, Form(f): Form<AboveForm>) -> Response {
+    with_user(st, token, move |_st, db, user| bulk_accept(db, &user, f)).await
+}
+
+/// An admin accepts every pending suggestion at or above a confidence, after a confirmation
+/// that states how many are expected wrong; each decision audited as the admin's.
+fn bulk_accept(db: &mut Db, user: &User, f: AboveForm) -> std::result::Result<Response, Page> {
+    user.may_post(&f.csrf, true)?;
+    if user.role != Role::Admin {
+        return Err(forbidden("Chỉ quản trị viên được đồng ý hàng loạt."));
+    }
+    let t = threshold_of(&HashMap::from([("above".to_string(), f.above.clone())]));
+    let (items, _, wrong) = above_threshold(db, t)?;
+    if f.confirm != "yes" {
+        return Ok(layout(
+            "Xác nhận",
+            user,
+            html! {
+                p.warn { "Bạn sắp đồng ý đề xuất của " b { (items.len()) " ý kiến" } " có độ tin cậy từ " (pct(t))
+                    " trở lên. Ước tính khoảng " b { (wrong.round() as i64) } " trong số đó đề xuất sai và sẽ cần sửa sau." }
+                form method="post" action="/accept-above" {
+                    input type="hidden" name="csrf" value=(user.csrf);
+                    input type="hidden" name="above" value=(t);
+                    input type="hidden" name="confirm" value="yes";
+                    button.primary { "Xác nhận" } " " a href="/progress" { "Huỷ" }
+                }
+            },
+        )
+        .into_response());
+    }
+    let note = format!("đồng ý hàng loạt từ độ tin cậy {}", pct(t));
+    let mut done = 0;
+    for it in &items {
+        // One whose state changed meanwhile is left for its reviewer (a conflict, not an overwrite).
+        if db.decide(&it.id, it.version, &Decision::Accept, &note, &user.name).map_err(fail)? == Outcome::Done {
+            done += 1;
+        }
+    }
+    let msg = format!("Đã đồng ý {done} đề xuất từ độ tin cậy {}.", pct(t));
+    Ok(Redirect::to(&format!("/progress?learned={}", urlencode(&msg))).into_response())
 }
 
 async fn export(
