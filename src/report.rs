@@ -396,6 +396,7 @@ pub fn render_html(t: &Tables, report: &Report, models: &Models) -> String {
     new_themes_html(&mut h, report);
     heat_map_html(&mut h, t);
     departments_html(&mut h, t);
+    thresholds_html(&mut h, report);
     duplicates_html(&mut h, report);
     if let Some(c) = &t.comparison {
         comparison_html(&mut h, c, models);
@@ -492,6 +493,25 @@ fn heat_map_html(h: &mut String, t: &Tables) {
         let _ = write!(h, "<li><b>{}</b> · {total} ý kiến<br>{}</li>", escape(l), parts.join(" · "));
     }
     h.push_str("</ul></section>");
+}
+
+/// For a few confidence thresholds: how many suggestions reach each, and how many of those
+/// their own confidences expect to be wrong (the sum of 1 − confidence).
+fn thresholds_html(h: &mut String, report: &Report) {
+    h.push_str(r#"<section id="nguong"><h2>Đề xuất theo độ tin cậy</h2><div class="scroll"><table><tr><th>Độ tin cậy từ</th><th class="n">Số đề xuất</th><th class="n">Ước tính sai</th></tr>"#);
+    for t in [0.9f32, 0.8, 0.7, 0.5] {
+        let above: Vec<f32> =
+            report.records.iter().map(|r| r.routed.suggestion.confidence).filter(|&c| c >= t).collect();
+        let wrong: f32 = above.iter().map(|c| 1.0 - c).sum();
+        let _ = write!(
+            h,
+            r#"<tr><td>{}</td><td class="n">{}</td><td class="n">{}</td></tr>"#,
+            pct(t as f64),
+            above.len(),
+            wrong.round() as i64
+        );
+    }
+    h.push_str(r#"</table></div><p class="sub">Ước tính từ chính độ tin cậy của từng đề xuất (chưa hiệu chỉnh): cộng phần không chắc của các đề xuất.</p></section>"#);
 }
 
 /// Departments suggested, with low-confidence counts.

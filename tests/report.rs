@@ -58,6 +58,11 @@ fn report_numbers_match_the_analysis() {
     for c in &report.clusters {
         assert!(html.contains(&format!("{} ý kiến", c.size)));
     }
+    // The threshold table: how many reach 90% and the wrong ones their confidences expect.
+    let above: Vec<f32> = report.records.iter().map(|r| r.routed.suggestion.confidence).filter(|&c| c >= 0.9).collect();
+    let wrong = above.iter().map(|c| 1.0 - c).sum::<f32>().round() as i64;
+    let row = format!("<tr><td>90,0%</td><td class=\"n\">{}</td><td class=\"n\">{wrong}</td></tr>", above.len());
+    assert!(html.contains(&row), "{row}");
 }
 
 #[test]
