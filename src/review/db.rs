@@ -793,6 +793,19 @@ impl Db {
         Ok(out)
     }
 
+    /// Pending suggestions at least `t` confident: how many, and how many of them their own
+    /// confidences expect to be wrong (the sum of 1 − confidence).
+    pub fn pending_above(&self, t: f64) -> Result<(i64, f64)> {
+        self.conn
+            .query_row(
+                "SELECT count(*), coalesce(sum(1.0 - confidence), 0.0) FROM submissions \
+                 WHERE status = 'pending' AND confidence >= ?1",
+                [t],
+                |r| Ok((r.get(0)?, r.get(1)?)),
+            )
+            .map_err(|e| self.err(e))
+    }
+
     /// Each cluster with its label and size, largest first (for the cluster filter).
     pub fn clusters(&self) -> Result<Vec<(i64, String, i64)>> {
         let mut st = self

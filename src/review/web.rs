@@ -1242,22 +1242,22 @@ fn progress_page(
     ))
 }
 
-/// Pending suggestions at or above a confidence, and how many of them the confidences
-/// themselves expect to be wrong (the sum of 1 − confidence).
-fn above_threshold(db: &Db, t: f64) -> std::result::Result<(Vec<Item>, i64, f64), Page> {
+/// The pending suggestions at or above a confidence that one bulk acceptance decides (at
+/// most [`BULK_MAX`]), and how many of them their confidences expect to be wrong.
+fn above_threshold(db: &Db, t: f64) -> std::result::Result<(Vec<Item>, f64), Page> {
     let f =
         QueueFilter { status: StatusFilter::Pending, min_confidence: Some(t), limit: BULK_MAX, ..Default::default() };
-    let (items, total) = db.queue(&f).map_err(fail)?;
+    let (items, _) = db.queue(&f).map_err(fail)?;
     let wrong = items.iter().map(|i| 1.0 - i.confidence).sum::<f64>();
-    Ok((items, total, wrong))
+    Ok((items, wrong))
 }
 
 /// The most suggestions one bulk acceptance decides (bounded work per request).
 const BULK_MAX: usize = 5_000;
 
-/// A threshold from the page (0.5 to 1; 0.9 by default).
-fn threshold_of(q: &HashMap<String, String>) -> f64 {
-    q.get("above")
+/// A threshold as the page gives it (0.5 to 1, "0,9" or "0.9"; 0.9 by default).
+fn threshold_of(given: Option<&str>) -> f64 {
+    given
         .and_then(|v| v.trim().replace(',', ".").parse::<f64>().ok())
         .filter(|t| t.is_finite())
         .unwrap_or(0.9)
@@ -1267,8 +1267,10 @@ fn threshold_of(q: &HashMap<String, String>) -> f64 {
 /// The reviewer's lever: how many pending suggestions reach a confidence, the wrong ones to
 /// expect among them, and for an admin, accepting them all after a confirmation.
 fn threshold_card(db: &Db, user: &User, q: &HashMap<String, String>) -> std::result::Result<Markup, Page> {
-    let t = threshold_of(q);
-    let (items, total, wrong) = above_threshold(db, t)?;
+    let t = threshold_of(q.get("above").map(String::as_str));
+    // Counted in SQL over every pending suggestion (a page view loads none of them).
+    let (total, wrong) = db.pending_above(t).map_err(fail)?;
+    let batch = (total.max(0) as usize).min(BULK_MAX);
     Ok(html! {
         form.card method="get" action="/progress" {
             h2 { "Đề xuất có độ tin cậy cao" }
@@ -1277,11 +1279,11 @@ fn threshold_card(db: &Db, user: &User, q: &HashMap<String, String>) -> std::res
             p { b { (total) } " ý kiến chờ duyệt có độ tin cậy từ " (pct(t)) " trở lên; ước tính khoảng "
                 b { (wrong.round() as i64) } " đề xuất sai trong số đó (cộng phần không chắc của từng đề xuất; độ tin cậy chưa được hiệu chỉnh)." }
         }
-        @if user.role == Role::Admin && !items.is_empty() {
+        @if user.role == Role::Admin && batch > 0 {
             form.card method="post" action="/accept-above" {
                 input type="hidden" name="csrf" value=(user.csrf);
                 input type="hidden" name="above" value=(t);
-                button.primary { "Đồng ý tất cả " (items.len()) " đề xuất này" }
+                button.primary { "Đồng ý tất cả " (batch) " đề xuất này" }
                 span.muted { " (bước sau sẽ hỏi xác nhận; mỗi quyết định được ghi nhật ký)" }
             }
         }
@@ -1307,8 +1309,8 @@ fn bulk_accept(db: &mut Db, user: &User, f: AboveForm) -> std::result::Result<Re
     if user.role != Role::Admin {
         return Err(forbidden("Chỉ quản trị viên được đồng ý hàng loạt."));
     }
-    let t = threshold_of(&HashMap::from([("above".to_string(), f.above.clone())]));
-    let (items, _, wrong) = above_threshold(db, t)?;
+    let t = threshold_of(Some(&f.above));
+    let (items, wrong) = above_threshold(db, t)?;
     if f.confirm != "yes" {
         return Ok(layout(
             "Xác nhận",
