@@ -182,6 +182,11 @@ impl InputArgs {
     }
 }
 
+/// Who acts from the command line, as audits record it ("cli:" and the login name).
+pub fn cli_actor() -> String {
+    format!("cli:{}", std::env::var("USER").unwrap_or_else(|_| "?".into()))
+}
+
 /// Loads the models with `profile`, saying where from on failure.
 pub fn load_models(cx: &Context, profile: &str) -> Result<Models> {
     Models::load(&cx.models_dir, profile)

@@ -61,6 +61,17 @@ impl Assignment {
         self.cluster_of.iter().filter(|(_, &k)| k == c).map(|(id, _)| id.clone()).collect()
     }
 
+    /// The members of cluster `c`, or an error naming the clusters there are (a number
+    /// typed at the command line or sent from the desk).
+    pub fn members_of(&self, c: i64) -> crate::Result<Vec<String>> {
+        let m = if c >= 0 { self.members(c as usize) } else { Vec::new() };
+        if m.is_empty() {
+            let last = self.labels.len().saturating_sub(1);
+            return Err(crate::Error::NotFound(crate::t!("edits.no-cluster", n = c, last = last)));
+        }
+        Ok(m)
+    }
+
     /// The cluster holding most of `members` (at least half of those present in this run).
     pub fn find(&self, members: &[String]) -> Option<usize> {
         let mut votes: FxHashMap<usize, usize> = FxHashMap::default();

@@ -1063,18 +1063,7 @@ fn edit_cluster(
         return Err(forbidden("Chỉ phân tích viên và quản trị viên được sửa cụm."));
     }
     let stored = db.assignment().map_err(fail)?;
-    let members = |c: i64| {
-        let m = if c >= 0 { stored.members(c as usize) } else { Vec::new() };
-        if m.is_empty() {
-            Err(fail(Error::NotFound(crate::t!(
-                "edits.no-cluster",
-                n = c,
-                last = stored.labels.len().saturating_sub(1)
-            ))))
-        } else {
-            Ok(m)
-        }
-    };
+    let members = |c: i64| stored.members_of(c).map_err(fail);
     let bad = |m: &str| Page(StatusCode::BAD_REQUEST, bare("Yêu cầu không hợp lệ", html! { p { (m) } }));
     let edits = match f.action.as_str() {
         "rename" => {

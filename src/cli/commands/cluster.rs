@@ -5,7 +5,7 @@ use anyhow::Result;
 use clap::Subcommand;
 use ykien::pipeline::edits::ClusterEdit;
 
-use crate::cli::args::{load_models, ProfileArg};
+use crate::cli::args::{cli_actor, load_models, ProfileArg};
 use crate::cli::Context;
 use crate::outln;
 
@@ -61,15 +61,8 @@ pub fn exec(cx: &Context, a: Args) -> Result<()> {
     anyhow::ensure!(data.has_review_db(), ykien::t!("cli.no-db", db = data.review_db().display()));
     let mut db = ykien::review::Db::open(&data.review_db())?;
     let stored = db.assignment()?;
-    let members = |n: usize| -> Result<Vec<String>> {
-        let m = stored.members(n);
-        anyhow::ensure!(
-            !m.is_empty(),
-            ykien::t!("edits.no-cluster", n = n, last = stored.labels.len().saturating_sub(1))
-        );
-        Ok(m)
-    };
-    let user = format!("cli:{}", std::env::var("USER").unwrap_or_else(|_| "?".into()));
+    let members = |n: usize| stored.members_of(n as i64);
+    let user = cli_actor();
     let edits = match a.cmd {
         ClusterCmd::List => {
             for (c, n, label) in db.clusters()?.into_iter().map(|(c, l, n)| (c, n, l)) {
@@ -84,7 +77,7 @@ pub fn exec(cx: &Context, a: Args) -> Result<()> {
             vec![ClusterEdit::Rename { members: members(n)?, label: label.trim().into() }]
         }
         ClusterCmd::Merge { into, from } => {
-            let from = from.into_iter().filter(|&f| f != into).map(members).collect::<Result<Vec<_>>>()?;
+            let from = from.into_iter().filter(|&f| f != into).map(members).collect::<ykien::Result<Vec<_>>>()?;
             vec![ClusterEdit::Merge { into: members(into)?, from }]
         }
         ClusterCmd::Split { n, k } => {

@@ -4,6 +4,7 @@ use anyhow::{Context as _, Result};
 use clap::{Subcommand, ValueEnum};
 use ykien::review::accounts::{check_password, CommonPasswords};
 
+use crate::cli::args::cli_actor;
 use crate::cli::Context;
 use crate::outln;
 
@@ -70,11 +71,6 @@ impl From<RoleArg> for ykien::review::Role {
     }
 }
 
-/// Who changes accounts from the command line, as the audit records it.
-fn actor() -> String {
-    format!("cli:{}", std::env::var("USER").unwrap_or_else(|_| "?".into()))
-}
-
 /// A new password for `name` from standard input, checked against the policy.
 fn read_password(cx: &Context, name: &str) -> Result<String> {
     use std::io::{BufRead, IsTerminal};
@@ -100,7 +96,7 @@ pub fn exec(cx: &Context, a: Args) -> Result<()> {
             let pw = read_password(cx, &name)?;
             let role = ykien::review::Role::from(role);
             db.add_user(&name, role, &hash(&pw)?)?;
-            db.audit_account(&actor(), &format!("added ({})", role.as_str()), &name)?;
+            db.audit_account(&cli_actor(), &format!("added ({})", role.as_str()), &name)?;
             outln!(
                 "{}",
                 ykien::t!("cli.user-added", name = name, role = role.as_str(), db = data.review_db().display())
@@ -115,19 +111,19 @@ pub fn exec(cx: &Context, a: Args) -> Result<()> {
         }
         UserCmd::Passwd { name } => {
             let pw = read_password(cx, &name)?;
-            db.set_password(&name, &hash(&pw)?, &actor())?;
+            db.set_password(&name, &hash(&pw)?, &cli_actor())?;
             outln!("{}", ykien::t!("cli.user-passwd", name = name));
         }
         UserCmd::Disable { name } => {
-            db.set_disabled(&name, true, &actor())?;
+            db.set_disabled(&name, true, &cli_actor())?;
             outln!("{}", ykien::t!("cli.user-disable", name = name));
         }
         UserCmd::Enable { name } => {
-            db.set_disabled(&name, false, &actor())?;
+            db.set_disabled(&name, false, &cli_actor())?;
             outln!("{}", ykien::t!("cli.user-enable", name = name));
         }
         UserCmd::Remove { name } => {
-            db.remove_user(&name, &actor())?;
+            db.remove_user(&name, &cli_actor())?;
             outln!("{}", ykien::t!("cli.user-remove", name = name));
         }
     }
