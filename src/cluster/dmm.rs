@@ -139,16 +139,8 @@ impl Fit<CsrMatrix> for DmmParams {
         }
         let (_, mut z, g) = best.expect("restarts >= 1");
         // Number the non-empty clusters 0.. in order of first appearance, counts alike.
-        let mut map = vec![u32::MAX; self.k];
-        let mut next = 0u32;
-        for c in z.iter_mut() {
-            if map[*c as usize] == u32::MAX {
-                map[*c as usize] = next;
-                next += 1;
-            }
-            *c = map[*c as usize];
-        }
-        let (k, kept, dim) = (self.k, next as usize, x.n_cols);
+        let (map, kept) = compact(&mut z, self.k);
+        let (k, dim) = (self.k, x.n_cols);
         let mut counts = Counts::new(kept, dim);
         for (old, &new) in map.iter().enumerate() {
             if new == u32::MAX {
@@ -163,6 +155,21 @@ impl Fit<CsrMatrix> for DmmParams {
         }
         Ok(Dmm { k: kept, assignments: z, counts, alpha: self.alpha, beta: self.beta, dim })
     }
+}
+
+/// Numbers the clusters `z` uses (of `k`) 0.. in order of first appearance, in place;
+/// returns each old cluster's new number (`u32::MAX` for an empty one) and how many are kept.
+pub fn compact(z: &mut [u32], k: usize) -> (Vec<u32>, usize) {
+    let mut map = vec![u32::MAX; k];
+    let mut next = 0u32;
+    for c in z.iter_mut() {
+        if map[*c as usize] == u32::MAX {
+            map[*c as usize] = next;
+            next += 1;
+        }
+        *c = map[*c as usize];
+    }
+    (map, next as usize)
 }
 
 impl DmmParams {

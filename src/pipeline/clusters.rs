@@ -7,7 +7,7 @@ use rayon::prelude::*;
 use rustc_hash::FxHashSet;
 
 use super::vectors::{Clustering, Vectors};
-use super::{counts, ClusterReport, Models, RecordResult, Representative, NEW_THEME_MIN, NEW_THEME_SHARE};
+use super::{counts, is_new_theme, ClusterReport, Models, RecordResult, Representative};
 use crate::cluster::{label, KMeans};
 use crate::features::Tfidf;
 use crate::input::Submission;
@@ -29,8 +29,6 @@ struct Inputs<'a> {
     terms: Vec<Vec<(u32, f32)>>,
     /// The phrases of a sample of all submissions (what is common everywhere).
     everywhere: label::PhraseCounts,
-    /// The members a new theme needs: [`NEW_THEME_MIN`], or 1% of the submissions clustered.
-    new_theme_min: usize,
 }
 
 /// Submissions read to learn which phrases are common everywhere, and at most per cluster
@@ -66,20 +64,8 @@ pub(super) fn reports(
     let mut clusters: Vec<ClusterReport> = {
         let sample: Vec<usize> = spread(&active, PHRASE_SAMPLE).collect();
         let everywhere = label::mine_phrases(&models.analyzer, sample.iter().map(|&i| subs[i].text.as_str()), false);
-        let new_theme_min = NEW_THEME_MIN.max(active.len() / 100);
-        let inputs = Inputs {
-            models,
-            subs,
-            records,
-            active: &active,
-            km,
-            family,
-            tfidf: &tfidf,
-            members,
-            terms,
-            everywhere,
-            new_theme_min,
-        };
+        let inputs =
+            Inputs { models, subs, records, active: &active, km, family, tfidf: &tfidf, members, terms, everywhere };
         (0..km.k).into_par_iter().map(|c| inputs.report(c)).collect()
     };
     // Number clusters by size, largest first, so the output reads top-down.
@@ -141,7 +127,7 @@ impl Inputs<'_> {
             terms: words,
             summary,
             phrases,
-            new_theme: size >= self.new_theme_min && outside as f32 > NEW_THEME_SHARE * size as f32,
+            new_theme: is_new_theme(size, outside, self.active.len()),
             size,
             topic: topics.topics[t].code.to_string(),
             topic_score,

@@ -7,7 +7,7 @@ use std::collections::BTreeMap;
 use rustc_hash::{FxHashMap, FxHashSet};
 use serde::{Deserialize, Serialize};
 
-use super::{counts, ClusterReport, Models, Report, Representative, NEW_THEME_MIN, NEW_THEME_SHARE};
+use super::{counts, is_new_theme, ClusterReport, Models, Report, Representative};
 use crate::input::Submission;
 
 /// One edit of the clusters. Clusters are given by their members' ids when the edit was made.
@@ -158,19 +158,20 @@ pub fn assignment_of(report: &Report, subs: &[Submission]) -> Assignment {
     }
 }
 
-/// Carries `edits` onto `report` in order; returns what could not be carried, each with why.
-/// Clusters an edit changed are rebuilt from their members; all are numbered by size again.
-pub fn carry(
+/// Carries `edits` onto `report` in order; returns those that could not be carried, each by
+/// its place in `edits` and with why. Clusters an edit changed are rebuilt from their
+/// members; all are numbered by size again.
+pub fn carry<'e>(
     models: &Models,
     subs: &[Submission],
     report: &mut Report,
-    edits: &[ClusterEdit],
-) -> Vec<(ClusterEdit, String)> {
+    edits: impl IntoIterator<Item = &'e ClusterEdit>,
+) -> Vec<(usize, String)> {
     let mut a = assignment_of(report, subs);
     let mut failed = Vec::new();
-    for e in edits {
+    for (i, e) in edits.into_iter().enumerate() {
         if let Err(why) = a.apply(e) {
-            failed.push((e.clone(), why));
+            failed.push((i, why));
         }
     }
     if !a.touched.is_empty() {
@@ -244,7 +245,7 @@ fn rebuild(models: &Models, subs: &[Submission], report: &mut Report, a: &Assign
                 terms,
                 summary,
                 phrases: base.map(|b| b.phrases.clone()).unwrap_or_default(),
-                new_theme: size >= NEW_THEME_MIN.max(clustered / 100) && outside as f32 > NEW_THEME_SHARE * size as f32,
+                new_theme: is_new_theme(size, outside, clustered),
                 size,
                 topic_score: m.iter().map(|&i| report.records[i].routed.topic_score).sum::<f32>() / size as f32,
                 topic,

@@ -213,6 +213,12 @@ pub const NEW_THEME_SHARE: f32 = 0.5;
 /// something several people raise, not two or three texts.
 pub const NEW_THEME_MIN: usize = 5;
 
+/// The new-theme rule: a cluster of `size` members, `outside` of them in the fallback topic,
+/// among `clustered` submissions ([`NEW_THEME_SHARE`], [`NEW_THEME_MIN`]).
+pub fn is_new_theme(size: usize, outside: usize, clustered: usize) -> bool {
+    size >= NEW_THEME_MIN.max(clustered / 100) && outside as f32 > NEW_THEME_SHARE * size as f32
+}
+
 /// A group of near-duplicate submissions: one request sent several times.
 #[derive(Debug, Clone, Serialize)]
 pub struct DuplicateGroup {

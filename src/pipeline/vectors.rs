@@ -116,30 +116,17 @@ pub const DMM_MAX_K: usize = 40;
 /// there are more than `KMEANS_SAMPLE` rows, then every row placed by the fitted counts.
 fn dmm_clusters(x: &CsrMatrix, k: usize, settings: &Settings) -> Result<KMeans> {
     let mut params = crate::cluster::dmm::DmmParams { seed: settings.seed, ..crate::cluster::dmm::DmmParams::new(k) };
-    if x.n_rows() > SCREEN_FROM {
+    let mut assignments = if x.n_rows() > SCREEN_FROM {
         // Large inputs: fewer chains, each on a sample of SCREEN_FROM rows (plenty to learn
         // a few dozen clusters' words), then every row placed by the fitted counts.
         params.restarts = 2;
-    }
-    let assignments = if x.n_rows() > SCREEN_FROM {
         params.fit(&x.select(&sample_of(x.n_rows(), SCREEN_FROM)))?.predict(x)
     } else {
         params.fit(x)?.assignments
     };
     // Clusters that no row joins in the end are dropped and the rest numbered 0.. again.
-    let mut map = vec![u32::MAX; k];
-    let mut next = 0u32;
-    let assignments: Vec<u32> = assignments
-        .into_iter()
-        .map(|c| {
-            if map[c as usize] == u32::MAX {
-                map[c as usize] = next;
-                next += 1;
-            }
-            map[c as usize]
-        })
-        .collect();
-    Ok(KMeans::from_assignments(x, next as usize, assignments))
+    let (_, kept) = crate::cluster::dmm::compact(&mut assignments, k);
+    Ok(KMeans::from_assignments(x, kept, assignments))
 }
 
 /// No clusters (nothing to cluster, or k = 0).

@@ -59,11 +59,11 @@ pub fn exec(cx: &Context, a: Args) -> Result<()> {
     if data.has_review_db() {
         let edits = ykien::review::Db::open(&data.review_db())?.cluster_edits()?;
         if !edits.is_empty() {
-            let list: Vec<_> = edits.iter().map(|(_, _, e)| e.clone()).collect();
-            let failed = ykien::pipeline::edits::carry(&models, &read.submissions, &mut report, &list);
-            eprintln!("ykien: {}", ykien::t!("edits.carried", n = list.len() - failed.len()));
-            for (e, why) in &failed {
-                let (at, who, _) = edits.iter().find(|(_, _, x)| x == e).expect("an edit of the list");
+            let list = edits.iter().map(|(_, _, e)| e);
+            let failed = ykien::pipeline::edits::carry(&models, &read.submissions, &mut report, list);
+            eprintln!("ykien: {}", ykien::t!("edits.carried", n = edits.len() - failed.len()));
+            for (i, why) in &failed {
+                let (at, who, e) = &edits[*i];
                 let when = ykien::review::auth::vietnam_time_of(at);
                 eprintln!(
                     "ykien: {}",
