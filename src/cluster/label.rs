@@ -10,7 +10,9 @@ use rustc_hash::{FxHashMap, FxHashSet};
 
 use crate::features::{CsrMatrix, Tfidf};
 use crate::text::analyzer::bigram_key;
-use crate::text::{normalize, Analyzer};
+use std::borrow::Borrow;
+
+use crate::text::{normalize, Analysis, Analyzer};
 
 /// Distinctive columns of each cluster, best first, with their scores. `members[c]` lists
 /// the submissions of cluster c; submission i has the terms of row `rows[i]` of `x`
@@ -71,16 +73,15 @@ pub fn distinctive_terms(
         .collect()
 }
 
-/// How people wrote the wanted feature keys, found by re-analysing `texts`:
+/// How people wrote the wanted feature keys, from texts and their analyses:
 /// the most common lowercased spelling, preferring one with diacritics.
-pub fn display_forms<'a>(
-    analyzer: &Analyzer,
-    texts: impl Iterator<Item = &'a str>,
+pub fn display_forms<'a, A: Borrow<Analysis>>(
+    texts: impl IntoIterator<Item = (&'a str, A)>,
     wanted: &FxHashSet<u64>,
 ) -> FxHashMap<u64, String> {
     let mut counts: FxHashMap<u64, FxHashMap<String, u32>> = FxHashMap::default();
-    for text in texts {
-        let a = analyzer.analyze(text);
+    for (text, a) in texts {
+        let a = a.borrow();
         let mut prev: Option<(u64, String)> = None;
         for (w, joined) in a.content_words() {
             if !joined {
@@ -159,14 +160,14 @@ pub struct PhraseCounts {
     pub forms: FxHashMap<u64, FxHashMap<String, u32>>,
 }
 
-/// Counts the phrases of `texts`; with `keep_forms`, also how each was written.
-pub fn mine_phrases<'a>(analyzer: &Analyzer, texts: impl Iterator<Item = &'a str>, keep_forms: bool) -> PhraseCounts {
+/// Counts the phrases of analysed texts; with `keep_forms`, also how each was written.
+pub fn mine_phrases<A: Borrow<Analysis>>(analysed: impl IntoIterator<Item = A>, keep_forms: bool) -> PhraseCounts {
     let mut pc = PhraseCounts::default();
     let mut seen: FxHashSet<u64> = FxHashSet::default();
-    for text in texts {
+    for a in analysed {
+        let a = a.borrow();
         pc.n_texts += 1;
         seen.clear();
-        let a = analyzer.analyze(text);
         let w = &a.words;
         for i in 0..w.len() {
             if !w[i].is_content() {

@@ -11,6 +11,7 @@ use super::{counts, is_new_theme, ClusterReport, Models, RecordResult, Represent
 use crate::cluster::{label, KMeans};
 use crate::features::Tfidf;
 use crate::input::Submission;
+use crate::text::Analysis;
 
 /// What every cluster's report reads.
 struct Inputs<'a> {
@@ -63,7 +64,7 @@ pub(super) fn reports(
     drop((x, rows));
     let mut clusters: Vec<ClusterReport> = {
         let sample: Vec<usize> = spread(&active, PHRASE_SAMPLE).collect();
-        let everywhere = label::mine_phrases(&models.analyzer, sample.iter().map(|&i| subs[i].text.as_str()), false);
+        let everywhere = label::mine_phrases(sample.iter().map(|&i| models.analyzer.analyze(&subs[i].text)), false);
         let inputs =
             Inputs { models, subs, records, active: &active, km, family, tfidf: &tfidf, members, terms, everywhere };
         (0..km.k).into_par_iter().map(|c| inputs.report(c)).collect()
@@ -84,10 +85,18 @@ pub(super) fn reports(
 impl Inputs<'_> {
     /// Cluster `c`'s report (numbered `c` until sorted by size).
     fn report(&self, c: usize) -> ClusterReport {
-        let phrases = self.phrases(c);
-        let members: Vec<usize> = spread(&self.members[c], PHRASE_MEMBERS).collect();
-        let texts = members.iter().map(|&r| self.subs[self.active[r]].text.as_str());
-        let mined = label::mine_phrases(&self.models.analyzer, texts, true);
+        // The first members give the terms' spellings, members spread over the cluster its
+        // phrases: the same texts, analysed once, unless the cluster is larger than that.
+        let text = |r: &usize| self.subs[self.active[*r]].text.as_str();
+        let analysed = |ids: &[usize]| -> Vec<(&str, Analysis)> {
+            ids.iter().map(|r| (text(r), self.models.analyzer.analyze(text(r)))).collect()
+        };
+        let first: Vec<usize> = self.members[c].iter().take(PHRASE_MEMBERS).copied().collect();
+        let spread_ids: Vec<usize> = spread(&self.members[c], PHRASE_MEMBERS).collect();
+        let first_a = analysed(&first);
+        let spread_a = if spread_ids == first { None } else { Some(analysed(&spread_ids)) };
+        let phrases = self.phrases(c, &first_a);
+        let mined = label::mine_phrases(spread_a.as_ref().unwrap_or(&first_a).iter().map(|(_, a)| a), true);
         let mut words = label::phrase_label(&mined, &self.everywhere, 3);
         if words.is_empty() {
             // Nothing shared enough (a cluster of two or three): its most distinctive terms.
@@ -137,12 +146,12 @@ impl Inputs<'_> {
         }
     }
 
-    /// Up to eight distinctive phrases, best first, in the forms people wrote them.
-    fn phrases(&self, c: usize) -> Vec<String> {
+    /// Up to eight distinctive phrases, best first, in the forms people wrote them (in
+    /// `first`, the cluster's first members with their analyses).
+    fn phrases(&self, c: usize, first: &[(&str, Analysis)]) -> Vec<String> {
         let key = |j: u32| self.tfidf.keys[j as usize];
         let wanted: FxHashSet<u64> = self.terms[c].iter().map(|&(j, _)| key(j)).collect();
-        let texts = self.members[c].iter().take(300).map(|&r| self.subs[self.active[r]].text.as_str());
-        let forms = label::display_forms(&self.models.analyzer, texts, &wanted);
+        let forms = label::display_forms(first.iter().map(|(t, a)| (*t, a)), &wanted);
         let keyed: Vec<(u64, f32)> = self.terms[c].iter().map(|&(j, s)| (key(j), s)).collect();
         label::make_label(&keyed, &forms, 8)
     }
