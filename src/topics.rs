@@ -116,6 +116,14 @@ impl TopicModel {
         Ok(m)
     }
 
+    /// The same taxonomy with its classifier learned from `docs` (feature keys) and their
+    /// topic codes instead: what cross-validation holds out from.
+    pub fn refit(&self, docs: &[Vec<u64>], labels: &[String]) -> Result<TopicModel> {
+        let c = SoftmaxParams::default().fit(&Labelled { docs, labels })?;
+        let class_topic = c.classes.iter().map(|name| self.index(name)).collect();
+        Ok(TopicModel { classifier: Some((c, class_topic)), ..self.clone() })
+    }
+
     /// Index of a topic code.
     pub fn index(&self, code: &str) -> Option<usize> {
         self.topics.iter().position(|t| &*t.code == code)

@@ -527,16 +527,17 @@ async fn progress_exports_and_backup() {
 async fn corrections_teach_the_router() {
     let d = desk();
     let (cookie, csrf) = login(&d.app, "lan").await;
-    // Reviewers send every request about clean water to the district People's Committee.
+    // Reviewers send every request about lighting in the villages to the district People's
+    // Committee (the profile names "đèn đường", not these words).
     let water = [
-        "Thôn em thiếu nước sạch sinh hoạt, mong tỉnh đầu tư giếng khoan",
-        "Đề nghị xây bể chứa nước sạch cho bản vùng cao",
-        "Nước sinh hoạt ở xã em bị nhiễm đá vôi, mong có hệ thống lọc nước sạch",
-        "Mong đầu tư công trình nước sạch tập trung cho thôn",
-        "Mùa khô bản em thiếu nước sạch, xin hỗ trợ đường ống dẫn nước",
-        "Đề nghị sửa chữa công trình cấp nước sạch bị hỏng ở xã",
+        "Ngõ xóm em tối om, mong lắp đèn chiếu sáng",
+        "Đề nghị lắp hệ thống chiếu sáng công cộng cho khu dân cư",
+        "Đoạn ngõ từ nhà văn hóa về xóm không có bóng đèn chiếu sáng, đi đêm rất sợ",
+        "Mong đầu tư đèn năng lượng mặt trời chiếu sáng ngõ xóm",
+        "Xóm em xin được lắp thêm cột đèn chiếu sáng",
+        "Đề nghị sửa các bóng đèn chiếu sáng bị hỏng trong khu dân cư",
     ];
-    let probe = "Xin tỉnh quan tâm đầu tư nước sạch cho các thôn vùng cao";
+    let probe = "Đề nghị lắp thêm đèn chiếu sáng ở ngõ xóm";
     let m = models();
     let before = ykien::pipeline::route_one(&m, &sub("p", probe)).suggestion.department.to_string();
     assert_ne!(before, "ubnd-huyen", "the base router does not know this yet");

@@ -53,8 +53,8 @@ pub fn corpus_report(
         true => (0..subs.len()).filter(|&i| subs[i].field("split") == Some("test")).collect(),
         false => (0..subs.len()).collect(),
     };
-    let scope =
-        if test.len() < subs.len() { "test split" } else { "all records (no split column: models may have seen them)" };
+    let has_split = subs.iter().any(|s| s.field("split").is_some());
+    let scope = if has_split { "test split" } else { "all records (no split column: models may have seen them)" };
     let pred_t: Vec<String> = test.iter().map(|&i| report.records[i].routed.topic.to_string()).collect();
     let gold_t: Vec<String> = test.iter().map(|&i| gold_topic[i].clone()).collect();
     let topics = ClassificationReport::new(&pred_t, &gold_t).render();
@@ -119,6 +119,12 @@ fn routing_section(
         .count();
     let table = ClassificationReport::new(&pred_d, &gold_d).render();
     let _ = writeln!(out, "Routing with profile {}, {scope} ({} records):\n{table}", profile.name, gold_d.len());
+    let b = models.router.blend;
+    let _ = writeln!(
+        out,
+        "weights of the evidence (fitted out of fold): model {:.2}, keywords {:.2}, topic areas {:.2}",
+        b.model, b.rules, b.topics
+    );
     let pairs: Vec<(f64, bool)> = test
         .iter()
         .filter(|&&i| subs[i].field("department").is_some())
@@ -174,4 +180,23 @@ pub fn reliability(pairs: &[(f64, bool)]) -> String {
     }
     let _ = writeln!(out, "expected calibration error {ece:.3}");
     out
+}
+
+/// The share right and the expected calibration error of (confidence, right) pairs, over
+/// the bins of [`reliability`].
+pub fn reliability_figures(pairs: &[(f64, bool)]) -> (f64, f64) {
+    let n = pairs.len().max(1) as f64;
+    let right = pairs.iter().filter(|(_, ok)| *ok).count() as f64 / n;
+    let mut ece = 0.0;
+    for (lo, hi) in BINS {
+        let inside: Vec<&(f64, bool)> = pairs.iter().filter(|(c, _)| *c >= lo && *c < hi).collect();
+        if inside.is_empty() {
+            continue;
+        }
+        let m = inside.len() as f64;
+        let conf = inside.iter().map(|(c, _)| c).sum::<f64>() / m;
+        let acc = inside.iter().filter(|(_, ok)| *ok).count() as f64 / m;
+        ece += m / n * (conf - acc).abs();
+    }
+    (right, ece)
 }

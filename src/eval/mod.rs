@@ -9,7 +9,9 @@ use ndarray::Array1;
 use serde::Serialize;
 
 mod corpus;
-pub use corpus::{corpus_report, label_checks, reliability};
+mod kinds;
+pub use corpus::{corpus_report, label_checks, reliability, reliability_figures};
+pub use kinds::{kinds_of, render_by_kind, routing_by_kind, KindResult, LONG_LETTER};
 
 /// Joint counts and the two marginal counts of a pair of labelings.
 type Contingency<A, B> = (BTreeMap<(A, B), f64>, BTreeMap<A, f64>, BTreeMap<B, f64>);

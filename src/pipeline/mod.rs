@@ -70,7 +70,7 @@ impl Models {
     pub fn load(dir: &Path, profile: &str) -> Result<Self> {
         let analyzer = Arc::new(Analyzer::load(dir)?);
         let topics = TopicModel::load(&dir.join("topics.toml"), &analyzer)?;
-        let router = Router::new(Profile::load(dir, profile)?, &analyzer)?;
+        let router = Router::new(Profile::load(dir, profile)?, &analyzer, &topics)?;
         Ok(Models { dir: dir.to_path_buf(), analyzer, topics, router })
     }
 

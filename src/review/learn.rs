@@ -14,7 +14,7 @@ use crate::routing::{Profile, Router};
 pub fn learn(models: &mut Models, decisions: &[(String, String, String)]) -> Result<usize> {
     let profile = Profile::load(&models.dir, &models.router.profile.name)?;
     let examples: Vec<(&str, &str)> = decisions.iter().map(|(_, t, d)| (t.as_str(), d.as_str())).collect();
-    models.router = Router::with_examples(profile, &models.analyzer, &examples)?;
+    models.router = Router::with_examples(profile, &models.analyzer, &models.topics, &examples)?;
     Ok(examples.len())
 }
 
@@ -99,6 +99,7 @@ pub fn cross_validate(models: &Models, decisions: &[(String, String, String)], f
             let router = Router::with_examples(
                 Profile::load(&models.dir, &models.router.profile.name)?,
                 &models.analyzer,
+                &models.topics,
                 &examples,
             )?;
             let m = Models {

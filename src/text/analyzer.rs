@@ -416,6 +416,12 @@ impl Analyzer {
         }
     }
 
+    /// Whether `text` uses a teen-code spelling this analyzer expands ("ko", "đc").
+    pub fn uses_teencode(&self, text: &str) -> bool {
+        let lower = super::normalize::normalize(text).text.to_lowercase();
+        lower.split(|c: char| !c.is_alphanumeric()).any(|w| !w.is_empty() && self.teencode.contains_key(w))
+    }
+
     /// Analyses one text.
     pub fn analyze(&self, text: &str) -> Analysis {
         let mut out = Analysis::default();

@@ -19,6 +19,11 @@ pub struct Args {
     /// The gold label column, with --model.
     #[arg(long, default_value = "label")]
     label_column: String,
+    /// Also measure routing by cross-validation holding out one kind of text at a time
+    /// (each topic area, typed without diacritics, teen code, long letters), over every
+    /// labelled record.
+    #[arg(long)]
+    by_kind: bool,
     #[command(flatten)]
     cluster: ClusterArgs,
 }
@@ -40,6 +45,10 @@ pub fn exec(cx: &Context, a: Args) -> Result<()> {
     {
         use std::io::Write;
         std::io::stdout().lock().write_all(text.as_bytes())?;
+    }
+    if a.by_kind {
+        let results = ykien::eval::routing_by_kind(&models, &read.submissions)?;
+        outln!("\n{}", ykien::eval::render_by_kind(&results));
     }
     let data = cx.data();
     if data.has_review_db() {

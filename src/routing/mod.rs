@@ -4,11 +4,16 @@
 //! for, their topic areas and keywords, plus successor rules that map older labels
 //! (2024 codes) onto its own. The score of a department combines three readable parts:
 //!
-//! logit(d) = ln P_model(d) + rule_weight · keyword hits(d) + topic_weight · Σ P(topic) over d's topics
+//! logit(d) = w_model · ln P_model(d) + w_rules · keyword hits(d) + w_topics · Σ P(topic) over d's topics
 //!
-//! P_model comes from a linear SVM learned from the profile's labelled data (a softmax
-//! over its margins), over the classifier keys: words, bigrams, syllables and syllable pairs.
-//! Confidence is the softmax of the logits; the reasons name the words and rules behind them.
+//! P_model comes from a linear SVM (a softmax over its margins) over the classifier keys
+//! (words, bigrams, syllables and syllable pairs), learned from the profile's labelled
+//! data and from the profile's own knowledge: each department's remit sentence and
+//! keywords are labelled texts too. The weights w are fitted out of fold ([`blend`]), so
+//! the confidence (the softmax of the logits) is calibrated and the profile's rules weigh
+//! as much as the data says they should. The reasons name the words and rules behind it.
+
+pub mod blend;
 
 use std::path::{Path, PathBuf};
 
@@ -22,6 +27,7 @@ use crate::text::analyzer::{bigram_key, is_bigram};
 use crate::text::{normalize, Analysis, Analyzer};
 use crate::topics::{classifier_features, TopicModel, TopicScores};
 use crate::traits::Fit;
+use blend::{Blend, BlendParams, EvidenceRow, MAX_HITS, PROB_FLOOR};
 
 #[derive(Deserialize)]
 struct ProfileFile {
@@ -180,6 +186,8 @@ pub struct Router {
     pub profile: Profile,
     keywords: Keywords,
     model: Option<Learned>,
+    /// How the learned model, the keywords and the topic areas weigh in a department's logit.
+    pub blend: Blend,
     /// The departments' topic areas as indices into the taxonomy last met, found once.
     topic_index: std::sync::OnceLock<DepartmentTopics>,
 }
@@ -214,58 +222,218 @@ struct Learned {
     department_class: Vec<Option<usize>>,
 }
 
+impl Learned {
+    fn new(classifier: LinearClassifier, p: &Profile) -> Self {
+        let class_department = classifier.classes.iter().map(|name| p.index(name)).collect();
+        let department_class = p.departments.iter().map(|d| classifier.class_index(&d.code)).collect();
+        Learned { classifier, class_department, department_class }
+    }
+}
+
+/// A text the router learns from, with its department in the profile's codes.
+#[derive(Debug, Clone)]
+pub struct TrainingText {
+    /// The text.
+    pub text: String,
+    /// Its department (a code of the profile).
+    pub department: String,
+    /// Its topic area, when known: the blend holds out one topic area at a time.
+    pub topic: Option<String>,
+}
+
+/// Trains the router's classifier on the training rows a predicate keeps (and the profile's knowledge).
+type TrainOn<'a> = dyn Fn(&dyn Fn(usize) -> bool) -> Result<LinearClassifier> + Sync + 'a;
+
+/// Folds of the out-of-fold evidence drawn at random (a hash of the text).
+const FOLDS: usize = 5;
+
+/// Ridge of the blend fit towards the profile's weights, per text.
+const BLEND_RIDGE: f64 = 0.001;
+
+/// What the profile itself says each department answers: its remit sentence and each of
+/// its keywords, as labelled texts the learned model reads beside the training data (so
+/// a phrase of the remit weighs even where the training data never used it).
+fn knowledge_texts(p: &Profile) -> Vec<(String, String)> {
+    let mut out = Vec::new();
+    for d in &p.departments {
+        if !d.answers.trim().is_empty() {
+            out.push((d.code.to_string(), d.answers.clone()));
+        }
+        out.extend(d.keywords.iter().map(|k| (d.code.to_string(), k.clone())));
+    }
+    out
+}
+
 impl Router {
     /// Builds the router: compiles the profile's keywords and learns from its training data.
-    pub fn new(profile: Profile, analyzer: &Analyzer) -> Result<Self> {
-        Self::with_examples(profile, analyzer, &[])
+    pub fn new(profile: Profile, analyzer: &Analyzer, topics: &TopicModel) -> Result<Self> {
+        Self::with_examples(profile, analyzer, topics, &[])
     }
 
     /// Builds the router learning from the profile's training data and from `examples`
     /// (text, department code): decisions reviewers made. A code the profile does not
     /// know is mapped by its successor rules, else it is an error.
-    pub fn with_examples(profile: Profile, analyzer: &Analyzer, examples: &[(&str, &str)]) -> Result<Self> {
-        let keywords = Keywords::new(
-            analyzer,
-            profile.departments.iter().enumerate().flat_map(|(i, d)| d.keywords.iter().map(move |k| (i, k.as_str()))),
-        );
-        let mut r = Router { profile, keywords, model: None, topic_index: std::sync::OnceLock::new() };
-        let mut docs = Vec::new();
-        let mut labels = Vec::new();
-        if let Some(spec) = r.profile.training.clone() {
-            let base = r.profile.path.parent().unwrap_or(Path::new(".")).to_path_buf();
-            let rows = spec.load(&base)?;
-            for row in &rows {
+    pub fn with_examples(
+        profile: Profile,
+        analyzer: &Analyzer,
+        topics: &TopicModel,
+        examples: &[(&str, &str)],
+    ) -> Result<Self> {
+        let mut rows = Vec::new();
+        if let Some(spec) = profile.training.clone() {
+            let base = profile.path.parent().unwrap_or(Path::new(".")).to_path_buf();
+            for row in spec.load(&base)? {
                 let gold = row.field(&spec.label_column).unwrap_or_default();
-                let code = r.profile.map_code(gold, row.field("topic")).ok_or_else(|| {
+                let code = profile.map_code(gold, row.field("topic")).ok_or_else(|| {
                     Error::model(
                         &base.join(&spec.file),
                         format!(
                             "record {}: department '{gold}' is not in profile {} and has no successor",
-                            row.id, r.profile.name
+                            row.id, profile.name
                         ),
                     )
                 })?;
-                labels.push(code.to_string());
-                docs.push(classifier_features(analyzer, &row.text));
+                let code = code.to_string();
+                let topic = row.field("topic").map(String::from);
+                rows.push(TrainingText { text: row.text, department: code, topic });
             }
         }
         for (text, gold) in examples {
-            let code = r.profile.map_code(gold, None).ok_or_else(|| {
+            let code = profile.map_code(gold, None).ok_or_else(|| {
                 Error::Param(format!(
                     "reviewed department '{gold}' is not in profile {} and has no successor",
-                    r.profile.name
+                    profile.name
                 ))
             })?;
-            labels.push(code.to_string());
-            docs.push(classifier_features(analyzer, text));
+            rows.push(TrainingText { text: text.to_string(), department: code.to_string(), topic: None });
         }
-        if !docs.is_empty() {
-            let classifier = LinearSvmParams::default().fit(&Labelled { docs: &docs, labels: &labels })?;
-            let class_department = classifier.classes.iter().map(|name| r.profile.index(name)).collect();
-            let department_class = r.profile.departments.iter().map(|d| classifier.class_index(&d.code)).collect();
-            r.model = Some(Learned { classifier, class_department, department_class });
+        Self::from_texts(profile, analyzer, topics, &rows)
+    }
+
+    /// Builds the router learning from `rows` (texts with their department in this
+    /// profile's codes) and the profile's own knowledge; the blend of the evidence is
+    /// fitted out of fold on the rows (see [`blend`]).
+    pub fn from_texts(
+        profile: Profile,
+        analyzer: &Analyzer,
+        topics: &TopicModel,
+        rows: &[TrainingText],
+    ) -> Result<Self> {
+        let keywords = Keywords::new(
+            analyzer,
+            profile.departments.iter().enumerate().flat_map(|(i, d)| d.keywords.iter().map(move |k| (i, k.as_str()))),
+        );
+        let prior = Blend { model: 1.0, rules: profile.rule_weight, topics: profile.topic_weight };
+        let mut r = Router { profile, keywords, model: None, blend: prior, topic_index: std::sync::OnceLock::new() };
+        if rows.is_empty() {
+            r.blend = Blend { model: 0.0, ..prior };
+            return Ok(r);
         }
+        let known = knowledge_texts(&r.profile);
+        let docs: Vec<Vec<u64>> = rows.iter().map(|t| classifier_features(analyzer, &t.text)).collect();
+        let labels: Vec<String> = rows.iter().map(|t| t.department.clone()).collect();
+        let (kdocs, klabels): (Vec<Vec<u64>>, Vec<String>) =
+            known.iter().map(|(d, t)| (classifier_features(analyzer, t), d.clone())).unzip();
+        let train = |take: &dyn Fn(usize) -> bool| -> Result<LinearClassifier> {
+            let mut d: Vec<Vec<u64>> = kdocs.clone();
+            let mut l: Vec<String> = klabels.clone();
+            for i in (0..rows.len()).filter(|&i| take(i)) {
+                d.push(docs[i].clone());
+                l.push(labels[i].clone());
+            }
+            LinearSvmParams::default().fit(&Labelled { docs: &d, labels: &l })
+        };
+        let classifier = train(&|_| true)?;
+        r.model = Some(Learned::new(classifier, &r.profile));
+        let evidence = r.out_of_fold(analyzer, topics, rows, &docs, &train)?;
+        r.blend = BlendParams { ridge: BLEND_RIDGE, prior, max_steps: 50 }.fit(&evidence)?;
         Ok(r)
+    }
+
+    /// Evidence for every row from models (router and topic areas) that did not learn from
+    /// it: [`FOLDS`] folds by a hash of the text. (Folds holding out a whole topic area as
+    /// well were measured and left: benches/RESULTS.md.)
+    fn out_of_fold(
+        &self,
+        analyzer: &Analyzer,
+        topics: &TopicModel,
+        rows: &[TrainingText],
+        docs: &[Vec<u64>],
+        train: &TrainOn<'_>,
+    ) -> Result<Vec<EvidenceRow>> {
+        let folds: Vec<Vec<bool>> = (0..FOLDS)
+            .map(|f| {
+                rows.iter()
+                    .map(|t| crate::search::stable_hash([t.text.as_bytes()]) % FOLDS as u64 == f as u64)
+                    .collect()
+            })
+            .collect();
+        let analyses: Vec<Analysis> = rows.iter().map(|t| analyzer.analyze(&t.text)).collect();
+        let topic_docs: Vec<Vec<u64>> = analyses
+            .iter()
+            .map(|a| {
+                let mut v = Vec::new();
+                Analyzer::feature_keys(a, &mut v);
+                v.sort_unstable();
+                v
+            })
+            .collect();
+        let dept_topics = DepartmentTopics::new(&self.profile, topics);
+        use rayon::prelude::*;
+        let per_fold: Vec<Vec<EvidenceRow>> = folds
+            .par_iter()
+            .map(|held| -> Result<Vec<EvidenceRow>> {
+                if !held.iter().any(|&h| h) || held.iter().all(|&h| h) {
+                    return Ok(Vec::new());
+                }
+                let learned = Learned::new(train(&|i| !held[i])?, &self.profile);
+                let (td, tl): (Vec<Vec<u64>>, Vec<String>) = (0..rows.len())
+                    .filter(|&i| !held[i])
+                    .filter_map(|i| Some((topic_docs[i].clone(), rows[i].topic.clone()?)))
+                    .unzip();
+                let fold_topics = if td.is_empty() { None } else { Some(topics.refit(&td, &tl)?) };
+                let fold_topics = fold_topics.as_ref().unwrap_or(topics);
+                let mut out = Vec::new();
+                for i in (0..rows.len()).filter(|&i| held[i]) {
+                    let Some(gold) = self.profile.index(&rows[i].department) else { continue };
+                    let pr = learned.classifier.predict_proba(&docs[i]);
+                    let ts = fold_topics.score(&analyses[i], &topic_docs[i]);
+                    let hits = self.keywords.find(&analyses[i]);
+                    let x = self.evidence(Some((&learned, &pr)), &hits, &ts, &dept_topics.of);
+                    out.push(EvidenceRow { x, gold });
+                }
+                Ok(out)
+            })
+            .collect::<Result<_>>()?;
+        Ok(per_fold.into_iter().flatten().collect())
+    }
+
+    /// Per department, its evidence: ln P_model (0 without a model), keyword hits (capped)
+    /// and the topic probability on its topic areas.
+    fn evidence(
+        &self,
+        model: Option<(&Learned, &[f32])>,
+        hits: &[&crate::keywords::Phrase],
+        topic: &TopicScores,
+        dept_topics: &[Vec<usize>],
+    ) -> Vec<[f32; 3]> {
+        let n = self.profile.departments.len();
+        let mut x = vec![[0.0f32; 3]; n];
+        if let Some((m, pr)) = model {
+            x.iter_mut().for_each(|v| v[0] = PROB_FLOOR.ln());
+            for (ci, d) in m.class_department.iter().enumerate() {
+                if let Some(d) = *d {
+                    x[d][0] = (pr[ci] + PROB_FLOOR).ln();
+                }
+            }
+        }
+        for h in hits {
+            x[h.label][1] = (x[h.label][1] + 1.0).min(MAX_HITS);
+        }
+        for (d, ts) in dept_topics.iter().enumerate() {
+            x[d][2] = ts.iter().map(|&t| topic.probs[t]).sum();
+        }
+        x
     }
 
     /// Suggests a department for one analysed submission; `keys` are its classifier keys
@@ -296,7 +464,6 @@ impl Router {
         topics: &TopicModel,
     ) -> Suggestion {
         let p = &self.profile;
-        let n = p.departments.len();
         let found = self.topic_index.get_or_init(|| DepartmentTopics::new(p, topics));
         let computed;
         let dept_topics = if found.of_taxonomy(topics) {
@@ -305,30 +472,19 @@ impl Router {
             computed = DepartmentTopics::new(p, topics);
             &computed.of
         };
-        let mut logits = vec![0.0f32; n];
         let mut model_row = None;
-        match learned {
-            Some((m @ Learned { classifier: c, class_department, .. }, t)) => {
-                let mut pr = vec![0.0; c.classes.len()];
-                c.logits_into(&t.cols, &t.values, &mut pr);
-                softmax(&mut pr);
-                logits.iter_mut().for_each(|l| *l = (1e-4f32).ln());
-                for (ci, d) in class_department.iter().enumerate() {
-                    if let Some(d) = *d {
-                        logits[d] = (pr[ci] + 1e-4).ln();
-                    }
-                }
-                model_row = Some((m, t, pr));
-            }
-            None => logits[p.fallback] += 0.3,
+        if let Some((m, t)) = learned {
+            let c = &m.classifier;
+            let mut pr = vec![0.0; c.classes.len()];
+            c.logits_into(&t.cols, &t.values, &mut pr);
+            softmax(&mut pr);
+            model_row = Some((m, t, pr));
         }
         let hits = self.keywords.find(a);
-        for h in &hits {
-            logits[h.label] += p.rule_weight;
-        }
-        for (d, ts) in dept_topics.iter().enumerate() {
-            let share: f32 = ts.iter().map(|&t| topic.probs[t]).sum();
-            logits[d] += p.topic_weight * share;
+        let x = self.evidence(model_row.as_ref().map(|(m, _, pr)| (*m, pr.as_slice())), &hits, topic, dept_topics);
+        let mut logits: Vec<f32> = x.iter().map(|v| self.blend.logit(v)).collect();
+        if model_row.is_none() {
+            logits[p.fallback] += 0.3;
         }
         softmax(&mut logits);
         let (best, second) = best_two(&logits);
