@@ -246,3 +246,66 @@ fn reasons_quote_whole_words_and_say_what_the_body_answers_for() {
     }
     assert!(with_model > 250, "{with_model} of 300 name the words the learned model weighed");
 }
+
+#[test]
+fn two_questions_for_two_bodies_are_both_suggested_with_their_parts() {
+    let two = "Cho em hỏi thủ tục đăng ký kinh doanh hộ cá thể cần giấy tờ gì? Ngoài ra sóng điện thoại ở thôn em rất yếu, mong nhà mạng lắp thêm trạm phát sóng.";
+    let one = "Em muốn vay vốn ngân hàng chính sách để nuôi bò. Thủ tục vay vốn như thế nào, lãi suất bao nhiêu ạ?";
+    let r = route(models(), &[two, one]);
+    let s = &r[0].suggestion;
+    let pair = [&*s.department, s.also.as_deref().unwrap_or("-")];
+    assert!(pair.contains(&"so-khdt") && pair.contains(&"so-tttt"), "{pair:?} {:?}", s.reasons);
+    let why = s.reasons.iter().find(|r| r.starts_with("hai câu hỏi")).expect("a reason quotes both parts");
+    assert!(
+        why.contains("«Cho em hỏi thủ tục đăng ký kinh doanh hộ cá thể cần giấy tờ gì?» → Sở Kế hoạch và Đầu tư"),
+        "{why}"
+    );
+    assert!(why.contains("«Ngoài ra sóng điện thoại ở thôn em rất yếu"), "{why}");
+    assert!(why.contains("→ Sở Thông tin và Truyền thông"), "{why}");
+    // Two sentences about one matter are one question.
+    let s = &r[1].suggestion;
+    assert_eq!(&*s.department, "nhcsxh");
+    assert!(!s.reasons.iter().any(|r| r.starts_with("hai câu hỏi")), "{:?}", s.reasons);
+}
+
+#[test]
+fn confidence_is_calibrated_on_the_bundled_test_split() {
+    let subs = ykien::input::read_file(&models().bundled_corpus(), &Default::default()).unwrap().submissions;
+    let test: Vec<&ykien::input::Submission> = subs.iter().filter(|s| s.field("split") == Some("test")).collect();
+    let texts: Vec<&str> = test.iter().map(|s| s.text.as_str()).collect();
+    let r = route(models(), &texts);
+    let p = &models().router.profile;
+    let pairs: Vec<(f64, bool)> = test
+        .iter()
+        .zip(&r)
+        .map(|(s, x)| {
+            let gold = p.map_code(s.field("department").unwrap(), s.field("topic")).unwrap();
+            (x.suggestion.confidence as f64, *x.suggestion.department == *gold)
+        })
+        .collect();
+    let (accuracy, ece) = ykien::eval::reliability_figures(&pairs);
+    assert!(accuracy > 0.8, "{accuracy}");
+    assert!(ece < 0.08, "expected calibration error {ece:.3}");
+    let sure: Vec<&(f64, bool)> = pairs.iter().filter(|(c, _)| *c >= 0.9).collect();
+    let right = sure.iter().filter(|(_, ok)| *ok).count() as f64 / sure.len() as f64;
+    assert!(sure.len() > 50 && right >= 0.92, "{} at 0.9 or more, {right:.3} right", sure.len());
+    // The weights were fitted, not the profile's.
+    let b = models().router.blend;
+    assert!(b.model > 0.0 && b.rules > 0.0 && (b.rules - 0.8).abs() > 1e-3, "{b:?}");
+}
+
+#[test]
+fn routing_is_measured_on_kinds_of_text_held_out_whole() {
+    let subs = ykien::input::read_file(&models().bundled_corpus(), &Default::default()).unwrap().submissions;
+    let res = ykien::eval::routing_by_kind(models(), &subs).unwrap();
+    let kinds: Vec<&str> = res.iter().map(|r| r.kind.as_str()).collect();
+    for k in ["chủ đề hoc-tap", "chủ đề vay-von", "gõ không dấu", "teen code"] {
+        assert!(kinds.contains(&k), "{kinds:?}");
+    }
+    // Texts typed without diacritics, never seen in training: still mostly right
+    // (the largest department alone would be right for about a fifth).
+    let plain = res.iter().find(|r| r.kind == "gõ không dấu").unwrap();
+    assert!(plain.n > 100 && plain.accuracy > 0.7, "{plain:?}");
+    let table = ykien::eval::render_by_kind(&res);
+    assert!(table.contains("every topic area held out in turn"), "{table}");
+}

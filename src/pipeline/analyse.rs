@@ -190,8 +190,9 @@ pub(super) fn routed(models: &Models, s: &Submission, a: &crate::text::Analysis,
     let n = keys.len();
     Analyzer::classifier_extras(a, keys);
     let ts = models.topics.score(a, &keys[..n]);
-    let suggestion = models.router.suggest(&s.text, a, &[&keys[..n], &keys[n..]], &ts, &models.topics);
+    let mut suggestion = models.router.suggest(&s.text, a, &[&keys[..n], &keys[n..]], &ts, &models.topics);
     keys.truncate(n);
+    split_questions(models, &s.text, &mut suggestion);
     let (t, topic_score) = ts.best();
     Routed {
         topic: models.topics.topics[t].code.clone(),
@@ -199,4 +200,63 @@ pub(super) fn routed(models: &Models, s: &Submission, a: &crate::text::Analysis,
         suggestion: Arc::new(suggestion),
         typed_without_diacritics: a.folded,
     }
+}
+
+/// Sentences of a text routed one by one at most: a longer letter is one matter.
+const MAX_PARTS: usize = 8;
+
+/// Characters of a part quoted in a reason at most.
+const QUOTED_PART: usize = 140;
+
+/// When `text` asks two bodies two things ([`crate::routing::parts`]: its sentences, cut
+/// again before a connective of models/connectives.txt), the second body
+/// becomes `also` and a reason quotes the part of the text that concerns each.
+fn split_questions(models: &Models, text: &str, s: &mut crate::routing::Suggestion) {
+    use crate::routing::parts::{clauses, two_questions, RoutedPart};
+    let spans = clauses(text, |s| models.analyzer.connective_starts(s));
+    if spans.len() < 2 || spans.len() > MAX_PARTS {
+        return;
+    }
+    let mut keys = Vec::new();
+    let parts: Vec<RoutedPart> = spans
+        .iter()
+        .map(|&(a, b)| {
+            let part = &text[a..b];
+            let an = models.analyzer.analyze(part);
+            keys.clear();
+            Analyzer::feature_keys(&an, &mut keys);
+            keys.sort_unstable();
+            let n = keys.len();
+            Analyzer::classifier_extras(&an, &mut keys);
+            let ts = models.topics.score(&an, &keys[..n]);
+            let sg = models.router.suggest(part, &an, &[&keys[..n], &keys[n..]], &ts, &models.topics);
+            RoutedPart {
+                range: (a, b),
+                department: sg.department,
+                department_name: sg.department_name,
+                confidence: sg.confidence,
+            }
+        })
+        .collect();
+    let Some((mine, other)) = two_questions(&s.department, &parts) else { return };
+    let quote = |p: &RoutedPart| {
+        let t = &text[p.range.0..p.range.1];
+        match t.char_indices().nth(QUOTED_PART) {
+            Some((i, _)) => format!("{}…", &t[..i]),
+            None => t.to_string(),
+        }
+    };
+    let (first, second) = if mine.range.0 <= other.range.0 { (mine, other) } else { (other, mine) };
+    let reason = format!(
+        "hai câu hỏi cho hai đơn vị: «{}» → {} ({}%); «{}» → {} ({}%)",
+        quote(first),
+        first.department_name,
+        (first.confidence * 100.0).round(),
+        quote(second),
+        second.department_name,
+        (second.confidence * 100.0).round()
+    );
+    s.also = Some(other.department.clone());
+    s.reasons.retain(|r| !r.starts_with("cũng liên quan đến ") && !r.starts_with("phương án hai "));
+    s.reasons.insert(0, Arc::from(reason));
 }

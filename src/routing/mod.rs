@@ -14,6 +14,7 @@
 //! as much as the data says they should. The reasons name the words and rules behind it.
 
 pub mod blend;
+pub mod parts;
 
 use std::path::{Path, PathBuf};
 

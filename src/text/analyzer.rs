@@ -319,6 +319,8 @@ pub struct Analyzer {
     teencode: FxHashMap<Box<str>, Vec<Box<str>>>,
     /// Opening and closing formulas (greetings, thanks), folded: models/formulas.txt.
     formulas: Vec<String>,
+    /// Words that join two requests in one sentence, lowercased: models/connectives.txt.
+    connectives: Vec<String>,
 }
 
 impl Analyzer {
@@ -363,7 +365,37 @@ impl Analyzer {
                 .map(crate::text::fold_lower)
                 .collect();
         }
+        let c_path = models.join("connectives.txt");
+        if c_path.exists() {
+            let text = std::fs::read_to_string(&c_path).map_err(|e| Error::io(&c_path, e))?;
+            a.connectives = text
+                .lines()
+                .map(str::trim)
+                .filter(|l| !l.is_empty() && !l.starts_with('#'))
+                .map(|l| super::normalize::normalize(l).text.to_lowercase())
+                .collect();
+        }
         Ok(a)
+    }
+
+    /// Byte offsets in `sentence` where a connective of models/connectives.txt starts, as
+    /// whole words after a space (folded forms match only in text typed without diacritics).
+    pub fn connective_starts(&self, sentence: &str) -> Vec<usize> {
+        let plain = !super::normalize::has_diacritics(sentence);
+        let mut out = Vec::new();
+        for (i, _) in sentence.match_indices(' ') {
+            let rest = &sentence[i + 1..];
+            let hit = self.connectives.iter().any(|c| {
+                let n = c.chars().count();
+                let head: String = rest.chars().take(n).collect::<String>().to_lowercase();
+                let whole = rest.chars().nth(n).is_none_or(|x| !x.is_alphanumeric());
+                whole && (head == *c || plain && crate::text::fold_lower(&head) == crate::text::fold_lower(c))
+            });
+            if hit {
+                out.push(i + 1);
+            }
+        }
+        out
     }
 
     /// True when `sentence` is only an opening or closing formula ("Kính gửi Ban tổ chức",
@@ -413,6 +445,7 @@ impl Analyzer {
             stop_folded,
             teencode,
             formulas: Vec::new(),
+            connectives: Vec::new(),
         }
     }
 
