@@ -170,11 +170,11 @@ fn rule_words_meet_their_folded_forms_only_in_text_typed_without_diacritics() {
 
 #[test]
 fn equal_reasons_are_one_shared_string() {
-    // Two submissions that differ only in the writer's name give the same reasons, which a
-    // thread keeps once (a million suggestions hold a few thousand reason strings).
+    // Two submissions that differ only in punctuation and case give the same reasons, which
+    // a thread keeps once (a million suggestions hold a few thousand reason strings).
     let texts = [
-        "Em là Lan, em muốn vay vốn ưu đãi từ Ngân hàng Chính sách xã hội để nuôi bò sinh sản",
-        "Em là Hoa, em muốn vay vốn ưu đãi từ Ngân hàng Chính sách xã hội để nuôi bò sinh sản",
+        "Em muốn vay vốn ưu đãi từ Ngân hàng Chính sách xã hội để nuôi bò sinh sản.",
+        "em muốn vay vốn ưu đãi từ ngân hàng chính sách xã hội để nuôi bò sinh sản!!",
         "Trường em thiếu giáo viên tiếng Anh và phòng máy tính",
     ];
     let pool = rayon::ThreadPoolBuilder::new().num_threads(1).build().unwrap();
