@@ -309,3 +309,35 @@ fn routing_is_measured_on_kinds_of_text_held_out_whole() {
     let table = ykien::eval::render_by_kind(&res);
     assert!(table.contains("every topic area held out in turn"), "{table}");
 }
+
+#[test]
+fn the_profile_in_force_is_picked_by_date() {
+    let dir = common::models_dir();
+    let on = |d| ykien::routing::profile_in_force(&dir, d).unwrap().map(|(n, _)| n);
+    assert_eq!(on((2024, 4, 13)).as_deref(), Some("lang-son-2024"));
+    assert_eq!(on((2025, 2, 28)).as_deref(), Some("lang-son-2024"));
+    // Departments merged on 1 March 2025.
+    assert_eq!(on((2025, 3, 1)).as_deref(), Some("lang-son-2025"));
+    assert_eq!(on((2026, 12, 7)).as_deref(), Some("lang-son-2025"));
+    assert_eq!(on((2019, 6, 1)), None, "no profile says it applied then");
+    // The command line says which it took and why: by the submissions' dates, else today's.
+    let tmp = tempfile::tempdir().unwrap();
+    let f = tmp.path().join("y-kien.csv");
+    let run = |rows: &str| {
+        std::fs::write(&f, format!("Dấu thời gian,Ý kiến\n{rows}")).unwrap();
+        let (ok, out, err) = common::run_ykien(&["route", f.to_str().unwrap()], tmp.path());
+        assert!(ok, "{err}");
+        (out, err)
+    };
+    let (out, err) = run("13/04/2024 08:00:00,Em muốn học nghề hàn ở trường cao đẳng nghề\n");
+    assert!(err.contains("lang-son-2024") && err.contains("13/04/2024"), "{err}");
+    assert!(out.contains("\"so-ldtbxh\""), "vocational training is Labour's in 2024: {out}");
+    let (out, err) = run("13/04/2024 08:00:00,Em muốn học nghề hàn ở trường cao đẳng nghề\n02/08/2025 10:00:00,Đường vào thôn bị sạt lở\n");
+    assert!(err.contains("lang-son-2025") && err.contains("02/08/2025"), "the latest date decides: {err}");
+    assert!(out.contains("\"so-gddt\""), "and Education's from 2025: {out}");
+    std::fs::write(&f, "Ý kiến\nEm muốn vay vốn nuôi bò\n").unwrap();
+    let (ok, _, err) = common::run_ykien(&["route", f.to_str().unwrap()], tmp.path());
+    assert!(ok && err.contains("lang-son-2025") && err.contains("hôm nay"), "no dates: today's profile: {err}");
+    let (ok, _, err) = common::run_ykien(&["route", f.to_str().unwrap(), "--profile", "lang-son-2024"], tmp.path());
+    assert!(ok && !err.contains("hồ sơ định tuyến"), "a named profile is taken as it is: {err}");
+}

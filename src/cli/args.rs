@@ -83,10 +83,45 @@ pub struct InputArgs {
 /// The routing profile.
 #[derive(clap::Args, Clone)]
 pub struct ProfileArg {
-    /// Routing profile in models/routing/ (for the desk's commands: when the data
-    /// directory does not name one).
-    #[arg(long, default_value = "lang-son-2024")]
-    pub profile: String,
+    /// Routing profile in models/routing/ (default: the one in force on the submissions'
+    /// latest date, else today's; for the desk's commands, the one the data directory names).
+    #[arg(long)]
+    pub profile: Option<String>,
+}
+
+impl ProfileArg {
+    /// The profile named, else the one in force on `latest` (the submissions' latest date)
+    /// or, without dates, today (Vietnam time); says which and why on stderr.
+    pub fn resolve(&self, models_dir: &Path, latest: Option<(u32, u32, u32)>) -> Result<String> {
+        if let Some(p) = &self.profile {
+            return Ok(p.clone());
+        }
+        let (date, whose) = match latest {
+            Some(d) => (d, "dates"),
+            None => (today(), "today"),
+        };
+        let dmy = |(y, m, d): (u32, u32, u32)| format!("{d:02}/{m:02}/{y}");
+        let Some((name, from)) = ykien::routing::profile_in_force(models_dir, date)? else {
+            anyhow::bail!(ykien::t!("cli.no-profile-in-force", date = dmy(date)));
+        };
+        let why = match whose {
+            "dates" => ykien::t!("cli.profile-by-dates", name = name, from = dmy(from), date = dmy(date)),
+            _ => ykien::t!("cli.profile-by-today", name = name, from = dmy(from), date = dmy(date)),
+        };
+        eprintln!("ykien: {why}");
+        Ok(name)
+    }
+
+    /// The profile named, else the one in force today; for commands without submissions.
+    pub fn resolve_today(&self, models_dir: &Path) -> Result<String> {
+        self.resolve(models_dir, None)
+    }
+}
+
+/// Today's date in Vietnam (UTC+7) as (year, month, day).
+pub fn today() -> (u32, u32, u32) {
+    let iso = ykien::review::auth::vietnam_time(ykien::review::auth::unix_now());
+    ykien::report::parse_date(&iso).unwrap_or((2025, 3, 1))
 }
 
 /// How to cluster: shared by `analyze` and `eval`.
@@ -175,6 +210,27 @@ impl InputArgs {
     pub fn read(&self, models_dir: &Path) -> Result<ReadOutcome> {
         Ok(read_files(&self.paths(models_dir), &self.options(models_dir)?)?)
     }
+    /// The routing profile: `--profile`, else the one in force on the inputs' latest date
+    /// (their date column, read once ahead), else today's.
+    pub fn profile(&self, models_dir: &Path) -> Result<String> {
+        if self.profile.profile.is_some() {
+            return self.profile.resolve(models_dir, None);
+        }
+        let mut latest: Option<(u32, u32, u32)> = None;
+        let mut sink = |b: Vec<ykien::input::Submission>| -> ykien::Result<()> {
+            for s in &b {
+                if let Some(d) = s.submitted_at.as_deref().and_then(ykien::report::parse_date) {
+                    latest = latest.max(Some(d));
+                }
+            }
+            Ok(())
+        };
+        // A file that cannot be read is reported by the run itself, with its reasons.
+        let opts = ReadOptions { skip_bad: true, ..self.options(models_dir)? };
+        let _ = ykien::input::read_files_batched(&self.paths(models_dir), &opts, ykien::pipeline::BATCH, &mut sink);
+        self.profile.resolve(models_dir, latest)
+    }
+
     /// Reads the inputs, which must be named (commands that learn or score labels).
     pub fn read_named(&self, models_dir: &Path) -> Result<ReadOutcome> {
         anyhow::ensure!(!self.inputs.is_empty(), ykien::t!("cli.name-input"));

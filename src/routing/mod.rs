@@ -34,6 +34,8 @@ use blend::{Blend, BlendParams, EvidenceRow, MAX_HITS, PROB_FLOOR};
 struct ProfileFile {
     name: String,
     description: String,
+    /// The date (YYYY-MM-DD) from which the structure it describes is in force.
+    applies_from: Option<String>,
     fallback: String,
     rule_weight: f32,
     topic_weight: f32,
@@ -83,6 +85,8 @@ pub struct Profile {
     pub departments: Vec<Department>,
     /// Department used when nothing points anywhere.
     pub fallback: usize,
+    /// The date from which the structure it describes is in force (year, month, day).
+    pub applies_from: Option<(u32, u32, u32)>,
     rule_weight: f32,
     topic_weight: f32,
     two_bodies_min: f32,
@@ -119,11 +123,19 @@ impl Profile {
                 ));
             }
         }
+        let applies_from = match &f.applies_from {
+            None => None,
+            Some(d) => Some(
+                crate::report::parse_date(d)
+                    .ok_or_else(|| Error::model(&path, format!("applies_from '{d}' is not a date (YYYY-MM-DD)")))?,
+            ),
+        };
         Ok(Profile {
             name: f.name,
             description: f.description,
             departments: f.department,
             fallback,
+            applies_from,
             rule_weight: f.rule_weight,
             topic_weight: f.topic_weight,
             two_bodies_min: f.two_bodies_min,
@@ -147,6 +159,34 @@ impl Profile {
         }
         self.index(code).map(|_| code)
     }
+}
+
+/// A date as (year, month, day).
+pub type Ymd = (u32, u32, u32);
+
+/// The profile in force on a date: of the profiles in `models/routing/` that say from
+/// when they apply, the one with the latest such date on or before `date`. Returns its
+/// name and the date it applies from; `None` when no profile applies by then.
+pub fn profile_in_force(models: &Path, date: Ymd) -> Result<Option<(String, Ymd)>> {
+    let dir = models.join("routing");
+    let mut names: Vec<String> = std::fs::read_dir(&dir)
+        .map_err(|e| Error::io(&dir, e))?
+        .filter_map(|e| {
+            let p = e.ok()?.path();
+            (p.extension()? == "toml").then(|| p.file_stem()?.to_str().map(String::from))?
+        })
+        .collect();
+    names.sort();
+    let mut best: Option<(String, Ymd)> = None;
+    for name in names {
+        let p = Profile::load(models, &name)?;
+        if let Some(from) = p.applies_from {
+            if from <= date && best.as_ref().is_none_or(|(_, b)| from > *b) {
+                best = Some((name, from));
+            }
+        }
+    }
+    Ok(best)
 }
 
 /// A suggested department with its confidence and reasons.

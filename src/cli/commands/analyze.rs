@@ -30,7 +30,8 @@ pub struct Args {
 
 /// Runs `ykien analyze`.
 pub fn exec(cx: &Context, a: Args) -> Result<()> {
-    let mut models = load_models(cx, &a.input.profile.profile)?;
+    let profile = a.input.profile(&cx.models_dir)?;
+    let mut models = load_models(cx, &profile)?;
     learn_from_reviews(cx, &mut models)?;
     let settings = a.cluster.settings(a.cluster.k);
     // Analysis runs while the files are read, batch by batch.

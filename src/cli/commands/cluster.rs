@@ -82,7 +82,10 @@ pub fn exec(cx: &Context, a: Args) -> Result<()> {
         }
         ClusterCmd::Split { n, k } => {
             members(n)?;
-            let profile = db.meta("profile")?.unwrap_or(a.profile.profile);
+            let profile = match db.meta("profile")? {
+                Some(p) => p,
+                None => a.profile.resolve_today(&cx.models_dir)?,
+            };
             let models = load_models(cx, &profile)?;
             ykien::review::split_cluster(&models, &db, n, k)?
         }

@@ -33,7 +33,8 @@ pub fn exec(cx: &Context, a: Args) -> Result<()> {
     if let Some(model) = &a.model {
         return eval_model(cx, &a, model);
     }
-    let models = load_models(cx, &a.input.profile.profile)?;
+    let profile = a.input.profile(&cx.models_dir)?;
+    let models = load_models(cx, &profile)?;
     let read = a.input.read(&cx.models_dir)?;
     let text = ykien::eval::corpus_report(
         &models,

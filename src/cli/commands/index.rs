@@ -18,13 +18,13 @@ pub struct Args {
 
 /// Runs `ykien index`.
 pub fn exec(cx: &Context, a: Args) -> Result<()> {
-    let profile = &a.input.profile.profile;
-    let models = load_models(cx, profile)?;
+    let profile = a.input.profile(&cx.models_dir)?;
+    let models = load_models(cx, &profile)?;
     let data = cx.data();
     let t0 = std::time::Instant::now();
     let read = a.input.read(&cx.models_dir)?;
     let t_read = t0.elapsed().as_secs_f64();
-    let mut ix = ykien::search::Indexer::open(&data, &models.analyzer, profile, cx.threads(), a.commit_every)?;
+    let mut ix = ykien::search::Indexer::open(&data, &models.analyzer, &profile, cx.threads(), a.commit_every)?;
     let pb = progress();
     pb.set_message(ykien::t!("progress.index"));
     ykien::search::index_submissions(&models, &mut ix, &read, &pb)?;

@@ -18,7 +18,10 @@ pub fn exec(cx: &Context, a: Args) -> Result<()> {
     let data = cx.data();
     anyhow::ensure!(data.has_review_db(), ykien::t!("cli.no-db", db = data.review_db().display()));
     let mut db = ykien::review::Db::open(&data.review_db())?;
-    let profile = db.meta("profile")?.unwrap_or(a.profile.profile);
+    let profile = match db.meta("profile")? {
+        Some(p) => p,
+        None => a.profile.resolve_today(&cx.models_dir)?,
+    };
     let mut models = load_models(cx, &profile)?;
     let (n, r) = ykien::review::learn::retrain(&mut models, &mut db)?;
     outln!(

@@ -35,7 +35,8 @@ pub fn exec(cx: &Context, a: Args) -> Result<()> {
 
 /// Each submission as a [`SubmissionRow`] (no cluster), as `analyze` writes them.
 fn route_with_profile(cx: &Context, a: &Args) -> Result<()> {
-    let mut models = load_models(cx, &a.input.profile.profile)?;
+    let profile = a.input.profile(&cx.models_dir)?;
+    let mut models = load_models(cx, &profile)?;
     learn_from_reviews(cx, &mut models)?;
     let read = a.input.read(&cx.models_dir)?;
     let routed = ykien::pipeline::route_all(&models, &read.submissions, &progress());

@@ -30,7 +30,10 @@ pub struct Args {
 pub fn exec(cx: &Context, a: Args) -> Result<()> {
     let data = cx.data();
     let db = ykien::review::Db::open(&data.review_db())?;
-    let profile = db.meta("profile")?.unwrap_or(a.profile.profile);
+    let profile = match db.meta("profile")? {
+        Some(p) => p,
+        None => a.profile.resolve_today(&cx.models_dir)?,
+    };
     let models = load_models(cx, &profile)?;
     let tls = match (&a.tls_cert, &a.tls_key) {
         (Some(cert), Some(key)) => Some(ykien::review::web::tls_config(cert, key)?),
