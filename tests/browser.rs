@@ -203,7 +203,10 @@ async fn a_reviewer_reassigns_exports_and_the_decision_survives_a_restart() {
     use calamine::Reader;
     let mut wb = calamine::open_workbook_auto(&file).unwrap();
     let range = wb.worksheet_range("Danh sách").unwrap();
-    assert!(range.rows().any(|r| r[0].to_string() == id), "the export lists {id}");
+    assert!(
+        range.rows().any(|r| r[1].to_string() == id && r[0].to_string().starts_with("YK-")),
+        "the export lists {id} with its tracking code"
+    );
 
     // Restart the server: the decision is still there.
     drop(server);

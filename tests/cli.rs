@@ -79,7 +79,7 @@ fn route_keeps_input_order_in_jsonl_and_csv() {
     // The same columns as analyze's submissions.csv, read by name.
     let mut r = csv::Reader::from_reader(stdout.trim_start_matches('\u{feff}').as_bytes());
     let header: Vec<String> = r.headers().unwrap().iter().map(str::to_string).collect();
-    assert_eq!(&header[..3], ["id", "text", "locality"]);
+    assert_eq!(&header[..4], ["id", "code", "text", "locality"]);
     let col = |name: &str| header.iter().position(|h| h == name).unwrap();
     let rows: Vec<csv::StringRecord> = r.records().map(Result::unwrap).collect();
     assert_eq!(rows.len(), 9);

@@ -490,11 +490,12 @@ async fn progress_exports_and_backup() {
     let mut wb = calamine::open_workbook_auto(&path).unwrap();
     let range = wb.worksheet_range("Danh sách").unwrap();
     let rows: Vec<Vec<String>> = range.rows().map(|r| r.iter().map(|c| c.to_string()).collect()).collect();
-    assert_eq!(rows[2][..2], ["Mã".to_string(), "Ý kiến".to_string()]);
-    let ids: Vec<&str> = rows[3..].iter().map(|r| r[0].as_str()).collect();
+    assert_eq!(rows[2][..3], ["Mã theo dõi".to_string(), "Mã".to_string(), "Ý kiến".to_string()]);
+    assert!(rows[3..].iter().all(|r| r[0].starts_with("YK-")), "tracking codes in the export");
+    let ids: Vec<&str> = rows[3..].iter().map(|r| r[1].as_str()).collect();
     assert_eq!(ids.len(), 3);
     assert!(items.iter().all(|i| ids.contains(&i.id.as_str())));
-    assert!(rows[3..].iter().all(|r| r[6] == "Chuyển Sở Nội vụ"));
+    assert!(rows[3..].iter().all(|r| r[7] == "Chuyển Sở Nội vụ"));
     let c = send(&d.app, "GET", "/export/so-noivu?format=csv", &cookie, &[]).await;
     assert!(c.body.starts_with(&[0xEF, 0xBB, 0xBF]) && c.text().lines().count() == 4);
     // A note Excel would run as a formula is exported with an apostrophe before it.
@@ -600,7 +601,7 @@ fn migrations_are_recorded_and_reopening_keeps_everything() {
     let conn = rusqlite::Connection::open(&p).unwrap();
     let v: i64 = conn.query_row("PRAGMA user_version", [], |r| r.get(0)).unwrap();
     let mode: String = conn.query_row("PRAGMA journal_mode", [], |r| r.get(0)).unwrap();
-    assert_eq!((v, mode.as_str()), (5, "wal"), "every migration applied");
+    assert_eq!((v, mode.as_str()), (6, "wal"), "every migration applied");
     let db = Db::open(&p).unwrap();
     assert_eq!(db.user("lan").unwrap().unwrap().1, Role::Admin);
     let _ = Arc::new(());

@@ -50,6 +50,9 @@ enum Cmd {
     Backup(backup::Args),
     /// Learn routing from the reviewed decisions and refresh the pending suggestions.
     Retrain(retrain::Args),
+    /// Forward decided submissions to the bodies that answer them, with a due date; one
+    /// workbook per body (with columns for the answer) in forward/ of the data directory.
+    Forward(forward::Args),
     /// Edit the stored clusters: rename, merge, split, move (kept and carried onto later runs).
     Cluster(cluster::Args),
     /// Suggest a department for each submission, written to stdout in input order.
@@ -128,6 +131,7 @@ impl Cli {
             Cmd::User(a) => user::exec(&cx, a),
             Cmd::Backup(a) => backup::exec(&cx, a),
             Cmd::Retrain(a) => retrain::exec(&cx, a),
+            Cmd::Forward(a) => forward::exec(&cx, a),
             Cmd::Cluster(a) => cluster::exec(&cx, a),
             Cmd::Route(a) => route::exec(&cx, a),
             Cmd::Gen(a) => gen::exec(&cx, a),

@@ -16,6 +16,8 @@ use crate::pipeline::{RecordResult, Report};
 pub struct SubmissionRow<'a> {
     /// The submission's id.
     pub id: &'a str,
+    /// Its tracking code ("YK-2024-000123"), when the run keeps a data directory.
+    pub code: Option<&'a str>,
     /// The text as written.
     pub text: &'a str,
     /// Its locality as written, when given.
@@ -68,8 +70,9 @@ pub fn rounded3(x: f32) -> f64 {
 
 impl<'a> SubmissionRow<'a> {
     /// The CSV columns, in order.
-    pub const CSV_HEADER: [&'static str; 15] = [
+    pub const CSV_HEADER: [&'static str; 16] = [
         "id",
+        "code",
         "text",
         "locality",
         "submitted_at",
@@ -91,6 +94,7 @@ impl<'a> SubmissionRow<'a> {
         let s = &record.routed.suggestion;
         SubmissionRow {
             id: &sub.id,
+            code: None,
             text: &sub.text,
             locality: sub.locality.as_deref(),
             submitted_at: sub.submitted_at.as_deref(),
@@ -124,6 +128,8 @@ impl<'a> SubmissionRow<'a> {
         };
         buf.extend_from_slice(b"{\"id\":");
         json_str(buf, self.id);
+        buf.extend_from_slice(b",\"code\":");
+        opt(buf, self.code);
         buf.extend_from_slice(b",\"text\":");
         json_str(buf, self.text);
         buf.extend_from_slice(b",\"locality\":");
@@ -211,8 +217,9 @@ impl<'a> SubmissionRow<'a> {
                 cells[i] = v;
             }
         }
-        let row: [&str; 15] = [
+        let row: [&str; 16] = [
             self.id,
+            self.code.unwrap_or(""),
             self.text,
             self.locality.unwrap_or(""),
             self.submitted_at.unwrap_or(""),
@@ -275,7 +282,9 @@ impl Report {
     /// Submission `i`'s row (`subs` are the submissions the report was made from).
     pub fn row<'a>(&'a self, subs: &'a [Submission], i: usize) -> SubmissionRow<'a> {
         let r = &self.records[i];
-        SubmissionRow::new(&subs[i], r, self.cluster_label(r.cluster))
+        let mut row = SubmissionRow::new(&subs[i], r, self.cluster_label(r.cluster));
+        row.code = self.codes.get(i).map(String::as_str);
+        row
     }
 
     /// Every submission's row, in input order.
@@ -353,7 +362,10 @@ mod tests {
         all[2].0.submitted_at = Some("13/04/2024 09:01".into());
         all[2].0.group = Some("sinh viên".into());
         for (sub, rec) in all {
-            let row = SubmissionRow::new(&sub, &rec, "vay vốn ưu đãi");
+            let mut row = SubmissionRow::new(&sub, &rec, "vay vốn ưu đãi");
+            if sub.id.starts_with('x') {
+                row.code = Some("YK-2025-\"000002");
+            }
             let mut ours = Vec::new();
             row.write_json_line(&mut ours);
             let mut theirs = serde_json::to_vec(&row).unwrap();
@@ -375,7 +387,10 @@ mod tests {
         let layout = CsvLayout::of(&subs);
         assert_eq!(layout.extra, ["Họ và tên", "Đơn vị", "Ghi chú"]);
         for (sub, rec) in &all {
-            let row = SubmissionRow::new(sub, rec, "vay vốn, ưu đãi");
+            let mut row = SubmissionRow::new(sub, rec, "vay vốn, ưu đãi");
+            if sub.id.ends_with('1') {
+                row.code = Some("YK-2024-000001");
+            }
             let mut ours = Vec::new();
             let mut cells = Vec::new();
             row.write_csv_record(&mut ours, &mut scratch, &layout, &mut cells);
@@ -383,6 +398,7 @@ mod tests {
             let cluster = row.cluster.map(|c| c.to_string()).unwrap_or_default();
             let mut fields = vec![
                 row.id.to_string(),
+                row.code.unwrap_or("").to_string(),
                 row.text.to_string(),
                 row.locality.unwrap_or("").to_string(),
                 row.submitted_at.unwrap_or("").to_string(),

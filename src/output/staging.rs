@@ -32,6 +32,11 @@ impl Staging {
     /// leftovers of killed runs, refuses a folder holding files ykien did not write, and
     /// makes the fresh folder.
     pub fn begin(out: &Path) -> Result<Staging> {
+        Self::begin_with(out, &|name| OUTPUT_FILES.contains(&name))
+    }
+
+    /// [`Staging::begin`] for a folder whose files `ours` tells from others.
+    pub fn begin_with(out: &Path, ours: &dyn Fn(&str) -> bool) -> Result<Staging> {
         let io = |p: &Path| {
             let p = p.to_path_buf();
             move |e| Error::io(&p, e)
@@ -54,7 +59,7 @@ impl Staging {
             for entry in std::fs::read_dir(out).map_err(io(out))?.flatten() {
                 let name = entry.file_name().to_string_lossy().into_owned();
                 let leftover = name.starts_with('.') && name.ends_with(".tmp");
-                if !OUTPUT_FILES.contains(&name.as_str()) && !leftover {
+                if !ours(&name) && !leftover {
                     foreign.push(name);
                 }
             }
@@ -102,7 +107,16 @@ impl Staging {
     /// Replaces `out` with what `fill` writes into a fresh folder; if `fill` fails, `out`
     /// is left as it was.
     pub fn replace<T>(out: &Path, fill: impl FnOnce(&Path) -> Result<T>) -> Result<T> {
-        let stage = Staging::begin(out)?;
+        Self::replace_with(out, &|name| OUTPUT_FILES.contains(&name), fill)
+    }
+
+    /// [`Staging::replace`] for a folder whose files `ours` tells from others.
+    pub fn replace_with<T>(
+        out: &Path,
+        ours: &dyn Fn(&str) -> bool,
+        fill: impl FnOnce(&Path) -> Result<T>,
+    ) -> Result<T> {
+        let stage = Staging::begin_with(out, ours)?;
         match fill(&stage.dir) {
             Ok(v) => {
                 stage.commit()?;

@@ -254,6 +254,9 @@ pub struct Report {
     pub unclustered: usize,
     /// Vocabulary size.
     pub n_terms: usize,
+    /// Per submission, its tracking code, when the run keeps a data directory (else empty).
+    #[serde(skip)]
+    pub codes: Vec<String>,
 }
 
 /// Topic and department for every submission, in input order, in parallel.
@@ -409,6 +412,7 @@ fn finish(
         records,
         unclustered: subs.len() - clustered_count,
         n_terms,
+        codes: Vec::new(),
     })
 }
 

@@ -85,6 +85,28 @@ CREATE TABLE cluster_edits (
 CREATE TRIGGER cluster_edits_append_only_u BEFORE UPDATE ON cluster_edits BEGIN SELECT RAISE(ABORT, 'cluster edits are append-only'); END;
 CREATE TRIGGER cluster_edits_append_only_d BEFORE DELETE ON cluster_edits BEGIN SELECT RAISE(ABORT, 'cluster edits are append-only'); END;
 "#,
+    // Tracking codes (YK-2024-000123), given once per submission id and kept for good;
+    // forwarding of decided submissions to the bodies that answer them, with a due date.
+    r#"
+CREATE TABLE tracking (
+    id TEXT PRIMARY KEY,
+    code TEXT NOT NULL UNIQUE,
+    year INTEGER NOT NULL,
+    seq INTEGER NOT NULL
+);
+CREATE TRIGGER tracking_no_update BEFORE UPDATE ON tracking BEGIN SELECT RAISE(ABORT, 'tracking codes are kept for good'); END;
+CREATE TRIGGER tracking_no_delete BEFORE DELETE ON tracking BEGIN SELECT RAISE(ABORT, 'tracking codes are kept for good'); END;
+ALTER TABLE submissions ADD COLUMN code TEXT NOT NULL DEFAULT '';
+CREATE TABLE forwards (
+    submission_id TEXT NOT NULL,
+    department TEXT NOT NULL,
+    forwarded_at TEXT NOT NULL,
+    due TEXT NOT NULL,
+    forwarded_by TEXT NOT NULL,
+    PRIMARY KEY (submission_id, department)
+);
+CREATE INDEX forwards_department ON forwards (department, due);
+"#,
 ];
 
 /// The file name of the database inside the data directory.
@@ -134,6 +156,8 @@ impl Role {
 pub struct Item {
     /// Submission id.
     pub id: String,
+    /// Tracking code ("YK-2024-000123"), given once and kept.
+    pub code: String,
     /// Original text.
     pub text: String,
     /// Locality.
@@ -379,6 +403,26 @@ pub struct Resuggested {
     pub confidence_moved: usize,
 }
 
+/// A submission forwarded to a body.
+#[derive(Debug, Clone)]
+pub struct Forwarded {
+    /// The submission.
+    pub item: Item,
+    /// The body it was forwarded to.
+    pub department: String,
+    /// When (UTC, "YYYY-MM-DDTHH:MM:SSZ").
+    pub forwarded_at: String,
+    /// The date the answer is due (YYYY-MM-DD).
+    pub due: String,
+    /// Who forwarded it.
+    pub forwarded_by: String,
+}
+
+/// The tracking code of the `seq`-th submission of `year`: "YK-2024-000123".
+pub fn tracking_code(year: u32, seq: i64) -> String {
+    format!("YK-{year}-{seq:06}")
+}
+
 /// A connection to the review database.
 pub struct Db {
     conn: Connection,
@@ -530,6 +574,8 @@ impl Db {
     /// Loads submissions with the pipeline's results. Submissions already there keep their
     /// decisions; their suggestion, topic and cluster are refreshed.
     pub fn load_items(&mut self, items: &[NewItem]) -> Result<usize> {
+        let keyed: Vec<(&str, &str)> = items.iter().map(|it| (it.id, it.submitted_at)).collect();
+        self.tracking_codes(&keyed)?;
         let path = self.path.clone();
         let tx = self
             .conn
@@ -547,6 +593,9 @@ impl Db {
                          runner_up = excluded.runner_up, runner_up_confidence = excluded.runner_up_confidence,
                          also = excluded.also, reasons = excluded.reasons, columns = excluded.columns",
                 )
+                .map_err(|e| db_error(&path, e))?;
+            let mut coded = tx
+                .prepare("UPDATE submissions SET code = (SELECT code FROM tracking WHERE tracking.id = ?1) WHERE id = ?1 AND code = ''")
                 .map_err(|e| db_error(&path, e))?;
             for it in items {
                 let reasons = serde_json::to_string(it.reasons).expect("strings serialise");
@@ -570,10 +619,55 @@ impl Db {
                     columns
                 ])
                 .map_err(|e| db_error(&path, e))?;
+                coded.execute([it.id]).map_err(|e| db_error(&path, e))?;
             }
         }
         tx.commit().map_err(|e| db_error(&path, e))?;
         Ok(items.len())
+    }
+
+    /// The tracking code of each (id, date as written): the one it was given before, else
+    /// the next of its year ("YK-2024-000124"; the year of its date, else this year in
+    /// Vietnam). Codes are kept for good: the same id has the same code in every run.
+    pub fn tracking_codes(&mut self, ids: &[(&str, &str)]) -> Result<Vec<String>> {
+        let path = self.path.clone();
+        let this_year = crate::report::parse_date(&crate::review::auth::vietnam_time(crate::review::auth::unix_now()))
+            .map(|d| d.0)
+            .unwrap_or(2025);
+        let tx = self
+            .conn
+            .transaction_with_behavior(rusqlite::TransactionBehavior::Immediate)
+            .map_err(|e| db_error(&path, e))?;
+        let mut out = Vec::with_capacity(ids.len());
+        {
+            let mut get = tx.prepare("SELECT code FROM tracking WHERE id = ?1").map_err(|e| db_error(&path, e))?;
+            let mut last = tx
+                .prepare("SELECT coalesce(max(seq), 0) FROM tracking WHERE year = ?1")
+                .map_err(|e| db_error(&path, e))?;
+            let mut put = tx
+                .prepare("INSERT INTO tracking (id, code, year, seq) VALUES (?1, ?2, ?3, ?4)")
+                .map_err(|e| db_error(&path, e))?;
+            let mut next: std::collections::HashMap<u32, i64> = Default::default();
+            for (id, date) in ids {
+                if let Some(code) =
+                    get.query_row([id], |r| r.get::<_, String>(0)).optional().map_err(|e| db_error(&path, e))?
+                {
+                    out.push(code);
+                    continue;
+                }
+                let year = crate::report::parse_date(date).map(|d| d.0).unwrap_or(this_year);
+                let seq = match next.get(&year) {
+                    Some(&s) => s + 1,
+                    None => last.query_row([year], |r| r.get::<_, i64>(0)).map_err(|e| db_error(&path, e))? + 1,
+                };
+                next.insert(year, seq);
+                let code = tracking_code(year, seq);
+                put.execute(params![id, code, year, seq]).map_err(|e| db_error(&path, e))?;
+                out.push(code);
+            }
+        }
+        tx.commit().map_err(|e| db_error(&path, e))?;
+        Ok(out)
     }
 
     /// Replaces the suggestions of submissions still pending (decided ones keep theirs)
@@ -629,6 +723,7 @@ impl Db {
         let reasons: String = r.get("reasons")?;
         Ok(Item {
             id: r.get("id")?,
+            code: r.get("code")?,
             text: r.get("text")?,
             locality: r.get("locality")?,
             submitted_at: r.get("submitted_at")?,
@@ -933,6 +1028,98 @@ impl Db {
             .prepare("SELECT * FROM submissions WHERE status = 'decided' AND (department = ?1 OR second_department = ?1) ORDER BY submitted_at, id")
             .map_err(|e| self.err(e))?;
         let rows = st.query_map([department], Self::item_from_row).map_err(|e| self.err(e))?;
+        rows.collect::<rusqlite::Result<Vec<_>>>().map_err(|e| self.err(e))
+    }
+
+    /// Every pending submission, whole, by id.
+    pub fn pending_items(&self) -> Result<Vec<Item>> {
+        let mut st = self
+            .conn
+            .prepare("SELECT * FROM submissions WHERE status = 'pending' ORDER BY id")
+            .map_err(|e| self.err(e))?;
+        let rows = st.query_map([], Self::item_from_row).map_err(|e| self.err(e))?;
+        rows.collect::<rusqlite::Result<Vec<_>>>().map_err(|e| self.err(e))
+    }
+
+    /// Forwards every decided submission not yet forwarded to its body (and to its second
+    /// body, when split), due on `due_of(department)` (YYYY-MM-DD); each forward is audited
+    /// as `user`'s. Returns how many were forwarded.
+    pub fn forward_decided(&mut self, due_of: &dyn Fn(&str) -> String, user: &str) -> Result<usize> {
+        let path = self.path.clone();
+        let at = now();
+        let tx = self
+            .conn
+            .transaction_with_behavior(rusqlite::TransactionBehavior::Immediate)
+            .map_err(|e| db_error(&path, e))?;
+        let mut n = 0;
+        {
+            let mut todo = tx
+                .prepare(
+                    "SELECT s.id, d.department, s.version FROM submissions s
+                     JOIN (SELECT id, department FROM submissions WHERE status = 'decided' AND department != ''
+                           UNION SELECT id, second_department FROM submissions WHERE status = 'decided' AND second_department != '') d
+                       ON d.id = s.id
+                     WHERE NOT EXISTS (SELECT 1 FROM forwards f WHERE f.submission_id = s.id AND f.department = d.department)
+                     ORDER BY s.code, s.id, d.department",
+                )
+                .map_err(|e| db_error(&path, e))?;
+            let rows: Vec<(String, String, i64)> = todo
+                .query_map([], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)))
+                .map_err(|e| db_error(&path, e))?
+                .collect::<rusqlite::Result<_>>()
+                .map_err(|e| db_error(&path, e))?;
+            let mut put = tx
+                .prepare("INSERT INTO forwards (submission_id, department, forwarded_at, due, forwarded_by) VALUES (?1, ?2, ?3, ?4, ?5)")
+                .map_err(|e| db_error(&path, e))?;
+            let mut audit = tx
+                .prepare(
+                    "INSERT INTO audit (submission_id, action, department, note, user_name, at, version) VALUES (?1, 'forward', ?2, ?3, ?4, ?5, ?6)",
+                )
+                .map_err(|e| db_error(&path, e))?;
+            for (id, dept, version) in rows {
+                let due = due_of(&dept);
+                put.execute(params![id, dept, at, due, user]).map_err(|e| db_error(&path, e))?;
+                audit
+                    .execute(params![id, dept, format!("hạn trả lời {due}"), user, at, version])
+                    .map_err(|e| db_error(&path, e))?;
+                n += 1;
+            }
+        }
+        tx.commit().map_err(|e| db_error(&path, e))?;
+        Ok(n)
+    }
+
+    /// Every submission forwarded to `department`, with when and by whom and its due date,
+    /// by tracking code.
+    pub fn forwarded_to(&self, department: &str) -> Result<Vec<Forwarded>> {
+        let mut st = self
+            .conn
+            .prepare(
+                "SELECT s.*, f.forwarded_at AS f_at, f.due AS f_due, f.forwarded_by AS f_by FROM forwards f
+                 JOIN submissions s ON s.id = f.submission_id WHERE f.department = ?1 ORDER BY s.code, s.id",
+            )
+            .map_err(|e| self.err(e))?;
+        let rows = st
+            .query_map([department], |r| {
+                Ok(Forwarded {
+                    item: Self::item_from_row(r)?,
+                    department: department.to_string(),
+                    forwarded_at: r.get("f_at")?,
+                    due: r.get("f_due")?,
+                    forwarded_by: r.get("f_by")?,
+                })
+            })
+            .map_err(|e| self.err(e))?;
+        rows.collect::<rusqlite::Result<Vec<_>>>().map_err(|e| self.err(e))
+    }
+
+    /// The bodies something was forwarded to, by code.
+    pub fn forwarded_departments(&self) -> Result<Vec<String>> {
+        let mut st = self
+            .conn
+            .prepare("SELECT DISTINCT department FROM forwards ORDER BY department")
+            .map_err(|e| self.err(e))?;
+        let rows = st.query_map([], |r| r.get(0)).map_err(|e| self.err(e))?;
         rows.collect::<rusqlite::Result<Vec<_>>>().map_err(|e| self.err(e))
     }
 

@@ -4,18 +4,33 @@
 pub mod accounts;
 pub mod auth;
 pub mod db;
+pub mod forward;
 pub mod learn;
 pub mod web;
 
 pub use db::{
-    AuditEntry, Db, Decision, Item, NewItem, Outcome, Progress, QueueFilter, Resuggested, Resuggestion, Role, Status,
-    StatusFilter, DB_FILE,
+    AuditEntry, Db, Decision, Forwarded, Item, NewItem, Outcome, Progress, QueueFilter, Resuggested, Resuggestion,
+    Role, Status, StatusFilter, DB_FILE,
 };
 
 use crate::error::Result;
 use crate::input::ReadOutcome;
 use crate::pipeline::edits::ClusterEdit;
 use crate::pipeline::{Models, Report};
+
+/// The headers of the input's own columns met in `items`, in the order first met: the
+/// exports carry every column of the file the submissions came from.
+pub fn input_columns(items: &[Item]) -> Vec<String> {
+    let mut out: Vec<String> = Vec::new();
+    for it in items {
+        for (h, _) in &it.columns {
+            if !out.contains(h) {
+                out.push(h.clone());
+            }
+        }
+    }
+    out
+}
 
 /// Loads an analysis into the review database: every submission with its suggestion,
 /// reasons, topic and cluster. Decisions already made are kept. Returns how many.

@@ -405,6 +405,7 @@ fn action_vi(a: &str) -> &str {
         "reassign" => "chuyển cơ quan",
         "split" => "chia cho hai cơ quan",
         "note" => "ghi chú",
+        "forward" => "chuyển cơ quan trả lời",
         other => other,
     }
 }
@@ -720,7 +721,7 @@ fn queue_page(st: &AppState, db: &mut Db, user: &User, q: QueueQuery) -> std::re
             table.cards {
                 thead { tr { th { "Mã" } th.num { "Tin cậy" } th { "Đề xuất" } th { "Lĩnh vực" } th { "Địa phương" } th { "Ý kiến" } } }
                 tbody { @for it in &items { tr {
-                    td.id { a href={ "/s/" (urlencode(&it.id)) "?" (q.filter_qs()) } { (it.id) } }
+                    td.id { a href={ "/s/" (urlencode(&it.id)) "?" (q.filter_qs()) } { (it.id) } @if !it.code.is_empty() { br; small.muted { (it.code) } } }
                     td.num data-label="Tin cậy" { span.conf style={ "width:" (((1.0 - it.confidence) * 40.0).round()) "px" } {} " " (pct(it.confidence)) }
                     td data-label="Đề xuất" { @if it.status == Status::Decided { span.ok { "✓ " (st.dept_name(&it.department)) } } @else { (st.dept_name(&it.suggested)) } }
                     td data-label="Lĩnh vực" { (st.topic_name(&it.topic)) }
@@ -790,6 +791,7 @@ fn item_body(
             blockquote { (it.text) }
             // Only the fields the submission has, between dots.
             p.muted {
+                @if !it.code.is_empty() { "Mã theo dõi " b { (it.code) } " · " }
                 "Mã " (it.id)
                 @if !it.locality.is_empty() { " · " (it.locality) }
                 @if !it.submitted_at.is_empty() { " · gửi " (super::auth::vietnam_time_of(&it.submitted_at)) }
@@ -1367,22 +1369,8 @@ fn export_list(
     Ok(([(header::CONTENT_TYPE, ctype.to_string()), (header::CONTENT_DISPOSITION, disp)], bytes).into_response())
 }
 
-const EXPORT_HEADER: [&str; 7] =
-    ["Mã", "Ý kiến", "Địa phương", "Ngày", "Lĩnh vực", "Cùng trả lời với", "Ghi chú của người duyệt"];
-
-/// The headers of the input's own columns met in `items`, in the order first met: the
-/// exports carry every column of the file the submissions came from.
-fn input_columns(items: &[Item]) -> Vec<String> {
-    let mut out: Vec<String> = Vec::new();
-    for it in items {
-        for (h, _) in &it.columns {
-            if !out.contains(h) {
-                out.push(h.clone());
-            }
-        }
-    }
-    out
-}
+const EXPORT_HEADER: [&str; 8] =
+    ["Mã theo dõi", "Mã", "Ý kiến", "Địa phương", "Ngày", "Lĩnh vực", "Cùng trả lời với", "Ghi chú của người duyệt"];
 
 /// One exported row: ykien's columns, then the input's own (`columns`).
 fn export_row(st: &AppState, dept: &str, it: &Item, columns: &[String]) -> Vec<String> {
@@ -1394,6 +1382,7 @@ fn export_row(st: &AppState, dept: &str, it: &Item, columns: &[String]) -> Vec<S
         st.dept_name(&it.department).to_string()
     };
     let mut row = vec![
+        it.code.clone(),
         it.id.clone(),
         it.text.clone(),
         it.locality.clone(),
@@ -1418,7 +1407,7 @@ fn department_xlsx(st: &AppState, dept: &str, items: &[Item]) -> Result<Vec<u8>>
     let wrap = rust_xlsxwriter::Format::new().set_text_wrap();
     let cut = std::cell::Cell::new(0);
     ws.write_string(0, 0, st.dept_name(dept)).map_err(x)?;
-    let columns = input_columns(items);
+    let columns = super::input_columns(items);
     for (c, h) in EXPORT_HEADER.iter().copied().chain(columns.iter().map(String::as_str)).enumerate() {
         ws.write_string_with_format(2, c as u16, h, &bold).map_err(x)?;
     }
@@ -1427,14 +1416,14 @@ fn department_xlsx(st: &AppState, dept: &str, items: &[Item]) -> Result<Vec<u8>>
             ws.write_string_with_format(3 + r as u32, c as u16, crate::report::fit_cell(&cut, v), &wrap).map_err(x)?;
         }
     }
-    ws.set_column_width(1, 70).map_err(x)?;
-    ws.set_column_width(6, 40).map_err(x)?;
+    ws.set_column_width(2, 70).map_err(x)?;
+    ws.set_column_width(7, 40).map_err(x)?;
     wb.save_to_buffer().map_err(x)
 }
 
 /// The same list as CSV (UTF-8 with BOM, for Excel).
 fn department_csv(st: &AppState, dept: &str, items: &[Item]) -> Result<Vec<u8>> {
-    let columns = input_columns(items);
+    let columns = super::input_columns(items);
     let header: Vec<&str> = EXPORT_HEADER.iter().copied().chain(columns.iter().map(String::as_str)).collect();
     let rows = items.iter().map(|it| export_row(st, dept, it, &columns));
     crate::output::csv_for_excel(&header, rows)

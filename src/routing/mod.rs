@@ -40,6 +40,9 @@ struct ProfileFile {
     rule_weight: f32,
     topic_weight: f32,
     two_bodies_min: f32,
+    /// Days a body has to answer a forwarded submission, unless the body says otherwise.
+    #[serde(default = "default_due_days")]
+    due_days: u32,
     training: Option<TrainingSpec>,
     #[serde(default)]
     successor: Vec<Successor>,
@@ -61,6 +64,13 @@ pub struct Department {
     /// Phrases that point to it.
     #[serde(default, skip_serializing)]
     pub keywords: Vec<String>,
+    /// Days it has to answer a forwarded submission, when not the profile's.
+    #[serde(default)]
+    pub due_days: Option<u32>,
+}
+
+fn default_due_days() -> u32 {
+    15
 }
 
 /// Maps an older department code to this profile's code.
@@ -87,6 +97,8 @@ pub struct Profile {
     pub fallback: usize,
     /// The date from which the structure it describes is in force (year, month, day).
     pub applies_from: Option<(u32, u32, u32)>,
+    /// Days a body has to answer, unless it says otherwise.
+    pub due_days: u32,
     rule_weight: f32,
     topic_weight: f32,
     two_bodies_min: f32,
@@ -136,6 +148,7 @@ impl Profile {
             departments: f.department,
             fallback,
             applies_from,
+            due_days: f.due_days,
             rule_weight: f.rule_weight,
             topic_weight: f.topic_weight,
             two_bodies_min: f.two_bodies_min,
@@ -143,6 +156,11 @@ impl Profile {
             training: f.training,
             path,
         })
+    }
+
+    /// Days department `code` has to answer a forwarded submission.
+    pub fn due_days(&self, code: &str) -> u32 {
+        self.index(code).and_then(|i| self.departments[i].due_days).unwrap_or(self.due_days)
     }
 
     /// Index of a department code.

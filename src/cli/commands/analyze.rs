@@ -73,6 +73,13 @@ pub fn exec(cx: &Context, a: Args) -> Result<()> {
             }
         }
     }
+    // Tracking codes, kept in the data directory's database, go into every output.
+    let named = cx.data_dir.is_some() || std::env::var_os("YKIEN_DATA").is_some();
+    if named || data.root().exists() {
+        let ids: Vec<(&str, &str)> =
+            read.submissions.iter().map(|s| (s.id.as_str(), s.submitted_at.as_deref().unwrap_or(""))).collect();
+        report.codes = ykien::review::Db::open(&data.review_db())?.tracking_codes(&ids)?;
+    }
     let written = ykien::output::write_run(&models, &read, &report, &a.out, a.compare.as_deref(), a.title.as_deref())?;
     outln!("{}", ykien::report::summary(&read, &report, &a.out));
     if written.cut_cells > 0 {
@@ -82,8 +89,7 @@ pub fn exec(cx: &Context, a: Args) -> Result<()> {
     report_rejects(&read);
     // The data directory (review queue, search index) keeps the latest results when it is
     // named (--data-dir, $YKIEN_DATA) or already exists.
-    let named = cx.data_dir.is_some() || std::env::var_os("YKIEN_DATA").is_some();
-    if named || data.root().exists() {
+    if !report.codes.is_empty() {
         let stored = ykien::review::Db::open(&data.review_db())
             .and_then(|mut db| ykien::review::store_report(&mut db, &read, &report));
         match stored {

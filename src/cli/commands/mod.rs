@@ -6,6 +6,7 @@ pub mod bench_search;
 pub mod cluster;
 pub mod eval;
 pub mod eval_segmenter;
+pub mod forward;
 pub mod gen;
 pub mod index;
 pub mod retrain;

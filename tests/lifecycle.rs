@@ -1,0 +1,140 @@
+//! From suggestion to answer: tracking codes kept across runs, forwarding of decided
+//! submissions with due dates, one workbook per body, every step audited.
+
+mod common;
+
+use calamine::{open_workbook_auto, Data, Reader};
+use common::run_ykien;
+use ykien::review::forward::{add_days, today};
+use ykien::review::{Db, Decision, Outcome};
+
+#[test]
+fn tracking_codes_are_given_once_by_year_and_kept() {
+    let dir = tempfile::tempdir().unwrap();
+    let mut db = Db::open(&dir.path().join("review.db")).unwrap();
+    let year = today().0;
+    let first = db
+        .tracking_codes(&[("a", "2024-04-13"), ("b", ""), ("c", "13/05/2025 08:10:00"), ("e", "13/04/2024")])
+        .unwrap();
+    assert_eq!(first, ["YK-2024-000001", &format!("YK-{year}-000001"), "YK-2025-000001", "YK-2024-000002"]);
+    // Another run: the same ids keep their codes whatever their dates say now; new ones follow on.
+    let again = db.tracking_codes(&[("c", ""), ("d", "01/05/2024"), ("a", "2026-01-01")]).unwrap();
+    assert_eq!(again, ["YK-2025-000001", "YK-2024-000003", "YK-2024-000001"]);
+    // Kept for good: the table refuses changes.
+    let conn = rusqlite::Connection::open(dir.path().join("review.db")).unwrap();
+    assert!(conn.execute("UPDATE tracking SET code = 'x' WHERE id = 'a'", []).is_err());
+    assert!(conn.execute("DELETE FROM tracking", []).is_err());
+}
+
+/// Cells of a workbook's first sheet as text.
+fn sheet(path: &std::path::Path) -> Vec<Vec<String>> {
+    let mut wb = open_workbook_auto(path).unwrap();
+    let name = wb.sheet_names()[0].clone();
+    let range = wb.worksheet_range(&name).unwrap();
+    range
+        .rows()
+        .map(|r| {
+            r.iter()
+                .map(|c| match c {
+                    Data::String(s) => s.clone(),
+                    Data::Empty => String::new(),
+                    other => other.to_string(),
+                })
+                .collect()
+        })
+        .collect()
+}
+
+#[test]
+fn decided_submissions_are_forwarded_once_with_a_due_date_and_a_workbook_per_body() {
+    let tmp = tempfile::tempdir().unwrap();
+    let data = tmp.path().join("data");
+    let d = data.to_str().unwrap();
+    let input = tmp.path().join("y-kien.csv");
+    std::fs::write(
+        &input,
+        "Mã phiếu,Dấu thời gian,Huyện,Ý kiến,Số điện thoại\n\
+         P1,12/04/2024 08:00:00,Chi Lăng,Em muốn vay vốn ngân hàng chính sách để nuôi bò sinh sản,0912345678\n\
+         P2,13/04/2024 09:30:00,Bắc Sơn,Đề nghị mở thêm lớp dạy nghề sửa xe máy cho thanh niên ở xã,0987654321\n\
+         P3,14/04/2024 10:00:00,Hữu Lũng,Thôn em sóng điện thoại rất yếu không học trực tuyến được,\n\
+         P4,15/04/2024 10:05:00,Lộc Bình,Trường em thiếu giáo viên tiếng Anh,\n",
+    )
+    .unwrap();
+    let (ok, _, err) = run_ykien(&["--data-dir", d, "analyze", input.to_str().unwrap(), "--out", "out"], tmp.path());
+    assert!(ok, "{err}");
+    // The tracking codes are in the run's outputs, and the same on a second run.
+    let csv = std::fs::read_to_string(tmp.path().join("out/submissions.csv")).unwrap();
+    assert!(csv.lines().next().unwrap().contains(",code,"), "{csv}");
+    for code in ["YK-2024-000001", "YK-2024-000004"] {
+        assert!(csv.contains(code), "{csv}");
+    }
+    let (ok, _, err) = run_ykien(&["--data-dir", d, "analyze", input.to_str().unwrap(), "--out", "out"], tmp.path());
+    assert!(ok, "{err}");
+    assert_eq!(csv, std::fs::read_to_string(tmp.path().join("out/submissions.csv")).unwrap());
+
+    // A reviewer decides two: one to a body, one split between two.
+    let mut db = Db::open(&data.join("review.db")).unwrap();
+    let p1 = db.item("P1").unwrap().unwrap();
+    assert_eq!(p1.code, "YK-2024-000001");
+    assert_eq!(db.decide("P1", p1.version, &Decision::Reassign("nhcsxh".into()), "", "lan").unwrap(), Outcome::Done);
+    let p2 = db.item("P2").unwrap().unwrap();
+    let split = Decision::Split("so-ldtbxh".into(), "tinh-doan".into());
+    assert_eq!(db.decide("P2", p2.version, &split, "", "lan").unwrap(), Outcome::Done);
+    drop(db);
+
+    let (ok, out, err) = run_ykien(&["--data-dir", d, "forward", "--profile", "lang-son-2024"], tmp.path());
+    assert!(ok, "{err}");
+    assert!(out.contains("đã chuyển 3 ý kiến"), "{out}");
+    let due = add_days(today(), 15);
+    let due = format!("{:02}/{:02}/{}", due.2, due.1, due.0);
+    let rows = sheet(&data.join("forward/nhcsxh.xlsx"));
+    assert!(rows[0][0].contains("Ngân hàng Chính sách xã hội"), "{rows:?}");
+    let header = &rows[2];
+    for h in ["Mã theo dõi", "Mã", "Ý kiến", "Hạn trả lời", "Số điện thoại", "Trả lời", "Cán bộ trả lời"]
+    {
+        assert!(header.contains(&h.to_string()), "{header:?}");
+    }
+    let col = |h: &str| header.iter().position(|x| x == h).unwrap();
+    assert_eq!(rows.len(), 4, "one submission forwarded to this body: {rows:?}");
+    assert_eq!(rows[3][col("Mã theo dõi")], "YK-2024-000001");
+    assert_eq!(rows[3][col("Mã")], "P1", "the id as the file gave it");
+    assert!(rows[3][col("Ý kiến")].starts_with("Em muốn vay vốn"));
+    assert_eq!(rows[3][col("Hạn trả lời")], due);
+    assert_eq!(rows[3][col("Ngày gửi")], "12/04/2024");
+    assert_eq!(rows[3][col("Số điện thoại")], "0912345678", "every original column goes with it");
+    assert!(rows[3][col("Trả lời")].is_empty() && rows[3][col("Cán bộ trả lời")].is_empty());
+    // The split one goes to both bodies, each naming the other.
+    let labour = sheet(&data.join("forward/so-ldtbxh.xlsx"));
+    let youth = sheet(&data.join("forward/tinh-doan.xlsx"));
+    assert_eq!(labour[3][col("Cùng trả lời với")], "Tỉnh đoàn Lạng Sơn");
+    assert_eq!(youth[3][col("Mã theo dõi")], "YK-2024-000002");
+    // Audited, and done once: a second run forwards nothing new and keeps the workbooks.
+    let db = Db::open(&data.join("review.db")).unwrap();
+    let trail = db.audit("P2").unwrap();
+    assert_eq!(trail.iter().filter(|a| a.action == "forward").count(), 2, "{trail:?}");
+    assert!(trail.iter().any(|a| a.action == "forward" && a.note.contains("hạn trả lời")));
+    drop(db);
+    let (ok, out, err) = run_ykien(&["--data-dir", d, "forward", "--profile", "lang-son-2024"], tmp.path());
+    assert!(ok && out.contains("đã chuyển 0 ý kiến"), "{out}{err}");
+    assert_eq!(sheet(&data.join("forward/nhcsxh.xlsx")).len(), 4);
+    // Every pending suggestion accepted as it is, then forwarded, due in 7 days.
+    let (ok, out, err) = run_ykien(
+        &["--data-dir", d, "forward", "--all-suggested", "--due-days", "7", "--profile", "lang-son-2024"],
+        tmp.path(),
+    );
+    assert!(ok, "{err}");
+    assert!(out.contains("đã đồng ý 2 đề xuất"), "{out}");
+    let db = Db::open(&data.join("review.db")).unwrap();
+    assert!(db.pending_items().unwrap().is_empty());
+    let p3 = db.item("P3").unwrap().unwrap();
+    let dept = p3.department.clone();
+    assert!(db.audit("P3").unwrap().iter().any(|a| a.action == "accept" && a.user.starts_with("cli:")));
+    let rows = sheet(&data.join(format!("forward/{dept}.xlsx")));
+    let week = add_days(today(), 7);
+    let week = format!("{:02}/{:02}/{}", week.2, week.1, week.0);
+    assert!(rows.iter().any(|r| r[col("Mã theo dõi")] == p3.code && r[col("Hạn trả lời")] == week), "{rows:?}");
+    // A folder holding someone else's files is not replaced.
+    std::fs::write(data.join("forward/ghi-chu.txt"), "của tôi").unwrap();
+    let (ok, _, err) = run_ykien(&["--data-dir", d, "forward", "--profile", "lang-son-2024"], tmp.path());
+    assert!(!ok && err.contains("ghi-chu.txt"), "{err}");
+}
