@@ -45,6 +45,18 @@ fn sheet(path: &std::path::Path) -> Vec<Vec<String>> {
         .collect()
 }
 
+/// Writes `rows` as a workbook's one sheet (as an office would after filling it in).
+fn write_sheet(path: &std::path::Path, rows: &[Vec<String>]) {
+    let mut wb = rust_xlsxwriter::Workbook::new();
+    let ws = wb.add_worksheet();
+    for (r, row) in rows.iter().enumerate() {
+        for (c, v) in row.iter().enumerate() {
+            ws.write_string(r as u32, c as u16, v).unwrap();
+        }
+    }
+    wb.save(path).unwrap();
+}
+
 #[test]
 fn decided_submissions_are_forwarded_once_with_a_due_date_and_a_workbook_per_body() {
     let tmp = tempfile::tempdir().unwrap();
@@ -133,6 +145,44 @@ fn decided_submissions_are_forwarded_once_with_a_due_date_and_a_workbook_per_bod
     let week = add_days(today(), 7);
     let week = format!("{:02}/{:02}/{}", week.2, week.1, week.0);
     assert!(rows.iter().any(|r| r[col("Mã theo dõi")] == p3.code && r[col("Hạn trả lời")] == week), "{rows:?}");
+    // The body fills in its workbook and sends it back.
+    let mut filled = sheet(&data.join("forward/nhcsxh.xlsx"));
+    let answer = col("Trả lời");
+    filled[3][answer] = "Ngân hàng Chính sách xã hội trả lời: em liên hệ tổ tiết kiệm và vay vốn ở thôn.".into();
+    filled[3][col("Cán bộ trả lời")] = "Nguyễn Văn Bình".into();
+    let mut unknown = filled[3].clone();
+    unknown[col("Mã theo dõi")] = "YK-2099-000001".into();
+    let mut not_sent = labour[3].clone();
+    not_sent[answer] = "Sở trả lời".into();
+    filled.push(unknown);
+    filled.push(not_sent);
+    let back = tmp.path().join("tra-loi-nhcsxh.xlsx");
+    write_sheet(&back, &filled);
+    let import =
+        |f: &std::path::Path| run_ykien(&["--data-dir", d, "answers", "import", f.to_str().unwrap()], tmp.path());
+    let (ok, out, err) = import(&back);
+    assert!(ok, "{err}");
+    assert!(out.contains("1 mới") && out.contains("2 dòng bị từ chối"), "{out}");
+    assert!(err.contains("tra-loi-nhcsxh.xlsx:5: YK-2099-000001: mã theo dõi không có"), "{err}");
+    assert!(err.contains("tra-loi-nhcsxh.xlsx:6: YK-2024-000002: ý kiến này chưa được chuyển cho Ngân hàng Chính sách xã hội chi nhánh tỉnh"), "{err}");
+    // Read again: nothing recorded twice.
+    let (ok, out, _) = import(&back);
+    assert!(ok && out.contains("0 mới") && out.contains("1 không đổi"), "{out}");
+    // A changed answer is a new version, the old kept; a changed text is refused.
+    filled[3][answer] = "Trả lời bổ sung: mức vay tối đa 100 triệu đồng.".into();
+    filled[4][col("Ý kiến")] = "Văn bản đã bị sửa".into();
+    filled[4][col("Mã theo dõi")] = "YK-2024-000001".into();
+    write_sheet(&back, &filled);
+    let (ok, out, err) = import(&back);
+    assert!(ok && out.contains("1 sửa đổi"), "{out}");
+    assert!(err.contains("nội dung ý kiến đã bị sửa"), "{err}");
+    let db = Db::open(&data.join("review.db")).unwrap();
+    let versions = db.answer_versions("P1", "nhcsxh").unwrap();
+    assert_eq!(versions.len(), 2);
+    assert!(versions[0].0.starts_with("Ngân hàng") && versions[1].0.starts_with("Trả lời bổ sung"));
+    assert_eq!(versions[1].1, "Nguyễn Văn Bình");
+    assert_eq!(db.audit("P1").unwrap().iter().filter(|a| a.action == "answer").count(), 2);
+    drop(db);
     // A folder holding someone else's files is not replaced.
     std::fs::write(data.join("forward/ghi-chu.txt"), "của tôi").unwrap();
     let (ok, _, err) = run_ykien(&["--data-dir", d, "forward", "--profile", "lang-son-2024"], tmp.path());

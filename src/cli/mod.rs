@@ -53,6 +53,8 @@ enum Cmd {
     /// Forward decided submissions to the bodies that answer them, with a due date; one
     /// workbook per body (with columns for the answer) in forward/ of the data directory.
     Forward(forward::Args),
+    /// Read the bodies' answers back from the workbooks `forward` wrote, by tracking code.
+    Answers(answers::Args),
     /// Edit the stored clusters: rename, merge, split, move (kept and carried onto later runs).
     Cluster(cluster::Args),
     /// Suggest a department for each submission, written to stdout in input order.
@@ -132,6 +134,7 @@ impl Cli {
             Cmd::Backup(a) => backup::exec(&cx, a),
             Cmd::Retrain(a) => retrain::exec(&cx, a),
             Cmd::Forward(a) => forward::exec(&cx, a),
+            Cmd::Answers(a) => answers::exec(&cx, a),
             Cmd::Cluster(a) => cluster::exec(&cx, a),
             Cmd::Route(a) => route::exec(&cx, a),
             Cmd::Gen(a) => gen::exec(&cx, a),

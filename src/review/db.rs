@@ -107,7 +107,27 @@ CREATE TABLE forwards (
 );
 CREATE INDEX forwards_department ON forwards (department, due);
 "#,
+    // Answers from the bodies, every version kept (the latest per submission and body is
+    // the answer); append-only.
+    r#"
+CREATE TABLE answers (
+    seq INTEGER PRIMARY KEY,
+    submission_id TEXT NOT NULL,
+    department TEXT NOT NULL,
+    answer TEXT NOT NULL,
+    officer TEXT NOT NULL DEFAULT '',
+    source TEXT NOT NULL,
+    at TEXT NOT NULL,
+    user_name TEXT NOT NULL
+);
+CREATE INDEX answers_of ON answers (submission_id, department, seq);
+CREATE TRIGGER answers_append_only_u BEFORE UPDATE ON answers BEGIN SELECT RAISE(ABORT, 'answers are append-only'); END;
+CREATE TRIGGER answers_append_only_d BEFORE DELETE ON answers BEGIN SELECT RAISE(ABORT, 'answers are append-only'); END;
+"#,
 ];
+
+/// The schema version a database has once every migration ran.
+pub const SCHEMA_VERSION: usize = MIGRATIONS.len();
 
 /// The file name of the database inside the data directory.
 pub const DB_FILE: &str = "review.db";
@@ -1111,6 +1131,83 @@ impl Db {
             })
             .map_err(|e| self.err(e))?;
         rows.collect::<rusqlite::Result<Vec<_>>>().map_err(|e| self.err(e))
+    }
+
+    /// The submission holding tracking code `code`, if any.
+    pub fn by_code(&self, code: &str) -> Result<Option<Item>> {
+        self.conn
+            .query_row("SELECT * FROM submissions WHERE code = ?1", [code], Self::item_from_row)
+            .optional()
+            .map_err(|e| self.err(e))
+    }
+
+    /// The bodies submission `id` was forwarded to.
+    pub fn forwarded_bodies(&self, id: &str) -> Result<Vec<String>> {
+        let mut st = self
+            .conn
+            .prepare("SELECT department FROM forwards WHERE submission_id = ?1 ORDER BY department")
+            .map_err(|e| self.err(e))?;
+        let rows = st.query_map([id], |r| r.get(0)).map_err(|e| self.err(e))?;
+        rows.collect::<rusqlite::Result<Vec<_>>>().map_err(|e| self.err(e))
+    }
+
+    /// The current answer of `department` to submission `id` (answer, officer), if any.
+    pub fn answer(&self, id: &str, department: &str) -> Result<Option<(String, String)>> {
+        self.conn
+            .query_row(
+                "SELECT answer, officer FROM answers WHERE submission_id = ?1 AND department = ?2 ORDER BY seq DESC LIMIT 1",
+                [id, department],
+                |r| Ok((r.get(0)?, r.get(1)?)),
+            )
+            .optional()
+            .map_err(|e| self.err(e))
+    }
+
+    /// Every version of `department`'s answer to `id`, oldest first: (answer, officer, at, by).
+    pub fn answer_versions(&self, id: &str, department: &str) -> Result<Vec<(String, String, String, String)>> {
+        let mut st = self
+            .conn
+            .prepare("SELECT answer, officer, at, user_name FROM answers WHERE submission_id = ?1 AND department = ?2 ORDER BY seq")
+            .map_err(|e| self.err(e))?;
+        let rows = st
+            .query_map([id, department], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?)))
+            .map_err(|e| self.err(e))?;
+        rows.collect::<rusqlite::Result<Vec<_>>>().map_err(|e| self.err(e))
+    }
+
+    /// Records `department`'s answer to `id` unless it is the current one already: a
+    /// changed answer is a new version, the old kept; audited. True when something was written.
+    pub fn record_answer(
+        &mut self,
+        id: &str,
+        department: &str,
+        answer: &str,
+        officer: &str,
+        source: &str,
+        user: &str,
+    ) -> Result<bool> {
+        if self.answer(id, department)?.is_some_and(|(a, o)| a == answer && o == officer) {
+            return Ok(false);
+        }
+        let path = self.path.clone();
+        let at = now();
+        let tx = self
+            .conn
+            .transaction_with_behavior(rusqlite::TransactionBehavior::Immediate)
+            .map_err(|e| db_error(&path, e))?;
+        tx.execute(
+            "INSERT INTO answers (submission_id, department, answer, officer, source, at, user_name) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)",
+            params![id, department, answer, officer, source, at, user],
+        )
+        .map_err(|e| db_error(&path, e))?;
+        tx.execute(
+            "INSERT INTO audit (submission_id, action, department, note, user_name, at, version)
+             SELECT ?1, 'answer', ?2, ?3, ?4, ?5, version FROM submissions WHERE id = ?1",
+            params![id, department, format!("trả lời từ {source}"), user, at],
+        )
+        .map_err(|e| db_error(&path, e))?;
+        tx.commit().map_err(|e| db_error(&path, e))?;
+        Ok(true)
     }
 
     /// The bodies something was forwarded to, by code.

@@ -2,6 +2,7 @@
 //! in a browser, several at once; their decisions teach the router.
 
 pub mod accounts;
+pub mod answers;
 pub mod auth;
 pub mod db;
 pub mod forward;

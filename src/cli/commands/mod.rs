@@ -1,6 +1,7 @@
 //! One file per command: its arguments and its `exec`.
 
 pub mod analyze;
+pub mod answers;
 pub mod backup;
 pub mod bench_search;
 pub mod cluster;
