@@ -187,4 +187,20 @@ fn decided_submissions_are_forwarded_once_with_a_due_date_and_a_workbook_per_bod
     std::fs::write(data.join("forward/ghi-chu.txt"), "của tôi").unwrap();
     let (ok, _, err) = run_ykien(&["--data-dir", d, "forward", "--profile", "lang-son-2024"], tmp.path());
     assert!(!ok && err.contains("ghi-chu.txt"), "{err}");
+    // Twenty days on: the bank answered; every other body is late, by 5 days (15 days
+    // given) or 13 (7 days given); the overdue list is written for the reminder.
+    let later = add_days(today(), 20);
+    let later = format!("{:02}/{:02}/{}", later.2, later.1, later.0);
+    let (ok, out, err) =
+        run_ykien(&["--data-dir", d, "status", "--as-of", &later, "--profile", "lang-son-2024"], tmp.path());
+    assert!(ok, "{err}");
+    assert!(out.contains("Ngân hàng Chính sách xã hội chi nhánh tỉnh: đã chuyển 1, đã trả lời 1, quá hạn 0"), "{out}");
+    assert!(out.contains("Tỉnh đoàn Lạng Sơn: đã chuyển 1, đã trả lời 0, quá hạn 1 (trễ nhất 5 ngày)"), "{out}");
+    let late = sheet(&data.join("qua-han.xlsx"));
+    assert_eq!(late[2][1], "Mã theo dõi");
+    let listed: Vec<&str> = late[3..].iter().map(|r| r[1].as_str()).collect();
+    assert!(!listed.contains(&"YK-2024-000001") && listed.contains(&"YK-2024-000002"), "{listed:?}");
+    assert!(late[3..].iter().any(|r| r[1] == p3.code && r[6] == "13"), "{late:?}");
+    let (ok, _, err) = run_ykien(&["--data-dir", d, "status", "--as-of", "32/13/2026"], tmp.path());
+    assert!(!ok && err.contains("'32/13/2026' không phải là ngày"), "{err}");
 }

@@ -55,6 +55,9 @@ enum Cmd {
     Forward(forward::Args),
     /// Read the bodies' answers back from the workbooks `forward` wrote, by tracking code.
     Answers(answers::Args),
+    /// Per body: forwarded, answered, overdue (with days late) on a date; the overdue list
+    /// as qua-han.xlsx for the reminder letter.
+    Status(status::Args),
     /// Edit the stored clusters: rename, merge, split, move (kept and carried onto later runs).
     Cluster(cluster::Args),
     /// Suggest a department for each submission, written to stdout in input order.
@@ -135,6 +138,7 @@ impl Cli {
             Cmd::Retrain(a) => retrain::exec(&cx, a),
             Cmd::Forward(a) => forward::exec(&cx, a),
             Cmd::Answers(a) => answers::exec(&cx, a),
+            Cmd::Status(a) => status::exec(&cx, a),
             Cmd::Cluster(a) => cluster::exec(&cx, a),
             Cmd::Route(a) => route::exec(&cx, a),
             Cmd::Gen(a) => gen::exec(&cx, a),

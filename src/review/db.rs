@@ -1210,6 +1210,33 @@ impl Db {
         Ok(true)
     }
 
+    /// Every forward with whether its body has answered, by body then due date.
+    pub fn forwards(&self) -> Result<Vec<(Forwarded, bool)>> {
+        let mut st = self
+            .conn
+            .prepare(
+                "SELECT s.*, f.department AS f_dept, f.forwarded_at AS f_at, f.due AS f_due, f.forwarded_by AS f_by,
+                        EXISTS (SELECT 1 FROM answers a WHERE a.submission_id = f.submission_id AND a.department = f.department) AS answered
+                 FROM forwards f JOIN submissions s ON s.id = f.submission_id ORDER BY f.department, f.due, s.code, s.id",
+            )
+            .map_err(|e| self.err(e))?;
+        let rows = st
+            .query_map([], |r| {
+                Ok((
+                    Forwarded {
+                        item: Self::item_from_row(r)?,
+                        department: r.get("f_dept")?,
+                        forwarded_at: r.get("f_at")?,
+                        due: r.get("f_due")?,
+                        forwarded_by: r.get("f_by")?,
+                    },
+                    r.get::<_, bool>("answered")?,
+                ))
+            })
+            .map_err(|e| self.err(e))?;
+        rows.collect::<rusqlite::Result<Vec<_>>>().map_err(|e| self.err(e))
+    }
+
     /// The bodies something was forwarded to, by code.
     pub fn forwarded_departments(&self) -> Result<Vec<String>> {
         let mut st = self

@@ -149,6 +149,83 @@ fn file_stem(code: &str) -> String {
     }
 }
 
+/// Where one body stands on a date.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct BodyStatus {
+    /// Body code.
+    pub department: String,
+    /// Submissions forwarded to it.
+    pub forwarded: usize,
+    /// Of them, answered.
+    pub answered: usize,
+    /// Unanswered past their due date.
+    pub overdue: usize,
+    /// Days the latest of them is late.
+    pub most_days_late: i64,
+}
+
+/// An unanswered forward past its due date, with its days late.
+pub type Overdue = (Forwarded, i64);
+
+/// Each body's forwarded, answered and overdue submissions on `as_of`, and the overdue
+/// ones themselves with their days late, latest first.
+pub fn status(db: &Db, as_of: Ymd) -> Result<(Vec<BodyStatus>, Vec<Overdue>)> {
+    let mut bodies: Vec<BodyStatus> = Vec::new();
+    let mut late = Vec::new();
+    for (f, answered) in db.forwards()? {
+        if bodies.last().is_none_or(|b| b.department != f.department) {
+            bodies.push(BodyStatus { department: f.department.clone(), ..Default::default() });
+        }
+        let b = bodies.last_mut().expect("pushed above");
+        b.forwarded += 1;
+        b.answered += answered as usize;
+        let days = crate::report::parse_date(&f.due).map_or(0, |due| days_between(due, as_of));
+        if !answered && days > 0 {
+            b.overdue += 1;
+            b.most_days_late = b.most_days_late.max(days);
+            late.push((f, days));
+        }
+    }
+    late.sort_by(|a, b| b.1.cmp(&a.1).then_with(|| a.0.department.cmp(&b.0.department)));
+    Ok((bodies, late))
+}
+
+/// The overdue list as a workbook, for the reminder letter.
+pub fn overdue_workbook(late: &[Overdue], name: &dyn Fn(&str) -> String, as_of: Ymd) -> Result<Vec<u8>> {
+    let x = |e: rust_xlsxwriter::XlsxError| Error::write("XLSX", e);
+    let mut wb = rust_xlsxwriter::Workbook::new();
+    let ws = wb.add_worksheet();
+    ws.set_name("Quá hạn").map_err(x)?;
+    let bold = rust_xlsxwriter::Format::new().set_bold();
+    let wrap = rust_xlsxwriter::Format::new().set_text_wrap();
+    let cut = std::cell::Cell::new(0);
+    let (y, m, d) = as_of;
+    ws.write_string_with_format(0, 0, format!("Ý kiến quá hạn trả lời đến ngày {d:02}/{m:02}/{y}"), &bold)
+        .map_err(x)?;
+    let header = ["Cơ quan", "Mã theo dõi", "Ý kiến", "Địa phương", "Ngày chuyển", "Hạn trả lời", "Số ngày quá hạn"];
+    for (c, h) in header.iter().enumerate() {
+        ws.write_string_with_format(2, c as u16, *h, &bold).map_err(x)?;
+    }
+    for (r, (f, days)) in late.iter().enumerate() {
+        let row = 3 + r as u32;
+        let cells = [
+            name(&f.department),
+            f.item.code.clone(),
+            f.item.text.clone(),
+            f.item.locality.clone(),
+            super::auth::vietnam_time_of(&f.forwarded_at),
+            vn_date(&f.due),
+        ];
+        for (c, v) in cells.iter().enumerate() {
+            ws.write_string_with_format(row, c as u16, crate::report::fit_cell(&cut, v), &wrap).map_err(x)?;
+        }
+        ws.write_number(row, 6, *days as f64).map_err(x)?;
+    }
+    ws.set_column_width(0, 30).map_err(x)?;
+    ws.set_column_width(2, 70).map_err(x)?;
+    wb.save_to_buffer().map_err(x)
+}
+
 /// One body's workbook: its name, then a row per submission forwarded to it.
 pub fn workbook(
     body: &str,

@@ -15,6 +15,7 @@ pub mod route;
 pub mod search;
 pub mod segment;
 pub mod serve;
+pub mod status;
 pub mod train_router;
 pub mod train_segmenter;
 pub mod user;
