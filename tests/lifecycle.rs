@@ -204,3 +204,89 @@ fn decided_submissions_are_forwarded_once_with_a_due_date_and_a_workbook_per_bod
     let (ok, _, err) = run_ykien(&["--data-dir", d, "status", "--as-of", "32/13/2026"], tmp.path());
     assert!(!ok && err.contains("'32/13/2026' không phải là ngày"), "{err}");
 }
+
+mod filled_workbooks {
+    use super::*;
+    use proptest::prelude::*;
+
+    const TEXTS: [&str; 3] = [
+        "Em muốn vay vốn ngân hàng chính sách để nuôi bò",
+        "Đề nghị mở lớp dạy nghề may công nghiệp tại xã",
+        "Sóng điện thoại ở thôn em rất yếu",
+    ];
+
+    /// A database with three submissions, decided and forwarded to the bank.
+    fn forwarded_db(dir: &std::path::Path) -> (Db, Vec<String>) {
+        let mut db = Db::open(&dir.join("review.db")).unwrap();
+        let items: Vec<ykien::review::NewItem> = TEXTS
+            .iter()
+            .enumerate()
+            .map(|(i, t)| ykien::review::NewItem {
+                id: ["a", "b", "c"][i],
+                text: t,
+                topic: "vay-von",
+                suggested: "nhcsxh",
+                confidence: 0.9,
+                submitted_at: "2024-04-12",
+                ..Default::default()
+            })
+            .collect();
+        db.load_items(&items).unwrap();
+        let mut codes = Vec::new();
+        for id in ["a", "b", "c"] {
+            let it = db.item(id).unwrap().unwrap();
+            db.decide(id, it.version, &Decision::Accept, "", "lan").unwrap();
+            codes.push(it.code);
+        }
+        db.forward_decided(&|_| "2024-05-01".to_string(), "lan").unwrap();
+        (db, codes)
+    }
+
+    fn any_cell() -> impl Strategy<Value = String> {
+        prop_oneof![
+            Just(String::new()),
+            "[a-zA-Z0-9 ]{0,12}",
+            "\\PC{0,30}",
+            Just("YK-2024-000001".to_string()),
+            Just("YK-2099-000009".to_string()),
+            Just(TEXTS[0].to_string()),
+            Just("=HYPERLINK(\"x\")".to_string()),
+        ]
+    }
+
+    proptest! {
+        #![proptest_config(ProptestConfig { cases: 48, ..ProptestConfig::default() })]
+
+        /// Whatever an office puts in the filled workbook, the import never fails on a row
+        /// and every row with content is taken, left blank or refused with its reason.
+        #[test]
+        fn every_row_is_accounted_for(rows in prop::collection::vec((any_cell(), 0usize..4, any_cell(), any_cell()), 0..12)) {
+            let dir = tempfile::tempdir().unwrap();
+            let (mut db, codes) = forwarded_db(dir.path());
+            let mut sheet_rows = vec![
+                vec!["Ý kiến, kiến nghị của thanh niên chuyển Ngân hàng Chính sách xã hội chi nhánh tỉnh trả lời".to_string()],
+                vec![],
+                ["Mã theo dõi", "Ý kiến", "Trả lời", "Cán bộ trả lời"].map(String::from).to_vec(),
+            ];
+            for (code, which, answer, officer) in &rows {
+                let (code, text) = match which {
+                    0 => (codes[0].clone(), TEXTS[0].to_string()),
+                    1 => (codes[1].clone(), format!("  {}  ", TEXTS[1])),
+                    2 => (code.clone(), TEXTS[2].to_string()),
+                    _ => (codes[2].clone(), code.clone()),
+                };
+                sheet_rows.push(vec![code, text, answer.clone(), officer.clone()]);
+            }
+            let path = dir.path().join("filled.xlsx");
+            write_sheet(&path, &sheet_rows);
+            let profile = ykien::routing::Profile::load(&common::models_dir(), "lang-son-2024").unwrap();
+            let r = ykien::review::answers::import(&mut db, &profile, &[path], "cli:test").unwrap();
+            // A cell holding only spaces reads as empty.
+            let with_content = sheet_rows[3..].iter().filter(|r| r.iter().any(|c| !c.trim().is_empty())).count();
+            prop_assert_eq!(r.new + r.changed + r.unchanged + r.blank + r.refused.len(), with_content, "{:?}", r);
+            for why in &r.refused {
+                prop_assert!(why.contains("filled.xlsx:"), "{}", why);
+            }
+        }
+    }
+}
