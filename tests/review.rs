@@ -1026,3 +1026,51 @@ async fn an_admin_accepts_every_suggestion_above_a_threshold_after_being_told_th
     // Those below stay pending.
     assert!(pending_above(0.0).1 > 0);
 }
+
+#[tokio::test]
+async fn an_admin_forwards_decided_submissions_from_the_desk_and_anyone_sees_who_is_late() {
+    let d = desk();
+    let mut db = Db::open(&d.data.review_db()).unwrap();
+    db.add_user("ha", Role::Admin, &auth::hash_password("mat-khau-dai").unwrap()).unwrap();
+    let (items, _) = db.queue(&ykien::review::QueueFilter { limit: 3, ..Default::default() }).unwrap();
+    for it in &items {
+        assert!(it.code.starts_with("YK-2024-"), "{}", it.code);
+        assert_eq!(
+            db.decide(&it.id, it.version, &ykien::review::Decision::Accept, "", "lan").unwrap(),
+            ykien::review::Outcome::Done
+        );
+    }
+    // A reviewer sees where things stand but may not forward.
+    let (lan, lan_csrf) = login(&d.app, "lan").await;
+    let page = send(&d.app, "GET", "/progress", &lan, &[]).await.text();
+    assert!(page.contains("Chưa chuyển ý kiến nào") && !page.contains("action=\"/forward\""), "{page}");
+    let r = send(&d.app, "POST", "/forward", &lan, &[("confirm", "yes"), ("csrf", &lan_csrf)]).await;
+    assert_eq!(r.status, StatusCode::FORBIDDEN);
+    // The admin is asked first, with the count; then forwards, each forward audited as theirs.
+    let (ha, ha_csrf) = login(&d.app, "ha").await;
+    assert!(send(&d.app, "GET", "/progress", &ha, &[]).await.text().contains("<b>3</b> lượt chuyển đang chờ"));
+    let r = send(&d.app, "POST", "/forward", &ha, &[("csrf", &ha_csrf)]).await;
+    assert!(r.status == StatusCode::OK && r.text().contains("<b>3 lượt</b>"), "{}", r.text());
+    assert_eq!(db.unforwarded().unwrap(), 3, "nothing forwarded before the confirmation");
+    let r = send(&d.app, "POST", "/forward", &ha, &[("confirm", "yes"), ("csrf", &ha_csrf)]).await;
+    assert_eq!(r.status, StatusCode::SEE_OTHER, "{}", r.text());
+    assert_eq!(db.unforwarded().unwrap(), 0);
+    for it in &items {
+        assert!(db.audit(&it.id).unwrap().iter().any(|a| a.action == "forward" && a.user == "ha"));
+    }
+    assert!(std::fs::read_dir(d.data.root().join("forward")).unwrap().count() >= 1, "the bodies' workbooks");
+    let page = send(&d.app, "GET", "/progress", &lan, &[]).await.text();
+    assert!(page.contains("Đã chuyển") && page.contains("Quá hạn"), "{page}");
+    // Nobody is late yet: the overdue list is there, empty but for its header.
+    let x = send(&d.app, "GET", "/overdue.xlsx", &lan, &[]).await;
+    assert_eq!(x.status, StatusCode::OK);
+    assert!(x.headers.get(header::CACHE_CONTROL).is_some_and(|v| v == "no-store"));
+    let path = d.data.root().join("late.xlsx");
+    std::fs::write(&path, &x.body).unwrap();
+    use calamine::Reader;
+    let mut wb = calamine::open_workbook_auto(&path).unwrap();
+    let range = wb.worksheet_range("Quá hạn").unwrap();
+    assert_eq!(range.rows().count(), 3, "title, blank, header");
+    // Signed out: no list.
+    assert_ne!(send(&d.app, "GET", "/overdue.xlsx", "", &[]).await.status, StatusCode::OK);
+}

@@ -1109,6 +1109,19 @@ impl Db {
         Ok(n)
     }
 
+    /// Forwards `forward_decided` would make now: decided submissions' bodies not yet sent.
+    pub fn unforwarded(&self) -> Result<i64> {
+        self.conn
+            .query_row(
+                "SELECT count(*) FROM (SELECT id, department AS d FROM submissions WHERE status = 'decided' AND department != ''
+                   UNION SELECT id, second_department FROM submissions WHERE status = 'decided' AND second_department != '') x
+                 WHERE NOT EXISTS (SELECT 1 FROM forwards f WHERE f.submission_id = x.id AND f.department = x.d)",
+                [],
+                |r| r.get(0),
+            )
+            .map_err(|e| self.err(e))
+    }
+
     /// Every submission forwarded to `department`, with when and by whom and its due date,
     /// by tracking code.
     pub fn forwarded_to(&self, department: &str) -> Result<Vec<Forwarded>> {

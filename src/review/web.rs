@@ -125,6 +125,8 @@ pub fn app(state: Arc<AppState>) -> Router {
         .route("/export/{dept}", get(export))
         .route("/retrain", post(retrain_now))
         .route("/accept-above", post(accept_above))
+        .route("/forward", post(forward_now))
+        .route("/overdue.xlsx", get(overdue_xlsx))
         .route("/static/desk.js", get(desk_js))
         .layer(axum::middleware::from_fn_with_state(state.clone(), security_headers))
         .with_state(state)
@@ -1222,6 +1224,7 @@ fn progress_page(
                 } }
             }
             (threshold_card(db, user, &q)?)
+            (answers_card(st, db, user)?)
             @if user.role.can_decide() {
                 form.card method="post" action="/retrain" {
                     input type="hidden" name="csrf" value=(user.csrf);
@@ -1231,6 +1234,94 @@ fn progress_page(
             }
         },
     ))
+}
+
+/// Where the bodies stand today: forwarded, answered, overdue; the overdue list to
+/// download; for an admin, forwarding the decided submissions not yet sent.
+fn answers_card(st: &AppState, db: &Db, user: &User) -> std::result::Result<Markup, Page> {
+    let (bodies, late) = super::forward::status(db, super::forward::today()).map_err(fail)?;
+    let waiting = db.unforwarded().map_err(fail)?;
+    Ok(html! {
+        div.card {
+            h2 { "Chuyển cơ quan trả lời" }
+            @if bodies.is_empty() { p.muted { "Chưa chuyển ý kiến nào." } } @else {
+                table {
+                    tr { th { "Cơ quan" } th.num { "Đã chuyển" } th.num { "Đã trả lời" } th.num { "Quá hạn" } th.num { "Trễ nhất (ngày)" } }
+                    @for b in &bodies { tr {
+                        td { (st.dept_name(&b.department)) } td.num { (b.forwarded) } td.num { (b.answered) }
+                        td.num { (b.overdue) } td.num { (b.most_days_late) }
+                    } }
+                }
+                @if !late.is_empty() { p { a href="/overdue.xlsx" { "Tải danh sách " (late.len()) " ý kiến quá hạn (XLSX)" } " để gửi văn bản nhắc." } }
+            }
+            @if user.role == Role::Admin && waiting > 0 {
+                form method="post" action="/forward" {
+                    input type="hidden" name="csrf" value=(user.csrf);
+                    p { b { (waiting) } " lượt chuyển đang chờ (ý kiến đã quyết định, chưa gửi cơ quan trả lời)." }
+                    button { "Chuyển…" }
+                }
+            }
+        }
+    })
+}
+
+#[derive(Deserialize, Default)]
+#[serde(default)]
+struct ForwardForm {
+    csrf: String,
+    confirm: String,
+}
+
+async fn forward_now(State(st): State<Arc<AppState>>, token: SessionToken, Form(f): Form<ForwardForm>) -> Response {
+    with_user(st, token, move |st, db, user| forward_decided(st, db, &user, f)).await
+}
+
+/// Forwards the decided submissions not yet sent (an admin's act, confirmed, audited per
+/// forward) and writes the bodies' workbooks into forward/ of the data directory.
+fn forward_decided(st: &AppState, db: &mut Db, user: &User, f: ForwardForm) -> std::result::Result<Response, Page> {
+    user.may_post(&f.csrf, true)?;
+    if user.role != Role::Admin {
+        return Err(forbidden("Chỉ quản trị viên được chuyển ý kiến cho cơ quan trả lời."));
+    }
+    let profile = crate::routing::Profile::load(&st.models_dir, &st.profile).map_err(fail)?;
+    let waiting = db.unforwarded().map_err(fail)?;
+    if f.confirm != "yes" {
+        return Ok(layout(
+            "Xác nhận",
+            user,
+            html! {
+                p.warn { "Bạn sắp chuyển " b { (waiting) " lượt" } " ý kiến đã quyết định cho cơ quan trả lời, hạn trả lời "
+                    (profile.due_days) " ngày (hoặc theo từng cơ quan trong hồ sơ " (profile.name) ")." }
+                form method="post" action="/forward" {
+                    input type="hidden" name="csrf" value=(user.csrf);
+                    input type="hidden" name="confirm" value="yes";
+                    button.primary { "Xác nhận" } " " a href="/progress" { "Huỷ" }
+                }
+            },
+        )
+        .into_response());
+    }
+    let topic = |c: &str| st.topic_name(c).to_string();
+    let out = st.data.root().join("forward");
+    let run = super::forward::forward(db, &profile, &topic, None, false, &out, &user.name).map_err(fail)?;
+    let msg = format!("Đã chuyển {} lượt; danh sách của từng cơ quan trong {}.", run.forwarded, out.display());
+    Ok(Redirect::to(&format!("/progress?learned={}", urlencode(&msg))).into_response())
+}
+
+async fn overdue_xlsx(State(st): State<Arc<AppState>>, token: SessionToken) -> Response {
+    with_user(st, token, move |st, db, _user| -> std::result::Result<Response, Page> {
+        let today = super::forward::today();
+        let (_, late) = super::forward::status(db, today).map_err(fail)?;
+        let name = |c: &str| st.dept_name(c).to_string();
+        let bytes = super::forward::overdue_workbook(&late, &name, today).map_err(fail)?;
+        let ctype = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet";
+        Ok((
+            [(header::CONTENT_TYPE, ctype), (header::CONTENT_DISPOSITION, "attachment; filename=\"qua-han.xlsx\"")],
+            bytes,
+        )
+            .into_response())
+    })
+    .await
 }
 
 /// The pending suggestions at or above a confidence that one bulk acceptance decides (at
