@@ -312,6 +312,7 @@ mod tests {
                     runner_up_confidence: 1.0 - confidence,
                     also: also.map(Into::into),
                     reasons: reasons.iter().map(|&r| r.into()).collect(),
+                    bodies_hit: 0,
                 }),
                 typed_without_diacritics: false,
             },

@@ -212,8 +212,17 @@ const QUOTED_PART: usize = 140;
 /// again before a connective of models/connectives.txt), the second body
 /// becomes `also` and a reason quotes the part of the text that concerns each.
 fn split_questions(models: &Models, text: &str, s: &mut crate::routing::Suggestion) {
-    use crate::routing::parts::{clauses, two_questions, RoutedPart};
-    let spans = clauses(text, |s| models.analyzer.connective_starts(s));
+    use crate::routing::parts::{clauses, sentences, two_questions, RoutedPart};
+    // Sentences are routed one by one; a sentence is cut again at a connective only where
+    // the profile's keywords point to two bodies (a connective joins nouns far more often
+    // than questions: "toán và tiếng Anh").
+    let mut spans =
+        if s.bodies_hit >= 2 { clauses(text, |s| models.analyzer.connective_starts(s)) } else { sentences(text) };
+    if spans.len() < 2 {
+        return;
+    }
+    // Greetings and thanks (models/formulas.txt) ask nothing.
+    spans.retain(|&(a, b)| !models.analyzer.is_formula(&text[a..b]));
     if spans.len() < 2 || spans.len() > MAX_PARTS {
         return;
     }

@@ -224,6 +224,10 @@ pub struct Suggestion {
     pub also: Option<std::sync::Arc<str>>,
     /// Why, in words a reviewer can check (shared by the suggestions that give the same reason).
     pub reasons: Vec<std::sync::Arc<str>>,
+    /// How many departments the profile's keywords point to in the text: two or more, and
+    /// the text may ask two bodies two things.
+    #[serde(skip)]
+    pub bodies_hit: u8,
 }
 
 /// Reasons a thread remembers at once: most recur word for word from submission to
@@ -584,6 +588,12 @@ impl Router {
             runner_up_confidence: logits[second],
             also: concerns_two.then(|| p.departments[second].code.clone()),
             reasons,
+            bodies_hit: {
+                let mut seen: Vec<usize> = hits.iter().map(|h| h.label).collect();
+                seen.sort_unstable();
+                seen.dedup();
+                seen.len().min(255) as u8
+            },
         }
     }
 
