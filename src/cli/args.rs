@@ -118,6 +118,19 @@ impl ProfileArg {
     }
 }
 
+/// The data directory's review database (which must exist) and the routing profile it
+/// names, else `profile`'s (named, or in force today).
+pub fn review_db(cx: &crate::cli::Context, profile: &ProfileArg) -> Result<(ykien::review::Db, String)> {
+    let data = cx.data();
+    anyhow::ensure!(data.has_review_db(), ykien::t!("cli.no-db", db = data.review_db().display()));
+    let db = ykien::review::Db::open(&data.review_db())?;
+    let name = match db.meta("profile")? {
+        Some(p) => p,
+        None => profile.resolve_today(&cx.models_dir)?,
+    };
+    Ok((db, name))
+}
+
 /// Today's date in Vietnam (UTC+7) as (year, month, day).
 pub fn today() -> (u32, u32, u32) {
     let iso = ykien::review::auth::vietnam_time(ykien::review::auth::unix_now());

@@ -161,42 +161,36 @@ fn routing_section(
 /// Bins of confidence the reliability table reads: [lower, upper).
 const BINS: [(f64, f64); 6] = [(0.0, 0.5), (0.5, 0.6), (0.6, 0.7), (0.7, 0.8), (0.8, 0.9), (0.9, 1.01)];
 
-/// The reliability of a confidence: per bin, how many suggestions, their mean confidence
-/// and how many were right; and the expected calibration error (ECE: the gap between
-/// confidence and accuracy, weighted by each bin's share).
-pub fn reliability(pairs: &[(f64, bool)]) -> String {
-    let mut out = String::from("reliability of the confidence (suggestions, mean confidence, share right):\n");
-    let mut ece = 0.0;
-    for (lo, hi) in BINS {
-        let inside: Vec<&(f64, bool)> = pairs.iter().filter(|(c, _)| *c >= lo && *c < hi).collect();
-        if inside.is_empty() {
-            continue;
-        }
-        let n = inside.len() as f64;
-        let conf = inside.iter().map(|(c, _)| c).sum::<f64>() / n;
-        let acc = inside.iter().filter(|(_, ok)| *ok).count() as f64 / n;
-        ece += n / pairs.len().max(1) as f64 * (conf - acc).abs();
-        let _ = writeln!(out, "  {lo:.1}-{:.1}  {:>5}  {conf:.3}  {acc:.3}", hi.min(1.0), inside.len());
-    }
-    let _ = writeln!(out, "expected calibration error {ece:.3}");
-    out
+/// Per bin of [`BINS`] holding any suggestion: its bounds, how many, their mean
+/// confidence and the share right.
+fn bins(pairs: &[(f64, bool)]) -> Vec<(f64, f64, usize, f64, f64)> {
+    BINS.iter()
+        .filter_map(|&(lo, hi)| {
+            let inside: Vec<&(f64, bool)> = pairs.iter().filter(|(c, _)| *c >= lo && *c < hi).collect();
+            let n = inside.len() as f64;
+            let conf = inside.iter().map(|(c, _)| c).sum::<f64>() / n;
+            let acc = inside.iter().filter(|(_, ok)| *ok).count() as f64 / n;
+            (!inside.is_empty()).then_some((lo, hi, inside.len(), conf, acc))
+        })
+        .collect()
 }
 
-/// The share right and the expected calibration error of (confidence, right) pairs, over
-/// the bins of [`reliability`].
+/// The share right and the expected calibration error (ECE: the gap between confidence
+/// and accuracy, weighted by each bin's share) of (confidence, right) pairs.
 pub fn reliability_figures(pairs: &[(f64, bool)]) -> (f64, f64) {
     let n = pairs.len().max(1) as f64;
     let right = pairs.iter().filter(|(_, ok)| *ok).count() as f64 / n;
-    let mut ece = 0.0;
-    for (lo, hi) in BINS {
-        let inside: Vec<&(f64, bool)> = pairs.iter().filter(|(c, _)| *c >= lo && *c < hi).collect();
-        if inside.is_empty() {
-            continue;
-        }
-        let m = inside.len() as f64;
-        let conf = inside.iter().map(|(c, _)| c).sum::<f64>() / m;
-        let acc = inside.iter().filter(|(_, ok)| *ok).count() as f64 / m;
-        ece += m / n * (conf - acc).abs();
-    }
+    let ece = bins(pairs).iter().map(|&(_, _, m, conf, acc)| m as f64 / n * (conf - acc).abs()).sum();
     (right, ece)
+}
+
+/// The reliability of a confidence: per bin, how many suggestions, their mean confidence
+/// and how many were right; and the expected calibration error.
+pub fn reliability(pairs: &[(f64, bool)]) -> String {
+    let mut out = String::from("reliability of the confidence (suggestions, mean confidence, share right):\n");
+    for (lo, hi, n, conf, acc) in bins(pairs) {
+        let _ = writeln!(out, "  {lo:.1}-{:.1}  {n:>5}  {conf:.3}  {acc:.3}", hi.min(1.0));
+    }
+    let _ = writeln!(out, "expected calibration error {:.3}", reliability_figures(pairs).1);
+    out
 }

@@ -18,8 +18,8 @@ fn days_from_civil((y, m, d): Ymd) -> i64 {
     era * 146_097 + doe - 719_468
 }
 
-/// The civil date of a day count since 1970-01-01.
-fn civil_from_days(z: i64) -> Ymd {
+/// The civil date of a day count since 1970-01-01 (H. Hinnant's algorithm).
+pub fn civil_from_days(z: i64) -> Ymd {
     let z = z + 719_468;
     let era = z.div_euclid(146_097);
     let doe = z - era * 146_097;

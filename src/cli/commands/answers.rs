@@ -5,7 +5,7 @@ use std::path::PathBuf;
 use anyhow::Result;
 use clap::Subcommand;
 
-use crate::cli::args::{cli_actor, ProfileArg};
+use crate::cli::args::{cli_actor, review_db, ProfileArg};
 use crate::cli::Context;
 use crate::outln;
 
@@ -31,13 +31,7 @@ enum Cmd {
 /// Runs `ykien answers`.
 pub fn exec(cx: &Context, a: Args) -> Result<()> {
     let Cmd::Import { files, profile } = a.cmd;
-    let data = cx.data();
-    anyhow::ensure!(data.has_review_db(), ykien::t!("cli.no-db", db = data.review_db().display()));
-    let mut db = ykien::review::Db::open(&data.review_db())?;
-    let name = match db.meta("profile")? {
-        Some(p) => p,
-        None => profile.resolve_today(&cx.models_dir)?,
-    };
+    let (mut db, name) = review_db(cx, &profile)?;
     let profile = ykien::routing::Profile::load(&cx.models_dir, &name)?;
     let r = ykien::review::answers::import(&mut db, &profile, &files, &cli_actor())?;
     for row in &r.refused {

@@ -5,7 +5,7 @@ use std::path::PathBuf;
 
 use anyhow::Result;
 
-use crate::cli::args::{cli_actor, ProfileArg};
+use crate::cli::args::{cli_actor, review_db, ProfileArg};
 use crate::cli::Context;
 use crate::outln;
 
@@ -27,13 +27,8 @@ pub struct Args {
 
 /// Runs `ykien forward`.
 pub fn exec(cx: &Context, a: Args) -> Result<()> {
+    let (mut db, profile) = review_db(cx, &a.profile)?;
     let data = cx.data();
-    anyhow::ensure!(data.has_review_db(), ykien::t!("cli.no-db", db = data.review_db().display()));
-    let mut db = ykien::review::Db::open(&data.review_db())?;
-    let profile = match db.meta("profile")? {
-        Some(p) => p,
-        None => a.profile.resolve_today(&cx.models_dir)?,
-    };
     let profile = ykien::routing::Profile::load(&cx.models_dir, &profile)?;
     let out = a.out.unwrap_or_else(|| data.root().join("forward"));
     let topics = ykien::topics::topic_names(&cx.models_dir.join("topics.toml"))?;

@@ -2,7 +2,7 @@
 
 use anyhow::Result;
 
-use crate::cli::args::{load_models, ProfileArg};
+use crate::cli::args::{load_models, review_db, ProfileArg};
 use crate::cli::Context;
 use crate::outln;
 
@@ -15,13 +15,7 @@ pub struct Args {
 
 /// Runs `ykien retrain`.
 pub fn exec(cx: &Context, a: Args) -> Result<()> {
-    let data = cx.data();
-    anyhow::ensure!(data.has_review_db(), ykien::t!("cli.no-db", db = data.review_db().display()));
-    let mut db = ykien::review::Db::open(&data.review_db())?;
-    let profile = match db.meta("profile")? {
-        Some(p) => p,
-        None => a.profile.resolve_today(&cx.models_dir)?,
-    };
+    let (mut db, profile) = review_db(cx, &a.profile)?;
     let mut models = load_models(cx, &profile)?;
     let (n, r) = ykien::review::learn::retrain(&mut models, &mut db)?;
     outln!(

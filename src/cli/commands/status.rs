@@ -5,7 +5,7 @@ use std::path::PathBuf;
 
 use anyhow::Result;
 
-use crate::cli::args::ProfileArg;
+use crate::cli::args::{review_db, ProfileArg};
 use crate::cli::Context;
 use crate::outln;
 
@@ -24,18 +24,13 @@ pub struct Args {
 
 /// Runs `ykien status`.
 pub fn exec(cx: &Context, a: Args) -> Result<()> {
+    let (db, name) = review_db(cx, &a.profile)?;
     let data = cx.data();
-    anyhow::ensure!(data.has_review_db(), ykien::t!("cli.no-db", db = data.review_db().display()));
-    let db = ykien::review::Db::open(&data.review_db())?;
     let as_of = match &a.as_of {
         Some(s) => {
             ykien::report::parse_date(s).ok_or_else(|| anyhow::anyhow!(ykien::t!("status.bad-date", date = s)))?
         }
         None => ykien::review::forward::today(),
-    };
-    let name = match db.meta("profile")? {
-        Some(p) => p,
-        None => a.profile.resolve_today(&cx.models_dir)?,
     };
     let profile = ykien::routing::Profile::load(&cx.models_dir, &name)?;
     let dept = |code: &str| profile.index(code).map_or(code.to_string(), |i| profile.departments[i].name.to_string());
