@@ -402,3 +402,64 @@ async fn fifty_decisions_by_keyboard_one_page_load_each_and_pages_fit_a_phone() 
     screenshot(&c, "report-390").await;
     c.close().await.unwrap();
 }
+
+/// The published questions and answers: the search box finds text typed without
+/// diacritics, offline (the page opened from a file).
+#[tokio::test]
+async fn the_published_answers_are_searched_without_diacritics_offline() {
+    let Some(driver) = chromedriver() else { return };
+    let dir = tempfile::tempdir().unwrap();
+    let mut db = ykien::review::Db::open(&dir.path().join("review.db")).unwrap();
+    let texts = [
+        (
+            "a",
+            "Em muốn vay vốn ngân hàng chính sách để nuôi bò",
+            "nhcsxh",
+            "Em liên hệ tổ tiết kiệm và vay vốn ở thôn.",
+        ),
+        ("b", "Đề nghị mở lớp dạy nghề may công nghiệp tại xã", "so-ldtbxh", "Sở sẽ mở lớp vào tháng 6."),
+        ("c", "Thôn em sóng điện thoại rất yếu", "so-tttt", "Sở đã đề nghị nhà mạng lắp thêm trạm."),
+    ];
+    let items: Vec<ykien::review::NewItem> = texts
+        .iter()
+        .map(|(id, t, d, _)| ykien::review::NewItem {
+            id,
+            text: t,
+            topic: "khac",
+            suggested: d,
+            confidence: 0.9,
+            ..Default::default()
+        })
+        .collect();
+    db.load_items(&items).unwrap();
+    for (id, _, d, answer) in &texts {
+        let it = db.item(id).unwrap().unwrap();
+        db.decide(id, it.version, &ykien::review::Decision::Accept, "", "lan").unwrap();
+        db.forward_decided(&|_| "2026-12-31".into(), "lan").unwrap();
+        db.record_answer(id, d, answer, "", "test", "lan").unwrap();
+    }
+    let page = ykien::review::notice::qa_page(&db, "Hỏi - đáp", &|c| c.to_string(), &|c| c.to_string()).unwrap();
+    let file = dir.path().join("hoi-dap.html");
+    std::fs::write(&file, page).unwrap();
+    let (c, _driver) = browser(driver, &dir.path().join("downloads")).await;
+    c.goto(&format!("file://{}", file.display())).await.unwrap();
+    let visible = |c: fantoccini::Client| async move {
+        let mut n = 0;
+        for e in c.find_all(Locator::Css(".qa")).await.unwrap() {
+            n += e.is_displayed().await.unwrap() as usize;
+        }
+        n
+    };
+    assert_eq!(visible(c.clone()).await, 3);
+    let q = wait(&c, "#q").await;
+    q.send_keys("vay von").await.unwrap();
+    assert_eq!(visible(c.clone()).await, 1, "typed without diacritics, found with them");
+    q.clear().await.unwrap();
+    q.send_keys("nhà mạng").await.unwrap();
+    assert_eq!(visible(c.clone()).await, 1, "answers are searched too");
+    q.clear().await.unwrap();
+    q.send_keys("khong co dau nao").await.unwrap();
+    assert_eq!(visible(c.clone()).await, 0);
+    screenshot(&c, "hoi-dap").await;
+    c.close().await.unwrap();
+}

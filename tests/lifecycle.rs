@@ -203,6 +203,26 @@ fn decided_submissions_are_forwarded_once_with_a_due_date_and_a_workbook_per_bod
     assert!(late[3..].iter().any(|r| r[1] == p3.code && r[6] == "13"), "{late:?}");
     let (ok, _, err) = run_ykien(&["--data-dir", d, "status", "--as-of", "32/13/2026"], tmp.path());
     assert!(!ok && err.contains("'32/13/2026' không phải là ngày"), "{err}");
+    // The page to publish: answered questions by topic area, escaped, without the file's
+    // other columns (the telephone stays private).
+    let mut db = Db::open(&data.join("review.db")).unwrap();
+    db.record_answer("P2", "so-ldtbxh", "<script>alert(1)</script> Sở mở lớp tháng 6.", "", "thư", "cli:test").unwrap();
+    drop(db);
+    let (ok, out, err) = run_ykien(&["--data-dir", d, "notice", "--profile", "lang-son-2024"], tmp.path());
+    assert!(ok && out.contains("hoi-dap.html"), "{out}{err}");
+    let page = std::fs::read_to_string(data.join("notice/hoi-dap.html")).unwrap();
+    assert!(
+        page.contains("Ngân hàng Chính sách xã hội chi nhánh tỉnh trả lời: ") && page.contains("Trả lời bổ sung"),
+        "{page}"
+    );
+    assert!(
+        page.contains("Em muốn vay vốn ngân hàng chính sách để nuôi bò sinh sản") && page.contains("YK-2024-000001")
+    );
+    assert!(page.contains("2 ý kiến đã được trả lời"), "P1 and P2, not P3: {page}");
+    assert!(page.contains("&lt;script&gt;alert(1)") && !page.contains("<script>alert(1)"));
+    assert!(!page.contains("0912345678"), "other columns are not published");
+    assert!(page.contains("data-folded=\"em muon vay von"), "searchable without diacritics");
+    assert!(!page.contains("http://") && !page.contains("https://"), "needs no network");
 }
 
 mod filled_workbooks {

@@ -58,6 +58,9 @@ enum Cmd {
     /// Per body: forwarded, answered, overdue (with days late) on a date; the overdue list
     /// as qua-han.xlsx for the reminder letter.
     Status(status::Args),
+    /// Write hoi-dap.html, the answered questions by topic area to publish (searchable
+    /// with or without diacritics, no network needed, printable).
+    Notice(notice::Args),
     /// Edit the stored clusters: rename, merge, split, move (kept and carried onto later runs).
     Cluster(cluster::Args),
     /// Suggest a department for each submission, written to stdout in input order.
@@ -139,6 +142,7 @@ impl Cli {
             Cmd::Forward(a) => forward::exec(&cx, a),
             Cmd::Answers(a) => answers::exec(&cx, a),
             Cmd::Status(a) => status::exec(&cx, a),
+            Cmd::Notice(a) => notice::exec(&cx, a),
             Cmd::Cluster(a) => cluster::exec(&cx, a),
             Cmd::Route(a) => route::exec(&cx, a),
             Cmd::Gen(a) => gen::exec(&cx, a),

@@ -423,6 +423,9 @@ pub struct Resuggested {
     pub confidence_moved: usize,
 }
 
+/// A body's current answer: (body code, answer, officer).
+pub type BodyAnswer = (String, String, String);
+
 /// A submission forwarded to a body.
 #[derive(Debug, Clone)]
 pub struct Forwarded {
@@ -1248,6 +1251,34 @@ impl Db {
             })
             .map_err(|e| self.err(e))?;
         rows.collect::<rusqlite::Result<Vec<_>>>().map_err(|e| self.err(e))
+    }
+
+    /// Every submission some body answered, by topic area, cluster and tracking code, with
+    /// each body's current answer: (body, answer, officer).
+    pub fn answered(&self) -> Result<Vec<(Item, Vec<BodyAnswer>)>> {
+        let mut st = self
+            .conn
+            .prepare(
+                "SELECT * FROM submissions s WHERE EXISTS (SELECT 1 FROM answers a WHERE a.submission_id = s.id)
+                 ORDER BY s.topic, s.cluster, s.code, s.id",
+            )
+            .map_err(|e| self.err(e))?;
+        let items = st
+            .query_map([], Self::item_from_row)
+            .map_err(|e| self.err(e))?
+            .collect::<rusqlite::Result<Vec<_>>>()
+            .map_err(|e| self.err(e))?;
+        let mut out = Vec::with_capacity(items.len());
+        for it in items {
+            let mut answers = Vec::new();
+            for body in self.forwarded_bodies(&it.id)? {
+                if let Some((a, o)) = self.answer(&it.id, &body)? {
+                    answers.push((body, a, o));
+                }
+            }
+            out.push((it, answers));
+        }
+        Ok(out)
     }
 
     /// The bodies something was forwarded to, by code.

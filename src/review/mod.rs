@@ -7,6 +7,7 @@ pub mod auth;
 pub mod db;
 pub mod forward;
 pub mod learn;
+pub mod notice;
 pub mod web;
 
 pub use db::{

@@ -10,6 +10,7 @@ pub mod eval_segmenter;
 pub mod forward;
 pub mod gen;
 pub mod index;
+pub mod notice;
 pub mod retrain;
 pub mod route;
 pub mod search;
