@@ -186,12 +186,7 @@ fn analyse_one(models: &Models, s: &Submission, want_shingles: bool) -> PerDoc {
 /// The feature keys are left in ascending order: every vectoriser then reads them without
 /// sorting (columns follow key order), here and in TF-IDF later.
 pub(super) fn routed(models: &Models, s: &Submission, a: &crate::text::Analysis, keys: &mut Vec<u64>) -> Routed {
-    keys.sort_unstable();
-    let n = keys.len();
-    Analyzer::classifier_extras(a, keys);
-    let ts = models.topics.score(a, &keys[..n]);
-    let mut suggestion = models.router.suggest(&s.text, a, &[&keys[..n], &keys[n..]], &ts, &models.topics);
-    keys.truncate(n);
+    let (ts, mut suggestion) = scored(models, &s.text, a, keys);
     split_questions(models, &s.text, &mut suggestion);
     let (t, topic_score) = ts.best();
     Routed {
@@ -200,6 +195,23 @@ pub(super) fn routed(models: &Models, s: &Submission, a: &crate::text::Analysis,
         suggestion: Arc::new(suggestion),
         typed_without_diacritics: a.folded,
     }
+}
+
+/// The topic scores and the suggestion of `text` from its analysis and its feature keys
+/// (sorted here; the routing extras are appended for the router and removed again).
+fn scored(
+    models: &Models,
+    text: &str,
+    a: &crate::text::Analysis,
+    keys: &mut Vec<u64>,
+) -> (crate::topics::TopicScores, crate::routing::Suggestion) {
+    keys.sort_unstable();
+    let n = keys.len();
+    Analyzer::classifier_extras(a, keys);
+    let ts = models.topics.score(a, &keys[..n]);
+    let suggestion = models.router.suggest(text, a, &[&keys[..n], &keys[n..]], &ts, &models.topics);
+    keys.truncate(n);
+    (ts, suggestion)
 }
 
 /// Sentences of a text routed one by one at most: a longer letter is one matter.
@@ -234,11 +246,7 @@ fn split_questions(models: &Models, text: &str, s: &mut crate::routing::Suggesti
             let an = models.analyzer.analyze(part);
             keys.clear();
             Analyzer::feature_keys(&an, &mut keys);
-            keys.sort_unstable();
-            let n = keys.len();
-            Analyzer::classifier_extras(&an, &mut keys);
-            let ts = models.topics.score(&an, &keys[..n]);
-            let sg = models.router.suggest(part, &an, &[&keys[..n], &keys[n..]], &ts, &models.topics);
+            let (_, sg) = scored(models, part, &an, &mut keys);
             RoutedPart {
                 range: (a, b),
                 department: sg.department,
@@ -266,6 +274,7 @@ fn split_questions(models: &Models, text: &str, s: &mut crate::routing::Suggesti
         (second.confidence * 100.0).round()
     );
     s.also = Some(other.department.clone());
-    s.reasons.retain(|r| !r.starts_with("cũng liên quan đến ") && !r.starts_with("phương án hai "));
+    use crate::routing::{REASON_ALSO, REASON_RUNNER_UP};
+    s.reasons.retain(|r| !r.starts_with(REASON_ALSO) && !r.starts_with(REASON_RUNNER_UP));
     s.reasons.insert(0, Arc::from(reason));
 }

@@ -207,6 +207,12 @@ pub fn profile_in_force(models: &Path, date: Ymd) -> Result<Option<(String, Ymd)
     Ok(best)
 }
 
+/// How the reason naming a second body the text also concerns begins.
+pub const REASON_ALSO: &str = "cũng liên quan đến ";
+
+/// How the reason saying why a close runner-up lost begins.
+pub const REASON_RUNNER_UP: &str = "phương án hai ";
+
 /// A suggested department with its confidence and reasons.
 #[derive(Debug, Clone, Serialize)]
 pub struct Suggestion {
@@ -560,13 +566,13 @@ impl Router {
         };
         let concerns_two = own(best, second) && own(second, best) && logits[second] >= p.two_bodies_min;
         if concerns_two {
-            let mut r = format!("cũng liên quan đến {}: ", p.departments[second].name);
+            let mut r = format!("{REASON_ALSO}{}: ", p.departments[second].name);
             quote_into(&mut r, hits.iter().filter(|h| h.label == second).map(|h| h.text.as_str()));
             reasons.push(shared_reason(&r));
         }
         // A runner-up within reach (at least half the suggestion's confidence): why it lost.
         if !concerns_two && logits[second] >= 0.5 * logits[best] {
-            let mut r = format!("phương án hai {} (", p.departments[second].name);
+            let mut r = format!("{REASON_RUNNER_UP}{} (", p.departments[second].name);
             push_percent(&mut r, logits[second]);
             let theirs: Vec<&str> = hits.iter().filter(|h| h.label == second).map(|h| h.text.as_str()).collect();
             if theirs.is_empty() {
