@@ -121,7 +121,14 @@ impl TopicModel {
     pub fn refit(&self, docs: &[Vec<u64>], labels: &[String]) -> Result<TopicModel> {
         let c = SoftmaxParams::default().fit(&Labelled { docs, labels })?;
         let class_topic = c.classes.iter().map(|name| self.index(name)).collect();
-        Ok(TopicModel { classifier: Some((c, class_topic)), ..self.clone() })
+        Ok(TopicModel {
+            name: self.name.clone(),
+            topics: self.topics.clone(),
+            fallback: self.fallback,
+            rule_weight: self.rule_weight,
+            keywords: self.keywords.clone(),
+            classifier: Some((c, class_topic)),
+        })
     }
 
     /// Index of a topic code.

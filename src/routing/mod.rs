@@ -399,7 +399,17 @@ impl Router {
             return Ok(r);
         }
         let known = knowledge_texts(&r.profile);
-        let docs: Vec<Vec<u64>> = rows.iter().map(|t| classifier_features(analyzer, &t.text)).collect();
+        // Each text analysed once: the classifier's keys here, the topic areas' and the
+        // keyword hits out of fold.
+        let analyses: Vec<Analysis> = rows.iter().map(|t| analyzer.analyze(&t.text)).collect();
+        let docs: Vec<Vec<u64>> = analyses
+            .iter()
+            .map(|a| {
+                let mut v = Vec::new();
+                Analyzer::classifier_keys(a, &mut v);
+                v
+            })
+            .collect();
         let labels: Vec<String> = rows.iter().map(|t| t.department.clone()).collect();
         let (kdocs, klabels): (Vec<Vec<u64>>, Vec<String>) =
             known.iter().map(|(d, t)| (classifier_features(analyzer, t), d.clone())).unzip();
@@ -414,7 +424,7 @@ impl Router {
         };
         let classifier = train(&|_| true)?;
         r.model = Some(Learned::new(classifier, &r.profile));
-        let evidence = r.out_of_fold(analyzer, topics, rows, &docs, &train)?;
+        let evidence = r.out_of_fold(topics, rows, &analyses, &docs, &train)?;
         r.blend = BlendParams { ridge: BLEND_RIDGE, prior, max_steps: 50 }.fit(&evidence)?;
         Ok(r)
     }
@@ -424,9 +434,9 @@ impl Router {
     /// well were measured and left: benches/RESULTS.md.)
     fn out_of_fold(
         &self,
-        analyzer: &Analyzer,
         topics: &TopicModel,
         rows: &[TrainingText],
+        analyses: &[Analysis],
         docs: &[Vec<u64>],
         train: &TrainOn<'_>,
     ) -> Result<Vec<EvidenceRow>> {
@@ -437,7 +447,6 @@ impl Router {
                     .collect()
             })
             .collect();
-        let analyses: Vec<Analysis> = rows.iter().map(|t| analyzer.analyze(&t.text)).collect();
         let topic_docs: Vec<Vec<u64>> = analyses
             .iter()
             .map(|a| {
