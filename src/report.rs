@@ -128,6 +128,11 @@ pub fn parse_date(s: &str) -> Option<(u32, u32, u32)> {
     ((1..=12).contains(&m) && (1..=31).contains(&day)).then_some((y, m, day))
 }
 
+/// A (year, month, day) as a person in Vietnam writes it: "07/12/2026".
+pub fn dmy((y, m, d): (u32, u32, u32)) -> String {
+    format!("{d:02}/{m:02}/{y}")
+}
+
 impl Tables {
     /// Computes the tables from an analysis.
     pub fn new(models: &Models, read: &ReadOutcome, report: &Report, previous: Option<&Path>) -> Result<Self> {
@@ -194,8 +199,7 @@ fn period(read: &ReadOutcome) -> Option<(String, String)> {
     let mut dates = read.submissions.iter().filter_map(|s| s.submitted_at.as_deref()).filter_map(parse_date);
     let first = dates.next()?;
     let (lo, hi) = dates.fold((first, first), |(lo, hi), d| (lo.min(d), hi.max(d)));
-    let show = |(y, m, d): (u32, u32, u32)| format!("{d:02}/{m:02}/{y}");
-    Some((show(lo), show(hi)))
+    Some((dmy(lo), dmy(hi)))
 }
 
 #[derive(Deserialize)]

@@ -96,17 +96,14 @@ impl ProfileArg {
         if let Some(p) = &self.profile {
             return Ok(p.clone());
         }
-        let (date, whose) = match latest {
-            Some(d) => (d, "dates"),
-            None => (today(), "today"),
-        };
-        let dmy = |(y, m, d): (u32, u32, u32)| format!("{d:02}/{m:02}/{y}");
+        let date = latest.unwrap_or_else(ykien::review::forward::today);
+        let dmy = ykien::report::dmy;
         let Some((name, from)) = ykien::routing::profile_in_force(models_dir, date)? else {
             anyhow::bail!(ykien::t!("cli.no-profile-in-force", date = dmy(date)));
         };
-        let why = match whose {
-            "dates" => ykien::t!("cli.profile-by-dates", name = name, from = dmy(from), date = dmy(date)),
-            _ => ykien::t!("cli.profile-by-today", name = name, from = dmy(from), date = dmy(date)),
+        let why = match latest {
+            Some(_) => ykien::t!("cli.profile-by-dates", name = name, from = dmy(from), date = dmy(date)),
+            None => ykien::t!("cli.profile-by-today", name = name, from = dmy(from), date = dmy(date)),
         };
         eprintln!("ykien: {why}");
         Ok(name)
@@ -129,12 +126,6 @@ pub fn review_db(cx: &crate::cli::Context, profile: &ProfileArg) -> Result<(ykie
         None => profile.resolve_today(&cx.models_dir)?,
     };
     Ok((db, name))
-}
-
-/// Today's date in Vietnam (UTC+7) as (year, month, day).
-pub fn today() -> (u32, u32, u32) {
-    let iso = ykien::review::auth::vietnam_time(ykien::review::auth::unix_now());
-    ykien::report::parse_date(&iso).unwrap_or((2025, 3, 1))
 }
 
 /// How to cluster: shared by `analyze` and `eval`.

@@ -654,9 +654,7 @@ impl Db {
     /// Vietnam). Codes are kept for good: the same id has the same code in every run.
     pub fn tracking_codes(&mut self, ids: &[(&str, &str)]) -> Result<Vec<String>> {
         let path = self.path.clone();
-        let this_year = crate::report::parse_date(&crate::review::auth::vietnam_time(crate::review::auth::unix_now()))
-            .map(|d| d.0)
-            .unwrap_or(2025);
+        let this_year = super::forward::today().0;
         let tx = self
             .conn
             .transaction_with_behavior(rusqlite::TransactionBehavior::Immediate)

@@ -50,12 +50,13 @@ pub fn iso_date((y, m, d): Ymd) -> String {
 /// A date as a person in Vietnam reads it ("22/12/2026"); anything unreadable as it is.
 pub fn vn_date(s: &str) -> String {
     match crate::report::parse_date(s) {
-        Some((y, m, d)) => format!("{d:02}/{m:02}/{y}"),
+        Some(date) => crate::report::dmy(date),
         None => s.to_string(),
     }
 }
 
-/// Today in Vietnam (UTC+7).
+/// Today in Vietnam (UTC+7): the one reading of the clock for dates (due dates, the
+/// profile in force, a tracking code's year).
 pub fn today() -> Ymd {
     crate::report::parse_date(&super::auth::vietnam_time(super::auth::unix_now())).unwrap_or((1970, 1, 1))
 }
@@ -199,8 +200,7 @@ pub fn overdue_workbook(late: &[Overdue], name: &dyn Fn(&str) -> String, as_of: 
     let bold = rust_xlsxwriter::Format::new().set_bold();
     let wrap = rust_xlsxwriter::Format::new().set_text_wrap();
     let cut = std::cell::Cell::new(0);
-    let (y, m, d) = as_of;
-    ws.write_string_with_format(0, 0, format!("Ý kiến quá hạn trả lời đến ngày {d:02}/{m:02}/{y}"), &bold)
+    ws.write_string_with_format(0, 0, format!("Ý kiến quá hạn trả lời đến ngày {}", crate::report::dmy(as_of)), &bold)
         .map_err(x)?;
     let header = ["Cơ quan", "Mã theo dõi", "Ý kiến", "Địa phương", "Ngày chuyển", "Hạn trả lời", "Số ngày quá hạn"];
     for (c, h) in header.iter().enumerate() {

@@ -35,8 +35,7 @@ pub fn exec(cx: &Context, a: Args) -> Result<()> {
     let profile = ykien::routing::Profile::load(&cx.models_dir, &name)?;
     let dept = |code: &str| profile.index(code).map_or(code.to_string(), |i| profile.departments[i].name.to_string());
     let (bodies, late) = ykien::review::forward::status(&db, as_of)?;
-    let (y, m, d) = as_of;
-    outln!("{}", ykien::t!("status.header", date = format!("{d:02}/{m:02}/{y}")));
+    outln!("{}", ykien::t!("status.header", date = ykien::report::dmy(as_of)));
     for b in &bodies {
         outln!(
             "  {}",
