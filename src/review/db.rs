@@ -220,6 +220,23 @@ pub struct Item {
     pub version: i64,
 }
 
+impl Item {
+    /// The body that answers with `department` when the submission was split between two
+    /// (the other of the pair), else `None`.
+    pub fn other_body(&self, department: &str) -> Option<&str> {
+        match (self.second_department.is_empty(), self.department == department) {
+            (true, _) => None,
+            (false, true) => Some(&self.second_department),
+            (false, false) => Some(&self.department),
+        }
+    }
+
+    /// The values of the input's own `columns`, in that order ("" where it has none).
+    pub fn column_values<'a>(&'a self, columns: &'a [String]) -> impl Iterator<Item = String> + 'a {
+        columns.iter().map(|c| self.columns.iter().find(|(h, _)| h == c).map(|(_, v)| v.clone()).unwrap_or_default())
+    }
+}
+
 /// What to load for one submission: its text and the pipeline's results.
 #[derive(Debug, Clone, Default)]
 pub struct NewItem<'a> {

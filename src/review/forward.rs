@@ -250,11 +250,7 @@ pub fn workbook(
     }
     for (r, f) in rows.iter().enumerate() {
         let it = &f.item;
-        let with = match (it.department == f.department, it.second_department.is_empty()) {
-            (_, true) => String::new(),
-            (true, false) => name(&it.second_department),
-            (false, false) => name(&it.department),
-        };
+        let with = it.other_body(&f.department).map(name).unwrap_or_default();
         let mut cells = vec![
             it.code.clone(),
             it.id.clone(),
@@ -267,9 +263,7 @@ pub fn workbook(
             super::auth::vietnam_time_of(&f.forwarded_at),
             vn_date(&f.due),
         ];
-        cells.extend(
-            columns.iter().map(|c| it.columns.iter().find(|(h, _)| h == c).map(|(_, v)| v.clone()).unwrap_or_default()),
-        );
+        cells.extend(it.column_values(&columns));
         for (c, v) in cells.iter().enumerate() {
             ws.write_string_with_format(3 + r as u32, c as u16, crate::report::fit_cell(&cut, v), &wrap).map_err(x)?;
         }

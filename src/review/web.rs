@@ -1465,13 +1465,7 @@ const EXPORT_HEADER: [&str; 8] =
 
 /// One exported row: ykien's columns, then the input's own (`columns`).
 fn export_row(st: &AppState, dept: &str, it: &Item, columns: &[String]) -> Vec<String> {
-    let with = if it.second_department.is_empty() {
-        String::new()
-    } else if it.department == dept {
-        st.dept_name(&it.second_department).to_string()
-    } else {
-        st.dept_name(&it.department).to_string()
-    };
+    let with = it.other_body(dept).map(|d| st.dept_name(d).to_string()).unwrap_or_default();
     let mut row = vec![
         it.code.clone(),
         it.id.clone(),
@@ -1482,9 +1476,7 @@ fn export_row(st: &AppState, dept: &str, it: &Item, columns: &[String]) -> Vec<S
         with,
         it.note.clone(),
     ];
-    row.extend(
-        columns.iter().map(|c| it.columns.iter().find(|(h, _)| h == c).map(|(_, v)| v.clone()).unwrap_or_default()),
-    );
+    row.extend(it.column_values(columns));
     row
 }
 
