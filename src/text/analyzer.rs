@@ -289,6 +289,16 @@ fn prepare(text: &str, norm: &mut Normalized, chars: &mut Vec<char>, tokens: &mu
 
 /// A distinct number for every analyzer built, so that runs cached by one are never
 /// replayed by another on the same thread.
+/// The phrases of an optional list file of models/ (one a line; blank lines and `#`
+/// comments skipped); none when the file is not there.
+fn phrase_list(path: &Path) -> Result<Vec<String>> {
+    if !path.exists() {
+        return Ok(Vec::new());
+    }
+    let text = std::fs::read_to_string(path).map_err(|e| Error::io(path, e))?;
+    Ok(text.lines().map(str::trim).filter(|l| !l.is_empty() && !l.starts_with('#')).map(String::from).collect())
+}
+
 fn next_analyzer_id() -> u64 {
     static NEXT: std::sync::atomic::AtomicU64 = std::sync::atomic::AtomicU64::new(1);
     NEXT.fetch_add(1, std::sync::atomic::Ordering::Relaxed)
@@ -355,26 +365,11 @@ impl Analyzer {
         }
         let mut a =
             Self::new(segmenter, stops.lines().filter(|l| !l.starts_with('#')), teencode).with_fixed_words(fixed);
-        let f_path = models.join("formulas.txt");
-        if f_path.exists() {
-            let text = std::fs::read_to_string(&f_path).map_err(|e| Error::io(&f_path, e))?;
-            a.formulas = text
-                .lines()
-                .map(str::trim)
-                .filter(|l| !l.is_empty() && !l.starts_with('#'))
-                .map(crate::text::fold_lower)
-                .collect();
-        }
-        let c_path = models.join("connectives.txt");
-        if c_path.exists() {
-            let text = std::fs::read_to_string(&c_path).map_err(|e| Error::io(&c_path, e))?;
-            a.connectives = text
-                .lines()
-                .map(str::trim)
-                .filter(|l| !l.is_empty() && !l.starts_with('#'))
-                .map(|l| super::normalize::normalize(l).text.to_lowercase())
-                .collect();
-        }
+        a.formulas = phrase_list(&models.join("formulas.txt"))?.iter().map(|l| crate::text::fold_lower(l)).collect();
+        a.connectives = phrase_list(&models.join("connectives.txt"))?
+            .iter()
+            .map(|l| super::normalize::normalize(l).text.to_lowercase())
+            .collect();
         Ok(a)
     }
 
