@@ -117,15 +117,10 @@ fn import_one(db: &mut Db, profile: &Profile, path: &Path, user: &str, out: &mut
             out.blank += 1;
             continue;
         }
-        let before = db.answer(&item.id, &dept)?;
-        if db.record_answer(&item.id, &dept, &answer, &at(c_officer), &file, user)? {
-            if before.is_some() {
-                out.changed += 1;
-            } else {
-                out.new += 1;
-            }
-        } else {
-            out.unchanged += 1;
+        match db.record_answer(&item.id, &dept, &answer, &at(c_officer), &file, user)? {
+            super::db::Recorded::New => out.new += 1,
+            super::db::Recorded::Changed => out.changed += 1,
+            super::db::Recorded::Unchanged => out.unchanged += 1,
         }
     }
     Ok(())

@@ -440,6 +440,17 @@ pub struct Resuggested {
     pub confidence_moved: usize,
 }
 
+/// What recording an answer did.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Recorded {
+    /// The body's first answer to the submission.
+    New,
+    /// A new version of an earlier answer (the old kept).
+    Changed,
+    /// The same as the current answer: nothing written.
+    Unchanged,
+}
+
 /// A body's current answer: (body code, answer, officer).
 pub type BodyAnswer = (String, String, String);
 
@@ -1207,7 +1218,7 @@ impl Db {
     }
 
     /// Records `department`'s answer to `id` unless it is the current one already: a
-    /// changed answer is a new version, the old kept; audited. True when something was written.
+    /// changed answer is a new version, the old kept; audited. Says which it was.
     pub fn record_answer(
         &mut self,
         id: &str,
@@ -1216,10 +1227,12 @@ impl Db {
         officer: &str,
         source: &str,
         user: &str,
-    ) -> Result<bool> {
-        if self.answer(id, department)?.is_some_and(|(a, o)| a == answer && o == officer) {
-            return Ok(false);
-        }
+    ) -> Result<Recorded> {
+        let kind = match self.answer(id, department)? {
+            Some((a, o)) if a == answer && o == officer => return Ok(Recorded::Unchanged),
+            Some(_) => Recorded::Changed,
+            None => Recorded::New,
+        };
         let path = self.path.clone();
         let at = now();
         let tx = self
@@ -1238,7 +1251,7 @@ impl Db {
         )
         .map_err(|e| db_error(&path, e))?;
         tx.commit().map_err(|e| db_error(&path, e))?;
-        Ok(true)
+        Ok(kind)
     }
 
     /// Every forward with whether its body has answered, by body then due date.
