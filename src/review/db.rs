@@ -440,6 +440,12 @@ pub struct Resuggested {
     pub confidence_moved: usize,
 }
 
+/// The (id, department) pairs a decision sends to a body (the body, and the second one of
+/// a split) that are not forwarded yet: what `forward_decided` forwards.
+const UNFORWARDED: &str = "SELECT id, department FROM submissions WHERE status = 'decided' AND department != ''
+    UNION SELECT id, second_department FROM submissions WHERE status = 'decided' AND second_department != ''
+    EXCEPT SELECT submission_id, department FROM forwards";
+
 /// What recording an answer did.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Recorded {
@@ -1103,14 +1109,10 @@ impl Db {
         let mut n = 0;
         {
             let mut todo = tx
-                .prepare(
-                    "SELECT s.id, d.department, s.version FROM submissions s
-                     JOIN (SELECT id, department FROM submissions WHERE status = 'decided' AND department != ''
-                           UNION SELECT id, second_department FROM submissions WHERE status = 'decided' AND second_department != '') d
-                       ON d.id = s.id
-                     WHERE NOT EXISTS (SELECT 1 FROM forwards f WHERE f.submission_id = s.id AND f.department = d.department)
-                     ORDER BY s.code, s.id, d.department",
-                )
+                .prepare(&format!(
+                    "SELECT s.id, u.department, s.version FROM ({UNFORWARDED}) u JOIN submissions s ON s.id = u.id
+                     ORDER BY s.code, s.id, u.department"
+                ))
                 .map_err(|e| db_error(&path, e))?;
             let rows: Vec<(String, String, i64)> = todo
                 .query_map([], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)))
@@ -1140,15 +1142,7 @@ impl Db {
 
     /// Forwards `forward_decided` would make now: decided submissions' bodies not yet sent.
     pub fn unforwarded(&self) -> Result<i64> {
-        self.conn
-            .query_row(
-                "SELECT count(*) FROM (SELECT id, department AS d FROM submissions WHERE status = 'decided' AND department != ''
-                   UNION SELECT id, second_department FROM submissions WHERE status = 'decided' AND second_department != '') x
-                 WHERE NOT EXISTS (SELECT 1 FROM forwards f WHERE f.submission_id = x.id AND f.department = x.d)",
-                [],
-                |r| r.get(0),
-            )
-            .map_err(|e| self.err(e))
+        self.conn.query_row(&format!("SELECT count(*) FROM ({UNFORWARDED})"), [], |r| r.get(0)).map_err(|e| self.err(e))
     }
 
     /// Every submission forwarded to `department`, with when and by whom and its due date,
