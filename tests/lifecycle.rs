@@ -223,6 +223,52 @@ fn decided_submissions_are_forwarded_once_with_a_due_date_and_a_workbook_per_bod
     assert!(!page.contains("0912345678"), "other columns are not published");
     assert!(page.contains("data-folded=\"em muon vay von"), "searchable without diacritics");
     assert!(!page.contains("http://") && !page.contains("https://"), "needs no network");
+    // The conclusion notice in Word: the header of an administrative document, every
+    // current answer in the body, escaped; the unanswered in the appendix.
+    let xml = docx_text(&data.join("notice/thong-bao-ket-luan.docx"));
+    for part in [
+        "CỘNG HÒA XÃ HỘI CHỦ NGHĨA VIỆT NAM",
+        "Độc lập - Tự do - Hạnh phúc",
+        "TỈNH LẠNG SƠN",
+        "/TB-UBND",
+        "THÔNG BÁO",
+        "PHỤ LỤC",
+    ] {
+        assert!(xml.contains(part), "{part}");
+    }
+    let db = Db::open(&data.join("review.db")).unwrap();
+    let answered = db.answered().unwrap();
+    assert_eq!(answered.len(), 2);
+    for (_, answers) in &answered {
+        for (_, answer, _) in answers {
+            let escaped = answer.replace('&', "&amp;").replace('<', "&lt;").replace('>', "&gt;");
+            assert!(xml.contains(&escaped), "{answer} in the notice");
+        }
+    }
+    assert!(!xml.contains("<script>alert"));
+    let appendix = &xml[xml.find("PHỤ LỤC").unwrap()..];
+    assert!(
+        appendix.contains(&p3.code) && !appendix.contains("YK-2024-000001,") && !appendix.contains("Trả lời bổ sung")
+    );
+    assert!(!xml.contains("0912345678"), "other columns are not in the notice");
+    drop(db);
+    // Published once, audited; a second run publishes nothing new.
+    let (ok, out, err) = run_ykien(&["--data-dir", d, "notice", "--profile", "lang-son-2024", "--publish"], tmp.path());
+    assert!(ok && out.contains("công bố 2 câu trả lời mới"), "{out}{err}");
+    let (ok, out, _) = run_ykien(&["--data-dir", d, "notice", "--profile", "lang-son-2024", "--publish"], tmp.path());
+    assert!(ok && out.contains("công bố 0 câu trả lời mới"), "{out}");
+    let db = Db::open(&data.join("review.db")).unwrap();
+    assert!(db.is_published("P1", "nhcsxh").unwrap());
+    assert!(db.audit("P1").unwrap().iter().any(|a| a.action == "publish"));
+}
+
+/// The text of a .docx file's body (word/document.xml).
+fn docx_text(path: &std::path::Path) -> String {
+    use std::io::Read;
+    let mut zip = zip::ZipArchive::new(std::fs::File::open(path).unwrap()).unwrap();
+    let mut xml = String::new();
+    zip.by_name("word/document.xml").unwrap().read_to_string(&mut xml).unwrap();
+    xml
 }
 
 mod filled_workbooks {

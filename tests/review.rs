@@ -141,7 +141,7 @@ async fn login(app: &axum::Router, name: &str) -> (String, String) {
         .unwrap();
     assert!(sc.contains("HttpOnly") && sc.contains("SameSite=Strict"), "{sc}");
     let cookie = format!("ykien_session={}", r.cookie("ykien_session").unwrap());
-    let home = send(app, "GET", "/", &cookie, &[]).await;
+    let home = send(app, "GET", r.location(), &cookie, &[]).await;
     (cookie.clone(), home.csrf())
 }
 
@@ -1073,4 +1073,160 @@ async fn an_admin_forwards_decided_submissions_from_the_desk_and_anyone_sees_who
     assert_eq!(range.rows().count(), 3, "title, blank, header");
     // Signed out: no list.
     assert_ne!(send(&d.app, "GET", "/overdue.xlsx", "", &[]).await.status, StatusCode::OK);
+}
+
+/// Accepts every pending suggestion and forwards them all; returns the body with the most
+/// forwarded submissions, a cluster of it holding at least two, and another body.
+fn forward_everything(data: &DataDir) -> (String, i64, String) {
+    let mut db = Db::open(&data.review_db()).unwrap();
+    for it in db.pending_items().unwrap() {
+        db.decide(&it.id, it.version, &ykien::review::Decision::Accept, "", "lan").unwrap();
+    }
+    db.forward_decided(&|_| "2030-01-01".to_string(), "lan").unwrap();
+    let mut per: std::collections::HashMap<(String, i64), usize> = Default::default();
+    for (f, _) in db.forwards().unwrap() {
+        if let Some(c) = f.item.cluster {
+            *per.entry((f.department.clone(), c)).or_default() += 1;
+        }
+    }
+    let ((body, cluster), _) = per.iter().max_by_key(|(k, n)| (**n, k.0.clone(), k.1)).unwrap();
+    let other = db.forwarded_departments().unwrap().into_iter().find(|d| d != body).unwrap();
+    (body.clone(), *cluster, other)
+}
+
+#[tokio::test]
+async fn a_department_sees_only_its_body_and_answers_a_group_at_once() {
+    let d = desk();
+    let (body, cluster, other) = forward_everything(&d.data);
+    let db = Db::open(&d.data.review_db()).unwrap();
+    let hash = auth::hash_password("mat-khau-dai").unwrap();
+    db.add_user_of("so", Role::Department, &body, &hash).unwrap();
+    db.add_user_of("khac", Role::Department, &other, &hash).unwrap();
+    assert!(db.add_user_of("sai", Role::Department, "", &hash).is_err(), "a department account names its body");
+    assert!(db.add_user_of("sai", Role::Reviewer, &body, &hash).is_err(), "only department accounts have one");
+    let ours: Vec<ykien::review::Forwarded> = db.forwarded_to(&body).unwrap();
+    let theirs = db.forwarded_to(&other).unwrap();
+    let members: Vec<&ykien::review::Item> =
+        ours.iter().map(|f| &f.item).filter(|it| it.cluster == Some(cluster)).collect();
+    assert!(members.len() >= 2);
+    drop(db);
+
+    // Signed in, the account lands on its body's groups; the desk's pages are closed to it.
+    let (c, csrf) = login(&d.app, "so").await;
+    let home = send(&d.app, "GET", "/answer", &c, &[]).await;
+    assert_eq!(home.status, StatusCode::OK);
+    assert!(home.text().contains(&format!("{} ý kiến được chuyển", ours.len())), "{}", home.text());
+    for path in ["/", "/progress", &format!("/s/{}", enc(&members[0].id)), &format!("/export/{body}"), "/overdue.xlsx"]
+    {
+        assert_eq!(send(&d.app, "GET", path, &c, &[]).await.status, StatusCode::FORBIDDEN, "{path}");
+    }
+    let r = send(&d.app, "POST", &format!("/s/{}", enc(&members[0].id)), &c, &[("csrf", &csrf), ("action", "accept")])
+        .await;
+    assert_eq!(r.status, StatusCode::FORBIDDEN);
+    // Another body's submission is not there at all.
+    let foreign = &theirs[0].item;
+    assert_eq!(
+        send(&d.app, "GET", &format!("/answer/s/{}", enc(&foreign.id)), &c, &[]).await.status,
+        StatusCode::NOT_FOUND
+    );
+    // A reviewer has no answering pages.
+    let (rc, _) = login(&d.app, "lan").await;
+    assert_eq!(send(&d.app, "GET", "/answer", &rc, &[]).await.status, StatusCode::FORBIDDEN);
+
+    // The group's page lists its members; one answer is saved as a draft for two of them.
+    let group = send(&d.app, "GET", &format!("/answer/group/{cluster}"), &c, &[]).await;
+    assert_eq!(group.status, StatusCode::OK);
+    for it in &members {
+        assert!(group.text().contains(&it.code), "{}", it.code);
+    }
+    let answer = "Sở đã có kế hoạch hỗ trợ; đề nghị các em liên hệ <b>bộ phận một cửa</b> & Đoàn xã.";
+    let (a, b) = (members[0].id.as_str(), members[1].id.as_str());
+    let form = |action: &'static str| {
+        vec![
+            ("csrf", csrf.as_str()),
+            ("id", a),
+            ("id", b),
+            ("answer", answer),
+            ("officer", "Hoàng Thị Mai"),
+            ("action", action),
+        ]
+    };
+    let r = send(&d.app, "POST", &format!("/answer/group/{cluster}"), &c, &form("draft")).await;
+    assert_eq!(r.status, StatusCode::SEE_OTHER, "{}", r.text());
+    let db = Db::open(&d.data.review_db()).unwrap();
+    assert_eq!(db.draft(a, &body).unwrap().unwrap().answer, answer);
+    assert!(db.answer(a, &body).unwrap().is_none(), "a draft is not an answer");
+    drop(db);
+    let page = send(&d.app, "GET", &format!("/answer/group/{cluster}"), &c, &[]).await.text();
+    assert!(
+        page.contains("&lt;b&gt;bộ phận một cửa&lt;/b&gt; &amp; Đoàn xã") && !page.contains("<b>bộ phận"),
+        "the draft comes back, escaped"
+    );
+    // Submitted: both answered, audited, drafts gone.
+    let r = send(&d.app, "POST", &format!("/answer/group/{cluster}"), &c, &form("submit")).await;
+    assert_eq!(r.status, StatusCode::SEE_OTHER);
+    let db = Db::open(&d.data.review_db()).unwrap();
+    for id in [a, b] {
+        assert_eq!(db.answer(id, &body).unwrap(), Some((answer.to_string(), "Hoàng Thị Mai".to_string())));
+        assert!(db.draft(id, &body).unwrap().is_none());
+        assert!(db.audit(id).unwrap().iter().any(|e| e.action == "answer" && e.user == "so"));
+    }
+    drop(db);
+    // Then edited for one member alone: a new version, the other untouched.
+    let edited = "Riêng trường hợp của em: Sở sẽ liên hệ trực tiếp.";
+    let r = send(
+        &d.app,
+        "POST",
+        &format!("/answer/s/{}", enc(a)),
+        &c,
+        &[("csrf", &csrf), ("answer", edited), ("action", "submit")],
+    )
+    .await;
+    assert_eq!(r.status, StatusCode::SEE_OTHER);
+    let db = Db::open(&d.data.review_db()).unwrap();
+    assert_eq!(db.answer_versions(a, &body).unwrap().len(), 2);
+    assert_eq!(db.answer(b, &body).unwrap().unwrap().0, answer);
+    drop(db);
+    // Refused: a submission of another body among the ids (nothing written), no CSRF
+    // token, another department's account, an empty answer.
+    let r = send(
+        &d.app,
+        "POST",
+        &format!("/answer/group/{cluster}"),
+        &c,
+        &[("csrf", csrf.as_str()), ("id", b), ("id", foreign.id.as_str()), ("answer", "x"), ("action", "submit")],
+    )
+    .await;
+    assert_eq!(r.status, StatusCode::NOT_FOUND);
+    let r = send(
+        &d.app,
+        "POST",
+        &format!("/answer/group/{cluster}"),
+        &c,
+        &[("id", a), ("answer", "x"), ("action", "submit")],
+    )
+    .await;
+    assert_eq!(r.status, StatusCode::FORBIDDEN);
+    let (oc, ocsrf) = login(&d.app, "khac").await;
+    let r = send(
+        &d.app,
+        "POST",
+        &format!("/answer/s/{}", enc(a)),
+        &oc,
+        &[("csrf", &ocsrf), ("answer", "x"), ("action", "submit")],
+    )
+    .await;
+    assert_eq!(r.status, StatusCode::NOT_FOUND);
+    let r = send(
+        &d.app,
+        "POST",
+        &format!("/answer/s/{}", enc(b)),
+        &c,
+        &[("csrf", &csrf), ("answer", "  "), ("action", "submit")],
+    )
+    .await;
+    assert_eq!(r.status, StatusCode::BAD_REQUEST);
+    let db = Db::open(&d.data.review_db()).unwrap();
+    assert_eq!(db.answer(b, &body).unwrap().unwrap().0, answer, "nothing changed by the refused posts");
+    assert!(db.answer(&foreign.id, &other).unwrap().is_none());
 }

@@ -90,6 +90,8 @@ pub struct Account {
     pub role: Role,
     /// Refused at login while set.
     pub disabled: bool,
+    /// The body a department account answers for ("" for the other roles).
+    pub body: String,
     /// When it was created.
     pub created_at: String,
 }
@@ -192,7 +194,7 @@ impl Db {
     pub fn accounts(&self) -> Result<Vec<Account>> {
         let mut st = self
             .conn()
-            .prepare("SELECT name, role, disabled, created_at FROM users ORDER BY name")
+            .prepare("SELECT name, role, disabled, created_at, body FROM users ORDER BY name")
             .map_err(|e| self.error(e))?;
         let rows = st
             .query_map([], |r| {
@@ -202,6 +204,7 @@ impl Db {
                     role: Role::parse(&role).unwrap_or(Role::Analyst),
                     disabled: r.get::<_, i64>(2)? != 0,
                     created_at: r.get(3)?,
+                    body: r.get(4)?,
                 })
             })
             .map_err(|e| self.error(e))?;

@@ -124,6 +124,40 @@ CREATE INDEX answers_of ON answers (submission_id, department, seq);
 CREATE TRIGGER answers_append_only_u BEFORE UPDATE ON answers BEGIN SELECT RAISE(ABORT, 'answers are append-only'); END;
 CREATE TRIGGER answers_append_only_d BEFORE DELETE ON answers BEGIN SELECT RAISE(ABORT, 'answers are append-only'); END;
 "#,
+    // Department accounts, each bound to one body (the users table is rebuilt to allow the
+    // role; sessions end); answers a department saves before submitting them; which answer
+    // versions were published.
+    r#"
+DELETE FROM sessions;
+CREATE TABLE users_new (
+    id INTEGER PRIMARY KEY,
+    name TEXT NOT NULL UNIQUE,
+    role TEXT NOT NULL CHECK (role IN ('reviewer', 'analyst', 'admin', 'department')),
+    password TEXT NOT NULL,
+    created_at TEXT NOT NULL,
+    disabled INTEGER NOT NULL DEFAULT 0,
+    body TEXT NOT NULL DEFAULT '',
+    CHECK ((role = 'department') = (body != ''))
+);
+INSERT INTO users_new (id, name, role, password, created_at, disabled)
+    SELECT id, name, role, password, created_at, disabled FROM users;
+DROP TABLE users;
+ALTER TABLE users_new RENAME TO users;
+CREATE TABLE answer_drafts (
+    submission_id TEXT NOT NULL,
+    department TEXT NOT NULL,
+    answer TEXT NOT NULL,
+    officer TEXT NOT NULL DEFAULT '',
+    user_name TEXT NOT NULL,
+    at TEXT NOT NULL,
+    PRIMARY KEY (submission_id, department)
+);
+CREATE TABLE published (
+    answer_seq INTEGER PRIMARY KEY,
+    at TEXT NOT NULL,
+    user_name TEXT NOT NULL
+);
+"#,
 ];
 
 /// The schema version a database has once every migration ran.
@@ -141,15 +175,18 @@ pub enum Role {
     Analyst,
     /// A reviewer who may also administer.
     Admin,
+    /// Staff of one body: answer what was forwarded to it, see nothing else.
+    Department,
 }
 
 impl Role {
-    /// Parses "reviewer", "analyst" or "admin".
+    /// Parses "reviewer", "analyst", "admin" or "department".
     pub fn parse(s: &str) -> Option<Role> {
         match s {
             "reviewer" => Some(Role::Reviewer),
             "analyst" => Some(Role::Analyst),
             "admin" => Some(Role::Admin),
+            "department" => Some(Role::Department),
             _ => None,
         }
     }
@@ -159,6 +196,7 @@ impl Role {
             Role::Reviewer => "reviewer",
             Role::Analyst => "analyst",
             Role::Admin => "admin",
+            Role::Department => "department",
         }
     }
     /// True when the role may decide and retrain.
@@ -169,6 +207,19 @@ impl Role {
     pub fn can_edit_clusters(self) -> bool {
         matches!(self, Role::Analyst | Role::Admin)
     }
+}
+
+/// The user of a live session.
+#[derive(Debug, Clone, PartialEq)]
+pub struct SessionUser {
+    /// Login name.
+    pub name: String,
+    /// What it may do.
+    pub role: Role,
+    /// The session's CSRF token.
+    pub csrf: String,
+    /// The body a department account answers for ("" for the other roles).
+    pub body: String,
 }
 
 /// A submission under review.
@@ -560,10 +611,18 @@ impl Db {
 
     /// Adds a user with an already hashed password; an existing name is an error.
     pub fn add_user(&self, name: &str, role: Role, password_hash: &str) -> Result<()> {
+        self.add_user_of(name, role, "", password_hash)
+    }
+
+    /// Adds a user bound to `body` (a department account; "" for the other roles).
+    pub fn add_user_of(&self, name: &str, role: Role, body: &str, password_hash: &str) -> Result<()> {
+        if (role == Role::Department) == body.is_empty() {
+            return Err(Error::Account(crate::t!("account.body-and-role", name = name)));
+        }
         self.conn
             .execute(
-                "INSERT INTO users (name, role, password, created_at) VALUES (?1, ?2, ?3, ?4)",
-                params![name, role.as_str(), password_hash, now()],
+                "INSERT INTO users (name, role, password, created_at, body) VALUES (?1, ?2, ?3, ?4, ?5)",
+                params![name, role.as_str(), password_hash, now(), body],
             )
             .map(|_| ())
             .map_err(|e| match e {
@@ -596,20 +655,28 @@ impl Db {
             .map_err(|e| self.err(e))
     }
 
-    /// (user name, role, CSRF token) of a live session.
-    pub fn session(&self, token_hash: &str, now: i64) -> Result<Option<(String, Role, String)>> {
+    /// The user of a live session.
+    pub fn session(&self, token_hash: &str, now: i64) -> Result<Option<SessionUser>> {
         let idle = now - super::accounts::SESSION_IDLE;
         let found = self
             .conn
             .query_row(
-                "SELECT u.name, u.role, s.csrf, s.last_seen FROM sessions s JOIN users u ON u.id = s.user_id
+                "SELECT u.name, u.role, s.csrf, s.last_seen, u.body FROM sessions s JOIN users u ON u.id = s.user_id
                  WHERE s.token_hash = ?1 AND s.expires_at > ?2 AND s.last_seen > ?3 AND u.disabled = 0",
                 params![token_hash, now, idle],
-                |r| Ok((r.get::<_, String>(0)?, r.get::<_, String>(1)?, r.get::<_, String>(2)?, r.get::<_, i64>(3)?)),
+                |r| {
+                    Ok((
+                        r.get::<_, String>(0)?,
+                        r.get::<_, String>(1)?,
+                        r.get::<_, String>(2)?,
+                        r.get::<_, i64>(3)?,
+                        r.get::<_, String>(4)?,
+                    ))
+                },
             )
             .optional()
             .map_err(|e| self.err(e))?;
-        let Some((name, role, csrf, last_seen)) = found else { return Ok(None) };
+        let Some((name, role, csrf, last_seen, body)) = found else { return Ok(None) };
         // The idle clock is moved on at most once a minute (a write per page would queue
         // reviewers' pages behind each other's decisions).
         if now - last_seen >= 60 {
@@ -617,7 +684,7 @@ impl Db {
                 .execute("UPDATE sessions SET last_seen = ?2 WHERE token_hash = ?1", params![token_hash, now])
                 .map_err(|e| self.err(e))?;
         }
-        Ok(Role::parse(&role).map(|r| (name, r, csrf)))
+        Ok(Role::parse(&role).map(|role| SessionUser { name, role, csrf, body }))
     }
 
     /// Ends a session.
@@ -1278,12 +1345,19 @@ impl Db {
     /// Every submission some body answered, by topic area, cluster and tracking code, with
     /// each body's current answer: (body, answer, officer).
     pub fn answered(&self) -> Result<Vec<(Item, Vec<BodyAnswer>)>> {
+        self.with_answers("WHERE EXISTS (SELECT 1 FROM answers a WHERE a.submission_id = s.id)")
+    }
+
+    /// Every submission, by topic area, cluster and tracking code, with each body's current
+    /// answer (none when unanswered).
+    pub fn all_with_answers(&self) -> Result<Vec<(Item, Vec<BodyAnswer>)>> {
+        self.with_answers("")
+    }
+
+    fn with_answers(&self, filter: &str) -> Result<Vec<(Item, Vec<BodyAnswer>)>> {
         let mut st = self
             .conn
-            .prepare(
-                "SELECT * FROM submissions s WHERE EXISTS (SELECT 1 FROM answers a WHERE a.submission_id = s.id)
-                 ORDER BY s.topic, s.cluster, s.code, s.id",
-            )
+            .prepare(&format!("SELECT * FROM submissions s {filter} ORDER BY s.topic, s.cluster, s.code, s.id"))
             .map_err(|e| self.err(e))?;
         let items = st
             .query_map([], Self::item_from_row)

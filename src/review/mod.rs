@@ -5,6 +5,7 @@ pub mod accounts;
 pub mod answers;
 pub mod auth;
 pub mod db;
+pub mod drafts;
 pub mod forward;
 pub mod learn;
 pub mod notice;

@@ -47,6 +47,39 @@ struct ProfileFile {
     #[serde(default)]
     successor: Vec<Successor>,
     department: Vec<Department>,
+    #[serde(default)]
+    notice: Issuer,
+}
+
+/// Who issues the conclusion notice, as its header names them (Decree 30/2020/NĐ-CP).
+#[derive(Debug, Clone, Deserialize, Serialize)]
+#[serde(default)]
+pub struct Issuer {
+    /// The issuing body's name in capitals, one line each ("ỦY BAN NHÂN DÂN", "TỈNH LẠNG SƠN").
+    pub body: Vec<String>,
+    /// The place before the date ("Lạng Sơn").
+    pub place: String,
+    /// The notice's number symbol after "Số: …/" ("TB-UBND").
+    pub symbol: String,
+    /// Who concluded the dialogue ("Chủ tịch Ủy ban nhân dân tỉnh").
+    pub chair: String,
+    /// Who signs ("TM. ỦY BAN NHÂN DÂN", "KT. CHỦ TỊCH", …), one line each.
+    pub signer: Vec<String>,
+    /// The recipients ("Nơi nhận"), one line each.
+    pub recipients: Vec<String>,
+}
+
+impl Default for Issuer {
+    fn default() -> Self {
+        Issuer {
+            body: vec!["ỦY BAN NHÂN DÂN".into(), "TỈNH ……".into()],
+            place: "……".into(),
+            symbol: "TB-UBND".into(),
+            chair: "Chủ tịch Ủy ban nhân dân tỉnh".into(),
+            signer: vec!["TL. CHỦ TỊCH".into()],
+            recipients: vec!["Lưu: VT.".into()],
+        }
+    }
 }
 
 /// One department of a profile.
@@ -99,6 +132,8 @@ pub struct Profile {
     pub applies_from: Option<(u32, u32, u32)>,
     /// Days a body has to answer, unless it says otherwise.
     pub due_days: u32,
+    /// Who issues the conclusion notice.
+    pub issuer: Issuer,
     rule_weight: f32,
     topic_weight: f32,
     two_bodies_min: f32,
@@ -149,6 +184,7 @@ impl Profile {
             fallback,
             applies_from,
             due_days: f.due_days,
+            issuer: f.notice,
             rule_weight: f.rule_weight,
             topic_weight: f.topic_weight,
             two_bodies_min: f.two_bodies_min,

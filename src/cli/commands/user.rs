@@ -25,6 +25,10 @@ enum UserCmd {
         /// What the account may do.
         #[arg(long, value_enum)]
         role: RoleArg,
+        /// The body a department account answers for (a department code of the routing
+        /// profile the data directory was analysed with).
+        #[arg(long, required_if_eq("role", "department"))]
+        body: Option<String>,
     },
     /// List the accounts.
     List,
@@ -59,6 +63,8 @@ enum RoleArg {
     Analyst,
     /// Reviewer who administers.
     Admin,
+    /// Staff of one body (--body): answers what was forwarded to it, sees nothing else.
+    Department,
 }
 
 impl From<RoleArg> for ykien::review::Role {
@@ -67,6 +73,7 @@ impl From<RoleArg> for ykien::review::Role {
             RoleArg::Reviewer => ykien::review::Role::Reviewer,
             RoleArg::Analyst => ykien::review::Role::Analyst,
             RoleArg::Admin => ykien::review::Role::Admin,
+            RoleArg::Department => ykien::review::Role::Department,
         }
     }
 }
@@ -84,19 +91,52 @@ fn read_password(cx: &Context, name: &str) -> Result<String> {
     Ok(pw)
 }
 
+/// Checks that `body` is a department of the profile the data directory was analysed
+/// with (of any profile in models/routing/ before the first analysis).
+fn check_body(cx: &Context, db: &ykien::review::Db, body: &str) -> Result<()> {
+    let names: Vec<String> = match db.meta("profile")? {
+        Some(p) => vec![p],
+        None => {
+            let dir = cx.models_dir.join("routing");
+            let mut v: Vec<String> = std::fs::read_dir(&dir)
+                .map_err(|e| ykien::Error::io(&dir, e))?
+                .filter_map(|e| e.ok()?.path().file_stem()?.to_str().map(String::from))
+                .collect();
+            v.sort();
+            v
+        }
+    };
+    let mut codes = Vec::new();
+    for n in &names {
+        let p = ykien::routing::Profile::load(&cx.models_dir, n)?;
+        if p.index(body).is_some() {
+            return Ok(());
+        }
+        codes.extend(p.departments.iter().map(|d| d.code.to_string()));
+    }
+    codes.sort();
+    codes.dedup();
+    anyhow::bail!(ykien::t!("cli.unknown-body", body = body, profiles = names.join(", "), codes = codes.join(", ")))
+}
+
 /// Runs `ykien user`.
 pub fn exec(cx: &Context, a: Args) -> Result<()> {
     let data = cx.data();
     let db = ykien::review::Db::open(&data.review_db())?;
     let hash = |pw: &str| ykien::review::auth::hash_password(pw);
     match a.cmd {
-        UserCmd::Add { name, role } => {
+        UserCmd::Add { name, role, body } => {
             let name = name.trim().to_string();
             anyhow::ensure!(!name.is_empty(), ykien::t!("cli.name-empty"));
-            let pw = read_password(cx, &name)?;
             let role = ykien::review::Role::from(role);
-            db.add_user(&name, role, &hash(&pw)?)?;
-            db.audit_account(&cli_actor(), &format!("added ({})", role.as_str()), &name)?;
+            let body = body.map(|b| b.trim().to_string()).unwrap_or_default();
+            if !body.is_empty() {
+                check_body(cx, &db, &body)?;
+            }
+            let pw = read_password(cx, &name)?;
+            db.add_user_of(&name, role, &body, &hash(&pw)?)?;
+            let what = if body.is_empty() { role.as_str().to_string() } else { format!("{}, {body}", role.as_str()) };
+            db.audit_account(&cli_actor(), &format!("added ({what})"), &name)?;
             outln!(
                 "{}",
                 ykien::t!("cli.user-added", name = name, role = role.as_str(), db = data.review_db().display())
@@ -105,8 +145,13 @@ pub fn exec(cx: &Context, a: Args) -> Result<()> {
         UserCmd::List => {
             for u in db.accounts()? {
                 let state = if u.disabled { ykien::t!("cli.user-disabled") } else { ykien::t!("cli.user-active") };
-                let since = ykien::t!("cli.user-since", when = u.created_at);
-                outln!("{:<20} {:<9} {:<10} {since}", u.name, u.role.as_str(), state);
+                let since = ykien::t!("cli.user-since", when = ykien::review::auth::vietnam_time_of(&u.created_at));
+                let role = if u.body.is_empty() {
+                    u.role.as_str().to_string()
+                } else {
+                    format!("{}:{}", u.role.as_str(), u.body)
+                };
+                outln!("{:<20} {:<10} {:<10} {since}", u.name, role, state);
             }
         }
         UserCmd::Passwd { name } => {

@@ -1,6 +1,8 @@
 //! The review desk's web server (axum): plain server-rendered pages (maud escapes every
 //! value), sessions in HttpOnly SameSite=Strict cookies, a CSRF token on every form.
 
+mod answer;
+
 use std::collections::{BTreeMap, HashMap};
 use std::net::SocketAddr;
 use std::path::PathBuf;
@@ -127,6 +129,9 @@ pub fn app(state: Arc<AppState>) -> Router {
         .route("/accept-above", post(accept_above))
         .route("/forward", post(forward_now))
         .route("/overdue.xlsx", get(overdue_xlsx))
+        .route("/answer", get(answer::home))
+        .route("/answer/group/{key}", get(answer::group).post(answer::group_answer))
+        .route("/answer/s/{id}", get(answer::one).post(answer::one_answer))
         .route("/static/desk.js", get(desk_js))
         .layer(axum::middleware::from_fn_with_state(state.clone(), security_headers))
         .with_state(state)
@@ -256,7 +261,15 @@ fn fail(e: Error) -> Page {
 }
 
 fn forbidden(msg: &str) -> Page {
-    Page(StatusCode::FORBIDDEN, bare("Không được phép", html! { p.err { (msg) } p { a href="/" { "Về hàng chờ" } } }))
+    forbidden_to(msg, "/")
+}
+
+/// 403 with a link to where the user may go.
+fn forbidden_to(msg: &str, home: &str) -> Page {
+    Page(
+        StatusCode::FORBIDDEN,
+        bare("Không được phép", html! { p.err { (msg) } p { a href=(home) { "Về trang của bạn" } } }),
+    )
 }
 
 /// The signed-in user.
@@ -265,6 +278,8 @@ pub struct User {
     name: String,
     role: Role,
     csrf: String,
+    /// The body a department account answers for.
+    body: String,
     token_hash: String,
 }
 
@@ -295,11 +310,33 @@ async fn blocking<R: IntoResponse + Send + 'static>(work: impl FnOnce() -> R + S
     }
 }
 
+/// Who may open a page.
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum Access {
+    /// Home Affairs' desk: reviewers, analysts, admins.
+    Desk,
+    /// A body's answering pages: department accounts.
+    Answering,
+    /// Anyone signed in (signing out).
+    Any,
+}
+
 /// Runs `page` off the async threads with the database opened once for the request and
-/// the signed-in user; without a valid session the browser goes to the login page.
+/// the signed-in user, if the user's role may open the desk's pages (a department account
+/// is sent to its own); without a valid session the browser goes to the login page.
 async fn with_user<R: IntoResponse + Send + 'static>(
     st: Arc<AppState>,
     token: SessionToken,
+    page: impl FnOnce(&AppState, &mut Db, User) -> R + Send + 'static,
+) -> Response {
+    with_session(st, token, Access::Desk, page).await
+}
+
+/// [`with_user`] for the pages of `access`: the role is checked on every request.
+async fn with_session<R: IntoResponse + Send + 'static>(
+    st: Arc<AppState>,
+    token: SessionToken,
+    access: Access,
     page: impl FnOnce(&AppState, &mut Db, User) -> R + Send + 'static,
 ) -> Response {
     blocking(move || -> Response {
@@ -311,8 +348,23 @@ async fn with_user<R: IntoResponse + Send + 'static>(
         };
         let th = token_hash(&token);
         match db.session(&th, unix_now()) {
-            Ok(Some((name, role, csrf))) => {
-                page(&st, &mut db, User { name, role, csrf, token_hash: th }).into_response()
+            Ok(Some(u)) => {
+                let department = u.role == Role::Department;
+                match access {
+                    Access::Desk if department => {
+                        return forbidden_to(
+                            "Tài khoản của cơ quan trả lời chỉ xem được các ý kiến chuyển cho cơ quan mình.",
+                            "/answer",
+                        )
+                        .into_response()
+                    }
+                    Access::Answering if !department => {
+                        return forbidden("Trang này dành cho tài khoản của cơ quan trả lời.").into_response()
+                    }
+                    _ => {}
+                }
+                let user = User { name: u.name, role: u.role, csrf: u.csrf, body: u.body, token_hash: th };
+                page(&st, &mut db, user).into_response()
             }
             Ok(None) => to_login(),
             Err(e) => fail(e).into_response(),
@@ -381,9 +433,13 @@ fn layout(title: &str, user: &User, body: Markup) -> Markup {
             head { meta charset="utf-8"; meta name="viewport" content="width=device-width, initial-scale=1"; title { (title) " · ykien" } style { (maud::PreEscaped(CSS)) } script src="/static/desk.js" defer {} }
             body {
                 header {
-                    a href="/" { "Hàng chờ" }
-                    a href="/?status=decided" { "Đã duyệt" }
-                    a href="/progress" { "Tiến độ" }
+                    @if user.role == Role::Department {
+                        a href="/answer" { "Ý kiến được chuyển" }
+                    } @else {
+                        a href="/" { "Hàng chờ" }
+                        a href="/?status=decided" { "Đã duyệt" }
+                        a href="/progress" { "Tiến độ" }
+                    }
                     span.me { (user.name) " (" (role_vi(user.role)) ")" }
                     form method="post" action="/logout" { input type="hidden" name="csrf" value=(user.csrf); button { "Đăng xuất" } }
                 }
@@ -398,6 +454,7 @@ fn role_vi(r: Role) -> &'static str {
         Role::Reviewer => "người duyệt",
         Role::Analyst => "phân tích viên, chỉ xem",
         Role::Admin => "quản trị",
+        Role::Department => "cơ quan trả lời",
     }
 }
 
@@ -518,7 +575,7 @@ fn sign_in(st: &AppState, f: LoginForm, addr: &str) -> Response {
             false
         }
     };
-    let Some((uid, _, _)) = user.filter(|_| ok) else {
+    let Some((uid, role, _)) = user.filter(|_| ok) else {
         return match db.login_failed(&keys, now) {
             Ok(Some(until)) => locked(st, until),
             Ok(None) => login_form(st, Some("Sai tên đăng nhập hoặc mật khẩu.")),
@@ -533,7 +590,8 @@ fn sign_in(st: &AppState, f: LoginForm, addr: &str) -> Response {
     if let Err(e) = opened {
         return fail(e).into_response();
     }
-    let mut res = Redirect::to("/").into_response();
+    let home = if role == Role::Department { "/answer" } else { "/" };
+    let mut res = Redirect::to(home).into_response();
     res.headers_mut().append(header::SET_COOKIE, set_cookie(st, SESSION_COOKIE, &token, "/", SESSION_SECS));
     res.headers_mut().append(header::SET_COOKIE, set_cookie(st, LOGIN_COOKIE, "", "/login", 0));
     res
@@ -555,7 +613,7 @@ struct CsrfOnly {
 }
 
 async fn logout(State(st): State<Arc<AppState>>, token: SessionToken, Form(f): Form<CsrfOnly>) -> Response {
-    with_user(st, token, move |st, db, user| {
+    with_session(st, token, Access::Any, move |st, db, user| {
         if let Err(p) = user.may_post(&f.csrf, false) {
             return p.into_response();
         }

@@ -1,12 +1,12 @@
-//! What concludes the dialogue: `hoi-dap.html`, one self-contained page to publish the
+//! `hoi-dap.html`, one self-contained page to publish the
 //! questions and the bodies' answers by topic area, with a search box that ignores
 //! diacritics and needs no network, printable. Only the text, the place and the date of a
 //! submission are published, never the other columns of the file (names, telephones).
 
 use maud::{html, Markup, PreEscaped, DOCTYPE};
 
-use super::db::Db;
 use crate::error::Result;
+use crate::review::db::Db;
 
 /// Folds text for the page's search (lowercase, no diacritics, đ → d), as the script does.
 const SEARCH_JS: &str = r#"
@@ -55,7 +55,7 @@ pub fn qa_page(
                 p.meta {
                     (it.code)
                     @if !it.locality.is_empty() { " · " (it.locality) }
-                    @if !it.submitted_at.is_empty() { " · " (super::forward::vn_date(&it.submitted_at)) }
+                    @if !it.submitted_at.is_empty() { " · " (crate::review::forward::vn_date(&it.submitted_at)) }
                     @if !it.cluster_label.is_empty() { " · nhóm: " (it.cluster_label) }
                 }
                 @for (body, answer, _) in answers {
