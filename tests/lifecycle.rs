@@ -356,3 +356,81 @@ mod filled_workbooks {
         }
     }
 }
+
+#[test]
+fn a_new_submission_like_one_answered_last_year_is_told_so_with_the_answer() {
+    let tmp = tempfile::tempdir().unwrap();
+    let data = tmp.path().join("data");
+    let d = data.to_str().unwrap();
+    let y2024 = tmp.path().join("2024.csv");
+    std::fs::write(
+        &y2024,
+        "Mã phiếu,Dấu thời gian,Huyện,Ý kiến\n\
+         A1,12/04/2024,Chi Lăng,Đề nghị ngân sách tỉnh bố trí thêm nguồn vốn ủy thác qua Ngân hàng Chính sách xã hội để cho vay giải quyết việc làm cho thanh niên.\n\
+         A2,13/04/2024,Bắc Sơn,Trường em ở xa trung tâm nên giáo viên giỏi hay xin chuyển đi. Em mong có chính sách giữ giáo viên giỏi ở lại.\n\
+         A3,14/04/2024,Hữu Lũng,Đề nghị tổ chức tư vấn nghề nghiệp cho thanh niên hoàn thành nghĩa vụ quân sự trở về địa phương.\n",
+    )
+    .unwrap();
+    let (ok, _, err) = run_ykien(&["--data-dir", d, "analyze", y2024.to_str().unwrap(), "--out", "out24"], tmp.path());
+    assert!(ok, "{err}");
+    // The bank answered A1 last year.
+    let (ok, _, err) =
+        run_ykien(&["--data-dir", d, "forward", "--all-suggested", "--profile", "lang-son-2024"], tmp.path());
+    assert!(ok, "{err}");
+    let mut db = Db::open(&data.join("review.db")).unwrap();
+    let a1 = db.item("A1").unwrap().unwrap();
+    let body = db.forwarded_bodies("A1").unwrap()[0].clone();
+    let answer =
+        "Năm 2024 ngân sách tỉnh đã bổ sung 20 tỷ đồng vốn ủy thác; thanh niên liên hệ tổ tiết kiệm và vay vốn ở thôn.";
+    db.record_answer("A1", &body, answer, "Trần Văn Hải", "thư", "cli:test").unwrap();
+    drop(db);
+
+    // This year: the same request in other words, typed without diacritics; and a new one.
+    let y2025 = tmp.path().join("2025.csv");
+    std::fs::write(
+        &y2025,
+        "Mã phiếu,Dấu thời gian,Huyện,Ý kiến\n\
+         B1,10/04/2025,Lộc Bình,De nghi ngan sach tinh tang von uy thac sang ngan hang chinh sach xa hoi de cho thanh nien vay giai quyet viec lam\n\
+         B2,11/04/2025,Cao Lộc,Xin mở lớp dạy lập trình cho học sinh trung học phổ thông ở huyện.\n",
+    )
+    .unwrap();
+    let (ok, out, err) =
+        run_ykien(&["--data-dir", d, "analyze", y2025.to_str().unwrap(), "--out", "out25"], tmp.path());
+    assert!(ok, "{err}");
+    assert!(out.contains("1 ý kiến giống ý kiến đã được trả lời"), "{out}");
+    let lines: Vec<serde_json::Value> = std::fs::read_to_string(tmp.path().join("out25/submissions.jsonl"))
+        .unwrap()
+        .lines()
+        .map(|l| serde_json::from_str(l).unwrap())
+        .collect();
+    let before = &lines[0]["answered_before"];
+    assert_eq!(before["code"], a1.code.as_str(), "{before}");
+    assert_eq!(before["department"], body.as_str());
+    assert_eq!(before["answer"], answer);
+    assert_eq!(before["run"], "2024");
+    assert!(lines[1]["answered_before"].is_null(), "{}", lines[1]);
+    // Kept for the desk, and the body's sheet suggests the answer, marked; read back
+    // untouched, the suggestion is no answer.
+    let db = Db::open(&data.join("review.db")).unwrap();
+    let b1 = db.item("B1").unwrap().unwrap();
+    assert_eq!(b1.answered_before.as_ref().map(|e| e.answer.as_str()), Some(answer));
+    assert!(db.item("B2").unwrap().unwrap().answered_before.is_none());
+    drop(db);
+    let mut db = Db::open(&data.join("review.db")).unwrap();
+    db.decide("B1", b1.version, &Decision::Reassign(body.clone()), "", "lan").unwrap();
+    drop(db);
+    let (ok, _, err) = run_ykien(&["--data-dir", d, "forward", "--profile", "lang-son-2024"], tmp.path());
+    assert!(ok, "{err}");
+    let file = data.join(format!("forward/{body}.xlsx"));
+    let rows = sheet(&file);
+    let answer_col = rows[2].iter().position(|h| h == "Trả lời").unwrap();
+    let b1_row = rows.iter().find(|r| r[0] == b1.code).unwrap();
+    let cell = &b1_row[answer_col];
+    assert!(
+        cell.starts_with(ykien::review::forward::SUGGESTION_MARK) && cell.contains(answer) && cell.contains(&a1.code),
+        "{cell}"
+    );
+    let (ok, out, err) = run_ykien(&["--data-dir", d, "answers", "import", file.to_str().unwrap()], tmp.path());
+    assert!(ok && out.contains("0 mới"), "{out}{err}");
+    assert!(Db::open(&data.join("review.db")).unwrap().answer("B1", &body).unwrap().is_none());
+}

@@ -1230,3 +1230,54 @@ async fn a_department_sees_only_its_body_and_answers_a_group_at_once() {
     assert_eq!(db.answer(b, &body).unwrap().unwrap().0, answer, "nothing changed by the refused posts");
     assert!(db.answer(&foreign.id, &other).unwrap().is_none());
 }
+
+#[tokio::test]
+async fn an_earlier_answer_is_shown_on_the_submission_and_offered_to_its_body() {
+    let d = desk();
+    let (body, cluster, _) = forward_everything(&d.data);
+    let mut db = Db::open(&d.data.review_db()).unwrap();
+    let it = db.forwarded_to(&body).unwrap().into_iter().map(|f| f.item).find(|i| i.cluster == Some(cluster)).unwrap();
+    let earlier = ykien::review::archive::EarlierAnswer {
+        code: "YK-2024-000077".into(),
+        run: "2024".into(),
+        department: body.clone(),
+        answer: "Đã trả lời: <i>liên hệ</i> Phòng Lao động & Xã hội.".into(),
+        answered_at: "2024-06-30T20:00:00Z".into(),
+        text: "Câu hỏi năm trước về cùng việc".into(),
+        similarity: 0.62,
+    };
+    let reasons: Vec<std::sync::Arc<str>> = it.reasons.iter().map(|r| r.as_str().into()).collect();
+    let again = ykien::review::NewItem {
+        id: &it.id,
+        text: &it.text,
+        topic: &it.topic,
+        cluster: it.cluster,
+        cluster_label: &it.cluster_label,
+        suggested: &it.suggested,
+        confidence: it.confidence,
+        reasons: &reasons,
+        answered_before: Some(&earlier),
+        ..Default::default()
+    };
+    db.load_items(&[again]).unwrap();
+    drop(db);
+    let (c, _) = login(&d.app, "lan").await;
+    let page = send(&d.app, "GET", &format!("/s/{}", enc(&it.id)), &c, &[]).await.text();
+    assert!(page.contains("Đã được trả lời") && page.contains("YK-2024-000077"), "{page}");
+    // Answered at 20:00 UTC on 30 June: 1 July in Vietnam.
+    assert!(page.contains("trả lời ngày 01/07/2024"), "{page}");
+    assert!(page.contains("&lt;i&gt;liên hệ&lt;/i&gt; Phòng Lao động &amp; Xã hội") && !page.contains("<i>liên hệ"));
+    // The body's group page says a member was answered before; the member's own page
+    // starts its answer from it, said to be a suggestion.
+    let db = Db::open(&d.data.review_db()).unwrap();
+    let hash = auth::hash_password("mat-khau-dai").unwrap();
+    db.add_user_of("so", Role::Department, &body, &hash).unwrap();
+    drop(db);
+    let (c, _) = login(&d.app, "so").await;
+    let page = send(&d.app, "GET", &format!("/answer/group/{cluster}"), &c, &[]).await.text();
+    assert!(page.contains("gợi ý, mở ý kiến đó") && page.contains("đã được trả lời trước đây"), "{page}");
+    assert!(page.contains("required></textarea>"), "the group's answer is not pre-filled: {page}");
+    let page = send(&d.app, "GET", &format!("/answer/s/{}", enc(&it.id)), &c, &[]).await.text();
+    assert!(page.contains("điền sẵn câu trả lời trước đây (gợi ý)"), "{page}");
+    assert!(page.contains("&lt;i&gt;liên hệ&lt;/i&gt; Phòng Lao động &amp; Xã hội.</textarea>"), "{page}");
+}

@@ -56,6 +56,9 @@ pub struct SubmissionRow<'a> {
     pub typed_without_diacritics: bool,
     /// Every other column of the input, under its own header, in input order.
     pub columns: &'a crate::input::Extra,
+    /// The earlier answer to a submission like it, when the run keeps a data directory
+    /// whose archive holds one.
+    pub answered_before: Option<&'a crate::review::archive::EarlierAnswer>,
 }
 
 /// A number as written to JSON: rounded to three decimals (as `f64`).
@@ -112,6 +115,7 @@ impl<'a> SubmissionRow<'a> {
             reasons: &s.reasons,
             typed_without_diacritics: record.routed.typed_without_diacritics,
             columns: &sub.extra,
+            answered_before: None,
         }
     }
 
@@ -181,7 +185,13 @@ impl<'a> SubmissionRow<'a> {
             buf.push(b':');
             json_str(buf, v);
         }
-        buf.extend_from_slice(b"}}\n");
+        buf.extend_from_slice(b"},\"answered_before\":");
+        match self.answered_before {
+            // Rare and small: serde writes it.
+            Some(e) => serde_json::to_writer(&mut *buf, e).expect("strings serialise"),
+            None => buf.extend_from_slice(b"null"),
+        }
+        buf.extend_from_slice(b"}\n");
     }
 
     /// Appends the row as one CSV record of `layout`'s columns: [`Self::CSV_HEADER`]'s,
@@ -284,6 +294,7 @@ impl Report {
         let r = &self.records[i];
         let mut row = SubmissionRow::new(&subs[i], r, self.cluster_label(r.cluster));
         row.code = self.codes.get(i).map(String::as_str);
+        row.answered_before = self.answered_before.get(i).and_then(|e| e.as_deref());
         row
     }
 

@@ -257,6 +257,10 @@ pub struct Report {
     /// Per submission, its tracking code, when the run keeps a data directory (else empty).
     #[serde(skip)]
     pub codes: Vec<String>,
+    /// Per submission, the earlier answer to one like it in the data directory's archive
+    /// (else empty).
+    #[serde(skip)]
+    pub answered_before: Vec<Option<std::sync::Arc<crate::review::archive::EarlierAnswer>>>,
 }
 
 /// Topic and department for every submission, in input order, in parallel.
@@ -413,6 +417,7 @@ fn finish(
         unclustered: subs.len() - clustered_count,
         n_terms,
         codes: Vec::new(),
+        answered_before: Vec::new(),
     })
 }
 

@@ -113,7 +113,8 @@ fn import_one(db: &mut Db, profile: &Profile, path: &Path, user: &str, out: &mut
             }
         };
         let answer = at(Some(c_answer));
-        if answer.is_empty() {
+        // Empty, or still the suggestion ykien wrote in: not answered yet.
+        if answer.is_empty() || answer.starts_with(super::forward::SUGGESTION_MARK) {
             out.blank += 1;
             continue;
         }

@@ -158,6 +158,7 @@ CREATE TABLE published (
     user_name TEXT NOT NULL
 );
 "#,
+    super::archive::MIGRATION,
 ];
 
 /// The schema version a database has once every migration ran.
@@ -269,6 +270,8 @@ pub struct Item {
     pub decided_at: String,
     /// Bumped by every change; a decision names the version it was made on.
     pub version: i64,
+    /// The earlier answer to a submission like it, found by the last analysis.
+    pub answered_before: Option<super::archive::EarlierAnswer>,
 }
 
 impl Item {
@@ -319,6 +322,8 @@ pub struct NewItem<'a> {
     pub reasons: &'a [std::sync::Arc<str>],
     /// Every other column of the input, in input order.
     pub columns: Option<&'a crate::input::Extra>,
+    /// The earlier answer to a submission like it, if one was found.
+    pub answered_before: Option<&'a super::archive::EarlierAnswer>,
 }
 
 /// A decision on one submission.
@@ -709,13 +714,14 @@ impl Db {
             let mut st = tx
                 .prepare(
                     "INSERT INTO submissions (id, text, folded, locality, submitted_at, topic, cluster, cluster_label, suggested, confidence,
-                         runner_up, runner_up_confidence, also, reasons, columns)
-                     VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15)
+                         runner_up, runner_up_confidence, also, reasons, columns, answered_before)
+                     VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16)
                      ON CONFLICT(id) DO UPDATE SET text = excluded.text, folded = excluded.folded, locality = excluded.locality,
                          submitted_at = excluded.submitted_at, topic = excluded.topic, cluster = excluded.cluster,
                          cluster_label = excluded.cluster_label, suggested = excluded.suggested, confidence = excluded.confidence,
                          runner_up = excluded.runner_up, runner_up_confidence = excluded.runner_up_confidence,
-                         also = excluded.also, reasons = excluded.reasons, columns = excluded.columns",
+                         also = excluded.also, reasons = excluded.reasons, columns = excluded.columns,
+                         answered_before = excluded.answered_before",
                 )
                 .map_err(|e| db_error(&path, e))?;
             let mut coded = tx
@@ -740,7 +746,8 @@ impl Db {
                     it.runner_up_confidence,
                     it.also,
                     reasons,
-                    columns
+                    columns,
+                    it.answered_before.map_or(String::new(), |e| serde_json::to_string(e).expect("strings serialise"))
                 ])
                 .map_err(|e| db_error(&path, e))?;
                 coded.execute([it.id]).map_err(|e| db_error(&path, e))?;
@@ -866,6 +873,7 @@ impl Db {
             decided_by: r.get("decided_by")?,
             decided_at: r.get("decided_at")?,
             version: r.get("version")?,
+            answered_before: serde_json::from_str(&r.get::<_, String>("answered_before")?).ok(),
         })
     }
 
@@ -1311,6 +1319,7 @@ impl Db {
             params![id, department, format!("trả lời từ {source}"), user, at],
         )
         .map_err(|e| db_error(&path, e))?;
+        Self::archive_answer(&tx, id, department, answer, officer, &at).map_err(|e| db_error(&path, e))?;
         tx.commit().map_err(|e| db_error(&path, e))?;
         Ok(kind)
     }

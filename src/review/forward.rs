@@ -78,6 +78,27 @@ pub const FORWARD_HEADER: [&str; 10] = [
 /// The columns the body fills in, after the input's own.
 pub const ANSWER_HEADER: [&str; 2] = ["Trả lời", "Cán bộ trả lời"];
 
+/// How a suggested answer begins in the "Trả lời" cell: an answer given before to a
+/// submission like it. Read back still beginning so, the cell counts as not answered.
+pub const SUGGESTION_MARK: &str = "GỢI Ý —";
+
+/// The local date an earlier answer was given ("dd/mm/yyyy").
+pub fn answered_on(e: &super::archive::EarlierAnswer) -> String {
+    let t = super::auth::vietnam_time_of(&e.answered_at);
+    t.get(..10).map_or(t.clone(), str::to_string)
+}
+
+/// The "Trả lời" cell pre-filled with an earlier answer, marked as a suggestion.
+pub fn suggested_answer(e: &super::archive::EarlierAnswer, name: &dyn Fn(&str) -> String) -> String {
+    format!(
+        "{SUGGESTION_MARK} ý kiến giống ý kiến {} đã được {} trả lời ngày {}. Xoá dòng này nếu dùng lại câu trả lời dưới đây, hoặc viết câu trả lời mới:\n{}",
+        e.code,
+        name(&e.department),
+        answered_on(e),
+        e.answer
+    )
+}
+
 /// What one forwarding run did: how many forwards it made, and each body's workbook.
 #[derive(Debug, Clone, Default)]
 pub struct ForwardRun {
@@ -264,6 +285,9 @@ pub fn workbook(
             vn_date(&f.due),
         ];
         cells.extend(it.column_values(&columns));
+        if let Some(e) = &it.answered_before {
+            cells.push(suggested_answer(e, name));
+        }
         for (c, v) in cells.iter().enumerate() {
             ws.write_string_with_format(3 + r as u32, c as u16, crate::report::fit_cell(&cut, v), &wrap).map_err(x)?;
         }

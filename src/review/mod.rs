@@ -3,6 +3,7 @@
 
 pub mod accounts;
 pub mod answers;
+pub mod archive;
 pub mod auth;
 pub mod db;
 pub mod drafts;
@@ -55,6 +56,7 @@ pub fn store_report(db: &mut Db, read: &ReadOutcome, report: &Report) -> Result<
             also: r.also.unwrap_or(""),
             reasons: r.reasons,
             columns: Some(r.columns),
+            answered_before: r.answered_before,
         })
         .collect();
     db.set_meta("profile", &report.profile)?;

@@ -78,7 +78,18 @@ pub fn exec(cx: &Context, a: Args) -> Result<()> {
     if named || data.root().exists() {
         let ids: Vec<(&str, &str)> =
             read.submissions.iter().map(|s| (s.id.as_str(), s.submitted_at.as_deref().unwrap_or(""))).collect();
-        report.codes = ykien::review::Db::open(&data.review_db())?.tracking_codes(&ids)?;
+        let mut db = ykien::review::Db::open(&data.review_db())?;
+        report.codes = db.tracking_codes(&ids)?;
+        // Submissions like ones answered before (the archive): told so, with the answer.
+        let archived = db.archived()?;
+        if !archived.is_empty() {
+            let twins = ykien::review::archive::Twins::new(&models.analyzer, archived);
+            let texts: Vec<(&str, &str)> =
+                read.submissions.iter().zip(&report.codes).map(|(s, c)| (s.text.as_str(), c.as_str())).collect();
+            report.answered_before = twins.find_all(&models.analyzer, &texts);
+            let n = report.answered_before.iter().filter(|e| e.is_some()).count();
+            outln!("{}", ykien::t!("cli.answered-before", n = n, archived = twins.len()));
+        }
     }
     let written = ykien::output::write_run(&models, &read, &report, &a.out, a.compare.as_deref(), a.title.as_deref())?;
     outln!("{}", ykien::report::summary(&read, &report, &a.out));

@@ -24,6 +24,14 @@ pub struct Args {
     /// labelled record.
     #[arg(long)]
     by_kind: bool,
+    /// Measure instead how earlier, answered twins are found: the input split into two
+    /// years at --twins-split, this file (corpus/twins.csv) saying which first-year
+    /// submission each text asks again.
+    #[arg(long, value_name = "FILE")]
+    twins: Option<PathBuf>,
+    /// The date (YYYY-MM-DD) the first year ends before, with --twins.
+    #[arg(long, default_value = "2024-05-01")]
+    twins_split: String,
     #[command(flatten)]
     cluster: ClusterArgs,
 }
@@ -32,6 +40,9 @@ pub struct Args {
 pub fn exec(cx: &Context, a: Args) -> Result<()> {
     if let Some(model) = &a.model {
         return eval_model(cx, &a, model);
+    }
+    if let Some(file) = &a.twins {
+        return eval_twins(cx, &a, file);
     }
     let profile = a.input.profile(&cx.models_dir)?;
     let models = load_models(cx, &profile)?;
@@ -64,6 +75,32 @@ pub fn exec(cx: &Context, a: Args) -> Result<()> {
             );
         }
     }
+    Ok(())
+}
+
+/// Earlier twins found, by kind of labelled text.
+fn eval_twins(cx: &Context, a: &Args, file: &std::path::Path) -> Result<()> {
+    use ykien::eval::twins;
+    let analyzer = ykien::text::Analyzer::load(&cx.models_dir)?;
+    let read = a.input.read(&cx.models_dir)?;
+    let labelled = twins::read_cases(file)?;
+    let (archive, later) = twins::split_years(&read.submissions, &a.twins_split, &labelled);
+    outln!(
+        "archive: {} submissions dated before {}; {} labelled texts ({} with a twin, {} left out as judgement calls), {} more of the later year without one",
+        archive.len(),
+        a.twins_split,
+        labelled.len(),
+        labelled.iter().filter(|c| c.earlier.is_some()).count(),
+        labelled.iter().filter(|c| c.unsure).count(),
+        later.len()
+    );
+    let cases: Vec<twins::TwinCase> = labelled.into_iter().chain(later).collect();
+    let mut rows =
+        vec![("all".to_string(), twins::score(&analyzer, archive.clone(), &cases, &twins::THRESHOLDS, None))];
+    for kind in ["rewritten", "written", "corpus", "other"] {
+        rows.push((kind.to_string(), twins::score(&analyzer, archive.clone(), &cases, &twins::THRESHOLDS, Some(kind))));
+    }
+    outln!("{}", twins::render(&rows));
     Ok(())
 }
 

@@ -10,7 +10,9 @@ use axum::response::{IntoResponse, Redirect, Response};
 use axum::Form;
 use maud::{html, Markup};
 
-use super::{excerpt, fail, layout, urlencode, with_session, Access, AppState, Page, SessionToken, User};
+use super::{
+    answered_before, excerpt, fail, layout, urlencode, with_session, Access, AppState, Page, SessionToken, User,
+};
 use crate::review::auth::vietnam_time_of;
 use crate::review::db::Db;
 use crate::review::drafts::{AnswerAction, Answerable, MAX_ANSWER_CHARS};
@@ -125,6 +127,7 @@ fn group_page(
             *drafts.entry((d.answer.as_str(), d.officer.as_str())).or_default() += 1;
         }
     }
+    let earlier = group.iter().find_map(|a| a.forward.item.answered_before.as_ref());
     let (start, officer) = drafts.iter().max_by_key(|(_, n)| **n).map_or(("", ""), |(k, _)| *k);
     let today = today_iso();
     let label = if first.cluster_label.is_empty() { "Ý kiến khác" } else { first.cluster_label.as_str() };
@@ -135,6 +138,9 @@ fn group_page(
             p.nav { a href="/answer" { "← Các nhóm ý kiến" } }
             @if let Some(n) = q.get("done") {
                 p.flash { @if q.get("action").map(String::as_str) == Some("draft") { "Đã lưu nháp cho " } @else { "Đã gửi câu trả lời cho " } (n) " ý kiến." }
+            }
+            @if let Some(e) = earlier {
+                p.warn { "Có ý kiến trong nhóm giống ý kiến " (e.code) " đã được " (st.dept_name(&e.department)) " trả lời ngày " (crate::review::forward::answered_on(e)) " (gợi ý, mở ý kiến đó để dùng lại): «" (excerpt(&e.answer, 600)) "»" }
             }
             p.muted { "Lĩnh vực: " (st.topic_name(&first.topic)) " · " (group.len()) " ý kiến. Viết một câu trả lời cho các ý kiến đánh dấu; sau đó có thể sửa riêng từng ý kiến." }
             form method="post" action={ "/answer/group/" (key) } {
@@ -149,7 +155,7 @@ fn group_page(
                             td.text { (excerpt(&it.text, 400)) }
                             @if it.locality.is_empty() { td.empty {} } @else { td data-label="Địa phương" { (it.locality) } }
                             td data-label="Hạn" { (vn_date(&a.forward.due)) @if is_late(a, &today) { " " span.err { "quá hạn" } } }
-                            td data-label="Trạng thái" { (state_of(a)) }
+                            td data-label="Trạng thái" { (state_of(a)) @if it.answered_before.is_some() { " · " span.warn-tag { "đã được trả lời trước đây" } } }
                         }
                     } }
                 }
@@ -242,11 +248,15 @@ fn one_page(st: &AppState, db: &mut Db, user: &User, id: &str, q: &BTreeMap<Stri
     };
     let it = &a.forward.item;
     let versions = db.answer_versions(id, &user.body).map_err(fail)?;
-    let (start, officer) = match (&a.draft, &a.answer) {
-        (Some(d), _) => (d.answer.as_str(), d.officer.as_str()),
-        (None, Some((ans, o))) => (ans.as_str(), o.as_str()),
-        (None, None) => ("", ""),
+    // The draft, else the answer given, else (a suggestion, said so) the earlier answer to
+    // a submission like it.
+    let (start, officer) = match (&a.draft, &a.answer, &it.answered_before) {
+        (Some(d), _, _) => (d.answer.as_str(), d.officer.as_str()),
+        (None, Some((ans, o)), _) => (ans.as_str(), o.as_str()),
+        (None, None, Some(e)) => (e.answer.as_str(), ""),
+        (None, None, None) => ("", ""),
     };
+    let suggested = a.draft.is_none() && a.answer.is_none() && it.answered_before.is_some();
     Ok(layout(
         &format!("Ý kiến {}", if it.code.is_empty() { &it.id } else { &it.code }),
         user,
@@ -264,9 +274,11 @@ fn one_page(st: &AppState, db: &mut Db, user: &User, id: &str, q: &BTreeMap<Stri
                     table.columns { @for (h, v) in &it.columns { @if !v.is_empty() { tr { th { (h) } td { (v) } } } } }
                 }
             }
+            @if let Some(e) = &it.answered_before { (answered_before(st, e)) }
             form method="post" action={ "/answer/s/" (urlencode(id)) } {
                 input type="hidden" name="csrf" value=(user.csrf);
                 div.card.actions {
+                    @if suggested { p.warn { "Ô trả lời điền sẵn câu trả lời trước đây (gợi ý): hãy đọc và sửa trước khi gửi." } }
                     label { "Câu trả lời" textarea name="answer" rows="8" maxlength=(MAX_ANSWER_CHARS) required { (start) } }
                     label { "Cán bộ trả lời" input type="text" name="officer" value=(officer) maxlength="200"; }
                     div {

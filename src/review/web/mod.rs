@@ -862,6 +862,7 @@ fn item_body(
                 table.columns { @for (h, v) in &it.columns { @if !v.is_empty() { tr { th { (h) } td { (v) } } } } }
             }
         }
+        @if let Some(e) = &it.answered_before { (answered_before(st, e)) }
         div.card {
             h2 { "Đề xuất: " (st.dept_name(&it.suggested)) " (" (pct(it.confidence)) ")" }
             @if !it.reasons.is_empty() { ul { @for r in &it.reasons { li { (r) } } } }
@@ -887,6 +888,17 @@ fn item_body(
             h2 { "Lịch sử" }
             table.cards { thead { tr { th { "Lúc" } th { "Ai" } th { "Việc" } th { "Cơ quan" } th { "Ghi chú" } } }
                 tbody { @for a in audit { tr { td { (super::auth::vietnam_time_of(&a.at)) } td data-label="Ai" { (a.user) } td data-label="Việc" { (action_vi(&a.action)) } td data-label="Cơ quan" { (st.dept_name(&a.department)) @if !a.second_department.is_empty() { " + " (st.dept_name(&a.second_department)) } } @if a.note.is_empty() { td.empty {} } @else { td data-label="Ghi chú" { (a.note) } } } } } }
+        }
+    }
+}
+
+/// "Đã được trả lời": the earlier answer to a submission like this one.
+fn answered_before(st: &AppState, e: &super::archive::EarlierAnswer) -> Markup {
+    html! {
+        div.card.warn {
+            h2 { "Đã được trả lời" }
+            p { "Ý kiến này giống ý kiến " b { (e.code) } " (năm " (e.run) ", giống " (pct(e.similarity as f64)) "): «" (excerpt(&e.text, 300)) "»" }
+            p { b { (st.dept_name(&e.department)) " trả lời ngày " (super::forward::answered_on(e)) ": " } (e.answer) }
         }
     }
 }
