@@ -463,3 +463,53 @@ async fn the_published_answers_are_searched_without_diacritics_offline() {
     screenshot(&c, "hoi-dap").await;
     c.close().await.unwrap();
 }
+
+#[tokio::test]
+async fn a_department_answers_a_group_of_like_questions_in_the_browser() {
+    let Some(driver) = chromedriver() else { return };
+    let d = tempfile::tempdir().unwrap();
+    std::fs::write(d.path().join("y.csv"), SAMPLE).unwrap();
+    ykien(&["analyze", "y.csv", "--data-dir", "data", "--out", "out", "--k", "3"], d.path(), None);
+    ykien(&["forward", "--all-suggested", "--data-dir", "data"], d.path(), None);
+    // The body with the most forwarded submissions in one cluster answers them.
+    let db = ykien::review::Db::open(&d.path().join("data/review.db")).unwrap();
+    let mut per: std::collections::BTreeMap<(String, i64), Vec<String>> = Default::default();
+    for (f, _) in db.forwards().unwrap() {
+        per.entry((f.department.clone(), f.item.cluster.unwrap_or(-1))).or_default().push(f.item.id.clone());
+    }
+    let ((body, _), members) = per.into_iter().max_by_key(|(_, v)| v.len()).unwrap();
+    assert!(members.len() >= 2, "{members:?}");
+    drop(db);
+    let args = ["user", "add", "can-bo", "--role", "department", "--body", &body, "--data-dir", "data"];
+    ykien(&args, d.path(), Some("mat-khau-cua-so\n"));
+    test_certificate(d.path());
+    let port = free_port();
+    let _server = serve(d.path(), port);
+    let (c, _driver) = browser(driver, &d.path().join("downloads")).await;
+    let base = format!("https://127.0.0.1:{port}");
+    log_in(&c, &base, "can-bo", "mat-khau-cua-so").await;
+    // Signed in, the account is on its body's groups; it opens the largest.
+    assert_eq!(c.current_url().await.unwrap().path(), "/answer");
+    let mut best = (0, String::new());
+    for row in c.find_all(Locator::Css("table.cards tbody tr")).await.unwrap() {
+        let n: usize = row.find(Locator::Css("td.num")).await.unwrap().text().await.unwrap().trim().parse().unwrap();
+        let href = row.find(Locator::Css("td a")).await.unwrap().attr("href").await.unwrap().unwrap();
+        if n > best.0 {
+            best = (n, href);
+        }
+    }
+    assert_eq!(best.0, members.len());
+    c.goto(&format!("{base}{}", best.1)).await.unwrap();
+    let answer = "Sở đã tiếp thu; đề nghị các bạn liên hệ Phòng Lao động của xã để được hướng dẫn.";
+    wait(&c, "textarea[name=answer]").await.send_keys(answer).await.unwrap();
+    c.find(Locator::Css("input[name=officer]")).await.unwrap().send_keys("Lê Thu Hà").await.unwrap();
+    c.find(Locator::Css("button[name=action][value=submit]")).await.unwrap().click().await.unwrap();
+    let flash = wait(&c, "p.flash").await.text().await.unwrap();
+    assert!(flash.contains(&format!("Đã gửi câu trả lời cho {} ý kiến", members.len())), "{flash}");
+    screenshot(&c, "answer-group").await;
+    let db = ykien::review::Db::open(&d.path().join("data/review.db")).unwrap();
+    for id in &members {
+        assert_eq!(db.answer(id, &body).unwrap(), Some((answer.to_string(), "Lê Thu Hà".to_string())), "{id}");
+    }
+    c.close().await.unwrap();
+}

@@ -28,7 +28,7 @@ fn group_key(cluster: Option<i64>) -> String {
 
 fn state_of(a: &Answerable) -> Markup {
     html! {
-        @if a.answer.is_some() { span.ok { "đã trả lời" } }
+        @if let Some((answer, _)) = &a.answer { span.ok { "đã trả lời" } br; span.muted { "«" (excerpt(answer, 120)) "»" } }
         @if a.draft.is_some() { @if a.answer.is_some() { " · " } span.warn-tag { "bản nháp" } }
         @if a.answer.is_none() && a.draft.is_none() { span.muted { "chưa trả lời" } }
     }
@@ -159,7 +159,7 @@ fn group_page(
                         }
                     } }
                 }
-                div.card.actions {
+                div.card.actions.answer {
                     label { "Câu trả lời cho các ý kiến đã chọn"
                         textarea name="answer" rows="8" maxlength=(MAX_ANSWER_CHARS) required { (start) } }
                     label { "Cán bộ trả lời" input type="text" name="officer" value=(officer) maxlength="200"; }
@@ -277,7 +277,7 @@ fn one_page(st: &AppState, db: &mut Db, user: &User, id: &str, q: &BTreeMap<Stri
             @if let Some(e) = &it.answered_before { (answered_before(st, e)) }
             form method="post" action={ "/answer/s/" (urlencode(id)) } {
                 input type="hidden" name="csrf" value=(user.csrf);
-                div.card.actions {
+                div.card.actions.answer {
                     @if suggested { p.warn { "Ô trả lời điền sẵn câu trả lời trước đây (gợi ý): hãy đọc và sửa trước khi gửi." } }
                     label { "Câu trả lời" textarea name="answer" rows="8" maxlength=(MAX_ANSWER_CHARS) required { (start) } }
                     label { "Cán bộ trả lời" input type="text" name="officer" value=(officer) maxlength="200"; }

@@ -402,6 +402,7 @@ blockquote{margin:0;font-size:1.1rem;line-height:1.5;white-space:pre-wrap}
 .filters{display:flex;flex-wrap:wrap;gap:.5rem;align-items:end;margin-bottom:1rem}.filters label{display:flex;flex-direction:column;font-size:.8rem}
 button,select,input,textarea{font:inherit}button.primary{background:#123d6a;color:#fff;border:0;border-radius:4px;padding:.4rem .8rem;cursor:pointer}
 table.columns{margin-top:.5rem;font-size:.9rem}table.columns th{width:30%}.actions{display:grid;gap:.6rem}.actions div{display:flex;gap:.5rem;flex-wrap:wrap;align-items:center}
+.answer label{display:flex;flex-direction:column;gap:.3rem;max-width:48rem}.answer textarea{max-width:none}
 .warn-tag{background:#fff4e5;border:1px solid #f0b35a;border-radius:3px;padding:0 .3rem;font-size:.85rem}
 .flash{background:#e7f5ea;border:1px solid #9bd3a8;padding:.5rem 1rem;border-radius:4px}
 .warn{background:#fff4e5;border:1px solid #f0b35a;padding:.5rem 1rem;border-radius:4px}
