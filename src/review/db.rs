@@ -159,6 +159,8 @@ CREATE TABLE published (
 );
 "#,
     super::archive::MIGRATION,
+    // A submission's history (its page, the lifecycle's "received" once) found by index.
+    "CREATE INDEX audit_submission ON audit (submission_id, action);",
 ];
 
 /// The schema version a database has once every migration ran.
@@ -727,6 +729,15 @@ impl Db {
             let mut coded = tx
                 .prepare("UPDATE submissions SET code = (SELECT code FROM tracking WHERE tracking.id = ?1) WHERE id = ?1 AND code = ''")
                 .map_err(|e| db_error(&path, e))?;
+            // The lifecycle's first step, once per submission.
+            let mut received = tx
+                .prepare(
+                    "INSERT INTO audit (submission_id, action, note, user_name, at, version)
+                     SELECT ?1, 'receive', ?2, 'ykien analyze', ?3, 0
+                     WHERE NOT EXISTS (SELECT 1 FROM audit WHERE submission_id = ?1 AND action = 'receive')",
+                )
+                .map_err(|e| db_error(&path, e))?;
+            let at = now();
             for it in items {
                 let reasons = serde_json::to_string(it.reasons).expect("strings serialise");
                 let columns: Vec<(&str, &str)> = it.columns.map(|c| c.iter().collect()).unwrap_or_default();
@@ -751,6 +762,7 @@ impl Db {
                 ])
                 .map_err(|e| db_error(&path, e))?;
                 coded.execute([it.id]).map_err(|e| db_error(&path, e))?;
+                received.execute(params![it.id, it.locality, at]).map_err(|e| db_error(&path, e))?;
             }
         }
         tx.commit().map_err(|e| db_error(&path, e))?;

@@ -466,6 +466,9 @@ fn action_vi(a: &str) -> &str {
         "split" => "chia cho hai cơ quan",
         "note" => "ghi chú",
         "forward" => "chuyển cơ quan trả lời",
+        "receive" => "tiếp nhận",
+        "answer" => "trả lời",
+        "publish" => "công bố câu trả lời",
         other => other,
     }
 }
