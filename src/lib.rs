@@ -21,6 +21,7 @@ pub mod intern;
 pub mod keywords;
 pub mod output;
 pub mod pipeline;
+pub mod places;
 pub mod platform;
 pub mod repeats;
 pub mod report;

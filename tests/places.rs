@@ -1,0 +1,105 @@
+//! Localities as people write them, recognised against the gazetteer of models/places:
+//! prefixes, diacritics, typos, a commune within its district, a place named in a text,
+//! ambiguous names reported, and 2024 units mapped onto the units of 1 July 2025.
+
+mod common;
+
+use ykien::places::{Gazetteer, Level, Recognised};
+
+fn gz() -> Gazetteer {
+    Gazetteer::load(&common::models_dir(), "lang-son").expect("gazetteer loads")
+}
+
+fn code(r: &Recognised) -> String {
+    match r {
+        Recognised::Found { place } => place.code.clone(),
+        Recognised::Ambiguous { candidates } => {
+            format!("?{}", candidates.iter().map(|c| c.code.as_str()).collect::<Vec<_>>().join("|"))
+        }
+        Recognised::Unknown => "-".into(),
+    }
+}
+
+#[test]
+fn the_gazetteer_holds_both_structures() {
+    let g = gz();
+    assert_eq!(g.districts.len(), 11);
+    assert_eq!(g.districts.iter().map(|d| d.units.len()).sum::<usize>(), 200);
+    assert_eq!(g.units2025.len(), 65);
+    assert_eq!(g.units2025.iter().filter(|u| u.kind == "phường").count(), 4);
+}
+
+#[test]
+fn one_district_written_five_ways_is_one_unit() {
+    let g = gz();
+    for s in ["H. Hữu Lũng", "huyen huu lung", "Hữu Lũng - Lạng Sơn", "HUYỆN HỮU LŨNG", "h.Hữu Lũng", "Huu Lungg"]
+    {
+        assert_eq!(code(&g.recognise(s)), "2024:huu-lung", "{s}");
+    }
+    for s in ["TP Lạng Sơn", "Thành phố Lạng Sơn", "tp. lang son", "T.P Lạng Sơn"] {
+        assert_eq!(code(&g.recognise(s)), "2024:lang-son", "{s}");
+    }
+    assert_eq!(code(&g.recognise("Lạng Sơn")), "tinh", "the province itself");
+    assert_eq!(code(&g.recognise("Trang Dinh")), "2024:trang-dinh");
+    assert_eq!(code(&g.recognise("Tràng Địng")), "2024:trang-dinh", "one typo in a long name");
+    assert_eq!(code(&g.recognise("Hà Nội")), "-");
+    assert_eq!(code(&g.recognise("")), "-");
+}
+
+#[test]
+fn a_commune_is_resolved_within_its_district_and_an_ambiguous_name_reported() {
+    let g = gz();
+    assert_eq!(code(&g.recognise("xã Hòa Bình (Chi Lăng)")), "2024:chi-lang/hoa-binh");
+    assert_eq!(code(&g.recognise("Xã Hoà Bình, huyện Hữu Lũng")), "2024:huu-lung/hoa-binh", "either tone placement");
+    assert_eq!(code(&g.recognise("xa hoa binh - huyen van quan")), "2024:van-quan/hoa-binh");
+    // Four districts have a Hòa Bình: said so, not guessed.
+    match g.recognise("xã Hòa Bình") {
+        Recognised::Ambiguous { candidates } => {
+            let codes: Vec<&str> = candidates.iter().map(|c| c.code.as_str()).collect();
+            assert_eq!(codes.len(), 4, "{codes:?}");
+            assert!(codes.contains(&"2024:binh-gia/hoa-binh") && codes.contains(&"2024:chi-lang/hoa-binh"));
+        }
+        other => panic!("{other:?}"),
+    }
+    assert_eq!(code(&g.recognise("X. Khuất Xá")), "2024:loc-binh/khuat-xa", "a name only one district has");
+    assert_eq!(code(&g.recognise("TT Đồng Đăng")), "2024:cao-loc/dong-dang");
+    assert_eq!(code(&g.recognise("P. Đông Kinh")), "2024:lang-son/dong-kinh");
+    // A prefix decides between a district and a commune of the same name.
+    assert_eq!(code(&g.recognise("Chi Lăng")), "2024:chi-lang");
+    assert_eq!(code(&g.recognise("thị trấn Chi Lăng")), "2024:chi-lang/chi-lang");
+    assert_eq!(code(&g.recognise("phường Chi Lăng")), "2024:lang-son/chi-lang");
+    // A 2025 unit's new name.
+    assert_eq!(code(&g.recognise("xã Tuấn Sơn")), "2025:tuan-son");
+    assert_eq!(code(&g.recognise("Phường Kỳ Lừa")), "2025:ky-lua");
+}
+
+#[test]
+fn a_place_named_in_the_text_is_found_and_common_words_are_not_places() {
+    let g = gz();
+    let r = g.in_text("Em ở xã Tân Tiến, huyện Tràng Định, em muốn hỏi về vay vốn học nghề.");
+    assert_eq!(code(&r), "2024:trang-dinh/tan-tien");
+    assert_eq!(code(&g.in_text("thanh niên huyện Bình Gia mong có thêm lớp học nghề")), "2024:binh-gia");
+    assert_eq!(code(&g.in_text("em o huyen huu lung, xin hoi ve hoc bong")), "2024:huu-lung");
+    // "Hòa bình", "thống nhất", "chiến thắng" are words before they are communes.
+    assert_eq!(code(&g.in_text("Mong đất nước hòa bình, thống nhất và chiến thắng đói nghèo.")), "-");
+    assert_eq!(code(&g.in_text("Em muốn vay vốn mở xưởng mộc.")), "-");
+}
+
+#[test]
+fn units_of_2024_map_onto_2025_and_a_split_one_says_so() {
+    let g = gz();
+    let place = |s: &str| match g.recognise(s) {
+        Recognised::Found { place } => place,
+        other => panic!("{s}: {other:?}"),
+    };
+    let names = |s: &str| g.to_2025(&place(s)).iter().map(|u| u.name.clone()).collect::<Vec<_>>();
+    assert_eq!(names("xã Tam Gia, huyện Lộc Bình"), ["Khuất Xá"]);
+    assert_eq!(names("thị trấn Cao Lộc"), ["Kỳ Lừa"], "a town of a district into a ward of the city");
+    // Đại Đồng was split in December 2024 between Thất Khê town and Đội Cấn, which went to
+    // two 2025 communes; Bính Xá was split between Đình Lập and Kiên Mộc.
+    assert_eq!(names("xã Đại Đồng (Tràng Định)"), ["Thất Khê", "Quốc Khánh"]);
+    assert_eq!(names("xã Bính Xá"), ["Đình Lập", "Kiên Mộc"]);
+    let district = g.to_2025(&place("huyện Tràng Định"));
+    assert_eq!(district.len(), 7, "Tràng Định's communes went to seven units");
+    assert_eq!(place("xã Tuấn Sơn").level, Level::Unit2025);
+}
