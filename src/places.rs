@@ -118,6 +118,7 @@ enum Target {
 /// A name's folded words and where it points.
 struct Name {
     words: Vec<String>,
+    written: Vec<String>,
     joined: String,
     target: Target,
 }
@@ -136,6 +137,18 @@ pub struct Gazetteer {
 
 fn words(s: &str) -> Vec<String> {
     fold_lower(s).split(|c: char| !c.is_alphanumeric()).filter(|w| !w.is_empty()).map(str::to_string).collect()
+}
+
+/// The words of `s` as written (NFC, one tone placement, lowercase), beside [`words`]'
+/// folded ones: "Vạn Thủy" and "Vân Thủy" fold alike, and are told apart by these.
+fn accented(s: &str) -> Vec<String> {
+    crate::text::normalize(s)
+        .text
+        .to_lowercase()
+        .split(|c: char| !c.is_alphanumeric())
+        .filter(|w| !w.is_empty())
+        .map(str::to_string)
+        .collect()
 }
 
 /// Levenshtein distance of at most 1 (one insertion, deletion or substitution), or a swap
@@ -192,7 +205,7 @@ impl Gazetteer {
         let mut names = Vec::new();
         let mut add = |name: &str, target: Target| {
             let w = words(name);
-            names.push(Name { joined: w.join(" "), words: w, target });
+            names.push(Name { joined: w.join(" "), written: accented(name), words: w, target });
         };
         add(&f.province, Target::Province);
         for (di, d) in districts.iter().enumerate() {
@@ -265,14 +278,20 @@ impl Gazetteer {
 
     /// Names starting at token `i`: the longest exact match, else (outside free text) a
     /// name within one typo of 2 to 4 tokens.
-    fn names_at(&self, toks: &[String], i: usize, typos: bool) -> Option<(Vec<Target>, usize)> {
+    fn names_at(&self, toks: &[String], written: &[String], i: usize, typos: bool) -> Option<(Vec<Target>, usize)> {
         for len in (1..=4).rev() {
             if i + len > toks.len() {
                 continue;
             }
             let span = &toks[i..i + len];
-            let t: Vec<Target> = self.names.iter().filter(|n| n.words == span).map(|n| n.target).collect();
-            if !t.is_empty() {
+            let found: Vec<&Name> = self.names.iter().filter(|n| n.words == span).collect();
+            if !found.is_empty() {
+                // Written with its diacritics, a name is the one so written where one is.
+                let exact: Vec<Target> = match written.get(i..i + len) {
+                    Some(w) => found.iter().filter(|n| n.written == w).map(|n| n.target).collect(),
+                    None => Vec::new(),
+                };
+                let t = if exact.is_empty() { found.iter().map(|n| n.target).collect() } else { exact };
                 return Some((t, len));
             }
         }
@@ -301,6 +320,8 @@ impl Gazetteer {
 
     fn mentions(&self, s: &str, free_text: bool) -> Vec<Mention> {
         let toks = words(s);
+        // The written words line up with the folded ones only when both split alike.
+        let written = Some(accented(s)).filter(|w| w.len() == toks.len()).unwrap_or_default();
         let mut out = Vec::new();
         let mut i = 0;
         while i < toks.len() {
@@ -308,7 +329,7 @@ impl Gazetteer {
                 Some((level, n)) => (Some(level.to_string()), n),
                 None => (None, 0),
             };
-            if let Some((targets, n)) = self.names_at(&toks, i + skip, !free_text) {
+            if let Some((targets, n)) = self.names_at(&toks, &written, i + skip, !free_text) {
                 // In free text a name counts only after a prefix, or when it names a district.
                 let named_district = targets.iter().any(|t| matches!(t, Target::District(_)));
                 if !free_text || prefix.is_some() || named_district {
@@ -354,7 +375,11 @@ impl Gazetteer {
 
     /// The place a free text names, if it names one ("em ở xã Tân Tiến, huyện Tràng Định").
     pub fn in_text(&self, text: &str) -> Recognised {
-        self.resolve(self.mentions(text, true))
+        match self.resolve(self.mentions(text, true)) {
+            // "tỉnh Lạng Sơn" in a text says nothing of where in it.
+            Recognised::Found { place } if place.level == Level::Province => Recognised::Unknown,
+            r => r,
+        }
     }
 
     fn resolve(&self, mentions: Vec<Mention>) -> Recognised {

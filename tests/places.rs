@@ -103,3 +103,38 @@ fn units_of_2024_map_onto_2025_and_a_split_one_says_so() {
     assert_eq!(district.len(), 7, "Tràng Định's communes went to seven units");
     assert_eq!(place("xã Tuấn Sơn").level, Level::Unit2025);
 }
+
+#[test]
+fn names_folding_alike_are_told_apart_by_their_diacritics() {
+    let g = gz();
+    assert_eq!(code(&g.recognise("Xã Vạn Thủy")), "2024:bac-son/van-thuy");
+    assert_eq!(code(&g.recognise("Xã Vân Thủy")), "2024:chi-lang/van-thuy");
+    // Typed without them, both remain possible.
+    assert!(matches!(g.recognise("xa van thuy"), Recognised::Ambiguous { .. }));
+}
+
+mod never_panics {
+    use super::*;
+    use proptest::prelude::*;
+
+    proptest! {
+        #![proptest_config(ProptestConfig::with_cases(300))]
+        /// Any string, place-like or not, gets an answer: no panic, and a found unit is
+        /// one the gazetteer has.
+        #[test]
+        fn any_string_gets_an_answer(
+            s in prop::collection::vec(prop::sample::select(vec![
+                "xã", "X.", "huyện", "H.", "TP", "tp.", "thị trấn", "phường", "P.", "Hòa", "Bình", "Tân",
+                "Thành", "Chi", "Lăng", "Hữu", "Lũng", "-", ",", "(", ")", "đ", "  ", "\u{301}", "Ω", "1",
+            ]), 0..12)
+        ) {
+            let g = gz();
+            let text = s.concat();
+            for r in [g.recognise(&text), g.in_text(&text)] {
+                if let Recognised::Found { place } = r {
+                    prop_assert!(place.code == "tinh" || place.code.starts_with("2024:") || place.code.starts_with("2025:"));
+                }
+            }
+        }
+    }
+}

@@ -10,6 +10,7 @@ use serde::Serialize;
 
 mod corpus;
 mod kinds;
+pub mod places;
 pub mod twins;
 pub use corpus::{corpus_report, label_checks, reliability, reliability_figures};
 pub use kinds::{kinds_of, render_by_kind, routing_by_kind, KindResult, LONG_LETTER};

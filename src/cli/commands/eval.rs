@@ -29,6 +29,10 @@ pub struct Args {
     /// submission each text asks again.
     #[arg(long, value_name = "FILE")]
     twins: Option<PathBuf>,
+    /// Measure instead how places are recognised, on this labelled file
+    /// (corpus/places.csv), with the gazetteer of models/places/lang-son.toml.
+    #[arg(long, value_name = "FILE")]
+    places: Option<PathBuf>,
     /// The date (YYYY-MM-DD) the first year ends before, with --twins.
     #[arg(long, default_value = "2024-05-01")]
     twins_split: String,
@@ -43,6 +47,12 @@ pub fn exec(cx: &Context, a: Args) -> Result<()> {
     }
     if let Some(file) = &a.twins {
         return eval_twins(cx, &a, file);
+    }
+    if let Some(file) = &a.places {
+        let g = ykien::places::Gazetteer::load(&cx.models_dir, "lang-son")?;
+        let (col, txt) = ykien::eval::places::score(&g, file)?;
+        outln!("{}", ykien::eval::places::render(&col, &txt));
+        return Ok(());
     }
     let profile = a.input.profile(&cx.models_dir)?;
     let models = load_models(cx, &profile)?;
