@@ -133,6 +133,11 @@ pub struct Gazetteer {
     pub units2025: Vec<Unit2025>,
     prefixes: Vec<(String, Vec<String>)>,
     names: Vec<Name>,
+    /// Names by their folded words joined with spaces.
+    by_joined: rustc_hash::FxHashMap<String, Vec<usize>>,
+    /// The first folded word of every name and prefix: a token that is none of them starts
+    /// nothing.
+    starts: rustc_hash::FxHashSet<String>,
 }
 
 fn words(s: &str) -> Vec<String> {
@@ -174,6 +179,12 @@ fn within_one(a: &str, b: &str) -> bool {
     } else {
         a[i..] == b[i + 1..]
     }
+}
+
+/// Whether a name with a typo might start at token `i` (never in free text, where names
+/// are matched exactly).
+fn typo_start(toks: &[String], i: usize, free_text: bool) -> bool {
+    !free_text && i + 1 < toks.len()
 }
 
 /// The fewest letters a name has (spaces aside) for a typo to be forgiven in it.
@@ -224,7 +235,17 @@ impl Gazetteer {
             .collect();
         // Longest first: "thanh pho" before "t".
         prefixes.sort_by_key(|p| std::cmp::Reverse(p.1.len()));
-        Ok(Gazetteer { province: f.province, districts, units2025: f.unit2025, prefixes, names })
+        let mut by_joined: rustc_hash::FxHashMap<String, Vec<usize>> = Default::default();
+        for (i, n) in names.iter().enumerate() {
+            by_joined.entry(n.joined.clone()).or_default().push(i);
+        }
+        let starts = names
+            .iter()
+            .filter_map(|n| n.words.first())
+            .chain(prefixes.iter().filter_map(|p| p.1.first()))
+            .cloned()
+            .collect();
+        Ok(Gazetteer { province: f.province, districts, units2025: f.unit2025, prefixes, names, by_joined, starts })
     }
 
     fn place(&self, t: Target) -> Place {
@@ -283,8 +304,9 @@ impl Gazetteer {
             if i + len > toks.len() {
                 continue;
             }
-            let span = &toks[i..i + len];
-            let found: Vec<&Name> = self.names.iter().filter(|n| n.words == span).collect();
+            let joined = toks[i..i + len].join(" ");
+            let found: Vec<&Name> =
+                self.by_joined.get(&joined).map(|v| v.iter().map(|&k| &self.names[k]).collect()).unwrap_or_default();
             if !found.is_empty() {
                 // Written with its diacritics, a name is the one so written where one is.
                 let exact: Vec<Target> = match written.get(i..i + len) {
@@ -325,6 +347,10 @@ impl Gazetteer {
         let mut out = Vec::new();
         let mut i = 0;
         while i < toks.len() {
+            if !self.starts.contains(&toks[i]) && !typo_start(&toks, i, free_text) {
+                i += 1;
+                continue;
+            }
             let (prefix, skip) = match self.prefix_at(&toks, i, free_text) {
                 Some((level, n)) => (Some(level.to_string()), n),
                 None => (None, 0),
@@ -474,5 +500,129 @@ mod tests {
         assert!(within_one("loc binh", "loc bin"));
         assert!(!within_one("loc binh", "loc bi"));
         assert!(!within_one("van quan", "van lang"));
+    }
+}
+
+/// Which structure places are counted by.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+pub enum Structure {
+    /// The 2024 districts and their communes.
+    #[serde(rename = "2024")]
+    Y2024,
+    /// The units of 1 July 2025.
+    #[serde(rename = "2025")]
+    Y2025,
+}
+
+impl Structure {
+    /// Parses "2024" or "2025".
+    pub fn parse(s: &str) -> Option<Structure> {
+        match s {
+            "2024" => Some(Structure::Y2024),
+            "2025" => Some(Structure::Y2025),
+            _ => None,
+        }
+    }
+}
+
+/// One row of a table of places: where it sorts in the structure, and its name.
+#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord)]
+pub struct PlaceRow {
+    /// Sort key: the structure's order (districts, then communes within them; or the 2025
+    /// units in the resolution's order), then what was not recognised.
+    pub order: (u32, u32),
+    /// What a person reads.
+    pub label: String,
+}
+
+/// The row of unknown places (no locality, nothing recognised).
+pub const UNKNOWN_ROW: &str = "(không rõ)";
+
+impl Gazetteer {
+    fn district_index(&self, code: &str) -> Option<usize> {
+        self.districts.iter().position(|d| d.code == code)
+    }
+
+    /// The table row of a recognised place, in `structure`; `raw` is the string as written
+    /// (an unrecognised one keeps its own row, so nothing is dropped).
+    pub fn row(&self, r: &Recognised, raw: Option<&str>, structure: Structure) -> PlaceRow {
+        let far = u32::MAX / 2;
+        let raw = raw.map(str::trim).filter(|s| !s.is_empty());
+        match r {
+            Recognised::Unknown => match raw {
+                Some(s) => PlaceRow { order: (far + 2, 0), label: s.to_string() },
+                None => PlaceRow { order: (far + 3, 0), label: UNKNOWN_ROW.into() },
+            },
+            Recognised::Ambiguous { .. } => {
+                PlaceRow { order: (far + 1, 0), label: format!("(tên trùng, chưa rõ nơi) {}", raw.unwrap_or("")) }
+            }
+            Recognised::Found { place } => match (structure, place.level) {
+                (_, Level::Province) => {
+                    PlaceRow { order: (0, 0), label: format!("tỉnh {} (cấp tỉnh)", self.province) }
+                }
+                (Structure::Y2024, Level::District) => {
+                    let d = self.district_index(&place.code).unwrap_or(0);
+                    PlaceRow { order: (1 + d as u32, 0), label: place.name.clone() }
+                }
+                (Structure::Y2024, Level::Commune) => {
+                    let d = self.district_index(&place.district).unwrap_or(0);
+                    let dist = &self.districts[d];
+                    let u = dist
+                        .units
+                        .iter()
+                        .position(|(_, n, _)| place.code.ends_with(&format!("/{}", words(n).join("-"))))
+                        .unwrap_or(0);
+                    let (kind, name, _) = &dist.units[u];
+                    PlaceRow {
+                        order: (1 + d as u32, 1 + u as u32),
+                        label: format!("{} {} · {kind} {name}", dist.kind, dist.name),
+                    }
+                }
+                (Structure::Y2024, Level::Unit2025) | (Structure::Y2025, _) => {
+                    let to = self.to_2025(place);
+                    match (place.level, to.as_slice()) {
+                        (_, [one]) => {
+                            let i = self.units2025.iter().position(|u| u.code == one.code).unwrap_or(0);
+                            PlaceRow { order: (100 + i as u32, 0), label: format!("{} {}", one.kind, one.name) }
+                        }
+                        (Level::District, _) => {
+                            let d = self.district_index(&place.code).unwrap_or(0);
+                            PlaceRow { order: (far, d as u32), label: format!("{} (cũ, chưa rõ xã)", place.name) }
+                        }
+                        (_, many) => PlaceRow {
+                            order: (far, 100),
+                            label: format!(
+                                "{} cũ, nay chia cho {}",
+                                place.name,
+                                many.iter().map(|u| format!("{} {}", u.kind, u.name)).collect::<Vec<_>>().join(" và ")
+                            ),
+                        },
+                    }
+                }
+            },
+        }
+    }
+
+    /// Each submission's place: its locality column if that names one, else its text.
+    pub fn recognise_all(&self, subs: &[crate::input::Submission]) -> Vec<Recognised> {
+        use rayon::prelude::*;
+        subs.par_iter()
+            .map(|s| {
+                let from_column = s.locality.as_deref().map(|l| self.recognise(l));
+                match from_column {
+                    // A district in the column, a commune of it in the text: the commune.
+                    Some(Recognised::Found { place }) if place.level == Level::District => {
+                        match self.in_text(&s.text) {
+                            Recognised::Found { place: p } if p.level == Level::Commune && p.district == place.code => {
+                                Recognised::Found { place: p }
+                            }
+                            _ => Recognised::Found { place },
+                        }
+                    }
+                    Some(r @ (Recognised::Found { .. } | Recognised::Ambiguous { .. })) => r,
+                    _ => self.in_text(&s.text),
+                }
+            })
+            .collect()
     }
 }

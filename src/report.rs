@@ -144,10 +144,19 @@ impl Tables {
         // Counted under borrowed keys (no string made per submission), then owned.
         let mut by_loc: BTreeMap<&str, Vec<usize>> = BTreeMap::new();
         let mut deps: BTreeMap<&str, (usize, usize)> = BTreeMap::new();
-        for (r, sub) in recs.iter().zip(&read.submissions) {
+        // Places by the structure when recognised (ordered by it), else as written.
+        let mut order: BTreeMap<&str, &crate::places::PlaceRow> = BTreeMap::new();
+        for (i, (r, sub)) in recs.iter().zip(&read.submissions).enumerate() {
             let t = tindex(&r.routed.topic);
             topic_counts[t] += 1;
-            by_loc.entry(sub.locality_or_unknown()).or_insert_with(|| vec![0; topics_def.len()])[t] += 1;
+            let place = match report.place_rows.get(i) {
+                Some(row) => {
+                    order.entry(row.label.as_str()).or_insert(row);
+                    row.label.as_str()
+                }
+                None => sub.locality_or_unknown(),
+            };
+            by_loc.entry(place).or_insert_with(|| vec![0; topics_def.len()])[t] += 1;
             let d = deps.entry(&r.routed.suggestion.department).or_default();
             d.0 += 1;
             if r.routed.suggestion.confidence < LOW_CONFIDENCE {
@@ -161,7 +170,11 @@ impl Tables {
             .map(|(t, &c)| TopicRow { code: t.code.to_string(), name: t.name.clone(), count: c, share: share(c, n) })
             .collect();
         let mut locs: Vec<(String, Vec<usize>)> = by_loc.into_iter().map(|(l, c)| (l.to_string(), c)).collect();
-        locs.sort_by(|a, b| b.1.iter().sum::<usize>().cmp(&a.1.iter().sum::<usize>()).then(a.0.cmp(&b.0)));
+        if order.is_empty() {
+            locs.sort_by(|a, b| b.1.iter().sum::<usize>().cmp(&a.1.iter().sum::<usize>()).then(a.0.cmp(&b.0)));
+        } else {
+            locs.sort_by(|a, b| order[a.0.as_str()].cmp(order[b.0.as_str()]));
+        }
         let profile = &models.router.profile;
         let mut departments: Vec<DepartmentRow> = deps
             .into_iter()
@@ -179,7 +192,10 @@ impl Tables {
             totals: Totals {
                 submissions: n,
                 rejected: read.rejects.len(),
-                localities: locs.iter().filter(|(l, _)| l != crate::input::UNKNOWN_LOCALITY).count(),
+                localities: locs
+                    .iter()
+                    .filter(|(l, _)| l != crate::input::UNKNOWN_LOCALITY && l != crate::places::UNKNOWN_ROW)
+                    .count(),
                 without_diacritics: recs.iter().filter(|r| r.routed.typed_without_diacritics).count(),
                 clusters: report.clusters.len(),
             },

@@ -138,3 +138,78 @@ mod never_panics {
         }
     }
 }
+
+#[test]
+fn analyze_counts_places_by_the_structure_not_by_the_string() {
+    let tmp = tempfile::tempdir().unwrap();
+    let input = tmp.path().join("y.csv");
+    std::fs::write(
+        &input,
+        "Mã,Huyện/xã,Ý kiến\n\
+         1,H. Hữu Lũng,Em muốn vay vốn ngân hàng chính sách để nuôi bò\n\
+         2,huyen huu lung,Đề nghị mở lớp dạy nghề sửa xe máy cho thanh niên\n\
+         3,Hữu Lũng - Lạng Sơn,Mong có thêm việc làm cho thanh niên ở quê\n\
+         4,xã Bính Xá,Trường em thiếu giáo viên tiếng Anh\n\
+         5,,Em ở xã Tân Tiến huyện Tràng Định muốn hỏi về học bổng\n\
+         6,xã Hòa Bình,Xin hỏi về vay vốn khởi nghiệp cho thanh niên\n\
+         7,Tràng Định,Đường vào thôn em ở xã Quốc Việt rất xấu\n",
+    )
+    .unwrap();
+    let out = tmp.path().join("out");
+    let (ok, _, err) = common::run_ykien(
+        &["analyze", input.to_str().unwrap(), "--out", out.to_str().unwrap(), "--profile", "lang-son-2024", "--k", "2"],
+        tmp.path(),
+    );
+    assert!(ok, "{err}");
+    let rows: Vec<serde_json::Value> = std::fs::read_to_string(out.join("submissions.jsonl"))
+        .unwrap()
+        .lines()
+        .map(|l| serde_json::from_str(l).unwrap())
+        .collect();
+    let place = |i: usize| rows[i]["place"]["place"]["code"].as_str().unwrap_or("").to_string();
+    assert_eq!(
+        (place(0), place(1), place(2)),
+        ("2024:huu-lung".into(), "2024:huu-lung".into(), "2024:huu-lung".into())
+    );
+    assert_eq!(rows[0]["locality"], "H. Hữu Lũng", "the string as written is kept beside it");
+    assert_eq!(place(4), "2024:trang-dinh/tan-tien", "no column: the text says where");
+    assert_eq!(rows[5]["place"]["status"], "ambiguous");
+    assert_eq!(place(6), "2024:trang-dinh/quoc-viet", "the district's commune named in the text");
+    // One row for Hữu Lũng, however written, in clusters.json and the report.
+    let clusters: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(out.join("clusters.json")).unwrap()).unwrap();
+    let mut per: std::collections::BTreeMap<String, u64> = Default::default();
+    for c in clusters["clusters"].as_array().unwrap() {
+        for (k, v) in c["localities"].as_object().unwrap() {
+            *per.entry(k.clone()).or_default() += v.as_u64().unwrap();
+        }
+    }
+    assert_eq!(per.get("huyện Hữu Lũng"), Some(&3), "{per:?}");
+    let report = std::fs::read_to_string(out.join("report.html")).unwrap();
+    let heat = &report[report.find("id=\"dia-phuong\"").expect("the places section")..];
+    let at = |s: &str| heat.find(s).unwrap_or_else(|| panic!("{s} in the report's places"));
+    // Ordered by the structure: Tràng Định's communes before Hữu Lũng, the ambiguous after.
+    assert!(at("huyện Tràng Định · xã Tân Tiến") < at("<td>huyện Hữu Lũng</td>"));
+    assert!(at("<td>huyện Hữu Lũng</td>") < at("(tên trùng, chưa rõ nơi) xã Hòa Bình"));
+    // By the units of 2025: a commune split between two says so.
+    let out25 = tmp.path().join("out25");
+    let (ok, _, err) = common::run_ykien(
+        &[
+            "analyze",
+            input.to_str().unwrap(),
+            "--out",
+            out25.to_str().unwrap(),
+            "--profile",
+            "lang-son-2024",
+            "--k",
+            "2",
+            "--places-by",
+            "2025",
+        ],
+        tmp.path(),
+    );
+    assert!(ok, "{err}");
+    let report = std::fs::read_to_string(out25.join("report.html")).unwrap();
+    assert!(report.contains("xã Bính Xá (huyện Đình Lập) cũ, nay chia cho xã Đình Lập và xã Kiên Mộc"), "split");
+    assert!(report.contains("<td>xã Tân Tiến</td>") && report.contains("huyện Hữu Lũng (cũ, chưa rõ xã)"));
+}

@@ -68,7 +68,7 @@ fn report_numbers_match_the_analysis() {
 #[test]
 fn hostile_text_is_escaped_and_the_file_has_no_external_references() {
     let mut subs: Vec<Submission> = corpus().into_iter().take(60).collect();
-    subs.push(sub("x1", "<script>alert('ykien')</script><img src=x onerror=alert(1)> vay vốn", "<b>Lộc Bình</b>"));
+    subs.push(sub("x1", "<script>alert('ykien')</script><img src=x onerror=alert(1)> vay vốn", "<b>Thôn Nà Pàn</b>"));
     subs.push(sub(
         "x2",
         "Xem http://evil.example/a.css và <link rel=stylesheet href=//evil.example/s.css> vay vốn ưu đãi",
@@ -77,7 +77,7 @@ fn hostile_text_is_escaped_and_the_file_has_no_external_references() {
     let report = run(&subs, 4);
     let read = ReadOutcome { submissions: subs.clone(), rejects: vec![], ..Default::default() };
     let html = render_html(&Tables::new(models(), &read, &report, None).unwrap(), &report, models());
-    assert!(html.contains("&lt;b&gt;Lộc Bình&lt;/b&gt;"), "hostile locality is escaped");
+    assert!(html.contains("&lt;b&gt;Thôn Nà Pàn&lt;/b&gt;"), "a hostile locality no unit matches keeps its row, escaped");
     // Every tag in the page is one of ours: no scripts, images, links, frames, or sources.
     let mut rest = html.as_str();
     while let Some(i) = rest.find('<') {

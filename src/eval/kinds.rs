@@ -85,7 +85,13 @@ pub fn routing_by_kind(models: &Models, subs: &[Submission]) -> Result<Vec<KindR
             let topics = models.topics.refit(&topic_docs, &topic_labels)?;
             let router =
                 Router::from_texts(Profile::load(&models.dir, &profile.name)?, &models.analyzer, &topics, &rows)?;
-            let m = Models { dir: models.dir.clone(), analyzer: models.analyzer.clone(), topics, router };
+            let m = Models {
+                dir: models.dir.clone(),
+                analyzer: models.analyzer.clone(),
+                topics,
+                router,
+                places: models.places.clone(),
+            };
             let pairs: Vec<(f64, bool)> = labelled
                 .iter()
                 .zip(&held)

@@ -59,6 +59,9 @@ pub struct SubmissionRow<'a> {
     /// The earlier answer to a submission like it, when the run keeps a data directory
     /// whose archive holds one.
     pub answered_before: Option<&'a crate::review::archive::EarlierAnswer>,
+    /// The place its locality column or its text names, when the profile has the
+    /// province's gazetteer: a unit (code and name), names several units share, or none.
+    pub place: Option<&'a crate::places::Recognised>,
 }
 
 /// A number as written to JSON: rounded to three decimals (as `f64`).
@@ -116,6 +119,7 @@ impl<'a> SubmissionRow<'a> {
             typed_without_diacritics: record.routed.typed_without_diacritics,
             columns: &sub.extra,
             answered_before: None,
+            place: None,
         }
     }
 
@@ -189,6 +193,11 @@ impl<'a> SubmissionRow<'a> {
         match self.answered_before {
             // Rare and small: serde writes it.
             Some(e) => serde_json::to_writer(&mut *buf, e).expect("strings serialise"),
+            None => buf.extend_from_slice(b"null"),
+        }
+        buf.extend_from_slice(b",\"place\":");
+        match self.place {
+            Some(p) => serde_json::to_writer(&mut *buf, p).expect("strings serialise"),
             None => buf.extend_from_slice(b"null"),
         }
         buf.extend_from_slice(b"}\n");
@@ -295,6 +304,7 @@ impl Report {
         let mut row = SubmissionRow::new(&subs[i], r, self.cluster_label(r.cluster));
         row.code = self.codes.get(i).map(String::as_str);
         row.answered_before = self.answered_before.get(i).and_then(|e| e.as_deref());
+        row.place = self.places.get(i);
         row
     }
 

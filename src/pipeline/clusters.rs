@@ -30,6 +30,8 @@ struct Inputs<'a> {
     terms: Vec<Vec<(u32, f32)>>,
     /// The phrases of a sample of all submissions (what is common everywhere).
     everywhere: label::PhraseCounts,
+    /// Each submission's place as the tables name it, when places are recognised.
+    place_rows: &'a [crate::places::PlaceRow],
 }
 
 /// Submissions read to learn which phrases are common everywhere, and at most per cluster
@@ -52,6 +54,7 @@ pub(super) fn reports(
     vectors: Vectors,
     clustering: &Clustering,
     family: &[u32],
+    place_rows: &[crate::places::PlaceRow],
 ) -> (Vec<ClusterReport>, usize) {
     let Vectors { tfidf, x, rows, active, .. } = vectors;
     let km = &clustering.km;
@@ -65,8 +68,19 @@ pub(super) fn reports(
     let mut clusters: Vec<ClusterReport> = {
         let sample: Vec<usize> = spread(&active, PHRASE_SAMPLE).collect();
         let everywhere = label::mine_phrases(sample.iter().map(|&i| models.analyzer.analyze(&subs[i].text)), false);
-        let inputs =
-            Inputs { models, subs, records, active: &active, km, family, tfidf: &tfidf, members, terms, everywhere };
+        let inputs = Inputs {
+            models,
+            subs,
+            records,
+            active: &active,
+            km,
+            family,
+            tfidf: &tfidf,
+            members,
+            terms,
+            everywhere,
+            place_rows,
+        };
         (0..km.k).into_par_iter().map(|c| inputs.report(c)).collect()
     };
     // Number clusters by size, largest first, so the output reads top-down.
@@ -110,7 +124,14 @@ impl Inputs<'_> {
         let ((localities, departments), topic_sum) = rayon::join(
             || {
                 rayon::join(
-                    || counts(self.members[c].iter().map(|&r| self.subs[self.active[r]].locality_or_unknown())),
+                    || {
+                        let at = |r: &usize| self.active[*r];
+                        if self.place_rows.is_empty() {
+                            counts(self.members[c].iter().map(|r| self.subs[at(r)].locality_or_unknown()))
+                        } else {
+                            counts(self.members[c].iter().map(|r| self.place_rows[at(r)].label.as_str()))
+                        }
+                    },
                     || {
                         let dept = |r: &usize| &*self.records[self.active[*r]].routed.suggestion.department;
                         counts(self.members[c].iter().map(dept))

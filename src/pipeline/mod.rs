@@ -37,6 +37,8 @@ pub struct Models {
     pub topics: TopicModel,
     /// Department suggestions.
     pub router: Router,
+    /// The province's units, when the profile names them.
+    pub places: Option<Arc<crate::places::Gazetteer>>,
 }
 
 impl Models {
@@ -71,7 +73,11 @@ impl Models {
         let analyzer = Arc::new(Analyzer::load(dir)?);
         let topics = TopicModel::load(&dir.join("topics.toml"), &analyzer)?;
         let router = Router::new(Profile::load(dir, profile)?, &analyzer, &topics)?;
-        Ok(Models { dir: dir.to_path_buf(), analyzer, topics, router })
+        let places = match &router.profile.places {
+            Some(p) => Some(Arc::new(crate::places::Gazetteer::load(dir, &p.gazetteer)?)),
+            None => None,
+        };
+        Ok(Models { dir: dir.to_path_buf(), analyzer, topics, router, places })
     }
 
     /// The bundled sample corpus beside the models directory.
@@ -110,6 +116,8 @@ pub struct Settings {
     pub lsa: Option<usize>,
     /// How to cluster.
     pub method: ClusterMethod,
+    /// The structure places are counted by (else the profile's).
+    pub places_by: Option<crate::places::Structure>,
 }
 
 /// The clustering algorithm.
@@ -132,6 +140,7 @@ impl Default for Settings {
             tfidf: TfidfParams::default(),
             lsa: None,
             method: ClusterMethod::default(),
+            places_by: None,
         }
     }
 }
@@ -261,6 +270,13 @@ pub struct Report {
     /// (else empty).
     #[serde(skip)]
     pub answered_before: Vec<Option<std::sync::Arc<crate::review::archive::EarlierAnswer>>>,
+    /// Per submission, the place its locality column or its text names (empty without a
+    /// gazetteer).
+    #[serde(skip)]
+    pub places: Vec<crate::places::Recognised>,
+    /// Per submission, its place as the tables count it.
+    #[serde(skip)]
+    pub place_rows: Vec<crate::places::PlaceRow>,
 }
 
 /// Topic and department for every submission, in input order, in parallel.
@@ -404,7 +420,8 @@ fn finish(
     clock.lap("near-duplicates beside tf-idf, k, cluster");
     let (v, clustering) = clustered?;
     let clustered_count = v.active.len();
-    let (clusters, n_terms) = clusters::reports(models, subs, &mut records, v, &clustering, &dups.family);
+    let (places, place_rows) = places_of(models, subs, settings);
+    let (clusters, n_terms) = clusters::reports(models, subs, &mut records, v, &clustering, &dups.family, &place_rows);
     pb.finish_and_clear();
     clock.lap("labels, representatives, records");
     Ok(Report {
@@ -418,7 +435,26 @@ fn finish(
         n_terms,
         codes: Vec::new(),
         answered_before: Vec::new(),
+        places,
+        place_rows,
     })
+}
+
+/// Each submission's place and its row in the tables, when the profile names the
+/// province's gazetteer (else empty).
+fn places_of(
+    models: &Models,
+    subs: &[Submission],
+    settings: &Settings,
+) -> (Vec<crate::places::Recognised>, Vec<crate::places::PlaceRow>) {
+    let (Some(g), Some(spec)) = (&models.places, &models.router.profile.places) else {
+        return (Vec::new(), Vec::new());
+    };
+    let structure = settings.places_by.unwrap_or(spec.structure);
+    use rayon::prelude::*;
+    let places = g.recognise_all(subs);
+    let rows = places.par_iter().zip(subs).map(|(r, s)| g.row(r, s.locality.as_deref(), structure)).collect();
+    (places, rows)
 }
 
 /// How many times each key occurs. Keys are mostly shared strings (a reader keeps one

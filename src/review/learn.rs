@@ -107,6 +107,7 @@ pub fn cross_validate(models: &Models, decisions: &[(String, String, String)], f
                 analyzer: models.analyzer.clone(),
                 topics: models.topics.clone(),
                 router,
+                places: models.places.clone(),
             };
             after += correct(&m, &held);
         }

@@ -49,6 +49,17 @@ struct ProfileFile {
     department: Vec<Department>,
     #[serde(default)]
     notice: Issuer,
+    places: Option<PlacesSpec>,
+}
+
+/// Which gazetteer of models/places/ a profile's province has, and which structure its
+/// tables count places by.
+#[derive(Debug, Clone, Deserialize, Serialize)]
+pub struct PlacesSpec {
+    /// The file's name without ".toml" ("lang-son").
+    pub gazetteer: String,
+    /// "2024" or "2025".
+    pub structure: crate::places::Structure,
 }
 
 /// Who issues the conclusion notice, as its header names them (Decree 30/2020/NĐ-CP).
@@ -134,6 +145,8 @@ pub struct Profile {
     pub due_days: u32,
     /// Who issues the conclusion notice.
     pub issuer: Issuer,
+    /// The province's gazetteer and the structure places are counted by.
+    pub places: Option<PlacesSpec>,
     rule_weight: f32,
     topic_weight: f32,
     two_bodies_min: f32,
@@ -185,6 +198,7 @@ impl Profile {
             applies_from,
             due_days: f.due_days,
             issuer: f.notice,
+            places: f.places,
             rule_weight: f.rule_weight,
             topic_weight: f.topic_weight,
             two_bodies_min: f.two_bodies_min,

@@ -26,6 +26,10 @@ pub struct Args {
     /// The report's title (default: "Báo cáo tổng hợp ý kiến, kiến nghị của thanh niên").
     #[arg(long)]
     title: Option<String>,
+    /// Count places by the 2024 districts and communes, or by the units of 1 July 2025
+    /// (default: the profile's).
+    #[arg(long, value_name = "2024|2025", value_parser = ["2024", "2025"])]
+    places_by: Option<String>,
 }
 
 /// Runs `ykien analyze`.
@@ -33,7 +37,8 @@ pub fn exec(cx: &Context, a: Args) -> Result<()> {
     let profile = a.input.profile(&cx.models_dir)?;
     let mut models = load_models(cx, &profile)?;
     learn_from_reviews(cx, &mut models)?;
-    let settings = a.cluster.settings(a.cluster.k);
+    let mut settings = a.cluster.settings(a.cluster.k);
+    settings.places_by = a.places_by.as_deref().and_then(ykien::places::Structure::parse);
     // Analysis runs while the files are read, batch by batch.
     let paths = a.input.paths(&cx.models_dir);
     let batch = ykien::pipeline::BATCH;
