@@ -77,7 +77,10 @@ fn hostile_text_is_escaped_and_the_file_has_no_external_references() {
     let report = run(&subs, 4);
     let read = ReadOutcome { submissions: subs.clone(), rejects: vec![], ..Default::default() };
     let html = render_html(&Tables::new(models(), &read, &report, None).unwrap(), &report, models());
-    assert!(html.contains("&lt;b&gt;Thôn Nà Pàn&lt;/b&gt;"), "a hostile locality no unit matches keeps its row, escaped");
+    assert!(
+        html.contains("&lt;b&gt;Thôn Nà Pàn&lt;/b&gt;"),
+        "a hostile locality no unit matches keeps its row, escaped"
+    );
     // Every tag in the page is one of ours: no scripts, images, links, frames, or sources.
     let mut rest = html.as_str();
     while let Some(i) = rest.find('<') {

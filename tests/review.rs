@@ -1286,3 +1286,26 @@ async fn an_earlier_answer_is_shown_on_the_submission_and_offered_to_its_body() 
     assert!(page.contains("điền sẵn câu trả lời trước đây (gợi ý)"), "{page}");
     assert!(page.contains("&lt;i&gt;liên hệ&lt;/i&gt; Phòng Lao động &amp; Xã hội.</textarea>"), "{page}");
 }
+
+#[tokio::test]
+async fn the_queue_filters_by_place_as_the_structure_names_it() {
+    let d = desk();
+    let (c, _) = login(&d.app, "an").await;
+    let page = send(&d.app, "GET", "/", &c, &[]).await.text();
+    // The bundled corpus writes its districts plainly; each is a place of the structure.
+    assert!(page.contains("name=\"place\"") && page.contains("huyện Hữu Lũng ("), "{page}");
+    let db = Db::open(&d.data.review_db()).unwrap();
+    let n = db.values("place").unwrap().into_iter().find(|(p, _)| p == "huyện Hữu Lũng").map(|(_, n)| n).unwrap();
+    let filtered = send(&d.app, "GET", &format!("/?place={}&status=all", enc("huyện Hữu Lũng")), &c, &[]).await.text();
+    assert!(filtered.contains(&format!("{n} ý kiến")), "{n} in the filtered queue");
+    let (items, total) = db
+        .queue(&ykien::review::QueueFilter {
+            place: Some("huyện Hữu Lũng".into()),
+            status: ykien::review::StatusFilter::All,
+            limit: 500,
+            ..Default::default()
+        })
+        .unwrap();
+    assert_eq!(total, n);
+    assert!(items.iter().all(|it| it.locality == "Hữu Lũng" && it.place == "huyện Hữu Lũng"));
+}

@@ -161,6 +161,8 @@ CREATE TABLE published (
     super::archive::MIGRATION,
     // A submission's history (its page, the lifecycle's "received" once) found by index.
     "CREATE INDEX audit_submission ON audit (submission_id, action);",
+    // The place recognised from the locality or the text, as the tables name it.
+    "ALTER TABLE submissions ADD COLUMN place TEXT NOT NULL DEFAULT ''; CREATE INDEX submissions_place ON submissions (place);",
 ];
 
 /// The schema version a database has once every migration ran.
@@ -274,6 +276,8 @@ pub struct Item {
     pub version: i64,
     /// The earlier answer to a submission like it, found by the last analysis.
     pub answered_before: Option<super::archive::EarlierAnswer>,
+    /// Its place as the tables name it, when recognised.
+    pub place: String,
 }
 
 impl Item {
@@ -326,6 +330,8 @@ pub struct NewItem<'a> {
     pub columns: Option<&'a crate::input::Extra>,
     /// The earlier answer to a submission like it, if one was found.
     pub answered_before: Option<&'a super::archive::EarlierAnswer>,
+    /// Its place as the tables name it ("huyện Hữu Lũng"), when recognised.
+    pub place: &'a str,
 }
 
 /// A decision on one submission.
@@ -361,6 +367,8 @@ pub struct QueueFilter {
     pub cluster: Option<i64>,
     /// Locality.
     pub locality: Option<String>,
+    /// Place, as the tables name it.
+    pub place: Option<String>,
     /// Only suggestions at most this confident.
     pub max_confidence: Option<f64>,
     /// Only suggestions at least this confident.
@@ -716,14 +724,14 @@ impl Db {
             let mut st = tx
                 .prepare(
                     "INSERT INTO submissions (id, text, folded, locality, submitted_at, topic, cluster, cluster_label, suggested, confidence,
-                         runner_up, runner_up_confidence, also, reasons, columns, answered_before)
-                     VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16)
+                         runner_up, runner_up_confidence, also, reasons, columns, answered_before, place)
+                     VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?17)
                      ON CONFLICT(id) DO UPDATE SET text = excluded.text, folded = excluded.folded, locality = excluded.locality,
                          submitted_at = excluded.submitted_at, topic = excluded.topic, cluster = excluded.cluster,
                          cluster_label = excluded.cluster_label, suggested = excluded.suggested, confidence = excluded.confidence,
                          runner_up = excluded.runner_up, runner_up_confidence = excluded.runner_up_confidence,
                          also = excluded.also, reasons = excluded.reasons, columns = excluded.columns,
-                         answered_before = excluded.answered_before",
+                         answered_before = excluded.answered_before, place = excluded.place",
                 )
                 .map_err(|e| db_error(&path, e))?;
             let mut coded = tx
@@ -758,7 +766,8 @@ impl Db {
                     it.also,
                     reasons,
                     columns,
-                    it.answered_before.map_or(String::new(), |e| serde_json::to_string(e).expect("strings serialise"))
+                    it.answered_before.map_or(String::new(), |e| serde_json::to_string(e).expect("strings serialise")),
+                    it.place
                 ])
                 .map_err(|e| db_error(&path, e))?;
                 coded.execute([it.id]).map_err(|e| db_error(&path, e))?;
@@ -886,6 +895,7 @@ impl Db {
             decided_at: r.get("decided_at")?,
             version: r.get("version")?,
             answered_before: serde_json::from_str(&r.get::<_, String>("answered_before")?).ok(),
+            place: r.get("place")?,
         })
     }
 
@@ -918,6 +928,9 @@ impl Db {
         }
         if let Some(c) = f.cluster {
             push("cluster = ?", c.into());
+        }
+        if let Some(p) = &f.place {
+            push("place = ?", p.clone().into());
         }
         if let Some(l) = &f.locality {
             push("locality = ?", l.clone().into());
@@ -1061,7 +1074,7 @@ impl Db {
     /// Distinct values of a column among submissions, with counts (for the filters).
     pub fn values(&self, column: &str) -> Result<Vec<(String, i64)>> {
         let col = match column {
-            "suggested" | "topic" | "locality" => column,
+            "suggested" | "topic" | "locality" | "place" => column,
             _ => return Err(Error::NotFound(format!("no column {column}"))),
         };
         let mut st = self

@@ -41,7 +41,8 @@ pub fn input_columns(items: &[Item]) -> Vec<String> {
 pub fn store_report(db: &mut Db, read: &ReadOutcome, report: &Report) -> Result<usize> {
     let items: Vec<NewItem> = report
         .rows(&read.submissions)
-        .map(|r| NewItem {
+        .enumerate()
+        .map(|(i, r)| NewItem {
             id: r.id,
             text: r.text,
             locality: r.locality.unwrap_or(""),
@@ -57,6 +58,7 @@ pub fn store_report(db: &mut Db, read: &ReadOutcome, report: &Report) -> Result<
             reasons: r.reasons,
             columns: Some(r.columns),
             answered_before: r.answered_before,
+            place: report.place_rows.get(i).map_or("", |p| p.label.as_str()),
         })
         .collect();
     db.set_meta("profile", &report.profile)?;

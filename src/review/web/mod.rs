@@ -648,6 +648,7 @@ struct QueueQuery {
     topic: String,
     cluster: String,
     locality: String,
+    place: String,
     max_confidence: String,
     status: String,
     q: String,
@@ -665,6 +666,7 @@ impl QueueQuery {
             ("topic", &self.topic),
             ("cluster", &self.cluster),
             ("locality", &self.locality),
+            ("place", &self.place),
             ("max_confidence", &self.max_confidence),
             ("status", &self.status),
             ("q", &self.q),
@@ -701,6 +703,7 @@ fn queue_filter(st: &AppState, q: &QueueQuery) -> std::result::Result<(QueueFilt
         topic: some(&q.topic),
         cluster: q.cluster.trim().parse().ok(),
         locality: some(&q.locality),
+        place: some(&q.place),
         max_confidence: q.max_confidence.trim().replace(',', ".").parse::<f64>().ok().map(|x| {
             if x > 1.0 {
                 x / 100.0
@@ -734,6 +737,7 @@ fn queue_page(st: &AppState, db: &mut Db, user: &User, q: QueueQuery) -> std::re
     let (filter, note) = queue_filter(st, &q)?;
     let (items, total) = db.queue(&filter).map_err(fail)?;
     let localities = db.values("locality").map_err(fail)?;
+    let places = db.values("place").map_err(fail)?;
     let clusters = db.clusters().map_err(fail)?;
     let pages = (total as usize).div_ceil(PAGE);
     let link = |page: usize| {
@@ -743,6 +747,7 @@ fn queue_page(st: &AppState, db: &mut Db, user: &User, q: QueueQuery) -> std::re
             ("topic", &q.topic),
             ("cluster", &q.cluster),
             ("locality", &q.locality),
+            ("place", &q.place),
             ("max_confidence", &q.max_confidence),
             ("status", &q.status),
             ("q", &q.q),
@@ -767,7 +772,10 @@ fn queue_page(st: &AppState, db: &mut Db, user: &User, q: QueueQuery) -> std::re
                 label { "Tìm" input type="search" name="q" value=(q.q) placeholder="vd. vay von, cử tuyển"; }
                 label { "Cơ quan đề xuất" select name="department" { option value="" { "Tất cả" } @for (c, n) in &st.departments { option value=(c) selected[*c == q.department] { (n) } } } }
                 label { "Lĩnh vực" select name="topic" { option value="" { "Tất cả" } @for (c, n) in &st.topics { option value=(c) selected[*c == q.topic] { (n) } } } }
-                label { "Địa phương" select name="locality" { option value="" { "Tất cả" } @for (l, n) in &localities { @if !l.is_empty() { option value=(l) selected[*l == q.locality] { (l) " (" (n) ")" } } } } }
+                label { "Địa phương (như đã ghi)" select name="locality" { option value="" { "Tất cả" } @for (l, n) in &localities { @if !l.is_empty() { option value=(l) selected[*l == q.locality] { (l) " (" (n) ")" } } } } }
+                @if places.iter().any(|(p, _)| !p.is_empty()) {
+                    label { "Địa bàn" select name="place" { option value="" { "Tất cả" } @for (p, n) in &places { @if !p.is_empty() { option value=(p) selected[*p == q.place] { (p) " (" (n) ")" } } } } }
+                }
                 label { "Cụm" select name="cluster" { option value="" { "Tất cả" }
                     @for (c, label, n) in &clusters { option value=(c) selected[c.to_string() == q.cluster.trim()] { (c) ". " (excerpt(label, 60)) " (" (n) ")" } } } }
                 label { "Độ tin cậy tối đa" input name="max_confidence" size="5" value=(q.max_confidence) placeholder="0.6"; }
@@ -858,6 +866,7 @@ fn item_body(
                 @if !it.code.is_empty() { "Mã theo dõi " b { (it.code) } " · " }
                 "Mã " (it.id)
                 @if !it.locality.is_empty() { " · " (it.locality) }
+                @if !it.place.is_empty() && it.place != it.locality { " (địa bàn: " (it.place) ")" }
                 @if !it.submitted_at.is_empty() { " · gửi " (super::auth::vietnam_time_of(&it.submitted_at)) }
                 " · lĩnh vực: " (st.topic_name(&it.topic))
                 @if let Some(c) = it.cluster { " · cụm " a href={ "/cluster/" (c) } { (c) ": " (it.cluster_label) } }
