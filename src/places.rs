@@ -506,6 +506,9 @@ mod tests {
 /// Which structure places are counted by.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 pub enum Structure {
+    /// The 2024 districts alone, their communes counted in them.
+    #[serde(rename = "district")]
+    District,
     /// The 2024 districts and their communes.
     #[serde(rename = "2024")]
     Y2024,
@@ -515,9 +518,10 @@ pub enum Structure {
 }
 
 impl Structure {
-    /// Parses "2024" or "2025".
+    /// Parses "district", "2024" or "2025".
     pub fn parse(s: &str) -> Option<Structure> {
         match s {
+            "district" => Some(Structure::District),
             "2024" => Some(Structure::Y2024),
             "2025" => Some(Structure::Y2025),
             _ => None,
@@ -560,6 +564,11 @@ impl Gazetteer {
                 (_, Level::Province) => {
                     PlaceRow { order: (0, 0), label: format!("tỉnh {} (cấp tỉnh)", self.province) }
                 }
+                (Structure::District, Level::District | Level::Commune) => {
+                    let d = self.district_index(&place.district).unwrap_or(0);
+                    let dist = &self.districts[d];
+                    PlaceRow { order: (1 + d as u32, 0), label: format!("{} {}", dist.kind, dist.name) }
+                }
                 (Structure::Y2024, Level::District) => {
                     let d = self.district_index(&place.code).unwrap_or(0);
                     PlaceRow { order: (1 + d as u32, 0), label: place.name.clone() }
@@ -578,7 +587,7 @@ impl Gazetteer {
                         label: format!("{} {} · {kind} {name}", dist.kind, dist.name),
                     }
                 }
-                (Structure::Y2024, Level::Unit2025) | (Structure::Y2025, _) => {
+                (Structure::Y2024 | Structure::District, Level::Unit2025) | (Structure::Y2025, _) => {
                     let to = self.to_2025(place);
                     match (place.level, to.as_slice()) {
                         (_, [one]) => {

@@ -191,6 +191,16 @@ fn analyze_counts_places_by_the_structure_not_by_the_string() {
     // Ordered by the structure: Tràng Định's communes before Hữu Lũng, the ambiguous after.
     assert!(at("huyện Tràng Định · xã Tân Tiến") < at("<td>huyện Hữu Lũng</td>"));
     assert!(at("<td>huyện Hữu Lũng</td>") < at("(tên trùng, chưa rõ nơi) xã Hòa Bình"));
+    // By district alone: Tràng Định's communes counted in it.
+    let outd = tmp.path().join("outd");
+    let (ok, _, err) = common::run_ykien(
+        &["analyze", input.to_str().unwrap(), "--out", outd.to_str().unwrap(), "--k", "2", "--places-by", "district"],
+        tmp.path(),
+    );
+    assert!(ok, "{err}");
+    let report = std::fs::read_to_string(outd.join("report.html")).unwrap();
+    let heat = &report[report.find("id=\"dia-phuong\"").unwrap()..];
+    assert!(heat.contains("<td>huyện Tràng Định</td>") && !heat.contains("xã Tân Tiến"), "{heat}");
     // By the units of 2025: a commune split between two says so.
     let out25 = tmp.path().join("out25");
     let (ok, _, err) = common::run_ykien(

@@ -26,9 +26,9 @@ pub struct Args {
     /// The report's title (default: "Báo cáo tổng hợp ý kiến, kiến nghị của thanh niên").
     #[arg(long)]
     title: Option<String>,
-    /// Count places by the 2024 districts and communes, or by the units of 1 July 2025
-    /// (default: the profile's).
-    #[arg(long, value_name = "2024|2025", value_parser = ["2024", "2025"])]
+    /// Count places by the 2024 districts and communes ("2024"), by the 2024 districts
+    /// alone ("district"), or by the units of 1 July 2025 ("2025"); default: the profile's.
+    #[arg(long, value_name = "2024|district|2025", value_parser = ["2024", "district", "2025"])]
     places_by: Option<String>,
 }
 
