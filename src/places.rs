@@ -187,6 +187,9 @@ fn typo_start(toks: &[String], i: usize, free_text: bool) -> bool {
     !free_text && i + 1 < toks.len()
 }
 
+/// How much of a locality column's value is read.
+pub const LOCALITY_MAX_CHARS: usize = 300;
+
 /// The fewest letters a name has (spaces aside) for a typo to be forgiven in it.
 const TYPO_MIN_LETTERS: usize = 7;
 
@@ -394,8 +397,13 @@ impl Gazetteer {
         }
     }
 
-    /// A locality column's value as one unit.
+    /// A locality column's value as one unit (its first [`LOCALITY_MAX_CHARS`] characters:
+    /// a place is written in a few words, and typos are looked for at every one).
     pub fn recognise(&self, s: &str) -> Recognised {
+        let s = match s.char_indices().nth(LOCALITY_MAX_CHARS) {
+            Some((at, _)) => &s[..at],
+            None => s,
+        };
         self.resolve(self.mentions(s, false))
     }
 

@@ -223,3 +223,12 @@ fn analyze_counts_places_by_the_structure_not_by_the_string() {
     assert!(report.contains("xã Bính Xá (huyện Đình Lập) cũ, nay chia cho xã Đình Lập và xã Kiên Mộc"), "split");
     assert!(report.contains("<td>xã Tân Tiến</td>") && report.contains("huyện Hữu Lũng (cũ, chưa rõ xã)"));
 }
+
+#[test]
+fn a_long_hostile_locality_or_text_is_read_in_bounded_work() {
+    let g = gz();
+    let cell = "xã Hòa Bìnhh huyện Chi Lăngg ".repeat(40_000);
+    assert!(!matches!(g.recognise(&cell), Recognised::Unknown), "its beginning still counts");
+    let text = "em ở xã Tân Tiến huyện Tràng Định ".repeat(20_000);
+    assert_eq!(code(&g.in_text(&text)), "2024:trang-dinh/tan-tien");
+}
