@@ -431,6 +431,17 @@ fn a_new_submission_like_one_answered_last_year_is_told_so_with_the_answer() {
         "{cell}"
     );
     let (ok, out, err) = run_ykien(&["--data-dir", d, "answers", "import", file.to_str().unwrap()], tmp.path());
-    assert!(ok && out.contains("0 mới"), "{out}{err}");
+    assert!(ok && out.contains("0 mới") && out.contains("1 dòng vẫn còn câu trả lời gợi ý"), "{out}{err}");
     assert!(Db::open(&data.join("review.db")).unwrap().answer("B1", &body).unwrap().is_none());
+    // The body keeps the earlier answer by deleting the mark's line: then it is the answer.
+    let mut filled = rows.clone();
+    let b1_at = filled.iter().position(|r| r[0] == b1.code).unwrap();
+    filled[b1_at][answer_col] = answer.to_string();
+    write_sheet(&file, &filled);
+    let (ok, out, err) = run_ykien(&["--data-dir", d, "answers", "import", file.to_str().unwrap()], tmp.path());
+    assert!(ok && out.contains("1 mới"), "{out}{err}");
+    assert_eq!(
+        Db::open(&data.join("review.db")).unwrap().answer("B1", &body).unwrap().map(|a| a.0),
+        Some(answer.to_string())
+    );
 }

@@ -22,6 +22,8 @@ pub struct AnswerImport {
     pub unchanged: usize,
     /// Rows with no answer yet.
     pub blank: usize,
+    /// Of them, rows still holding the suggestion ykien wrote in (its mark not removed).
+    pub suggested: usize,
     /// Rows refused: "file:row: why".
     pub refused: Vec<String>,
 }
@@ -114,6 +116,9 @@ fn import_one(db: &mut Db, profile: &Profile, path: &Path, user: &str, out: &mut
         };
         let answer = at(Some(c_answer));
         // Empty, or still the suggestion ykien wrote in: not answered yet.
+        if answer.starts_with(super::forward::SUGGESTION_MARK) {
+            out.suggested += 1;
+        }
         if answer.is_empty() || answer.starts_with(super::forward::SUGGESTION_MARK) {
             out.blank += 1;
             continue;

@@ -48,5 +48,11 @@ pub fn exec(cx: &Context, a: Args) -> Result<()> {
             refused = r.refused.len()
         )
     );
+    if r.suggested > 0 {
+        outln!(
+            "{}",
+            ykien::t!("answers.suggestions-left", n = r.suggested, mark = ykien::review::forward::SUGGESTION_MARK)
+        );
+    }
     Ok(())
 }
