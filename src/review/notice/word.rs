@@ -35,8 +35,15 @@ pub struct NoticeText<'a> {
     pub body_name: &'a dyn Fn(&str) -> String,
 }
 
+/// A run of `text`, without the characters XML 1.0 cannot hold (control characters a
+/// spreadsheet cell or a form may carry): a document with one would not open.
 fn run(text: &str) -> Run {
-    Run::new().add_text(text)
+    let ok = |c: char| matches!(c, '\t' | '\n' | '\r') || (c >= ' ' && !matches!(c, '\u{FFFE}' | '\u{FFFF}'));
+    if text.chars().all(ok) {
+        Run::new().add_text(text)
+    } else {
+        Run::new().add_text(text.chars().filter(|&c| ok(c)).collect::<String>())
+    }
 }
 
 fn centred(r: Run) -> Paragraph {
@@ -245,6 +252,13 @@ fn footer(t: &NoticeText) -> Table {
 
 #[cfg(test)]
 mod tests {
+    #[test]
+    fn characters_xml_cannot_hold_are_left_out() {
+        let xml = |r: docx_rs::Run| String::from_utf8(docx_rs::BuildXML::build(&r)).unwrap();
+        let x = xml(super::run("Sở\u{1}trả\u{b} lời\u{FFFF} <ngay>"));
+        assert!(x.contains("Sởtrả lời &lt;ngay&gt;"), "{x}");
+    }
+
     #[test]
     fn sections_are_numbered_in_roman() {
         assert_eq!(super::roman(1), "I");
