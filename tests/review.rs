@@ -1309,3 +1309,33 @@ async fn the_queue_filters_by_place_as_the_structure_names_it() {
     assert_eq!(total, n);
     assert!(items.iter().all(|it| it.locality == "Hữu Lũng" && it.place == "huyện Hữu Lũng"));
 }
+
+#[tokio::test]
+async fn an_admin_publishes_the_answers_after_a_confirmation() {
+    let d = desk();
+    let (body, _, _) = forward_everything(&d.data);
+    let mut db = Db::open(&d.data.review_db()).unwrap();
+    db.add_user("quan", Role::Admin, &auth::hash_password("mat-khau-dai").unwrap()).unwrap();
+    let it = db.forwarded_to(&body).unwrap().remove(0).item;
+    db.record_answer(&it.id, &body, "Sở đã bố trí kinh phí trong năm nay.", "", "thư", "cli:test").unwrap();
+    drop(db);
+    let (ac, acsrf) = login(&d.app, "quan").await;
+    let page = send(&d.app, "GET", "/progress", &ac, &[]).await.text();
+    assert!(page.contains("<b>1</b> câu trả lời chưa công bố"), "{page}");
+    // A reviewer may not; the admin is asked first.
+    let (rc, rcsrf) = login(&d.app, "lan").await;
+    let r = send(&d.app, "POST", "/publish", &rc, &[("csrf", &rcsrf), ("confirm", "yes")]).await;
+    assert_eq!(r.status, StatusCode::FORBIDDEN);
+    let r = send(&d.app, "POST", "/publish", &ac, &[("csrf", &acsrf)]).await;
+    assert!(r.status == StatusCode::OK && r.text().contains("ghi nhận công bố"), "{}", r.text());
+    assert!(!Db::open(&d.data.review_db()).unwrap().is_published(&it.id, &body).unwrap());
+    let r = send(&d.app, "POST", "/publish", &ac, &[("csrf", &acsrf), ("confirm", "yes")]).await;
+    assert_eq!(r.status, StatusCode::SEE_OTHER);
+    let db = Db::open(&d.data.review_db()).unwrap();
+    assert!(db.is_published(&it.id, &body).unwrap());
+    assert!(db.audit(&it.id).unwrap().iter().any(|a| a.action == "publish" && a.user == "quan"));
+    assert_eq!(db.unpublished().unwrap(), 0);
+    let notice = d.data.root().join("notice");
+    assert!(notice.join("thong-bao-ket-luan.docx").exists() && notice.join("hoi-dap.html").exists());
+    assert!(std::fs::read_to_string(notice.join("hoi-dap.html")).unwrap().contains("Sở đã bố trí kinh phí"));
+}

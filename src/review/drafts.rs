@@ -168,6 +168,19 @@ impl Db {
         Ok(rows.len())
     }
 
+    /// How many current answers are not published yet.
+    pub fn unpublished(&self) -> Result<i64> {
+        self.conn()
+            .query_row(
+                "SELECT count(*) FROM answers a
+                 WHERE a.seq = (SELECT max(b.seq) FROM answers b WHERE b.submission_id = a.submission_id AND b.department = a.department)
+                 AND NOT EXISTS (SELECT 1 FROM published p WHERE p.answer_seq = a.seq)",
+                [],
+                |r| r.get(0),
+            )
+            .map_err(|e| self.error(e))
+    }
+
     /// Whether `department`'s current answer to `id` was published.
     pub fn is_published(&self, id: &str, department: &str) -> Result<bool> {
         self.conn()

@@ -16,7 +16,7 @@ pub struct Args {
     #[arg(long)]
     out: Option<PathBuf>,
     /// The page's title.
-    #[arg(long, default_value = "Hỏi - đáp: ý kiến, kiến nghị của thanh niên và trả lời của các cơ quan")]
+    #[arg(long, default_value = ykien::review::notice::DEFAULT_TITLE)]
     title: String,
     /// The dialogue's year (default: the year of the latest submission, else this year).
     #[arg(long)]
@@ -34,43 +34,13 @@ pub fn exec(cx: &Context, a: Args) -> Result<()> {
     let profile = ykien::routing::Profile::load(&cx.models_dir, &name)?;
     let topics = ykien::topics::topic_names(&cx.models_dir.join("topics.toml"))?;
     let topic = |c: &str| topics.iter().find(|(k, _)| k == c).map_or(c.to_string(), |(_, n)| n.clone());
-    let body = |c: &str| profile.index(c).map_or(c.to_string(), |i| profile.departments[i].name.to_string());
     let dir = a.out.unwrap_or_else(|| cx.data().root().join("notice"));
-    std::fs::create_dir_all(&dir).map_err(|e| ykien::Error::io(&dir, e))?;
-
-    let rows = db.all_with_answers()?;
-    let year = a.year.unwrap_or_else(|| {
-        rows.iter()
-            .filter_map(|(it, _)| ykien::report::parse_date(&it.submitted_at))
-            .map(|d| d.0 as i32)
-            .max()
-            .unwrap_or(ykien::review::forward::today().0 as i32)
-    });
-    let (answered, open) = ykien::review::notice::groups(&rows);
-    let text = ykien::review::notice::word::NoticeText {
-        issuer: &profile.issuer,
-        year,
-        total: rows.len(),
-        topic_name: &topic,
-        body_name: &body,
-    };
-    let docx = dir.join("thong-bao-ket-luan.docx");
-    ykien::review::notice::word::write_notice(&docx, &text, &answered, &open)?;
+    let f = ykien::review::notice::write_files(&db, &dir, &profile, &topic, &a.title, a.year)?;
     outln!(
         "{}",
-        ykien::t!(
-            "notice.docx-written",
-            file = docx.display(),
-            groups = answered.len(),
-            open = open.len(),
-            n = rows.iter().filter(|(_, a)| !a.is_empty()).count()
-        )
+        ykien::t!("notice.docx-written", file = f.docx.display(), groups = f.groups, open = f.open, n = f.answered)
     );
-
-    let page = ykien::review::notice::qa_page(&db, &a.title, &topic, &body)?;
-    let file = dir.join("hoi-dap.html");
-    ykien::output::write_atomic(&file, page.as_bytes())?;
-    outln!("{}", ykien::t!("notice.written", file = file.display()));
+    outln!("{}", ykien::t!("notice.written", file = f.html.display()));
     if a.publish {
         let n = db.publish_answers(&cli_actor())?;
         outln!("{}", ykien::t!("notice.published", n = n));

@@ -9,8 +9,65 @@ pub mod word;
 pub use page::qa_page;
 
 use std::collections::HashMap;
+use std::path::{Path, PathBuf};
 
-use super::db::{BodyAnswer, Item};
+use super::db::{BodyAnswer, Db, Item};
+use crate::error::{Error, Result};
+use crate::routing::Profile;
+
+/// What [`write_files`] wrote.
+#[derive(Debug, Clone)]
+pub struct NoticeFiles {
+    /// The Word draft.
+    pub docx: PathBuf,
+    /// The page to publish.
+    pub html: PathBuf,
+    /// Answered submissions in the notice.
+    pub answered: usize,
+    /// Groups of answered ones.
+    pub groups: usize,
+    /// Groups not answered yet (the appendix).
+    pub open: usize,
+}
+
+/// Writes the conclusion notice (`thong-bao-ket-luan.docx`) and the page to publish
+/// (`hoi-dap.html`) into `dir`: the one way both the command line and the desk do it.
+/// `year` defaults to the latest submission's, else this year's.
+pub fn write_files(
+    db: &Db,
+    dir: &Path,
+    profile: &Profile,
+    topic_name: &dyn Fn(&str) -> String,
+    title: &str,
+    year: Option<i32>,
+) -> Result<NoticeFiles> {
+    let body_name = |c: &str| profile.index(c).map_or(c.to_string(), |i| profile.departments[i].name.to_string());
+    std::fs::create_dir_all(dir).map_err(|e| Error::io(dir, e))?;
+    let rows = db.all_with_answers()?;
+    let year = year.unwrap_or_else(|| {
+        rows.iter()
+            .filter_map(|(it, _)| crate::report::parse_date(&it.submitted_at))
+            .map(|d| d.0 as i32)
+            .max()
+            .unwrap_or(super::forward::today().0 as i32)
+    });
+    let (answered, open) = groups(&rows);
+    let text = word::NoticeText { issuer: &profile.issuer, year, total: rows.len(), topic_name, body_name: &body_name };
+    let docx = dir.join("thong-bao-ket-luan.docx");
+    word::write_notice(&docx, &text, &answered, &open)?;
+    let html = dir.join("hoi-dap.html");
+    crate::output::write_atomic(&html, qa_page(db, title, topic_name, &body_name)?.as_bytes())?;
+    Ok(NoticeFiles {
+        docx,
+        html,
+        answered: rows.iter().filter(|(_, a)| !a.is_empty()).count(),
+        groups: answered.len(),
+        open: open.len(),
+    })
+}
+
+/// The page's title unless told otherwise.
+pub const DEFAULT_TITLE: &str = "Hỏi - đáp: ý kiến, kiến nghị của thanh niên và trả lời của các cơ quan";
 
 /// Where the locality column was empty.
 pub const NO_LOCALITY: &str = "(không rõ)";

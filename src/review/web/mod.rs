@@ -128,6 +128,7 @@ pub fn app(state: Arc<AppState>) -> Router {
         .route("/retrain", post(retrain_now))
         .route("/accept-above", post(accept_above))
         .route("/forward", post(forward_now))
+        .route("/publish", post(publish_now))
         .route("/overdue.xlsx", get(overdue_xlsx))
         .route("/answer", get(answer::home))
         .route("/answer/group/{key}", get(answer::group).post(answer::group_answer))
@@ -1324,6 +1325,7 @@ fn progress_page(
 fn answers_card(st: &AppState, db: &Db, user: &User) -> std::result::Result<Markup, Page> {
     let (bodies, late) = super::forward::status(db, super::forward::today()).map_err(fail)?;
     let waiting = db.unforwarded().map_err(fail)?;
+    let unpublished = db.unpublished().map_err(fail)?;
     Ok(html! {
         div.card {
             h2 { "Chuyển cơ quan trả lời" }
@@ -1344,8 +1346,57 @@ fn answers_card(st: &AppState, db: &Db, user: &User) -> std::result::Result<Mark
                     button { "Chuyển…" }
                 }
             }
+            @if user.role == Role::Admin && unpublished > 0 {
+                form method="post" action="/publish" {
+                    input type="hidden" name="csrf" value=(user.csrf);
+                    p { b { (unpublished) } " câu trả lời chưa công bố." }
+                    button { "Viết thông báo và công bố…" }
+                }
+            }
         }
     })
+}
+
+async fn publish_now(State(st): State<Arc<AppState>>, token: SessionToken, Form(f): Form<ForwardForm>) -> Response {
+    with_user(st, token, move |st, db, user| publish(st, db, &user, f)).await
+}
+
+/// Writes the draft conclusion notice and the page to publish into notice/ of the data
+/// directory and records the answers on it as published (an admin's act, confirmed,
+/// audited per answer).
+fn publish(st: &AppState, db: &mut Db, user: &User, f: ForwardForm) -> std::result::Result<Response, Page> {
+    user.may_post(&f.csrf, true)?;
+    if user.role != Role::Admin {
+        return Err(forbidden("Chỉ quản trị viên được công bố câu trả lời."));
+    }
+    let n = db.unpublished().map_err(fail)?;
+    if f.confirm != "yes" {
+        return Ok(layout(
+            "Xác nhận",
+            user,
+            html! {
+                p.warn { "Bạn sắp viết dự thảo thông báo kết luận và trang hỏi - đáp, rồi ghi nhận công bố "
+                    b { (n) " câu trả lời" } " (mỗi câu được ghi vào nhật ký)." }
+                form method="post" action="/publish" {
+                    input type="hidden" name="csrf" value=(user.csrf);
+                    input type="hidden" name="confirm" value="yes";
+                    button.primary { "Xác nhận" } " " a href="/progress" { "Huỷ" }
+                }
+            },
+        )
+        .into_response());
+    }
+    let profile = crate::routing::Profile::load(&st.models_dir, &st.profile).map_err(fail)?;
+    let topic = |c: &str| st.topic_name(c).to_string();
+    let dir = st.data.root().join("notice");
+    let files =
+        super::notice::write_files(db, &dir, &profile, &topic, super::notice::DEFAULT_TITLE, None).map_err(fail)?;
+    let done = db.publish_answers(&user.name).map_err(fail)?;
+    let msg = format!(
+        "Đã công bố {done} câu trả lời; thông báo và trang hỏi - đáp trong {}.",
+        files.html.parent().unwrap_or(&dir).display()
+    );
+    Ok(Redirect::to(&format!("/progress?learned={}", urlencode(&msg))).into_response())
 }
 
 #[derive(Deserialize, Default)]
