@@ -70,6 +70,8 @@ struct DistrictFile {
     code: String,
     kind: String,
     name: String,
+    #[serde(default)]
+    aliases: Vec<String>,
     units: Vec<CommuneFile>,
 }
 
@@ -78,6 +80,8 @@ struct CommuneFile {
     kind: String,
     name: String,
     to: Vec<String>,
+    #[serde(default)]
+    aliases: Vec<String>,
 }
 
 /// A commune-level unit of 2025 and what it was formed from ("District / unit").
@@ -206,6 +210,14 @@ impl Gazetteer {
         let path = models.join("places").join(format!("{province}.toml"));
         let text = std::fs::read_to_string(&path).map_err(|e| Error::io(&path, e))?;
         let f: File = toml::from_str(&text).map_err(|e| Error::model(&path, e.to_string()))?;
+        // Other written forms of a unit's name, as (district, unit) (unit None: the district).
+        let mut aliases: Vec<(usize, Option<usize>, String)> = Vec::new();
+        for (di, d) in f.district.iter().enumerate() {
+            aliases.extend(d.aliases.iter().map(|a| (di, None, a.clone())));
+            for (ui, u) in d.units.iter().enumerate() {
+                aliases.extend(u.aliases.iter().map(|a| (di, Some(ui), a.clone())));
+            }
+        }
         let districts: Vec<District> = f
             .district
             .into_iter()
@@ -230,6 +242,9 @@ impl Gazetteer {
         }
         for (i, u) in f.unit2025.iter().enumerate() {
             add(&u.name, Target::New(i));
+        }
+        for (di, ui, a) in &aliases {
+            add(a, ui.map_or(Target::District(*di), |u| Target::Commune(*di, u)));
         }
         let mut prefixes: Vec<(String, Vec<String>)> = f
             .prefixes
@@ -357,6 +372,11 @@ impl Gazetteer {
             let (prefix, skip) = match self.prefix_at(&toks, i, free_text) {
                 Some((level, n)) => (Some(level.to_string()), n),
                 None => (None, 0),
+            };
+            // A written form that begins with what is also a prefix ("TP.LS") is a name whole.
+            let (prefix, skip) = match (skip > 0, self.names_at(&toks, &written, i + skip, !free_text)) {
+                (true, None) if self.names_at(&toks, &written, i, false).is_some() => (None, 0),
+                _ => (prefix, skip),
             };
             if let Some((targets, n)) = self.names_at(&toks, &written, i + skip, !free_text) {
                 // In free text a name counts only after a prefix, or when it names a district.

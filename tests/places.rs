@@ -232,3 +232,13 @@ fn a_long_hostile_locality_or_text_is_read_in_bounded_work() {
     let text = "em ở xã Tân Tiến huyện Tràng Định ".repeat(20_000);
     assert_eq!(code(&g.in_text(&text)), "2024:trang-dinh/tan-tien");
 }
+
+#[test]
+fn other_written_forms_of_a_name_are_the_unit() {
+    let g = gz();
+    assert_eq!(code(&g.recognise("TPLS")), "2024:lang-son");
+    assert_eq!(code(&g.recognise("TP.LS")), "2024:lang-son");
+    assert_eq!(code(&g.recognise("Xã Mai Pha - TP.LS")), "2024:lang-son/mai-pha");
+    assert_eq!(code(&g.recognise("P. Vĩnh Trại, TP.LS")), "2024:lang-son/vinh-trai");
+    assert_eq!(code(&g.recognise("TT NT Thái Bình")), "2024:dinh-lap/nong-truong-thai-binh");
+}
