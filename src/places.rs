@@ -142,6 +142,15 @@ pub struct Gazetteer {
     /// The first folded word of every name and prefix: a token that is none of them starts
     /// nothing.
     starts: rustc_hash::FxHashSet<String>,
+    /// `commune_codes[d][u]`: the code of unit u of district d.
+    commune_codes: Vec<Vec<String>>,
+    /// Every unit by its code.
+    by_code: rustc_hash::FxHashMap<String, Target>,
+}
+
+/// A 2024 unit's code: its district's code and its name's folded words.
+fn commune_code(district: &District, unit: usize) -> String {
+    format!("{}/{}", district.code, words(&district.units[unit].1).join("-"))
 }
 
 fn words(s: &str) -> Vec<String> {
@@ -263,7 +272,29 @@ impl Gazetteer {
             .chain(prefixes.iter().filter_map(|p| p.1.first()))
             .cloned()
             .collect();
-        Ok(Gazetteer { province: f.province, districts, units2025: f.unit2025, prefixes, names, by_joined, starts })
+        let commune_codes: Vec<Vec<String>> =
+            districts.iter().map(|d| (0..d.units.len()).map(|u| commune_code(d, u)).collect()).collect();
+        let mut by_code: rustc_hash::FxHashMap<String, Target> = Default::default();
+        for (di, d) in districts.iter().enumerate() {
+            by_code.insert(d.code.clone(), Target::District(di));
+            for (ui, c) in commune_codes[di].iter().enumerate() {
+                by_code.insert(c.clone(), Target::Commune(di, ui));
+            }
+        }
+        for (i, u) in f.unit2025.iter().enumerate() {
+            by_code.insert(u.code.clone(), Target::New(i));
+        }
+        Ok(Gazetteer {
+            province: f.province,
+            districts,
+            units2025: f.unit2025,
+            prefixes,
+            names,
+            by_joined,
+            starts,
+            commune_codes,
+            by_code,
+        })
     }
 
     fn place(&self, t: Target) -> Place {
@@ -287,7 +318,7 @@ impl Gazetteer {
                 let d = &self.districts[di];
                 let (kind, name, _) = &d.units[ui];
                 Place {
-                    code: format!("{}/{}", d.code, words(name).join("-")),
+                    code: self.commune_codes[di][ui].clone(),
                     name: format!("{kind} {name} ({} {})", d.kind, d.name),
                     level: Level::Commune,
                     district: d.code.clone(),
@@ -373,12 +404,15 @@ impl Gazetteer {
                 Some((level, n)) => (Some(level.to_string()), n),
                 None => (None, 0),
             };
+            let mut found = self.names_at(&toks, &written, i + skip, !free_text);
+            let (mut prefix, mut skip) = (prefix, skip);
             // A written form that begins with what is also a prefix ("TP.LS") is a name whole.
-            let (prefix, skip) = match (skip > 0, self.names_at(&toks, &written, i + skip, !free_text)) {
-                (true, None) if self.names_at(&toks, &written, i, false).is_some() => (None, 0),
-                _ => (prefix, skip),
-            };
-            if let Some((targets, n)) = self.names_at(&toks, &written, i + skip, !free_text) {
+            if found.is_none() && skip > 0 {
+                if let Some(whole) = self.names_at(&toks, &written, i, false) {
+                    (found, prefix, skip) = (Some(whole), None, 0);
+                }
+            }
+            if let Some((targets, n)) = found {
                 // In free text a name counts only after a prefix, or when it names a district.
                 let named_district = targets.iter().any(|t| matches!(t, Target::District(_)));
                 if !free_text || prefix.is_some() || named_district {
@@ -488,16 +522,10 @@ impl Gazetteer {
         let find = |name: &str| self.units2025.iter().find(|u| u.name == name);
         match place.level {
             Level::Unit2025 => self.units2025.iter().filter(|u| u.code == place.code).collect(),
-            Level::Commune => {
-                for d in &self.districts {
-                    for (_, name, to) in &d.units {
-                        if format!("{}/{}", d.code, words(name).join("-")) == place.code {
-                            return to.iter().filter_map(|n| find(n)).collect();
-                        }
-                    }
-                }
-                Vec::new()
-            }
+            Level::Commune => match self.by_code.get(&place.code) {
+                Some(&Target::Commune(d, u)) => self.districts[d].units[u].2.iter().filter_map(|n| find(n)).collect(),
+                _ => Vec::new(),
+            },
             Level::District => {
                 let mut out: Vec<&Unit2025> = Vec::new();
                 for d in self.districts.iter().filter(|d| d.code == place.code) {
@@ -602,13 +630,10 @@ impl Gazetteer {
                     PlaceRow { order: (1 + d as u32, 0), label: place.name.clone() }
                 }
                 (Structure::Y2024, Level::Commune) => {
-                    let d = self.district_index(&place.district).unwrap_or(0);
+                    let Some(&Target::Commune(d, u)) = self.by_code.get(&place.code) else {
+                        return PlaceRow { order: (far + 2, 0), label: place.name.clone() };
+                    };
                     let dist = &self.districts[d];
-                    let u = dist
-                        .units
-                        .iter()
-                        .position(|(_, n, _)| place.code.ends_with(&format!("/{}", words(n).join("-"))))
-                        .unwrap_or(0);
                     let (kind, name, _) = &dist.units[u];
                     PlaceRow {
                         order: (1 + d as u32, 1 + u as u32),
