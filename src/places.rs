@@ -148,9 +148,14 @@ pub struct Gazetteer {
     by_code: rustc_hash::FxHashMap<String, Target>,
 }
 
-/// A 2024 unit's code: its district's code and its name's folded words.
+/// A 2024 unit's code: its district's code and its name's folded words, with its kind
+/// too where the district has another unit of that name (Chi Lăng has a town and a
+/// commune called Chi Lăng; Đình Lập likewise).
 fn commune_code(district: &District, unit: usize) -> String {
-    format!("{}/{}", district.code, words(&district.units[unit].1).join("-"))
+    let (kind, name, _) = &district.units[unit];
+    let twin = district.units.iter().enumerate().any(|(i, u)| i != unit && u.1 == *name);
+    let slug = if twin { words(&format!("{kind} {name}")) } else { words(name) };
+    format!("{}/{}", district.code, slug.join("-"))
 }
 
 fn words(s: &str) -> Vec<String> {

@@ -66,7 +66,12 @@ fn a_commune_is_resolved_within_its_district_and_an_ambiguous_name_reported() {
     assert_eq!(code(&g.recognise("P. Đông Kinh")), "2024:lang-son/dong-kinh");
     // A prefix decides between a district and a commune of the same name.
     assert_eq!(code(&g.recognise("Chi Lăng")), "2024:chi-lang");
-    assert_eq!(code(&g.recognise("thị trấn Chi Lăng")), "2024:chi-lang/chi-lang");
+    assert_eq!(code(&g.recognise("thị trấn Chi Lăng")), "2024:chi-lang/thi-tran-chi-lang");
+    // The district has a commune of the same name: a unit of its own, in the tables too.
+    assert_eq!(code(&g.recognise("xã Chi Lăng, huyện Chi Lăng")), "2024:chi-lang/xa-chi-lang");
+    let row = |s: &str| g.row(&g.recognise(s), Some(s), ykien::places::Structure::Y2024).label;
+    assert_eq!(row("thị trấn Chi Lăng"), "huyện Chi Lăng · thị trấn Chi Lăng");
+    assert_eq!(row("xã Chi Lăng, huyện Chi Lăng"), "huyện Chi Lăng · xã Chi Lăng");
     assert_eq!(code(&g.recognise("phường Chi Lăng")), "2024:lang-son/chi-lang");
     // A 2025 unit's new name.
     assert_eq!(code(&g.recognise("xã Tuấn Sơn")), "2025:tuan-son");
