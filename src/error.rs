@@ -9,6 +9,8 @@ pub enum Location {
     File,
     /// A 1-based line of a text, CSV or JSON Lines file.
     Line(u64),
+    /// A 1-based record of a file of records (Parquet).
+    Record(u64),
     /// A 1-based row of a spreadsheet sheet.
     Row {
         /// Sheet name.
@@ -23,6 +25,7 @@ impl std::fmt::Display for Location {
         match self {
             Location::File => Ok(()),
             Location::Line(n) => write!(f, ":{n}"),
+            Location::Record(n) => write!(f, " {}", crate::t!("loc.record", n = n)),
             Location::Row { sheet, row } => write!(f, " {}", crate::t!("loc.sheet-row", sheet = sheet, row = row)),
         }
     }

@@ -238,16 +238,26 @@ struct PrevRecord {
     topic: String,
 }
 
-/// Compares with the analysis written earlier to `dir` (clusters.json, submissions.jsonl).
+/// Compares with the analysis written earlier to `dir` (clusters.json, submissions.jsonl
+/// or, where a run wrote Parquet alone, submissions.parquet).
 fn compare(dir: &Path, topics: &[TopicRow], report: &Report, n: usize) -> Result<Comparison> {
     let cpath = dir.join("clusters.json");
     let spath = dir.join("submissions.jsonl");
     let ctext = std::fs::read_to_string(&cpath).map_err(|e| Error::io(&cpath, e))?;
     let prev: PrevReport = serde_json::from_str(&ctext)
         .map_err(|e| Error::input(&cpath, crate::error::Location::File, format!("not a ykien clusters.json: {e}")))?;
-    let stext = std::fs::read_to_string(&spath).map_err(|e| Error::io(&spath, e))?;
     let mut before: BTreeMap<String, usize> = BTreeMap::new();
     let mut total = 0usize;
+    // A run written as Parquet alone has its topics there.
+    let parquet = dir.join("submissions.parquet");
+    if !spath.exists() && parquet.exists() {
+        for topic in crate::output::read_text_column(&parquet, "topic")? {
+            *before.entry(topic).or_default() += 1;
+            total += 1;
+        }
+    }
+    let stext =
+        if total > 0 { String::new() } else { std::fs::read_to_string(&spath).map_err(|e| Error::io(&spath, e))? };
     for (i, line) in stext.lines().enumerate().filter(|(_, l)| !l.trim().is_empty()) {
         let r: PrevRecord = serde_json::from_str(line).map_err(|e| {
             Error::input(

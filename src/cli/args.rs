@@ -188,6 +188,28 @@ pub enum OutFormat {
     Csv,
 }
 
+/// A per-submission file `analyze` writes (`--out-format`).
+#[derive(Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum OutFile {
+    /// submissions.jsonl.
+    Jsonl,
+    /// submissions.csv (with a BOM, for Excel).
+    Csv,
+    /// submissions.parquet and clusters.parquet.
+    Parquet,
+}
+
+impl OutFile {
+    /// The library's choice of files for the list `files`.
+    pub fn formats(files: &[OutFile]) -> ykien::output::Formats {
+        ykien::output::Formats {
+            jsonl: files.contains(&OutFile::Jsonl),
+            csv: files.contains(&OutFile::Csv),
+            parquet: files.contains(&OutFile::Parquet),
+        }
+    }
+}
+
 impl InputArgs {
     /// How the reader should read, with the header names of `models_dir`'s columns.toml.
     pub fn options(&self, models_dir: &Path) -> Result<ReadOptions> {

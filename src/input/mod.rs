@@ -11,6 +11,7 @@ mod decode;
 mod delimited;
 mod jsonl;
 pub mod legacy;
+mod parquet;
 mod plain;
 mod sheet;
 
@@ -131,6 +132,8 @@ pub enum Format {
     Xlsx,
     /// Plain text: one submission per line.
     Txt,
+    /// Apache Parquet (Spark, pandas, Polars, DuckDB).
+    Parquet,
 }
 
 impl Format {
@@ -142,6 +145,7 @@ impl Format {
             "jsonl" | "ndjson" => Format::Jsonl,
             "xlsx" | "xlsm" | "xls" | "ods" => Format::Xlsx,
             "txt" | "text" => Format::Txt,
+            "parquet" | "pq" => Format::Parquet,
             _ => return None,
         })
     }
@@ -266,6 +270,7 @@ fn read_file_with(
         Format::Jsonl => jsonl::read(path, &mut sink)?,
         Format::Xlsx => sheet::read(path, opts, &mut sink)?,
         Format::Txt => plain::read(path, &mut sink)?,
+        Format::Parquet => parquet::read(path, &mut sink)?,
     }
     sink.flush(0)?;
     let n = sink.out.submissions.len() + sink.handed;
@@ -583,7 +588,7 @@ fn id_hash(id: &str) -> u128 {
 fn location_number(l: &Location) -> u64 {
     match l {
         Location::File => 0,
-        Location::Line(n) | Location::Row { row: n, .. } => *n,
+        Location::Line(n) | Location::Record(n) | Location::Row { row: n, .. } => *n,
     }
 }
 
@@ -592,6 +597,7 @@ fn numbered_like(like: &Location, n: u64) -> Location {
     match like {
         Location::File => Location::File,
         Location::Line(_) => Location::Line(n),
+        Location::Record(_) => Location::Record(n),
         Location::Row { sheet, .. } => Location::Row { sheet: sheet.clone(), row: n },
     }
 }
@@ -600,6 +606,7 @@ fn location_text(l: &Location) -> String {
     match l {
         Location::File => crate::t!("loc.file"),
         Location::Line(n) => crate::t!("loc.line", n = n),
+        Location::Record(n) => crate::t!("loc.record", n = n),
         Location::Row { sheet, row } => crate::t!("loc.sheet-row", sheet = sheet, row = row),
     }
 }

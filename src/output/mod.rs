@@ -7,12 +7,15 @@ use std::path::Path;
 use crate::error::{Error, Result};
 use crate::platform::direct_io::Streamed;
 
+mod parquet;
 mod row;
 mod run;
 mod staging;
 
+pub use parquet::{read_text_column, write_clusters_parquet, write_submissions_parquet};
+
 pub use row::{rounded3, CsvLayout, SubmissionRow};
-pub use run::{write_rejects_only, write_run, write_submissions, Written};
+pub use run::{write_rejects_only, write_run, write_submissions, Formats, Written};
 pub use staging::{Staging, OUTPUT_FILES};
 
 /// Writes `bytes` to `path` atomically: a temporary file in the same folder, synced, then renamed.

@@ -281,6 +281,11 @@ impl CsvLayout {
         l
     }
 
+    /// The place of input column `name` among [`CsvLayout::extra`].
+    pub fn position(&self, name: &str) -> Option<usize> {
+        self.index.get(name).copied()
+    }
+
     /// The header line's fields; an input column named like one of ykien's (a gold
     /// `topic`, say) is headed "topic (gốc)", so that no header is there twice.
     pub fn header(&self) -> Vec<String> {

@@ -1,5 +1,6 @@
-//! The files of one `analyze` run: submissions.jsonl and .csv (a [`SubmissionRow`] each),
-//! clusters.json, rejects.jsonl, report.html and report.xlsx.
+//! The files of one `analyze` run: submissions.jsonl, .csv and .parquet (a
+//! [`SubmissionRow`] each, in the [`Formats`] asked for), clusters.json (and
+//! clusters.parquet), rejects.jsonl, report.html and report.xlsx.
 
 use std::path::Path;
 
@@ -10,6 +11,23 @@ use crate::input::ReadOutcome;
 use crate::pipeline::{Models, Report};
 use crate::report::Tables;
 use crate::timing::Stages;
+
+/// Which per-submission files a run writes (clusters.json and the reports always).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Formats {
+    /// submissions.jsonl.
+    pub jsonl: bool,
+    /// submissions.csv.
+    pub csv: bool,
+    /// submissions.parquet and clusters.parquet.
+    pub parquet: bool,
+}
+
+impl Default for Formats {
+    fn default() -> Self {
+        Formats { jsonl: true, csv: true, parquet: false }
+    }
+}
 
 /// What writing a run's files gave.
 pub struct Written {
@@ -30,8 +48,9 @@ pub fn write_run(
     out: &Path,
     compare: Option<&Path>,
     title: Option<&str>,
+    formats: Formats,
 ) -> Result<Written> {
-    Staging::replace(out, |dir| write_into(models, read, report, dir, compare, title))
+    Staging::replace(out, |dir| write_into(models, read, report, dir, compare, title, formats))
 }
 
 /// Replaces `out` with a set holding only rejects.jsonl: a run whose every record was
@@ -48,6 +67,7 @@ fn write_into(
     out: &Path,
     compare: Option<&Path>,
     title: Option<&str>,
+    formats: Formats,
 ) -> Result<Written> {
     let mut clock = Stages::start();
     let titled = |mut t: Tables| {
@@ -65,7 +85,7 @@ fn write_into(
         None => None,
     };
     let (files, reports) = rayon::join(
-        || write_submissions(out, read, report),
+        || write_submissions(out, read, report, formats),
         || -> Result<usize> {
             let tables = match &mut tables {
                 Some(t) => t,
@@ -78,16 +98,17 @@ fn write_into(
     files?;
     let cut_cells = reports?;
     clock.lap(if compare.is_some() {
-        "submissions.jsonl, .csv, clusters.json, report.html, report.xlsx"
+        "submissions files, clusters.json, report.html, report.xlsx"
     } else {
-        "report tables beside submissions.jsonl, .csv, clusters.json, report.html, report.xlsx"
+        "report tables beside submissions files, clusters.json, report.html, report.xlsx"
     });
     Ok(Written { tables: tables.expect("the tables were made above"), cut_cells })
 }
 
-/// Writes the per-submission files (submissions.jsonl, .csv), clusters.json and, when
-/// records were skipped, rejects.jsonl into the folder `out`.
-pub fn write_submissions(out: &Path, read: &ReadOutcome, report: &Report) -> Result<()> {
+/// Writes the per-submission files `formats` asks for (submissions.jsonl, .csv,
+/// .parquet and clusters.parquet), clusters.json and, when records were skipped,
+/// rejects.jsonl into the folder `out`.
+pub fn write_submissions(out: &Path, read: &ReadOutcome, report: &Report, formats: Formats) -> Result<()> {
     // Streamed into temporary files that are renamed when complete; rows are serialised in
     // parallel chunks and written in order, the three files at once.
     let n = report.records.len();
@@ -122,10 +143,19 @@ pub fn write_submissions(out: &Path, read: &ReadOutcome, report: &Report) -> Res
         let clusters = serde_json::to_vec_pretty(report).map_err(|e| Error::write("JSON", e))?;
         write_atomic(&out.join("clusters.json"), &clusters)
     };
-    let ((a, b), c) = rayon::join(|| rayon::join(jsonl_file, csv_file), clusters_file);
+    let parquet_files = || -> Result<()> {
+        super::write_submissions_parquet(out, subs, report)?;
+        super::write_clusters_parquet(out, report)
+    };
+    let when = |on: bool, f: &(dyn Fn() -> Result<()> + Sync)| if on { f() } else { Ok(()) };
+    let ((a, b), (c, d)) = rayon::join(
+        || rayon::join(|| when(formats.jsonl, &jsonl_file), || when(formats.csv, &csv_file)),
+        || rayon::join(clusters_file, || when(formats.parquet, &parquet_files)),
+    );
     a?;
     b?;
     c?;
+    d?;
     if !read.rejects.is_empty() {
         write_atomic(&out.join("rejects.jsonl"), &jsonl(&read.rejects)?)?;
     }

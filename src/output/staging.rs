@@ -10,8 +10,16 @@ use crate::error::{Error, Result};
 
 /// The files `analyze` writes into its output folder; a folder holding anything else is
 /// not replaced (it is not ykien's to remove).
-pub const OUTPUT_FILES: [&str; 6] =
-    ["submissions.jsonl", "submissions.csv", "clusters.json", "report.html", "report.xlsx", "rejects.jsonl"];
+pub const OUTPUT_FILES: [&str; 8] = [
+    "submissions.jsonl",
+    "submissions.csv",
+    "submissions.parquet",
+    "clusters.json",
+    "clusters.parquet",
+    "report.html",
+    "report.xlsx",
+    "rejects.jsonl",
+];
 
 /// A fresh folder being filled, to be swapped in for `out`.
 pub struct Staging {

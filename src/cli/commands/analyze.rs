@@ -5,7 +5,7 @@ use std::path::PathBuf;
 use anyhow::{Context as _, Result};
 
 use crate::cli::args::{
-    learn_from_reviews, load_models, progress, report_columns, report_rejects, ClusterArgs, InputArgs,
+    learn_from_reviews, load_models, progress, report_columns, report_rejects, ClusterArgs, InputArgs, OutFile,
 };
 use crate::cli::Context;
 use crate::outln;
@@ -30,6 +30,10 @@ pub struct Args {
     /// alone ("district"), or by the units of 1 July 2025 ("2025"); default: the profile's.
     #[arg(long, value_name = "2024|district|2025", value_parser = ["2024", "district", "2025"])]
     places_by: Option<String>,
+    /// The per-submission files to write, comma-separated: jsonl, csv, parquet
+    /// (submissions.parquet and clusters.parquet). clusters.json and the reports always.
+    #[arg(long = "out-format", value_enum, value_delimiter = ',', default_value = "jsonl,csv")]
+    out_format: Vec<OutFile>,
 }
 
 /// Runs `ykien analyze`.
@@ -96,7 +100,9 @@ pub fn exec(cx: &Context, a: Args) -> Result<()> {
             outln!("{}", ykien::t!("cli.answered-before", n = n, archived = twins.len()));
         }
     }
-    let written = ykien::output::write_run(&models, &read, &report, &a.out, a.compare.as_deref(), a.title.as_deref())?;
+    let formats = OutFile::formats(&a.out_format);
+    let written =
+        ykien::output::write_run(&models, &read, &report, &a.out, a.compare.as_deref(), a.title.as_deref(), formats)?;
     outln!("{}", ykien::report::summary(&read, &report, &a.out));
     if written.cut_cells > 0 {
         outln!("{}", ykien::t!("cli.cut-cells", n = written.cut_cells));
