@@ -7,6 +7,7 @@ use clap::Parser;
 
 /// mimalloc: the pipeline allocates many small strings and vectors from several threads,
 /// where it is faster and fragments less than the system allocator (benches/RESULTS.md).
+#[cfg(feature = "mimalloc")]
 #[global_allocator]
 static GLOBAL: mimalloc::MiMalloc = mimalloc::MiMalloc;
 

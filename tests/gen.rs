@@ -39,7 +39,7 @@ fn same_seed_same_corpus_other_seed_other_corpus() {
 #[test]
 fn every_format_reads_back_whole_with_gold_labels() {
     let d = tempfile::tempdir().unwrap();
-    for name in ["g.csv", "g.jsonl", "g.txt", "g.xlsx"] {
+    for name in ["g.csv", "g.jsonl", "g.txt", "g.xlsx", "g.parquet"] {
         let out = read_file(&gen(d.path(), name, 500, 1), &ReadOptions::default()).unwrap();
         assert_eq!(out.submissions.len(), 500, "{name}");
         assert!(out.rejects.is_empty());

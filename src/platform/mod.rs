@@ -14,6 +14,7 @@ pub mod direct_io;
 pub fn init() {
     if enabled("YKIEN_TUNING") {
         small_pages_only();
+        #[cfg(feature = "mimalloc")]
         prompt_purge();
     }
 }
@@ -44,6 +45,7 @@ fn small_pages_only() {
 /// second, unless `MIMALLOC_PURGE_DELAY` says otherwise: the stages free large buffers the
 /// next stage does not reuse, and a second's hold stacked them into the peak. Only has an
 /// effect where mimalloc is the global allocator (the `ykien` binary).
+#[cfg(feature = "mimalloc")]
 fn prompt_purge() {
     /// `mi_option_purge_delay` in mimalloc 3's `enum mi_option_e` (mimalloc.h); the crate
     /// names no constant for it.

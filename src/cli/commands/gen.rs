@@ -17,7 +17,7 @@ pub struct Args {
     /// Random seed.
     #[arg(long, default_value_t = 1)]
     seed: u64,
-    /// Output file; its extension gives the format (.csv, .jsonl, .txt, .xlsx).
+    /// Output file; its extension gives the format (.csv, .jsonl, .txt, .xlsx, .parquet).
     #[arg(long)]
     out: PathBuf,
     /// Output format, when the extension does not tell.
