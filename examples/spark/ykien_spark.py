@@ -30,6 +30,7 @@ from __future__ import annotations
 import argparse
 import os
 import sys
+import time
 from typing import Dict, Iterator, List, Optional
 
 import pyarrow as pa
@@ -260,18 +261,36 @@ def run(
     profile = profile or ykien.profile_in_force()
     # The executors import this module's functions by name: it travels with the job.
     spark.sparkContext.addPyFile(os.path.abspath(__file__))
+    clock = _Clock()
     routed = route(read_input(spark, input_path), profile, text_column).cache()
+    n = routed.count()
+    clock.lap("read, route and featurise (mapInArrow, ykien)")
     clustered = cluster(routed, k, seed, method).cache()
+    clustered.count()
+    clock.lap(f"hashed TF-IDF and {method} (MLlib)")
     labels = label(clustered, seed)
+    clock.lap("labels (phrases of samples, counted by Spark, ykien's rule)")
     lab = spark.createDataFrame([(int(c), " · ".join(v)) for c, v in labels.items()], "cluster int, cluster_label string")
     subs = clustered.join(F.broadcast(lab), "cluster", "left").drop("features")
     subs.write.mode("overwrite").parquet(os.path.join(out, "submissions.parquet"))
     clusters = cluster_table(spark, clustered, labels)
     clusters.write.mode("overwrite").parquet(os.path.join(out, "clusters.parquet"))
-    n = clustered.count()
+    clock.lap("cluster table and Parquet written")
     routed.unpersist()
     clustered.unpersist()
     return {"submissions": n, "clusters": len(labels)}
+
+
+class _Clock:
+    """Wall time per stage, said on stderr."""
+
+    def __init__(self) -> None:
+        self.t = time.monotonic()
+
+    def lap(self, what: str) -> None:
+        now = time.monotonic()
+        print(f"ykien-spark: {now - self.t:7.1f} s  {what}", file=sys.stderr)
+        self.t = now
 
 
 def main(argv: Optional[List[str]] = None) -> int:
