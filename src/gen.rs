@@ -246,9 +246,7 @@ fn write_parquet(base: &[Submission], v: &Variations, seed: u64, n: usize, path:
     let fields: Vec<arrow_schema::Field> =
         COLUMNS.iter().map(|c| arrow_schema::Field::new(*c, arrow_schema::DataType::Utf8, true)).collect();
     let schema = std::sync::Arc::new(arrow_schema::Schema::new(fields));
-    let props = parquet::file::properties::WriterProperties::builder()
-        .set_compression(parquet::basic::Compression::SNAPPY)
-        .build();
+    let props = crate::output::parquet_properties();
     let failed = |e: &dyn std::fmt::Display| std::io::Error::other(format!("{}: {e}", path.display()));
     crate::output::write_atomic_with(path, |w| {
         let mut writer =

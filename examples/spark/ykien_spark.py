@@ -10,17 +10,21 @@ The stages (each one a Spark job; what crosses the network is said):
 1. Route and featurise on the executors: ``mapInArrow`` hands each Arrow batch of texts
    to the ``ykien`` wheel (Rust, parallel, without the GIL), which returns ykien's topic,
    department, confidence and reasons (identical to ``ykien route``) and each text's
-   feature keys (folded words and word pairs). No shuffle.
+   feature keys (folded words and word pairs). No shuffle, unless the input has fewer
+   partitions than twice the cores (one Parquet row group is one partition): then the
+   ids and texts are spread once.
 2. Vectors: Spark MLlib's HashingTF turns the keys into hashed sparse vectors (2^18
    columns), IDF weights them (one pass: document frequencies are reduced to the
    driver, 2 MB), Normalizer makes them unit length.
-3. Clusters: MLlib's KMeans with cosine distance (or BisectingKMeans): each iteration
-   reduces k centroids to the driver; rows are not shuffled.
-4. Labels: per cluster up to 300 members spread over it, and 5,000 texts of all, are
+3. Clusters: MLlib's KMeans with cosine distance (or BisectingKMeans), fitted on a sample
+   of a million rows where there are more (as ``ykien analyze`` fits on 100,000): each
+   iteration reduces k dense centroids (k x 2^18 doubles, 25 MB at k = 12) to the driver;
+   then one pass assigns every row. Rows are not shuffled.
+4. Labels: per cluster the 300 members of smallest id hash, and the 5,000 of all, are
    mined for phrases on the executors; the counts (a few hundred thousand rows at most,
    whatever the input's size) are aggregated by Spark, collected, and labelled on the
    driver with ykien's own label rule (``ykien.label_clusters``), as ``ykien analyze``
-   labels on the same samples.
+   labels on samples of the same sizes.
 5. Written as Parquet: a row per submission and a row per cluster (its label, size,
    topic, departments and localities counted by Spark).
 """
@@ -46,6 +50,8 @@ NUM_FEATURES = 1 << 18
 PHRASE_MEMBERS = 300
 #: Texts of all whose phrases say what is common everywhere (ykien's PHRASE_SAMPLE).
 PHRASE_SAMPLE = 5_000
+#: Above this many rows, vectors' IDF and the centroids are fitted on a sample this size.
+FIT_ROWS = 1_000_000
 
 ROUTED = pa.schema(
     [
@@ -100,6 +106,7 @@ def spark_session(master: str = "local[2]", memory: str = "4g") -> SparkSession:
         .config("spark.sql.execution.arrow.maxRecordsPerBatch", "20000")
         .config("spark.sql.shuffle.partitions", "8")
         .config("spark.ui.enabled", "false")
+        .config("spark.ui.showConsoleProgress", "false")
         .getOrCreate()
     )
 
@@ -164,12 +171,27 @@ def route(df: DataFrame, profile: str, text_column: str = "text", id_column: Opt
     loc = F.col("locality").cast("string") if "locality" in df.columns else F.lit(None).cast("string")
     base = df.select(ident.alias("id"), F.trim(text).alias("text"), loc.alias("locality"))
     base = base.where(F.col("text").isNotNull() & (F.col("text") != ""))
+    # A file of one row group is one partition: spread it so every core has work.
+    cores = df.sparkSession.sparkContext.defaultParallelism
+    if base.rdd.getNumPartitions() < 2 * cores:
+        base = base.repartition(4 * cores)
     return base.mapInArrow(_route_batches(profile), ROUTED_DDL)
 
 
-def cluster(routed: DataFrame, k: int, seed: int = 1, method: str = "kmeans", max_iter: int = 20) -> DataFrame:
-    """Stages 2 and 3: hashed TF-IDF vectors, unit length, clustered by MLlib. Rows with
-    no feature key (no words to cluster) get no cluster, as in ``ykien analyze``."""
+def cluster(
+    routed: DataFrame,
+    k: int,
+    seed: int = 1,
+    method: str = "kmeans",
+    max_iter: int = 20,
+    n: Optional[int] = None,
+    fit_rows: int = FIT_ROWS,
+) -> DataFrame:
+    """Stages 2 and 3: hashed TF-IDF vectors, unit length, clustered by MLlib. Above
+    ``fit_rows`` rows the IDF and the centroids are fitted on a sample of that size and
+    every row is then assigned (as ``ykien analyze`` does above 100,000): the iterations
+    cost a sample's time, the assignment one pass. Rows with no feature key (no words to
+    cluster) get no cluster, as in ``ykien analyze``."""
     has = routed.where(F.size("features") > 0)
     algo = (
         KMeans(k=k, seed=seed, maxIter=max_iter, distanceMeasure="cosine", featuresCol="vec", predictionCol="cluster")
@@ -184,31 +206,45 @@ def cluster(routed: DataFrame, k: int, seed: int = 1, method: str = "kmeans", ma
         Normalizer(inputCol="tfidf", outputCol="vec", p=2.0),
         algo,
     ]
-    model = Pipeline(stages=stages).fit(has)
+    n = routed.count() if n is None else n
+    fit_on = has.sample(False, fit_rows / n, seed).cache() if n > fit_rows else has
+    model = Pipeline(stages=stages).fit(fit_on)
+    if fit_on is not has:
+        fit_on.unpersist()
     clustered = model.transform(has).drop("tf", "tfidf", "vec")
     empty = routed.where(F.size("features") == 0).withColumn("cluster", F.lit(None).cast("int"))
     return clustered.withColumn("cluster", F.col("cluster").cast("int")).unionByName(empty)
 
 
 def label(clustered: DataFrame, seed: int = 1) -> Dict[int, List[str]]:
-    """Stage 4: each cluster's label by ykien's rule, from phrases of bounded samples."""
+    """Stage 4: each cluster's label by ykien's rule, from phrases of bounded samples:
+    per cluster the PHRASE_MEMBERS members of smallest hash (a filter on a per-cluster
+    hash bound keeps three times that many before the one small shuffle that ranks them),
+    and the PHRASE_SAMPLE texts of smallest hash overall."""
     import ykien
 
-    keyed = clustered.where(F.col("cluster").isNotNull()).withColumn("h", F.xxhash64("id", F.lit(seed)))
-    w = Window.partitionBy("cluster").orderBy("h")
-    members = keyed.withColumn("n", F.row_number().over(w)).where(F.col("n") <= PHRASE_MEMBERS)
-    members = members.select("cluster", "id", "text")
-    everywhere = keyed.orderBy("h").limit(PHRASE_SAMPLE).select(F.lit(-1).alias("cluster"), "id", "text")
-    mined = members.unionByName(everywhere).mapInArrow(_phrase_batches, PHRASES_DDL)
+    spark = clustered.sparkSession
+    # A uniform number in [0, 1) from each id's hash: the samples are the same every run.
+    u = F.xxhash64("id", F.lit(seed)).bitwiseAND(F.lit((1 << 47) - 1)).cast("double") / float(1 << 47)
+    keyed = clustered.where(F.col("cluster").isNotNull()).select("cluster", "id", "text", u.alias("u"))
+    size = {r["cluster"]: r["count"] for r in keyed.groupBy("cluster").count().collect()}
+    bound = spark.createDataFrame(
+        [(c, min(1.0, 3.0 * PHRASE_MEMBERS / s)) for c, s in size.items()], "cluster int, bound double"
+    )
+    near = keyed.join(F.broadcast(bound), "cluster").where(F.col("u") < F.col("bound"))
+    ranked = near.withColumn("n", F.row_number().over(Window.partitionBy("cluster").orderBy("u", "id")))
+    members = ranked.where(F.col("n") <= PHRASE_MEMBERS).select("cluster", "id", "text")
+    everywhere = keyed.orderBy("u", "id").limit(PHRASE_SAMPLE).select(F.lit(-1).alias("cluster"), "id", "text")
+    mined = members.unionByName(everywhere).mapInArrow(_phrase_batches, PHRASES_DDL).cache()
     sizes = {r["cluster"]: r["n"] for r in members.groupBy("cluster").agg(F.count("*").alias("n")).collect()}
-    n_all = everywhere.count()
+    n_all = min(PHRASE_SAMPLE, sum(size.values()))
     inside_rows = mined.where(F.col("cluster") >= 0)
     df = inside_rows.groupBy("cluster", "key").agg(F.count("*").alias("df"))
     forms = inside_rows.groupBy("cluster", "key", "form").agg(
         F.count("*").alias("form_n"), F.first("words").alias("words"), F.first("syllables").alias("syllables")
     )
     # Only phrases in enough members can be label phrases: the rest stay on the executors.
-    need = clustered.sparkSession.createDataFrame([(c, ykien.min_support(n)) for c, n in sizes.items()], "cluster int, need int")
+    need = spark.createDataFrame([(c, ykien.min_support(n)) for c, n in sizes.items()], "cluster int, need int")
     kept = df.join(need, "cluster").where(F.col("df") >= F.col("need")).drop("need")
     inside = [
         (r["cluster"], r["key"], r["df"], list(r["words"]), r["syllables"], r["form"], r["form_n"])
@@ -217,6 +253,7 @@ def label(clustered: DataFrame, seed: int = 1) -> Dict[int, List[str]]:
     keys = kept.select("key").distinct()
     all_df = mined.where(F.col("cluster") < 0).groupBy("key").agg(F.count("*").alias("df")).join(keys, "key")
     all_rows = [(r["key"], r["df"]) for r in all_df.collect()]
+    mined.unpersist()
     return ykien.label_clusters(inside, list(sizes.items()), all_rows, n_all, 3)
 
 
@@ -265,8 +302,9 @@ def run(
     routed = route(read_input(spark, input_path), profile, text_column).cache()
     n = routed.count()
     clock.lap("read, route and featurise (mapInArrow, ykien)")
-    clustered = cluster(routed, k, seed, method).cache()
+    clustered = cluster(routed, k, seed, method, n=n).cache()
     clustered.count()
+    routed.unpersist()
     clock.lap(f"hashed TF-IDF and {method} (MLlib)")
     labels = label(clustered, seed)
     clock.lap("labels (phrases of samples, counted by Spark, ykien's rule)")
@@ -276,7 +314,6 @@ def run(
     clusters = cluster_table(spark, clustered, labels)
     clusters.write.mode("overwrite").parquet(os.path.join(out, "clusters.parquet"))
     clock.lap("cluster table and Parquet written")
-    routed.unpersist()
     clustered.unpersist()
     return {"submissions": n, "clusters": len(labels)}
 

@@ -12,7 +12,9 @@ mod row;
 mod run;
 mod staging;
 
-pub use parquet::{read_text_column, write_clusters_parquet, write_submissions_parquet};
+pub use parquet::{
+    properties as parquet_properties, read_text_column, write_clusters_parquet, write_submissions_parquet,
+};
 
 pub use row::{rounded3, CsvLayout, SubmissionRow};
 pub use run::{write_rejects_only, write_run, write_submissions, Formats, Written};
