@@ -17,7 +17,8 @@ The stages (each one a Spark job; what crosses the network is said):
    columns), IDF weights them (one pass: document frequencies are reduced to the
    driver, 2 MB), Normalizer makes them unit length.
 3. Clusters: MLlib's KMeans with cosine distance (or BisectingKMeans), fitted on a sample
-   of a million rows where there are more (as ``ykien analyze`` fits on 100,000): each
+   of a million rows where there are more (as ``ykien analyze`` fits on 100,000), four
+   starts and the least costly kept (as ``ykien analyze`` does): each
    iteration reduces k dense centroids (k x 2^18 doubles, 25 MB at k = 12) to the driver;
    then one pass assigns every row. Rows are not shuffled.
 4. Labels: per cluster the 300 members of smallest id hash, and the 5,000 of all, are
@@ -52,6 +53,8 @@ PHRASE_MEMBERS = 300
 PHRASE_SAMPLE = 5_000
 #: Above this many rows, vectors' IDF and the centroids are fitted on a sample this size.
 FIT_ROWS = 1_000_000
+#: k-means starts fitted, the one of least cost kept (ykien analyze's n_init).
+N_INIT = 4
 
 ROUTED = pa.schema(
     [
@@ -186,32 +189,36 @@ def cluster(
     max_iter: int = 20,
     n: Optional[int] = None,
     fit_rows: int = FIT_ROWS,
+    n_init: int = N_INIT,
 ) -> DataFrame:
     """Stages 2 and 3: hashed TF-IDF vectors, unit length, clustered by MLlib. Above
     ``fit_rows`` rows the IDF and the centroids are fitted on a sample of that size and
     every row is then assigned (as ``ykien analyze`` does above 100,000): the iterations
-    cost a sample's time, the assignment one pass. Rows with no feature key (no words to
-    cluster) get no cluster, as in ``ykien analyze``."""
+    cost a sample's time, the assignment one pass. Like ``ykien analyze``, ``n_init``
+    starts are fitted and the one of least cost kept. Rows with no feature key (no words
+    to cluster) get no cluster, as in ``ykien analyze``."""
     has = routed.where(F.size("features") > 0)
-    algo = (
-        KMeans(k=k, seed=seed, maxIter=max_iter, distanceMeasure="cosine", featuresCol="vec", predictionCol="cluster")
-        if method == "kmeans"
-        else BisectingKMeans(
-            k=k, seed=seed, maxIter=max_iter, distanceMeasure="cosine", featuresCol="vec", predictionCol="cluster"
-        )
+    vectors = Pipeline(
+        stages=[
+            HashingTF(inputCol="features", outputCol="tf", numFeatures=NUM_FEATURES),
+            IDF(inputCol="tf", outputCol="tfidf", minDocFreq=2),
+            Normalizer(inputCol="tfidf", outputCol="vec", p=2.0),
+        ]
     )
-    stages = [
-        HashingTF(inputCol="features", outputCol="tf", numFeatures=NUM_FEATURES),
-        IDF(inputCol="tf", outputCol="tfidf", minDocFreq=2),
-        Normalizer(inputCol="tfidf", outputCol="vec", p=2.0),
-        algo,
-    ]
     n = routed.count() if n is None else n
-    fit_on = has.sample(False, fit_rows / n, seed).cache() if n > fit_rows else has
-    model = Pipeline(stages=stages).fit(fit_on)
-    if fit_on is not has:
-        fit_on.unpersist()
-    clustered = model.transform(has).drop("tf", "tfidf", "vec")
+    fit_on = has.sample(False, fit_rows / n, seed) if n > fit_rows else has
+    featurise = vectors.fit(fit_on)
+    sample = featurise.transform(fit_on).select("vec").cache()
+    best = None
+    for start in range(max(1, n_init)):
+        params = dict(k=k, seed=seed + start, maxIter=max_iter, distanceMeasure="cosine", featuresCol="vec")
+        algo = KMeans(**params) if method == "kmeans" else BisectingKMeans(**params)
+        model = algo.setPredictionCol("cluster").fit(sample)
+        cost = model.summary.trainingCost
+        if best is None or cost < best[0]:
+            best = (cost, model)
+    sample.unpersist()
+    clustered = best[1].transform(featurise.transform(has)).drop("tf", "tfidf", "vec")
     empty = routed.where(F.size("features") == 0).withColumn("cluster", F.lit(None).cast("int"))
     return clustered.withColumn("cluster", F.col("cluster").cast("int")).unionByName(empty)
 
@@ -291,6 +298,7 @@ def run(
     text_column: str = "text",
     method: str = "kmeans",
     seed: int = 1,
+    n_init: int = N_INIT,
 ) -> Dict[str, int]:
     """The whole pipeline: INPUT to OUT/submissions.parquet and OUT/clusters.parquet."""
     import ykien
@@ -302,7 +310,7 @@ def run(
     routed = route(read_input(spark, input_path), profile, text_column).cache()
     n = routed.count()
     clock.lap("read, route and featurise (mapInArrow, ykien)")
-    clustered = cluster(routed, k, seed, method, n=n).cache()
+    clustered = cluster(routed, k, seed, method, n=n, n_init=n_init).cache()
     clustered.count()
     routed.unpersist()
     clock.lap(f"hashed TF-IDF and {method} (MLlib)")
@@ -337,13 +345,14 @@ def main(argv: Optional[List[str]] = None) -> int:
     p.add_argument("--profile", default=None, help="routing profile (default: the one in force today)")
     p.add_argument("--k", type=int, default=12, help="number of clusters")
     p.add_argument("--method", choices=["kmeans", "bisecting"], default="kmeans")
+    p.add_argument("--n-init", type=int, default=N_INIT, help="k-means starts; the least costly is kept")
     p.add_argument("--text-column", default="text")
     p.add_argument("--master", default="local[2]")
     p.add_argument("--memory", default="4g", help="driver memory (local mode: the whole JVM)")
     a = p.parse_args(argv)
     spark = spark_session(a.master, a.memory)
     try:
-        done = run(spark, a.input, a.out, a.profile, a.k, a.text_column, a.method)
+        done = run(spark, a.input, a.out, a.profile, a.k, a.text_column, a.method, n_init=a.n_init)
     finally:
         spark.stop()
     print(f"ykien-spark: {done['submissions']} submissions, {done['clusters']} clusters -> {a.out}")
