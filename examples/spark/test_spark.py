@@ -1,6 +1,6 @@
 """The Spark pipeline in local mode (local[2]) over 20,000 generated submissions: every
 record's department and topic identical to ``ykien route``, and cluster NMI against the
-generated topics within 0.05 of single-machine ``ykien analyze``."""
+generated topics within 0.05 of single-machine ``ykien analyze`` (k-means, the same k)."""
 
 import collections
 import json
@@ -54,7 +54,9 @@ def run(tmp_path_factory):
         j = json.loads(line)
         cli[j["id"]] = (j["department"], j["topic"])
     single = {}
-    for name, extra in [("default", []), ("kmeans", ["--method", "kmeans", "--k", str(K)])]:
+    # The same algorithm and k on one machine (the default GSDMM, which finds k itself,
+    # scores 0.111 on these texts: benches/RESULTS.md; left out here for CI's time).
+    for name, extra in [("kmeans", ["--method", "kmeans", "--k", str(K)])]:
         out = d / f"analyze-{name}"
         args = [exe, "analyze", str(data), "--profile", PROFILE, "--out", str(out), "--out-format", "parquet"]
         subprocess.run(args + extra, check=True, capture_output=True)
@@ -87,8 +89,6 @@ def test_clusters_find_the_topics_as_well_as_ykien_analyze(run):
     print(f"NMI: spark kmeans k={K} {spark_nmi:.3f}; ykien analyze {scores}")
     # The same algorithm and k on one machine: within 0.05 either way.
     assert abs(spark_nmi - scores["kmeans"]) <= 0.05, (spark_nmi, scores)
-    # And no worse than the default analysis by more than 0.05.
-    assert spark_nmi >= scores["default"] - 0.05, (spark_nmi, scores)
     assert len(subs) >= 0.99 * N
 
 
