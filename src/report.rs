@@ -255,19 +255,19 @@ fn compare(dir: &Path, topics: &[TopicRow], report: &Report, n: usize) -> Result
             *before.entry(topic).or_default() += 1;
             total += 1;
         }
-    }
-    let stext =
-        if total > 0 { String::new() } else { std::fs::read_to_string(&spath).map_err(|e| Error::io(&spath, e))? };
-    for (i, line) in stext.lines().enumerate().filter(|(_, l)| !l.trim().is_empty()) {
-        let r: PrevRecord = serde_json::from_str(line).map_err(|e| {
-            Error::input(
-                &spath,
-                crate::error::Location::Line(i as u64 + 1),
-                format!("not a ykien submissions.jsonl record: {e}"),
-            )
-        })?;
-        *before.entry(r.topic).or_default() += 1;
-        total += 1;
+    } else {
+        let stext = std::fs::read_to_string(&spath).map_err(|e| Error::io(&spath, e))?;
+        for (i, line) in stext.lines().enumerate().filter(|(_, l)| !l.trim().is_empty()) {
+            let r: PrevRecord = serde_json::from_str(line).map_err(|e| {
+                Error::input(
+                    &spath,
+                    crate::error::Location::Line(i as u64 + 1),
+                    format!("not a ykien submissions.jsonl record: {e}"),
+                )
+            })?;
+            *before.entry(r.topic).or_default() += 1;
+            total += 1;
+        }
     }
     let share = |c: usize, t: usize| if t == 0 { 0.0 } else { c as f64 / t as f64 };
     let topic_changes = topics

@@ -49,7 +49,7 @@ pub(super) fn read(path: &Path, sink: &mut Sink<'_, '_>) -> Result<()> {
     let sample: Vec<Vec<String>> = std::iter::once(names.clone())
         .chain(first.iter().flat_map(|b| rows(b, &keep, 0..b.num_rows().min(SAMPLE_ROWS)).unwrap_or_default()))
         .collect();
-    let layout = sink.layout(&sample[..1.max(sample.len())]).map_err(|m| Error::input(path, Location::File, m))?;
+    let layout = sink.layout(&sample).map_err(|m| Error::input(path, Location::File, m))?;
     if layout.header_row != 0 {
         // A Parquet file's header is its schema: a row of its data is never one.
         let m = crate::t!("input.parquet-no-text");
