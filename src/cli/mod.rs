@@ -75,6 +75,12 @@ enum Cmd {
     EvalSegmenter(eval_segmenter::Args),
     /// Segment text into words (stdin, or FILE), one line in, one line out.
     Segment(segment::Args),
+    /// Write text typed without diacritics with them (stdin, or FILE), line for line.
+    Restore(restore::Args),
+    /// Learn the accent restorer from accented text (treebanks, news, plain text).
+    TrainRestorer(train_restorer::Args),
+    /// Syllable accuracy and speed of accent restoration on a CoNLL-U file, marks removed.
+    EvalRestorer(eval_restorer::Args),
     /// Measure clustering and routing against gold labels (default: the bundled corpus).
     Eval(eval::Args),
 }
@@ -150,6 +156,9 @@ impl Cli {
             Cmd::TrainSegmenter(a) => train_segmenter::exec(&cx, a),
             Cmd::EvalSegmenter(a) => eval_segmenter::exec(&cx, a),
             Cmd::Segment(a) => segment::exec(&cx, a),
+            Cmd::Restore(a) => restore::exec(&cx, a),
+            Cmd::TrainRestorer(a) => train_restorer::exec(&cx, a),
+            Cmd::EvalRestorer(a) => eval_restorer::exec(&cx, a),
             Cmd::Eval(a) => eval::exec(&cx, a),
         }
     }

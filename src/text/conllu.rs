@@ -39,6 +39,11 @@ pub fn spans(starts: &[bool]) -> Vec<(usize, usize)> {
 /// Reads every sentence of a CoNLL-U file.
 pub fn read_conllu(path: &Path) -> Result<Vec<GoldSentence>> {
     let text = std::fs::read_to_string(path).map_err(|e| Error::io(path, e))?;
+    parse_conllu(path, &text)
+}
+
+/// Parses CoNLL-U text read from `path` (named in errors).
+pub fn parse_conllu(path: &Path, text: &str) -> Result<Vec<GoldSentence>> {
     let mut out = Vec::new();
     let mut cur = GoldSentence { syllables: Vec::new(), starts: Vec::new() };
     for (n, line) in text.lines().enumerate() {

@@ -6,12 +6,14 @@ pub mod conllu;
 pub mod memo;
 pub mod normalize;
 pub mod perceptron;
+pub mod restore;
 pub mod segment;
 pub mod tokenize;
 
 pub use analyzer::{Analysis, Analyzer, SyllableSpan, Word};
 pub use normalize::{fold_lower, normalize, Normalized};
 pub use perceptron::{Perceptron, PerceptronParams};
+pub use restore::{Restored, Restorer, RestorerParams};
 pub use segment::{Dictionary, LongestMatch, Segmenter, Sentence};
 pub use tokenize::{Token, TokenKind};
 
