@@ -393,6 +393,7 @@ td.n,th.n{text-align:right;font-variant-numeric:tabular-nums}
 .cluster{border:1px solid var(--line);border-left:4px solid var(--bar);border-radius:6px;padding:8px 10px;margin:8px 0;break-inside:avoid}
 .cluster.new{border-left-color:var(--accent)}.tag{display:inline-block;background:#eef2f8;border-radius:10px;padding:0 8px;margin:2px 4px 2px 0;font-size:.85rem}
 blockquote{margin:4px 0 4px 8px;padding-left:8px;border-left:2px solid var(--line);color:#333}
+.restored{font-style:italic;color:#555}
 .flag{color:var(--accent);font-weight:600}.up{color:#1b7f3b}.down{color:var(--accent)}
 @media print{@page{size:A4;margin:14mm}main{max-width:none;padding:0}h2{break-after:avoid}table,.cluster,.bars{break-inside:avoid}.heat-table{display:block}.heat-list{display:none}a{color:inherit}}
 "#;
@@ -603,7 +604,16 @@ fn cluster_html(h: &mut String, c: &ClusterReport) {
         let _ = write!(h, r#"<p class="summary">{}</p>"#, escape(&c.summary));
     }
     for r in c.representatives.iter().take(5) {
-        let _ = write!(h, "<blockquote>{}</blockquote>", escape(&crate::output::truncate(&r.text, 400)));
+        let _ = write!(h, "<blockquote>{}", escape(&crate::output::truncate(&r.text, 400)));
+        // Typed without diacritics: the restored text under it, marked (the original stays).
+        if let Some(x) = &r.restored {
+            let _ = write!(
+                h,
+                r#"<div class="restored"><span class="sub">Thêm dấu tự động:</span> {}</div>"#,
+                escape(&crate::output::truncate(x, 400))
+            );
+        }
+        h.push_str("</blockquote>");
     }
     let mut locs: Vec<(&String, &usize)> = c.localities.iter().collect();
     locs.sort_by(|a, b| b.1.cmp(a.1).then(a.0.cmp(b.0)));

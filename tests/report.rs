@@ -247,3 +247,35 @@ fn the_workbook_lists_every_submission_with_its_columns_under_a_title_and_period
     assert!(rows[0].contains(&"split".to_string()), "every input column: {:?}", rows[0]);
     assert_eq!(rows[5][1], read.submissions[4].text);
 }
+
+#[test]
+fn texts_typed_without_diacritics_are_read_restored_and_shown_beside_the_original() {
+    let subs: Vec<Submission> = corpus().into_iter().take(400).collect();
+    let report = run(&subs, 8);
+    let mut restored = 0;
+    for (s, r) in subs.iter().zip(&report.records) {
+        if let Some(x) = &r.routed.restored {
+            restored += 1;
+            assert!(r.routed.typed_without_diacritics, "{}", s.id);
+            assert_ne!(x.as_ref(), s.text.as_str());
+            assert_eq!(ykien::text::fold_lower(x), ykien::text::fold_lower(&s.text), "only marks added: {x}");
+        } else if !ykien::text::normalize::has_diacritics(&s.text) && s.text.split_whitespace().count() > 3 {
+            panic!("{} typed without diacritics and not restored: {}", s.id, s.text);
+        }
+    }
+    assert!(restored >= 20, "{restored} texts restored of the bundled corpus's 400 first");
+    let read = ReadOutcome { submissions: subs.clone(), rejects: vec![], ..Default::default() };
+    let t = Tables::new(models(), &read, &report, None).unwrap();
+    let html = render_html(&t, &report, models());
+    let shown: Vec<_> = report.clusters.iter().flat_map(|c| c.representatives.iter().take(5)).collect();
+    for r in shown.iter().filter(|r| r.restored.is_some()) {
+        assert!(r.typed_without_diacritics);
+    }
+    if shown.iter().any(|r| r.restored.is_some()) {
+        assert!(html.contains("Thêm dấu tự động:"));
+    }
+    // JSON of a record carries the restored text beside the original.
+    let i = report.records.iter().position(|r| r.routed.restored.is_some()).unwrap();
+    let json = serde_json::to_value(&report.records[i]).unwrap();
+    assert!(json.to_string().contains("\"restored\""), "{json}");
+}

@@ -1339,3 +1339,37 @@ async fn an_admin_publishes_the_answers_after_a_confirmation() {
     assert!(notice.join("thong-bao-ket-luan.docx").exists() && notice.join("hoi-dap.html").exists());
     assert!(std::fs::read_to_string(notice.join("hoi-dap.html")).unwrap().contains("Sở đã bố trí kinh phí"));
 }
+
+#[tokio::test]
+async fn a_text_typed_without_diacritics_is_shown_restored_under_the_original() {
+    let d = desk();
+    let mut db = Db::open(&d.data.review_db()).unwrap();
+    let typed = "Em muon hoi dieu kien vay von ngan hang chinh sach de hoc nghe";
+    let item = ykien::review::NewItem {
+        id: "khong-dau-1",
+        text: typed,
+        topic: "vay-von",
+        suggested: "nhcsxh",
+        confidence: 0.8,
+        ..Default::default()
+    };
+    let accented = ykien::review::NewItem {
+        id: "co-dau-1",
+        text: "Em muốn hỏi điều kiện vay vốn ngân hàng chính sách để học nghề",
+        topic: "vay-von",
+        suggested: "nhcsxh",
+        confidence: 0.8,
+        ..Default::default()
+    };
+    db.load_items(&[item, accented]).unwrap();
+    let (c, _) = login(&d.app, "lan").await;
+    let page = send(&d.app, "GET", "/s/khong-dau-1", &c, &[]).await.text();
+    let original = page.find(typed).expect("the original as typed");
+    let note = page.find("Thêm dấu tự động").expect("the restored text, marked");
+    assert!(original < note, "the original first, the restored text under it");
+    assert!(page.contains("vay vốn ngân hàng chính sách"), "restored words shown");
+    // A text typed with diacritics has no such note.
+    let page = send(&d.app, "GET", "/s/co-dau-1", &c, &[]).await.text();
+    assert!(page.contains("Em muốn hỏi điều kiện vay vốn"));
+    assert!(!page.contains("Thêm dấu tự động"));
+}

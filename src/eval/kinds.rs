@@ -91,6 +91,7 @@ pub fn routing_by_kind(models: &Models, subs: &[Submission]) -> Result<Vec<KindR
                 topics,
                 router,
                 places: models.places.clone(),
+                restorer_slot: models.restorer_slot.clone(),
             };
             let pairs: Vec<(f64, bool)> = labelled
                 .iter()

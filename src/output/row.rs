@@ -341,6 +341,7 @@ mod tests {
                     bodies_hit: 0,
                 }),
                 typed_without_diacritics: false,
+                restored: None,
             },
         }
     }

@@ -166,7 +166,10 @@ fn analyse_one(models: &Models, s: &Submission, want_shingles: bool) -> PerDoc {
     }
     BUF.with(|b| {
         let Buffers { analysis: a, keys, shingles: sh } = &mut *b.borrow_mut();
-        models.analyzer.analyze_into(&s.text, a);
+        // A text typed without diacritics is read with them restored (kept beside it).
+        let restored: Option<Arc<str>> = models.restored(&s.text).map(Arc::from);
+        let text = restored.as_deref().unwrap_or(&s.text);
+        models.analyzer.analyze_into(text, a);
         keys.clear();
         Analyzer::feature_keys(a, keys);
         sh.clear();
@@ -176,7 +179,7 @@ fn analyse_one(models: &Models, s: &Submission, want_shingles: bool) -> PerDoc {
             sh.sort_unstable();
             sh.dedup();
         }
-        let routed = routed(models, s, a, keys);
+        let routed = routed(models, text, a, keys, restored.clone());
         PerDoc { keys: keys.to_vec(), shingles: sh.to_vec(), routed, copy_of: None }
     })
 }
@@ -185,15 +188,22 @@ fn analyse_one(models: &Models, s: &Submission, want_shingles: bool) -> PerDoc {
 /// features than clustering and topics do: they are appended to `keys` and removed again.
 /// The feature keys are left in ascending order: every vectoriser then reads them without
 /// sorting (columns follow key order), here and in TF-IDF later.
-pub(super) fn routed(models: &Models, s: &Submission, a: &crate::text::Analysis, keys: &mut Vec<u64>) -> Routed {
-    let (ts, mut suggestion) = scored(models, &s.text, a, keys);
-    split_questions(models, &s.text, &mut suggestion);
+pub(super) fn routed(
+    models: &Models,
+    text: &str,
+    a: &crate::text::Analysis,
+    keys: &mut Vec<u64>,
+    restored: Option<Arc<str>>,
+) -> Routed {
+    let (ts, mut suggestion) = scored(models, text, a, keys);
+    split_questions(models, text, &mut suggestion);
     let (t, topic_score) = ts.best();
     Routed {
         topic: models.topics.topics[t].code.clone(),
         topic_score,
         suggestion: Arc::new(suggestion),
-        typed_without_diacritics: a.folded,
+        typed_without_diacritics: a.folded || restored.is_some(),
+        restored,
     }
 }
 

@@ -67,7 +67,8 @@ pub(super) fn reports(
     drop((x, rows));
     let mut clusters: Vec<ClusterReport> = {
         let sample: Vec<usize> = spread(&active, PHRASE_SAMPLE).collect();
-        let everywhere = label::mine_phrases(sample.iter().map(|&i| models.analyzer.analyze(&subs[i].text)), false);
+        let read = |i: usize| records[i].routed.restored.as_deref().unwrap_or(&subs[i].text);
+        let everywhere = label::mine_phrases(sample.iter().map(|&i| models.analyzer.analyze(read(i))), false);
         let inputs = Inputs {
             models,
             subs,
@@ -101,7 +102,11 @@ impl Inputs<'_> {
     fn report(&self, c: usize) -> ClusterReport {
         // The first members give the terms' spellings, members spread over the cluster its
         // phrases: the same texts, analysed once, unless the cluster is larger than that.
-        let text = |r: &usize| self.subs[self.active[*r]].text.as_str();
+        // Texts typed without diacritics are read restored: labels show words with them.
+        let text = |r: &usize| {
+            let i = self.active[*r];
+            self.records[i].routed.restored.as_deref().unwrap_or(self.subs[i].text.as_str())
+        };
         let analysed = |ids: &[usize]| -> Vec<(&str, Analysis)> {
             ids.iter().map(|r| (text(r), self.models.analyzer.analyze(text(r)))).collect()
         };
@@ -202,6 +207,7 @@ impl Inputs<'_> {
             .map(|&r| Representative {
                 id: self.subs[active[r]].id.clone(),
                 text: self.subs[active[r]].text.clone(),
+                restored: records[active[r]].routed.restored.as_deref().map(str::to_string),
                 similarity: km.similarity[r],
                 typed_without_diacritics: records[active[r]].routed.typed_without_diacritics,
             })

@@ -225,6 +225,7 @@ fn rebuild(models: &Models, subs: &[Submission], report: &mut Report, a: &Assign
                 representatives.push(Representative {
                     id: subs[i].id.clone(),
                     text: subs[i].text.clone(),
+                    restored: report.records[i].routed.restored.as_deref().map(str::to_string),
                     similarity: 0.0,
                     typed_without_diacritics: report.records[i].routed.typed_without_diacritics,
                 });

@@ -39,6 +39,9 @@ pub struct Models {
     pub router: Router,
     /// The province's units, when the profile names them.
     pub places: Option<Arc<crate::places::Gazetteer>>,
+    /// The accent restorer (models/restorer.bin), loaded when a text first needs it
+    /// (read it through [`Models::restorer`]; copies of the models share it).
+    pub restorer_slot: RestorerSlot,
 }
 
 impl Models {
@@ -77,7 +80,19 @@ impl Models {
             Some(p) => Some(Arc::new(crate::places::Gazetteer::load(dir, &p.gazetteer)?)),
             None => None,
         };
-        Ok(Models { dir: dir.to_path_buf(), analyzer, topics, router, places })
+        Ok(Models { dir: dir.to_path_buf(), analyzer, topics, router, places, restorer_slot: Default::default() })
+    }
+
+    /// The accent restorer, loaded on first use; `None` where models/ has none or it
+    /// cannot be read (said once on stderr: texts are then analysed as typed).
+    pub fn restorer(&self) -> Option<&crate::text::Restorer> {
+        restorer_in(&self.restorer_slot, &self.dir)
+    }
+
+    /// `text` with its diacritics restored, when it was typed without them and the
+    /// restorer gave some; `None` otherwise (the text is then read as typed).
+    pub fn restored(&self, text: &str) -> Option<String> {
+        restored_with(self.restorer_slot.as_ref(), &self.dir, text)
     }
 
     /// The bundled sample corpus beside the models directory.
@@ -157,6 +172,10 @@ pub struct Routed {
     pub suggestion: Arc<Suggestion>,
     /// True when the text was typed without diacritics.
     pub typed_without_diacritics: bool,
+    /// The text with its diacritics restored, when it was typed without them: what
+    /// analysis and routing read; the original stays for display.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub restored: Option<Arc<str>>,
 }
 
 /// The result for one submission (its text and locality are in the submission itself,
@@ -177,6 +196,9 @@ pub struct Representative {
     pub id: String,
     /// Its text.
     pub text: String,
+    /// The text with its diacritics restored, when it was typed without them.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub restored: Option<String>,
     /// Cosine similarity to the cluster centre.
     pub similarity: f32,
     /// True when it was typed without diacritics.
@@ -290,10 +312,12 @@ pub const BATCH: usize = 20_000;
 
 /// Topic and department for one submission.
 pub fn route_one(models: &Models, s: &Submission) -> Routed {
-    let a = models.analyzer.analyze(&s.text);
+    let restored: Option<Arc<str>> = models.restored(&s.text).map(Arc::from);
+    let text = restored.as_deref().unwrap_or(&s.text);
+    let a = models.analyzer.analyze(text);
     let mut keys = Vec::new();
     Analyzer::feature_keys(&a, &mut keys);
-    routed(models, s, &a, &mut keys)
+    routed(models, text, &a, &mut keys, restored.clone())
 }
 
 /// Runs the whole analysis on `subs`.
@@ -470,6 +494,46 @@ pub(crate) fn counts<'a>(keys: impl IntoIterator<Item = &'a str>) -> BTreeMap<St
         *n.entry(k.to_string()).or_insert(0) += c;
     }
     n
+}
+
+/// A restorer loaded once into `slot` from `dir`, shared by copies of the slot.
+pub type RestorerSlot = Arc<std::sync::OnceLock<Option<Arc<crate::text::Restorer>>>>;
+
+/// The restorer of `slot`, loaded from the models directory `dir` on first use.
+pub fn restorer_in<'a>(
+    slot: &'a std::sync::OnceLock<Option<Arc<crate::text::Restorer>>>,
+    dir: &Path,
+) -> Option<&'a crate::text::Restorer> {
+    slot.get_or_init(|| {
+        if !dir.join(crate::text::restore::MODEL_FILE).exists() {
+            return None;
+        }
+        match crate::text::Restorer::load_models(dir) {
+            Ok(r) => Some(Arc::new(r)),
+            Err(e) => {
+                eprintln!("{e}");
+                None
+            }
+        }
+    })
+    .as_deref()
+}
+
+/// `text` restored by the restorer of `slot` when typed without diacritics and changed.
+pub fn restored_with(
+    slot: &std::sync::OnceLock<Option<Arc<crate::text::Restorer>>>,
+    dir: &Path,
+    text: &str,
+) -> Option<String> {
+    if !crate::text::Restorer::is_unaccented(text) {
+        return None;
+    }
+    thread_local! {
+        static SCRATCH: std::cell::RefCell<crate::text::restore::Scratch> = Default::default();
+    }
+    let r = restorer_in(slot, dir)?;
+    let out = SCRATCH.with(|s| r.restore(text, &mut s.borrow_mut()));
+    (out.changed > 0).then_some(out.text)
 }
 
 #[cfg(test)]

@@ -108,6 +108,7 @@ pub fn cross_validate(models: &Models, decisions: &[(String, String, String)], f
                 topics: models.topics.clone(),
                 router,
                 places: models.places.clone(),
+                restorer_slot: models.restorer_slot.clone(),
             };
             after += correct(&m, &held);
         }

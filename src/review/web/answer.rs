@@ -265,6 +265,7 @@ fn one_page(st: &AppState, db: &mut Db, user: &User, id: &str, q: &BTreeMap<Stri
             @if let Some(n) = q.get("done") { p.flash { @if q.get("action").map(String::as_str) == Some("draft") { "Đã lưu nháp." } @else { "Đã gửi câu trả lời." } " (" (n) ")" } }
             div.card {
                 blockquote { (it.text) }
+                (st.restored_note(&it.text))
                 p.muted {
                     @if !it.locality.is_empty() { (it.locality) " · " }
                     @if !it.submitted_at.is_empty() { "gửi " (vietnam_time_of(&it.submitted_at)) " · " }

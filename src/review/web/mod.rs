@@ -45,6 +45,8 @@ pub struct AppState {
     search: Option<SearchIndex>,
     /// Reads texts to compare them (similar submissions without a search index).
     analyzer: Arc<Analyzer>,
+    /// The accent restorer of the models, loaded when a text typed without diacritics is shown.
+    restorer: crate::pipeline::RestorerSlot,
     topics: BTreeMap<String, String>,
     departments: Vec<(String, String)>,
     secure_cookies: bool,
@@ -77,6 +79,7 @@ impl AppState {
             profile,
             search,
             analyzer: Arc::clone(&models.analyzer),
+            restorer: Arc::clone(&models.restorer_slot),
             topics,
             departments,
             secure_cookies,
@@ -87,6 +90,20 @@ impl AppState {
 
     fn db(&self) -> Result<Db> {
         Db::open(&self.data.review_db())
+    }
+
+    /// A text typed without diacritics as the restorer writes it, shown under the
+    /// original (never instead of it), marked as restored.
+    pub(super) fn restored_note(&self, text: &str) -> Markup {
+        match crate::pipeline::restored_with(&self.restorer, &self.models_dir, text) {
+            Some(r) => html! {
+                p.restored lang="vi" {
+                    span.muted { "Thêm dấu tự động (để dễ đọc; bản gốc ở trên): " }
+                    (r)
+                }
+            },
+            None => html! {},
+        }
     }
 
     /// A fresh login-form token: a random nonce and this server's signature of it.
@@ -862,6 +879,7 @@ fn item_body(
         }
         div.card {
             blockquote { (it.text) }
+            (st.restored_note(&it.text))
             // Only the fields the submission has, between dots.
             p.muted {
                 @if !it.code.is_empty() { "Mã theo dõi " b { (it.code) } " · " }
