@@ -22,7 +22,7 @@ const BOUNDARY: u32 = 0;
 /// A syllable the model does not know.
 const UNKNOWN: u32 = 1;
 /// The first bytes of a model file.
-const MAGIC: &[u8] = b"YKIEN-RESTORER-1\n";
+const MAGIC: &[u8] = b"YKIEN-RESTORER-2\n";
 /// Quantisation step of stored log probabilities (natural log units).
 const QUANTUM: f32 = 1.0 / 1024.0;
 /// A token that ends the last run of a text in training.
@@ -153,6 +153,9 @@ pub struct Restorer {
     cand_ids: Vec<u32>,
     /// ln P(w) and the ln backoff weight of w as a bigram context.
     uni: Vec<(f32, f32)>,
+    /// ln P(written capitalised | w) and ln P(written in lower case | w), inside a
+    /// sentence: names ("Hải", "Diệp") are told from words ("hai", "diệp") by their case.
+    case: Vec<(f32, f32)>,
     /// ln P(c | b) and the ln backoff weight of (b, c) as a trigram context.
     bi: Probe<(f32, f32)>,
     /// ln P(c | a, b).
@@ -189,11 +192,41 @@ pub struct Scratch {
     chosen: Vec<u32>,
 }
 
-/// One syllable of a run: candidates to choose from, or a fixed id.
+/// One syllable of a run: candidates to choose from (with what its case says), or a fixed id.
 #[derive(Debug, Clone, Copy)]
 enum Slot {
-    Choose(u32, u32),
+    Choose(u32, u32, Case),
     Fixed(u32),
+}
+
+/// How a syllable inside a sentence was written: a cue to names.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Case {
+    /// Sentence-initial, all capitals or mixed: says nothing.
+    Silent,
+    /// First letter capital, the rest lower case.
+    Capital,
+    /// All lower case.
+    Lower,
+}
+
+/// The case cue of syllable `w`; `initial` when it starts a sentence.
+fn case_of(w: &str, initial: bool) -> Case {
+    let mut chars = w.chars();
+    match chars.next() {
+        _ if initial => Case::Silent,
+        Some(c) if c.is_uppercase() && chars.all(char::is_lowercase) => Case::Capital,
+        Some(c) if c.is_lowercase() && chars.all(char::is_lowercase) => Case::Lower,
+        _ => Case::Silent,
+    }
+}
+
+/// Whether the token after `prev` (the previous token, if any) starts a sentence.
+fn starts_sentence(prev: Option<&str>) -> bool {
+    match prev {
+        None => true,
+        Some(p) => p.chars().any(|c| ".!?…:;\"“”«»()[]-–—".contains(c)),
+    }
 }
 
 /// A search state: the last two syllables, the score, the parent and this syllable's id.
@@ -219,6 +252,16 @@ impl Restorer {
         match bc {
             Some(e) => (bo3 + e.0, next_bo),
             None => (bo3 + self.uni[b as usize].1 + self.uni[c as usize].0, next_bo),
+        }
+    }
+
+    /// ln P(the case seen | c): names are capitalised inside sentences, words are not.
+    #[inline]
+    fn case_cost(&self, c: u32, cue: Case) -> f32 {
+        match cue {
+            Case::Silent => 0.0,
+            Case::Capital => self.case[c as usize].0,
+            Case::Lower => self.case[c as usize].1,
         }
     }
 
@@ -288,8 +331,9 @@ impl Restorer {
             let slot = if let Some(&id) = self.keep.get(s.key.as_str()) {
                 Slot::Fixed(id)
             } else if w.is_ascii() {
+                let prev = ti.checked_sub(1).map(|p| s.tokens[p].text(&text));
                 match self.cands.get(s.key.as_str()) {
-                    Some(&(a, b)) => Slot::Choose(a, self.last_candidate(a, b)),
+                    Some(&(a, b)) => Slot::Choose(a, self.last_candidate(a, b), case_of(w, starts_sentence(prev))),
                     None => Slot::Fixed(UNKNOWN),
                 }
             } else {
@@ -356,9 +400,9 @@ impl Restorer {
             let prev = *s.layer_at.last().unwrap_or(&0);
             let prev_end = s.layers.len();
             s.next.clear();
-            let (lo, hi, fixed) = match slot {
-                Slot::Choose(a, b) => (a, b, None),
-                Slot::Fixed(id) => (0, 1, Some(id)),
+            let (lo, hi, fixed, cue) = match slot {
+                Slot::Choose(a, b, cue) => (a, b, None, cue),
+                Slot::Fixed(id) => (0, 1, Some(id), Case::Silent),
             };
             for ci in lo..hi {
                 let c = fixed.unwrap_or_else(|| self.cand_ids[ci as usize]);
@@ -372,7 +416,7 @@ impl Restorer {
                 let start = s.next.len();
                 for (pi, st) in s.layers[prev..prev_end].iter().enumerate() {
                     let (lp, bo) = self.step(st.w1, st.w2, st.bo, c);
-                    let score = st.score + lp;
+                    let score = st.score + lp + self.case_cost(c, cue);
                     // States with the same last two syllables: keep the better one.
                     match s.next[start..].iter_mut().find(|n| n.w1 == st.w2) {
                         Some(n) if n.score >= score => {}
@@ -444,11 +488,13 @@ impl Restorer {
         }
         let mut vocab = Vec::with_capacity(n);
         let mut uni = Vec::with_capacity(n);
+        let mut case = Vec::with_capacity(n);
         for _ in 0..n {
             let len = r.varint()? as usize;
             let s = std::str::from_utf8(r.take(len)?).map_err(|_| "a syllable is not UTF-8".to_string())?;
             vocab.push(Box::<str>::from(s));
             uni.push((r.logp()?, r.logp()?));
+            case.push((r.logp()?, r.logp()?));
         }
         let nb = r.varint()? as usize;
         let mut bi = Vec::with_capacity(nb.min(1 << 24));
@@ -470,10 +516,16 @@ impl Restorer {
         if bi.iter().any(|&(k, _)| !valid(k, 2)) || tri.iter().any(|&(k, _)| !valid(k, 3)) {
             return Err("an n-gram names a syllable outside the vocabulary".into());
         }
-        Ok(Self::assemble(vocab, uni, &bi, &tri))
+        Ok(Self::assemble(vocab, uni, case, &bi, &tri))
     }
 
-    fn assemble(vocab: Vec<Box<str>>, uni: Vec<(f32, f32)>, bi: &[(u64, (f32, f32))], tri: &[(u64, f32)]) -> Restorer {
+    fn assemble(
+        vocab: Vec<Box<str>>,
+        uni: Vec<(f32, f32)>,
+        case: Vec<(f32, f32)>,
+        bi: &[(u64, (f32, f32))],
+        tri: &[(u64, f32)],
+    ) -> Restorer {
         let mut ids = FxHashMap::default();
         let mut groups: FxHashMap<Box<str>, Vec<u32>> = FxHashMap::default();
         let mut folded = String::new();
@@ -496,6 +548,7 @@ impl Restorer {
             cands,
             cand_ids,
             uni,
+            case,
             bi: Probe::with_entries(bi),
             tri: Probe::with_entries(tri),
             keep: Default::default(),
@@ -509,11 +562,13 @@ impl Restorer {
         let mut b = Vec::new();
         b.extend_from_slice(MAGIC);
         put_varint(&mut b, self.vocab.len() as u64);
-        for (w, &(p, bo)) in self.vocab.iter().zip(&self.uni) {
+        for ((w, &(p, bo)), &(cap, low)) in self.vocab.iter().zip(&self.uni).zip(&self.case) {
             put_varint(&mut b, w.len() as u64);
             b.extend_from_slice(w.as_bytes());
             put_logp(&mut b, p);
             put_logp(&mut b, bo);
+            put_logp(&mut b, cap);
+            put_logp(&mut b, low);
         }
         let mut bi: Vec<(u64, (f32, f32))> = self.bi.entries().collect();
         bi.sort_unstable_by_key(|e| e.0);
@@ -599,6 +654,8 @@ impl RestorerParams {
         let mut intern: FxHashMap<Box<str>, u32> = FxHashMap::default();
         let mut names: Vec<Box<str>> = Vec::new();
         let mut count: Vec<u64> = Vec::new();
+        // Inside sentences: how often each syllable was capitalised, how often lower case.
+        let mut cased: Vec<(u64, u64)> = Vec::new();
         let mut runs: Vec<u32> = Vec::new(); // runs separated by u32::MAX
         let mut norm = Normalized::default();
         let mut chars = Vec::new();
@@ -610,7 +667,7 @@ impl RestorerParams {
             let mut open = false;
             let mut run_start = runs.len();
             let mut marked = 0usize;
-            for tk in tokens.iter().chain(std::iter::once(&END)) {
+            for (ti, tk) in tokens.iter().chain(std::iter::once(&END)).enumerate() {
                 if tk.kind != TokenKind::Syllable {
                     if open {
                         // A run typed without diacritics (a reader's comment, say) would
@@ -637,10 +694,17 @@ impl RestorerParams {
                         names.push(key.as_str().into());
                         intern.insert(key.as_str().into(), id);
                         count.push(0);
+                        cased.push((0, 0));
                         id
                     }
                 };
                 count[id as usize] += 1;
+                let prev = ti.checked_sub(1).map(|p| tokens[p].text(&norm.text));
+                match case_of(tk.text(&norm.text), starts_sentence(prev)) {
+                    Case::Capital => cased[id as usize].0 += 1,
+                    Case::Lower => cased[id as usize].1 += 1,
+                    Case::Silent => {}
+                }
                 runs.push(id);
                 open = true;
             }
@@ -656,9 +720,16 @@ impl RestorerParams {
         }
         let mut remap = vec![UNKNOWN; names.len()];
         let mut vocab: Vec<Box<str>> = vec!["".into(), "".into()];
+        // P(case | w), drawn towards the capitalised share of all syllables.
+        let (all_cap, all_low) = cased.iter().fold((0u64, 0u64), |a, c| (a.0 + c.0, a.1 + c.1));
+        let prior = (all_cap as f64 + 1.0) / ((all_cap + all_low) as f64 + 2.0);
+        let mut case = vec![(0.0f32, 0.0f32); 2];
         for (k, &i) in order.iter().enumerate() {
             remap[i as usize] = k as u32 + 2;
             vocab.push(names[i as usize].clone());
+            let (cap, low) = cased[i as usize];
+            let p = (cap as f64 + 2.0 * prior) / ((cap + low) as f64 + 2.0);
+            case.push((p.ln() as f32, (1.0 - p).ln() as f32));
         }
         drop(intern);
         // Pass 2: trigram counts, boundaries padded.
@@ -674,12 +745,12 @@ impl RestorerParams {
             }
         }
         drop(runs);
-        Ok(kneser_ney(vocab, &c3, self))
+        Ok(kneser_ney(vocab, case, &c3, self))
     }
 }
 
 /// Interpolated Kneser-Ney over trigram counts, stored ARPA-style (probability and backoff).
-fn kneser_ney(vocab: Vec<Box<str>>, c3: &FxHashMap<u64, u32>, p: &RestorerParams) -> Restorer {
+fn kneser_ney(vocab: Vec<Box<str>>, case: Vec<(f32, f32)>, c3: &FxHashMap<u64, u32>, p: &RestorerParams) -> Restorer {
     let v = vocab.len();
     let split = |k: u64| (((k >> 42) - 1) as u32, (((k >> 21) & 0x1F_FFFF) - 1) as u32, ((k & 0x1F_FFFF) - 1) as u32);
     // Trigram contexts: total count and distinct followers.
@@ -751,7 +822,7 @@ fn kneser_ney(vocab: Vec<Box<str>>, c3: &FxHashMap<u64, u32>, p: &RestorerParams
         tri.push((k, pr.ln() as f32));
     }
     let bi: Vec<(u64, (f32, f32))> = bi.into_iter().collect();
-    Restorer::assemble(vocab, uni, &bi, &tri)
+    Restorer::assemble(vocab, uni, case, &bi, &tri)
 }
 
 /// The absolute discount n1 / (n1 + 2 n2), within (0.1, 0.9).
