@@ -71,6 +71,8 @@ fn route_keeps_input_order_in_jsonl_and_csv() {
     assert_eq!(rows.len(), 9);
     assert_eq!(rows[3]["id"], "s4");
     assert_eq!(rows[3]["department"], "so-gddt");
+    assert!(rows[5]["restored"].as_str().is_some_and(|t| t.starts_with("trường em thiếu")), "{}", rows[5]);
+    assert!(rows[3]["restored"].is_null());
     for f in ["id", "topic", "department", "confidence", "runner_up", "reasons"] {
         assert!(rows.iter().all(|r| !r[f].is_null()), "{f}");
     }
@@ -79,10 +81,14 @@ fn route_keeps_input_order_in_jsonl_and_csv() {
     // The same columns as analyze's submissions.csv, read by name.
     let mut r = csv::Reader::from_reader(stdout.trim_start_matches('\u{feff}').as_bytes());
     let header: Vec<String> = r.headers().unwrap().iter().map(str::to_string).collect();
-    assert_eq!(&header[..4], ["id", "code", "text", "locality"]);
+    assert_eq!(&header[..5], ["id", "code", "text", "restored", "locality"]);
     let col = |name: &str| header.iter().position(|h| h == name).unwrap();
     let rows: Vec<csv::StringRecord> = r.records().map(Result::unwrap).collect();
     assert_eq!(rows.len(), 9);
+    // Typed without diacritics: the original kept, the restored text beside it.
+    assert_eq!(&rows[1][col("text")], "em muon vay von ngan hang chinh sach de mo xuong");
+    assert!(rows[1][col("restored")].contains("vay vốn ngân hàng chính sách"), "{:?}", &rows[1]);
+    assert_eq!(&rows[0][col("restored")], "", "typed with diacritics: nothing restored");
     let s7 = &rows[6];
     assert_eq!(&s7[col("id")], "s7");
     assert_eq!(&s7[col("topic")], "dao-tao-nghe");

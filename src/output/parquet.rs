@@ -33,6 +33,7 @@ fn submissions_schema(extra: &[String]) -> Arc<Schema> {
         s("id", false),
         s("code", true),
         s("text", false),
+        s("restored", true),
         s("locality", true),
         s("submitted_at", true),
         s("group", true),
@@ -71,6 +72,7 @@ fn submissions_batch<'a>(
 ) -> std::result::Result<RecordBatch, arrow_schema::ArrowError> {
     let text = || StringBuilder::with_capacity(n, n * 16);
     let (mut id, mut code, mut txt, mut loc, mut at, mut group) = (text(), text(), text(), text(), text(), text());
+    let mut restored = text();
     let mut cluster = UInt32Builder::with_capacity(n);
     let (mut label, mut topic, mut dept, mut dept_name, mut runner, mut also) =
         (text(), text(), text(), text(), text(), text());
@@ -85,6 +87,7 @@ fn submissions_batch<'a>(
         id.append_value(r.id);
         code.append_option(r.code);
         txt.append_value(r.text);
+        restored.append_option(r.restored);
         loc.append_option(r.locality);
         at.append_option(r.submitted_at);
         group.append_option(r.group);
@@ -129,6 +132,7 @@ fn submissions_batch<'a>(
         Arc::new(id.finish()),
         Arc::new(code.finish()),
         Arc::new(txt.finish()),
+        Arc::new(restored.finish()),
         Arc::new(loc.finish()),
         Arc::new(at.finish()),
         Arc::new(group.finish()),

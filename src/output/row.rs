@@ -20,6 +20,9 @@ pub struct SubmissionRow<'a> {
     pub code: Option<&'a str>,
     /// The text as written.
     pub text: &'a str,
+    /// The text with its diacritics restored, when it was typed without them (the
+    /// original stays in `text`).
+    pub restored: Option<&'a str>,
     /// Its locality as written, when given.
     pub locality: Option<&'a str>,
     /// Its date as written, when given.
@@ -76,10 +79,11 @@ pub fn rounded3(x: f32) -> f64 {
 
 impl<'a> SubmissionRow<'a> {
     /// The CSV columns, in order.
-    pub const CSV_HEADER: [&'static str; 16] = [
+    pub const CSV_HEADER: [&'static str; 17] = [
         "id",
         "code",
         "text",
+        "restored",
         "locality",
         "submitted_at",
         "group",
@@ -102,6 +106,7 @@ impl<'a> SubmissionRow<'a> {
             id: &sub.id,
             code: None,
             text: &sub.text,
+            restored: record.routed.restored.as_deref(),
             locality: sub.locality.as_deref(),
             submitted_at: sub.submitted_at.as_deref(),
             group: sub.group.as_deref(),
@@ -140,6 +145,8 @@ impl<'a> SubmissionRow<'a> {
         opt(buf, self.code);
         buf.extend_from_slice(b",\"text\":");
         json_str(buf, self.text);
+        buf.extend_from_slice(b",\"restored\":");
+        opt(buf, self.restored);
         buf.extend_from_slice(b",\"locality\":");
         opt(buf, self.locality);
         buf.extend_from_slice(b",\"submitted_at\":");
@@ -236,10 +243,11 @@ impl<'a> SubmissionRow<'a> {
                 cells[i] = v;
             }
         }
-        let row: [&str; 16] = [
+        let row: [&str; 17] = [
             self.id,
             self.code.unwrap_or(""),
             self.text,
+            self.restored.unwrap_or(""),
             self.locality.unwrap_or(""),
             self.submitted_at.unwrap_or(""),
             self.group.unwrap_or(""),
