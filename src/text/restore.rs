@@ -66,36 +66,51 @@ impl Default for SearchParams {
     }
 }
 
-/// An open-addressing hash table from non-zero `u64` keys to small values, each key beside
-/// its value (one cache line per probe).
+/// An open-addressing hash table from non-zero `u64` keys to small values. A slot holds a
+/// 32-bit fingerprint of its key beside the value (8 to 12 bytes: the tables are half the
+/// size of keyed ones, so more of them stays in cache); a key absent but sharing a
+/// fingerprint with one in its probe chain would read that one's value, about once in
+/// four thousand million lookups. The keys themselves are kept only to save a trained model.
 #[derive(Debug, Clone, Default)]
 struct Probe<V: Copy + Default> {
-    slots: Vec<(u64, V)>,
+    slots: Vec<(u32, V)>,
     mask: usize,
+    len: usize,
+    /// The entries, sorted by key, when the table was built to be saved.
+    keys: Option<Vec<(u64, V)>>,
 }
 
 impl<V: Copy + Default> Probe<V> {
-    fn with_entries(entries: &[(u64, V)]) -> Self {
+    fn with_entries(entries: &[(u64, V)], keep: bool) -> Self {
         let cap = (entries.len() * 2).max(16).next_power_of_two();
-        let mut p = Probe { slots: vec![(0, V::default()); cap], mask: cap - 1 };
+        let mut p = Probe { slots: vec![(0, V::default()); cap], mask: cap - 1, len: entries.len(), keys: None };
         for &(k, v) in entries {
+            let f = fingerprint(k);
             let mut i = slot(k) & p.mask;
-            while p.slots[i].0 != 0 && p.slots[i].0 != k {
+            while p.slots[i].0 != 0 && p.slots[i].0 != f {
                 i = (i + 1) & p.mask;
             }
-            p.slots[i] = (k, v);
+            if p.slots[i].0 == 0 {
+                p.slots[i] = (f, v);
+            }
+        }
+        if keep {
+            let mut e = entries.to_vec();
+            e.sort_unstable_by_key(|x| x.0);
+            p.keys = Some(e);
         }
         p
     }
     #[inline]
     fn get(&self, k: u64) -> Option<V> {
+        let f = fingerprint(k);
         let mut i = slot(k) & self.mask;
         loop {
-            let (kk, v) = self.slots[i];
-            if kk == k {
+            let (ff, v) = self.slots[i];
+            if ff == f {
                 return Some(v);
             }
-            if kk == 0 {
+            if ff == 0 {
                 return None;
             }
             i = (i + 1) & self.mask;
@@ -118,15 +133,18 @@ impl<V: Copy + Default> Probe<V> {
         #[cfg(not(target_arch = "x86_64"))]
         let _ = k;
     }
-    /// The stored entries, in no order.
-    fn entries(&self) -> impl Iterator<Item = (u64, V)> + '_ {
-        self.slots.iter().copied().filter(|e| e.0 != 0)
-    }
 }
 
+/// Where key `k`'s probe chain starts (before masking).
 #[inline]
 fn slot(k: u64) -> usize {
     (k.wrapping_mul(0x9E37_79B9_7F4A_7C15) >> 20) as usize
+}
+
+/// Key `k`'s fingerprint: 32 bits of another hash, never zero (zero marks an empty slot).
+#[inline]
+fn fingerprint(k: u64) -> u32 {
+    ((k.wrapping_mul(0xD6E8_FEB8_6659_FD93) >> 32) as u32) | 1
 }
 
 /// Packs two ids into a bigram key (never zero).
@@ -516,10 +534,11 @@ impl Restorer {
         if bi.iter().any(|&(k, _)| !valid(k, 2)) || tri.iter().any(|&(k, _)| !valid(k, 3)) {
             return Err("an n-gram names a syllable outside the vocabulary".into());
         }
-        Ok(Self::assemble(vocab, uni, case, &bi, &tri))
+        Ok(Self::assemble(false, vocab, uni, case, &bi, &tri))
     }
 
     fn assemble(
+        keep: bool,
         vocab: Vec<Box<str>>,
         uni: Vec<(f32, f32)>,
         case: Vec<(f32, f32)>,
@@ -549,8 +568,8 @@ impl Restorer {
             cand_ids,
             uni,
             case,
-            bi: Probe::with_entries(bi),
-            tri: Probe::with_entries(tri),
+            bi: Probe::with_entries(bi, keep),
+            tri: Probe::with_entries(tri, keep),
             keep: Default::default(),
             search: SearchParams::default(),
         }
@@ -570,21 +589,20 @@ impl Restorer {
             put_logp(&mut b, cap);
             put_logp(&mut b, low);
         }
-        let mut bi: Vec<(u64, (f32, f32))> = self.bi.entries().collect();
-        bi.sort_unstable_by_key(|e| e.0);
+        let (Some(bi), Some(tri)) = (&self.bi.keys, &self.tri.keys) else {
+            return Err(Error::Param("only a model just trained can be saved (a loaded one keeps no keys)".into()));
+        };
         put_varint(&mut b, bi.len() as u64);
         let mut last = 0;
-        for (k, (p, bo)) in bi {
+        for &(k, (p, bo)) in bi {
             put_varint(&mut b, k - last);
             last = k;
             put_logp(&mut b, p);
             put_logp(&mut b, bo);
         }
-        let mut tri: Vec<(u64, f32)> = self.tri.entries().collect();
-        tri.sort_unstable_by_key(|e| e.0);
         put_varint(&mut b, tri.len() as u64);
         last = 0;
-        for (k, p) in tri {
+        for &(k, p) in tri {
             put_varint(&mut b, k - last);
             last = k;
             put_logp(&mut b, p);
@@ -822,7 +840,7 @@ fn kneser_ney(vocab: Vec<Box<str>>, case: Vec<(f32, f32)>, c3: &FxHashMap<u64, u
         tri.push((k, pr.ln() as f32));
     }
     let bi: Vec<(u64, (f32, f32))> = bi.into_iter().collect();
-    Restorer::assemble(vocab, uni, case, &bi, &tri)
+    Restorer::assemble(true, vocab, uni, case, &bi, &tri)
 }
 
 /// The absolute discount n1 / (n1 + 2 n2), within (0.1, 0.9).
@@ -857,6 +875,6 @@ impl Restorer {
 impl Restorer {
     /// The n-grams stored, in words ("1,234 bigrams, 5,678 trigrams").
     pub fn sizes(&self) -> String {
-        format!("{} bigrams, {} trigrams", self.bi.entries().count(), self.tri.entries().count())
+        format!("{} bigrams, {} trigrams", self.bi.len, self.tri.len)
     }
 }
