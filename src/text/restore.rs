@@ -21,8 +21,14 @@ use crate::error::{Error, Result};
 const BOUNDARY: u32 = 0;
 /// A syllable the model does not know.
 const UNKNOWN: u32 = 1;
+/// A number (amount, date, percentage) inside a sentence: "20 con", "năm 2024".
+const NUMBER: u32 = 2;
+/// Ids before the first syllable's.
+const RESERVED: usize = 3;
+/// A number in a training run, before ids are given.
+const NUMBER_MARK: u32 = u32::MAX - 1;
 /// The first bytes of a model file.
-const MAGIC: &[u8] = b"YKIEN-RESTORER-2\n";
+const MAGIC: &[u8] = b"YKIEN-RESTORER-3\n";
 /// Quantisation step of stored log probabilities (natural log units).
 const QUANTUM: f32 = 1.0 / 1024.0;
 /// A token that ends the last run of a text in training.
@@ -162,7 +168,7 @@ fn key3(a: u32, b: u32, c: u32) -> u64 {
 /// The trained accent restorer.
 #[derive(Debug, Clone)]
 pub struct Restorer {
-    /// Accented lowercase syllables by id, the commonest first (0 boundary, 1 unknown).
+    /// Accented lowercase syllables by id, the commonest first (0 boundary, 1 unknown, 2 number).
     vocab: Vec<Box<str>>,
     /// Accented lowercase syllable -> id.
     ids: FxHashMap<Box<str>, u32>,
@@ -298,7 +304,7 @@ impl Restorer {
 
     /// How many syllables the model knows (candidates included).
     pub fn vocabulary_len(&self) -> usize {
-        self.vocab.len() - 2
+        self.vocab.len() - RESERVED
     }
 
     /// Leaves these words as typed (teen code such as "ko", "dc"), each read as the
@@ -339,6 +345,10 @@ impl Restorer {
         s.run.clear();
         for ti in 0..s.tokens.len() {
             let t = s.tokens[ti];
+            if t.kind == TokenKind::Number {
+                s.run.push((ti, Slot::Fixed(NUMBER)));
+                continue;
+            }
             if t.kind != TokenKind::Syllable {
                 self.decode_run(s);
                 continue;
@@ -501,7 +511,7 @@ impl Restorer {
             return Err("not a restorer model (wrong header)".into());
         }
         let n = r.varint()? as usize;
-        if !(2..(1 << 20)).contains(&n) {
+        if !(RESERVED..(1 << 20)).contains(&n) {
             return Err(format!("vocabulary of {n} syllables"));
         }
         let mut vocab = Vec::with_capacity(n);
@@ -548,7 +558,7 @@ impl Restorer {
         let mut ids = FxHashMap::default();
         let mut groups: FxHashMap<Box<str>, Vec<u32>> = FxHashMap::default();
         let mut folded = String::new();
-        for (i, w) in vocab.iter().enumerate().skip(2) {
+        for (i, w) in vocab.iter().enumerate().skip(RESERVED) {
             ids.insert(w.clone(), i as u32);
             folded.clear();
             fold_lower_into(w, &mut folded);
@@ -684,14 +694,18 @@ impl RestorerParams {
             tokenize_into(&norm.text, &mut tokens);
             let mut open = false;
             let mut run_start = runs.len();
-            let mut marked = 0usize;
+            let (mut marked, mut syllables) = (0usize, 0usize);
             for (ti, tk) in tokens.iter().chain(std::iter::once(&END)).enumerate() {
+                if tk.kind == TokenKind::Number {
+                    runs.push(NUMBER_MARK);
+                    open = true;
+                    continue;
+                }
                 if tk.kind != TokenKind::Syllable {
                     if open {
                         // A run typed without diacritics (a reader's comment, say) would
                         // teach the model that unaccented text is right: left out.
-                        let n = runs.len() - run_start;
-                        if n >= 3 && marked * 5 < n {
+                        if syllables >= 3 && marked * 5 < syllables {
                             runs.truncate(run_start);
                         } else {
                             runs.push(u32::MAX);
@@ -699,10 +713,11 @@ impl RestorerParams {
                         open = false;
                     }
                     run_start = runs.len();
-                    marked = 0;
+                    (marked, syllables) = (0, 0);
                     continue;
                 }
                 marked += has_diacritics(tk.text(&norm.text)) as usize;
+                syllables += 1;
                 key.clear();
                 push_lowercase(&mut key, tk.text(&norm.text));
                 let id = match intern.get(key.as_str()) {
@@ -733,17 +748,17 @@ impl RestorerParams {
         order.sort_unstable_by(|&a, &b| {
             count[b as usize].cmp(&count[a as usize]).then(names[a as usize].cmp(&names[b as usize]))
         });
-        if order.len() >= (1 << 20) - 2 {
+        if order.len() >= (1 << 20) - RESERVED {
             return Err(Error::Param(format!("{} syllables: more than the model holds", order.len())));
         }
         let mut remap = vec![UNKNOWN; names.len()];
-        let mut vocab: Vec<Box<str>> = vec!["".into(), "".into()];
+        let mut vocab: Vec<Box<str>> = vec!["".into(); RESERVED];
         // P(case | w), drawn towards the capitalised share of all syllables.
         let (all_cap, all_low) = cased.iter().fold((0u64, 0u64), |a, c| (a.0 + c.0, a.1 + c.1));
         let prior = (all_cap as f64 + 1.0) / ((all_cap + all_low) as f64 + 2.0);
-        let mut case = vec![(0.0f32, 0.0f32); 2];
+        let mut case = vec![(0.0f32, 0.0f32); RESERVED];
         for (k, &i) in order.iter().enumerate() {
-            remap[i as usize] = k as u32 + 2;
+            remap[i as usize] = (k + RESERVED) as u32;
             vocab.push(names[i as usize].clone());
             let (cap, low) = cased[i as usize];
             let p = (cap as f64 + 2.0 * prior) / ((cap + low) as f64 + 2.0);
@@ -754,7 +769,11 @@ impl RestorerParams {
         let mut c3: FxHashMap<u64, u32> = FxHashMap::default();
         let (mut a, mut b) = (BOUNDARY, BOUNDARY);
         for &w in &runs {
-            let c = if w == u32::MAX { BOUNDARY } else { remap[w as usize] };
+            let c = match w {
+                u32::MAX => BOUNDARY,
+                NUMBER_MARK => NUMBER,
+                _ => remap[w as usize],
+            };
             *c3.entry(key3(a, b, c)).or_default() += 1;
             if w == u32::MAX {
                 (a, b) = (BOUNDARY, BOUNDARY);
