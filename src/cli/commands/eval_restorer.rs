@@ -103,10 +103,11 @@ pub fn exec(cx: &Context, a: Args) -> Result<()> {
         marked_right as f64 / marked.max(1) as f64
     );
     outln!(
-        "speed: {:.0} tokens/s on {} threads, {:.0} on one; model loaded in {:.2} s ({})",
+        "speed: {:.0} syllables/s ({:.0} tokens/s) on {} threads, {:.0} syllables/s on one; model loaded in {:.2} s ({})",
+        total as f64 / par,
         syllables as f64 / par,
         rayon::current_num_threads(),
-        syllables as f64 / one,
+        total as f64 / one,
         load.as_secs_f64(),
         restorer.sizes()
     );
