@@ -49,6 +49,29 @@ fn analyzer(dir: &str) -> PyResult<Arc<ykien::text::Analyzer>> {
     Ok(a)
 }
 
+/// The accent restorer of `dir` (models/restorer.bin), loaded once per folder.
+fn restorer(dir: &str) -> PyResult<Arc<ykien::text::Restorer>> {
+    static CACHE: OnceLock<Mutex<HashMap<PathBuf, Arc<ykien::text::Restorer>>>> = OnceLock::new();
+    let cache = CACHE.get_or_init(Default::default);
+    let key = PathBuf::from(dir);
+    if let Some(r) = cache.lock().map_err(|_| PyOSError::new_err("restorer cache poisoned"))?.get(&key) {
+        return Ok(r.clone());
+    }
+    let r = Arc::new(ykien::text::Restorer::load_models(Path::new(dir)).map_err(py_err)?);
+    cache.lock().map_err(|_| PyOSError::new_err("restorer cache poisoned"))?.insert(key, r.clone());
+    Ok(r)
+}
+
+/// Each text with its diacritics restored where it was typed without them (a text typed
+/// with them comes back as it is), as `ykien restore` writes it.
+#[pyfunction]
+fn restore(py: Python<'_>, texts: Vec<String>, models_dir: &str) -> PyResult<Vec<String>> {
+    let r = restorer(models_dir)?;
+    Ok(py.detach(|| {
+        texts.par_iter().map_init(ykien::text::restore::Scratch::default, |s, t| r.restore(t, s).text).collect()
+    }))
+}
+
 /// The routing profile in force today in `models_dir` (what `ykien route` uses unnamed).
 #[pyfunction]
 fn profile_in_force(models_dir: &str) -> PyResult<String> {
@@ -323,6 +346,7 @@ fn _native(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add_function(wrap_pyfunction!(profile_in_force, m)?)?;
     m.add_function(wrap_pyfunction!(segment, m)?)?;
     m.add_function(wrap_pyfunction!(fold, m)?)?;
+    m.add_function(wrap_pyfunction!(restore, m)?)?;
     m.add_function(wrap_pyfunction!(feature_keys, m)?)?;
     m.add_function(wrap_pyfunction!(route_json, m)?)?;
     m.add_function(wrap_pyfunction!(route_columns, m)?)?;

@@ -31,6 +31,26 @@ def test_fold_removes_diacritics_and_tone_placement_does_not_matter():
     assert ykien.fold("hoà") == ykien.fold("hòa") == "hoa"
 
 
+def test_restore_gives_back_the_diacritics_and_equals_the_command_line():
+    typed = ["thanh nien muon vay von", "Đề nghị mở lớp học nghề", "em ko biet dang ky o dau"]
+    out = ykien.restore(typed)
+    assert out[0] == "thanh niên muốn vay vốn"
+    assert out[1] == typed[1], "typed with diacritics: as it is"
+    assert out[2].startswith("em ko biết"), "teen code as typed"
+    assert ykien.restore("Lang Son") == "Lạng Sơn"
+    exe = os.environ.get("YKIEN_BIN")
+    if not exe:
+        pytest.skip("YKIEN_BIN is not set (cargo test sets it to the ykien binary)")
+    cli = subprocess.run(
+        [exe, "restore"],
+        input="\n".join(typed) + "\n",
+        capture_output=True,
+        text=True,
+        check=True,
+    )
+    assert cli.stdout.splitlines() == out
+
+
 def test_text_typed_without_diacritics_has_the_keys_of_its_accented_form():
     accented, typed = ykien.feature_keys(["vay vốn ngân hàng chính sách", "vay von ngan hang chinh sach"])
     assert accented and accented == typed

@@ -28,6 +28,7 @@ __all__ = [
     "models_dir",
     "phrases",
     "profile_in_force",
+    "restore",
     "route",
     "route_columns",
     "segment",
@@ -75,6 +76,17 @@ def fold(texts: Union[str, Sequence[str]]) -> Union[str, List[str]]:
     'de nghi ho tro'
     """
     out = _native.fold(_texts(texts))
+    return out[0] if isinstance(texts, str) else out
+
+
+def restore(texts: Union[str, Sequence[str]]) -> Union[str, List[str]]:
+    """A text (or each text) typed without diacritics written with them, as ``ykien
+    restore`` writes it; accented text, numbers, URLs and teen code stay as typed.
+
+    >>> restore("thanh nien muon vay von")
+    'thanh niên muốn vay vốn'
+    """
+    out = _native.restore(_texts(texts), models_dir())
     return out[0] if isinstance(texts, str) else out
 
 

@@ -308,6 +308,6 @@ mod tests {
         let names: Vec<&str> = s.fields().iter().map(|f| f.name().as_str()).collect();
         assert!(names.contains(&"topic") && names.contains(&"topic (gốc)") && names.contains(&"Xã"));
         assert_eq!(names.iter().filter(|n| **n == "topic").count(), 1);
-        assert_eq!(names.len(), 22 + 2);
+        assert_eq!(names.len(), 23 + 2);
     }
 }

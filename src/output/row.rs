@@ -436,6 +436,7 @@ mod tests {
                 row.id.to_string(),
                 row.code.unwrap_or("").to_string(),
                 row.text.to_string(),
+                row.restored.unwrap_or("").to_string(),
                 row.locality.unwrap_or("").to_string(),
                 row.submitted_at.unwrap_or("").to_string(),
                 row.group.unwrap_or("").to_string(),
