@@ -166,10 +166,7 @@ fn analyse_one(models: &Models, s: &Submission, want_shingles: bool) -> PerDoc {
     }
     BUF.with(|b| {
         let Buffers { analysis: a, keys, shingles: sh } = &mut *b.borrow_mut();
-        // A text typed without diacritics is read with them restored (kept beside it).
-        let restored: Option<Arc<str>> = models.restored(&s.text).map(Arc::from);
-        let text = restored.as_deref().unwrap_or(&s.text);
-        models.analyzer.analyze_into(text, a);
+        models.analyzer.analyze_into(&s.text, a);
         keys.clear();
         Analyzer::feature_keys(a, keys);
         sh.clear();
@@ -179,7 +176,19 @@ fn analyse_one(models: &Models, s: &Submission, want_shingles: bool) -> PerDoc {
             sh.sort_unstable();
             sh.dedup();
         }
-        let routed = routed(models, text, a, keys, restored.clone());
+        // A text typed without diacritics is routed with them restored (kept beside it);
+        // it is clustered as typed: its folded keys already meet its accented twins, and a
+        // restorer's mistake would only scatter it (benches/RESULTS.md).
+        let routed = match models.restored(&s.text).map(Arc::<str>::from) {
+            Some(text) => {
+                keys.sort_unstable();
+                let ra = models.analyzer.analyze(&text);
+                let mut rk = Vec::new();
+                Analyzer::feature_keys(&ra, &mut rk);
+                routed(models, &text, &ra, &mut rk, Some(text.clone()))
+            }
+            None => routed(models, &s.text, a, keys, None),
+        };
         PerDoc { keys: keys.to_vec(), shingles: sh.to_vec(), routed, copy_of: None }
     })
 }
