@@ -36,30 +36,31 @@ fn models(dir: &str, profile: &str) -> PyResult<Arc<Models>> {
     Ok(m)
 }
 
-/// The analyzer alone (segmenting, folding, feature keys), loaded once per folder.
-fn analyzer(dir: &str) -> PyResult<Arc<ykien::text::Analyzer>> {
-    static CACHE: OnceLock<Mutex<HashMap<PathBuf, Arc<ykien::text::Analyzer>>>> = OnceLock::new();
-    let cache = CACHE.get_or_init(Default::default);
+/// A per-folder cache of something loaded from a models folder.
+type FolderCache<T> = OnceLock<Mutex<HashMap<PathBuf, Arc<T>>>>;
+
+/// What `cache` holds for `dir`, loaded by `load` the first time.
+fn cached<T>(cache: &FolderCache<T>, dir: &str, load: impl FnOnce(&Path) -> ykien::Result<T>) -> PyResult<Arc<T>> {
+    let cache = cache.get_or_init(Default::default);
     let key = PathBuf::from(dir);
-    if let Some(a) = cache.lock().map_err(|_| PyOSError::new_err("analyzer cache poisoned"))?.get(&key) {
+    if let Some(a) = cache.lock().map_err(|_| PyOSError::new_err("model cache poisoned"))?.get(&key) {
         return Ok(a.clone());
     }
-    let a = Arc::new(ykien::text::Analyzer::load(Path::new(dir)).map_err(py_err)?);
-    cache.lock().map_err(|_| PyOSError::new_err("analyzer cache poisoned"))?.insert(key, a.clone());
+    let a = Arc::new(load(Path::new(dir)).map_err(py_err)?);
+    cache.lock().map_err(|_| PyOSError::new_err("model cache poisoned"))?.insert(key, a.clone());
     Ok(a)
+}
+
+/// The analyzer alone (segmenting, folding, feature keys), loaded once per folder.
+fn analyzer(dir: &str) -> PyResult<Arc<ykien::text::Analyzer>> {
+    static CACHE: FolderCache<ykien::text::Analyzer> = OnceLock::new();
+    cached(&CACHE, dir, ykien::text::Analyzer::load)
 }
 
 /// The accent restorer of `dir` (models/restorer.bin), loaded once per folder.
 fn restorer(dir: &str) -> PyResult<Arc<ykien::text::Restorer>> {
-    static CACHE: OnceLock<Mutex<HashMap<PathBuf, Arc<ykien::text::Restorer>>>> = OnceLock::new();
-    let cache = CACHE.get_or_init(Default::default);
-    let key = PathBuf::from(dir);
-    if let Some(r) = cache.lock().map_err(|_| PyOSError::new_err("restorer cache poisoned"))?.get(&key) {
-        return Ok(r.clone());
-    }
-    let r = Arc::new(ykien::text::Restorer::load_models(Path::new(dir)).map_err(py_err)?);
-    cache.lock().map_err(|_| PyOSError::new_err("restorer cache poisoned"))?.insert(key, r.clone());
-    Ok(r)
+    static CACHE: FolderCache<ykien::text::Restorer> = OnceLock::new();
+    cached(&CACHE, dir, ykien::text::Restorer::load_models)
 }
 
 /// Each text with its diacritics restored where it was typed without them (a text typed

@@ -264,6 +264,21 @@ impl InputArgs {
     }
 }
 
+/// The text of `file` (its encoding told from its bytes), or of standard input.
+pub fn read_text_input(file: Option<&Path>) -> Result<String> {
+    match file {
+        Some(f) => {
+            let bytes = std::fs::read(f).with_context(|| ykien::t!("cli.reading", file = f.display()))?;
+            Ok(ykien::input::decode_text(f, &bytes)?)
+        }
+        None => {
+            let mut s = String::new();
+            std::io::Read::read_to_string(&mut std::io::stdin(), &mut s).context(ykien::t!("cli.stdin"))?;
+            Ok(s)
+        }
+    }
+}
+
 /// Who acts from the command line, as audits record it ("cli:" and the login name).
 pub fn cli_actor() -> String {
     format!("cli:{}", std::env::var("USER").unwrap_or_else(|_| "?".into()))

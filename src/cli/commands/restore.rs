@@ -3,7 +3,7 @@
 use std::io::Write;
 use std::path::PathBuf;
 
-use anyhow::{Context as _, Result};
+use anyhow::Result;
 use rayon::prelude::*;
 
 use crate::cli::Context;
@@ -25,17 +25,7 @@ const BATCH: usize = 16_384;
 pub fn exec(cx: &Context, a: Args) -> Result<()> {
     let model = a.model.unwrap_or_else(|| cx.models_dir.join(ykien::text::restore::MODEL_FILE));
     let restorer = ykien::text::Restorer::load_with_teencode(&model, &cx.models_dir)?;
-    let text = match &a.file {
-        Some(f) => {
-            let bytes = std::fs::read(f).with_context(|| ykien::t!("cli.reading", file = f.display()))?;
-            ykien::input::decode_text(f, &bytes)?
-        }
-        None => {
-            let mut s = String::new();
-            std::io::Read::read_to_string(&mut std::io::stdin(), &mut s).context(ykien::t!("cli.stdin"))?;
-            s
-        }
-    };
+    let text = crate::cli::args::read_text_input(a.file.as_deref())?;
     let lines: Vec<&str> = text.lines().collect();
     let mut out = std::io::BufWriter::new(std::io::stdout().lock());
     for chunk in lines.chunks(BATCH) {

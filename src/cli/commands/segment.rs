@@ -3,7 +3,7 @@
 use std::io::Write;
 use std::path::PathBuf;
 
-use anyhow::{Context as _, Result};
+use anyhow::Result;
 use clap::ValueEnum;
 
 use crate::cli::Context;
@@ -30,17 +30,7 @@ enum SegFormat {
 /// Runs `ykien segment`.
 pub fn exec(cx: &Context, a: Args) -> Result<()> {
     let analyzer = ykien::text::Analyzer::load(&cx.models_dir)?;
-    let text = match &a.file {
-        Some(f) => {
-            let bytes = std::fs::read(f).with_context(|| ykien::t!("cli.reading", file = f.display()))?;
-            ykien::input::decode_text(f, &bytes)?
-        }
-        None => {
-            let mut s = String::new();
-            std::io::Read::read_to_string(&mut std::io::stdin(), &mut s).context(ykien::t!("cli.stdin"))?;
-            s
-        }
-    };
+    let text = crate::cli::args::read_text_input(a.file.as_deref())?;
     let mut out = std::io::BufWriter::new(std::io::stdout().lock());
     for line in text.lines() {
         let a2 = analyzer.analyze(line);
