@@ -182,10 +182,7 @@ fn analyse_one(models: &Models, s: &Submission, want_shingles: bool) -> PerDoc {
         let routed = match models.restored(&s.text).map(Arc::<str>::from) {
             Some(text) => {
                 keys.sort_unstable();
-                let ra = models.analyzer.analyze(&text);
-                let mut rk = Vec::new();
-                Analyzer::feature_keys(&ra, &mut rk);
-                routed(models, &text, &ra, &mut rk, Some(text.clone()))
+                route_text(models, &text, Some(text.clone()))
             }
             None => routed(models, &s.text, a, keys, None),
         };
@@ -193,7 +190,15 @@ fn analyse_one(models: &Models, s: &Submission, want_shingles: bool) -> PerDoc {
     })
 }
 
-/// Topic and department of `s` from its analysis and feature keys. Routing reads richer
+/// Topic and department of `text` (the typed text, or `restored`), analysed here.
+pub(super) fn route_text(models: &Models, text: &str, restored: Option<Arc<str>>) -> Routed {
+    let a = models.analyzer.analyze(text);
+    let mut keys = Vec::new();
+    Analyzer::feature_keys(&a, &mut keys);
+    routed(models, text, &a, &mut keys, restored)
+}
+
+/// Topic and department of `text` from its analysis and feature keys. Routing reads richer
 /// features than clustering and topics do: they are appended to `keys` and removed again.
 /// The feature keys are left in ascending order: every vectoriser then reads them without
 /// sorting (columns follow key order), here and in TF-IDF later.

@@ -25,7 +25,7 @@ pub mod edits;
 mod vectors;
 
 use crate::topics::TopicModel;
-use analyse::{analyse_all, analyse_batch, routed, Analysed};
+use analyse::{analyse_all, analyse_batch, route_text, Analysed};
 
 /// Everything loaded from models/: analyzer, topic model, router.
 pub struct Models {
@@ -40,7 +40,7 @@ pub struct Models {
     /// The province's units, when the profile names them.
     pub places: Option<Arc<crate::places::Gazetteer>>,
     /// The accent restorer (models/restorer.bin), loaded when a text first needs it
-    /// (read it through [`Models::restorer`]; copies of the models share it).
+    /// (used through [`Models::restored`]; copies of the models share it).
     pub restorer_slot: RestorerSlot,
 }
 
@@ -83,14 +83,10 @@ impl Models {
         Ok(Models { dir: dir.to_path_buf(), analyzer, topics, router, places, restorer_slot: Default::default() })
     }
 
-    /// The accent restorer, loaded on first use; `None` where models/ has none or it
-    /// cannot be read (said once on stderr: texts are then analysed as typed).
-    pub fn restorer(&self) -> Option<&crate::text::Restorer> {
-        restorer_in(&self.restorer_slot, &self.dir)
-    }
-
     /// `text` with its diacritics restored, when it was typed without them and the
-    /// restorer gave some; `None` otherwise (the text is then read as typed).
+    /// restorer gave some; `None` otherwise (the text is then read as typed). The restorer
+    /// is loaded on first need; where models/ has none, or it cannot be read (said once on
+    /// stderr), texts are read as typed.
     pub fn restored(&self, text: &str) -> Option<String> {
         restored_with(self.restorer_slot.as_ref(), &self.dir, text)
     }
@@ -172,8 +168,9 @@ pub struct Routed {
     pub suggestion: Arc<Suggestion>,
     /// True when the text was typed without diacritics.
     pub typed_without_diacritics: bool,
-    /// The text with its diacritics restored, when it was typed without them: what
-    /// analysis and routing read; the original stays for display.
+    /// The text with its diacritics restored, when it was typed without them: what topic,
+    /// department and cluster labels read (clustering reads the typed text); the original
+    /// stays for display.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub restored: Option<Arc<str>>,
 }
@@ -313,11 +310,7 @@ pub const BATCH: usize = 20_000;
 /// Topic and department for one submission.
 pub fn route_one(models: &Models, s: &Submission) -> Routed {
     let restored: Option<Arc<str>> = models.restored(&s.text).map(Arc::from);
-    let text = restored.as_deref().unwrap_or(&s.text);
-    let a = models.analyzer.analyze(text);
-    let mut keys = Vec::new();
-    Analyzer::feature_keys(&a, &mut keys);
-    routed(models, text, &a, &mut keys, restored.clone())
+    route_text(models, restored.as_deref().unwrap_or(&s.text), restored.clone())
 }
 
 /// Runs the whole analysis on `subs`.
