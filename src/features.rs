@@ -114,7 +114,7 @@ impl TfidfParams {
 /// multiply, a shift and (nearly always) one or two slots of one cache line, a key not in
 /// the vocabulary told by a free slot; building rows looks up every key of every document.
 #[derive(Debug, Clone, Default)]
-struct KeyIndex {
+pub(crate) struct KeyIndex {
     /// (key, column); the column is [`KeyIndex::FREE`] in a free slot.
     slots: Vec<(u64, u32)>,
     /// 64 minus the number of bits of a slot position.
@@ -125,7 +125,7 @@ impl KeyIndex {
     const FREE: u32 = u32::MAX;
 
     /// The index of `keys` (distinct), each mapped to its position.
-    fn new(keys: impl ExactSizeIterator<Item = u64>) -> Self {
+    pub(crate) fn new(keys: impl ExactSizeIterator<Item = u64>) -> Self {
         let bits = (keys.len() * 2).max(8).next_power_of_two().trailing_zeros();
         let mut ix = KeyIndex { slots: vec![(0, Self::FREE); 1 << bits], shift: 64 - bits };
         let mask = ix.slots.len() - 1;
@@ -147,7 +147,7 @@ impl KeyIndex {
 
     /// The column of `key`, if it is in the vocabulary.
     #[inline]
-    fn get(&self, key: u64) -> Option<u32> {
+    pub(crate) fn get(&self, key: u64) -> Option<u32> {
         let mask = self.slots.len().wrapping_sub(1);
         let mut i = self.home(key);
         loop {

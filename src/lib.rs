@@ -33,5 +33,6 @@ pub mod text;
 pub mod timing;
 pub mod topics;
 pub mod traits;
+pub mod vectors;
 
 pub use error::{Error, Result};

@@ -533,8 +533,9 @@ async fn progress_exports_and_backup() {
 async fn corrections_teach_the_router() {
     let d = desk();
     let (cookie, csrf) = login(&d.app, "lan").await;
-    // Reviewers send every request about lighting in the villages to the district People's
-    // Committee (the profile names "đèn đường", not these words).
+    // Reviewers send every request about lighting in the villages to the Youth Union (its
+    // "thắp sáng đường quê" works), not to the district People's Committee whose remit
+    // (local infrastructure) the text is near in meaning.
     let water = [
         "Ngõ xóm em tối om, mong lắp đèn chiếu sáng",
         "Đề nghị lắp hệ thống chiếu sáng công cộng cho khu dân cư",
@@ -546,7 +547,7 @@ async fn corrections_teach_the_router() {
     let probe = "Đề nghị lắp thêm đèn chiếu sáng ở ngõ xóm";
     let m = models();
     let before = ykien::pipeline::route_one(&m, &sub("p", probe)).suggestion.department.to_string();
-    assert_ne!(before, "ubnd-huyen", "the base router does not know this yet");
+    assert_ne!(before, "tinh-doan", "the base router does not know this yet");
     let mut db = Db::open(&d.data.review_db()).unwrap();
     let items: Vec<ykien::review::NewItem> = water
         .iter()
@@ -575,7 +576,7 @@ async fn corrections_teach_the_router() {
             "POST",
             &format!("/s/{id}"),
             &cookie,
-            &[("csrf", &csrf), ("version", "0"), ("action", "reassign"), ("department", "ubnd-huyen")],
+            &[("csrf", &csrf), ("version", "0"), ("action", "reassign"), ("department", "tinh-doan")],
         )
         .await;
         assert_eq!(r.status, StatusCode::SEE_OTHER);
@@ -584,7 +585,7 @@ async fn corrections_teach_the_router() {
     assert_eq!(r.status, StatusCode::SEE_OTHER);
     assert!(r.location().starts_with("/progress?learned="));
     let probe_now = db.item("probe").unwrap().unwrap();
-    assert_eq!(probe_now.suggested, "ubnd-huyen", "a later submission follows the corrections");
+    assert_eq!(probe_now.suggested, "tinh-doan", "a later submission follows the corrections");
     assert_eq!(probe_now.status, ykien::review::Status::Pending);
     // Decided ones are not re-suggested.
     assert_eq!(db.item("w1").unwrap().unwrap().suggested, "so-nnptnt");

@@ -86,25 +86,33 @@ fn the_2025_profile_follows_the_mergers() {
     assert_eq!(new, ["so-gddt", "so-noivu", "so-khcn", "ubnd-xa"]);
 }
 
+/// A copy of models/ and corpus/ (with their folders) under `dir`, without the
+/// files named in `leave_out`; returns the models directory.
+fn copy_models(dir: &std::path::Path, leave_out: &[&str]) -> std::path::PathBuf {
+    fn copy(from: &std::path::Path, to: &std::path::Path, leave_out: &[&str]) {
+        std::fs::create_dir_all(to).unwrap();
+        for e in std::fs::read_dir(from).unwrap() {
+            let e = e.unwrap();
+            let name = e.file_name();
+            if e.path().is_dir() {
+                copy(&e.path(), &to.join(&name), leave_out);
+            } else if !leave_out.contains(&name.to_string_lossy().as_ref()) {
+                std::fs::copy(e.path(), to.join(name)).unwrap();
+            }
+        }
+    }
+    let m = dir.join("models");
+    copy(&models_dir(), &m, leave_out);
+    copy(&models_dir().join("../corpus"), &dir.join("corpus"), leave_out);
+    m
+}
+
 #[test]
 fn editing_a_profile_changes_routing_without_recompiling() {
     // A copy of models/ with a new profile: no training data, rules only.
     let d = tempfile::tempdir().unwrap();
-    let copy = |from: &std::path::Path, to: &std::path::Path| {
-        std::fs::create_dir_all(to).unwrap();
-        for e in std::fs::read_dir(from).unwrap() {
-            let e = e.unwrap();
-            if e.path().is_file() {
-                std::fs::copy(e.path(), to.join(e.file_name())).unwrap();
-            }
-        }
-    };
-    let m = d.path().join("models");
-    copy(&models_dir(), &m);
-    copy(&models_dir().join("dict"), &m.join("dict"));
+    let m = copy_models(d.path(), &[]);
     std::fs::create_dir_all(m.join("routing")).unwrap();
-    let corpus = d.path().join("corpus");
-    copy(&models_dir().join("../corpus"), &corpus);
     std::fs::write(
         m.join("routing/thu-nghiem.toml"),
         r#"
@@ -340,4 +348,96 @@ fn the_profile_in_force_is_picked_by_date() {
     assert!(ok && err.contains("lang-son-2025") && err.contains("hôm nay"), "no dates: today's profile: {err}");
     let (ok, _, err) = common::run_ykien(&["route", f.to_str().unwrap(), "--profile", "lang-son-2024"], tmp.path());
     assert!(ok && !err.contains("hồ sơ định tuyến"), "a named profile is taken as it is: {err}");
+}
+
+/// Word vectors learned from news text (models/vectors.bin): words of one field lie
+/// closer than words of two, and text typed without diacritics finds the same vectors.
+#[test]
+fn word_vectors_put_words_of_one_field_together() {
+    let v = ykien::vectors::WordVectors::load_models(&models_dir()).unwrap().expect("models/vectors.bin");
+    let key = |w: &str| analyzer().analyze(w).words[0].key;
+    let sim = |a: &str, b: &str| v.similarity(key(a), key(b)).unwrap_or_else(|| panic!("{a} or {b} unknown"));
+    for (a, near, far) in [
+        ("ma túy", "tội phạm", "học sinh"),
+        ("vay vốn", "tín dụng", "bóng đá"),
+        ("du lịch", "du khách", "thuế"),
+        ("bệnh viện", "bác sĩ", "nông dân"),
+        ("nông nghiệp", "chăn nuôi", "internet"),
+    ] {
+        assert!(sim(a, near) > sim(a, far) + 0.2, "{a}: {near} {} vs {far} {}", sim(a, near), sim(a, far));
+    }
+    assert_eq!(key("ma tuy"), key("ma túy"));
+    let mut typed = vec![0.0; v.dim()];
+    let mut plain = vec![0.0; v.dim()];
+    assert!(v.embed(&analyzer().analyze("Thanh niên nghiện ma túy ở xã em"), &mut typed));
+    assert!(v.embed(&analyzer().analyze("Thanh nien nghien ma tuy o xa em"), &mut plain));
+    assert!(ykien::vectors::dot(&typed, &plain) > 0.9);
+    assert!(!v.embed(&analyzer().analyze("!!! ??? 123"), &mut plain));
+}
+
+/// Vectors trained, saved and loaded alike; damaged files are refused, naming the file.
+#[test]
+fn word_vectors_train_save_load_and_refuse_damaged_files() {
+    let read = ykien::input::read_file(&models_dir().join("../corpus/submissions.csv"), &Default::default()).unwrap();
+    let texts: Vec<&str> = read.submissions.iter().map(|s| s.text.as_str()).collect();
+    let params = ykien::vectors::VectorParams { dim: 16, min_count: 3, ..Default::default() };
+    let v = params.train(analyzer(), &texts).unwrap();
+    assert!(v.len() > 100 && v.dim() == 16, "{} words", v.len());
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("v.bin");
+    v.save(&path).unwrap();
+    let w = ykien::vectors::WordVectors::load(&path).unwrap();
+    let k = analyzer().analyze("vay vốn").words[0].key;
+    assert_eq!(v.vector(k), w.vector(k));
+    assert!(w.vector(k).is_some());
+    // Too few words for the dimensions asked: an error, not a panic.
+    let big = ykien::vectors::VectorParams { dim: 1000, ..Default::default() };
+    assert!(big.train(analyzer(), &texts[..5]).is_err());
+    assert!(ykien::vectors::VectorParams { dim: 0, ..Default::default() }.train(analyzer(), &texts).is_err());
+    // Damaged: not gzip, wrong header, cut short.
+    let raw = {
+        use std::io::Read;
+        let mut b = Vec::new();
+        flate2::read::GzDecoder::new(std::fs::File::open(&path).unwrap()).read_to_end(&mut b).unwrap();
+        b
+    };
+    let gz = |b: &[u8]| {
+        use std::io::Write;
+        let mut e = flate2::write::GzEncoder::new(Vec::new(), flate2::Compression::fast());
+        e.write_all(b).unwrap();
+        e.finish().unwrap()
+    };
+    for (name, bytes) in [
+        ("plain.bin", b"not gzip at all".to_vec()),
+        ("header.bin", gz(&[b"YKIEN-OTHER-1\n".as_slice(), &raw[16..]].concat())),
+        ("short.bin", gz(&raw[..raw.len() - 7])),
+        ("huge.bin", gz(&[&raw[..16], &[0, 0, 0, 0xff, 0xff, 0xff, 0xff, 0xff][..]].concat())),
+    ] {
+        let p = dir.path().join(name);
+        std::fs::write(&p, bytes).unwrap();
+        let e = ykien::vectors::WordVectors::load(&p).err().unwrap_or_else(|| panic!("{name} loaded")).to_string();
+        assert!(e.contains(name), "{e}");
+    }
+}
+
+/// Texts that share no keyword with the body that answers them: the word vectors (the
+/// cosine with each body's remit and keywords) make the right body surer than it is
+/// without them, and the reasons quote the words near the body in meaning.
+#[test]
+fn meaning_carries_texts_that_name_no_keyword() {
+    let texts = [
+        "Ở bản em có kẻ lạ dụ dỗ các bạn gái sang bên kia biên giới rồi mất liên lạc.",
+        "Nhiều bạn trẻ trong thôn hút thuốc lào, uống rượu từ sớm, ho nhiều mà không đi khám.",
+    ];
+    let bodies = ["cong-an", "so-yte"];
+    let with = route(models(), &texts);
+    let d = tempfile::tempdir().unwrap();
+    let without = Models::load(&copy_models(d.path(), &["vectors.bin"]), "lang-son-2024").unwrap();
+    let without = route(&without, &texts);
+    for ((w, o), body) in with.iter().zip(&without).zip(bodies) {
+        assert_eq!(&*w.suggestion.department, body, "{:?}", w.suggestion);
+        assert!(w.suggestion.confidence > o.suggestion.confidence, "{:?} vs {:?}", w.suggestion, o.suggestion);
+    }
+    let why = with[0].suggestion.reasons.iter().find(|r| r.starts_with("nghĩa gần")).expect("a reason of meaning");
+    assert!(why.contains("«dụ dỗ»") || why.contains("«biên giới»"), "{why}");
 }

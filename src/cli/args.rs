@@ -335,3 +335,35 @@ pub fn report_rejects(read: &ReadOutcome) {
         }
     }
 }
+
+/// The texts of one training file: CoNLL-U (a sentence each), tab-separated with a label
+/// first (VNTC's layout: the other fields each a text) or plain text (a line each), any of
+/// them gzipped.
+pub fn training_texts(path: &Path) -> Result<Vec<String>> {
+    let name = path.file_name().map(|n| n.to_string_lossy().to_lowercase()).unwrap_or_default();
+    use std::io::{BufRead, BufReader, Read};
+    let file = std::fs::File::open(path).with_context(|| ykien::t!("cli.reading", file = path.display()))?;
+    let (reader, name): (Box<dyn Read>, &str) = match name.strip_suffix(".gz") {
+        Some(inner) => (Box::new(flate2::read::GzDecoder::new(file)), inner),
+        None => (Box::new(file), name.as_str()),
+    };
+    if name.ends_with(".conllu") {
+        let mut text = String::new();
+        BufReader::new(reader)
+            .read_to_string(&mut text)
+            .with_context(|| ykien::t!("cli.reading", file = path.display()))?;
+        let sents = ykien::text::conllu::parse_conllu(path, &text)?;
+        return Ok(sents.into_iter().map(|s| s.syllables.join(" ")).collect());
+    }
+    let tsv = name.ends_with(".tsv");
+    let mut out = Vec::new();
+    for (n, line) in BufReader::new(reader).lines().enumerate() {
+        let line = line.with_context(|| format!("{}, dòng {}", path.display(), n + 1))?;
+        if tsv {
+            out.extend(line.split('\t').skip(1).map(str::to_string));
+        } else {
+            out.push(line);
+        }
+    }
+    Ok(out)
+}

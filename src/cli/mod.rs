@@ -81,6 +81,8 @@ enum Cmd {
     TrainRestorer(train_restorer::Args),
     /// Syllable accuracy and speed of accent restoration on a CoNLL-U file, marks removed.
     EvalRestorer(eval_restorer::Args),
+    /// Learn word vectors from raw accented text (the router compares texts with them).
+    TrainVectors(train_vectors::Args),
     /// Measure clustering and routing against gold labels (default: the bundled corpus).
     Eval(eval::Args),
 }
@@ -159,6 +161,7 @@ impl Cli {
             Cmd::Restore(a) => restore::exec(&cx, a),
             Cmd::TrainRestorer(a) => train_restorer::exec(&cx, a),
             Cmd::EvalRestorer(a) => eval_restorer::exec(&cx, a),
+            Cmd::TrainVectors(a) => train_vectors::exec(&cx, a),
             Cmd::Eval(a) => eval::exec(&cx, a),
         }
     }

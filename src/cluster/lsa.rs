@@ -21,11 +21,14 @@ pub struct LsaParams {
     pub power_iters: usize,
     /// Random seed.
     pub seed: u64,
+    /// Power of Σ weighing the coordinates (1: U·Σ, as scikit-learn; 0.5 for word vectors,
+    /// after Levy, Goldberg and Dagan 2015).
+    pub sigma_power: f32,
 }
 
 impl Default for LsaParams {
     fn default() -> Self {
-        LsaParams { rank: 100, oversample: 10, power_iters: 2, seed: 42 }
+        LsaParams { rank: 100, oversample: 10, power_iters: 2, seed: 42, sigma_power: 1.0 }
     }
 }
 
@@ -130,7 +133,7 @@ fn symmetric_eigen(mut a: Array2<f64>) -> (Vec<f64>, Array2<f64>) {
 }
 
 impl LsaParams {
-    /// Document coordinates (U·Σ) in `rank` dimensions, each row L2-normalised, as dense CSR rows.
+    /// Row coordinates (U·Σ^p, p = `sigma_power`) in `rank` dimensions, each row L2-normalised, as dense CSR rows.
     pub fn fit_transform(&self, x: &CsrMatrix) -> Result<CsrMatrix> {
         let l = self.rank + self.oversample;
         if self.rank == 0 {
@@ -163,7 +166,7 @@ impl LsaParams {
         // U·Σ = Q · U_b · Σ; row-normalised afterwards, so Σ only weighs the dimensions.
         let mut w = Array2::<f32>::zeros((l, rank));
         for c in 0..rank {
-            let sigma = vals[c].max(0.0).sqrt() as f32;
+            let sigma = (vals[c].max(0.0).sqrt() as f32).powf(self.sigma_power);
             for r in 0..l {
                 w[[r, c]] = vecs[[r, c]] as f32 * sigma;
             }

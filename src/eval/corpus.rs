@@ -122,8 +122,8 @@ fn routing_section(
     let b = models.router.blend;
     let _ = writeln!(
         out,
-        "weights of the evidence (fitted out of fold): model {:.2}, keywords {:.2}, topic areas {:.2}",
-        b.model, b.rules, b.topics
+        "weights of the evidence (fitted out of fold): model {:.2}, keywords {:.2}, topic areas {:.2}, word vectors {:.2}",
+        b.model, b.rules, b.topics, b.meaning
     );
     let pairs: Vec<(f64, bool)> = test
         .iter()

@@ -28,7 +28,7 @@ use crate::text::analyzer::{bigram_key, is_bigram};
 use crate::text::{normalize, Analysis, Analyzer};
 use crate::topics::{classifier_features, TopicModel, TopicScores};
 use crate::traits::Fit;
-use blend::{Blend, BlendParams, EvidenceRow, MAX_HITS, PROB_FLOOR};
+use blend::{Blend, BlendParams, Calibration, EvidenceRow, EVIDENCE, MAX_HITS, PROB_FLOOR};
 
 #[derive(Deserialize)]
 struct ProfileFile {
@@ -39,6 +39,9 @@ struct ProfileFile {
     fallback: String,
     rule_weight: f32,
     topic_weight: f32,
+    /// Weight of the word vectors' evidence before any is fitted.
+    #[serde(default = "default_meaning_weight")]
+    meaning_weight: f32,
     two_bodies_min: f32,
     /// Days a body has to answer a forwarded submission, unless the body says otherwise.
     #[serde(default = "default_due_days")]
@@ -117,6 +120,10 @@ fn default_due_days() -> u32 {
     15
 }
 
+fn default_meaning_weight() -> f32 {
+    4.0
+}
+
 /// Maps an older department code to this profile's code.
 #[derive(Debug, Clone, Deserialize)]
 pub struct Successor {
@@ -149,6 +156,7 @@ pub struct Profile {
     pub places: Option<PlacesSpec>,
     rule_weight: f32,
     topic_weight: f32,
+    meaning_weight: f32,
     two_bodies_min: f32,
     successors: Vec<Successor>,
     training: Option<TrainingSpec>,
@@ -201,11 +209,17 @@ impl Profile {
             places: f.places,
             rule_weight: f.rule_weight,
             topic_weight: f.topic_weight,
+            meaning_weight: f.meaning_weight,
             two_bodies_min: f.two_bodies_min,
             successors: f.successor,
             training: f.training,
             path,
         })
+    }
+
+    /// The models directory the profile was loaded from (models/routing/<name>.toml's grandparent).
+    pub fn models_dir(&self) -> PathBuf {
+        self.path.parent().and_then(Path::parent).map(Path::to_path_buf).unwrap_or_else(|| PathBuf::from("."))
     }
 
     /// Days department `code` has to answer a forwarded submission.
@@ -309,7 +323,74 @@ pub struct Router {
     pub blend: Blend,
     /// The departments' topic areas as indices into the taxonomy last met, found once.
     topic_index: std::sync::OnceLock<DepartmentTopics>,
+    /// Word vectors and each department's vector, when models/ has vectors.
+    meaning: Option<Meaning>,
+    /// The confidence shown for the blend's probability of a suggestion.
+    pub calibration: Calibration,
 }
+
+/// What the router compares a text's word vector with: per department, the mean of the
+/// vectors of its remit and keywords. Only the profile's knowledge: the examples' vectors
+/// were measured as well and made the evidence follow the learned model (benches/RESULTS.md).
+struct Meaning {
+    vectors: std::sync::Arc<crate::vectors::WordVectors>,
+    /// Per department, a unit vector (zero when nothing describes it).
+    centroids: Vec<Vec<f32>>,
+}
+
+impl Meaning {
+    /// Departments' vectors from the profile's knowledge: (department index, analysis) pairs.
+    fn new<'a>(
+        vectors: std::sync::Arc<crate::vectors::WordVectors>,
+        n: usize,
+        known: impl Iterator<Item = (usize, &'a Analysis)>,
+    ) -> Self {
+        let dim = vectors.dim();
+        let mut centroids = vec![vec![0f32; dim]; n];
+        let mut v = vec![0f32; dim];
+        for (d, a) in known {
+            if d < n && vectors.embed(a, &mut v) {
+                centroids[d].iter_mut().zip(&v).for_each(|(s, x)| *s += x);
+            }
+        }
+        centroids.iter_mut().for_each(|c| {
+            crate::vectors::normalise(c);
+        });
+        Meaning { vectors, centroids }
+    }
+
+    /// Per department, the cosine of the text's vector with its vector (zeros when the
+    /// text has no known word).
+    fn cosines(&self, a: &Analysis) -> Vec<f32> {
+        let mut v = vec![0f32; self.vectors.dim()];
+        if !self.vectors.embed(a, &mut v) {
+            return vec![0.0; self.centroids.len()];
+        }
+        self.centroids.iter().map(|c| crate::vectors::dot(&v, c)).collect()
+    }
+
+    /// The words of two syllables or more of a text (as written, lowercased) nearest in meaning to
+    /// department `d`, at most `k`, each at a cosine of at least [`NEAR_IN_MEANING`];
+    /// nearest first. (A lone syllable, "học", says little to a reviewer.)
+    fn nearest_words(&self, a: &Analysis, text: &str, d: usize, k: usize) -> Vec<String> {
+        let Some(c) = self.centroids.get(d) else { return Vec::new() };
+        let mut found: Vec<(f32, String)> = Vec::new();
+        for w in a.words.iter().filter(|w| w.is_content() && w.syllables > 1) {
+            let Some(v) = self.vectors.vector(w.key) else { continue };
+            let norm = v.iter().map(|&x| (x as f32) * (x as f32)).sum::<f32>().sqrt().max(1e-6);
+            let cos = v.iter().zip(c).map(|(&x, y)| x as f32 * y).sum::<f32>() / norm;
+            let surface = text.get(w.start as usize..w.end as usize).unwrap_or("").to_lowercase();
+            if cos >= NEAR_IN_MEANING && !surface.is_empty() && !found.iter().any(|f| f.1 == surface) {
+                found.push((cos, surface));
+            }
+        }
+        found.sort_by(|x, y| y.0.total_cmp(&x.0));
+        found.into_iter().take(k).map(|f| f.1).collect()
+    }
+}
+
+/// Cosine of a word with a department's vector at which the word is shown as a reason.
+const NEAR_IN_MEANING: f32 = 0.35;
 
 /// Per department, the indices of its topic areas in one taxonomy (whose codes are kept,
 /// as shared strings, to tell that taxonomy from another).
@@ -442,13 +523,31 @@ impl Router {
             analyzer,
             profile.departments.iter().enumerate().flat_map(|(i, d)| d.keywords.iter().map(move |k| (i, k.as_str()))),
         );
-        let prior = Blend { model: 1.0, rules: profile.rule_weight, topics: profile.topic_weight };
-        let mut r = Router { profile, keywords, model: None, blend: prior, topic_index: std::sync::OnceLock::new() };
+        let prior = Blend {
+            model: 1.0,
+            rules: profile.rule_weight,
+            topics: profile.topic_weight,
+            meaning: profile.meaning_weight,
+        };
+        let known = knowledge_texts(&profile);
+        let meaning = crate::vectors::WordVectors::load_models(&profile.models_dir())?.map(|v| {
+            let analysed: Vec<(usize, Analysis)> =
+                known.iter().filter_map(|(d, t)| Some((profile.index(d)?, analyzer.analyze(t)))).collect();
+            Meaning::new(std::sync::Arc::new(v), profile.departments.len(), analysed.iter().map(|(d, a)| (*d, a)))
+        });
+        let mut r = Router {
+            profile,
+            keywords,
+            model: None,
+            blend: prior,
+            topic_index: std::sync::OnceLock::new(),
+            meaning,
+            calibration: Calibration::default(),
+        };
         if rows.is_empty() {
             r.blend = Blend { model: 0.0, ..prior };
             return Ok(r);
         }
-        let known = knowledge_texts(&r.profile);
         // Each text analysed once: the classifier's keys here, the topic areas' and the
         // keyword hits out of fold.
         let analyses: Vec<Analysis> = rows.iter().map(|t| analyzer.analyze(&t.text)).collect();
@@ -474,14 +573,20 @@ impl Router {
         };
         let classifier = train(&|_| true)?;
         r.model = Some(Learned::new(classifier, &r.profile));
-        let evidence = r.out_of_fold(topics, rows, &analyses, &docs, &train)?;
-        r.blend = BlendParams { ridge: BLEND_RIDGE, prior, max_steps: 50 }.fit(&evidence)?;
+        let (by_hash, by_kind) = r.out_of_fold(topics, rows, &analyses, &docs, &train)?;
+        let blend = BlendParams { ridge: BLEND_RIDGE, prior, max_steps: 50 }.fit(&by_hash)?;
+        // The weights say how the evidence compares; one scale of them, fitted on text of
+        // known and of unseen kinds alike, says how sure to be.
+        let both: Vec<EvidenceRow> = by_hash.into_iter().chain(by_kind).collect();
+        r.blend = blend.scaled(blend::fit_scale(&blend, &both));
+        r.calibration = Calibration::fit(&blend::top_choices(&r.blend, &both));
         Ok(r)
     }
 
     /// Evidence for every row from models (router and topic areas) that did not learn from
-    /// it: [`FOLDS`] folds by a hash of the text. (Folds holding out a whole topic area as
-    /// well were measured and left: benches/RESULTS.md.)
+    /// it, twice: from [`FOLDS`] folds by a hash of the text (what the weights are fitted
+    /// on), and from folds each holding out one topic area whole (text of a kind the models
+    /// never saw, as much of what others write is: the confidence is scaled on both).
     fn out_of_fold(
         &self,
         topics: &TopicModel,
@@ -489,14 +594,22 @@ impl Router {
         analyses: &[Analysis],
         docs: &[Vec<u64>],
         train: &TrainOn<'_>,
-    ) -> Result<Vec<EvidenceRow>> {
-        let folds: Vec<Vec<bool>> = (0..FOLDS)
+    ) -> Result<(Vec<EvidenceRow>, Vec<EvidenceRow>)> {
+        let mut folds: Vec<(bool, Vec<bool>)> = (0..FOLDS)
             .map(|f| {
-                rows.iter()
+                let held = rows
+                    .iter()
                     .map(|t| crate::search::stable_hash([t.text.as_bytes()]) % FOLDS as u64 == f as u64)
-                    .collect()
+                    .collect();
+                (false, held)
             })
             .collect();
+        let mut areas: Vec<&str> = rows.iter().filter_map(|t| t.topic.as_deref()).collect();
+        areas.sort_unstable();
+        areas.dedup();
+        for area in areas {
+            folds.push((true, rows.iter().map(|t| t.topic.as_deref() == Some(area)).collect()));
+        }
         let topic_docs: Vec<Vec<u64>> = analyses
             .iter()
             .map(|a| {
@@ -508,11 +621,11 @@ impl Router {
             .collect();
         let dept_topics = DepartmentTopics::new(&self.profile, topics);
         use rayon::prelude::*;
-        let per_fold: Vec<Vec<EvidenceRow>> = folds
+        let per_fold: Vec<(bool, Vec<EvidenceRow>)> = folds
             .par_iter()
-            .map(|held| -> Result<Vec<EvidenceRow>> {
+            .map(|(kind, held)| -> Result<(bool, Vec<EvidenceRow>)> {
                 if !held.iter().any(|&h| h) || held.iter().all(|&h| h) {
-                    return Ok(Vec::new());
+                    return Ok((*kind, Vec::new()));
                 }
                 let learned = Learned::new(train(&|i| !held[i])?, &self.profile);
                 let (td, tl): (Vec<Vec<u64>>, Vec<String>) = (0..rows.len())
@@ -527,26 +640,36 @@ impl Router {
                     let pr = learned.classifier.predict_proba(&docs[i]);
                     let ts = fold_topics.score(&analyses[i], &topic_docs[i]);
                     let hits = self.keywords.find(&analyses[i]);
-                    let x = self.evidence(Some((&learned, &pr)), &hits, &ts, &dept_topics.of);
+                    let cos = self.meaning.as_ref().map(|m| m.cosines(&analyses[i]));
+                    let x = self.evidence(Some((&learned, &pr)), &hits, &ts, &dept_topics.of, cos.as_deref());
                     out.push(EvidenceRow { x, gold });
                 }
-                Ok(out)
+                Ok((*kind, out))
             })
             .collect::<Result<_>>()?;
-        Ok(per_fold.into_iter().flatten().collect())
+        let (mut by_hash, mut by_kind) = (Vec::new(), Vec::new());
+        for (kind, rows) in per_fold {
+            if kind {
+                by_kind.extend(rows)
+            } else {
+                by_hash.extend(rows)
+            }
+        }
+        Ok((by_hash, by_kind))
     }
 
-    /// Per department, its evidence: ln P_model (0 without a model), keyword hits (capped)
-    /// and the topic probability on its topic areas.
+    /// Per department, its evidence: ln P_model (0 without a model), keyword hits (capped),
+    /// the topic probability on its topic areas and the cosine of the word vectors (0 without).
     fn evidence(
         &self,
         model: Option<(&Learned, &[f32])>,
         hits: &[&crate::keywords::Phrase],
         topic: &TopicScores,
         dept_topics: &[Vec<usize>],
-    ) -> Vec<[f32; 3]> {
+        cosines: Option<&[f32]>,
+    ) -> Vec<[f32; EVIDENCE]> {
         let n = self.profile.departments.len();
-        let mut x = vec![[0.0f32; 3]; n];
+        let mut x = vec![[0.0f32; EVIDENCE]; n];
         if let Some((m, pr)) = model {
             x.iter_mut().for_each(|v| v[0] = PROB_FLOOR.ln());
             for (ci, d) in m.class_department.iter().enumerate() {
@@ -560,6 +683,9 @@ impl Router {
         }
         for (d, ts) in dept_topics.iter().enumerate() {
             x[d][2] = ts.iter().map(|&t| topic.probs[t]).sum();
+        }
+        for (v, &c) in x.iter_mut().zip(cosines.unwrap_or(&[])) {
+            v[3] = c;
         }
         x
     }
@@ -609,14 +735,39 @@ impl Router {
             model_row = Some((m, t, pr));
         }
         let hits = self.keywords.find(a);
-        let x = self.evidence(model_row.as_ref().map(|(m, _, pr)| (*m, pr.as_slice())), &hits, topic, dept_topics);
+        let cosines = self.meaning.as_ref().map(|m| m.cosines(a));
+        let x = self.evidence(
+            model_row.as_ref().map(|(m, _, pr)| (*m, pr.as_slice())),
+            &hits,
+            topic,
+            dept_topics,
+            cosines.as_deref(),
+        );
         let mut logits: Vec<f32> = x.iter().map(|v| self.blend.logit(v)).collect();
         if model_row.is_none() {
             logits[p.fallback] += 0.3;
         }
         softmax(&mut logits);
         let (best, second) = best_two(&logits);
-        let why = Why { text, a, hits: &hits, model_row: model_row.as_ref(), topic, topics, dept_topics };
+        // The calibrated confidence for the suggestion; the rest of the probability shared
+        // among the others as the blend shares it.
+        let raw = logits[best];
+        let sure = self.calibration.apply(raw);
+        if raw < 1.0 && sure != raw {
+            let rest = (1.0 - sure) / (1.0 - raw);
+            logits.iter_mut().for_each(|v| *v *= rest);
+            logits[best] = sure;
+        }
+        let why = Why {
+            text,
+            a,
+            hits: &hits,
+            model_row: model_row.as_ref(),
+            topic,
+            topics,
+            dept_topics,
+            cosines: cosines.as_deref(),
+        };
         let mut reasons = self.reasons(&why, best);
         // Two bodies: the profile's rules point at both, each through phrases of its own
         // (an uncertain suggestion is shown by its confidence and runner-up instead).
@@ -666,7 +817,7 @@ impl Router {
     /// the learned model's strongest terms, the topic area; each written into one buffer,
     /// then shared (most recur word for word).
     fn reasons(&self, why: &Why<'_>, best: usize) -> Vec<std::sync::Arc<str>> {
-        let Why { text, a, hits, model_row, topic, topics, dept_topics } = *why;
+        let Why { text, a, hits, model_row, topic, topics, dept_topics, cosines } = *why;
         let p = &self.profile;
         let mut reasons: Vec<std::sync::Arc<str>> = Vec::with_capacity(4);
         REASON.with(|buf| {
@@ -715,6 +866,17 @@ impl Router {
                     }
                 }
             }
+            // The text's meaning is nearest this body's: the words that carry it.
+            if let (Some(m), Some(cos)) = (&self.meaning, cosines) {
+                let top = (0..cos.len()).max_by(|&x, &y| cos[x].total_cmp(&cos[y]));
+                let near = if top == Some(best) { m.nearest_words(a, text, best, 3) } else { Vec::new() };
+                if !near.is_empty() {
+                    buf.clear();
+                    buf.push_str("nghĩa gần với phạm vi của đơn vị: ");
+                    quote_into(buf, near.iter().map(String::as_str));
+                    reasons.push(shared_reason(buf));
+                }
+            }
             let (t, tp) = topic.best();
             if dept_topics[best].contains(&t) {
                 buf.clear();
@@ -759,6 +921,7 @@ struct Why<'a> {
     topic: &'a TopicScores,
     topics: &'a TopicModel,
     dept_topics: &'a [Vec<usize>],
+    cosines: Option<&'a [f32]>,
 }
 
 /// The best and the second-best index of `scores` (the best twice when there is one).

@@ -22,4 +22,5 @@ pub mod status;
 pub mod train_restorer;
 pub mod train_router;
 pub mod train_segmenter;
+pub mod train_vectors;
 pub mod user;
