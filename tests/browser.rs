@@ -119,8 +119,7 @@ async fn browser(driver: &str, downloads: &Path) -> (fantoccini::Client, Killed)
             "prefs": {"download.default_directory": downloads.to_str().unwrap(), "download.prompt_for_download": false}
         }),
     );
-    let c = ClientBuilder::rustls()
-        .unwrap()
+    let c = ClientBuilder::new(hyper_util::client::legacy::connect::HttpConnector::new())
         .capabilities(caps)
         .connect(&format!("http://127.0.0.1:{dport}"))
         .await
