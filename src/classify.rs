@@ -327,6 +327,9 @@ pub struct LinearSvmParams {
     pub seed: u64,
     /// The vectoriser learned from the training documents.
     pub tfidf: TfidfParams,
+    /// Weigh each example by n / (classes × its class's count), so a body with few
+    /// examples counts as much as one with many ("balanced" class weights).
+    pub balanced: bool,
 }
 
 impl Default for LinearSvmParams {
@@ -338,6 +341,7 @@ impl Default for LinearSvmParams {
             temperature: 3.0,
             seed: 7,
             tfidf: TfidfParams { min_df: 1, max_df: 1.0, sublinear_tf: true },
+            balanced: false,
         }
     }
 }
@@ -364,7 +368,20 @@ impl Fit<Labelled<'_>> for LinearSvmParams {
         let dim = tfidf.n_terms();
         // Squared norms with the bias feature (value 1) included.
         let qn: Vec<f32> = rows.iter().map(|r| r.values.iter().map(|v| v * v).sum::<f32>() + 1.0).collect();
-        let d_ii = 0.5 / self.c;
+        // Per example, 1 / (2 C_i) of the squared-hinge dual (C_i = C × its class weight).
+        let mut per_class_count = vec![0usize; classes.len()];
+        y.iter().for_each(|&c| per_class_count[c] += 1);
+        let d: Vec<f32> = y
+            .iter()
+            .map(|&c| {
+                let w = if self.balanced {
+                    rows.len() as f32 / (classes.len() as f32 * per_class_count[c].max(1) as f32)
+                } else {
+                    1.0
+                };
+                0.5 / (self.c * w)
+            })
+            .collect();
         // One binary problem per class, in parallel; each is deterministic.
         let per_class: Vec<(Vec<f32>, f32)> = (0..classes.len())
             .into_par_iter()
@@ -382,6 +399,7 @@ impl Fit<Labelled<'_>> for LinearSvmParams {
                         let r = &rows[i];
                         let wx: f32 =
                             r.indices.iter().zip(&r.values).map(|(&j, &v)| w[j as usize] * v).sum::<f32>() + b;
+                        let d_ii = d[i];
                         let g = yi * wx - 1.0 + d_ii * alpha[i];
                         let pg = if alpha[i] == 0.0 { g.min(0.0) } else { g };
                         max_pg = max_pg.max(pg.abs());

@@ -441,3 +441,40 @@ fn meaning_carries_texts_that_name_no_keyword() {
     let why = with[0].suggestion.reasons.iter().find(|r| r.starts_with("nghĩa gần")).expect("a reason of meaning");
     assert!(why.contains("«dụ dỗ»") || why.contains("«biên giới»"), "{why}");
 }
+
+/// Balanced class weights: bodies with few training examples are found more often on
+/// hand-written texts held out from training (the bundled history is mostly Education
+/// and Labour; what others write need not be).
+#[test]
+fn balanced_class_weights_find_the_small_bodies() {
+    use ykien::classify::{Labelled, LinearSvmParams};
+    use ykien::traits::{Fit, Predict};
+    let keys = |t: &str| {
+        let mut v = Vec::new();
+        ykien::text::Analyzer::classifier_keys(&analyzer().analyze(t), &mut v);
+        v
+    };
+    let read = |f: &str| ykien::input::read_file(&models_dir().join(f), &Default::default()).unwrap().submissions;
+    let train: Vec<_> =
+        read("../corpus/submissions.csv").into_iter().filter(|s| s.field("split") == Some("train")).collect();
+    let docs: Vec<Vec<u64>> = train.iter().map(|s| keys(&s.text)).collect();
+    let labels: Vec<String> = train.iter().map(|s| s.field("department").unwrap().to_string()).collect();
+    let small = |d: &str| labels.iter().filter(|l| *l == d).count() < 30;
+    let held = read("../corpus/heldout.csv");
+    let recall = |balanced: bool| {
+        let m =
+            LinearSvmParams { balanced, ..Default::default() }.fit(&Labelled { docs: &docs, labels: &labels }).unwrap();
+        let gold: Vec<&ykien::input::Submission> =
+            held.iter().filter(|s| small(s.field("department").unwrap())).collect();
+        let right = gold
+            .iter()
+            .filter(|s| Some(m.classes[m.predict(keys(&s.text).as_slice()).0].as_str()) == s.field("department"))
+            .count();
+        (right, gold.len())
+    };
+    let (plain, n) = recall(false);
+    let (balanced, _) = recall(true);
+    eprintln!("small bodies: balanced {balanced}, plain {plain} of {n}");
+    assert!(n > 40, "{n} held-out texts for small bodies");
+    assert!(balanced > plain + n / 20, "balanced {balanced} of {n}, plain {plain}");
+}
