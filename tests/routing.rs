@@ -293,6 +293,8 @@ fn confidence_is_calibrated_on_the_bundled_test_split() {
         .collect();
     let (accuracy, ece) = ykien::eval::reliability_figures(&pairs);
     assert!(accuracy > 0.8, "{accuracy}");
+    // The calibrated confidence never puts the runner-up above the suggestion.
+    assert!(r.iter().all(|x| x.suggestion.runner_up_confidence <= x.suggestion.confidence));
     assert!(ece < 0.08, "expected calibration error {ece:.3}");
     let sure: Vec<&(f64, bool)> = pairs.iter().filter(|(c, _)| *c >= 0.9).collect();
     let right = sure.iter().filter(|(_, ok)| *ok).count() as f64 / sure.len() as f64;

@@ -752,12 +752,12 @@ impl Router {
         softmax(&mut logits);
         let (best, second) = best_two(&logits);
         // The calibrated confidence for the suggestion; the rest of the probability shared
-        // among the others as the blend shares it.
+        // among the others as the blend shares it, none above the suggestion.
         let raw = logits[best];
         let sure = self.calibration.apply(raw);
         if raw < 1.0 && sure != raw {
             let rest = (1.0 - sure) / (1.0 - raw);
-            logits.iter_mut().for_each(|v| *v *= rest);
+            logits.iter_mut().for_each(|v| *v = (*v * rest).min(sure));
             logits[best] = sure;
         }
         let why = Why {
