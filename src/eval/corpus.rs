@@ -125,6 +125,11 @@ fn routing_section(
         "weights of the evidence (fitted out of fold): model {:.2}, keywords {:.2}, topic areas {:.2}, word vectors {:.2}",
         b.model, b.rules, b.topics, b.meaning
     );
+    let _ = writeln!(
+        out,
+        "confidence: the blend scaled and mapped by an isotonic fit of {} knots (out of fold, on folds by hash and by held-out topic area)",
+        models.router.calibration.len()
+    );
     let pairs: Vec<(f64, bool)> = test
         .iter()
         .filter(|&&i| subs[i].field("department").is_some())
