@@ -5,7 +5,6 @@
 //! its words. Keys are the analyser's folded word keys: text typed without diacritics
 //! finds the same vectors.
 
-use std::io::{Read, Write};
 use std::path::Path;
 
 use rayon::prelude::*;
@@ -107,15 +106,13 @@ impl VectorParams {
             .par_iter()
             .flat_map_iter(|s| {
                 let ids: Vec<u32> = s.iter().filter_map(|&k| index.get(k)).collect();
-                let w = self.window;
-                (0..ids.len()).flat_map(move |i| {
-                    let a = ids[i];
-                    ids[i + 1..(i + 1 + w).min(ids.len())]
-                        .iter()
-                        .filter(move |&&b| b != a)
-                        .map(move |&b| ((a.min(b) as u64) << 32) | a.max(b) as u64)
-                        .collect::<Vec<_>>()
-                })
+                let mut out = Vec::with_capacity(ids.len() * self.window);
+                for (i, &a) in ids.iter().enumerate() {
+                    for &b in ids[i + 1..(i + 1 + self.window).min(ids.len())].iter().filter(|&&b| b != a) {
+                        out.push(((a.min(b) as u64) << 32) | a.max(b) as u64);
+                    }
+                }
+                out
             })
             .collect();
         drop(seqs);
@@ -180,6 +177,11 @@ impl VectorParams {
     }
 }
 
+/// The length of a vector stored as signed bytes.
+fn byte_norm(v: &[i8]) -> f32 {
+    v.iter().map(|&p| (p as i32 * p as i32) as f32).sum::<f32>().sqrt()
+}
+
 /// A coordinate of a unit vector as a signed byte.
 fn quantise(v: f32) -> i8 {
     (v * 127.0).round().clamp(-127.0, 127.0) as i8
@@ -221,8 +223,15 @@ impl WordVectors {
     pub fn similarity(&self, a: u64, b: u64) -> Option<f32> {
         let (x, y) = (self.vector(a)?, self.vector(b)?);
         let dot: i32 = x.iter().zip(y).map(|(&p, &q)| p as i32 * q as i32).sum();
-        let norm = |v: &[i8]| v.iter().map(|&p| (p as i32 * p as i32) as f32).sum::<f32>().sqrt();
-        Some(dot as f32 / (norm(x) * norm(y)).max(1e-6))
+        Some(dot as f32 / (byte_norm(x) * byte_norm(y)).max(1e-6))
+    }
+
+    /// The cosine of a word's vector (by its key) with `unit`, a unit vector of
+    /// [`WordVectors::dim`] values, if the word is known.
+    pub fn cosine_to(&self, key: u64, unit: &[f32]) -> Option<f32> {
+        let x = self.vector(key)?;
+        let dot: f32 = x.iter().zip(unit).map(|(&p, &q)| p as f32 * q).sum();
+        Some(dot / byte_norm(x).max(1e-6))
     }
 
     /// A text's vector into `out` (length [`WordVectors::dim`]): the weighted sum of its
@@ -253,11 +262,7 @@ impl WordVectors {
 
     /// Reads vectors written by [`WordVectors::save`].
     pub fn load(path: &Path) -> Result<WordVectors> {
-        let file = std::fs::File::open(path).map_err(|e| Error::io(path, e))?;
-        let mut bytes = Vec::new();
-        flate2::read::GzDecoder::new(std::io::BufReader::new(file))
-            .read_to_end(&mut bytes)
-            .map_err(|e| Error::model(path, format!("not a word vectors file: {e}")))?;
+        let bytes = crate::output::read_gzip(path, "a word vectors file")?;
         Self::from_bytes(&bytes).map_err(|m| Error::model(path, m))
     }
 
@@ -310,10 +315,7 @@ impl WordVectors {
             b.extend_from_slice(&w.to_le_bytes());
         }
         b.extend(self.values.iter().map(|&v| v as u8));
-        let mut gz = flate2::write::GzEncoder::new(Vec::new(), flate2::Compression::best());
-        gz.write_all(&b).map_err(|e| Error::io(path, e))?;
-        let bytes = gz.finish().map_err(|e| Error::io(path, e))?;
-        crate::output::write_atomic(path, &bytes)
+        crate::output::write_gzip_atomic(path, &b)
     }
 }
 

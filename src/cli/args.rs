@@ -336,10 +336,19 @@ pub fn report_rejects(read: &ReadOutcome) {
     }
 }
 
-/// The texts of one training file: CoNLL-U (a sentence each), tab-separated with a label
-/// first (VNTC's layout: the other fields each a text) or plain text (a line each), any of
-/// them gzipped.
-pub fn training_texts(path: &Path) -> Result<Vec<String>> {
+/// The texts of training files, file after file: CoNLL-U (a sentence each), tab-separated
+/// with a label first (VNTC's layout: the other fields each a text) or plain text (a line
+/// each), any of them gzipped.
+pub fn training_texts(paths: &[PathBuf]) -> Result<Vec<String>> {
+    let mut all = Vec::new();
+    for p in paths {
+        all.extend(training_texts_of(p)?);
+    }
+    Ok(all)
+}
+
+/// The texts of one training file (see [`training_texts`]).
+fn training_texts_of(path: &Path) -> Result<Vec<String>> {
     let name = path.file_name().map(|n| n.to_string_lossy().to_lowercase()).unwrap_or_default();
     use std::io::{BufRead, BufReader, Read};
     let file = std::fs::File::open(path).with_context(|| ykien::t!("cli.reading", file = path.display()))?;

@@ -25,6 +25,26 @@ pub fn write_atomic(path: &Path, bytes: &[u8]) -> Result<()> {
     write_atomic_with(path, |w| w.write_all(bytes))
 }
 
+/// Writes `bytes` gzipped (best compression) to `path` atomically: how model files are saved.
+pub fn write_gzip_atomic(path: &Path, bytes: &[u8]) -> Result<()> {
+    let mut gz = flate2::write::GzEncoder::new(Vec::new(), flate2::Compression::best());
+    gz.write_all(bytes).map_err(|e| Error::io(path, e))?;
+    let packed = gz.finish().map_err(|e| Error::io(path, e))?;
+    write_atomic(path, &packed)
+}
+
+/// Reads a file written by [`write_gzip_atomic`]; a file that is not gzip is an error
+/// naming it as not `what` ("a restorer model").
+pub fn read_gzip(path: &Path, what: &str) -> Result<Vec<u8>> {
+    use std::io::Read;
+    let file = std::fs::File::open(path).map_err(|e| Error::io(path, e))?;
+    let mut bytes = Vec::new();
+    flate2::read::GzDecoder::new(std::io::BufReader::new(file))
+        .read_to_end(&mut bytes)
+        .map_err(|e| Error::model(path, format!("not {what}: {e}")))?;
+    Ok(bytes)
+}
+
 /// Streams into `path` atomically: `fill` writes to a temporary file in the same folder,
 /// which is synced and renamed over `path` only when `fill` succeeds. The bytes reach the
 /// file through [`Streamed`]: a thread of its own writes them a block at a time.

@@ -342,6 +342,19 @@ fn solve(mut a: Matrix, mut b: Vector) -> Option<Vector> {
 mod tests {
     use super::*;
 
+    /// An index drawn with probability softmax(`logits`).
+    fn draw(rng: &mut crate::rng::Rng, logits: &[f64]) -> usize {
+        let m = logits.iter().copied().fold(f64::NEG_INFINITY, f64::max);
+        let w: Vec<f64> = logits.iter().map(|v| (v - m).exp()).collect();
+        let mut u = rng.next_f64() * w.iter().sum::<f64>();
+        w.iter()
+            .position(|v| {
+                u -= v;
+                u <= 0.0
+            })
+            .unwrap_or(w.len() - 1)
+    }
+
     /// Evidence drawn from a known blend: the fit finds weights close to it.
     #[test]
     fn recovers_the_weights_that_made_the_labels() {
@@ -360,16 +373,9 @@ mod tests {
                         ]
                     })
                     .collect();
-                let mut s: Vec<f64> = x.iter().map(|v| truth.logit(v) as f64).collect();
-                let m = s.iter().copied().fold(f64::NEG_INFINITY, f64::max);
-                s.iter_mut().for_each(|v| *v = (*v - m).exp());
-                let z: f64 = s.iter().sum();
-                let mut u = rng.next_f64() * z;
-                let gold = s.iter().position(|v| {
-                    u -= v;
-                    u <= 0.0
-                });
-                EvidenceRow { x, gold: gold.unwrap_or(5) }
+                let logits: Vec<f64> = x.iter().map(|v| truth.logit(v) as f64).collect();
+                let gold = draw(&mut rng, &logits);
+                EvidenceRow { x, gold }
             })
             .collect();
         let p = BlendParams {
@@ -392,13 +398,9 @@ mod tests {
         let rows: Vec<EvidenceRow> = (0..4000)
             .map(|_| {
                 let x: Vec<[f32; EVIDENCE]> = (0..5).map(|_| [0.0, 0.0, 0.0, (rng.next_f64() * 8.0) as f32]).collect();
-                let w: Vec<f64> = x.iter().map(|v| (0.5 * v[3] as f64).exp()).collect();
-                let mut u = rng.next_f64() * w.iter().sum::<f64>();
-                let gold = w.iter().position(|v| {
-                    u -= v;
-                    u <= 0.0
-                });
-                EvidenceRow { x, gold: gold.unwrap_or(4) }
+                let logits: Vec<f64> = x.iter().map(|v| 0.5 * v[3] as f64).collect();
+                let gold = draw(&mut rng, &logits);
+                EvidenceRow { x, gold }
             })
             .collect();
         let s = fit_scale(&blend, &rows);

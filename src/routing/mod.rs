@@ -26,7 +26,7 @@ use crate::features::Terms;
 use crate::keywords::Keywords;
 use crate::text::analyzer::{bigram_key, is_bigram};
 use crate::text::{normalize, Analysis, Analyzer};
-use crate::topics::{classifier_features, TopicModel, TopicScores};
+use crate::topics::{TopicModel, TopicScores};
 use crate::traits::Fit;
 use blend::{Blend, BlendParams, Calibration, EvidenceRow, EVIDENCE, MAX_HITS, PROB_FLOOR};
 
@@ -376,9 +376,7 @@ impl Meaning {
         let Some(c) = self.centroids.get(d) else { return Vec::new() };
         let mut found: Vec<(f32, String)> = Vec::new();
         for w in a.words.iter().filter(|w| w.is_content() && w.syllables > 1) {
-            let Some(v) = self.vectors.vector(w.key) else { continue };
-            let norm = v.iter().map(|&x| (x as f32) * (x as f32)).sum::<f32>().sqrt().max(1e-6);
-            let cos = v.iter().zip(c).map(|(&x, y)| x as f32 * y).sum::<f32>() / norm;
+            let Some(cos) = self.vectors.cosine_to(w.key, c) else { continue };
             let surface = text.get(w.start as usize..w.end as usize).unwrap_or("").to_lowercase();
             if cos >= NEAR_IN_MEANING && !surface.is_empty() && !found.iter().any(|f| f.1 == surface) {
                 found.push((cos, surface));
@@ -529,11 +527,13 @@ impl Router {
             topics: profile.topic_weight,
             meaning: profile.meaning_weight,
         };
-        let known = knowledge_texts(&profile);
+        // The profile's remit and keywords, analysed once: the bodies' vectors and the
+        // classifier's extra training texts.
+        let known: Vec<(String, Analysis)> =
+            knowledge_texts(&profile).into_iter().map(|(d, t)| (d, analyzer.analyze(&t))).collect();
         let meaning = crate::vectors::WordVectors::load_models(&profile.models_dir())?.map(|v| {
-            let analysed: Vec<(usize, Analysis)> =
-                known.iter().filter_map(|(d, t)| Some((profile.index(d)?, analyzer.analyze(t)))).collect();
-            Meaning::new(std::sync::Arc::new(v), profile.departments.len(), analysed.iter().map(|(d, a)| (*d, a)))
+            let of_body = known.iter().filter_map(|(d, a)| Some((profile.index(d)?, a)));
+            Meaning::new(std::sync::Arc::new(v), profile.departments.len(), of_body)
         });
         let mut r = Router {
             profile,
@@ -550,18 +550,15 @@ impl Router {
         }
         // Each text analysed once: the classifier's keys here, the topic areas' and the
         // keyword hits out of fold.
+        let keys_of = |a: &Analysis| {
+            let mut v = Vec::new();
+            Analyzer::classifier_keys(a, &mut v);
+            v
+        };
         let analyses: Vec<Analysis> = rows.iter().map(|t| analyzer.analyze(&t.text)).collect();
-        let docs: Vec<Vec<u64>> = analyses
-            .iter()
-            .map(|a| {
-                let mut v = Vec::new();
-                Analyzer::classifier_keys(a, &mut v);
-                v
-            })
-            .collect();
+        let docs: Vec<Vec<u64>> = analyses.iter().map(keys_of).collect();
         let labels: Vec<String> = rows.iter().map(|t| t.department.clone()).collect();
-        let (kdocs, klabels): (Vec<Vec<u64>>, Vec<String>) =
-            known.iter().map(|(d, t)| (classifier_features(analyzer, t), d.clone())).unzip();
+        let (kdocs, klabels): (Vec<Vec<u64>>, Vec<String>) = known.iter().map(|(d, a)| (keys_of(a), d.clone())).unzip();
         let train = |take: &dyn Fn(usize) -> bool| -> Result<LinearClassifier> {
             let mut d: Vec<Vec<u64>> = kdocs.clone();
             let mut l: Vec<String> = klabels.clone();

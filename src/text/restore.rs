@@ -8,7 +8,6 @@
 //! words the model does not know stay as typed; a line typed with diacritics is left whole.
 //! The case of each letter is kept.
 
-use std::io::{Read, Write};
 use std::path::Path;
 
 use rustc_hash::FxHashMap;
@@ -532,11 +531,7 @@ impl Restorer {
 
     /// Reads a model written by [`Restorer::save`].
     pub fn load(path: &Path) -> Result<Restorer> {
-        let file = std::fs::File::open(path).map_err(|e| Error::io(path, e))?;
-        let mut bytes = Vec::new();
-        flate2::read::GzDecoder::new(std::io::BufReader::new(file))
-            .read_to_end(&mut bytes)
-            .map_err(|e| Error::model(path, format!("not a restorer model: {e}")))?;
+        let bytes = crate::output::read_gzip(path, "a restorer model")?;
         Self::from_bytes(&bytes).map_err(|m| Error::model(path, m))
     }
 
@@ -652,10 +647,7 @@ impl Restorer {
             last = k;
             put_logp(&mut b, p);
         }
-        let mut gz = flate2::write::GzEncoder::new(Vec::new(), flate2::Compression::best());
-        gz.write_all(&b).map_err(|e| Error::io(path, e))?;
-        let packed = gz.finish().map_err(|e| Error::io(path, e))?;
-        crate::output::write_atomic(path, &packed)
+        crate::output::write_gzip_atomic(path, &b)
     }
 }
 

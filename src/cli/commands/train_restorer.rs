@@ -32,10 +32,7 @@ pub struct Args {
 /// Runs `ykien train-restorer`.
 pub fn exec(_cx: &Context, a: Args) -> Result<()> {
     let t0 = std::time::Instant::now();
-    let mut all = Vec::new();
-    for f in &a.files {
-        all.extend(crate::cli::args::training_texts(f)?);
-    }
+    let all = crate::cli::args::training_texts(&a.files)?;
     let params = ykien::text::RestorerParams {
         min_syllable_count: a.min_syllable_count,
         min_trigram_count: a.min_trigram_count,

@@ -37,10 +37,7 @@ pub struct Args {
 /// Runs `ykien train-vectors`.
 pub fn exec(cx: &Context, a: Args) -> Result<()> {
     let t0 = std::time::Instant::now();
-    let mut all = Vec::new();
-    for f in &a.files {
-        all.extend(crate::cli::args::training_texts(f)?);
-    }
+    let all = crate::cli::args::training_texts(&a.files)?;
     let analyzer = ykien::text::Analyzer::load(&cx.models_dir)?;
     let params = ykien::vectors::VectorParams {
         dim: a.dim,
