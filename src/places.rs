@@ -219,6 +219,20 @@ struct Mention {
 }
 
 impl Gazetteer {
+    /// Every unit's name as people write it with its kind ("huyện Hữu Lũng", "xã Tân
+    /// Thành huyện Hữu Lũng"): accented text the accent restorer learns names from.
+    pub fn unit_texts(&self) -> Vec<String> {
+        let mut out = vec![format!("tỉnh {}", self.province)];
+        for d in &self.districts {
+            out.push(format!("{} {}", d.kind, d.name));
+            for (kind, name, _) in &d.units {
+                out.push(format!("{kind} {name} {} {} tỉnh {}", d.kind, d.name, self.province));
+            }
+        }
+        out.extend(self.units2025.iter().map(|u| format!("{} {} tỉnh {}", u.kind, u.name, self.province)));
+        out
+    }
+
     /// Loads `models/places/<province>.toml`.
     pub fn load(models: &Path, province: &str) -> Result<Gazetteer> {
         let path = models.join("places").join(format!("{province}.toml"));

@@ -152,6 +152,82 @@ fn trains_saves_and_loads_a_model_that_restores_alike() {
     assert!(zero.train(&text).is_err());
 }
 
+/// Submissions of the province, typed without diacritics, with the words only text of
+/// this kind teaches: place names of the gazetteer, requests to "tỉnh" (the province),
+/// invitations ("mời"). News text alone restores them as "Tân Thạnh", "tính", "mỗi".
+#[test]
+fn the_shipped_model_knows_the_provinces_names_and_requests() {
+    for gold in [
+        "Xã Tân Thanh huyện Văn Lãng có nhiều thanh niên đi làm ở cửa khẩu.",
+        "Thanh niên huyện Văn Quan và huyện Tràng Định mong tỉnh quan tâm.",
+        "Đề nghị nhà trường mời doanh nghiệp về tư vấn.",
+    ] {
+        assert_eq!(restore(&strip(gold)), gold);
+    }
+}
+
+/// `--domain`: the texts of the kind the restorer will read teach it their words, counted
+/// `--domain-weight` times; rows of another split than `train` are left out (they
+/// measure); the gazetteer's unit names are added.
+#[test]
+fn the_domain_teaches_its_words_but_not_its_test_rows() {
+    let dir = tempfile::tempdir().unwrap();
+    let base = dir.path().join("base.txt");
+    std::fs::write(&base, SENTENCES.join("\n")).unwrap();
+    let domain = dir.path().join("y-kien.csv");
+    std::fs::write(
+        &domain,
+        "id,text,split\n\
+         1,Ban chấp hành Đoàn trường tổ chức hội trại cho đoàn viên.,train\n\
+         2,Đoạn đường ven suối đã được sửa xong.,test\n",
+    )
+    .unwrap();
+    let run = |extra: &[&str], out: &str| {
+        let mut args = vec!["train-restorer", base.to_str().unwrap(), "--min-syllable-count", "1"];
+        args.extend_from_slice(&["--min-trigram-count", "1", "--out", out]);
+        args.extend_from_slice(extra);
+        let (ok, stdout, stderr) = run_ykien(&args, dir.path());
+        assert!(ok, "{stderr}");
+        let r = Restorer::load_with_teencode(&dir.path().join(out), &models_dir()).unwrap();
+        (stdout, move |l: &str| r.restore(l, &mut Scratch::default()).text)
+    };
+    let (_, plain) = run(&[], "plain.bin");
+    let (said, domain_taught) = run(&["--domain", domain.to_str().unwrap(), "--domain-weight", "3"], "domain.bin");
+    assert!(said.contains("each 3 times"), "{said}");
+    let typed = "Doan truong to chuc hoi trai o huyen Huu Lung";
+    assert_eq!(domain_taught(typed), "Đoàn trường tổ chức hội trại ở huyện Hữu Lũng");
+    assert_ne!(plain(typed), domain_taught(typed), "the base text alone does not know them");
+    // The test row's words were not learned: "doan duong" is not "Đoạn đường".
+    assert!(!domain_taught("Doan duong ven suoi").contains("Đoạn đường"));
+}
+
+/// `eval-restorer` on submissions: the accented texts outside the train split, folded and
+/// restored; on the hand-written held-out submissions (corpus/heldout.csv, never learned
+/// from) the shipped model gets at least 0.965 of the syllables right (news text alone: 0.957).
+#[test]
+fn eval_restorer_scores_held_out_submissions() {
+    let dir = tempfile::tempdir().unwrap();
+    let f = dir.path().join("y-kien.csv");
+    std::fs::write(
+        &f,
+        "text,split\nMong tỉnh mở lớp học nghề.,train\nĐề nghị tỉnh hỗ trợ vay vốn.,test\nde nghi tinh ho tro,test\n",
+    )
+    .unwrap();
+    let (ok, out, err) = run_ykien(&["eval-restorer", f.to_str().unwrap()], dir.path());
+    assert!(ok, "{err}");
+    assert!(out.contains(": 1 texts, 7 syllables"), "only the accented test row is gold: {out}");
+    let heldout = models_dir().join("../corpus/heldout.csv");
+    let (ok, out, err) = run_ykien(&["eval-restorer", heldout.to_str().unwrap()], dir.path());
+    assert!(ok, "{err}");
+    let acc: f64 = out
+        .split("syllable accuracy ")
+        .nth(1)
+        .and_then(|r| r.split_whitespace().next())
+        .and_then(|v| v.parse().ok())
+        .unwrap_or_else(|| panic!("no accuracy in {out}"));
+    assert!(acc >= 0.965, "held-out submissions restored at {acc}");
+}
+
 #[test]
 fn the_command_restores_line_for_line() {
     let mut child = Command::new(env!("CARGO_BIN_EXE_ykien"))

@@ -1,5 +1,5 @@
 //! `ykien eval-restorer`: syllable accuracy and speed of accent restoration on accented
-//! sentences (CoNLL-U) with their diacritics removed.
+//! sentences (CoNLL-U) or submissions (any input file) with their diacritics removed.
 
 use std::path::PathBuf;
 
@@ -12,7 +12,9 @@ use crate::outln;
 /// Arguments of `ykien eval-restorer`.
 #[derive(clap::Args)]
 pub struct Args {
-    /// Gold sentences (CoNLL-U), accented.
+    /// Gold text, accented: sentences of a treebank (.conllu), or submissions in any file
+    /// ykien reads (the texts typed with diacritics; rows whose `split` column says `train`
+    /// are left out, the restorer may have learned from them).
     file: PathBuf,
     /// Restorer model (default: models/restorer.bin).
     #[arg(long)]
@@ -49,14 +51,13 @@ pub fn exec(cx: &Context, a: Args) -> Result<()> {
         min_share: a.min_share,
     };
     let load = t_load.elapsed();
-    let gold = ykien::text::conllu::read_conllu(&a.file)?;
-    let gold_lines: Vec<String> = gold.iter().map(|s| ykien::text::normalize(&s.syllables.join(" ")).text).collect();
+    let gold_lines = gold_texts(&a.file)?;
     let folded: Vec<String> =
         gold_lines.iter().map(|l| l.chars().map(ykien::text::normalize::fold_char).collect()).collect();
     if let Some(p) = &a.write_folded {
         ykien::output::write_atomic(p, (folded.join("\n") + "\n").as_bytes())?;
     }
-    let syllables: usize = folded.iter().map(|l| l.split(' ').count()).sum();
+    let syllables: usize = folded.iter().map(|l| l.split_whitespace().count()).sum();
     // Speed: all lines on every core, then on one, each repeated to at least a second.
     let restore_all = || -> Vec<String> {
         folded.par_iter().map_init(ykien::text::restore::Scratch::default, |s, l| restorer.restore(l, s).text).collect()
@@ -80,7 +81,7 @@ pub fn exec(cx: &Context, a: Args) -> Result<()> {
     let (mut right, mut total, mut marked_right, mut marked) = (0usize, 0usize, 0usize, 0usize);
     let mut errors: std::collections::HashMap<(String, String), usize> = Default::default();
     for (g, r) in gold_lines.iter().zip(&restored) {
-        for (gs, rs) in g.split(' ').zip(r.split(' ')) {
+        for (gs, rs) in g.split_whitespace().zip(r.split_whitespace()) {
             if !gs.chars().any(ykien::text::normalize::is_letter) {
                 continue;
             }
@@ -96,7 +97,7 @@ pub fn exec(cx: &Context, a: Args) -> Result<()> {
             }
         }
     }
-    outln!("{}: {} sentences, {} syllables (letters) of {} tokens", a.file.display(), gold.len(), total, syllables);
+    outln!("{}: {} texts, {} syllables (letters) of {} tokens", a.file.display(), gold_lines.len(), total, syllables);
     outln!(
         "syllable accuracy {:.4} ({right} of {total}); syllables with marks {:.4}",
         right as f64 / total.max(1) as f64,
@@ -119,4 +120,21 @@ pub fn exec(cx: &Context, a: Args) -> Result<()> {
         }
     }
     Ok(())
+}
+
+/// The gold texts, normalised, one a line: a treebank's sentences, or the accented
+/// submissions of a file outside its train split.
+fn gold_texts(file: &std::path::Path) -> Result<Vec<String>> {
+    let normal = |t: &str| ykien::text::normalize(&t.split_whitespace().collect::<Vec<_>>().join(" ")).text;
+    if file.extension().is_some_and(|e| e.eq_ignore_ascii_case("conllu")) {
+        let gold = ykien::text::conllu::read_conllu(file)?;
+        return Ok(gold.iter().map(|s| normal(&s.syllables.join(" "))).collect());
+    }
+    let read = ykien::input::read_file(file, &ykien::input::ReadOptions::default())?;
+    Ok(read
+        .submissions
+        .iter()
+        .filter(|s| s.field("split") != Some("train") && !ykien::text::Restorer::is_unaccented(&s.text))
+        .map(|s| normal(&s.text))
+        .collect())
 }
