@@ -216,6 +216,10 @@ fn eval_restorer_scores_held_out_submissions() {
     let (ok, out, err) = run_ykien(&["eval-restorer", f.to_str().unwrap()], dir.path());
     assert!(ok, "{err}");
     assert!(out.contains(": 1 texts, 7 syllables"), "only the accented test row is gold: {out}");
+    let none = dir.path().join("khong-dau.csv");
+    std::fs::write(&none, "text,split\nde nghi tinh ho tro,test\n").unwrap();
+    let (ok, _, err) = run_ykien(&["eval-restorer", none.to_str().unwrap()], dir.path());
+    assert!(!ok && err.contains("khong-dau.csv") && err.contains("có dấu"), "{err}");
     let heldout = models_dir().join("../corpus/heldout.csv");
     let (ok, out, err) = run_ykien(&["eval-restorer", heldout.to_str().unwrap()], dir.path());
     assert!(ok, "{err}");

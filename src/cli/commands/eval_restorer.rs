@@ -52,6 +52,9 @@ pub fn exec(cx: &Context, a: Args) -> Result<()> {
     };
     let load = t_load.elapsed();
     let gold_lines = gold_texts(&a.file)?;
+    if gold_lines.is_empty() {
+        anyhow::bail!(ykien::t!("cli.no-accented-gold", file = a.file.display()));
+    }
     let folded: Vec<String> =
         gold_lines.iter().map(|l| l.chars().map(ykien::text::normalize::fold_char).collect()).collect();
     if let Some(p) = &a.write_folded {
