@@ -187,6 +187,9 @@ pub fn write(base: &[Submission], v: &Variations, seed: u64, n: usize, format: F
     if format == Format::Xlsx {
         return write_xlsx(base, v, seed, n, path);
     }
+    if format == Format::Docx {
+        return Err(Error::Param("gen writes .csv, .jsonl, .txt, .xlsx or .parquet, not .docx".into()));
+    }
     if format == Format::Parquet {
         return write_parquet(base, v, seed, n, path);
     }

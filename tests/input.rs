@@ -538,3 +538,73 @@ fn a_workbook_with_a_sheet_per_district_is_read_whole_with_all_sheets() {
     // Without it, the first sheet alone.
     assert_eq!(read_file(&path, &ReadOptions::default()).unwrap().submissions.len(), 2);
 }
+
+/// A cell of a Word table holding `text` (empty: no run).
+fn word_cell(text: &str) -> docx_rs::TableCell {
+    let p = docx_rs::Paragraph::new();
+    docx_rs::TableCell::new().add_paragraph(if text.is_empty() {
+        p
+    } else {
+        p.add_run(docx_rs::Run::new().add_text(text))
+    })
+}
+
+/// A district office's Word compilation: the agency and motto in a table of their own at
+/// the top, a title, then the opinions' table with the district merged down its rows.
+#[test]
+fn a_word_compilation_is_read_from_its_table_of_opinions() {
+    use docx_rs::{Docx, Paragraph, Run, Table, TableRow, VMergeType};
+    let d = tempfile::tempdir().unwrap();
+    let path = d.path().join("tong-hop-y-kien.docx");
+    let head = Table::new(vec![TableRow::new(vec![
+        word_cell("UBND HUYỆN HỮU LŨNG"),
+        word_cell("CỘNG HÒA XÃ HỘI CHỦ NGHĨA VIỆT NAM"),
+    ])]);
+    let rows = vec![
+        TableRow::new(vec![word_cell("STT"), word_cell("Địa bàn"), word_cell("Nội dung ý kiến, kiến nghị")]),
+        TableRow::new(vec![
+            word_cell("1"),
+            word_cell("Hữu Lũng").vertical_merge(VMergeType::Restart),
+            word_cell("Đề nghị tỉnh mở lớp học nghề hàn cho thanh niên & bộ đội xuất ngũ."),
+        ]),
+        TableRow::new(vec![
+            word_cell("2"),
+            word_cell("").vertical_merge(VMergeType::Continue),
+            word_cell("Đường vào thôn Làng Rượi xuống cấp, mùa mưa không đi được."),
+        ]),
+        TableRow::new(vec![
+            word_cell("3"),
+            word_cell("Chi Lăng"),
+            word_cell("Mong có thêm học bổng cho học sinh nghèo."),
+        ]),
+    ];
+    let doc = Docx::new()
+        .add_table(head)
+        .add_paragraph(Paragraph::new().add_run(Run::new().add_text("BIỂU TỔNG HỢP Ý KIẾN CỦA THANH NIÊN")))
+        .add_table(Table::new(rows));
+    doc.build().pack(std::fs::File::create(&path).unwrap()).unwrap();
+    let out = read_file(&path, &ReadOptions::default()).unwrap();
+    let got: Vec<(&str, Option<&str>)> =
+        out.submissions.iter().map(|s| (s.text.as_str(), s.locality.as_deref())).collect();
+    assert_eq!(
+        got,
+        [
+            ("Đề nghị tỉnh mở lớp học nghề hàn cho thanh niên & bộ đội xuất ngũ.", Some("Hữu Lũng")),
+            ("Đường vào thôn Làng Rượi xuống cấp, mùa mưa không đi được.", Some("Hữu Lũng")),
+            ("Mong có thêm học bổng cho học sinh nghèo.", Some("Chi Lăng")),
+        ]
+    );
+    // A Word document without a table, and a file that is no Word document, are errors
+    // naming the file and what to do.
+    let plain = d.path().join("van-ban.docx");
+    Docx::new()
+        .add_paragraph(Paragraph::new().add_run(Run::new().add_text("Ý kiến")))
+        .build()
+        .pack(std::fs::File::create(&plain).unwrap())
+        .unwrap();
+    let e = err_text(read_file(&plain, &ReadOptions::default()));
+    assert!(e.contains("van-ban.docx") && e.contains("bảng"), "{e}");
+    let fake = write(d.path(), "gia.docx", b"PK\x03\x04 not really");
+    let e = err_text(read_file(&fake, &ReadOptions::default()));
+    assert!(e.contains("gia.docx") && e.contains("Word"), "{e}");
+}

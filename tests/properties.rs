@@ -231,6 +231,47 @@ proptest! {
 }
 
 /// A small index of bundled submissions, built once for the similarity property.
+/// A .docx holding `xml` as its word/document.xml.
+fn docx_with(xml: &[u8]) -> Vec<u8> {
+    use std::io::Write;
+    let mut z = zip::ZipWriter::new(std::io::Cursor::new(Vec::new()));
+    let o = zip::write::SimpleFileOptions::default();
+    z.start_file("word/document.xml", o).unwrap();
+    z.write_all(xml).unwrap();
+    z.finish().unwrap().into_inner()
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig { cases: 128, ..ProptestConfig::default() })]
+
+    /// Any document.xml, well formed or not: its tables' rows read, or an error naming the
+    /// file; never a panic.
+    #[test]
+    fn any_word_document_reads_or_fails_naming_the_file(
+        body in prop::collection::vec(prop_oneof![
+            Just("<w:tbl>"), Just("</w:tbl>"), Just("<w:tr>"), Just("</w:tr>"), Just("<w:tc>"), Just("</w:tc>"),
+            Just("<w:p>"), Just("</w:p>"), Just("<w:t>"), Just("</w:t>"), Just("<w:vMerge/>"),
+            Just("<w:gridSpan w:val=\"99999999999\"/>"), Just("<w:gridSpan w:val=\"3\"/>"), Just("<w:br/>"),
+            Just("Nội dung ý kiến"), Just("Đề nghị mở lớp học nghề"), Just("&amp;"), Just("&#x1F600;"), Just("&bad;"),
+            Just("<"), Just("\u{0}"), Just("<w:tbl/>"),
+        ], 0..60),
+        skip_bad in any::<bool>(),
+    ) {
+        let d = tempfile::tempdir().unwrap();
+        let p = d.path().join("y.docx");
+        std::fs::write(&p, docx_with(body.concat().as_bytes())).unwrap();
+        let opts = ykien::input::ReadOptions { skip_bad, ..Default::default() };
+        match ykien::input::read_file(&p, &opts) {
+            Ok(out) => {
+                for s in &out.submissions {
+                    prop_assert!(!s.text.trim().is_empty());
+                }
+            }
+            Err(e) => prop_assert!(e.to_string().contains("y.docx"), "{}", e),
+        }
+    }
+}
+
 fn similar_index() -> &'static (tempfile::TempDir, ykien::search::SearchIndex) {
     static IDX: std::sync::OnceLock<(tempfile::TempDir, ykien::search::SearchIndex)> = std::sync::OnceLock::new();
     IDX.get_or_init(|| {

@@ -9,6 +9,7 @@
 pub mod columns;
 mod decode;
 mod delimited;
+mod docx;
 mod jsonl;
 pub mod legacy;
 mod parquet;
@@ -134,6 +135,8 @@ pub enum Format {
     Txt,
     /// Apache Parquet (Spark, pandas, Polars, DuckDB).
     Parquet,
+    /// Word document (.docx): its tables of opinions.
+    Docx,
 }
 
 impl Format {
@@ -146,6 +149,7 @@ impl Format {
             "xlsx" | "xlsm" | "xls" | "ods" => Format::Xlsx,
             "txt" | "text" => Format::Txt,
             "parquet" | "pq" => Format::Parquet,
+            "docx" => Format::Docx,
             _ => return None,
         })
     }
@@ -271,6 +275,7 @@ fn read_file_with(
         Format::Xlsx => sheet::read(path, opts, &mut sink)?,
         Format::Txt => plain::read(path, &mut sink)?,
         Format::Parquet => parquet::read(path, &mut sink)?,
+        Format::Docx => docx::read(path, opts, &mut sink)?,
     }
     sink.flush(0)?;
     let n = sink.out.submissions.len() + sink.handed;

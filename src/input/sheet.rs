@@ -125,7 +125,7 @@ fn read_sheet<RS: std::io::Read + std::io::Seek>(
 
 /// The header (the first row with anything in it), then a record per row; rows are
 /// numbered as the spreadsheet shows them, and a row with nothing in it is blank.
-fn read_rows(
+pub(super) fn read_rows(
     path: &Path,
     sheet: &str,
     sink: &mut Sink<'_, '_>,
