@@ -12,18 +12,19 @@ use std::path::Path;
 use calamine::Data;
 use quick_xml::events::Event;
 
-use super::{ReadOptions, Sink};
+use super::Sink;
 use crate::error::{Error, Location, Result};
 
 /// Bytes of word/document.xml read at most (a zip bomb stops here).
 const MAX_XML: u64 = 256 << 20;
-/// Nested tables deeper than this are read as text of their cell.
+/// Tables nested deeper than this make the document an error (a table nested in a cell
+/// is read as text of that cell).
 const MAX_DEPTH: usize = 64;
 
 /// A table: rows of cells, and per cell whether it continues a vertical merge.
 type Table = Vec<Vec<(String, bool)>>;
 
-pub(super) fn read(path: &Path, _opts: &ReadOptions, sink: &mut Sink<'_, '_>) -> Result<()> {
+pub(super) fn read(path: &Path, sink: &mut Sink<'_, '_>) -> Result<()> {
     let bad = |what: String| Error::input(path, Location::File, crate::t!("input.docx-unreadable", what = what));
     let file = std::fs::File::open(path).map_err(|e| Error::io(path, e))?;
     let mut zip = zip::ZipArchive::new(file).map_err(|e| bad(e.to_string()))?;

@@ -275,7 +275,7 @@ fn read_file_with(
         Format::Xlsx => sheet::read(path, opts, &mut sink)?,
         Format::Txt => plain::read(path, &mut sink)?,
         Format::Parquet => parquet::read(path, &mut sink)?,
-        Format::Docx => docx::read(path, opts, &mut sink)?,
+        Format::Docx => docx::read(path, &mut sink)?,
     }
     sink.flush(0)?;
     let n = sink.out.submissions.len() + sink.handed;
