@@ -608,3 +608,43 @@ fn a_word_compilation_is_read_from_its_table_of_opinions() {
     let e = err_text(read_file(&fake, &ReadOptions::default()));
     assert!(e.contains("gia.docx") && e.contains("Word"), "{e}");
 }
+
+/// A column the user names (`--text-column`) chooses the Word table holding it, even when a
+/// larger table (here a list of attendees) comes first.
+#[test]
+fn a_named_text_column_chooses_its_word_table() {
+    use docx_rs::{Docx, Table, TableRow};
+    let d = tempfile::tempdir().unwrap();
+    let path = d.path().join("bien-ban.docx");
+    let attendees: Vec<TableRow> = ["Họ và tên", "Nguyễn Văn An", "Hoàng Thị Bích", "Lộc Văn Cường", "Vi Thị Dung"]
+        .iter()
+        .map(|n| TableRow::new(vec![word_cell(n), word_cell("Đoàn viên")]))
+        .collect();
+    let opinions = vec![
+        TableRow::new(vec![word_cell("Xã"), word_cell("Điều muốn hỏi")]),
+        TableRow::new(vec![
+            word_cell("Tân Thành"),
+            word_cell("Xin hỏi thủ tục vay vốn tạo việc làm ở ngân hàng chính sách."),
+        ]),
+        TableRow::new(vec![
+            word_cell("Hòa Cư"),
+            word_cell("Cho em hỏi học phí trường cao đẳng nghề năm nay bao nhiêu?"),
+        ]),
+    ];
+    Docx::new()
+        .add_table(Table::new(attendees))
+        .add_table(Table::new(opinions))
+        .build()
+        .pack(std::fs::File::create(&path).unwrap())
+        .unwrap();
+    let opts = ReadOptions { text_column: "Điều muốn hỏi".into(), ..Default::default() };
+    let out = read_file(&path, &opts).unwrap();
+    let got: Vec<&str> = out.submissions.iter().map(|s| s.text.as_str()).collect();
+    assert_eq!(
+        got,
+        [
+            "Xin hỏi thủ tục vay vốn tạo việc làm ở ngân hàng chính sách.",
+            "Cho em hỏi học phí trường cao đẳng nghề năm nay bao nhiêu?"
+        ]
+    );
+}

@@ -174,18 +174,21 @@ pub fn find_layout(rows: &[Vec<String>], names: &ColumnNames, over: &Overrides) 
 /// else the first row with the most filled cells.
 fn header_row(rows: &[Vec<String>], names: &ColumnNames, over: &Overrides) -> std::result::Result<usize, String> {
     let filled = |r: &Vec<String>| r.iter().filter(|c| !c.trim().is_empty()).count();
-    let user_text = over.by_role.iter().find(|(r, _)| r == "text").map(|(_, h)| fold_header(h));
-    let names_text = |r: &Vec<String>| {
-        r.iter().any(|c| match &user_text {
-            Some(t) => fold_header(c) == *t,
-            None => names.role_of(c).is_some_and(|(role, _)| role == "text"),
-        })
-    };
-    if let Some(i) = rows.iter().position(names_text) {
+    if let Some(i) = rows.iter().position(|r| names_text_column(r, names, over)) {
         return Ok(i);
     }
     let most = rows.iter().map(filled).max().unwrap_or(0);
     rows.iter().position(|r| filled(r) == most && most > 0).ok_or_else(|| crate::t!("input.no-header-row"))
+}
+
+/// Whether a row names a text column: the user's `--text-column` (or `--columns text=…`)
+/// when given, else a synonym of models/columns.toml.
+pub fn names_text_column(row: &[String], names: &ColumnNames, over: &Overrides) -> bool {
+    let user_text = over.by_role.iter().find(|(r, _)| r == "text").map(|(_, h)| fold_header(h));
+    row.iter().any(|c| match &user_text {
+        Some(t) => fold_header(c) == *t,
+        None => names.role_of(c).is_some_and(|(role, _)| role == "text"),
+    })
 }
 
 /// Each column's role: the user's names first, then exact synonyms, then prefixes, one

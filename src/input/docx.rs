@@ -39,10 +39,10 @@ pub(super) fn read(path: &Path, sink: &mut Sink<'_, '_>) -> Result<()> {
     }
     let grids: Vec<Vec<Vec<String>>> = tables.iter().map(fill_merged).collect();
     let names_text = |g: &Vec<Vec<String>>| {
-        g.iter().take(30).any(|r| r.iter().any(|c| sink.names.role_of(c).is_some_and(|(role, _)| role == "text")))
+        g.iter().take(30).any(|r| super::columns::names_text_column(r, &sink.names, &sink.overrides))
     };
     let mut chosen: Vec<usize> = (0..grids.len()).filter(|&i| names_text(&grids[i])).collect();
-    if chosen.is_empty() || sink.overrides.by_role.iter().any(|(r, _)| r == "text") {
+    if chosen.is_empty() {
         chosen = vec![(0..grids.len()).max_by_key(|&i| (grids[i].len(), usize::MAX - i)).unwrap_or(0)];
     }
     for i in chosen {

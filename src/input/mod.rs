@@ -57,6 +57,18 @@ impl Submission {
         self.locality.as_deref().unwrap_or(UNKNOWN_LOCALITY)
     }
 
+    /// Whether the row may be learned from: its `split` column is absent or says `train`
+    /// (the bundled corpus's convention; a file without the column is all learnable).
+    pub fn outside_test_split(&self) -> bool {
+        self.field("split").is_none_or(|v| v == "train")
+    }
+
+    /// Whether the row may be scored on: its `split` column is absent or says anything but
+    /// `train` (a file without the column is all held out).
+    pub fn outside_train_split(&self) -> bool {
+        self.field("split") != Some("train")
+    }
+
     /// A field by column name: the named fields first, then the extra columns.
     pub fn field(&self, name: &str) -> Option<&str> {
         match name {

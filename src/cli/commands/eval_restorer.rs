@@ -137,7 +137,7 @@ fn gold_texts(file: &std::path::Path) -> Result<Vec<String>> {
     Ok(read
         .submissions
         .iter()
-        .filter(|s| s.field("split") != Some("train") && !ykien::text::Restorer::is_unaccented(&s.text))
+        .filter(|s| s.outside_train_split() && !ykien::text::Restorer::is_unaccented(&s.text))
         .map(|s| normal(&s.text))
         .collect())
 }

@@ -73,9 +73,7 @@ fn domain_texts(cx: &Context, files: &[PathBuf]) -> Result<Vec<String>> {
     let mut out = Vec::new();
     for f in files {
         let read = ykien::input::read_file(f, &ykien::input::ReadOptions::default())?;
-        out.extend(
-            read.submissions.into_iter().filter(|s| s.field("split").is_none_or(|v| v == "train")).map(|s| s.text),
-        );
+        out.extend(read.submissions.into_iter().filter(|s| s.outside_test_split()).map(|s| s.text));
     }
     let places = cx.models_dir.join("places");
     let mut provinces: Vec<String> = std::fs::read_dir(&places)
