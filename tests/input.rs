@@ -648,3 +648,51 @@ fn a_named_text_column_chooses_its_word_table() {
         ]
     );
 }
+
+/// What offices' systems export under an .xls name: a web page whose table has a title row
+/// spanning every column, the district spanning its rows and line breaks inside a cell; and
+/// tab-separated text. Both are read, and the note says what the file really was.
+#[test]
+fn files_named_xls_that_are_web_pages_or_text_are_read() {
+    let d = tempfile::tempdir().unwrap();
+    let page = "<html xmlns:x=\"urn:schemas-microsoft-com:office:excel\"><head>\
+        <meta http-equiv=\"Content-Type\" content=\"text/html; charset=utf-8\"></head><body>\
+        <table border=1><tr><td colspan=3><b>TỔNG HỢP Ý KIẾN ĐOÀN VIÊN, THANH NIÊN</b></td></tr>\
+        <tr><th>STT</th><th>Huyện/Thành phố</th><th>Nội dung kiến nghị</th></tr>\
+        <tr><td>1</td><td rowspan=\"2\">Lộc Bình</td><td>Đề nghị hỗ trợ vay vốn<br>để thanh niên khởi nghiệp &amp; làm kinh tế.</td></tr>\
+        <tr><td>2</td><td>Xin mở thêm lớp tin học cho đoàn viên ở xã.</td></tr>\
+        <tr><td>3</td><td>Bắc Sơn</td><td>Mong có thông tin tuyển dụng lao động tại khu công nghiệp.</td></tr>\
+        </table></body></html>";
+    let path = write(d.path(), "xuat-excel.xls", page.as_bytes());
+    let out = read_file(&path, &ReadOptions::default()).unwrap();
+    let got: Vec<(&str, Option<&str>)> =
+        out.submissions.iter().map(|s| (s.text.as_str(), s.locality.as_deref())).collect();
+    assert_eq!(
+        got,
+        [
+            ("Đề nghị hỗ trợ vay vốn\nđể thanh niên khởi nghiệp & làm kinh tế.", Some("Lộc Bình")),
+            ("Xin mở thêm lớp tin học cho đoàn viên ở xã.", Some("Lộc Bình")),
+            ("Mong có thông tin tuyển dụng lao động tại khu công nghiệp.", Some("Bắc Sơn")),
+        ]
+    );
+    assert_eq!(out.title_rows, 1);
+    let notes = format!("{:?}", out.columns);
+    assert!(notes.contains("HTML"), "{notes}");
+
+    let tsv = "Địa phương\tÝ kiến\nĐình Lập\tCho em hỏi điều kiện xét cử tuyển năm nay.\n";
+    let path = write(d.path(), "danh-sach.xls", tsv.as_bytes());
+    let out = read_file(&path, &ReadOptions::default()).unwrap();
+    assert_eq!(out.submissions.len(), 1);
+    assert_eq!(out.submissions[0].text, "Cho em hỏi điều kiện xét cử tuyển năm nay.");
+    assert_eq!(out.submissions[0].locality.as_deref(), Some("Đình Lập"));
+    assert!(format!("{:?}", out.columns).contains(".csv"), "{:?}", out.columns);
+
+    // A page without a table, and Excel 2003's XML, are errors naming the file and saying what to do.
+    let path = write(d.path(), "trang.html", "<html><body><p>Ý kiến</p></body></html>".as_bytes());
+    let e = err_text(read_file(&path, &ReadOptions::default()));
+    assert!(e.contains("trang.html") && e.contains("bảng"), "{e}");
+    let xml = "<?xml version=\"1.0\"?><Workbook xmlns=\"urn:schemas-microsoft-com:office:spreadsheet\"></Workbook>";
+    let path = write(d.path(), "bang-tinh-2003.xls", xml.as_bytes());
+    let e = err_text(read_file(&path, &ReadOptions::default()));
+    assert!(e.contains("bang-tinh-2003.xls") && e.contains(".xlsx"), "{e}");
+}

@@ -230,7 +230,6 @@ proptest! {
     }
 }
 
-/// A small index of bundled submissions, built once for the similarity property.
 /// A .docx holding `xml` as its word/document.xml.
 fn docx_with(xml: &[u8]) -> Vec<u8> {
     use std::io::Write;
@@ -270,8 +269,36 @@ proptest! {
             Err(e) => prop_assert!(e.to_string().contains("y.docx"), "{}", e),
         }
     }
+
+    /// Any page under an .xls name (what offices' systems export), tags matched or not,
+    /// spans of any size: its tables' rows read, or an error naming the file; never a panic.
+    #[test]
+    fn any_web_page_named_xls_reads_or_fails_naming_the_file(
+        body in prop::collection::vec(prop_oneof![
+            Just("<table>"), Just("</table>"), Just("<tr>"), Just("</tr>"), Just("<td>"), Just("</td>"),
+            Just("<th>"), Just("<tbody>"), Just("<td rowspan=99999999>"), Just("<td colspan=\"1000\">"),
+            Just("<td rowspan=2 colspan=0>"), Just("<br>"), Just("<p>"), Just("Nội dung ý kiến"),
+            Just("Đề nghị mở lớp học nghề"), Just("&amp;"), Just("&#x1F600;"), Just("&bad;"), Just("<"),
+            Just("\u{0}"), Just("<!--"), Just("<html>"), Just("\t"), Just("\n"),
+        ], 0..60),
+        skip_bad in any::<bool>(),
+    ) {
+        let d = tempfile::tempdir().unwrap();
+        let p = d.path().join("y.xls");
+        std::fs::write(&p, body.concat()).unwrap();
+        let opts = ykien::input::ReadOptions { skip_bad, ..Default::default() };
+        match ykien::input::read_file(&p, &opts) {
+            Ok(out) => {
+                for s in &out.submissions {
+                    prop_assert!(!s.text.trim().is_empty());
+                }
+            }
+            Err(e) => prop_assert!(e.to_string().contains("y.xls"), "{}", e),
+        }
+    }
 }
 
+/// A small index of bundled submissions, built once for the similarity property.
 fn similar_index() -> &'static (tempfile::TempDir, ykien::search::SearchIndex) {
     static IDX: std::sync::OnceLock<(tempfile::TempDir, ykien::search::SearchIndex)> = std::sync::OnceLock::new();
     IDX.get_or_init(|| {

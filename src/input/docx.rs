@@ -9,7 +9,6 @@
 use std::io::{BufReader, Read};
 use std::path::Path;
 
-use calamine::Data;
 use quick_xml::events::Event;
 
 use super::Sink;
@@ -38,22 +37,7 @@ pub(super) fn read(path: &Path, sink: &mut Sink<'_, '_>) -> Result<()> {
         return Err(Error::input(path, Location::File, crate::t!("input.docx-no-table")));
     }
     let grids: Vec<Vec<Vec<String>>> = tables.iter().map(fill_merged).collect();
-    let names_text = |g: &Vec<Vec<String>>| {
-        g.iter().take(30).any(|r| super::columns::names_text_column(r, &sink.names, &sink.overrides))
-    };
-    let mut chosen: Vec<usize> = (0..grids.len()).filter(|&i| names_text(&grids[i])).collect();
-    if chosen.is_empty() {
-        chosen = vec![(0..grids.len()).max_by_key(|&i| (grids[i].len(), usize::MAX - i)).unwrap_or(0)];
-    }
-    for i in chosen {
-        let name = crate::t!("input.docx-table", n = i + 1);
-        let rows = grids[i]
-            .iter()
-            .enumerate()
-            .map(|(r, cells)| Ok((r as u64 + 1, cells.iter().map(|c| Data::String(c.clone())).collect())));
-        super::sheet::read_rows(path, &name, sink, rows)?;
-    }
-    Ok(())
+    super::sheet::read_tables(path, sink, grids)
 }
 
 /// The cells' texts, a cell that continues a vertical merge given the text above it.

@@ -10,6 +10,7 @@ pub mod columns;
 mod decode;
 mod delimited;
 mod docx;
+mod html;
 mod jsonl;
 pub mod legacy;
 mod parquet;
@@ -149,6 +150,8 @@ pub enum Format {
     Parquet,
     /// Word document (.docx): its tables of opinions.
     Docx,
+    /// Web page (.htm, .html): its tables of opinions.
+    Html,
 }
 
 impl Format {
@@ -162,6 +165,7 @@ impl Format {
             "txt" | "text" => Format::Txt,
             "parquet" | "pq" => Format::Parquet,
             "docx" => Format::Docx,
+            "htm" | "html" => Format::Html,
             _ => return None,
         })
     }
@@ -232,6 +236,39 @@ pub fn read_file(path: &Path, opts: &ReadOptions) -> Result<ReadOutcome> {
     read_file_with(path, opts, None, None)
 }
 
+/// What a file named as a workbook holds when it is not one: many offices' systems write a
+/// web page ("Xuất Excel") or tab-separated text under an .xls name. `None` for a workbook
+/// (a zip or OLE file) and for what calamine should judge; else the format to read it as
+/// and the note that says so.
+fn sniff_workbook(path: &Path) -> Result<Option<(Format, String)>> {
+    use std::io::Read;
+    let mut head = Vec::with_capacity(64 << 10);
+    std::fs::File::open(path).and_then(|f| f.take(64 << 10).read_to_end(&mut head)).map_err(|e| Error::io(path, e))?;
+    const OLE: &[u8] = &[0xD0, 0xCF, 0x11, 0xE0, 0xA1, 0xB1, 0x1A, 0xE1];
+    if head.is_empty() || head.starts_with(b"PK") || head.starts_with(OLE) {
+        return Ok(None);
+    }
+    if decode::utf16(&head).is_some() {
+        return Ok(Some((Format::Csv, crate::t!("input.workbook-is-text"))));
+    }
+    let body = head.strip_prefix(decode::UTF8_BOM).unwrap_or(&head);
+    let start = body.iter().position(|b| !b.is_ascii_whitespace()).unwrap_or(body.len());
+    if body.get(start) == Some(&b'<') {
+        let lower = body.to_ascii_lowercase();
+        if lower.windows(44).any(|w| w == b"urn:schemas-microsoft-com:office:spreadsheet") {
+            return Err(Error::input(path, Location::File, crate::t!("input.spreadsheet-2003")));
+        }
+        return Ok(Some((Format::Html, crate::t!("input.workbook-is-html"))));
+    }
+    // Text under an .xls name: the first line has columns (a tab, semicolon or comma).
+    let xls = path.extension().and_then(|e| e.to_str()).is_some_and(|e| e.eq_ignore_ascii_case("xls"));
+    let first_line = body.split(|&b| b == b'\n').next().unwrap_or_default();
+    if xls && !body.contains(&0) && first_line.iter().any(|b| matches!(b, b'\t' | b';' | b',')) {
+        return Ok(Some((Format::Csv, crate::t!("input.workbook-is-text"))));
+    }
+    Ok(None)
+}
+
 /// Refuses what is not a regular file (a folder, a FIFO that would block the read for
 /// ever, a device) before anything opens it.
 fn check_regular_file(path: &Path) -> Result<()> {
@@ -277,6 +314,16 @@ fn read_file_with(
     };
     check_regular_file(path)?;
     let mut sink = Sink::new(path, opts);
+    let format = match format {
+        Format::Xlsx => match sniff_workbook(path)? {
+            Some((f, what)) => {
+                sink.note(what);
+                f
+            }
+            None => format,
+        },
+        f => f,
+    };
     if let Some(stem) = stem {
         sink.stem = stem;
     }
@@ -288,6 +335,7 @@ fn read_file_with(
         Format::Txt => plain::read(path, &mut sink)?,
         Format::Parquet => parquet::read(path, &mut sink)?,
         Format::Docx => docx::read(path, &mut sink)?,
+        Format::Html => html::read(path, &mut sink)?,
     }
     sink.flush(0)?;
     let n = sink.out.submissions.len() + sink.handed;

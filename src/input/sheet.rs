@@ -123,9 +123,33 @@ fn read_sheet<RS: std::io::Read + std::io::Seek>(
     }
 }
 
+/// Reads the tables of a document (a Word file, a web page): those whose first rows name a
+/// text column (by a synonym or the user's name for it), else the largest; each is named
+/// "bảng N" in errors, N counting every table of the document from 1.
+pub(super) fn read_tables(path: &Path, sink: &mut Sink<'_, '_>, grids: Vec<Vec<Vec<String>>>) -> Result<()> {
+    let names_text = |g: &Vec<Vec<String>>| {
+        g.iter().take(30).any(|r| super::columns::names_text_column(r, &sink.names, &sink.overrides))
+    };
+    let mut chosen: Vec<usize> = (0..grids.len()).filter(|&i| names_text(&grids[i])).collect();
+    if chosen.is_empty() {
+        chosen = vec![(0..grids.len()).max_by_key(|&i| (grids[i].len(), usize::MAX - i)).unwrap_or(0)];
+    }
+    let mut grids: Vec<Option<Vec<Vec<String>>>> = grids.into_iter().map(Some).collect();
+    for i in chosen {
+        let name = crate::t!("input.table", n = i + 1);
+        let grid = grids[i].take().unwrap_or_default();
+        let rows = grid
+            .into_iter()
+            .enumerate()
+            .map(|(r, cells)| Ok((r as u64 + 1, cells.into_iter().map(Data::String).collect())));
+        read_rows(path, &name, sink, rows)?;
+    }
+    Ok(())
+}
+
 /// The header (the first row with anything in it), then a record per row; rows are
 /// numbered as the spreadsheet shows them, and a row with nothing in it is blank.
-pub(super) fn read_rows(
+fn read_rows(
     path: &Path,
     sheet: &str,
     sink: &mut Sink<'_, '_>,
