@@ -687,12 +687,56 @@ fn files_named_xls_that_are_web_pages_or_text_are_read() {
     assert_eq!(out.submissions[0].locality.as_deref(), Some("Đình Lập"));
     assert!(format!("{:?}", out.columns).contains(".csv"), "{:?}", out.columns);
 
-    // A page without a table, and Excel 2003's XML, are errors naming the file and saying what to do.
+    // A page without a table is an error naming the file and saying what to do.
     let path = write(d.path(), "trang.html", "<html><body><p>Ý kiến</p></body></html>".as_bytes());
     let e = err_text(read_file(&path, &ReadOptions::default()));
     assert!(e.contains("trang.html") && e.contains("bảng"), "{e}");
-    let xml = "<?xml version=\"1.0\"?><Workbook xmlns=\"urn:schemas-microsoft-com:office:spreadsheet\"></Workbook>";
-    let path = write(d.path(), "bang-tinh-2003.xls", xml.as_bytes());
-    let e = err_text(read_file(&path, &ReadOptions::default()));
-    assert!(e.contains("bang-tinh-2003.xls") && e.contains(".xlsx"), "{e}");
+}
+
+/// Excel 2003's XML under an .xls name, as older systems export it: a title merged across,
+/// the district merged down, a cell placed by its index; every worksheet with --all-sheets.
+#[test]
+fn an_excel_2003_xml_spreadsheet_is_read() {
+    let d = tempfile::tempdir().unwrap();
+    let cell = |t: &str| format!("<Cell><Data ss:Type=\"String\">{t}</Data></Cell>");
+    let sheet = |name: &str, rows: &str| format!("<Worksheet ss:Name=\"{name}\"><Table>{rows}</Table></Worksheet>");
+    let first = format!(
+        "<Row><Cell ss:MergeAcross=\"2\"><Data ss:Type=\"String\">TỔNG HỢP Ý KIẾN</Data></Cell></Row>\
+         <Row>{}{}{}</Row>\
+         <Row>{}<Cell ss:MergeDown=\"1\"><Data ss:Type=\"String\">Văn Quan</Data></Cell>{}</Row>\
+         <Row>{}<Cell ss:Index=\"3\"><Data ss:Type=\"String\">Đề nghị sửa đường vào trường &amp; làm cầu.</Data></Cell></Row>",
+        cell("STT"), cell("Huyện/Thành phố"), cell("Ý kiến, kiến nghị"),
+        cell("1"), cell("Mong tỉnh có chính sách hỗ trợ thanh niên khởi nghiệp."),
+        cell("2"),
+    );
+    let second = format!(
+        "<Row>{}{}</Row><Row>{}{}</Row>",
+        cell("Địa bàn"),
+        cell("Ý kiến"),
+        cell("Tràng Định"),
+        cell("Xin hỏi điều kiện đi xuất khẩu lao động.")
+    );
+    let xml = format!(
+        "<?xml version=\"1.0\"?>\n<?mso-application progid=\"Excel.Sheet\"?>\n<Workbook xmlns=\"urn:schemas-microsoft-com:office:spreadsheet\" \
+         xmlns:ss=\"urn:schemas-microsoft-com:office:spreadsheet\">{}{}</Workbook>",
+        sheet("Huyện", &first),
+        sheet("Xã", &second)
+    );
+    let path = write(d.path(), "bao-cao-2003.xls", xml.as_bytes());
+    let out = read_file(&path, &ReadOptions::default()).unwrap();
+    let got: Vec<(&str, Option<&str>)> =
+        out.submissions.iter().map(|s| (s.text.as_str(), s.locality.as_deref())).collect();
+    assert_eq!(
+        got,
+        [
+            ("Mong tỉnh có chính sách hỗ trợ thanh niên khởi nghiệp.", Some("Văn Quan")),
+            ("Đề nghị sửa đường vào trường & làm cầu.", Some("Văn Quan")),
+        ]
+    );
+    assert!(format!("{:?}", out.columns).contains("2003"), "{:?}", out.columns);
+    let all = read_file(&path, &ReadOptions { all_sheets: true, ..Default::default() }).unwrap();
+    assert_eq!(all.submissions.len(), 3);
+    assert_eq!(all.submissions[2].locality.as_deref(), Some("Tràng Định"));
+    let named = read_file(&path, &ReadOptions { sheet: Some("Xã".into()), ..Default::default() }).unwrap();
+    assert_eq!(named.submissions[0].text, "Xin hỏi điều kiện đi xuất khẩu lao động.");
 }

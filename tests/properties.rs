@@ -270,7 +270,7 @@ proptest! {
         }
     }
 
-    /// Any page under an .xls name (what offices' systems export), tags matched or not,
+    /// Any page or Excel 2003 XML under an .xls name (what offices' systems export), tags matched or not,
     /// spans of any size: its tables' rows read, or an error naming the file; never a panic.
     #[test]
     fn any_web_page_named_xls_reads_or_fails_naming_the_file(
@@ -280,6 +280,10 @@ proptest! {
             Just("<td rowspan=2 colspan=0>"), Just("<br>"), Just("<p>"), Just("Nội dung ý kiến"),
             Just("Đề nghị mở lớp học nghề"), Just("&amp;"), Just("&#x1F600;"), Just("&bad;"), Just("<"),
             Just("\u{0}"), Just("<!--"), Just("<html>"), Just("\t"), Just("\n"),
+            Just("<Workbook xmlns=\"urn:schemas-microsoft-com:office:spreadsheet\">"), Just("<Worksheet>"),
+            Just("<Row ss:Index=\"99999999999\">"), Just("</Row>"), Just("<Cell ss:Index=\"16385\">"),
+            Just("<Cell ss:MergeDown=\"99999\" ss:MergeAcross=\"500\">"), Just("</Cell>"), Just("<Data>"),
+            Just("</Data>"), Just("<Row/>"),
         ], 0..60),
         skip_bad in any::<bool>(),
     ) {

@@ -29,7 +29,7 @@ type Grid = Vec<Vec<String>>;
 pub(super) fn read(path: &Path, sink: &mut Sink<'_, '_>) -> Result<()> {
     let meta = std::fs::metadata(path).map_err(|e| Error::io(path, e))?;
     if meta.len() > MAX_BYTES {
-        return Err(Error::input(path, Location::File, crate::t!("input.html-too-large", mb = MAX_BYTES >> 20)));
+        return Err(Error::input(path, Location::File, crate::t!("input.table-file-too-large", mb = MAX_BYTES >> 20)));
     }
     let (text, _, _) = super::decode::read_text(path, false, sink.encoding)?;
     let grids = tables(&text).map_err(|m| Error::input(path, Location::File, m))?;
@@ -214,7 +214,7 @@ fn grid(table: Vec<Vec<RawCell>>, cells: &mut usize) -> std::result::Result<Grid
             for k in 0..td.across {
                 let here = row.len();
                 if here >= MAX_COLUMNS {
-                    return Err(crate::t!("input.html-too-wide", max = MAX_COLUMNS));
+                    return Err(crate::t!("input.table-too-wide", max = MAX_COLUMNS));
                 }
                 let t = if k == 0 { text.clone() } else { String::new() };
                 if td.down > 1 {
@@ -240,7 +240,7 @@ fn grid(table: Vec<Vec<RawCell>>, cells: &mut usize) -> std::result::Result<Grid
         }
         *cells += row.len().max(1);
         if *cells > MAX_CELLS {
-            return Err(crate::t!("input.html-too-many-cells", max = MAX_CELLS));
+            return Err(crate::t!("input.table-too-many-cells", max = MAX_CELLS));
         }
         rows.push(row);
     }

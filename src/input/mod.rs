@@ -16,6 +16,7 @@ pub mod legacy;
 mod parquet;
 mod plain;
 mod sheet;
+mod xml2003;
 
 use std::path::{Path, PathBuf};
 
@@ -152,6 +153,9 @@ pub enum Format {
     Docx,
     /// Web page (.htm, .html): its tables of opinions.
     Html,
+    /// Excel 2003 XML spreadsheet (told from the bytes of a file named as a workbook).
+    #[value(name = "xml2003")]
+    Xml2003,
 }
 
 impl Format {
@@ -256,7 +260,7 @@ fn sniff_workbook(path: &Path) -> Result<Option<(Format, String)>> {
     if body.get(start) == Some(&b'<') {
         let lower = body.to_ascii_lowercase();
         if lower.windows(44).any(|w| w == b"urn:schemas-microsoft-com:office:spreadsheet") {
-            return Err(Error::input(path, Location::File, crate::t!("input.spreadsheet-2003")));
+            return Ok(Some((Format::Xml2003, crate::t!("input.workbook-is-xml2003"))));
         }
         return Ok(Some((Format::Html, crate::t!("input.workbook-is-html"))));
     }
@@ -336,6 +340,7 @@ fn read_file_with(
         Format::Parquet => parquet::read(path, &mut sink)?,
         Format::Docx => docx::read(path, &mut sink)?,
         Format::Html => html::read(path, &mut sink)?,
+        Format::Xml2003 => xml2003::read(path, opts, &mut sink)?,
     }
     sink.flush(0)?;
     let n = sink.out.submissions.len() + sink.handed;

@@ -16,12 +16,23 @@ pub(super) fn read(path: &Path, opts: &ReadOptions, sink: &mut Sink<'_, '_>) -> 
     let mut wb = open_workbook_auto(path)
         .map_err(|e| Error::input(path, Location::File, crate::t!("input.workbook-open", what = e)))?;
     let names = wb.sheet_names();
+    read_chosen(path, opts, sink, &names, |sink, sheet| read_sheet(path, &mut wb, sheet, sink))
+}
+
+/// Reads the sheets asked for, each by `read_one`: the first, the one `--sheet` names, or
+/// with `--all-sheets` every one, each with its own header and its name a column (and the
+/// locality, where the sheet has no locality column); an empty sheet is then said, not an error.
+pub(super) fn read_chosen(
+    path: &Path,
+    opts: &ReadOptions,
+    sink: &mut Sink<'_, '_>,
+    names: &[String],
+    mut read_one: impl FnMut(&mut Sink<'_, '_>, &str) -> Result<()>,
+) -> Result<()> {
     if opts.all_sheets {
-        // A sheet per district: each read with its own header, its name a column (and the
-        // locality, where the sheet has no locality column); an empty sheet is said, not an error.
-        for sheet in &names {
+        for sheet in names {
             sink.sheet = Some(sheet.clone());
-            match read_sheet(path, &mut wb, sheet, sink) {
+            match read_one(sink, sheet) {
                 Err(Error::Input { location: Location::File, message, .. })
                     if message == crate::t!("input.sheet-empty", sheet = sheet) =>
                 {
@@ -46,7 +57,7 @@ pub(super) fn read(path: &Path, opts: &ReadOptions, sink: &mut Sink<'_, '_>) -> 
             names.first().cloned().ok_or_else(|| Error::input(path, Location::File, crate::t!("input.no-sheets")))?
         }
     };
-    read_sheet(path, &mut wb, &sheet, sink)
+    read_one(sink, &sheet)
 }
 
 /// Reads one sheet of `wb`.
@@ -107,7 +118,7 @@ fn read_sheet<RS: std::io::Read + std::io::Seek>(
                     }
                 }
             });
-            read_rows(path, &sheet, sink, rows)
+            read_sheet_rows(path, &sheet, sink, rows)
         }
         wb => {
             let range = wb.worksheet_range(&sheet).map_err(|e| cannot(&e))?;
@@ -118,7 +129,7 @@ fn read_sheet<RS: std::io::Read + std::io::Seek>(
                 v.extend_from_slice(r);
                 Ok((first_row + i as u64, v))
             });
-            read_rows(path, &sheet, sink, rows)
+            read_sheet_rows(path, &sheet, sink, rows)
         }
     }
 }
@@ -142,14 +153,14 @@ pub(super) fn read_tables(path: &Path, sink: &mut Sink<'_, '_>, grids: Vec<Vec<V
             .into_iter()
             .enumerate()
             .map(|(r, cells)| Ok((r as u64 + 1, cells.into_iter().map(Data::String).collect())));
-        read_rows(path, &name, sink, rows)?;
+        read_sheet_rows(path, &name, sink, rows)?;
     }
     Ok(())
 }
 
 /// The header (the first row with anything in it), then a record per row; rows are
 /// numbered as the spreadsheet shows them, and a row with nothing in it is blank.
-fn read_rows(
+pub(super) fn read_sheet_rows(
     path: &Path,
     sheet: &str,
     sink: &mut Sink<'_, '_>,
