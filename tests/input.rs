@@ -740,3 +740,43 @@ fn an_excel_2003_xml_spreadsheet_is_read() {
     let named = read_file(&path, &ReadOptions { sheet: Some("Xã".into()), ..Default::default() }).unwrap();
     assert_eq!(named.submissions[0].text, "Xin hỏi điều kiện đi xuất khẩu lao động.");
 }
+
+/// A district compilation in Excel with the district merged down its rows and the title
+/// merged across: every opinion gets the district, as in Word and web compilations.
+#[test]
+fn a_district_merged_down_an_excel_sheet_counts_for_each_row() {
+    let d = tempfile::tempdir().unwrap();
+    let path = d.path().join("tong-hop.xlsx");
+    let mut wb = rust_xlsxwriter::Workbook::new();
+    let s = wb.add_worksheet();
+    let f = rust_xlsxwriter::Format::new();
+    s.merge_range(0, 0, 0, 2, "TỔNG HỢP Ý KIẾN, KIẾN NGHỊ CỦA THANH NIÊN", &f).unwrap();
+    for (c, h) in ["STT", "Huyện/Thành phố", "Nội dung ý kiến"].iter().enumerate() {
+        s.write_string(1, c as u16, *h).unwrap();
+    }
+    let opinions = [
+        "Đề nghị tỉnh hỗ trợ thanh niên vay vốn khởi nghiệp.",
+        "Xin mở lớp dạy nghề điện dân dụng ở xã.",
+        "Mong có sân bóng cho thanh niên trong thôn.",
+        "Cho em hỏi thủ tục xin học bổng của tỉnh.",
+    ];
+    for (i, t) in opinions.iter().enumerate() {
+        s.write_number(2 + i as u32, 0, (i + 1) as f64).unwrap();
+        s.write_string(2 + i as u32, 2, *t).unwrap();
+    }
+    s.merge_range(2, 1, 4, 1, "Bình Gia", &f).unwrap();
+    s.write_string(5, 1, "Văn Quan").unwrap();
+    wb.save(&path).unwrap();
+    let out = read_file(&path, &ReadOptions::default()).unwrap();
+    let got: Vec<(&str, Option<&str>)> =
+        out.submissions.iter().map(|s| (s.text.as_str(), s.locality.as_deref())).collect();
+    assert_eq!(
+        got,
+        [
+            (opinions[0], Some("Bình Gia")),
+            (opinions[1], Some("Bình Gia")),
+            (opinions[2], Some("Bình Gia")),
+            (opinions[3], Some("Văn Quan")),
+        ]
+    );
+}

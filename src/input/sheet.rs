@@ -75,6 +75,9 @@ fn read_sheet<RS: std::io::Read + std::io::Seek>(
         // XLSX cells are streamed a row at a time: a sheet's extent is whatever its cells
         // claim (one cell at XFD1048576 beside A1 made a dense range ask for 549 GB).
         Sheets::Xlsx(x) => {
+            // Merged regions sit after the cells in the sheet's XML: read first, in a pass
+            // that only tokenises (a merge that cannot be read leaves the cells as they are).
+            let merges = x.merge_cells_by_sheet_name(&sheet).unwrap_or_default();
             let mut cells = x.worksheet_cells_reader(&sheet).map_err(|e| cannot(&e))?;
             let mut pending: Option<(u32, Vec<Data>)> = None;
             let mut finished = false;
@@ -118,9 +121,13 @@ fn read_sheet<RS: std::io::Read + std::io::Seek>(
                     }
                 }
             });
-            read_sheet_rows(path, &sheet, sink, rows)
+            read_sheet_rows(path, &sheet, sink, fill_merged_down(rows, merges))
         }
         wb => {
+            let merges = match wb {
+                Sheets::Xls(x) => x.merge_cells_by_sheet_name(&sheet).unwrap_or_default(),
+                _ => Vec::new(),
+            };
             let range = wb.worksheet_range(&sheet).map_err(|e| cannot(&e))?;
             let first_row = range.start().map(|(r, _)| r as u64 + 1).unwrap_or(1);
             let first_col = range.start().map(|(_, c)| c as usize).unwrap_or(0);
@@ -129,7 +136,7 @@ fn read_sheet<RS: std::io::Read + std::io::Seek>(
                 v.extend_from_slice(r);
                 Ok((first_row + i as u64, v))
             });
-            read_sheet_rows(path, &sheet, sink, rows)
+            read_sheet_rows(path, &sheet, sink, fill_merged_down(rows, merges))
         }
     }
 }
@@ -156,6 +163,48 @@ pub(super) fn read_tables(path: &Path, sink: &mut Sink<'_, '_>, grids: Vec<Vec<V
         read_sheet_rows(path, &name, sink, rows)?;
     }
     Ok(())
+}
+
+/// Columns merged down at once beyond which further merges are left as Excel stores them.
+const MAX_MERGED_COLUMNS: usize = 64;
+
+/// Rows (numbered from 1) with each vertically merged cell's value given to every row it
+/// spans, in its first column: a district merged down its opinions counts for each, as in
+/// the Word and web readers. Merges across columns stay as stored (the value in the first).
+fn fill_merged_down(
+    rows: impl Iterator<Item = Result<(u64, Vec<Data>)>>,
+    mut merges: Vec<calamine::Dimensions>,
+) -> impl Iterator<Item = Result<(u64, Vec<Data>)>> {
+    merges.retain(|m| m.end.0 > m.start.0);
+    merges.sort_by_key(|m| (m.start.0, m.start.1));
+    let mut next = 0usize;
+    // Merges under way: (last row, column), both 0-based, and the value of the first row.
+    let mut active: Vec<(u32, usize, Data)> = Vec::new();
+    rows.map(move |r| {
+        let (row, mut cells) = r?;
+        let r0 = row.saturating_sub(1).min(u32::MAX as u64) as u32;
+        active.retain(|a| a.0 >= r0);
+        for a in &active {
+            if cells.get(a.1).is_none_or(|c| matches!(c, Data::Empty) || cell_text(c).trim().is_empty()) {
+                if cells.len() <= a.1 {
+                    cells.resize(a.1 + 1, Data::Empty);
+                }
+                cells[a.1] = a.2.clone();
+            }
+        }
+        while next < merges.len() && merges[next].start.0 <= r0 {
+            let m = &merges[next];
+            next += 1;
+            let col = m.start.1 as usize;
+            if m.start.0 == r0 && m.end.0 > r0 && active.len() < MAX_MERGED_COLUMNS {
+                if let Some(v) = cells.get(col).filter(|c| !matches!(c, Data::Empty)) {
+                    active.retain(|a| a.1 != col);
+                    active.push((m.end.0, col, v.clone()));
+                }
+            }
+        }
+        Ok((row, cells))
+    })
 }
 
 /// The header (the first row with anything in it), then a record per row; rows are
