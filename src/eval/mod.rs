@@ -135,7 +135,7 @@ impl ClassificationReport {
         let support = |c: usize| confusion[c].iter().sum::<usize>();
         // Accuracy from linfa's confusion matrix. Per-class precision and recall are read
         // from our own table: linfa 0.8's one-vs-all split returns them transposed
-        // (its binary precision() divides by the gold count), see ARCHITECTURE.md.
+        // (its binary precision() divides by the gold count).
         let accuracy = if pred.is_empty() {
             0.0
         } else {
