@@ -780,3 +780,41 @@ fn a_district_merged_down_an_excel_sheet_counts_for_each_row() {
         ]
     );
 }
+
+/// A form asking one question per topic area: each answered question is a submission of its
+/// own (id of the row and the question's place), the question's column kept beside it; a
+/// row answering none is one blank answer; a column of answers is not read as opinions.
+#[test]
+fn a_form_with_a_question_per_topic_gives_a_submission_per_answer() {
+    let d = tempfile::tempdir().unwrap();
+    let csv = "Dấu thời gian,Xã/phường,Câu hỏi về học tập,Câu hỏi về việc làm,Câu hỏi về vay vốn,Ý kiến trả lời\n\
+        15/04/2024 08:00:00,Tân Thành,Xin hỏi học bổng cho học sinh nghèo.,,,\n\
+        15/04/2024 09:00:00,Hòa Cư,,Mong có phiên giao dịch việc làm ở huyện.,Thủ tục vay vốn tạo việc làm thế nào?,Đã trả lời\n\
+        15/04/2024 10:00:00,Hồng Phong,,,,\n\
+        15/04/2024 11:00:00,Bắc Sơn,Cho em hỏi về cử tuyển.,,,\n";
+    let path = write(d.path(), "bieu-mau.csv", csv.as_bytes());
+    let out = read_file(&path, &ReadOptions::default()).unwrap();
+    let got: Vec<(&str, &str, Option<&str>, Option<&str>)> = out
+        .submissions
+        .iter()
+        .map(|s| (s.id.as_str(), s.text.as_str(), s.locality.as_deref(), s.field("Cột ý kiến")))
+        .collect();
+    assert_eq!(
+        got,
+        [
+            ("bieu-mau-1.1", "Xin hỏi học bổng cho học sinh nghèo.", Some("Tân Thành"), Some("Câu hỏi về học tập")),
+            ("bieu-mau-2.2", "Mong có phiên giao dịch việc làm ở huyện.", Some("Hòa Cư"), Some("Câu hỏi về việc làm")),
+            ("bieu-mau-2.3", "Thủ tục vay vốn tạo việc làm thế nào?", Some("Hòa Cư"), Some("Câu hỏi về vay vốn")),
+            ("bieu-mau-4.1", "Cho em hỏi về cử tuyển.", Some("Bắc Sơn"), Some("Câu hỏi về học tập")),
+        ]
+    );
+    assert_eq!(out.submissions[1].field("Ý kiến trả lời"), Some("Đã trả lời"));
+    assert_eq!(out.submissions[1].field("Câu hỏi về vay vốn"), None);
+    assert_eq!(out.rejects.len(), 1, "{:?}", out.rejects);
+    assert!(out.rejects[0].location.contains('4'), "{:?}", out.rejects);
+    // Naming the text column reads that one alone, as before.
+    let opts = ReadOptions { text_column: "Câu hỏi về việc làm".into(), ..Default::default() };
+    let one = read_file(&path, &opts).unwrap();
+    assert_eq!(one.submissions.len(), 1);
+    assert_eq!(one.submissions[0].field("Câu hỏi về học tập"), Some(""));
+}

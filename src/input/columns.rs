@@ -13,6 +13,10 @@ use crate::error::{Error, Result};
 /// What ykien reads from a column, under the key the record builder knows it by.
 pub const ROLES: [&str; 5] = ["text", "id", "locality", "submitted_at", "group"];
 
+/// The column that says which of a form's question columns a submission was read from
+/// (when there are several).
+pub const QUESTION_COLUMN: &str = "Cột ý kiến";
+
 /// The bundled synonym list (models/columns.toml), used where no models folder is read.
 const BUNDLED: &str = include_str!("../../models/columns.toml");
 
@@ -21,6 +25,8 @@ const BUNDLED: &str = include_str!("../../models/columns.toml");
 pub struct ColumnNames {
     /// (role, folded names) in [`ROLES`] order.
     roles: Vec<(&'static str, Vec<String>)>,
+    /// Folded headers that look like a text column's but hold answers or notes (`[not_text]`).
+    not_text: Vec<String>,
 }
 
 #[derive(Deserialize)]
@@ -50,7 +56,9 @@ impl ColumnNames {
             let e = t.remove(role).ok_or_else(|| Error::model(path, crate::t!("model.no-table", table = role)))?;
             roles.push((role, e.names.iter().map(|n| fold_header(n)).collect()));
         }
-        Ok(ColumnNames { roles })
+        let not_text =
+            t.remove("not_text").map(|e| e.names.iter().map(|n| fold_header(n)).collect()).unwrap_or_default();
+        Ok(ColumnNames { roles, not_text })
     }
 
     /// The role a header names, if any, and whether it is an exact match (else a prefix).
@@ -70,6 +78,19 @@ impl ColumnNames {
             }
         }
         None
+    }
+}
+
+impl ColumnNames {
+    /// Whether a header names a further column of opinions (a form's second question):
+    /// it names a text column and is not one of `[not_text]` (answers, notes).
+    fn names_more_text(&self, header: &str) -> bool {
+        let h = fold_header(header);
+        self.role_of(header).is_some_and(|(role, _)| role == "text")
+            && !self
+                .not_text
+                .iter()
+                .any(|n| h == *n || h.starts_with(n.as_str()) && h.as_bytes().get(n.len()) == Some(&b' '))
     }
 }
 
@@ -99,6 +120,9 @@ pub struct Layout {
     pub keys: Vec<String>,
     /// "văn bản ← cột 'Ý kiến, kiến nghị'" for each role found.
     pub chosen: Vec<String>,
+    /// Further columns of opinions (a form asking one question per topic area): each
+    /// filled cell of them is a submission of its own, as the text column's is.
+    pub more_text: Vec<usize>,
 }
 
 /// How the user named columns: `--text-column` and `--columns role=header,...`.
@@ -167,7 +191,23 @@ pub fn find_layout(rows: &[Vec<String>], names: &ColumnNames, over: &Overrides) 
             });
         }
     }
-    Ok(Layout { header_row, keys: column_keys(header, &keys), chosen })
+    // A form's further questions: other columns a synonym names as text, when the text
+    // column was found by a synonym too (not named by the user, not found by content).
+    let user_text = over.by_role.iter().any(|(r, _)| r == "text");
+    let mut more_text = Vec::new();
+    if !by_content && !user_text {
+        more_text = (0..header.len()).filter(|&i| keys[i].is_none() && names.names_more_text(&header[i])).collect();
+        if let (false, Some(t)) = (more_text.is_empty(), keys.iter().position(|k| *k == Some("text"))) {
+            if !names.names_more_text(&header[t]) {
+                more_text.clear();
+            }
+        }
+    }
+    if !more_text.is_empty() {
+        let columns: Vec<String> = more_text.iter().map(|&i| format!("'{}'", header[i].trim())).collect();
+        chosen.push(crate::t!("input.chosen-more-text", columns = columns.join(", "), column = QUESTION_COLUMN));
+    }
+    Ok(Layout { header_row, keys: column_keys(header, &keys), chosen, more_text })
 }
 
 /// The header: the first row naming a text column (by the user's override or a synonym),

@@ -446,6 +446,9 @@ struct Sink<'a, 'b> {
     legacy: Option<legacy::Legacy>,
     /// The sheet being read, when every sheet is (`--all-sheets`).
     sheet: Option<String>,
+    /// A form's question columns (index, header), the text column first, when it has
+    /// several: each filled cell a submission (see [`columns::Layout::more_text`]).
+    text_columns: Vec<(usize, String)>,
 }
 
 impl<'a, 'b> Sink<'a, 'b> {
@@ -475,6 +478,7 @@ impl<'a, 'b> Sink<'a, 'b> {
             encoding: opts.encoding,
             legacy: None,
             sheet: None,
+            text_columns: Vec::new(),
         }
     }
 
@@ -526,6 +530,12 @@ impl<'a, 'b> Sink<'a, 'b> {
         }
         let l = columns::find_layout(rows, &self.names, &self.overrides)?;
         self.notes().extend(l.chosen.iter().cloned());
+        self.text_columns.clear();
+        if let (false, Some(t)) = (l.more_text.is_empty(), l.keys.iter().position(|k| k == "text")) {
+            let header = &rows[l.header_row];
+            let name = |i: usize| header.get(i).map_or(String::new(), |h| h.trim().to_string());
+            self.text_columns = std::iter::once(t).chain(l.more_text.iter().copied()).map(|i| (i, name(i))).collect();
+        }
         Ok(l)
     }
 
@@ -574,12 +584,55 @@ impl<'a, 'b> Sink<'a, 'b> {
     }
 
     /// Takes one record's fields; `number` names it for a default id (else its count).
+    /// A row of a form with several question columns gives a submission per filled one.
     fn record<K: AsRef<str>, V: AsRef<str>>(
         &mut self,
         fields: impl IntoIterator<Item = (K, V)>,
         location: Location,
         raw: impl FnOnce() -> String,
         number: Option<u64>,
+    ) -> Result<()> {
+        if self.text_columns.is_empty() {
+            return self.record_one(fields, location, raw, number, None);
+        }
+        let fields: Vec<(String, String)> =
+            fields.into_iter().map(|(k, v)| (k.as_ref().to_string(), v.as_ref().to_string())).collect();
+        let columns = self.text_columns.clone();
+        let filled: Vec<usize> =
+            (0..columns.len()).filter(|&k| fields.get(columns[k].0).is_some_and(|f| !f.1.trim().is_empty())).collect();
+        if filled.is_empty() {
+            // A row with no question answered: one blank answer, as with one text column.
+            return self.record_one(fields, location, raw, number, None);
+        }
+        let n = number.unwrap_or(self.count as u64 + 1);
+        let before = self.count;
+        for k in filled {
+            let one: Vec<(String, String)> = fields
+                .iter()
+                .enumerate()
+                .filter(|(i, _)| !columns.iter().any(|c| c.0 == *i))
+                .map(|(_, f)| f.clone())
+                .chain([
+                    ("text".to_string(), fields[columns[k].0].1.clone()),
+                    (columns::QUESTION_COLUMN.to_string(), columns[k].1.clone()),
+                ])
+                .collect();
+            self.record_one(one, location.clone(), String::new, Some(n), Some(k + 1))?;
+        }
+        // Records count rows: a default id names the row, whatever its parts.
+        self.count = before + 1;
+        Ok(())
+    }
+
+    /// Takes one submission's fields; `part` (a form's question column, from 1) is added
+    /// to its id.
+    fn record_one<K: AsRef<str>, V: AsRef<str>>(
+        &mut self,
+        fields: impl IntoIterator<Item = (K, V)>,
+        location: Location,
+        raw: impl FnOnce() -> String,
+        number: Option<u64>,
+        part: Option<usize>,
     ) -> Result<()> {
         self.count += 1;
         let n = number.unwrap_or(self.count as u64);
@@ -611,6 +664,13 @@ impl<'a, 'b> Sink<'a, 'b> {
                 }
                 self.builder.build(owned, &self.stem, n)
             }
+        };
+        let built = match (built, part) {
+            (Ok(mut s), Some(k)) => {
+                s.id = format!("{}.{k}", s.id);
+                Ok(s)
+            }
+            (b, _) => b,
         };
         match built {
             Ok(s) => {
