@@ -818,3 +818,53 @@ fn a_form_with_a_question_per_topic_gives_a_submission_per_answer() {
     assert_eq!(one.submissions.len(), 1);
     assert_eq!(one.submissions[0].field("Câu hỏi về học tập"), Some(""));
 }
+
+/// A header of two rows, as compilations draw it: "STT" and the opinions' header merged
+/// down both rows, "Người gửi" over "Họ và tên" and "Địa chỉ". The lower row names the
+/// columns (the address is the locality) and is not read as an opinion; in a web page
+/// (rowspan, colspan) and in Excel (merged cells) alike.
+#[test]
+fn a_two_row_header_names_the_columns_and_is_no_opinion() {
+    let d = tempfile::tempdir().unwrap();
+    let page = "<table><tr><th rowspan=2>STT</th><th colspan=2>Người gửi</th><th rowspan=2>Nội dung ý kiến</th></tr>\
+        <tr><th>Họ và tên</th><th>Địa chỉ</th></tr>\
+        <tr><td>1</td><td>Nông Văn Ba</td><td>Cao Lộc</td><td>Xin hỏi chính sách hỗ trợ thanh niên lập nghiệp.</td></tr>\
+        <tr><td>2</td><td>Hà Thị Tư</td><td>Lộc Bình</td><td>Đề nghị mở lớp nghề may cho lao động nữ.</td></tr></table>";
+    let html = write(d.path(), "hai-dong.html", page.as_bytes());
+    let xlsx = d.path().join("hai-dong.xlsx");
+    let mut wb = rust_xlsxwriter::Workbook::new();
+    let s = wb.add_worksheet();
+    let f = rust_xlsxwriter::Format::new();
+    s.merge_range(0, 0, 1, 0, "STT", &f).unwrap();
+    s.merge_range(0, 1, 0, 2, "Người gửi", &f).unwrap();
+    s.merge_range(0, 3, 1, 3, "Nội dung ý kiến", &f).unwrap();
+    s.write_string(1, 1, "Họ và tên").unwrap();
+    s.write_string(1, 2, "Địa chỉ").unwrap();
+    for (r, row) in [
+        ["1", "Nông Văn Ba", "Cao Lộc", "Xin hỏi chính sách hỗ trợ thanh niên lập nghiệp."],
+        ["2", "Hà Thị Tư", "Lộc Bình", "Đề nghị mở lớp nghề may cho lao động nữ."],
+    ]
+    .iter()
+    .enumerate()
+    {
+        for (c, v) in row.iter().enumerate() {
+            s.write_string(2 + r as u32, c as u16, *v).unwrap();
+        }
+    }
+    wb.save(&xlsx).unwrap();
+    for path in [html, xlsx] {
+        let out = read_file(&path, &ReadOptions::default()).unwrap();
+        let got: Vec<(&str, Option<&str>, Option<&str>)> =
+            out.submissions.iter().map(|s| (s.text.as_str(), s.locality.as_deref(), s.field("Họ và tên"))).collect();
+        assert_eq!(
+            got,
+            [
+                ("Xin hỏi chính sách hỗ trợ thanh niên lập nghiệp.", Some("Cao Lộc"), Some("Nông Văn Ba")),
+                ("Đề nghị mở lớp nghề may cho lao động nữ.", Some("Lộc Bình"), Some("Hà Thị Tư")),
+            ],
+            "{}",
+            path.display()
+        );
+        assert!(out.rejects.is_empty(), "{:?}", out.rejects);
+    }
+}

@@ -171,9 +171,19 @@ impl Overrides {
 /// Without a named text column, the text is the column of the longest values below the
 /// header (at least 12 characters on average). `Err` says what was found instead.
 pub fn find_layout(rows: &[Vec<String>], names: &ColumnNames, over: &Overrides) -> std::result::Result<Layout, String> {
-    let header_row = header_row(rows, names, over)?;
-    let header = &rows[header_row];
-    let mut keys = assign_roles(header, names, over)?;
+    let mut header_row = header_row(rows, names, over)?;
+    let mut keys = assign_roles(&rows[header_row], names, over)?;
+    // A header of two rows (a group "Người gửi" over "Họ tên", "Địa chỉ"; the text's header
+    // merged down both, so its name is in the second row too): the second row's names win.
+    let mut header: &[String] = &rows[header_row];
+    let combined = two_row_header(rows, header_row, &keys);
+    if let Some(c) = &combined {
+        if let Ok(k) = assign_roles(c, names, over) {
+            keys = k;
+            header_row += 1;
+            header = c;
+        }
+    }
     let by_content = !keys.contains(&Some("text"));
     if by_content {
         let i = text_by_content(header, &rows[header_row + 1..], &keys)?;
@@ -208,6 +218,27 @@ pub fn find_layout(rows: &[Vec<String>], names: &ColumnNames, over: &Overrides) 
         chosen.push(crate::t!("input.chosen-more-text", columns = columns.join(", "), column = QUESTION_COLUMN));
     }
     Ok(Layout { header_row, keys: column_keys(header, &keys), chosen, more_text })
+}
+
+/// The header of two rows, when the row below `at` repeats the text column's name (its
+/// header merged down): each column named by the lower row where it names one.
+fn two_row_header(rows: &[Vec<String>], at: usize, keys: &[Option<&str>]) -> Option<Vec<String>> {
+    let (upper, lower) = (&rows[at], rows.get(at + 1)?);
+    let t = keys.iter().position(|k| *k == Some("text"))?;
+    let name = fold_header(upper.get(t)?);
+    if name.is_empty() || lower.get(t).map(|c| fold_header(c)) != Some(name) {
+        return None;
+    }
+    let width = upper.len().max(lower.len());
+    Some(
+        (0..width)
+            .map(|i| match (upper.get(i), lower.get(i)) {
+                (_, Some(l)) if !l.trim().is_empty() => l.clone(),
+                (Some(u), _) => u.clone(),
+                _ => String::new(),
+            })
+            .collect(),
+    )
 }
 
 /// The header: the first row naming a text column (by the user's override or a synonym),
