@@ -868,3 +868,30 @@ fn a_two_row_header_names_the_columns_and_is_no_opinion() {
         assert!(out.rejects.is_empty(), "{:?}", out.rejects);
     }
 }
+
+/// A workbook that opens on a sheet of instructions: the sheet whose header names the
+/// opinions' column is read (and said), not the instructions; `--sheet` still chooses.
+#[test]
+fn a_workbook_opening_on_instructions_is_read_from_its_sheet_of_opinions() {
+    let d = tempfile::tempdir().unwrap();
+    let path = d.path().join("bieu-mau.xlsx");
+    let mut wb = rust_xlsxwriter::Workbook::new();
+    let s = wb.add_worksheet().set_name("Hướng dẫn").unwrap();
+    s.write_string(0, 0, "HƯỚNG DẪN ĐIỀN BIỂU MẪU").unwrap();
+    s.write_string(1, 0, "Mỗi dòng ghi một ý kiến, kiến nghị của đoàn viên thanh niên, ghi rõ địa bàn.").unwrap();
+    s.write_string(2, 0, "Gửi về Ban Thường vụ Tỉnh đoàn trước ngày 30/4/2024 qua thư điện tử.").unwrap();
+    let s = wb.add_worksheet().set_name("Tổng hợp").unwrap();
+    s.write_string(0, 0, "Địa bàn").unwrap();
+    s.write_string(0, 1, "Ý kiến, kiến nghị").unwrap();
+    s.write_string(1, 0, "Văn Quan").unwrap();
+    s.write_string(1, 1, "Đề nghị hỗ trợ vay vốn cho thanh niên khởi nghiệp.").unwrap();
+    wb.save(&path).unwrap();
+    let out = read_file(&path, &ReadOptions::default()).unwrap();
+    assert_eq!(out.submissions.len(), 1);
+    assert_eq!(out.submissions[0].text, "Đề nghị hỗ trợ vay vốn cho thanh niên khởi nghiệp.");
+    assert_eq!(out.submissions[0].locality.as_deref(), Some("Văn Quan"));
+    assert!(format!("{:?}", out.columns).contains("Tổng hợp"), "{:?}", out.columns);
+    let opts = ReadOptions { sheet: Some("Hướng dẫn".into()), ..Default::default() };
+    let first = read_file(&path, &opts).unwrap();
+    assert!(first.submissions[0].text.starts_with("Mỗi dòng"), "{:?}", first.submissions);
+}

@@ -16,10 +16,70 @@ pub(super) fn read(path: &Path, opts: &ReadOptions, sink: &mut Sink<'_, '_>) -> 
     let mut wb = open_workbook_auto(path)
         .map_err(|e| Error::input(path, Location::File, crate::t!("input.workbook-open", what = e)))?;
     let names = wb.sheet_names();
-    read_chosen(path, opts, sink, &names, |sink, sheet| read_sheet(path, &mut wb, sheet, sink))
+    let default = if opts.all_sheets || opts.sheet.is_some() || names.len() < 2 {
+        0
+    } else {
+        first_naming_text(sink, &names, |sheet| first_rows(&mut wb, sheet))
+    };
+    read_chosen(path, opts, sink, &names, default, |sink, sheet| read_sheet(path, &mut wb, sheet, sink))
 }
 
-/// Reads the sheets asked for, each by `read_one`: the first, the one `--sheet` names, or
+/// Rows looked at to find a sheet's header (title rows sit above it).
+const HEAD_ROWS: usize = 30;
+
+/// The first sheet whose first rows name a text column (a workbook may open on a sheet of
+/// instructions or a cover), else the first; a note says so when it is not the first.
+pub(super) fn first_naming_text(
+    sink: &mut Sink<'_, '_>,
+    names: &[String],
+    mut head: impl FnMut(&str) -> Vec<Vec<String>>,
+) -> usize {
+    let found = names
+        .iter()
+        .position(|n| head(n).iter().any(|r| super::columns::names_text_column(r, &sink.names, &sink.overrides)));
+    match found {
+        Some(i) if i > 0 => {
+            sink.note(crate::t!("input.sheet-chosen", sheet = names[i], first = names[0]));
+            i
+        }
+        _ => 0,
+    }
+}
+
+/// A sheet's first rows as text (nothing where it cannot be read: the read proper says why).
+fn first_rows<RS: std::io::Read + std::io::Seek>(wb: &mut Sheets<RS>, sheet: &str) -> Vec<Vec<String>> {
+    let mut rows: Vec<Vec<String>> = Vec::new();
+    match wb {
+        Sheets::Xlsx(x) => {
+            let Ok(mut cells) = x.worksheet_cells_reader(sheet) else { return rows };
+            while let Ok(Some(c)) = cells.next_cell() {
+                let (r, col) = c.get_position();
+                if r as usize >= HEAD_ROWS || col as usize >= 1024 {
+                    if r as usize >= HEAD_ROWS {
+                        break;
+                    }
+                    continue;
+                }
+                let (r, col) = (r as usize, col as usize);
+                if rows.len() <= r {
+                    rows.resize(r + 1, Vec::new());
+                }
+                if rows[r].len() <= col {
+                    rows[r].resize(col + 1, String::new());
+                }
+                rows[r][col] = cell_text(&c.get_value().clone().into());
+            }
+        }
+        wb => {
+            if let Ok(range) = wb.worksheet_range(sheet) {
+                rows = range.rows().take(HEAD_ROWS).map(|r| r.iter().take(1024).map(cell_text).collect()).collect();
+            }
+        }
+    }
+    rows
+}
+
+/// Reads the sheets asked for, each by `read_one`: the `default` one, the one `--sheet` names, or
 /// with `--all-sheets` every one, each with its own header and its name a column (and the
 /// locality, where the sheet has no locality column); an empty sheet is then said, not an error.
 pub(super) fn read_chosen(
@@ -27,6 +87,7 @@ pub(super) fn read_chosen(
     opts: &ReadOptions,
     sink: &mut Sink<'_, '_>,
     names: &[String],
+    default: usize,
     mut read_one: impl FnMut(&mut Sink<'_, '_>, &str) -> Result<()>,
 ) -> Result<()> {
     if opts.all_sheets {
@@ -53,9 +114,11 @@ pub(super) fn read_chosen(
                 crate::t!("input.no-sheet", sheet = s, sheets = names.join(", ")),
             ))
         }
-        None => {
-            names.first().cloned().ok_or_else(|| Error::input(path, Location::File, crate::t!("input.no-sheets")))?
-        }
+        None => names
+            .get(default)
+            .or(names.first())
+            .cloned()
+            .ok_or_else(|| Error::input(path, Location::File, crate::t!("input.no-sheets")))?,
     };
     read_one(sink, &sheet)
 }

@@ -31,8 +31,16 @@ pub(super) fn read(path: &Path, opts: &ReadOptions, sink: &mut Sink<'_, '_>) -> 
         return Err(Error::input(path, Location::File, crate::t!("input.table-file-too-large", mb = MAX_BYTES >> 20)));
     }
     let names: Vec<String> = sheets.iter().map(|(n, _)| n.clone()).collect();
+    let default = if opts.all_sheets || opts.sheet.is_some() {
+        0
+    } else {
+        super::sheet::first_naming_text(sink, &names, |name| {
+            let rows = sheets.iter().find(|(n, _)| n == name).map(|(_, r)| r.as_slice()).unwrap_or_default();
+            rows.iter().take(30).map(|(_, cells)| cells.clone()).collect()
+        })
+    };
     let mut sheets: Vec<Option<Sheet>> = sheets.into_iter().map(Some).collect();
-    super::sheet::read_chosen(path, opts, sink, &names, |sink, name| {
+    super::sheet::read_chosen(path, opts, sink, &names, default, |sink, name| {
         let Some(i) = names.iter().position(|n| n == name) else { return Ok(()) };
         let (name, rows) = sheets[i].take().unwrap_or_default();
         let rows = rows.into_iter().map(|(r, cells)| Ok((r, cells.into_iter().map(Data::String).collect())));
