@@ -895,3 +895,62 @@ fn a_workbook_opening_on_instructions_is_read_from_its_sheet_of_opinions() {
     let first = read_file(&path, &opts).unwrap();
     assert!(first.submissions[0].text.starts_with("Mỗi dòng"), "{:?}", first.submissions);
 }
+
+/// A compilation's section headings ("I" beside "Lĩnh vực giáo dục", or "II. LĨNH VỰC LAO
+/// ĐỘNG VIỆC LÀM" merged across the row) are no opinions: each is kept in the column "Mục"
+/// of the opinions below it. A row holding only a person's name stays a blank answer.
+#[test]
+fn section_headings_of_a_compilation_label_the_rows_below() {
+    let d = tempfile::tempdir().unwrap();
+    let csv = "STT,Huyện,Nội dung ý kiến\n\
+        I,,Lĩnh vực giáo dục và đào tạo\n\
+        1,Văn Lãng,Đề nghị tỉnh tăng học bổng cho học sinh dân tộc thiểu số.\n\
+        II. LĨNH VỰC LAO ĐỘNG VIỆC LÀM,,\n\
+        2,Lộc Bình,Mong có thêm phiên giao dịch việc làm tại huyện.\n\
+        Nguyễn Văn An,,\n";
+    let csv_path = write(d.path(), "tong-hop.csv", csv.as_bytes());
+    let xlsx = d.path().join("tong-hop.xlsx");
+    let mut wb = rust_xlsxwriter::Workbook::new();
+    let s = wb.add_worksheet();
+    let f = rust_xlsxwriter::Format::new();
+    for (c, h) in ["STT", "Huyện", "Nội dung ý kiến"].iter().enumerate() {
+        s.write_string(0, c as u16, *h).unwrap();
+    }
+    s.write_string(1, 0, "I").unwrap();
+    s.write_string(1, 2, "Lĩnh vực giáo dục và đào tạo").unwrap();
+    for (c, v) in ["1", "Văn Lãng", "Đề nghị tỉnh tăng học bổng cho học sinh dân tộc thiểu số."].iter().enumerate()
+    {
+        s.write_string(2, c as u16, *v).unwrap();
+    }
+    s.merge_range(3, 0, 3, 2, "II. LĨNH VỰC LAO ĐỘNG VIỆC LÀM", &f).unwrap();
+    for (c, v) in ["2", "Lộc Bình", "Mong có thêm phiên giao dịch việc làm tại huyện."].iter().enumerate()
+    {
+        s.write_string(4, c as u16, *v).unwrap();
+    }
+    s.write_string(5, 0, "Nguyễn Văn An").unwrap();
+    wb.save(&xlsx).unwrap();
+    for path in [csv_path, xlsx] {
+        let out = read_file(&path, &ReadOptions::default()).unwrap();
+        let got: Vec<(&str, Option<&str>, Option<&str>)> =
+            out.submissions.iter().map(|s| (s.text.as_str(), s.locality.as_deref(), s.field("Mục"))).collect();
+        assert_eq!(
+            got,
+            [
+                (
+                    "Đề nghị tỉnh tăng học bổng cho học sinh dân tộc thiểu số.",
+                    Some("Văn Lãng"),
+                    Some("I. Lĩnh vực giáo dục và đào tạo")
+                ),
+                (
+                    "Mong có thêm phiên giao dịch việc làm tại huyện.",
+                    Some("Lộc Bình"),
+                    Some("II. LĨNH VỰC LAO ĐỘNG VIỆC LÀM")
+                ),
+            ],
+            "{}",
+            path.display()
+        );
+        assert_eq!(out.rejects.len(), 1, "{}: {:?}", path.display(), out.rejects);
+        assert!(format!("{:?}", out.columns).contains("Mục"), "{:?}", out.columns);
+    }
+}

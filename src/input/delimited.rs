@@ -289,6 +289,9 @@ impl Ctx<'_> {
             }
             return sink.bad(Location::Line(line), msg, rec.join(&sep));
         }
+        if sink.section_row(self.headers, |i| rec.get(i).map(|v| v.to_string())) {
+            return Ok(());
+        }
         // A row a spreadsheet cut short (its last cells empty) reads as empty cells.
         let fields = self.headers.iter().zip(rec.iter().copied().chain(std::iter::repeat("")));
         sink.record(fields, Location::Line(line), || rec.join(","), None)

@@ -235,6 +235,17 @@ impl ReadOutcome {
     }
 }
 
+/// The column that holds the section heading a table's row sits under.
+pub const SECTION_COLUMN: &str = "Mục";
+
+/// Whether a cell is a Roman numeral from I to XXX, as section headings are numbered ("II", "IV.").
+fn is_roman(v: &str) -> bool {
+    let v = v.trim().trim_end_matches(['.', ')', ':']);
+    const TENS: [&str; 4] = ["", "X", "XX", "XXX"];
+    const ONES: [&str; 10] = ["", "I", "II", "III", "IV", "V", "VI", "VII", "VIII", "IX"];
+    !v.is_empty() && TENS.iter().any(|t| ONES.iter().any(|o| format!("{t}{o}") == v))
+}
+
 /// Reads one file.
 pub fn read_file(path: &Path, opts: &ReadOptions) -> Result<ReadOutcome> {
     read_file_with(path, opts, None, None)
@@ -341,6 +352,10 @@ fn read_file_with(
         Format::Docx => docx::read(path, &mut sink)?,
         Format::Html => html::read(path, &mut sink)?,
         Format::Xml2003 => xml2003::read(path, opts, &mut sink)?,
+    }
+    if sink.sections > 0 {
+        let note = crate::t!("input.sections", n = sink.sections, column = SECTION_COLUMN);
+        sink.notes().push(note);
     }
     sink.flush(0)?;
     let n = sink.out.submissions.len() + sink.handed;
@@ -449,6 +464,10 @@ struct Sink<'a, 'b> {
     /// A form's question columns (index, header), the text column first, when it has
     /// several: each filled cell a submission (see [`columns::Layout::more_text`]).
     text_columns: Vec<(usize, String)>,
+    /// The heading of the section the rows being read sit under ("I. LĨNH VỰC GIÁO DỤC"),
+    /// and how many such heading rows were met.
+    section: Option<String>,
+    sections: usize,
 }
 
 impl<'a, 'b> Sink<'a, 'b> {
@@ -479,6 +498,8 @@ impl<'a, 'b> Sink<'a, 'b> {
             legacy: None,
             sheet: None,
             text_columns: Vec::new(),
+            section: None,
+            sections: 0,
         }
     }
 
@@ -583,9 +604,72 @@ impl<'a, 'b> Sink<'a, 'b> {
         Ok(())
     }
 
+    /// Whether a table's row is a section heading of a compilation rather than an opinion:
+    /// its one filled cell is the first column, which has no role, numbered with a Roman
+    /// numeral or in capitals ("I. LĨNH VỰC GIÁO DỤC" merged across the row); or that column
+    /// holds a Roman numeral and the text column the heading, no id, place or date beside it. The heading is kept for the rows below it
+    /// (the column [`SECTION_COLUMN`]).
+    fn section_row(&mut self, keys: &[String], cell: impl Fn(usize) -> Option<String>) -> bool {
+        const ROLE_KEYS: [&str; 5] = ["text", "id", "locality", "submitted_at", "group"];
+        if keys.first().is_none_or(|k| ROLE_KEYS.contains(&k.as_str())) {
+            return false;
+        }
+        let value = |i: usize| cell(i).map(|v| v.trim().to_string()).unwrap_or_default();
+        let lead = value(0);
+        if lead.is_empty() {
+            return false;
+        }
+        let filled: Vec<usize> = (0..keys.len()).filter(|&i| !value(i).is_empty()).collect();
+        // Alone in its row, a heading is numbered ("II. Việc làm") or written in capitals.
+        let numbered = lead.split_whitespace().next().is_some_and(|w| w.ends_with('.') && is_roman(w));
+        let capitals = lead.chars().any(char::is_alphabetic) && !lead.chars().any(char::is_lowercase);
+        let heading = if filled == [0] && !is_roman(&lead) && (numbered || capitals) {
+            Some(lead)
+        } else if is_roman(&lead) {
+            let text_at = keys.iter().position(|k| k == "text");
+            let others_empty = keys
+                .iter()
+                .enumerate()
+                .all(|(i, k)| k == "text" || !ROLE_KEYS.contains(&k.as_str()) || value(i).is_empty());
+            match text_at.map(value) {
+                Some(t) if !t.is_empty() && others_empty => {
+                    Some(format!("{}. {t}", lead.trim_end_matches(['.', ')', ':'])))
+                }
+                _ => None,
+            }
+        } else {
+            None
+        };
+        match heading {
+            Some(h) => {
+                self.section = Some(h);
+                self.sections += 1;
+                true
+            }
+            None => false,
+        }
+    }
+
     /// Takes one record's fields; `number` names it for a default id (else its count).
     /// A row of a form with several question columns gives a submission per filled one.
     fn record<K: AsRef<str>, V: AsRef<str>>(
+        &mut self,
+        fields: impl IntoIterator<Item = (K, V)>,
+        location: Location,
+        raw: impl FnOnce() -> String,
+        number: Option<u64>,
+    ) -> Result<()> {
+        if let Some(section) = self.section.clone() {
+            let mut owned: Vec<(String, String)> =
+                fields.into_iter().map(|(k, v)| (k.as_ref().to_string(), v.as_ref().to_string())).collect();
+            owned.push((SECTION_COLUMN.to_string(), section));
+            return self.record_parts(owned, location, raw, number);
+        }
+        self.record_parts(fields, location, raw, number)
+    }
+
+    /// [`Sink::record`] after the section: a submission per filled question column.
+    fn record_parts<K: AsRef<str>, V: AsRef<str>>(
         &mut self,
         fields: impl IntoIterator<Item = (K, V)>,
         location: Location,

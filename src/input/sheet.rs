@@ -321,6 +321,9 @@ pub(super) fn read_sheet_rows(
             sink.bad(loc(row), crate::t!("input.cell-error", error = format!("{e:?}"), column = name), join(&cells))?;
             continue;
         }
+        if sink.section_row(&headers, |i| cells.get(i).map(cell_text)) {
+            continue;
+        }
         let fields = headers.iter().zip(cells.iter().map(cell_text).chain(std::iter::repeat(String::new())));
         sink.record(fields, loc(row), || join(&cells), None)?;
     }
