@@ -289,7 +289,7 @@ impl Ctx<'_> {
             }
             return sink.bad(Location::Line(line), msg, rec.join(&sep));
         }
-        if sink.section_row(self.headers, |i| rec.get(i).map(|v| v.to_string())) {
+        if sink.section_row(self.headers, |i| rec.get(i).map(|v| std::borrow::Cow::Borrowed(*v))) {
             return Ok(());
         }
         // A row a spreadsheet cut short (its last cells empty) reads as empty cells.

@@ -18,6 +18,7 @@ mod plain;
 mod sheet;
 mod xml2003;
 
+use std::borrow::Cow;
 use std::path::{Path, PathBuf};
 
 use serde::Serialize;
@@ -240,10 +241,11 @@ pub const SECTION_COLUMN: &str = "Mục";
 
 /// Whether a cell is a Roman numeral from I to XXX, as section headings are numbered ("II", "IV.").
 fn is_roman(v: &str) -> bool {
-    let v = v.trim().trim_end_matches(['.', ')', ':']);
-    const TENS: [&str; 4] = ["", "X", "XX", "XXX"];
-    const ONES: [&str; 10] = ["", "I", "II", "III", "IV", "V", "VI", "VII", "VIII", "IX"];
-    !v.is_empty() && TENS.iter().any(|t| ONES.iter().any(|o| format!("{t}{o}") == v))
+    const ROMAN: [&str; 30] = [
+        "I", "II", "III", "IV", "V", "VI", "VII", "VIII", "IX", "X", "XI", "XII", "XIII", "XIV", "XV", "XVI", "XVII",
+        "XVIII", "XIX", "XX", "XXI", "XXII", "XXIII", "XXIV", "XXV", "XXVI", "XXVII", "XXVIII", "XXIX", "XXX",
+    ];
+    ROMAN.contains(&v.trim().trim_end_matches(['.', ')', ':']))
 }
 
 /// Reads one file.
@@ -609,34 +611,30 @@ impl<'a, 'b> Sink<'a, 'b> {
     /// numeral or in capitals ("I. LĨNH VỰC GIÁO DỤC" merged across the row); or that column
     /// holds a Roman numeral and the text column the heading, no id, place or date beside it. The heading is kept for the rows below it
     /// (the column [`SECTION_COLUMN`]).
-    fn section_row(&mut self, keys: &[String], cell: impl Fn(usize) -> Option<String>) -> bool {
+    fn section_row<'c>(&mut self, keys: &[String], cell: impl Fn(usize) -> Option<Cow<'c, str>>) -> bool {
         const ROLE_KEYS: [&str; 5] = ["text", "id", "locality", "submitted_at", "group"];
         if keys.first().is_none_or(|k| ROLE_KEYS.contains(&k.as_str())) {
             return false;
         }
-        let value = |i: usize| cell(i).map(|v| v.trim().to_string()).unwrap_or_default();
-        let lead = value(0);
-        if lead.is_empty() {
-            return false;
-        }
-        let filled: Vec<usize> = (0..keys.len()).filter(|&i| !value(i).is_empty()).collect();
-        // Alone in its row, a heading is numbered ("II. Việc làm") or written in capitals.
-        let numbered = lead.split_whitespace().next().is_some_and(|w| w.ends_with('.') && is_roman(w));
-        let capitals = lead.chars().any(char::is_alphabetic) && !lead.chars().any(char::is_lowercase);
-        let heading = if filled == [0] && !is_roman(&lead) && (numbered || capitals) {
-            Some(lead)
-        } else if is_roman(&lead) {
+        let Some(lead) = cell(0).filter(|v| !v.trim().is_empty()) else { return false };
+        let lead = lead.trim();
+        let empty = |i: usize| cell(i).is_none_or(|v| v.trim().is_empty());
+        let heading = if is_roman(lead) {
+            // "II" beside the heading in the text column, no id, place or date.
             let text_at = keys.iter().position(|k| k == "text");
-            let others_empty = keys
-                .iter()
-                .enumerate()
-                .all(|(i, k)| k == "text" || !ROLE_KEYS.contains(&k.as_str()) || value(i).is_empty());
-            match text_at.map(value) {
-                Some(t) if !t.is_empty() && others_empty => {
-                    Some(format!("{}. {t}", lead.trim_end_matches(['.', ')', ':'])))
+            let others_empty =
+                keys.iter().enumerate().all(|(i, k)| k == "text" || !ROLE_KEYS.contains(&k.as_str()) || empty(i));
+            match text_at.and_then(&cell) {
+                Some(t) if !t.trim().is_empty() && others_empty => {
+                    Some(format!("{}. {}", lead.trim_end_matches(['.', ')', ':']), t.trim()))
                 }
                 _ => None,
             }
+        } else if (1..keys.len()).all(empty) {
+            // Alone in its row, a heading is numbered ("II. Việc làm") or written in capitals.
+            let numbered = lead.split_whitespace().next().is_some_and(|w| w.ends_with('.') && is_roman(w));
+            let capitals = lead.chars().any(char::is_alphabetic) && !lead.chars().any(char::is_lowercase);
+            (numbered || capitals).then(|| lead.to_string())
         } else {
             None
         };

@@ -321,7 +321,13 @@ pub(super) fn read_sheet_rows(
             sink.bad(loc(row), crate::t!("input.cell-error", error = format!("{e:?}"), column = name), join(&cells))?;
             continue;
         }
-        if sink.section_row(&headers, |i| cells.get(i).map(cell_text)) {
+        let cell = |i: usize| {
+            cells.get(i).map(|c| match c {
+                Data::String(s) => std::borrow::Cow::Borrowed(s.as_str()),
+                c => std::borrow::Cow::Owned(cell_text(c)),
+            })
+        };
+        if sink.section_row(&headers, cell) {
             continue;
         }
         let fields = headers.iter().zip(cells.iter().map(cell_text).chain(std::iter::repeat(String::new())));
