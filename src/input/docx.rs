@@ -115,25 +115,32 @@ fn tables(r: impl std::io::BufRead) -> std::result::Result<Vec<Table>, String> {
             },
             Event::Text(t) if in_text && depth > 0 => cell.push_str(&t.decode().map_err(|e| e.to_string())?),
             Event::GeneralRef(r) if in_text && depth > 0 => {
-                if let Ok(Some(c)) = r.resolve_char_ref() {
-                    cell.push(c);
-                } else {
-                    let name = r.decode().map_err(|e| e.to_string())?;
-                    cell.push_str(match name.as_ref() {
-                        "amp" => "&",
-                        "lt" => "<",
-                        "gt" => ">",
-                        "quot" => "\"",
-                        "apos" => "'",
-                        _ => "",
-                    });
-                }
+                push_reference(&r, &mut cell)?;
             }
             _ => {}
         }
         buf.clear();
     }
     Ok(out)
+}
+
+/// Appends what an XML reference stands for: a character (`&#7845;`) or one of XML's five
+/// entities; any other entity stands for nothing (XML documents of Office declare none).
+pub(super) fn push_reference(r: &quick_xml::events::BytesRef<'_>, out: &mut String) -> std::result::Result<(), String> {
+    if let Ok(Some(c)) = r.resolve_char_ref() {
+        out.push(c);
+        return Ok(());
+    }
+    let name = r.decode().map_err(|e| e.to_string())?;
+    out.push_str(match name.as_ref() {
+        "amp" => "&",
+        "lt" => "<",
+        "gt" => ">",
+        "quot" => "\"",
+        "apos" => "'",
+        _ => "",
+    });
+    Ok(())
 }
 
 /// An attribute's value by its local name (`w:val`; the values read are plain words and numbers).

@@ -117,19 +117,7 @@ fn sheets(r: impl std::io::BufRead) -> std::result::Result<Vec<Sheet>, String> {
             Event::Text(t) if in_data => text.push_str(&t.decode().map_err(|e| bad(e.to_string()))?),
             Event::CData(t) if in_data => text.push_str(&String::from_utf8_lossy(&t)),
             Event::GeneralRef(r) if in_data => {
-                if let Ok(Some(c)) = r.resolve_char_ref() {
-                    text.push(c);
-                } else {
-                    let name = r.decode().map_err(|e| bad(e.to_string()))?;
-                    text.push_str(match name.as_ref() {
-                        "amp" => "&",
-                        "lt" => "<",
-                        "gt" => ">",
-                        "quot" => "\"",
-                        "apos" => "'",
-                        _ => "",
-                    });
-                }
+                super::docx::push_reference(&r, &mut text).map_err(bad)?;
             }
             _ => {}
         }
