@@ -954,3 +954,18 @@ fn section_headings_of_a_compilation_label_the_rows_below() {
         assert!(format!("{:?}", out.columns).contains("Mục"), "{:?}", out.columns);
     }
 }
+
+/// A form's answer that cannot be read (a NUL byte) is a reject of its own, with the row's
+/// text to fix it by, while the row's other answers are read.
+#[test]
+fn a_bad_answer_of_a_form_row_is_rejected_with_its_row() {
+    let d = tempfile::tempdir().unwrap();
+    let csv = "Xã/phường,Câu hỏi về học tập,Câu hỏi về việc làm\n\
+        Tân Thành,Xin hỏi học bổng cho học sinh nghèo.,Việc\0làm\n";
+    let path = write(d.path(), "bieu-mau.csv", csv.as_bytes());
+    let out = read_file(&path, &ReadOptions { skip_bad: true, ..Default::default() }).unwrap();
+    assert_eq!(out.submissions.len(), 1);
+    assert_eq!(out.submissions[0].id, "bieu-mau-1.1");
+    assert_eq!(out.rejects.len(), 1, "{:?}", out.rejects);
+    assert!(out.rejects[0].raw.contains("Tân Thành"), "{:?}", out.rejects);
+}

@@ -688,6 +688,7 @@ impl<'a, 'b> Sink<'a, 'b> {
         }
         let n = number.unwrap_or(self.count as u64 + 1);
         let before = self.count;
+        let raw = raw();
         for k in filled {
             let one: Vec<(String, String)> = fields
                 .iter()
@@ -699,7 +700,7 @@ impl<'a, 'b> Sink<'a, 'b> {
                     (columns::QUESTION_COLUMN.to_string(), columns[k].1.clone()),
                 ])
                 .collect();
-            self.record_one(one, location.clone(), String::new, Some(n), Some(k + 1))?;
+            self.record_one(one, location.clone(), || raw.clone(), Some(n), Some(k + 1))?;
         }
         // Records count rows: a default id names the row, whatever its parts.
         self.count = before + 1;
