@@ -16,12 +16,7 @@ use html5ever::tokenizer::{BufferQueue, Tag, TagKind, Token, TokenSink, TokenSin
 use super::Sink;
 use crate::error::{Error, Location, Result};
 
-/// Pages larger than this are refused (the page is decoded whole in memory).
-const MAX_BYTES: u64 = 256 << 20;
-/// A row wider than this is an error (Excel's own limit is 16,384 columns).
-const MAX_COLUMNS: usize = 16_384;
-/// Cells of all tables together, spans counted, beyond which a page is an error.
-const MAX_CELLS: usize = 5_000_000;
+use super::sheet::{MAX_BYTES, MAX_CELLS, MAX_COLUMNS};
 
 /// A table's rows of cell texts.
 type Grid = Vec<Vec<String>>;

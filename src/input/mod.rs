@@ -272,7 +272,8 @@ fn sniff_workbook(path: &Path) -> Result<Option<(Format, String)>> {
     let start = body.iter().position(|b| !b.is_ascii_whitespace()).unwrap_or(body.len());
     if body.get(start) == Some(&b'<') {
         let lower = body.to_ascii_lowercase();
-        if lower.windows(44).any(|w| w == b"urn:schemas-microsoft-com:office:spreadsheet") {
+        const XML2003: &[u8] = b"urn:schemas-microsoft-com:office:spreadsheet";
+        if lower.windows(XML2003.len()).any(|w| w == XML2003) {
             return Ok(Some((Format::Xml2003, crate::t!("input.workbook-is-xml2003"))));
         }
         return Ok(Some((Format::Html, crate::t!("input.workbook-is-html"))));
@@ -609,11 +610,11 @@ impl<'a, 'b> Sink<'a, 'b> {
     /// Whether a table's row is a section heading of a compilation rather than an opinion:
     /// its one filled cell is the first column, which has no role, numbered with a Roman
     /// numeral or in capitals ("I. LĨNH VỰC GIÁO DỤC" merged across the row); or that column
-    /// holds a Roman numeral and the text column the heading, no id, place or date beside it. The heading is kept for the rows below it
-    /// (the column [`SECTION_COLUMN`]).
+    /// holds a Roman numeral and the text column the heading, no id, place or date beside it.
+    /// The heading is kept for the rows below it (the column [`SECTION_COLUMN`]).
     fn section_row<'c>(&mut self, keys: &[String], cell: impl Fn(usize) -> Option<Cow<'c, str>>) -> bool {
-        const ROLE_KEYS: [&str; 5] = ["text", "id", "locality", "submitted_at", "group"];
-        if keys.first().is_none_or(|k| ROLE_KEYS.contains(&k.as_str())) {
+        let is_role = |k: &str| columns::ROLES.contains(&k);
+        if keys.first().is_none_or(|k| is_role(k)) {
             return false;
         }
         let Some(lead) = cell(0).filter(|v| !v.trim().is_empty()) else { return false };
@@ -622,8 +623,7 @@ impl<'a, 'b> Sink<'a, 'b> {
         let heading = if is_roman(lead) {
             // "II" beside the heading in the text column, no id, place or date.
             let text_at = keys.iter().position(|k| k == "text");
-            let others_empty =
-                keys.iter().enumerate().all(|(i, k)| k == "text" || !ROLE_KEYS.contains(&k.as_str()) || empty(i));
+            let others_empty = keys.iter().enumerate().all(|(i, k)| k == "text" || !is_role(k) || empty(i));
             match text_at.and_then(&cell) {
                 Some(t) if !t.trim().is_empty() && others_empty => {
                     Some(format!("{}. {}", lead.trim_end_matches(['.', ')', ':']), t.trim()))
@@ -657,28 +657,17 @@ impl<'a, 'b> Sink<'a, 'b> {
         raw: impl FnOnce() -> String,
         number: Option<u64>,
     ) -> Result<()> {
-        if let Some(section) = self.section.clone() {
-            let mut owned: Vec<(String, String)> =
-                fields.into_iter().map(|(k, v)| (k.as_ref().to_string(), v.as_ref().to_string())).collect();
-            owned.push((SECTION_COLUMN.to_string(), section));
-            return self.record_parts(owned, location, raw, number);
+        if self.section.is_none() && self.text_columns.is_empty() {
+            return self.record_one(fields, location, raw, number, None);
         }
-        self.record_parts(fields, location, raw, number)
-    }
-
-    /// [`Sink::record`] after the section: a submission per filled question column.
-    fn record_parts<K: AsRef<str>, V: AsRef<str>>(
-        &mut self,
-        fields: impl IntoIterator<Item = (K, V)>,
-        location: Location,
-        raw: impl FnOnce() -> String,
-        number: Option<u64>,
-    ) -> Result<()> {
+        let mut fields: Vec<(String, String)> =
+            fields.into_iter().map(|(k, v)| (k.as_ref().to_string(), v.as_ref().to_string())).collect();
+        if let Some(section) = &self.section {
+            fields.push((SECTION_COLUMN.to_string(), section.clone()));
+        }
         if self.text_columns.is_empty() {
             return self.record_one(fields, location, raw, number, None);
         }
-        let fields: Vec<(String, String)> =
-            fields.into_iter().map(|(k, v)| (k.as_ref().to_string(), v.as_ref().to_string())).collect();
         let columns = self.text_columns.clone();
         let filled: Vec<usize> =
             (0..columns.len()).filter(|&k| fields.get(columns[k].0).is_some_and(|f| !f.1.trim().is_empty())).collect();

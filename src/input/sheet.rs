@@ -8,6 +8,13 @@ use calamine::{open_workbook_auto, Data, Reader, Sheets};
 
 use super::{ReadOptions, Sink};
 
+/// Tables read whole into memory (web pages, Excel 2003 XML): files larger than this are refused.
+pub(super) const MAX_BYTES: u64 = 256 << 20;
+/// A row of such a table wider than this is an error (Excel's own limit).
+pub(super) const MAX_COLUMNS: usize = 16_384;
+/// Cells of such a file's tables together, spans and merges counted, beyond which it is an error.
+pub(super) const MAX_CELLS: usize = 5_000_000;
+
 /// The column that says which sheet a row came from (with `--all-sheets`).
 pub const SHEET_COLUMN: &str = "Trang tính";
 use crate::error::{Error, Location, Result};

@@ -13,12 +13,7 @@ use quick_xml::events::Event;
 use super::{ReadOptions, Sink};
 use crate::error::{Error, Location, Result};
 
-/// Files larger than this are refused (the sheets are held in memory).
-const MAX_BYTES: u64 = 256 << 20;
-/// A column index beyond this is an error (Excel's own limit).
-const MAX_COLUMNS: usize = 16_384;
-/// Cells of all sheets together, merges counted, beyond which a file is an error.
-const MAX_CELLS: usize = 5_000_000;
+use super::sheet::{MAX_BYTES, MAX_CELLS, MAX_COLUMNS};
 
 /// A sheet: its name and its rows, each with the row number the sheet gives it.
 type Sheet = (String, Vec<(u64, Vec<String>)>);
